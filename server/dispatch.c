@@ -1,8 +1,213 @@
-/* dispatch.c - placeholder while the module is written. */
-#include "error.h"
-int dispatch_placeholder_(void);
-int
-dispatch_placeholder_(void)
+/*
+ * dispatch.c - the pipeline of one request (see dispatch.h).
+ */
+#include "dispatch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "response.h"
+
+/* Longest sentence spoken for an error in --dev mode. */
+#define DEV_SENTENCE_CHARS 600
+
+char *
+dispatch_error_body(enum ss_err code, const char *message)
 {
-    return 0;
+    json_t *o = json_pack("{s:s, s:s}", "error", ss_err_text(code), "message", message);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return text;
+}
+
+struct warn_ctx {
+    const struct skill *skill;
+    const char *request_id;
+};
+
+static void
+warn_response(void *ctx, const char *message)
+{
+    struct warn_ctx *w = ctx;
+    log_msg(LOG_WARN, "%s %s: %s", w->skill->name, w->request_id ? w->request_id : "-",
+            message);
+}
+
+/* Fill res with a 4xx answer for a request we refuse. */
+static enum ss_err
+refuse(struct dispatch_result *res, enum ss_err code)
+{
+    res->err = code;
+    res->status = ss_err_status(code);
+    res->body = dispatch_error_body(code, res->error.msg);
+    res->len = res->body ? strlen(res->body) : 0;
+    return code;
+}
+
+/* Replace the skill's answer with an apology: in --dev the detailed sentence
+ * (dev_sentence, when given), otherwise the kind's generic sentence. */
+static void
+apologise(const struct dispatch_ctx *ctx, const struct skill *skill,
+          struct dispatch_result *res, enum ss_err code, const char *dev_sentence)
+{
+    char sentence[DEV_SENTENCE_CHARS + 1];
+    char *text = NULL;
+    size_t len = 0;
+    struct ss_error derr;
+
+    res->err = code;
+    if (res->error.code == SS_ERR_OK)
+        res->error.code = code;
+    if (ctx->dev && dev_sentence && dev_sentence[0])
+        snprintf(sentence, sizeof(sentence), "%s", dev_sentence);
+    else if (ctx->dev)
+        snprintf(sentence, sizeof(sentence), "There is a problem in %s: %s", skill->name,
+                 res->error.msg);
+    else
+        snprintf(sentence, sizeof(sentence), "%s", ss_err_spoken(code));
+    log_msg(LOG_ERROR, "%s %s: %s: %s", skill->name,
+            res->req.request_id ? res->req.request_id : "-", ss_err_text(code),
+            res->error.msg);
+
+    json_t *env = response_apology(res->req.root ? &res->req : NULL, sentence);
+    if (env && response_dump(env, ctx->pretty, &text, &len, &derr) == SS_ERR_OK) {
+        res->body = text;
+        res->len = len;
+    }
+    json_decref(env);
+    res->status = 200;
+}
+
+/* The skill's own error report: log the traceback, return the --dev sentence. */
+static const char *
+skill_error(const struct skill *skill, struct dispatch_result *res, json_t *error,
+            enum ss_err *code)
+{
+    const char *kind = json_string_value(json_object_get(error, "kind"));
+    const char *type = json_string_value(json_object_get(error, "type"));
+    const char *message = json_string_value(json_object_get(error, "message"));
+    const char *file = json_string_value(json_object_get(error, "file"));
+    json_t *line = json_object_get(error, "line");
+    const char *tb = json_string_value(json_object_get(error, "traceback"));
+
+    if (kind && strcmp(kind, "timeout") == 0)
+        *code = SS_ERR_SKILL_TIMEOUT;
+    else if (kind && strcmp(kind, "result") == 0)
+        *code = SS_ERR_SKILL_RESULT;
+    else if (kind && strcmp(kind, "load") == 0)
+        *code = SS_ERR_SKILL_LOAD;
+    else
+        *code = SS_ERR_SKILL_RAISED;
+    if (json_is_integer(line))
+        ss_fail(&res->error, *code, "%s:%lld: %s%s%s", file ? file : skill->script,
+                (long long)json_integer_value(line), type ? type : "", type ? ": " : "",
+                message ? message : "");
+    else
+        ss_fail(&res->error, *code, "%s: %s%s%s", file ? file : skill->script,
+                type ? type : "", type ? ": " : "", message ? message : "");
+    if (tb)
+        log_skill(skill->name, res->req.request_id, tb);
+    return json_string_value(json_object_get(error, "spoken"));
+}
+
+enum ss_err
+dispatch_run(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
+             size_t len, int64_t arrival_ms, struct dispatch_result *res)
+{
+    struct pool_answer ans = {0};
+    char *attributes = NULL;
+    json_t *envelope = NULL;
+    enum ss_err rc;
+
+    memset(res, 0, sizeof(*res));
+    ss_error_clear(&res->error);
+
+    rc = request_parse(&res->req, body, len, &res->error);
+    if (rc != SS_ERR_OK)
+        return refuse(res, rc);
+
+    if (skill->application_id &&
+        (!res->req.application_id ||
+         strcmp(skill->application_id, res->req.application_id) != 0)) {
+        ss_fail(&res->error, SS_ERR_WRONG_APPLICATION,
+                "the request is for application %s, but %s is configured for %s",
+                res->req.application_id ? res->req.application_id : "(none)", skill->name,
+                skill->application_id);
+        return refuse(res, SS_ERR_WRONG_APPLICATION);
+    }
+
+    if (ctx->store && res->req.user_id) {
+        rc = store_load(ctx->store, skill->name, res->req.user_id, &attributes, &res->error);
+        if (rc != SS_ERR_OK) {
+            /* The skill still answers; it just starts from empty attributes. */
+            log_msg(LOG_ERROR, "%s: %s", skill->name, res->error.msg);
+            ss_error_clear(&res->error);
+        }
+    }
+
+    rc = pool_call(ctx->pool, skill, body, len, attributes, res->req.request_id, arrival_ms,
+                   &ans, &res->error);
+    res->handler_us = ans.handler_us;
+    if (rc == SS_ERR_SKILL_LOAD) {
+        /* The load report has the sentence written for the skill's author. */
+        json_t *hello = NULL;
+        struct ss_error unused;
+        pool_start(ctx->pool, skill, &hello, &unused);
+        const char *spoken = json_string_value(
+            json_object_get(json_object_get(hello, "error"), "spoken"));
+        apologise(ctx, skill, res, rc, spoken);
+        json_decref(hello);
+        goto out;
+    }
+    if (rc != SS_ERR_OK) {
+        apologise(ctx, skill, res, rc, NULL);
+        goto out;
+    }
+    if (!json_is_true(json_object_get(ans.answer, "ok"))) {
+        enum ss_err code;
+        const char *spoken = skill_error(skill, res, json_object_get(ans.answer, "error"), &code);
+        apologise(ctx, skill, res, code, spoken);
+        goto out;
+    }
+
+    struct warn_ctx wctx = {skill, res->req.request_id};
+    rc = response_build(&res->req, json_object_get(ans.answer, "reply"), &envelope,
+                        warn_response, &wctx, &res->error);
+    if (rc == SS_ERR_OK)
+        rc = response_dump_warn(envelope, ctx->pretty, &res->body, &res->len, warn_response,
+                                &wctx, &res->error);
+    if (rc != SS_ERR_OK) {
+        apologise(ctx, skill, res, rc, NULL);
+        goto out;
+    }
+
+    json_t *changed = json_object_get(ans.answer, "attributes");
+    if (ctx->store && res->req.user_id && json_is_object(changed)) {
+        char *text = json_dumps(changed, JSON_COMPACT);
+        struct ss_error serr;
+        if (!text || store_save(ctx->store, skill->name, res->req.user_id, text, &serr) !=
+                         SS_ERR_OK)
+            log_msg(LOG_ERROR, "%s %s: persistent attributes not saved: %s", skill->name,
+                    res->req.request_id, text ? serr.msg : "out of memory");
+        free(text);
+    }
+    res->status = 200;
+    res->err = SS_ERR_OK;
+out:
+    json_decref(envelope);
+    pool_answer_cleanup(&ans);
+    free(attributes);
+    return res->err;
+}
+
+void
+dispatch_result_cleanup(struct dispatch_result *res)
+{
+    if (!res)
+        return;
+    free(res->body);
+    res->body = NULL;
+    request_cleanup(&res->req);
 }

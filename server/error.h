@@ -21,8 +21,11 @@
     X(JSON, 400, "request is not valid JSON", "")                                               \
     X(FIELD, 400, "request field is missing or has the wrong type", "")                         \
     X(TOO_LARGE, 413, "request body is too large", "")                                          \
+    X(METHOD, 405, "method not allowed", "")                                                    \
+    X(HEAD_TOO_LARGE, 431, "request headers are too large", "")                                 \
     X(UNKNOWN_SKILL, 404, "no such skill", "")                                                  \
     X(WRONG_APPLICATION, 400, "applicationId does not match the skill", "")                     \
+    X(VERIFY, 400, "request verification failed", "")                                           \
     X(SKILL_CONFIG, 500, "skill configuration is invalid", "")                                  \
     X(SKILL_LOAD, 200, "skill failed to load",                                                  \
       "Sorry, this skill is not working right now. Please try again later.")                    \

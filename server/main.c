@@ -1,7 +1,699 @@
+/*
+ * main.c - the command line: parses arguments and calls into the modules.
+ *
+ *   skillserver serve   [--listen ADDR:PORT] [--tls-cert PEM --tls-key PEM | --no-tls] ...
+ *   skillserver invoke  SKILL [FILE|-]
+ *   skillserver request SKILL INTENT [slot=value ...] [--launch|--end]
+ *   skillserver ssml    check [FILE|-]
+ *
+ * Global options (--skills DIR, --data DIR, --dev) may stand before or after
+ * the subcommand. Exit codes: 0 success, 1 the skill or SSML failed, 2 bad
+ * usage or input.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
-int
-main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "canned.h"
+#include "dispatch.h"
+#include "http.h"
+#include "log.h"
+#include "model.h"
+#include "pool.h"
+#include "proto.h"
+#include "python.h"
+#include "skill.h"
+#include "ss_limits.h"
+#include "ssml.h"
+#include "store.h"
+
+#ifndef SKILLSERVER_VERSION
+#define SKILLSERVER_VERSION "unknown"
+#endif
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+/* Options shared by the subcommands; each uses the ones it needs. */
+struct options {
+    const char *skills;
+    const char *data;
+    bool dev;
+    bool compact;
+    bool launch;
+    bool end;
+    int handler_timeout_ms;
+    const char *attributes; /* request --attributes JSON */
+    /* worker mode */
+    int fd;
+    const char *name;
+    const char *script;
+    const char *skillkit;
+    const char *user;
+    /* serve */
+    const char *listen;
+    const char *tls_cert;
+    const char *tls_key;
+    bool no_tls;
+    bool no_verify;
+    bool allow_unverified_public;
+    const char *trust_ca;
+    const char *cert_cache;
+    const char *cert_connect_to;
+    int workers;
+    bool fresh_worker;
+    unsigned max_connections;
+    /* positional arguments */
+    const char *args[64];
+    int nargs;
+};
+
+static const char usage_main[] =
+    "usage: skillserver COMMAND [options]\n"
+    "\n"
+    "Runs Alexa skills written as Python functions.\n"
+    "\n"
+    "commands:\n"
+    "  serve   [--listen ADDR:PORT] ...        the HTTPS endpoint Alexa calls\n"
+    "  invoke  SKILL [FILE|-]                  run a request (JSON) through a skill and\n"
+    "                                          print the response\n"
+    "  request SKILL INTENT [slot=value ...]   print a made-up request for a skill\n"
+    "          [--launch | --end]\n"
+    "  ssml    check [FILE|-]                  check SSML the way Alexa would\n"
+    "\n"
+    "options for every command:\n"
+    "  --skills DIR   the skills folder (default: ./skills)\n"
+    "  --data DIR     where persistent attributes are kept (default: ./data)\n"
+    "  --dev          speak errors in detail (file, line, what went wrong)\n"
+    "  --help         help for a command: skillserver invoke --help\n"
+    "  --version\n"
+    "\n"
+    "example:\n"
+    "  skillserver request thank_you ThankYouIntent name=Sam | skillserver invoke thank_you\n";
+
+static const char usage_serve[] =
+    "usage: skillserver serve [--listen ADDR:PORT] [--skills DIR]\n"
+    "                         [--tls-cert PEM --tls-key PEM | --no-tls]\n"
+    "                         [--workers N] [--fresh-worker] [--handler-timeout SECONDS]\n"
+    "                         [--no-verify] [--trust-ca PEM] [--cert-cache DIR]\n"
+    "                         [--cert-connect-to HOST:PORT:HOST2:PORT2] [--data DIR] [--dev]\n"
+    "\n"
+    "Serves every skill in the skills folder over HTTPS, the way Alexa calls a skill's\n"
+    "endpoint: POST /skills/NAME, or POST / (by the request's applicationId, or to the\n"
+    "only skill). GET /healthz answers ok, GET /metrics gives Prometheus metrics.\n"
+    "Runs in the foreground and logs to standard error, one JSON line per request.\n"
+    "SIGHUP reloads the skills; SIGTERM or Ctrl-C lets requests in flight finish, then stops.\n"
+    "\n"
+    "  --listen ADDR:PORT        where to listen (default " HTTP_LISTEN_DEFAULT "; port 0 picks one)\n"
+    "  --tls-cert PEM            the endpoint's certificate (chain), PEM\n"
+    "  --tls-key PEM             its private key, PEM (make both for a domain with\n"
+    "                            certs/make-endpoint-cert.sh DOMAIN DIR)\n"
+    "  --no-tls                  plain HTTP, behind a proxy that terminates TLS\n"
+    "  --workers N               most worker processes per skill (default: CPUs)\n"
+    "  --fresh-worker            a new worker for every request (classrooms: nothing\n"
+    "                            left over from one user to the next)\n"
+    "  --handler-timeout SECONDS stop a skill after this long (default 6)\n"
+    "  --no-verify               do not check Amazon's signature and timestamp (local\n"
+    "                            tests only; refused on a non-loopback address unless\n"
+    "                            --allow-unverified-public is given as well)\n"
+    "  --trust-ca PEM            roots trusted for Amazon's signing chain (default: system)\n"
+    "  --cert-cache DIR          keep downloaded signing chains here across restarts\n"
+    "  --cert-connect-to H:P:H2:P2  fetch signing chains from H2:P2 instead of H:P\n"
+    "  --max-connections N       open connections at most (default 1024)\n"
+    "  --dev                     speak skill errors; reload skills when their files change\n"
+    "\n"
+    "example:\n"
+    "  certs/make-endpoint-cert.sh localhost data/tls\n"
+    "  skillserver serve --tls-cert data/tls/certificate.pem --tls-key data/tls/private-key.pem \\\n"
+    "      --no-verify --dev\n";
+
+static const char usage_invoke[] =
+    "usage: skillserver invoke SKILL [FILE|-] [--handler-timeout SECONDS] [--compact]\n"
+    "\n"
+    "Reads an Alexa request (JSON) from FILE, or from standard input when FILE is '-'\n"
+    "or missing, runs it through skills/SKILL/skill.py in a worker process, and prints\n"
+    "the response JSON. Whatever the skill prints goes to standard error.\n"
+    "\n"
+    "  --handler-timeout SECONDS  stop the skill after this long (default 6)\n"
+    "  --compact                  print the response on one line\n"
+    "\n"
+    "exit status: 0 the skill answered; 1 the skill failed (the response printed is the\n"
+    "apology Alexa would speak); 2 bad usage or a request that is not valid.\n";
+
+static const char usage_request[] =
+    "usage: skillserver request SKILL INTENT [slot=value ...] [--attributes JSON]\n"
+    "       skillserver request SKILL --launch\n"
+    "       skillserver request SKILL --end\n"
+    "\n"
+    "Prints a realistic Alexa request for SKILL: an IntentRequest for INTENT with the\n"
+    "given slot values, a LaunchRequest (--launch, \"open the skill\") or a\n"
+    "SessionEndedRequest (--end). Ids and the timestamp are fresh; the applicationId\n"
+    "and locale come from skills/SKILL/skill.json, and slots are checked against\n"
+    "skills/SKILL/model.json when it exists.\n"
+    "\n"
+    "  --attributes JSON   continue a session that has these session attributes\n"
+    "\n"
+    "example:\n"
+    "  skillserver request thank_you ThankYouIntent name=Sam | skillserver invoke thank_you\n";
+
+static const char usage_ssml[] =
+    "usage: skillserver ssml check [FILE|-]\n"
+    "\n"
+    "Checks an SSML document (<speak>...</speak>) against Alexa's rules and prints\n"
+    "each problem as FILE:LINE:COLUMN: message.\n"
+    "\n"
+    "exit status: 0 valid; 1 invalid; 2 bad usage.\n";
+
+__attribute__((format(printf, 2, 3))) static int
+fail_usage(const char *usage, const char *fmt, ...)
 {
-    puts("skillserver");
+    va_list ap;
+    fprintf(stderr, "skillserver: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n\n%s", usage);
+    return EXIT_USAGE;
+}
+
+/* Read all of path ("-" or NULL: stdin), at most limit bytes. */
+static char *
+read_input(const char *path, size_t limit, size_t *len, char *why, size_t whycap)
+{
+    FILE *f = (!path || strcmp(path, "-") == 0) ? stdin : fopen(path, "rb");
+    size_t cap = 8192, n = 0;
+    char *buf = NULL;
+
+    if (!f) {
+        snprintf(why, whycap, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    buf = malloc(cap + 1);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n > limit) {
+            snprintf(why, whycap, "%s is larger than %zu bytes",
+                     f == stdin ? "the input" : path, limit);
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        if (got == 0) {
+            if (ferror(f)) {
+                snprintf(why, whycap, "cannot read %s", f == stdin ? "the input" : path);
+                free(buf);
+                buf = NULL;
+            }
+            break;
+        }
+        if (n == cap) {
+            char *grown = realloc(buf, cap * 2 + 1);
+            if (!grown) {
+                free(buf);
+                buf = NULL;
+                snprintf(why, whycap, "out of memory");
+                break;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+    }
+    if (!buf && !why[0])
+        snprintf(why, whycap, "out of memory");
+    if (f != stdin)
+        fclose(f);
+    if (buf) {
+        buf[n] = '\0';
+        *len = n;
+    }
+    return buf;
+}
+
+/* The absolute path of this binary, for starting workers. */
+static int
+self_path(char *buf, size_t cap)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
     return 0;
+}
+
+static int
+parse_seconds(const char *text, int *ms)
+{
+    char *end;
+    errno = 0;
+    double s = strtod(text, &end);
+    if (errno || end == text || *end || s <= 0 || s * 1000 > LIMIT_HANDLER_TIMEOUT_MS_MAX)
+        return -1;
+    *ms = (int)(s * 1000);
+    return *ms > 0 ? 0 : -1;
+}
+
+/* A whole number from 1 to max, or -1. */
+static long
+parse_count(const char *text, long max)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(text, &end, 10);
+    if (errno || end == text || *end || n < 1 || n > max)
+        return -1;
+    return n;
+}
+
+/*
+ * Parse argv[first..] into o. Options may come anywhere; "--" ends them.
+ * Returns 0, 1 for --help, or EXIT_USAGE after printing the problem.
+ */
+static int
+parse_options(int argc, char **argv, int first, struct options *o, const char *usage)
+{
+    bool options_done = false;
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        if (options_done || a[0] != '-' || strcmp(a, "-") == 0) {
+            if (o->nargs == (int)(sizeof(o->args) / sizeof(o->args[0])))
+                return fail_usage(usage, "too many arguments at '%s'", a);
+            o->args[o->nargs++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            return 1;
+        if (strcmp(a, "--dev") == 0) {
+            o->dev = true;
+            continue;
+        }
+        if (strcmp(a, "--compact") == 0) {
+            o->compact = true;
+            continue;
+        }
+        if (strcmp(a, "--launch") == 0) {
+            o->launch = true;
+            continue;
+        }
+        if (strcmp(a, "--end") == 0) {
+            o->end = true;
+            continue;
+        }
+        if (strcmp(a, "--no-tls") == 0) {
+            o->no_tls = true;
+            continue;
+        }
+        if (strcmp(a, "--no-verify") == 0) {
+            o->no_verify = true;
+            continue;
+        }
+        if (strcmp(a, "--allow-unverified-public") == 0) {
+            o->allow_unverified_public = true;
+            continue;
+        }
+        if (strcmp(a, "--fresh-worker") == 0) {
+            o->fresh_worker = true;
+            continue;
+        }
+        /* Options with a value: --name VALUE or --name=VALUE. */
+        static const char *const valued[] = {"--skills",   "--data", "--handler-timeout",
+                                             "--attributes", "--fd", "--name",
+                                             "--script",   "--skillkit", "--user",
+                                             "--listen",   "--tls-cert", "--tls-key",
+                                             "--trust-ca", "--cert-cache", "--cert-connect-to",
+                                             "--workers",  "--max-connections"};
+        const char *eq = strchr(a, '=');
+        size_t alen = eq ? (size_t)(eq - a) : strlen(a);
+        const char *name = NULL;
+        for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
+            if (strlen(valued[k]) == alen && strncmp(valued[k], a, alen) == 0)
+                name = valued[k];
+        if (!name)
+            return fail_usage(usage, "unknown option '%s'", a);
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else
+            return fail_usage(usage, "%s needs a value", name);
+
+        if (strcmp(name, "--skills") == 0)
+            o->skills = val;
+        else if (strcmp(name, "--data") == 0)
+            o->data = val;
+        else if (strcmp(name, "--attributes") == 0)
+            o->attributes = val;
+        else if (strcmp(name, "--name") == 0)
+            o->name = val;
+        else if (strcmp(name, "--script") == 0)
+            o->script = val;
+        else if (strcmp(name, "--skillkit") == 0)
+            o->skillkit = val;
+        else if (strcmp(name, "--user") == 0)
+            o->user = val;
+        else if (strcmp(name, "--listen") == 0)
+            o->listen = val;
+        else if (strcmp(name, "--tls-cert") == 0)
+            o->tls_cert = val;
+        else if (strcmp(name, "--tls-key") == 0)
+            o->tls_key = val;
+        else if (strcmp(name, "--trust-ca") == 0)
+            o->trust_ca = val;
+        else if (strcmp(name, "--cert-cache") == 0)
+            o->cert_cache = val;
+        else if (strcmp(name, "--cert-connect-to") == 0)
+            o->cert_connect_to = val;
+        else if (strcmp(name, "--workers") == 0) {
+            long n = parse_count(val, LIMIT_WORKERS_MAX);
+            if (n < 0)
+                return fail_usage(usage, "--workers takes a number from 1 to %d, not '%s'",
+                                  LIMIT_WORKERS_MAX, val);
+            o->workers = (int)n;
+        } else if (strcmp(name, "--max-connections") == 0) {
+            long n = parse_count(val, 1000000);
+            if (n < 0)
+                return fail_usage(usage,
+                                  "--max-connections takes a number from 1 to 1000000, not '%s'",
+                                  val);
+            o->max_connections = (unsigned)n;
+        }
+        else if (strcmp(name, "--fd") == 0)
+            o->fd = atoi(val);
+        else if (strcmp(name, "--handler-timeout") == 0 &&
+                 parse_seconds(val, &o->handler_timeout_ms) != 0)
+            return fail_usage(usage,
+                              "--handler-timeout takes a number of seconds such as 6 or "
+                              "0.5 (at most 60), not '%s'",
+                              val);
+    }
+    return 0;
+}
+
+static int
+cmd_invoke(struct options *o)
+{
+    struct skill skill;
+    struct ss_error err;
+    char exe[PATH_MAX], why[256] = "";
+    char *body = NULL;
+    size_t len = 0;
+    struct pool *pool = NULL;
+    struct store *store = NULL;
+    struct dispatch_result res;
+    int rc = EXIT_USAGE;
+
+    if (o->nargs < 1 || o->nargs > 2)
+        return fail_usage(usage_invoke, "%s", o->nargs < 1 ? "which skill? Name one, such as "
+                                                              "thank_you"
+                                                            : "too many arguments");
+    ss_error_clear(&err);
+    if (skill_load(o->skills, o->args[0], &skill, &err) != SS_ERR_OK) {
+        fprintf(stderr, "skillserver: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    int64_t arrival = proto_now_ms();
+    body = read_input(o->nargs == 2 ? o->args[1] : NULL, LIMIT_BODY_BYTES, &len, why,
+                      sizeof(why));
+    if (!body) {
+        fprintf(stderr, "skillserver: %s\n", why);
+        goto out;
+    }
+    if (self_path(exe, sizeof(exe)) != 0) {
+        fprintf(stderr, "skillserver: cannot find my own binary in /proc/self/exe\n");
+        goto out;
+    }
+    int hard = o->handler_timeout_ms ? o->handler_timeout_ms : LIMIT_HANDLER_TIMEOUT_MS_DEFAULT;
+    struct pool_config pc = {
+        .exe = exe,
+        .skillkit_dir = python_skillkit_dir(),
+        .dev = o->dev,
+        .workers = 1,
+        .handler_timeout_ms = hard,
+        .soft_timeout_ms = hard / 2,
+    };
+    pool = pool_create(&pc);
+    store = store_create(o->data);
+    if (!pool || !store) {
+        fprintf(stderr, "skillserver: out of memory\n");
+        goto out;
+    }
+    struct dispatch_ctx ctx = {.pool = pool, .store = store, .dev = o->dev, .pretty = !o->compact};
+    enum ss_err e = dispatch_run(&ctx, &skill, body, len, arrival, &res);
+    if (res.status >= 400) {
+        fprintf(stderr, "skillserver: this is not a request %s can answer: %s\n", skill.name,
+                res.error.msg);
+        rc = EXIT_USAGE;
+    } else if (!res.body) {
+        fprintf(stderr, "skillserver: out of memory\n");
+        rc = EXIT_FAILED;
+    } else {
+        fwrite(res.body, 1, res.len, stdout);
+        fputc('\n', stdout);
+        rc = fflush(stdout) == 0 && e == SS_ERR_OK ? 0 : EXIT_FAILED;
+    }
+    dispatch_result_cleanup(&res);
+out:
+    pool_destroy(pool);
+    store_destroy(store);
+    free(body);
+    skill_cleanup(&skill);
+    return rc;
+}
+
+static int
+cmd_request(struct options *o)
+{
+    struct skill skill;
+    struct ss_error err;
+    struct model *model = NULL;
+    struct canned_slot slots[64];
+    struct canned_options co = {0};
+    json_t *attrs = NULL, *req = NULL;
+    int rc = EXIT_USAGE;
+
+    if (o->nargs < 1)
+        return fail_usage(usage_request, "%s", "which skill? Name one, such as thank_you");
+    if (o->launch && o->end)
+        return fail_usage(usage_request, "%s", "--launch and --end do not go together");
+    if ((o->launch || o->end) && o->nargs > 1)
+        return fail_usage(usage_request, "--launch and --end take no intent or slots ('%s')",
+                          o->args[1]);
+    if (!o->launch && !o->end && o->nargs < 2)
+        return fail_usage(usage_request, "%s",
+                          "which intent? For example ThankYouIntent, or --launch");
+    ss_error_clear(&err);
+    if (skill_load(o->skills, o->args[0], &skill, &err) != SS_ERR_OK) {
+        fprintf(stderr, "skillserver: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    co.type = o->launch ? REQ_LAUNCH : o->end ? REQ_SESSION_ENDED : REQ_INTENT;
+    if (co.type == REQ_INTENT) {
+        co.intent = o->args[1];
+        for (int i = 2; i < o->nargs; i++) {
+            const char *eq = strchr(o->args[i], '=');
+            if (!eq || eq == o->args[i]) {
+                fprintf(stderr, "skillserver: slots are written name=value, such as name=Sam; "
+                                "'%s' is not\n", o->args[i]);
+                goto out;
+            }
+            char *slot_name = strndup(o->args[i], (size_t)(eq - o->args[i]));
+            if (!slot_name)
+                goto out;
+            slots[co.slot_count].name = slot_name;
+            slots[co.slot_count].value = eq + 1;
+            co.slot_count++;
+        }
+        co.slots = slots;
+    }
+    if (o->attributes) {
+        json_error_t jerr;
+        attrs = json_loads(o->attributes, 0, &jerr);
+        if (!json_is_object(attrs)) {
+            fprintf(stderr, "skillserver: --attributes must be a JSON object such as "
+                            "'{\"count\": 2}' (%s)\n", attrs ? "not an object" : jerr.text);
+            goto out;
+        }
+        co.session_attributes = attrs;
+    }
+    if (skill.model_path && model_load(skill.model_path, &model, &err) != SS_ERR_OK) {
+        fprintf(stderr, "skillserver: %s\n", err.msg);
+        goto out;
+    }
+    if (canned_request(&skill, model, &co, &req, &err) != SS_ERR_OK) {
+        fprintf(stderr, "skillserver: %s\n", err.msg);
+        goto out;
+    }
+    if (json_dumpf(req, stdout, JSON_INDENT(2)) != 0 || fputc('\n', stdout) == EOF ||
+        fflush(stdout) != 0) {
+        fprintf(stderr, "skillserver: cannot write the request\n");
+        rc = EXIT_FAILED;
+        goto out;
+    }
+    rc = 0;
+out:
+    for (size_t i = 0; i < co.slot_count; i++)
+        free((char *)slots[i].name);
+    json_decref(req);
+    json_decref(attrs);
+    model_destroy(model);
+    skill_cleanup(&skill);
+    return rc;
+}
+
+static int
+cmd_ssml(struct options *o)
+{
+    char why[256] = "";
+    size_t len = 0;
+    struct ssml_report report;
+
+    if (o->nargs < 1 || strcmp(o->args[0], "check") != 0)
+        return fail_usage(usage_ssml, "%s", "the ssml command has one action: check");
+    if (o->nargs > 2)
+        return fail_usage(usage_ssml, "%s", "too many arguments");
+    const char *path = o->nargs == 2 ? o->args[1] : "-";
+    const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    char *doc = read_input(path, 1024 * 1024, &len, why, sizeof(why));
+    if (!doc) {
+        fprintf(stderr, "skillserver: %s\n", why);
+        return EXIT_USAGE;
+    }
+    int r = ssml_check(doc, len, SSML_SPEECH, &report);
+    free(doc);
+    if (r == 0)
+        return 0;
+    int shown_count = report.count < SSML_MAX_ERRORS ? report.count : SSML_MAX_ERRORS;
+    for (int i = 0; i < shown_count; i++) {
+        const struct ssml_problem *p = &report.problems[i];
+        printf("%s:%d:%d: %s\n", shown, p->line, p->column, p->message);
+    }
+    if (report.count > shown_count)
+        printf("%s: %d more problems\n", shown, report.count - shown_count);
+    return r < 0 ? EXIT_USAGE : EXIT_FAILED;
+}
+
+static int
+cmd_serve(struct options *o)
+{
+    char exe[PATH_MAX];
+
+    if (o->nargs > 0)
+        return fail_usage(usage_serve, "serve takes no arguments, only options ('%s')",
+                          o->args[0]);
+    if (self_path(exe, sizeof(exe)) != 0) {
+        fprintf(stderr, "skillserver: cannot find my own binary in /proc/self/exe\n");
+        return EXIT_FAILED;
+    }
+    struct http_config cfg = {
+        .listen = o->listen,
+        .skills_dir = o->skills,
+        .data_dir = o->data,
+        .tls_cert = o->tls_cert,
+        .tls_key = o->tls_key,
+        .no_tls = o->no_tls,
+        .no_verify = o->no_verify,
+        .allow_unverified_public = o->allow_unverified_public,
+        .trust_ca = o->trust_ca,
+        .cert_cache = o->cert_cache,
+        .cert_connect_to = o->cert_connect_to,
+        .workers = o->workers,
+        .fresh_worker = o->fresh_worker,
+        .handler_timeout_ms = o->handler_timeout_ms,
+        .dev = o->dev,
+        .max_connections = o->max_connections,
+        .exe = exe,
+        .skillkit_dir = python_skillkit_dir(),
+    };
+    return http_serve(&cfg);
+}
+
+static int
+cmd_worker(struct options *o)
+{
+    if (o->fd < 3 || !o->name || !o->script || !o->skillkit) {
+        fprintf(stderr, "skillserver: __worker is started by the server itself\n");
+        return EXIT_USAGE;
+    }
+    struct python_worker_config cfg = {
+        .fd = o->fd,
+        .name = o->name,
+        .script = o->script,
+        .skillkit_dir = o->skillkit,
+        .dev = o->dev,
+        .sandbox = {.user = o->user},
+    };
+    return python_worker_main(&cfg);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct options o = {.skills = SKILLS_DIR_DEFAULT, .data = "data"};
+    const char *cmd = NULL;
+    int cmd_at = 0;
+
+    /* The subcommand is the first argument that is not a global option or its value. */
+    for (int i = 1; i < argc && !cmd; i++) {
+        if (strcmp(argv[i], "--skills") == 0 || strcmp(argv[i], "--data") == 0) {
+            i++;
+            continue;
+        }
+        if (argv[i][0] == '-' && strcmp(argv[i], "--help") && strcmp(argv[i], "-h") &&
+            strcmp(argv[i], "--version"))
+            continue;
+        cmd = argv[i];
+        cmd_at = i;
+    }
+    if (!cmd || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        fputs(usage_main, cmd ? stdout : stderr);
+        return cmd ? 0 : EXIT_USAGE;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("skillserver %s\n", SKILLSERVER_VERSION);
+        return 0;
+    }
+
+    static const struct {
+        const char *name;
+        int (*run)(struct options *);
+        const char *usage;
+    } commands[] = {
+        {"serve", cmd_serve, usage_serve},
+        {"invoke", cmd_invoke, usage_invoke},
+        {"request", cmd_request, usage_request},
+        {"ssml", cmd_ssml, usage_ssml},
+        {"__worker", cmd_worker, ""},
+    };
+    for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+        if (strcmp(cmd, commands[k].name) != 0)
+            continue;
+        /* Global options before the subcommand, then everything after it. */
+        int r = parse_options(cmd_at, argv, 1, &o, commands[k].usage);
+        if (r == 0) {
+            o.nargs = 0;
+            r = parse_options(argc, argv, cmd_at + 1, &o, commands[k].usage);
+        }
+        if (r == 1) {
+            fputs(commands[k].usage, stdout);
+            return 0;
+        }
+        if (r != 0)
+            return r;
+        if (o.dev)
+            log_set_level(LOG_DEBUG);
+        return commands[k].run(&o);
+    }
+    fprintf(stderr, "skillserver: '%s' is not a command\n\n%s", cmd, usage_main);
+    return EXIT_USAGE;
 }

@@ -1,8 +1,194 @@
-/* proto.c - placeholder while the module is written. */
-#include "error.h"
-int proto_placeholder_(void);
-int
-proto_placeholder_(void)
+/*
+ * proto.c - framing over the front/worker socket (see proto.h).
+ *
+ * Writes loop until done because a stream socket may take a frame in pieces;
+ * reads poll() against the caller's deadline before each read, so a worker
+ * that stops answering can never hold the front past its deadline.
+ */
+#include "proto.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ss_limits.h"
+
+#define HEADER_BYTES 5
+
+int64_t
+proto_now_us(void)
 {
-    return 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+proto_now_ms(void)
+{
+    return proto_now_us() / 1000;
+}
+
+enum proto_status
+proto_sendv(int fd, uint8_t type, const struct iovec *parts, int nparts)
+{
+    struct iovec iov[9];
+    unsigned char header[HEADER_BYTES];
+    size_t total = 0;
+
+    if (nparts < 0 || nparts > 8) {
+        errno = EINVAL;
+        return PROTO_ERROR;
+    }
+    for (int i = 0; i < nparts; i++)
+        total += parts[i].iov_len;
+    if (total > LIMIT_FRAME_BYTES)
+        return PROTO_TOO_LARGE;
+
+    uint32_t len32 = (uint32_t)total;
+    memcpy(header, &len32, 4);
+    header[4] = type;
+    iov[0].iov_base = header;
+    iov[0].iov_len = sizeof(header);
+    for (int i = 0; i < nparts; i++)
+        iov[i + 1] = parts[i];
+
+    struct iovec *cur = iov;
+    int left = nparts + 1;
+    while (left > 0) {
+        /* sendmsg with MSG_NOSIGNAL: a worker that died must give EPIPE, not
+         * a SIGPIPE that would stop the front. */
+        struct msghdr msg = {.msg_iov = cur, .msg_iovlen = (size_t)left};
+        ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return PROTO_ERROR;
+        }
+        /* Skip the pieces written completely, trim the one written in part. */
+        while (left > 0 && (size_t)n >= cur->iov_len) {
+            n -= (ssize_t)cur->iov_len;
+            cur++;
+            left--;
+        }
+        if (left > 0) {
+            cur->iov_base = (char *)cur->iov_base + n;
+            cur->iov_len -= (size_t)n;
+        }
+    }
+    return PROTO_OK;
+}
+
+enum proto_status
+proto_send(int fd, uint8_t type, const void *data, size_t len)
+{
+    struct iovec part = {.iov_base = (void *)data, .iov_len = len};
+    return proto_sendv(fd, type, &part, 1);
+}
+
+/* Read exactly len bytes by the deadline. *got counts what arrived, so the
+ * caller can tell a clean EOF (nothing of the frame read) from a cut frame. */
+static enum proto_status
+read_full(int fd, void *buf, size_t len, int64_t deadline_ms, size_t *got)
+{
+    char *p = buf;
+    *got = 0;
+    while (*got < len) {
+        if (deadline_ms >= 0) {
+            int64_t wait = deadline_ms - proto_now_ms();
+            if (wait <= 0)
+                return PROTO_TIMEOUT;
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
+            int r = poll(&pfd, 1, wait > 1000000 ? 1000000 : (int)wait);
+            if (r < 0) {
+                if (errno == EINTR)
+                    continue;
+                return PROTO_ERROR;
+            }
+            if (r == 0)
+                continue; /* the loop re-checks the deadline */
+        }
+        ssize_t n = read(fd, p + *got, len - *got);
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            return PROTO_ERROR;
+        }
+        if (n == 0) {
+            errno = ECONNRESET;
+            return PROTO_EOF;
+        }
+        *got += (size_t)n;
+    }
+    return PROTO_OK;
+}
+
+enum proto_status
+proto_recv(int fd, struct proto_frame *frame, int64_t deadline_ms)
+{
+    unsigned char header[HEADER_BYTES];
+    size_t got;
+    enum proto_status st;
+    uint32_t len;
+
+    frame->type = 0;
+    frame->len = 0;
+    frame->data = NULL;
+
+    st = read_full(fd, header, sizeof(header), deadline_ms, &got);
+    if (st == PROTO_EOF && got > 0)
+        st = PROTO_ERROR;
+    if (st != PROTO_OK)
+        return st;
+
+    memcpy(&len, header, 4);
+    if (len > LIMIT_FRAME_BYTES)
+        return PROTO_TOO_LARGE;
+    frame->data = malloc((size_t)len + 1);
+    if (!frame->data)
+        return PROTO_NOMEM;
+    st = read_full(fd, frame->data, len, deadline_ms, &got);
+    if (st != PROTO_OK) {
+        free(frame->data);
+        frame->data = NULL;
+        return st == PROTO_EOF ? PROTO_ERROR : st;
+    }
+    frame->data[len] = '\0';
+    frame->type = header[4];
+    frame->len = len;
+    return PROTO_OK;
+}
+
+void
+proto_frame_cleanup(struct proto_frame *frame)
+{
+    if (frame) {
+        free(frame->data);
+        frame->data = NULL;
+        frame->len = 0;
+    }
+}
+
+const char *
+proto_status_text(enum proto_status st)
+{
+    switch (st) {
+    case PROTO_OK:
+        return "ok";
+    case PROTO_EOF:
+        return "the other side closed the connection";
+    case PROTO_TIMEOUT:
+        return "timed out";
+    case PROTO_TOO_LARGE:
+        return "frame too large";
+    case PROTO_ERROR:
+        return "read or write failed";
+    case PROTO_NOMEM:
+        return "out of memory";
+    }
+    return "unknown";
 }

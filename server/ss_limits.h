@@ -56,4 +56,146 @@
 /* Intent and slot names given on the command line. */
 #define LIMIT_NAME_CHARS 128
 
+/* Workers are recycled after this many requests, so slow leaks in a skill
+ * (or a C extension) cannot grow without end. */
+#define LIMIT_WORKER_REQUESTS 10000
+
+/* A worker whose resident memory passes this after a request is recycled. */
+#define LIMIT_WORKER_RSS_BYTES (256L * 1024 * 1024)
+
+/* Idle workers above one per skill are stopped after this long unused. */
+#define LIMIT_WORKER_IDLE_MS 60000
+
+/* After this many crashes or hard timeouts in a row a skill is broken... */
+#define LIMIT_WORKER_FAILURES 5
+
+/* ...and answers with a fixed apology for this long before it is retried. */
+#define LIMIT_BROKEN_RETRY_MS 10000
+
+/* Most workers per skill that --workers may ask for. */
+#define LIMIT_WORKERS_MAX 256
+
+/* A worker's address space: room for CPython and a skill's data, not for a
+ * runaway list comprehension (it gets a MemoryError instead). */
+#define LIMIT_WORKER_MEMORY_BYTES (1024L * 1024 * 1024)
+
+/* CPU seconds over a worker's whole life: a backstop behind the deadlines. */
+#define LIMIT_WORKER_CPU_SECONDS 3600
+
+/* Open files per worker. */
+#define LIMIT_WORKER_FILES 256
+
+/* The largest file a skill may write. */
+#define LIMIT_WORKER_FILE_BYTES (64L * 1024 * 1024)
+
+/* --- response (server/response.c) --- */
+
+/* AudioPlayer.Play stream.url: Alexa's documented maximum. */
+#define LIMIT_AUDIO_URL_CHARS 8000
+
+/* AudioPlayer.Play stream.token: Alexa's documented maximum. */
+#define LIMIT_AUDIO_TOKEN_CHARS 1024
+
+/* --- SSML (ssml/check.c, ssml/rules.c; spec/ssml.md) --- */
+
+/* The whole ssml string, tags included, counted in UTF-16 code units (how
+ * Alexa counts is undocumented; this is the stricter reading). */
+#define LIMIT_SSML_CHARS LIMIT_SPEECH_CHARS
+
+/* Bytes we parse at all: 8000 UTF-16 units are at most 24000 UTF-8 bytes, so
+ * anything longer is already too long; we still parse up to here to report
+ * more than the length, and refuse bigger input unread. */
+#define LIMIT_SSML_PARSE_BYTES (64 * 1024)
+
+/* Element nesting: real SSML nests 3 to 6 deep; past 32 is a bug or hostile. */
+#define LIMIT_SSML_DEPTH 32
+
+/* Alexa rejects a <break time> above 10 s, and pauses of consecutive breaks
+ * are reported to be capped at 10 s in total too. */
+#define LIMIT_SSML_BREAK_MS 10000
+
+/* <audio> tags in one response (outputSpeech and reprompt together). */
+#define LIMIT_SSML_AUDIO_TAGS 5
+
+/* One audio file, and all audio in an outputSpeech: Alexa's maximum. */
+#define LIMIT_SSML_AUDIO_MS 240000
+
+/* All audio in a reprompt: Alexa's maximum. */
+#define LIMIT_SSML_AUDIO_REPROMPT_MS 90000
+
+/* <audio src>: Alexa's URL limit (also in the schema, ssml/alexa-ssml.xsd). */
+#define LIMIT_SSML_AUDIO_SRC_CHARS 2000
+
+/* Entries in the table of audio files with known durations. */
+#define LIMIT_SSML_AUDIO_REGISTRY 1024
+
+/* ---- verify: request verification (spec/request-verification.md) ---- */
+
+/* Amazon's chain file is ~6 KiB (4 certificates); spec §4 suggests a 64 KiB cap. */
+#define LIMIT_VERIFY_CHAIN_BYTES (64 * 1024)
+
+/* Certificates in one chain file: Amazon sends 4; more is not a signing chain. */
+#define LIMIT_VERIFY_CHAIN_CERTS 10
+
+/* Whole chain download, connect included: Alexa waits ~8 s for the answer (spec §4). */
+#define LIMIT_VERIFY_DOWNLOAD_MS 2000
+
+/* Request timestamp tolerance in seconds, both directions, inclusive (spec §7). */
+#define LIMIT_VERIFY_TIMESTAMP_S 150
+
+/* AlexaSkillEvent.* requests may be delivered up to an hour late (spec §7). */
+#define LIMIT_VERIFY_SKILL_EVENT_S 3600
+
+/* Chain URLs kept in memory: Amazon uses one at a time, a rotation adds one. */
+#define LIMIT_VERIFY_CACHE_ENTRIES 32
+
+/* A failed chain URL is answered from memory this long, so hostile URLs cannot hammer S3. */
+#define LIMIT_VERIFY_NEGATIVE_S 10
+
+/* A cached chain is fully re-verified at least this often (spec §4 recommends 1 h). */
+#define LIMIT_VERIFY_RECHECK_S 3600
+
+/* SignatureCertChainUrl header length; Amazon's URLs are ~60 characters. */
+#define LIMIT_VERIFY_URL_CHARS 1024
+
+/* Signature header length: an RSA-8192 signature is 1368 base64 characters. */
+#define LIMIT_VERIFY_SIGNATURE_CHARS 1368
+
+/* Smallest RSA key accepted for the signing certificate (Amazon's is 2048). */
+#define LIMIT_VERIFY_RSA_BITS_MIN 2048
+
+/* ---- http: the HTTPS front (server/http.c); the body limit is LIMIT_BODY_BYTES ---- */
+
+/* Request line plus headers: Alexa sends under 2 KiB; 8 KiB is nginx's default buffer.
+ * Larger heads are refused by libmicrohttpd with 431 (or 414 for a long URL). */
+#define LIMIT_HTTP_HEADER_BYTES (8 * 1024)
+
+/* Open connections, all threads together: each costs ~20 KiB (more with TLS), so 1024
+ * stay under ~64 MiB; further connections wait in the listen backlog. */
+#define LIMIT_HTTP_CONNECTIONS 1024
+
+/* A kept-alive connection with no new request is closed after this long, even if it
+ * trickles the next request line (Apache keeps 5 s, nginx 75 s). */
+#define LIMIT_HTTP_IDLE_S 30
+
+/* A request's head and body must arrive within this time (of accept() for a connection's
+ * first request, TLS handshake included; of the request line for later ones): Alexa gives
+ * up after 8 s, so a request still trickling in after 5 s is a slow-client attack. */
+#define LIMIT_HTTP_RECEIVE_MS 5000
+
+/* HTTP threads per CPU: each blocks for the worker round trip of its request. */
+#define LIMIT_HTTP_THREADS_PER_CPU 4
+
+/* Most HTTP threads: past this, more skills want more workers, not more threads. */
+#define LIMIT_HTTP_THREADS_MAX 64
+
+/* On SIGTERM, requests in flight get the hard handler deadline plus this long. */
+#define LIMIT_HTTP_DRAIN_EXTRA_MS 2000
+
+/* A PEM file given with --tls-cert or --tls-key (a long chain is ~10 KiB). */
+#define LIMIT_TLS_PEM_BYTES (1024 * 1024)
+
+/* Skills /metrics keeps separate counters for; further skills share the "-" row. */
+#define LIMIT_METRICS_SKILLS 128
+
 #endif

@@ -33,6 +33,11 @@ class TapResult(unittest.TestResult):
         super().addError(test, err)
         self._line(test, "not ok", "".join(traceback.format_exception(*err)))
 
+    def addSubTest(self, test, subtest, err):
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self._line(subtest, "not ok", "".join(traceback.format_exception(*err)))
+
     def addSkip(self, test, reason):
         super().addSkip(test, reason)
         self.n += 1

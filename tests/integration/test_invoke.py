@@ -1,4 +1,279 @@
+"""skillserver invoke and request, end to end: the real binary, real worker
+processes, the bundled skills and the misbehaving test skills."""
+import json
+import os
+import shutil
+import tempfile
+import time
 import unittest
-class Placeholder(unittest.TestCase):
-    def test_nothing_yet(self):
-        pass
+
+from harness import (FIXTURES, SOURCE_ROOT, TEST_SKILLS, bundled_skills, fixtures, load_json,
+                     run)
+
+GOLDEN = os.path.join(SOURCE_ROOT, "tests", "data", "invoke")
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+class BundledSkillsAnswerEveryFixture(unittest.TestCase):
+    """Every canned request type, through every bundled skill, compared with
+    the expected response kept in tests/data/invoke/SKILL/FIXTURE."""
+
+    def test_every_fixture(self):
+        skills = bundled_skills()
+        self.assertGreaterEqual(len(skills), 3)
+        names = fixtures()
+        self.assertGreaterEqual(len(names), 20)
+        for skill in skills:
+            for name in names:
+                with self.subTest(skill=skill, fixture=name):
+                    p = run("invoke", skill, os.path.join(FIXTURES, name))
+                    self.assertEqual(p.returncode, 0, p.stderr)
+                    got = load_json(p.stdout)
+                    path = os.path.join(GOLDEN, skill, name)
+                    if UPDATE:
+                        os.makedirs(os.path.dirname(path), exist_ok=True)
+                        with open(path, "w") as f:
+                            json.dump(got, f, indent=2)
+                            f.write("\n")
+                    with open(path) as f:
+                        want = json.load(f)
+                    self.assertEqual(got, want)
+
+
+class ThankYou(unittest.TestCase):
+    def test_request_pipes_into_invoke(self):
+        req = run("request", "thank_you", "ThankYouIntent", "name=Sam")
+        self.assertEqual(req.returncode, 0, req.stderr)
+        body = load_json(req.stdout)
+        self.assertEqual(body["request"]["intent"]["slots"]["name"]["value"], "Sam")
+        self.assertTrue(body["request"]["requestId"].startswith("amzn1.echo-api.request."))
+        p = run("invoke", "thank_you", "-", stdin=req.stdout)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        speech = load_json(p.stdout)["response"]["outputSpeech"]
+        self.assertIn("Sam", json.dumps(speech))
+        self.assertTrue(load_json(p.stdout)["response"]["shouldEndSession"])
+
+    def test_launch_keeps_the_session_open(self):
+        req = run("request", "thank_you", "--launch")
+        self.assertEqual(req.returncode, 0, req.stderr)
+        self.assertEqual(load_json(req.stdout)["request"]["type"], "LaunchRequest")
+        p = run("invoke", "thank_you", stdin=req.stdout)
+        out = load_json(p.stdout)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIs(out["response"]["shouldEndSession"], False)
+        self.assertIn("reprompt", out["response"])
+
+    def test_end_request(self):
+        req = run("request", "thank_you", "--end")
+        self.assertEqual(load_json(req.stdout)["request"]["type"], "SessionEndedRequest")
+        p = run("invoke", "thank_you", stdin=req.stdout)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(load_json(p.stdout), {"version": "1.0", "response": {}})
+
+    def test_request_fills_unfilled_slots_from_the_model(self):
+        req = run("request", "thank_you", "ThankYouIntent")
+        slots = load_json(req.stdout)["request"]["intent"]["slots"]
+        self.assertEqual(slots["name"], {"name": "name", "confirmationStatus": "NONE"})
+
+    def test_request_rejects_unknown_slot_and_intent(self):
+        p = run("request", "thank_you", "ThankYouIntent", "nam=Sam")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no slot called 'nam'", p.stderr)
+        self.assertIn("name", p.stderr)
+        p = run("request", "thank_you", "ThankYouIntnet")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("ThankYouIntent", p.stderr)
+
+    def test_skills_option_before_or_after_the_subcommand(self):
+        req = run("request", "thank_you", "--launch").stdout
+        a = run("--skills", os.path.join(SOURCE_ROOT, "skills"), "invoke", "thank_you", stdin=req)
+        b = run("invoke", "thank_you", "--skills", os.path.join(SOURCE_ROOT, "skills"), stdin=req)
+        self.assertEqual(a.returncode, 0, a.stderr)
+        self.assertEqual(a.stdout, b.stdout)
+
+    def test_compact_output_is_one_line(self):
+        req = run("request", "thank_you", "--launch").stdout
+        p = run("invoke", "thank_you", "--compact", stdin=req)
+        self.assertEqual(p.stdout.count("\n"), 1)
+
+
+class Usage(unittest.TestCase):
+    def test_help_on_every_subcommand(self):
+        for cmd in ("invoke", "request", "ssml"):
+            p = run(cmd, "--help")
+            self.assertEqual(p.returncode, 0)
+            self.assertIn("usage: skillserver " + cmd, p.stdout)
+        p = run("--help")
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("invoke", p.stdout)
+
+    def test_no_command(self):
+        self.assertEqual(run().returncode, 2)
+
+    def test_unknown_command_and_option(self):
+        self.assertEqual(run("fly").returncode, 2)
+        p = run("invoke", "thank_you", "--fast")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("unknown option '--fast'", p.stderr)
+
+    def test_unknown_skill_lists_the_skills(self):
+        p = run("invoke", "thank_yu", os.path.join(FIXTURES, "launch.json"))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no skill called 'thank_yu'", p.stderr)
+        self.assertIn("thank_you", p.stderr)
+
+    def test_malformed_request_names_line_and_column(self):
+        p = run("invoke", "thank_you", "-", stdin='{"version": "1.0",\n  "request": }')
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("2", p.stderr)
+        self.assertEqual(p.stdout, "")
+
+    def test_missing_request_member(self):
+        p = run("invoke", "thank_you", "-", stdin='{"version": "1.0", "context": {}}')
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("request", p.stderr)
+
+    def test_missing_file(self):
+        p = run("invoke", "thank_you", "/nonexistent/request.json")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("/nonexistent/request.json", p.stderr)
+
+    def test_bad_timeout(self):
+        p = run("invoke", "thank_you", "--handler-timeout", "soon")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--handler-timeout", p.stderr)
+
+
+def launch_request():
+    with open(os.path.join(FIXTURES, "launch.json")) as f:
+        return f.read()
+
+
+def intent_request(name="ThankYouIntent"):
+    p = run("request", "thank_you", name)
+    return p.stdout
+
+
+class MisbehavingSkills(unittest.TestCase):
+    """A failing skill still gets Alexa a valid response; invoke exits 1 and
+    says why on stderr."""
+
+    def invoke(self, skill, body=None, *extra):
+        return run("--skills", TEST_SKILLS, "invoke", skill, *extra,
+                   stdin=body if body is not None else launch_request())
+
+    def assert_apology(self, p):
+        self.assertEqual(p.returncode, 1, p.stderr)
+        out = load_json(p.stdout)
+        self.assertEqual(out["version"], "1.0")
+        speech = out["response"]["outputSpeech"]
+        self.assertEqual(speech["type"], "PlainText")
+        self.assertTrue(speech["text"])
+        return speech["text"]
+
+    def test_exception_names_file_and_line(self):
+        p = self.invoke("raises", intent_request())
+        text = self.assert_apology(p)
+        self.assertIn("Sorry", text)
+        self.assertIn("skill.py:11", p.stderr)
+        self.assertIn("NameError", p.stderr)
+
+    def test_dev_speaks_the_error(self):
+        p = self.invoke("raises", intent_request(), "--dev")
+        text = self.assert_apology(p)
+        self.assertIn("NameError", text)
+        self.assertIn("11", text)
+
+    def test_syntax_error(self):
+        p = self.invoke("syntax_error")
+        self.assert_apology(p)
+        self.assertIn("skill.py:4", p.stderr)
+        self.assertIn("SyntaxError", p.stderr)
+
+    def test_import_error(self):
+        p = self.invoke("import_error")
+        self.assert_apology(p)
+        self.assertIn("no_such_module_for_skillserver_tests", p.stderr)
+
+    def test_no_handlers(self):
+        p = self.invoke("no_handlers")
+        self.assert_apology(p)
+        self.assertIn("no_handlers", p.stderr)
+
+    def test_soft_deadline_names_the_running_line(self):
+        start = time.monotonic()
+        p = self.invoke("loops", None, "--handler-timeout", "2", "--dev")
+        self.assertLess(time.monotonic() - start, 10)
+        text = self.assert_apology(p)
+        self.assertIn("line 6", text)
+
+    def test_soft_deadline_is_not_swallowed_by_except_exception(self):
+        p = self.invoke("loops", intent_request(), "--handler-timeout", "2")
+        self.assert_apology(p)
+        self.assertNotIn("caught it", p.stdout)
+
+    def test_hard_deadline_kills_the_worker(self):
+        start = time.monotonic()
+        p = self.invoke("blocks_alarm", None, "--handler-timeout", "1")
+        elapsed = time.monotonic() - start
+        self.assert_apology(p)
+        self.assertIn("did not answer within 1000 ms", p.stderr)
+        self.assertLess(elapsed, 10)
+
+    def test_crash_is_answered(self):
+        p = self.invoke("crashes")
+        self.assert_apology(p)
+        self.assertIn("signal 11", p.stderr)
+
+    def test_wrong_return_types(self):
+        for skill, words in (("returns_number", "42"), ("returns_none", "returned nothing"),
+                             ("lambda_bad", "lambda_handler")):
+            with self.subTest(skill=skill):
+                p = self.invoke(skill, None, "--dev")
+                text = self.assert_apology(p)
+                self.assertIn(words, text + p.stderr)
+
+    def test_invalid_ssml_is_never_sent(self):
+        p = self.invoke("bad_ssml")
+        self.assert_apology(p)
+        self.assertNotIn("<break", p.stdout)
+        self.assertIn("SSML", p.stderr)
+
+    def test_speech_over_the_limit(self):
+        p = self.invoke("too_long")
+        self.assert_apology(p)
+        self.assertIn("8000", p.stderr)
+
+    def test_prints_go_to_stderr_with_the_skill_name(self):
+        p = self.invoke("prints")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("[prints", p.stderr)
+        self.assertIn("printed by the skill", p.stderr)
+        self.assertIn("to stderr too", p.stderr)
+        self.assertNotIn("printed by the skill", p.stdout)
+        load_json(p.stdout)
+
+    def test_persistent_attributes_survive_between_runs(self):
+        data = tempfile.mkdtemp(prefix="skillserver-test-")
+        try:
+            for n in (1, 2, 3):
+                p = run("--skills", TEST_SKILLS, "invoke", "persistent", stdin=launch_request(),
+                        data=data)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertIn(f"Visit number {n}.", p.stdout)
+        finally:
+            shutil.rmtree(data)
+
+    def test_application_id_must_match(self):
+        p = self.invoke("appid")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("amzn1.ask.skill.11111111", p.stderr)
+        ok = launch_request().replace("amzn1.ask.skill.00000000-0000-0000-0000-000000000000",
+                                      "amzn1.ask.skill.11111111-1111-1111-1111-111111111111")
+        p = self.invoke("appid", ok)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("right application", p.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

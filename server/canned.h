@@ -1,0 +1,52 @@
+/*
+ * canned.h - realistic Alexa requests made up locally, for `skillserver
+ * request` and for the classroom tools: fresh request and session ids, the
+ * current time, the skill's applicationId and locale, every slot the
+ * interaction model defines for the intent (unfilled ones as Alexa sends
+ * them), and entity resolution for custom slot types.
+ */
+#ifndef SKILLSERVER_CANNED_H
+#define SKILLSERVER_CANNED_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "model.h"
+#include "request.h"
+#include "skill.h"
+
+/* Used when the skill's skill.json names no applicationId. */
+#define CANNED_APPLICATION_ID "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+/* A fixed local user and device, so persistent attributes carry over between runs. */
+#define CANNED_USER_ID "amzn1.ask.account.SKILLSERVER-LOCAL-USER"
+#define CANNED_DEVICE_ID "amzn1.ask.device.SKILLSERVER-LOCAL-DEVICE"
+
+struct canned_slot {
+    const char *name;
+    const char *value;
+};
+
+struct canned_options {
+    enum request_type type; /* REQ_LAUNCH, REQ_INTENT or REQ_SESSION_ENDED */
+    const char *intent;     /* for REQ_INTENT */
+    const struct canned_slot *slots;
+    size_t slot_count;
+    json_t *session_attributes; /* borrowed; NULL starts a new session */
+    const char *session_id;     /* NULL: a fresh one */
+};
+
+/*
+ * Build the request. model may be NULL (no model.json): then the slots are
+ * exactly the ones given. With a model, an intent it does not define (other
+ * than AMAZON.*) and a slot the intent does not have are SS_ERR_USAGE errors
+ * that list what exists. *out is a new reference.
+ */
+enum ss_err canned_request(const struct skill *skill, const struct model *model,
+                           const struct canned_options *opt, json_t **out,
+                           struct ss_error *err);
+
+/* A fresh version-4 UUID in buf (37 bytes). Returns 0, or -1 without randomness. */
+int canned_uuid(char buf[37]);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * dispatch.h - one request through the pipeline.
+ *
+ * request (parse) -> application check -> store (load) -> pool (the skill's
+ * worker runs the handler) -> response (envelope, limits, SSML) -> store
+ * (save) -> JSON text. `invoke` and `serve` both call dispatch_run(): there
+ * is one pipeline, not two.
+ *
+ * Whatever the skill does - raise, time out, crash, return nonsense or bad
+ * SSML - a request that parsed gets a valid Alexa response: the skill's, or
+ * a spoken apology (in --dev, the spoken error). Only a request that is not
+ * a valid Alexa request, or is for another application, gets a 4xx.
+ */
+#ifndef SKILLSERVER_DISPATCH_H
+#define SKILLSERVER_DISPATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "pool.h"
+#include "request.h"
+#include "skill.h"
+#include "store.h"
+
+struct dispatch_ctx {
+    struct pool *pool;   /* the skills' workers */
+    struct store *store; /* persistent attributes; NULL to keep none */
+    bool dev;            /* speak errors in detail */
+    bool pretty;         /* indent the response JSON */
+};
+
+struct dispatch_result {
+    int status;            /* HTTP status of the answer */
+    char *body;            /* owned: the JSON text to send */
+    size_t len;
+    enum ss_err err;       /* SS_ERR_OK, or what went wrong (the body is then an apology or a 4xx error) */
+    struct ss_error error; /* the operator's detail */
+    struct request req;    /* the parsed request (zeroed when it did not parse) */
+    int64_t handler_us;    /* time in the worker */
+};
+
+/*
+ * Run body[0..len) for skill. arrival_ms (proto_now_ms()) starts the
+ * deadlines. Fills res (release with dispatch_result_cleanup) and returns
+ * res->err. res->body is NULL only when out of memory.
+ */
+enum ss_err dispatch_run(const struct dispatch_ctx *ctx, const struct skill *skill,
+                         const char *body, size_t len, int64_t arrival_ms,
+                         struct dispatch_result *res);
+
+void dispatch_result_cleanup(struct dispatch_result *res);
+
+/* A short JSON error body {"error": "...", "message": "..."} for 4xx answers;
+ * caller frees. NULL on OOM. */
+char *dispatch_error_body(enum ss_err code, const char *message);
+
+#endif

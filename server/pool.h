@@ -1,0 +1,108 @@
+/*
+ * pool.h - skill worker processes, seen from the front.
+ *
+ * The front never runs Python. For each skill it starts workers: this same
+ * binary, exec'd in worker mode with a minimal environment and no descriptor
+ * but its end of a socketpair, which loads the skill and answers requests one
+ * at a time over the framed protocol of proto.h. The pool owns those
+ * processes: it starts them on demand up to `workers` per skill, hands each
+ * request to an idle one, applies the hard deadline (the worker is killed and
+ * the call fails in time), recycles workers after LIMIT_WORKER_REQUESTS
+ * requests, above LIMIT_WORKER_RSS_BYTES, or after any failure, stops idle
+ * ones, and marks a skill that keeps crashing as broken for a while.
+ *
+ * Every function is thread-safe. Processes are started and stopped outside
+ * the pool's lock, so a slow start never holds up other skills.
+ */
+#ifndef SKILLSERVER_POOL_H
+#define SKILLSERVER_POOL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "skill.h"
+
+/* Called for each line a skill prints while it runs (from the calling thread). */
+typedef void (*pool_log_fn)(void *ctx, const char *skill, const char *request_id,
+                            const char *text);
+
+struct pool_config {
+    const char *exe;          /* the skillserver binary to exec in worker mode */
+    const char *skillkit_dir; /* folder that holds the skillkit package */
+    bool dev;                 /* --dev: errors are spoken in detail */
+    bool fresh_worker;        /* --fresh-worker: every request gets a new worker */
+    int workers;              /* most workers per skill; 0: the number of CPUs */
+    const char *user;         /* user the workers become when root; NULL: nobody */
+    int handler_timeout_ms;   /* hard deadline, counted from the request's arrival */
+    int soft_timeout_ms;      /* soft deadline (exception inside the handler) */
+    pool_log_fn log;          /* may be NULL: lines go to log_skill() */
+    void *log_ctx;
+};
+
+struct pool_answer {
+    json_t *answer;     /* owned: the worker's ANSWER, {"ok": ..., "reply"|"error": ...} */
+    int64_t handler_us; /* from sending the request to receiving the answer */
+};
+
+/* Counters since the pool was created, for /metrics. */
+struct pool_stats {
+    uint64_t started;  /* worker processes started */
+    uint64_t crashed;  /* workers that died while answering */
+    uint64_t timeouts; /* workers killed at the hard deadline */
+    uint64_t recycled; /* workers stopped after their request quota, memory or idleness */
+    unsigned running;  /* worker processes alive now */
+    unsigned busy;     /* of which answering a request */
+};
+
+/* Create a pool; cfg is copied (its strings must outlive the pool). NULL on OOM. */
+struct pool *pool_create(const struct pool_config *cfg);
+
+/* Stop every worker (they exit when their socket closes; the pool waits for
+ * them, and kills those still running after a short grace time). Call when no
+ * pool_call() is running. NULL-safe. */
+void pool_destroy(struct pool *pool);
+
+/*
+ * Make sure skill has a worker and return what loading it said, as a new
+ * reference in *hello when hello is not NULL: skillkit's load() result
+ * {"ok": true, "handlers": [...], "warnings": [...]} or {"ok": false,
+ * "error": {...}}. Errors: SS_ERR_SKILL_LOAD when the skill does not import
+ * (the message gives file:line and the exception), SS_ERR_SKILL_CRASHED /
+ * SS_ERR_WORKER when the worker could not start.
+ */
+enum ss_err pool_start(struct pool *pool, const struct skill *skill, json_t **hello,
+                       struct ss_error *err);
+
+/*
+ * Run one request through one of skill's workers. event[0..len) is the request
+ * envelope's JSON text (already parsed once, so known to be valid JSON);
+ * attributes is the persistent attributes' JSON text or NULL; arrival_ms is
+ * when the request arrived (proto_now_ms()), from which both deadlines count.
+ * On SS_ERR_OK ans->answer holds the worker's answer, which may itself report
+ * a skill error ({"ok": false, "error": {...}}). Errors: SS_ERR_SKILL_LOAD,
+ * SS_ERR_SKILL_TIMEOUT (hard deadline: the worker was killed, or no worker
+ * became free in time), SS_ERR_SKILL_CRASHED (the worker died; the message
+ * names the signal; or the skill is marked broken), SS_ERR_WORKER.
+ */
+enum ss_err pool_call(struct pool *pool, const struct skill *skill, const char *event,
+                      size_t len, const char *attributes, const char *request_id,
+                      int64_t arrival_ms, struct pool_answer *ans, struct ss_error *err);
+
+void pool_answer_cleanup(struct pool_answer *ans);
+
+/*
+ * Load skill again (its files changed). A new worker is started first; if it
+ * loads, it replaces the old ones (busy ones finish their request, then stop);
+ * if it does not, the old version keeps serving and the error is returned.
+ */
+enum ss_err pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err);
+
+/* Stop workers idle for longer than LIMIT_WORKER_IDLE_MS (keeping one per
+ * skill). Call now and then, e.g. once a second from the main thread. */
+void pool_maintain(struct pool *pool);
+
+void pool_stats(struct pool *pool, struct pool_stats *out);
+
+#endif

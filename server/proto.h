@@ -1,0 +1,68 @@
+/*
+ * proto.h - the framed protocol between the front and a skill worker.
+ *
+ * Front and worker talk over one AF_UNIX stream socket. A frame is a 5-byte
+ * header - payload length (uint32, host byte order: both ends are the same
+ * binary on the same machine) and a type byte - followed by the payload,
+ * which is UTF-8 JSON text for every type:
+ *
+ *   worker -> front  HELLO   once, after loading the skill: skillkit's load() result
+ *   front -> worker  REQUEST {"event": <request envelope>, "attributes": ..., "soft_ms": N}
+ *   worker -> front  LOG     any number, while a request runs: {"text": "..."}
+ *   worker -> front  ANSWER  one per REQUEST: skillkit's handle() result
+ *
+ * Frames larger than LIMIT_FRAME_BYTES are refused on both ends.
+ */
+#ifndef SKILLSERVER_PROTO_H
+#define SKILLSERVER_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+enum proto_type {
+    PROTO_HELLO = 'H',
+    PROTO_REQUEST = 'R',
+    PROTO_LOG = 'L',
+    PROTO_ANSWER = 'A',
+};
+
+enum proto_status {
+    PROTO_OK,
+    PROTO_EOF,       /* the peer closed the socket between frames */
+    PROTO_TIMEOUT,   /* the deadline passed */
+    PROTO_TOO_LARGE, /* the announced length is over LIMIT_FRAME_BYTES */
+    PROTO_ERROR,     /* a read or write failed, or the peer closed mid-frame; errno is set */
+    PROTO_NOMEM,
+};
+
+/* One received frame; data is NUL-terminated and owned (free with proto_frame_cleanup). */
+struct proto_frame {
+    uint8_t type;
+    uint32_t len;
+    char *data;
+};
+
+/* Send one frame whose payload is the concatenation of parts[0..nparts), so
+ * callers can send a JSON text assembled from pieces without copying it.
+ * Blocks until everything is written; restarts on EINTR. */
+enum proto_status proto_sendv(int fd, uint8_t type, const struct iovec *parts, int nparts);
+
+/* Send one frame with a single payload. */
+enum proto_status proto_send(int fd, uint8_t type, const void *data, size_t len);
+
+/* Receive one frame. deadline_ms is a CLOCK_MONOTONIC time in milliseconds
+ * (see proto_now_ms) after which PROTO_TIMEOUT is returned, or -1 to wait
+ * without limit. On PROTO_OK the caller owns frame->data. */
+enum proto_status proto_recv(int fd, struct proto_frame *frame, int64_t deadline_ms);
+
+void proto_frame_cleanup(struct proto_frame *frame);
+
+/* CLOCK_MONOTONIC now, in milliseconds and in microseconds. */
+int64_t proto_now_ms(void);
+int64_t proto_now_us(void);
+
+/* A short description of a status, for logs. */
+const char *proto_status_text(enum proto_status st);
+
+#endif

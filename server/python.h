@@ -1,0 +1,35 @@
+/*
+ * python.h - the worker side: embedded CPython running one skill.
+ *
+ * This is the only module that calls the CPython API. It runs in worker
+ * processes only (see pool.h); the front never initialises Python.
+ */
+#ifndef SKILLSERVER_PYTHON_H
+#define SKILLSERVER_PYTHON_H
+
+#include <stdbool.h>
+
+#include "sandbox.h"
+
+struct python_worker_config {
+    int fd;                   /* the socket to the front */
+    const char *name;         /* the skill's name */
+    const char *script;       /* path of skill.py */
+    const char *skillkit_dir; /* folder holding the skillkit package */
+    bool dev;
+    struct sandbox_config sandbox; /* applied after the skill loaded */
+};
+
+/*
+ * Initialise CPython (isolated, without Python's own signal handlers), load
+ * the skill through skillkit._runner.load(), send HELLO, then answer REQUEST
+ * frames until the front closes the socket. Returns the process exit status:
+ * 0 after a clean close, 1 when the skill did not load (after reporting it),
+ * 2 when Python or the protocol failed.
+ */
+int python_worker_main(const struct python_worker_config *cfg);
+
+/* The directory holding the skillkit package in this build. */
+const char *python_skillkit_dir(void);
+
+#endif

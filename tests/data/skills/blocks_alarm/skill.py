@@ -1,0 +1,11 @@
+import signal
+
+from skillkit import launch
+
+
+@launch
+def welcome(req):
+    # Block the soft deadline's signal: only the hard deadline can stop this.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    while True:
+        pass

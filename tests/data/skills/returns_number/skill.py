@@ -1,0 +1,6 @@
+from skillkit import launch
+
+
+@launch
+def welcome(req):
+    return 42

@@ -1,0 +1,5 @@
+from skillkit import launch
+
+@launch
+def welcome(req)
+    return "hi"

@@ -1,0 +1,198 @@
+"""Shared helpers for the integration tests: where things are, and running
+the real skillserver binary."""
+import json
+import os
+import subprocess
+import tempfile
+
+SOURCE_ROOT = os.environ.get(
+    "SOURCE_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+SKILLSERVER = os.environ.get("SKILLSERVER", os.path.join(SOURCE_ROOT, "build", "server", "skillserver"))
+SKILLS = os.path.join(SOURCE_ROOT, "skills")
+TEST_SKILLS = os.path.join(SOURCE_ROOT, "tests", "data", "skills")
+FIXTURES = os.path.join(SOURCE_ROOT, "tests", "fixtures", "requests")
+
+
+def bundled_skills():
+    return sorted(d for d in os.listdir(SKILLS)
+                  if os.path.isfile(os.path.join(SKILLS, d, "skill.py")))
+
+
+def fixtures():
+    return sorted(f for f in os.listdir(FIXTURES) if f.endswith(".json"))
+
+
+def run(*args, stdin=None, timeout=60, data=None):
+    """Run skillserver with args; returns CompletedProcess (text)."""
+    if data is None:
+        data = tempfile.mkdtemp(prefix="skillserver-test-")
+    # Meson runs tests from the build folder: name the bundled skills unless
+    # the test names a folder itself.
+    skills = [] if "--skills" in args else ["--skills", SKILLS]
+    cmd = [SKILLSERVER, *args, *skills, "--data", data]
+    return subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout)
+
+
+def load_json(text):
+    return json.loads(text)
+
+
+# ---- `skillserver serve`, for tests/integration/test_serve.py ----
+
+import http.client  # noqa: E402
+import re  # noqa: E402
+import signal  # noqa: E402
+import ssl  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+LIMITS_H = os.path.join(SOURCE_ROOT, "server", "ss_limits.h")
+
+
+def limit(name):
+    """The value of LIMIT_<name> in server/ss_limits.h, so tests follow the
+    constants instead of copying them (simple integer expressions only)."""
+    with open(LIMITS_H) as f:
+        text = f.read()
+    m = re.search(r"^#define LIMIT_%s\s+(.+?)\s*$" % re.escape(name), text, re.M)
+    if not m:
+        raise KeyError(name)
+    expr = re.sub(r"/\*.*?\*/", "", m.group(1)).replace("L", "")
+    if not re.fullmatch(r"[0-9()*+\- ]+", expr):
+        raise ValueError(f"LIMIT_{name} = {expr} is not a plain number")
+    return int(eval(expr))  # digits and arithmetic only, checked above
+
+
+def make_endpoint_cert(folder, domain="localhost"):
+    """Run certs/make-endpoint-cert.sh; returns (certificate, private key)."""
+    script = os.path.join(SOURCE_ROOT, "certs", "make-endpoint-cert.sh")
+    subprocess.run(["sh", script, domain, folder], check=True, capture_output=True, timeout=60)
+    return os.path.join(folder, "certificate.pem"), os.path.join(folder, "private-key.pem")
+
+
+class Server:
+    """A `skillserver serve` process on a free loopback port (--listen
+    127.0.0.1:0; the port is read from its start-up line). Its stderr is
+    collected line by line; stop() sends a signal and returns the exit status.
+
+        with Server(skills=..., tls=(cert, key)) as srv:
+            status, headers, body = srv.request("GET", "/healthz")
+    """
+
+    START_TIMEOUT = 120  # workers start CPython; slow under ASan
+
+    def __init__(self, *extra, skills=SKILLS, tls=None, verify=False, data=None, env=None):
+        self.data = data or tempfile.mkdtemp(prefix="skillserver-serve-")
+        self.tls = tls
+        cmd = [SKILLSERVER, "serve", "--listen", "127.0.0.1:0", "--skills", skills,
+               "--data", self.data]
+        if tls:
+            cmd += ["--tls-cert", tls[0], "--tls-key", tls[1]]
+        else:
+            cmd += ["--no-tls"]
+        if not verify:
+            cmd += ["--no-verify"]
+        cmd += list(extra)
+        self.cmd = cmd
+        self.lines = []
+        self._cond = threading.Condition()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, env=env)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.port = None
+        pattern = r"listening on (https?)://(\S+):(\d+) "
+        line = self.wait_for(pattern, self.START_TIMEOUT)
+        if not line:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("the server did not start:\n" + self.log())
+        m = re.search(pattern, line)
+        self.scheme, self.port = m.group(1), int(m.group(3))
+
+    def _read(self):
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            with self._cond:
+                self.lines.append(line)
+                self._cond.notify_all()
+        with self._cond:
+            self._cond.notify_all()
+
+    def wait_for(self, pattern, timeout=30, start=0):
+        """The first log line from index start on that matches pattern, or None."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for line in self.lines[start:]:
+                    if rx.search(line):
+                        return line
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and not self._reader.is_alive()):
+                    return None
+                self._cond.wait(min(left, 0.2))
+
+    def log(self):
+        with self._cond:
+            return "\n".join(self.lines)
+
+    def access_log(self):
+        """The JSON lines of the access log, parsed."""
+        with self._cond:
+            lines = list(self.lines)
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    def ssl_context(self, **versions):
+        ctx = ssl.create_default_context(cafile=self.tls[0])
+        for name, value in versions.items():
+            setattr(ctx, name, value)
+        return ctx
+
+    def connection(self, timeout=30, context=None):
+        """A new (keep-alive) http.client connection to the server."""
+        if self.scheme == "https":
+            return http.client.HTTPSConnection("localhost", self.port, timeout=timeout,
+                                               context=context or self.ssl_context())
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, conn=None, timeout=30):
+        """One request; returns (status, headers dict with lower-case names, body bytes)."""
+        own = conn is None
+        if own:
+            conn = self.connection(timeout=timeout)
+        try:
+            hdrs = {"Content-Type": "application/json"} if body is not None else {}
+            hdrs.update(headers or {})
+            conn.request(method, path, body=body, headers=hdrs)
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+        finally:
+            if own:
+                conn.close()
+
+    def rss_kb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self, sig=signal.SIGTERM, timeout=60):
+        """Send sig and wait; returns the exit status (kills after timeout)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._reader.join(10)
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

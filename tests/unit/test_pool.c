@@ -1,0 +1,158 @@
+/* test_pool.c - real worker processes: start, answer, fail, die, time out. */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+#include "proto.h"
+#include "python.h"
+#include "skill.h"
+#include "tap.h"
+
+static char logged[4096];
+
+static void
+capture(void *ctx, const char *skill, const char *request_id, const char *text)
+{
+    (void)ctx;
+    size_t used = strlen(logged);
+    snprintf(logged + used, sizeof(logged) - used, "%s|%s|%s\n", skill,
+             request_id ? request_id : "-", text);
+}
+
+static const char launch[] =
+    "{\"version\":\"1.0\",\"session\":{\"new\":true,\"sessionId\":\"s\","
+    "\"application\":{\"applicationId\":\"amzn1.ask.skill.x\"},\"attributes\":{},"
+    "\"user\":{\"userId\":\"u\"}},\"context\":{\"System\":{\"application\":"
+    "{\"applicationId\":\"amzn1.ask.skill.x\"},\"user\":{\"userId\":\"u\"}}},"
+    "\"request\":{\"type\":\"LaunchRequest\",\"requestId\":\"r1\",\"locale\":\"en-US\","
+    "\"timestamp\":\"2025-01-15T18:04:05Z\"}}";
+
+static struct skill
+load(const char *name)
+{
+    struct skill s;
+    struct ss_error err;
+    if (skill_load(SOURCE_ROOT "/tests/data/skills", name, &s, &err) != SS_ERR_OK) {
+        printf("# cannot load %s: %s\n", name, err.msg);
+        exit(1);
+    }
+    return s;
+}
+
+static enum ss_err
+call(struct pool *pool, struct skill *s, const char *attrs, struct pool_answer *ans,
+     struct ss_error *err)
+{
+    return pool_call(pool, s, launch, strlen(launch), attrs, "r1", proto_now_ms(), ans, err);
+}
+
+int
+main(void)
+{
+    struct ss_error err;
+    struct pool_answer ans;
+    json_t *hello;
+
+    signal(SIGPIPE, SIG_IGN);
+    struct pool_config cfg = {
+        .exe = SKILLSERVER_BIN,
+        .skillkit_dir = python_skillkit_dir(),
+        .handler_timeout_ms = 1500,
+        .soft_timeout_ms = 750,
+        .log = capture,
+    };
+    struct pool *pool = pool_create(&cfg);
+    ok(pool != NULL, "create a pool");
+
+    struct skill persistent = load("persistent");
+    is_int(pool_start(pool, &persistent, &hello, &err), SS_ERR_OK, "start a worker");
+    ok(json_is_true(json_object_get(hello, "ok")), "hello says ok");
+    is_int(call(pool, &persistent, "{\"visits\": 41}", &ans, &err), SS_ERR_OK, "call it");
+    ok(json_is_true(json_object_get(ans.answer, "ok")), "answer ok");
+    json_t *reply = json_object_get(ans.answer, "reply");
+    is_str(json_string_value(json_object_get(reply, "kind")), "reply", "a skillkit reply");
+    char *speech = json_dumps(json_object_get(reply, "speech"), JSON_COMPACT);
+    contains(speech, "Visit number 42.", "persistent attributes reached the skill");
+    free(speech);
+    json_t *attrs = json_object_get(ans.answer, "attributes");
+    is_int(json_integer_value(json_object_get(attrs, "visits")), 42, "changed attributes back");
+    ok(ans.handler_us > 0, "handler time measured");
+    pool_answer_cleanup(&ans);
+
+    /* The same worker serves the next request. */
+    is_int(call(pool, &persistent, NULL, &ans, &err), SS_ERR_OK, "second call");
+    speech = json_dumps(json_object_get(json_object_get(ans.answer, "reply"), "speech"), 0);
+    contains(speech, "Visit number 1.", "null attributes start empty");
+    free(speech);
+    pool_answer_cleanup(&ans);
+
+    struct skill raises = load("raises");
+    const char *intent = strstr(launch, "LaunchRequest");
+    (void)intent;
+    struct skill prints = load("prints");
+    logged[0] = '\0';
+    is_int(call(pool, &prints, NULL, &ans, &err), SS_ERR_OK, "a skill that prints");
+    contains(logged, "prints|r1|printed by the skill", "stdout reaches the log with the id");
+    contains(logged, "prints|r1|to stderr too", "stderr reaches the log");
+    pool_answer_cleanup(&ans);
+
+    struct skill syntax = load("syntax_error");
+    is_int(pool_start(pool, &syntax, &hello, &err), SS_ERR_SKILL_LOAD, "syntax error at load");
+    contains(err.msg, "skill.py:4", "file and line of the syntax error");
+    contains(err.msg, "SyntaxError", "exception type");
+    is_int(call(pool, &syntax, NULL, &ans, &err), SS_ERR_SKILL_LOAD, "calls fail the same way");
+
+    struct skill nohandlers = load("no_handlers");
+    is_int(pool_start(pool, &nohandlers, &hello, &err), SS_ERR_SKILL_LOAD, "no handlers");
+
+    struct skill loops = load("loops");
+    int64_t t0 = proto_now_ms();
+    is_int(call(pool, &loops, NULL, &ans, &err), SS_ERR_OK, "soft deadline answers");
+    json_t *e = json_object_get(ans.answer, "error");
+    is_str(json_string_value(json_object_get(e, "kind")), "timeout", "kind timeout");
+    is_int(json_integer_value(json_object_get(e, "line")), 6, "line that was running");
+    ok(proto_now_ms() - t0 < 1500, "before the hard deadline");
+    pool_answer_cleanup(&ans);
+
+    struct skill blocks = load("blocks_alarm");
+    t0 = proto_now_ms();
+    is_int(call(pool, &blocks, NULL, &ans, &err), SS_ERR_SKILL_TIMEOUT, "hard deadline");
+    int64_t took = proto_now_ms() - t0;
+    ok(took >= 1400 && took < 3000, "stopped at the hard deadline (%lld ms)", (long long)took);
+    contains(err.msg, "1500 ms", "says the deadline");
+    is_int(call(pool, &blocks, NULL, &ans, &err), SS_ERR_SKILL_TIMEOUT,
+           "a fresh worker after the kill, and the same fate");
+
+    struct skill crashes = load("crashes");
+    is_int(call(pool, &crashes, NULL, &ans, &err), SS_ERR_SKILL_CRASHED, "a worker that dies");
+    contains(err.msg, "signal 11", "names the signal");
+    is_int(call(pool, &crashes, NULL, &ans, &err), SS_ERR_SKILL_CRASHED, "restarted, dies again");
+
+    is_int(call(pool, &persistent, NULL, &ans, &err), SS_ERR_OK, "other skills unaffected");
+    pool_answer_cleanup(&ans);
+
+    is_int(call(pool, &raises, NULL, &ans, &err), SS_ERR_OK, "launch of raises is fine");
+    pool_answer_cleanup(&ans);
+
+    pool_destroy(pool);
+    pool_destroy(NULL);
+
+    /* A binary that is not there. */
+    cfg.exe = "/nonexistent/skillserver";
+    pool = pool_create(&cfg);
+    is_int(pool_start(pool, &persistent, &hello, &err), SS_ERR_SKILL_CRASHED, "missing binary");
+    pool_destroy(pool);
+
+    skill_cleanup(&persistent);
+    skill_cleanup(&raises);
+    skill_cleanup(&prints);
+    skill_cleanup(&syntax);
+    skill_cleanup(&nohandlers);
+    skill_cleanup(&loops);
+    skill_cleanup(&blocks);
+    skill_cleanup(&crashes);
+    return tap_done();
+}
