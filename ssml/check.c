@@ -1,40 +1,974 @@
 /*
- * check.c - SSML validation (well-formedness only until the schema lands).
+ * check.c - validating an SSML document: size, parse, schema, then rules.
+ *
+ * Owns the compiled schema (one per process, built from the schema files
+ * compiled into the library, never from disk or the network) and the path
+ * of one document through libxml2: a validation copy with the amazon:/alexa:
+ * namespaces declared on <speak> (spec/ssml.md 2.2), a parse with no network,
+ * no DTD and no entity expansion, XSD validation, and the translation of
+ * libxml2's errors into sentences that name the position, the tag or
+ * attribute and what would be valid. What stays true: after ssml_init() the
+ * schema is only read; every libxml2 context used by a check belongs to that
+ * call (libxml2 allows one validation context per thread at a time, sharing
+ * the xmlSchema read-only), so checks run in parallel.
  */
 #include "ssml.h"
 
+#include "schema_files.h"
+#include "ss_limits.h"
+#include "ssml_internal.h"
+
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlschemas.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+static const char inject_text[] =
+    " xmlns:amazon=\"" SSML_NS_AMAZON "\" xmlns:alexa=\"" SSML_NS_ALEXA "\"";
+
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Written once under init_lock, read with acquire loads by every check. */
+static xmlSchemaPtr schema;
+static char init_error[200];
+
+/*
+ * Each thread keeps one parser context and one validation context and
+ * reuses them: creating both per check costs about a third of a check.
+ * They are never shared between threads. The parser's dictionary keeps the
+ * names it has seen, so a context is replaced once it has learnt too many.
+ */
+struct thread_ctx {
+    xmlParserCtxtPtr parser;
+    xmlSchemaValidCtxtPtr valid;
+    xmlSchemaPtr valid_for; /* the schema valid was made for */
+};
+
+#define DICT_MAX_NAMES 1024
+
+static pthread_key_t ctx_key;
+static int ctx_key_made;
+
+static void
+thread_ctx_free(void *p)
+{
+    struct thread_ctx *t = p;
+    if (!t)
+        return;
+    if (t->parser)
+        xmlFreeParserCtxt(t->parser);
+    xmlSchemaFreeValidCtxt(t->valid);
+    free(t);
+}
+
+static struct thread_ctx *
+thread_ctx(void)
+{
+    struct thread_ctx *t = pthread_getspecific(ctx_key);
+    if (t)
+        return t;
+    t = calloc(1, sizeof(*t));
+    if (t && pthread_setspecific(ctx_key, t) != 0) {
+        free(t);
+        t = NULL;
+    }
+    return t;
+}
+
+/* --- the schema ---------------------------------------------------------- */
+
+/* Serves the schema documents' own imports from the built-in table; refuses
+ * every other URL, so compiling the schema can never touch disk or network. */
+static xmlParserInputPtr
+embedded_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+    const char *base = url ? strrchr(url, '/') : NULL;
+
+    base = base ? base + 1 : url;
+    for (size_t i = 0; base && i < ssml_schema_file_count; i++)
+        if (strcmp(base, ssml_schema_files[i].name) == 0)
+            return xmlNewStringInputStream(ctxt, (const xmlChar *)ssml_schema_files[i].text);
+    if (!init_error[0])
+        snprintf(init_error, sizeof(init_error),
+                 "the schema refers to '%.100s', which is not built in", url ? url : "(null)");
+    return NULL;
+}
+
+static void
+schema_parse_error(void *ctx, xmlErrorPtr e)
+{
+    if (e->level < XML_ERR_ERROR || init_error[0])
+        return;
+    snprintf(init_error, sizeof(init_error), "%.40s:%d: %.140s", e->file ? e->file : "schema",
+             e->line, e->message ? e->message : "error");
+    char *nl = strchr(init_error, '\n');
+    if (nl)
+        *nl = '\0';
+}
 
 int
 ssml_init(void)
 {
-    return 0;
+    xmlSchemaParserCtxtPtr pc = NULL;
+    xmlSchemaPtr compiled = NULL;
+    int rc = -1;
+
+    if (pthread_mutex_lock(&init_lock) != 0)
+        return -1;
+    if (__atomic_load_n(&schema, __ATOMIC_ACQUIRE) != NULL) {
+        rc = 0;
+        goto out;
+    }
+    xmlInitParser();
+    init_error[0] = '\0';
+    if (!ctx_key_made) {
+        if (pthread_key_create(&ctx_key, thread_ctx_free) != 0) {
+            snprintf(init_error, sizeof(init_error), "pthread_key_create failed");
+            goto out;
+        }
+        ctx_key_made = 1;
+    }
+    /* The loader is process-global in libxml2: it is swapped only while the
+     * schema compiles, which happens before threads start (or under
+     * init_lock on the lazy path), and nothing else in skillserver loads
+     * external entities. */
+    xmlExternalEntityLoader previous = xmlGetExternalEntityLoader();
+    xmlSetExternalEntityLoader(embedded_loader);
+    pc = xmlSchemaNewParserCtxt(ssml_schema_files[0].name);
+    if (pc) {
+        xmlSchemaSetParserStructuredErrors(pc, schema_parse_error, NULL);
+        compiled = xmlSchemaParse(pc);
+    }
+    xmlSetExternalEntityLoader(previous);
+    if (!compiled) {
+        if (!init_error[0])
+            snprintf(init_error, sizeof(init_error), "out of memory compiling the schema");
+        goto out;
+    }
+    __atomic_store_n(&schema, compiled, __ATOMIC_RELEASE);
+    rc = 0;
+out:
+    xmlSchemaFreeParserCtxt(pc);
+    pthread_mutex_unlock(&init_lock);
+    return rc;
 }
 
 void
 ssml_shutdown(void)
 {
+    if (pthread_mutex_lock(&init_lock) != 0)
+        return;
+    xmlSchemaPtr s = __atomic_exchange_n(&schema, NULL, __ATOMIC_ACQ_REL);
+    if (ctx_key_made) {
+        /* This thread's contexts; other threads free theirs when they exit. */
+        thread_ctx_free(pthread_getspecific(ctx_key));
+        pthread_setspecific(ctx_key, NULL);
+    }
+    xmlSchemaFree(s);
+    rules_audio_cleanup();
+    pthread_mutex_unlock(&init_lock);
+}
+
+/* --- positions and problems ----------------------------------------------- */
+
+static void add_problem(struct check *c, int line, int col, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static void
+add_problem(struct check *c, int line, int col, const char *fmt, va_list ap)
+{
+    struct ssml_report *r = c->rep;
+    char msg[sizeof(r->problems[0].message)];
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    /* libxml2 sometimes says the same thing twice about one spot. */
+    for (int i = 0; i < r->count && i < SSML_MAX_ERRORS; i++)
+        if (r->problems[i].line == line && r->problems[i].column == col &&
+            strcmp(r->problems[i].message, msg) == 0)
+            return;
+    if (r->count < SSML_MAX_ERRORS) {
+        struct ssml_problem *p = &r->problems[r->count];
+        p->line = line;
+        p->column = col;
+        memcpy(p->message, msg, sizeof(msg));
+    }
+    r->count++;
+}
+
+static void problem_lc(struct check *c, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+problem_lc(struct check *c, int line, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_problem(c, line, col, fmt, ap);
+    va_end(ap);
+}
+
+/* Line and column (1-based, columns in characters) of offset off of orig. */
+static void
+orig_position(const struct check *c, size_t off, int *line, int *col)
+{
+    int l = 1, k = 1;
+    size_t start = 0;
+
+    if (off > c->orig_len)
+        off = c->orig_len;
+    for (size_t i = 0; i < off; i++)
+        if (c->orig[i] == '\n') {
+            l++;
+            start = i + 1;
+        }
+    for (size_t i = start; i < off; i++)
+        if (((unsigned char)c->orig[i] & 0xC0) != 0x80)
+            k++;
+    *line = l;
+    *col = k;
+}
+
+/* An offset of the validation copy as an offset of the original. */
+static size_t
+to_orig(const struct check *c, size_t off)
+{
+    if (off >= c->inject_at + c->inject_len)
+        return off - c->inject_len;
+    return off < c->inject_at ? off : c->inject_at;
+}
+
+void
+check_problem_at(struct check *c, size_t off1, const char *fmt, ...)
+{
+    int line = 0, col = 0;
+    va_list ap;
+
+    if (off1 > 0)
+        orig_position(c, to_orig(c, off1 - 1), &line, &col);
+    va_start(ap, fmt);
+    add_problem(c, line, col, fmt, ap);
+    va_end(ap);
+}
+
+static int
+is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/* Offset of attribute qname in the start tag at buf[tag] ('<'), or tag. The
+ * tag is well-formed here, and '<' never occurs inside a start tag. */
+static size_t
+attr_offset(const struct check *c, size_t tag, const char *qname)
+{
+    const char *b = c->buf;
+    size_t n = c->buf_len, i = tag + 1, want = strlen(qname);
+
+    while (i < n && !is_space(b[i]) && b[i] != '>' && b[i] != '/')
+        i++;
+    for (;;) {
+        while (i < n && is_space(b[i]))
+            i++;
+        if (i >= n || b[i] == '>' || b[i] == '/')
+            return tag;
+        size_t start = i;
+        while (i < n && !is_space(b[i]) && b[i] != '=')
+            i++;
+        if (i - start == want && memcmp(b + start, qname, want) == 0)
+            return start;
+        while (i < n && b[i] != '"' && b[i] != '\'')
+            i++;
+        if (i >= n)
+            return tag;
+        char quote = b[i++];
+        while (i < n && b[i] != quote)
+            i++;
+        i++;
+    }
+}
+
+void
+check_problem_node(struct check *c, const xmlNode *node, const char *attr, const char *fmt, ...)
+{
+    size_t off1 = node ? (size_t)(uintptr_t)node->_private : 0;
+    int line = 0, col = 0;
+    va_list ap;
+
+    if (off1 > 0) {
+        size_t off = off1 - 1;
+        if (attr)
+            off = attr_offset(c, off, attr);
+        orig_position(c, to_orig(c, off), &line, &col);
+    } else if (node) {
+        line = node->line;
+    }
+    va_start(ap, fmt);
+    add_problem(c, line, col, fmt, ap);
+    va_end(ap);
+}
+
+const char *
+check_qname(const xmlNode *node, char *buf, size_t cap)
+{
+    if (node->ns && node->ns->prefix)
+        snprintf(buf, cap, "%s:%s", (const char *)node->ns->prefix, (const char *)node->name);
+    else
+        snprintf(buf, cap, "%s", (const char *)node->name);
+    return buf;
+}
+
+const char *
+check_shown(const char *value, char *buf, size_t cap)
+{
+    size_t limit = cap > 64 ? 60 : (cap > 4 ? cap - 4 : 0), i;
+
+    if (!value)
+        value = "";
+    for (i = 0; value[i] && i < limit; i++)
+        buf[i] = ((unsigned char)value[i] < 0x20 || value[i] == 0x7f) ? '?' : value[i];
+    if (value[i]) {
+        /* Cut at a character boundary, then say that it was cut. */
+        while (i > 0 && ((unsigned char)buf[i] & 0xC0) == 0x80 &&
+               ((unsigned char)value[i] & 0xC0) == 0x80)
+            i--;
+        while (i > 0 && ((unsigned char)value[i] & 0xC0) == 0x80)
+            i--;
+        memcpy(buf + i, "...", 3);
+        i += 3;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+/* check_shown() for libxml2's messages, which end in a newline. */
+static const char *
+trimmed(const char *text, char *buf, size_t cap)
+{
+    check_shown(text, buf, cap);
+    size_t n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '?' || buf[n - 1] == ' ' || buf[n - 1] == '.'))
+        buf[--n] = '\0';
+    return buf;
+}
+
+/* --- before parsing: length and the root start tag -------------------------- */
+
+/* Counts UTF-16 code units; returns the offset where the count first passes
+ * the limit (or len) in *over_at. */
+static size_t
+utf16_units(const char *s, size_t len, size_t limit, size_t *over_at)
+{
+    const unsigned char *b = (const unsigned char *)s;
+    size_t units = 0;
+
+    /* One unit per sequence start, one more for 4-byte sequences (a
+     * surrogate pair); written branch-free so the compiler vectorises it. */
+    for (size_t i = 0; i < len; i++)
+        units += (size_t)((b[i] & 0xC0) != 0x80) + (size_t)(b[i] >= 0xF0);
+    *over_at = len;
+    if (units > limit) {
+        size_t seen = 0;
+        for (size_t i = 0; i < len; i++) {
+            seen += (size_t)((b[i] & 0xC0) != 0x80) + (size_t)(b[i] >= 0xF0);
+            if (seen > limit) {
+                *over_at = i;
+                break;
+            }
+        }
+    }
+    return units;
+}
+
+/* Finds "<speak" at the start (after white space); returns its offset or -1
+ * after recording why the document does not start there. */
+static long
+find_root(struct check *c)
+{
+    size_t i = 0;
+
+    while (i < c->orig_len && is_space(c->orig[i]))
+        i++;
+    const char *p = c->orig + i;
+    size_t left = c->orig_len - i;
+    if (left >= 7 && memcmp(p, "<speak", 6) == 0 && (is_space(p[6]) || p[6] == '>' || p[6] == '/'))
+        return (long)i;
+    if (left == 0)
+        check_problem_at(c, 0, "the document is empty: SSML must be <speak>...</speak>");
+    else if (left >= 5 && memcmp(p, "<?xml", 5) == 0)
+        check_problem_at(c, i + 1,
+                         "remove the XML declaration (<?xml ...?>): SSML must start with <speak>");
+    else if (left >= 9 && memcmp(p, "<!DOCTYPE", 9) == 0)
+        check_problem_at(c, i + 1, "a DOCTYPE is not allowed in SSML: it must start with <speak>");
+    else if (left >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
+             (unsigned char)p[2] == 0xBF)
+        check_problem_at(c, i + 1, "remove the byte order mark: SSML must start with <speak>");
+    else
+        check_problem_at(
+            c, i + 1, "SSML must be one <speak> element: start with <speak> and end with </speak>");
+    return -1;
+}
+
+/* --- parsing ---------------------------------------------------------------- */
+
+/* What follows the last " and " of msg ("... p line 1 and s" gives "s"). */
+static const char *
+last_and(const char *msg)
+{
+    const char *found = "?";
+    for (const char *p = msg; (p = strstr(p, " and ")) != NULL; p += 5)
+        found = p + 5;
+    return found;
+}
+
+/* Translates the parser's errors; only the first fatal one is kept because the
+ * rest follow from it. */
+static void
+on_parse_error(void *ctx, xmlErrorPtr e)
+{
+    xmlParserCtxtPtr p = ctx;
+    struct check *c = p->_private;
+    char what[80], shown[80];
+    const char *m = e->message ? e->message : "";
+    int line = e->line, col = e->int2;
+
+    if (e->level == XML_ERR_WARNING)
+        return;
+    if (c->fatal_seen)
+        return;
+    if (e->level == XML_ERR_FATAL)
+        c->fatal_seen = 1;
+    /* Positions on the <speak> line after the injected declarations move back. */
+    if (line == c->inject_line && col > c->inject_col) {
+        col -= (int)c->inject_len;
+        if (col < c->inject_col)
+            col = c->inject_col;
+    }
+    switch (e->code) {
+    case XML_ERR_NAME_REQUIRED:
+        if (strncmp(m, "xmlParseEntityRef", 17) == 0)
+            problem_lc(c, line, col, "a bare '&' must be written &amp;");
+        else if (strstr(m, "StartTag"))
+            problem_lc(c, line, col, "a bare '<' must be written &lt; (or a tag name is missing)");
+        else
+            problem_lc(c, line, col, "a name is missing here (%s)",
+                       trimmed(m, shown, sizeof(shown)));
+        break;
+    case XML_ERR_ENTITYREF_SEMICOL_MISSING:
+        problem_lc(c, line, col, "'&' starts an entity that has no ';': write a bare '&' as &amp;");
+        break;
+    case XML_ERR_UNDECLARED_ENTITY:
+    case XML_WAR_UNDECLARED_ENTITY:
+        problem_lc(c, line, col,
+                   "'&%s;' is not an XML entity: use &amp; &lt; &gt; &quot; &apos; or a number "
+                   "such as &#233;",
+                   check_shown(e->str1, what, sizeof(what)));
+        break;
+    case XML_ERR_TAG_NAME_MISMATCH:
+        /* "Opening and ending tag mismatch: OPEN line N and CLOSE" */
+        problem_lc(c, line, col, "closing tag </%s> does not match the open <%s>",
+                   trimmed(last_and(m), what, sizeof(what)),
+                   check_shown(e->str1 ? e->str1 : "?", shown, sizeof(shown)));
+        break;
+    case XML_ERR_TAG_NOT_FINISHED:
+        problem_lc(c, line, col, "<%s> is never closed",
+                   check_shown(e->str1 ? e->str1 : "?", what, sizeof(what)));
+        break;
+    case XML_ERR_DOCUMENT_END:
+        problem_lc(c, line, col,
+                   "nothing may follow </speak>: SSML is exactly one <speak> element");
+        break;
+    case XML_ERR_LT_IN_ATTRIBUTE:
+        problem_lc(c, line, col, "a '<' inside an attribute value must be written &lt;");
+        break;
+    case XML_ERR_ATTRIBUTE_NOT_STARTED:
+    case XML_ERR_ATTRIBUTE_WITHOUT_VALUE:
+        problem_lc(c, line, col, "attribute values must be in quotes, such as time=\"1s\"");
+        break;
+    case XML_ERR_ATTRIBUTE_REDEFINED:
+        if (e->str1 && strncmp(e->str1, "xmlns", 5) == 0) {
+            problem_lc(c, line, col,
+                       "namespace declarations (xmlns%s%s) are not allowed in Alexa SSML",
+                       e->str2 ? ":" : "", e->str2 ? check_shown(e->str2, what, sizeof(what)) : "");
+            break;
+        }
+        problem_lc(c, line, col, "attribute %s is given twice",
+                   check_shown(e->str1 ? e->str1 : "?", what, sizeof(what)));
+        break;
+    case XML_NS_ERR_UNDEFINED_NAMESPACE:
+        problem_lc(c, line, col,
+                   "unknown prefix '%s:': only the amazon: and alexa: tags of Alexa SSML have one",
+                   check_shown(e->str1 ? e->str1 : "?", what, sizeof(what)));
+        break;
+    case XML_ERR_INVALID_CHAR:
+    case XML_ERR_INVALID_ENCODING:
+        if (strstr(m, "UTF-8"))
+            problem_lc(c, line, col, "the text is not valid UTF-8");
+        else
+            problem_lc(c, line, col,
+                       "a character XML does not allow (such as a control character) is here");
+        break;
+    default: {
+        /* libxml2's sentence, on one line, is the best we have here. */
+        char text[160];
+        problem_lc(c, line, col, "not well-formed XML: %s", trimmed(m, text, sizeof(text)));
+    }
+    }
+}
+
+static void
+on_start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
+                 int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
+                 const xmlChar **attributes)
+{
+    xmlParserCtxtPtr p = ctx;
+    struct check *c = p->_private;
+
+    xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
+                          nb_defaulted, attributes);
+    if (p->node && p->input) {
+        /* The parser stands at the end of the start tag; its '<' is the last
+         * one before, since '<' cannot occur inside a start tag. Kept in
+         * _private so that schema errors can name a column. */
+        size_t off = (size_t)p->input->consumed + (size_t)(p->input->cur - p->input->base);
+        if (off >= c->buf_len)
+            off = c->buf_len - 1;
+        while (off > 0 && c->buf[off] != '<')
+            off--;
+        p->node->_private = (void *)(uintptr_t)(off + 1);
+    }
+    if (p->nodeNr > LIMIT_SSML_DEPTH && !c->too_deep) {
+        c->too_deep = 1;
+        check_problem_node(c, p->node, NULL, "tags are nested more than %d deep", LIMIT_SSML_DEPTH);
+        xmlStopParser(p);
+    }
+}
+
+/* Never reached (the document must start with <speak>), but a DOCTYPE must
+ * not get as far as declaring entities, whatever changes around it. */
+static void
+on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *external_id,
+                   const xmlChar *system_id)
+{
+    xmlParserCtxtPtr p = ctx;
+    check_problem_at(p->_private, 0, "a DOCTYPE is not allowed in SSML");
+    xmlStopParser(p);
+}
+
+/* Parses the validation copy with this thread's parser context; returns the
+ * tree or NULL (problems recorded, or *failed set when libxml2 failed). */
+static xmlDocPtr
+parse(struct check *c, struct thread_ctx *t, int *failed)
+{
+    xmlParserInputBufferPtr in_buf = NULL;
+    xmlParserInputPtr in = NULL;
+    xmlDocPtr doc = NULL;
+    int before = c->rep->count;
+
+    *failed = 1;
+    if (t->parser && xmlDictSize(t->parser->dict) > DICT_MAX_NAMES) {
+        xmlFreeParserCtxt(t->parser);
+        t->parser = NULL;
+    }
+    if (!t->parser && !(t->parser = xmlNewParserCtxt()))
+        goto out;
+    xmlParserCtxtPtr p = t->parser;
+    xmlCtxtReset(p);
+    /* No network; no DTD loading, no entity substitution, no default
+     * attributes from a DTD: the options that would enable them are off. */
+    if (xmlCtxtUseOptions(p, XML_PARSE_NONET) != 0)
+        goto out;
+    p->_private = c;
+    p->sax->startElementNs = on_start_element;
+    p->sax->serror = on_parse_error;
+    p->sax->internalSubset = on_internal_subset;
+    p->sax->externalSubset = NULL;
+    p->sax->entityDecl = NULL;
+    /* A copied input buffer: libxml2 2.9.14 mis-parses a reused context fed
+     * from xmlParserInputBufferCreateStatic() after a non-ASCII document. */
+    in_buf = xmlParserInputBufferCreateMem(c->buf, (int)c->buf_len, XML_CHAR_ENCODING_NONE);
+    if (!in_buf)
+        goto out;
+    in = xmlNewIOInputStream(p, in_buf, XML_CHAR_ENCODING_NONE);
+    if (!in) {
+        xmlFreeParserInputBuffer(in_buf);
+        goto out;
+    }
+    if (inputPush(p, in) < 0) {
+        xmlFreeInputStream(in);
+        goto out;
+    }
+    xmlParseDocument(p);
+    doc = p->myDoc;
+    p->myDoc = NULL;
+    if (doc && (!p->wellFormed || c->too_deep || c->rep->count > before)) {
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    *failed = !doc && c->rep->count == before;
+    p->_private = NULL;
+out:
+    return doc;
+}
+
+/* --- the tree before the schema: what XML allows and Alexa SSML does not --- */
+
+static void
+check_structure(struct check *c, const xmlNode *n, int is_root)
+{
+    for (; n; n = n->next) {
+        if (n->type == XML_PI_NODE) {
+            check_problem_node(c, n, NULL,
+                               "processing instructions (<?%.40s ...?>) are not allowed in SSML",
+                               (const char *)n->name);
+        } else if (n->type == XML_CDATA_SECTION_NODE) {
+            check_problem_node(
+                c, n->parent, NULL,
+                "CDATA sections are not allowed in SSML: escape the text with &lt; and &amp;");
+        } else if (n->type == XML_ELEMENT_NODE) {
+            const xmlNs *ns = n->nsDef;
+            /* The first two declarations on the root are ours. */
+            if (is_root && ns && ns->next)
+                ns = ns->next->next;
+            if (ns)
+                check_problem_node(
+                    c, n, NULL, "namespace declarations (xmlns%s%s) are not allowed in Alexa SSML",
+                    ns->prefix ? ":" : "", ns->prefix ? (const char *)ns->prefix : "");
+            check_structure(c, n->children, 0);
+        }
+        if (is_root)
+            break;
+    }
+}
+
+/* --- schema errors -------------------------------------------------------- */
+
+/* The first 'quoted' name after marker in msg, into out; NULL if none. */
+static const char *
+quoted_after(const char *msg, const char *marker, char *out, size_t cap)
+{
+    const char *s = msg ? strstr(msg, marker) : NULL;
+    if (!s)
+        return NULL;
+    s = strchr(s + strlen(marker) - 1, '\'');
+    if (!s)
+        return NULL;
+    const char *e = strchr(s + 1, '\'');
+    if (!e || (size_t)(e - s - 1) >= cap)
+        return NULL;
+    memcpy(out, s + 1, (size_t)(e - s - 1));
+    out[e - s - 1] = '\0';
+    return out;
+}
+
+/* libxml2 writes a namespaced name as {URI}local: back to prefix:local. */
+static void
+pretty_name(char *name, size_t cap)
+{
+    static const char *const map[][2] = {
+        {"http://www.w3.org/XML/1998/namespace", "xml"},
+        {SSML_NS_AMAZON, "amazon"},
+        {SSML_NS_ALEXA, "alexa"},
+    };
+    char *close = name[0] == '{' ? strchr(name, '}') : NULL;
+    char out[96];
+
+    if (!close)
+        return;
+    *close = '\0';
+    const char *prefix = "?";
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(name + 1, map[i][0]) == 0)
+            prefix = map[i][1];
+    snprintf(out, sizeof(out), "%s:%s", prefix, close + 1);
+    size_t n = strlen(out) < cap ? strlen(out) : cap - 1;
+    memcpy(name, out, n);
+    name[n] = '\0';
+}
+
+static const xmlNode *
+first_child_element(const xmlNode *n)
+{
+    for (const xmlNode *k = n ? n->children : NULL; k; k = k->next)
+        if (k->type == XML_ELEMENT_NODE)
+            return k;
+    return NULL;
+}
+
+/* For "Element 'x', attribute 'y': ..." (a value error), the attribute y of
+ * element n, with its qualified name in qname; NULL for other messages. */
+static const xmlAttr *
+value_error_attr(const xmlNode *n, const char *msg, char *qname, size_t cap)
+{
+    char raw[96];
+
+    if (!quoted_after(msg, ", attribute '", raw, sizeof(raw)))
+        return NULL;
+    const char *local = raw, *uri = NULL;
+    if (raw[0] == '{') {
+        /* libxml2 writes a namespaced attribute as {URI}name. */
+        char *close = strchr(raw, '}');
+        if (!close)
+            return NULL;
+        *close = '\0';
+        uri = raw + 1;
+        local = close + 1;
+    }
+    for (const xmlAttr *a = n->properties; a; a = a->next) {
+        if (strcmp((const char *)a->name, local) != 0)
+            continue;
+        if (uri ? !(a->ns && a->ns->href && strcmp((const char *)a->ns->href, uri) == 0)
+                : a->ns != NULL)
+            continue;
+        check_qname((const xmlNode *)a, qname, cap);
+        return a;
+    }
+    return NULL;
+}
+
+static void
+on_schema_error(void *ctx, xmlErrorPtr e)
+{
+    struct check *c = ctx;
+    const xmlNode *node = e->node;
+    const char *m = e->message ? e->message : "";
+    char elem[64], child[64], attr[64], msg[256];
+
+    if (e->level == XML_ERR_WARNING)
+        return;
+    if (!node) {
+        char text[160];
+        check_problem_at(c, 0, "invalid SSML: %s", check_shown(m, text, sizeof(text)));
+        return;
+    }
+    if (node->type == XML_ATTRIBUTE_NODE)
+        node = node->parent;
+    check_qname(node, elem, sizeof(elem));
+    const xmlAttr *bad = e->code == XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_1 ||
+                                 e->code == XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_2
+                             ? NULL
+                             : value_error_attr(node, m, attr, sizeof(attr));
+    if (bad) {
+        /* A value the attribute's type rejects (enumeration, pattern, length):
+         * libxml2 reports some of these twice, once per facet. */
+        if ((const xmlNode *)bad == c->last_attr)
+            return;
+        c->last_attr = (const xmlNode *)bad;
+        const char *value = bad->children && bad->children->type == XML_TEXT_NODE
+                                ? (const char *)bad->children->content
+                                : "";
+        rules_value_message(elem, attr, value, msg, sizeof(msg));
+        check_problem_node(c, node, attr, "%s", msg);
+        return;
+    }
+    switch (e->code) {
+    case XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_1:
+    case XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_2:
+        if (quoted_after(m, "attribute '", attr, sizeof(attr))) {
+            pretty_name(attr, sizeof(attr));
+            const char *allowed = rules_element_attrs(elem);
+            if (allowed && !allowed[0])
+                check_problem_node(c, node, attr, "%s takes no attributes, got %s", elem, attr);
+            else
+                check_problem_node(c, node, attr, "%s has no attribute %s; it takes %s", elem, attr,
+                                   allowed ? allowed : "none");
+            return;
+        }
+        break;
+    case XML_SCHEMAV_CVC_COMPLEX_TYPE_4:
+        if (quoted_after(m, "attribute '", attr, sizeof(attr))) {
+            pretty_name(attr, sizeof(attr));
+            const char *valid = rules_attr_valid(elem, attr);
+            check_problem_node(c, node, NULL, "%s needs the attribute %s%s%s%s", elem, attr,
+                               valid ? " (" : "", valid ? valid : "", valid ? ")" : "");
+            return;
+        }
+        break;
+    case XML_SCHEMAV_ELEMENT_CONTENT:
+    case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_4:
+        if (node->parent && node->parent->type == XML_ELEMENT_NODE) {
+            check_qname(node->parent, child, sizeof(child));
+            rules_child_message(child, elem, msg, sizeof(msg));
+            check_problem_node(c, node, NULL, "%s", msg);
+            return;
+        }
+        break;
+    case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_1:
+    case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_2:
+    case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_3: {
+        /* Content the element's type does not allow: text in an empty tag,
+         * or a tag inside a text-only or empty one. */
+        const xmlNode *k = first_child_element(node);
+        if (k) {
+            check_qname(k, child, sizeof(child));
+            rules_child_message(elem, child, msg, sizeof(msg));
+            check_problem_node(c, k, NULL, "%s", msg);
+        } else {
+            check_problem_node(c, node, NULL, "<%s> must be empty, such as <%s .../>, but has text",
+                               elem, elem);
+        }
+        return;
+    }
+    case XML_SCHEMAV_CVC_ELT_1:
+        check_problem_node(c, node, NULL, "SSML must start with <speak>, not <%s>", elem);
+        return;
+    default:
+        break;
+    }
+    /* Rare cases: libxml2's sentence without its "Element 'x': " prefix. */
+    const char *text = strstr(m, "': ");
+    char shown[160];
+    check_problem_node(c, node, NULL, "<%s>: %s", elem,
+                       trimmed(text ? text + 3 : m, shown, sizeof(shown)));
+}
+
+/* --- the check ------------------------------------------------------------ */
+
+static int
+fail_internal(struct ssml_report *r, const char *why)
+{
+    r->count = 1;
+    r->problems[0].line = 0;
+    r->problems[0].column = 0;
+    snprintf(r->problems[0].message, sizeof(r->problems[0].message), "SSML check failed: %s", why);
+    return -1;
+}
+
+int
+ssml_check_locale(const char *doc, size_t len, enum ssml_where where, const char *locale,
+                  struct ssml_report *report)
+{
+    struct ssml_report local;
+    struct check c;
+    xmlDocPtr tree = NULL;
+    int rc = -1, failed = 0;
+    size_t over_at;
+
+    if (!report)
+        report = &local;
+    memset(report, 0, sizeof(*report));
+    memset(&c, 0, sizeof(c));
+    c.orig = doc ? doc : "";
+    c.orig_len = doc ? len : 0;
+    c.where = where;
+    c.locale = locale;
+    c.rep = report;
+
+    xmlSchemaPtr s = __atomic_load_n(&schema, __ATOMIC_ACQUIRE);
+    if (!s) {
+        if (ssml_init() != 0)
+            return fail_internal(report, init_error[0] ? init_error : "the schema did not compile");
+        s = __atomic_load_n(&schema, __ATOMIC_ACQUIRE);
+    }
+
+    size_t units = utf16_units(c.orig, c.orig_len, LIMIT_SSML_CHARS, &over_at);
+    if (units > LIMIT_SSML_CHARS)
+        check_problem_at(&c, over_at + 1,
+                         "the SSML is %zu characters long (tags included); Alexa allows %d, and "
+                         "this is where it goes over",
+                         units, LIMIT_SSML_CHARS);
+    if (c.orig_len > LIMIT_SSML_PARSE_BYTES || c.orig_len > INT32_MAX - sizeof(inject_text)) {
+        rc = 1;
+        goto out;
+    }
+    long root = find_root(&c);
+    if (root < 0) {
+        rc = 1;
+        goto out;
+    }
+
+    /* The validation copy: <speak + declarations + the rest. */
+    c.inject_at = (size_t)root + 6;
+    c.inject_len = sizeof(inject_text) - 1;
+    orig_position(&c, c.inject_at, &c.inject_line, &c.inject_col);
+    c.buf_len = c.orig_len + c.inject_len;
+    c.buf = malloc(c.buf_len + 1);
+    if (!c.buf) {
+        rc = fail_internal(report, "out of memory");
+        goto out;
+    }
+    memcpy(c.buf, c.orig, c.inject_at);
+    memcpy(c.buf + c.inject_at, inject_text, c.inject_len);
+    memcpy(c.buf + c.inject_at + c.inject_len, c.orig + c.inject_at, c.orig_len - c.inject_at);
+    c.buf[c.buf_len] = '\0';
+
+    struct thread_ctx *t = thread_ctx();
+    if (!t) {
+        rc = fail_internal(report, "out of memory");
+        goto out;
+    }
+    tree = parse(&c, t, &failed);
+    if (!tree) {
+        rc = failed ? fail_internal(report, "libxml2 could not parse (out of memory?)") : 1;
+        goto out;
+    }
+    xmlNodePtr root_node = xmlDocGetRootElement(tree);
+    check_structure(&c, root_node, 1);
+    if (report->count > 0) {
+        rc = 1;
+        goto out;
+    }
+
+    if (t->valid && t->valid_for != s) {
+        xmlSchemaFreeValidCtxt(t->valid);
+        t->valid = NULL;
+    }
+    if (!t->valid) {
+        t->valid = xmlSchemaNewValidCtxt(s);
+        t->valid_for = s;
+        if (!t->valid) {
+            rc = fail_internal(report, "out of memory");
+            goto out;
+        }
+    }
+    xmlSchemaValidCtxtPtr v = t->valid;
+    xmlSchemaSetValidStructuredErrors(v, on_schema_error, &c);
+    int valid = xmlSchemaValidateDoc(v, tree);
+    if (valid < 0 && report->count == 0) {
+        rc = fail_internal(report, "libxml2 schema validation failed internally");
+        goto out;
+    }
+    if (valid == 0 && report->count == 0)
+        rules_check(&c, root_node);
+    rc = report->count > 0 ? 1 : 0;
+out:
+    xmlFreeDoc(tree);
+    free(c.buf);
+    return rc;
 }
 
 int
 ssml_check(const char *doc, size_t len, enum ssml_where where, struct ssml_report *report)
 {
-    (void)where;
-    xmlDocPtr d = xmlReadMemory(doc, (int)len, "ssml", "UTF-8",
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    int bad = d == NULL || xmlDocGetRootElement(d) == NULL ||
-              strcmp((const char *)xmlDocGetRootElement(d)->name, "speak") != 0;
-    if (report) {
-        report->count = bad;
-        if (bad) {
-            report->problems[0].line = 0;
-            report->problems[0].column = 0;
-            snprintf(report->problems[0].message, sizeof(report->problems[0].message),
-                     "not a well-formed <speak> document");
-        }
+    return ssml_check_locale(doc, len, where, NULL, report);
+}
+
+size_t
+ssml_report_format(const struct ssml_report *report, const char *name, char *out, size_t cap)
+{
+    size_t used = 0;
+    int kept = report->count < SSML_MAX_ERRORS ? report->count : SSML_MAX_ERRORS;
+
+    if (cap > 0)
+        out[0] = '\0';
+    for (int i = 0; i < kept; i++) {
+        const struct ssml_problem *p = &report->problems[i];
+        int n = snprintf(used < cap ? out + used : NULL, used < cap ? cap - used : 0,
+                         "%s:%d:%d: %s\n", name, p->line, p->column, p->message);
+        if (n < 0)
+            break;
+        used += (size_t)n;
     }
-    xmlFreeDoc(d);
-    return bad;
+    if (report->count > kept) {
+        int n = snprintf(used < cap ? out + used : NULL, used < cap ? cap - used : 0,
+                         "%s: %d more problems not shown\n", name, report->count - kept);
+        if (n > 0)
+            used += (size_t)n;
+    }
+    return used;
 }

@@ -1,8 +1,12 @@
 /*
  * ssml.h - Alexa SSML: escaping text and validating documents.
  *
- * The schema is compiled once per process (ssml_init) and used read-only
- * afterwards, so ssml_check() may be called from any thread at once.
+ * The schema (ssml/alexa-ssml.xsd and its imports, compiled into the
+ * library) is compiled once per process (ssml_init) and used read-only
+ * afterwards; each thread parses and validates with libxml2 contexts of its
+ * own, so ssml_check() may be called from any thread at once. Problems are
+ * sentences that name the tag or attribute and what would be valid, with the
+ * line and column (in characters) of the original document.
  */
 #ifndef SKILLSERVER_SSML_H
 #define SKILLSERVER_SSML_H
@@ -23,13 +27,18 @@ struct ssml_problem {
 struct ssml_report {
     int count; /* problems found; only the first SSML_MAX_ERRORS are kept */
     struct ssml_problem problems[SSML_MAX_ERRORS];
+    /* Filled by a check that got past the schema, for limits that span the
+     * outputSpeech and the reprompt together (LIMIT_SSML_AUDIO_TAGS): */
+    int audio_count;     /* <audio> tags in the document */
+    long audio_known_ms; /* summed durations of registered audio files */
 };
 
 /* Compile the schema. Call once before threads start; returns 0 or -1. Later
  * calls are no-ops. ssml_check() calls it itself when it was not called. */
 int ssml_init(void);
 
-/* Free the schema at exit (for leak checkers). */
+/* Free the schema and the audio table at exit (for leak checkers). No
+ * ssml_check() may run at the same time. */
 void ssml_shutdown(void);
 
 /*
@@ -38,6 +47,31 @@ void ssml_shutdown(void);
  * check itself failed (out of memory; a problem says so).
  */
 int ssml_check(const char *doc, size_t len, enum ssml_where where, struct ssml_report *report);
+
+/*
+ * ssml_check() with the locale of the request ("en-US"; NULL skips the
+ * locale rules): amazon:emotion and amazon:domain styles exist only in some
+ * locales (spec/ssml.md 4.15, 4.16). Same returns as ssml_check().
+ */
+int ssml_check_locale(const char *doc, size_t len, enum ssml_where where, const char *locale,
+                      struct ssml_report *report);
+
+/*
+ * Tell the checker how long an audio file is, so that the per-file and
+ * per-response duration limits can be enforced for it (remote files cannot
+ * be measured at response time; unregistered files count as 0 ms). Call
+ * before threads start, like ssml_init(); src is copied. Returns 0, or -1
+ * when the table is full (LIMIT_SSML_AUDIO_REGISTRY) or out of memory.
+ */
+int ssml_audio_register(const char *src, long duration_ms);
+
+/*
+ * Write the report's problems to out, one line each, as
+ * "NAME:LINE:COLUMN: MESSAGE\n" (the format of `skillserver ssml check`).
+ * Same truncation contract as ssml_escape(): returns the length needed.
+ */
+size_t ssml_report_format(const struct ssml_report *report, const char *name, char *out,
+                          size_t cap);
 
 /*
  * Escape text for use as SSML character data: & < > " ' become entities and

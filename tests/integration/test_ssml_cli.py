@@ -1,0 +1,70 @@
+"""skillserver ssml check: the command line over the real validator."""
+import os
+import tempfile
+import unittest
+
+from harness import SOURCE_ROOT, run
+
+CORPUS = os.path.join(SOURCE_ROOT, "tests", "data", "ssml")
+
+
+def corpus_document(path):
+    """The document of a corpus file (tests/data/ssml/README.md) and the
+    command-line options its header lines ask for."""
+    options = []
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    while lines and lines[0].startswith(b"<!-- ") and lines[0].endswith(b" -->"):
+        key, _, value = lines.pop(0)[5:-4].decode().partition(": ")
+        if key == "locale":
+            options += ["--locale", value]
+        elif key == "where" and value == "reprompt":
+            options.append("--reprompt")
+    return b"\n".join(lines), options
+
+
+class SsmlCheck(unittest.TestCase):
+    def test_valid_document(self):
+        p = run("ssml", "check", "-", stdin="<speak>Hello <break time='1s'/> world</speak>")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(p.stdout, "")
+
+    def test_invalid_document_names_line_and_column(self):
+        doc = "<speak>\n  <prosody rate='speedy'>hi</prosody>\n</speak>"
+        p = run("ssml", "check", "-", stdin=doc)
+        self.assertEqual(p.returncode, 1)
+        self.assertRegex(p.stdout, r"^-:2:\d+: ")
+        self.assertIn("speedy", p.stdout)
+
+    def test_file_argument_is_named(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False) as f:
+            f.write("<speak>Tom & Jerry</speak>")
+        try:
+            p = run("ssml", "check", f.name)
+            self.assertEqual(p.returncode, 1)
+            self.assertTrue(p.stdout.startswith(f.name + ":1:"), p.stdout)
+            self.assertIn("&amp;", p.stdout)
+        finally:
+            os.unlink(f.name)
+
+    def test_every_corpus_document(self):
+        for kind, want in (("valid", 0), ("invalid", 1)):
+            folder = os.path.join(CORPUS, kind)
+            names = sorted(n for n in os.listdir(folder) if n.endswith(".xml"))
+            self.assertGreaterEqual(len(names), 60)
+            for name in names:
+                with self.subTest(kind=kind, name=name):
+                    doc, options = corpus_document(os.path.join(folder, name))
+                    p = run("ssml", "check", "-", *options, stdin=doc)
+                    self.assertEqual(p.returncode, want, p.stdout)
+
+    def test_usage(self):
+        self.assertEqual(run("ssml").returncode, 2)
+        self.assertEqual(run("ssml", "validate").returncode, 2)
+        p = run("ssml", "check", "/nonexistent.xml")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("/nonexistent.xml", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

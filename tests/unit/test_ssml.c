@@ -1,0 +1,412 @@
+/*
+ * test_ssml.c - the SSML validator and escaper.
+ *
+ * Runs the data-driven corpus in tests/data/ssml (every valid document must
+ * pass, every invalid one must fail with its expected message; the format
+ * is in tests/data/ssml/README.md), then positions, limits, the audio
+ * registry, the report format, escaping, and several threads validating at
+ * once against answers computed on one thread.
+ */
+#include "ss_limits.h"
+#include "ssml.h"
+#include "tap.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CORPUS SOURCE_ROOT "/tests/data/ssml"
+
+static char *
+read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long size;
+
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+        goto out;
+    buf = malloc((size_t)size + 1);
+    if (!buf)
+        goto out;
+    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        free(buf);
+        buf = NULL;
+        goto out;
+    }
+    buf[size] = '\0';
+    *len = (size_t)size;
+out:
+    fclose(f);
+    return buf;
+}
+
+struct corpus_doc {
+    const char *doc; /* after the header lines */
+    size_t len;
+    char expects[4][256];
+    int n_expects;
+    char locale[16];
+    enum ssml_where where;
+};
+
+/* Splits off the "<!-- key: value -->" header lines; returns 0 or -1. */
+static int
+parse_headers(char *text, size_t len, struct corpus_doc *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->where = SSML_SPEECH;
+    while (len >= 5 && strncmp(text, "<!-- ", 5) == 0) {
+        char *end = strstr(text, " -->\n");
+        if (!end)
+            return -1;
+        *end = '\0';
+        char *line = text + 5;
+        size_t used = (size_t)(end - text) + 5;
+        if (strncmp(line, "expect: ", 8) == 0 && d->n_expects < 4)
+            snprintf(d->expects[d->n_expects++], sizeof(d->expects[0]), "%s", line + 8);
+        else if (strncmp(line, "locale: ", 8) == 0)
+            snprintf(d->locale, sizeof(d->locale), "%s", line + 8);
+        else if (strcmp(line, "where: reprompt") == 0)
+            d->where = SSML_REPROMPT;
+        else if (strcmp(line, "where: speech") != 0 && strncmp(line, "note: ", 6) != 0)
+            return -1;
+        text += used;
+        len -= used;
+    }
+    d->doc = text;
+    d->len = len;
+    return 0;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Runs every *.xml in CORPUS/kind; returns how many ran. */
+static int
+run_corpus(const char *kind, int want_valid)
+{
+    char dir[512];
+    char *names[512];
+    int n = 0, ran = 0;
+
+    snprintf(dir, sizeof(dir), "%s/%s", CORPUS, kind);
+    DIR *dp = opendir(dir);
+    if (!ok(dp != NULL, "open %s", dir))
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL && n < 512) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && strcmp(e->d_name + l - 4, ".xml") == 0)
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(dp);
+    qsort(names, (size_t)n, sizeof(names[0]), name_cmp);
+
+    for (int i = 0; i < n; i++) {
+        char path[1024];
+        size_t len = 0;
+        struct corpus_doc d;
+        struct ssml_report r;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        char *text = names[i] ? read_file(path, &len) : NULL;
+        if (!ok(text != NULL, "read %s", path)) {
+            free(names[i]);
+            continue;
+        }
+        if (!ok(parse_headers(text, len, &d) == 0, "%s/%s: header lines are well-formed", kind,
+                names[i]))
+            goto next;
+        int rc = ssml_check_locale(d.doc, d.len, d.where, d.locale[0] ? d.locale : NULL, &r);
+        if (want_valid) {
+            if (!ok(rc == 0, "valid/%s passes", names[i]))
+                for (int k = 0; k < r.count && k < SSML_MAX_ERRORS; k++)
+                    printf("#   %d:%d: %s\n", r.problems[k].line, r.problems[k].column,
+                           r.problems[k].message);
+        } else {
+            ok(d.n_expects > 0, "invalid/%s says what it expects", names[i]);
+            int all = rc == 1;
+            for (int x = 0; x < d.n_expects; x++) {
+                int found = 0;
+                for (int k = 0; k < r.count && k < SSML_MAX_ERRORS; k++)
+                    if (strstr(r.problems[k].message, d.expects[x]))
+                        found = 1;
+                all = all && found;
+            }
+            if (!ok(all, "invalid/%s fails with its message", names[i])) {
+                printf("#   rc %d, expected: %s\n", rc, d.expects[0]);
+                for (int k = 0; k < r.count && k < SSML_MAX_ERRORS; k++)
+                    printf("#   got %d:%d: %s\n", r.problems[k].line, r.problems[k].column,
+                           r.problems[k].message);
+            }
+            /* Every problem of a document that parsed has a position. */
+            for (int k = 0; k < r.count && k < SSML_MAX_ERRORS; k++)
+                if (r.problems[k].line == 0 && strstr(r.problems[k].message, "empty") == NULL)
+                    ok(0, "invalid/%s: problem %d has a line number", names[i], k);
+        }
+        ran++;
+    next:
+        free(text);
+        free(names[i]);
+    }
+    return ran;
+}
+
+static int
+check_str(const char *doc, struct ssml_report *r)
+{
+    return ssml_check(doc, strlen(doc), SSML_SPEECH, r);
+}
+
+static void
+test_positions(void)
+{
+    struct ssml_report r;
+
+    /* Line and column of the offending tag, on a later line. */
+    is_int(check_str("<speak>\n  <p>Hi</p>\n  <prosody rate=\"speedy\">x</prosody>\n</speak>", &r),
+           1, "bad rate on line 3");
+    is_int(r.problems[0].line, 3, "line of the attribute");
+    is_int(r.problems[0].column, 12, "column of the attribute (rate=)");
+    is_str(r.problems[0].message,
+           "prosody rate must be x-slow, slow, medium, fast, x-fast or a percentage such as 90%, "
+           "got 'speedy'",
+           "the rate message names the tag, attribute, valid values and the value");
+
+    /* Columns on the <speak> line are those of the original, not of the
+     * copy with injected namespace declarations. */
+    is_int(check_str("<speak>ab <mark/></speak>", &r), 1, "mark after speak");
+    is_int(r.problems[0].line, 1, "mark line");
+    is_int(r.problems[0].column, 11, "mark column");
+
+    is_int(check_str("<speak>Fish & chips</speak>", &r), 1, "bare ampersand");
+    is_int(r.problems[0].line, 1, "ampersand line");
+    ok(r.problems[0].column >= 13 && r.problems[0].column <= 14, "ampersand column (%d)",
+       r.problems[0].column);
+
+    is_int(check_str("<speak>\n<amazon:effect name=\"shout\">x</amazon:effect></speak>", &r), 1,
+           "bad effect name");
+    is_int(r.problems[0].line, 2, "effect line");
+    is_int(r.problems[0].column, 16, "effect name= column");
+
+    /* Columns count characters, not bytes. */
+    is_int(check_str("<speak>héé <mark/></speak>", &r), 1, "mark after accents");
+    is_int(r.problems[0].column, 12, "column in characters");
+}
+
+static void
+test_limits(void)
+{
+    struct ssml_report r;
+    size_t big = LIMIT_SSML_PARSE_BYTES + 10;
+    char *doc = malloc(big + 1);
+
+    if (!ok(doc != NULL, "allocate"))
+        return;
+    memset(doc, 'a', big);
+    memcpy(doc, "<speak>", 7);
+    memcpy(doc + big - 8, "</speak>", 8);
+    doc[big] = '\0';
+    is_int(ssml_check(doc, big, SSML_SPEECH, &r), 1, "over the parse limit is invalid");
+    is_int(r.count, 1, "only the length is reported");
+    contains(r.problems[0].message, "Alexa allows 8000", "length message");
+    free(doc);
+
+    /* NULL report, NULL document. */
+    is_int(ssml_check("<speak>ok</speak>", 17, SSML_SPEECH, NULL), 0, "NULL report is allowed");
+    is_int(ssml_check(NULL, 0, SSML_SPEECH, &r), 1, "NULL document is invalid");
+    contains(r.problems[0].message, "empty", "NULL document message");
+
+    /* Embedded NUL bytes. */
+    is_int(ssml_check("<speak>a\0b</speak>", 18, SSML_SPEECH, &r), 1, "NUL byte is invalid");
+
+    /* More problems than the report keeps. */
+    char many[2048] = "<speak>";
+    for (int i = 0; i < 12; i++)
+        strcat(many, "<break time=\"20s\"/>x");
+    strcat(many, "</speak>");
+    is_int(check_str(many, &r), 1, "twelve bad breaks");
+    is_int(r.count, 12, "all twelve counted");
+    char out[4096];
+    size_t need = ssml_report_format(&r, "doc", out, sizeof(out));
+    ok(need < sizeof(out), "report fits");
+    contains(out, "doc: 4 more problems not shown", "report says what it left out");
+    ok(strncmp(out, "doc:1:15: break time must be at most 10s", 40) == 0,
+       "report lines are NAME:LINE:COLUMN: MESSAGE");
+    char tiny[16];
+    is_int(ssml_report_format(&r, "doc", tiny, sizeof(tiny)), need,
+           "format returns the length needed");
+    is_int(strlen(tiny), sizeof(tiny) - 1, "format truncates and terminates");
+
+    /* Audio counts are reported for the cross-document limit. */
+    is_int(check_str("<speak><audio src=\"https://a.example/x.mp3\"/><audio "
+                     "src=\"https://a.example/y.mp3\"/></speak>",
+                     &r),
+           0, "two audio tags");
+    is_int(r.audio_count, 2, "audio_count");
+}
+
+static void
+test_audio_registry(void)
+{
+    struct ssml_report r;
+    const char *one = "<speak><audio src=\"https://a.example/long.mp3\"/></speak>";
+    const char *two = "<speak><audio src=\"https://a.example/a.mp3\"/> <audio "
+                      "src=\"https://a.example/b.mp3\"/></speak>";
+
+    is_int(ssml_audio_register("https://a.example/long.mp3", 241000), 0, "register long");
+    is_int(ssml_audio_register("https://a.example/a.mp3", 50000), 0, "register a");
+    is_int(ssml_audio_register("https://a.example/b.mp3", 50000), 0, "register b");
+    is_int(ssml_audio_register(NULL, 1), -1, "register NULL fails");
+
+    is_int(check_str(one, &r), 1, "a 241 s file is too long");
+    contains(r.problems[0].message, "at most 240s per file", "per-file message");
+    is_int(check_str(two, &r), 0, "100 s of audio is fine in an outputSpeech");
+    is_int(r.audio_known_ms, 100000, "audio_known_ms");
+    is_int(ssml_check(two, strlen(two), SSML_REPROMPT, &r), 1, "100 s is too long for a reprompt");
+    contains(r.problems[0].message, "at most 90s of audio in a reprompt", "reprompt message");
+    is_int(ssml_audio_register("https://a.example/b.mp3", 10000), 0, "re-register b shorter");
+    is_int(ssml_check(two, strlen(two), SSML_REPROMPT, &r), 0, "60 s fits a reprompt");
+}
+
+static void
+test_escape(void)
+{
+    char out[128];
+    struct ssml_report r;
+    const char *text = "Tom & Jerry say \"<hi>\" 'now'";
+    size_t n = ssml_escape(text, strlen(text), out, sizeof(out));
+
+    is_str(out, "Tom &amp; Jerry say &quot;&lt;hi&gt;&quot; &apos;now&apos;", "escapes all five");
+    is_int(n, strlen(out), "returns the length");
+
+    char doc[256];
+    snprintf(doc, sizeof(doc), "<speak>%s</speak>", out);
+    is_int(check_str(doc, &r), 0, "escaped text is valid SSML");
+
+    const char ctl[] = "a\x01"
+                       "b\tc\x1f"
+                       "d\xff"
+                       "e\xc3\xa9"
+                       "f\xed\xa0\x80"
+                       "g\xef\xbf\xbe";
+    ssml_escape(ctl, sizeof(ctl) - 1, out, sizeof(out));
+    is_str(out,
+           "ab\tcde\xc3\xa9"
+           "fg",
+           "drops control bytes, invalid UTF-8, surrogates and U+FFFE");
+    snprintf(doc, sizeof(doc), "<speak>%s</speak>", out);
+    is_int(check_str(doc, &r), 0, "cleaned text is valid SSML");
+
+    char small[6];
+    n = ssml_escape("a&b", 3, small, sizeof(small));
+    is_int(n, 7, "needs 7 bytes for a&amp;b");
+    is_int(strlen(small), 5, "truncated to the buffer");
+    is_int(ssml_escape("x", 1, NULL, 0), 1, "cap 0 only measures");
+    is_int(ssml_escape("", 0, out, sizeof(out)), 0, "empty text");
+    is_str(out, "", "empty output");
+    is_int(ssml_escape("\xf0\x9f\x98\x80", 4, out, sizeof(out)), 4, "keeps 4-byte characters");
+}
+
+/* --- threads ------------------------------------------------------------- */
+
+static const char *const thread_docs[] = {
+    "<speak>Hello <break time=\"500ms\"/> world.</speak>",
+    "<speak><prosody rate=\"speedy\">x</prosody></speak>",
+    "<speak><amazon:effect name=\"whispered\"><p>psst</p></amazon:effect></speak>",
+    "<speak>Fish & chips</speak>",
+    "<speak><voice name=\"Brian\"><say-as interpret-as=\"interjection\">x</say-as></voice></speak>",
+    "<speak><alexa:name type=\"first\" personId=\"amzn1.ask.person.X\"/></speak>",
+    "<speak><p><p>x</p></p></speak>",
+    "<speak><lang xml:lang=\"de-DE\">Hallo</lang></speak>",
+};
+#define N_THREAD_DOCS (sizeof(thread_docs) / sizeof(thread_docs[0]))
+
+static struct ssml_report expected[N_THREAD_DOCS];
+static int expected_rc[N_THREAD_DOCS];
+
+struct worker {
+    int id;
+    int mismatches;
+};
+
+static void *
+worker_run(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < 3000; i++) {
+        size_t k = (size_t)(i + w->id) % N_THREAD_DOCS;
+        struct ssml_report r;
+        int rc = ssml_check(thread_docs[k], strlen(thread_docs[k]), SSML_SPEECH, &r);
+        if (rc != expected_rc[k] || r.count != expected[k].count ||
+            (r.count > 0 && (strcmp(r.problems[0].message, expected[k].problems[0].message) != 0 ||
+                             r.problems[0].column != expected[k].problems[0].column)))
+            w->mismatches++;
+    }
+    return NULL;
+}
+
+static void
+test_threads(void)
+{
+    enum { THREADS = 4 };
+    pthread_t ids[THREADS];
+    struct worker workers[THREADS];
+    int started = 0, mismatches = 0;
+
+    for (size_t k = 0; k < N_THREAD_DOCS; k++)
+        expected_rc[k] =
+            ssml_check(thread_docs[k], strlen(thread_docs[k]), SSML_SPEECH, &expected[k]);
+    ok(expected_rc[0] == 0 && expected_rc[1] == 1 && expected_rc[3] == 1 && expected_rc[5] == 0,
+       "thread documents have the expected single-thread results");
+    for (int t = 0; t < THREADS; t++) {
+        workers[t].id = t;
+        workers[t].mismatches = 0;
+        if (pthread_create(&ids[t], NULL, worker_run, &workers[t]) == 0)
+            started++;
+        else
+            break;
+    }
+    is_int(started, THREADS, "started %d threads", THREADS);
+    for (int t = 0; t < started; t++) {
+        pthread_join(ids[t], NULL);
+        mismatches += workers[t].mismatches;
+    }
+    is_int(mismatches, 0, "%d threads x 3000 checks agree with the single-thread answers", THREADS);
+}
+
+int
+main(void)
+{
+    /* The schema is compiled into the library: no file is needed at run time. */
+    ok(chdir("/") == 0, "run from /");
+    is_int(ssml_init(), 0, "ssml_init compiles the built-in schema");
+    is_int(ssml_init(), 0, "ssml_init again is a no-op");
+
+    int valid = run_corpus("valid", 1);
+    int invalid = run_corpus("invalid", 0);
+    ok(valid >= 60, "at least 60 valid documents (%d)", valid);
+    ok(invalid >= 60, "at least 60 invalid documents (%d)", invalid);
+
+    test_positions();
+    test_limits();
+    test_audio_registry();
+    test_escape();
+    test_threads();
+
+    /* After shutdown, a check compiles the schema again by itself. */
+    ssml_shutdown();
+    struct ssml_report r;
+    is_int(check_str("<speak>again</speak>", &r), 0, "lazy init after shutdown");
+    ssml_shutdown();
+    return tap_done();
+}
