@@ -42,15 +42,22 @@ ss_err_spoken(enum ss_err code)
 }
 
 enum ss_err
-ss_fail(struct ss_error *err, enum ss_err code, const char *fmt, ...)
+ss_vfail(struct ss_error *err, enum ss_err code, const char *fmt, va_list ap)
 {
     if (err) {
-        va_list ap;
         err->code = code;
-        va_start(ap, fmt);
         vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-        va_end(ap);
     }
+    return code;
+}
+
+enum ss_err
+ss_fail(struct ss_error *err, enum ss_err code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ss_vfail(err, code, fmt, ap);
+    va_end(ap);
     return code;
 }
 

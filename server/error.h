@@ -10,6 +10,7 @@
 #ifndef SKILLSERVER_ERROR_H
 #define SKILLSERVER_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /*  X(NAME, HTTP status, log text, spoken words) */
@@ -68,6 +69,10 @@ const char *ss_err_spoken(enum ss_err code);
 /* Record an error in err (may be NULL) and return code, for "return ss_fail(...)". */
 enum ss_err ss_fail(struct ss_error *err, enum ss_err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The same with a va_list, for functions that wrap ss_fail. */
+enum ss_err ss_vfail(struct ss_error *err, enum ss_err code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Reset err to OK with an empty message. */
 void ss_error_clear(struct ss_error *err);

@@ -116,9 +116,8 @@ fail(struct ss_error *err, enum ss_err code, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
-        err->code = code;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        ss_vfail(err, code, fmt, ap);
         va_end(ap);
         sanitize(err->msg);
     }

@@ -1577,36 +1577,6 @@ response_build(const struct request *req, json_t *reply, json_t **out, response_
                 kind_of(kind));
 }
 
-/* Length of the valid UTF-8 character at s[0..n), 0 when invalid. */
-static size_t
-utf8_char_len(const unsigned char *s, size_t n)
-{
-    size_t need;
-    unsigned cp;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        need = 2, cp = s[0] & 0x1Fu;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        need = 3, cp = s[0] & 0x0Fu;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        need = 4, cp = s[0] & 0x07u;
-    else
-        return 0;
-    if (n < need)
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((need == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return need;
-}
-
 #define APOLOGY_DEFAULT "Sorry, something went wrong. Please try again."
 
 json_t *
@@ -1630,7 +1600,7 @@ response_apology(const struct request *req, const char *sentence)
         if (!clean)
             goto fail;
         for (size_t i = 0; i < len;) {
-            size_t n = utf8_char_len((const unsigned char *)sentence + i, len - i);
+            size_t n = ssml_utf8_char((const unsigned char *)sentence + i, len - i);
             size_t u = n == 4 ? 2 : 1;
             if (n == 0) {
                 i++;

@@ -48,9 +48,8 @@ verify_fail(struct ss_error *err, enum verify_reason *reason, enum ss_err code,
         *reason = why;
     if (err) {
         va_list ap;
-        err->code = code;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        ss_vfail(err, code, fmt, ap);
         va_end(ap);
     }
     return code;

@@ -10,10 +10,8 @@
 
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid or
- * a character XML 1.0 forbids (surrogates, U+FFFE, U+FFFF). */
-static size_t
-utf8_char(const unsigned char *s, size_t n)
+size_t
+ssml_utf8_char(const unsigned char *s, size_t n)
 {
     unsigned cp;
     size_t need;
@@ -77,7 +75,7 @@ ssml_escape(const char *text, size_t len, char *out, size_t cap)
                 i++;
                 continue;
             }
-            n = utf8_char(s + i, len - i);
+            n = ssml_utf8_char(s + i, len - i);
             if (n == 0) {
                 i++;
                 continue;

@@ -81,4 +81,9 @@ size_t ssml_report_format(const struct ssml_report *report, const char *name, ch
  */
 size_t ssml_escape(const char *text, size_t len, char *out, size_t cap);
 
+/* Length of the valid UTF-8 character at s[0..n), or 0 when the bytes are
+ * not valid UTF-8 or encode a character XML 1.0 forbids (surrogates,
+ * U+FFFE, U+FFFF). s[0] must exist (n >= 1). */
+size_t ssml_utf8_char(const unsigned char *s, size_t n);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_count;
@@ -63,6 +64,33 @@ tap_check(int pass, const char *file, int line, const char *fmt, ...)
                        __VA_ARGS__))                                                           \
             printf("#   got:      %s\n#   missing:  %s\n", tap_h_ ? tap_h_ : "(null)", tap_n_); \
     } while (0)
+
+/* The whole file at path, NUL-terminated, its length in *len; NULL when it
+ * cannot be read. The caller frees it. */
+static inline char *
+tap_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long size;
+
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+        goto out;
+    buf = malloc((size_t)size + 1);
+    if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf) {
+        buf[size] = '\0';
+        *len = (size_t)size;
+    }
+out:
+    fclose(f);
+    return buf;
+}
 
 static int
 tap_done(void)

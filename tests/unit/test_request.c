@@ -18,38 +18,13 @@
 
 #define FIXTURES SOURCE_ROOT "/tests/fixtures/requests"
 
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long size;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-        goto out;
-    buf = malloc((size_t)size + 1);
-    if (!buf)
-        goto out;
-    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        free(buf);
-        buf = NULL;
-        goto out;
-    }
-    buf[size] = '\0';
-    *len = (size_t)size;
-out:
-    fclose(f);
-    return buf;
-}
 
 static char *
 fixture_text(const char *name, size_t *len)
 {
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s", FIXTURES, name);
-    return slurp(path, len);
+    return tap_slurp(path, len);
 }
 
 /* Parse a fixture; the buffer is freed at once, so any view string that

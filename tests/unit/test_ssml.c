@@ -20,31 +20,6 @@
 
 #define CORPUS SOURCE_ROOT "/tests/data/ssml"
 
-static char *
-read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long size;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-        goto out;
-    buf = malloc((size_t)size + 1);
-    if (!buf)
-        goto out;
-    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        free(buf);
-        buf = NULL;
-        goto out;
-    }
-    buf[size] = '\0';
-    *len = (size_t)size;
-out:
-    fclose(f);
-    return buf;
-}
 
 struct corpus_doc {
     const char *doc; /* after the header lines */
@@ -118,7 +93,7 @@ run_corpus(const char *kind, int want_valid)
         struct ssml_report r;
 
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        char *text = names[i] ? read_file(path, &len) : NULL;
+        char *text = names[i] ? tap_slurp(path, &len) : NULL;
         if (!ok(text != NULL, "read %s", path)) {
             free(names[i]);
             continue;
