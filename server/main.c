@@ -4,6 +4,7 @@
  *   skillserver serve   [--listen ADDR:PORT] [--tls-cert PEM --tls-key PEM | --no-tls] ...
  *   skillserver invoke  SKILL [FILE|-]
  *   skillserver request SKILL INTENT [slot=value ...] [--launch|--end]
+ *   skillserver say     [--skill SKILL] ["utterance"] [--wav FILE] [--show]
  *   skillserver ssml    check [FILE|-]
  *
  * Global options (--skills DIR, --data DIR, --dev) may stand before or after
@@ -27,6 +28,8 @@
 #include "pool.h"
 #include "proto.h"
 #include "python.h"
+#include "say.h"
+#include "sign.h"
 #include "skill.h"
 #include "ss_limits.h"
 #include "ssml.h"
@@ -55,6 +58,16 @@ struct options {
     const char *script;
     const char *skillkit;
     const char *user;
+    const char *locale; /* ssml check --locale */
+    const char *key;      /* sign --key */
+    const char *cert_url; /* sign --cert-url */
+    bool sha1;            /* sign --sha1 */
+    bool zygote;          /* __worker --zygote */
+    bool reprompt;      /* ssml check --reprompt */
+    const char *skill;  /* say --skill */
+    const char *wav;    /* say --wav */
+    bool show;          /* say --show */
+    bool speak;         /* say --speak */
     /* serve */
     const char *listen;
     const char *tls_cert;
@@ -84,7 +97,10 @@ static const char usage_main[] =
     "                                          print the response\n"
     "  request SKILL INTENT [slot=value ...]   print a made-up request for a skill\n"
     "          [--launch | --end]\n"
+    "  say     [--skill SKILL] \"UTTERANCE\"    say it to the skills as to an Echo, hear\n"
+    "          [--wav FILE]                    the answer (no utterance: a conversation)\n"
     "  ssml    check [FILE|-]                  check SSML the way Alexa would\n"
+    "  sign    --key PEM --cert-url URL [FILE] print the signature headers of a request\n"
     "\n"
     "options for every command:\n"
     "  --skills DIR   the skills folder (default: ./skills)\n"
@@ -112,7 +128,8 @@ static const char usage_serve[] =
     "  --listen ADDR:PORT        where to listen (default " HTTP_LISTEN_DEFAULT "; port 0 picks one)\n"
     "  --tls-cert PEM            the endpoint's certificate (chain), PEM\n"
     "  --tls-key PEM             its private key, PEM (make both for a domain with\n"
-    "                            certs/make-endpoint-cert.sh DOMAIN DIR)\n"
+    "                            certs/make-endpoint-cert.sh DOMAIN DIR; default: DATA/tls/\n"
+    "                            " HTTP_TLS_CERT_FILE " and " HTTP_TLS_KEY_FILE " if they exist)\n"
     "  --no-tls                  plain HTTP, behind a proxy that terminates TLS\n"
     "  --workers N               most worker processes per skill (default: CPUs)\n"
     "  --fresh-worker            a new worker for every request (classrooms: nothing\n"
@@ -127,10 +144,9 @@ static const char usage_serve[] =
     "  --max-connections N       open connections at most (default 1024)\n"
     "  --dev                     speak skill errors; reload skills when their files change\n"
     "\n"
-    "example:\n"
+    "example (local tests on https://localhost:8443):\n"
     "  certs/make-endpoint-cert.sh localhost data/tls\n"
-    "  skillserver serve --tls-cert data/tls/certificate.pem --tls-key data/tls/private-key.pem \\\n"
-    "      --no-verify --dev\n";
+    "  skillserver serve --no-verify --dev\n";
 
 static const char usage_invoke[] =
     "usage: skillserver invoke SKILL [FILE|-] [--handler-timeout SECONDS] [--compact]\n"
@@ -162,12 +178,60 @@ static const char usage_request[] =
     "  skillserver request thank_you ThankYouIntent name=Sam | skillserver invoke thank_you\n";
 
 static const char usage_ssml[] =
-    "usage: skillserver ssml check [FILE|-]\n"
+    "usage: skillserver ssml check [FILE|-] [--locale LL-CC] [--reprompt]\n"
     "\n"
     "Checks an SSML document (<speak>...</speak>) against Alexa's rules and prints\n"
     "each problem as FILE:LINE:COLUMN: message.\n"
     "\n"
+    "  --locale LL-CC  also check the rules that depend on the language (emotions,\n"
+    "                  speaking styles), e.g. --locale en-US\n"
+    "  --reprompt      check as a reprompt (at most 90 s of audio instead of 240 s)\n"
+    "\n"
     "exit status: 0 valid; 1 invalid; 2 bad usage.\n";
+
+static const char usage_say[] =
+    "usage: skillserver say [--skill SKILL] \"UTTERANCE\" [--wav FILE] [--show] [--dev]\n"
+    "       skillserver say [--skill SKILL] [--wav FILE] [--speak]    (a conversation)\n"
+    "\n"
+    "Says UTTERANCE to the skills the way you would say it to an Echo, and prints what\n"
+    "Alexa would answer. \"open counting game\" opens a skill by its invocation name,\n"
+    "\"ask thank you to ...\" talks to one skill; other words go to the skill whose model\n"
+    "understands them best (thank_you when several do equally well), or to --skill.\n"
+    "Without an UTTERANCE it reads one line at a time and keeps the session going\n"
+    "until the skill ends it, you say \"exit\", or the input ends (Ctrl-D).\n"
+    "\n"
+    "  --skill SKILL              talk to this skill only\n"
+    "  --wav FILE                 also write the answer as speech to FILE (a WAV file made\n"
+    "                             with espeak-ng; in a conversation, the latest answer)\n"
+    "  --speak                    say the answers aloud too, where there is a sound device\n"
+    "  --show                     also print the request and response JSON\n"
+    "  --dev                      speak skill errors in detail (file, line, what went wrong)\n"
+    "  --handler-timeout SECONDS  stop the skill after this long (default 6)\n"
+    "\n"
+    "Alexa's answer goes to standard output (\"[reprompt]\" marks what it says when you\n"
+    "are silent, \"[card]\" the card in the app); what it understood, and mistakes in the\n"
+    "skill's model.json, go to standard error.\n"
+    "\n"
+    "exit status: 0 answered; 1 the skill failed, its model.json has errors Amazon would\n"
+    "refuse, or the WAV file could not be written; 2 bad usage.\n"
+    "\n"
+    "examples:\n"
+    "  skillserver say \"thank you\"\n"
+    "  skillserver say \"open counting game\" --wav answer.wav\n"
+    "  skillserver say --skill counter       (then type: next, next, stop)\n";
+
+static const char usage_sign[] =
+    "usage: skillserver sign --key PEM --cert-url URL [--sha1] [FILE|-]\n"
+    "\n"
+    "Prints the headers Alexa would send with the request body in FILE (or standard\n"
+    "input): SignatureCertChainUrl and Signature-256, signed with the private key in\n"
+    "PEM; --sha1 adds the legacy Signature header. With the test chain from\n"
+    "certs/make-test-chain.sh this lets you send a signed request to your own server:\n"
+    "\n"
+    "  skillserver sign --key DIR/leaf.key \\\n"
+    "      --cert-url https://s3.amazonaws.com/echo.api/echo-api-cert.pem request.json\n"
+    "\n"
+    "exit status: 0 printed; 2 bad usage, an unreadable key or body.\n";
 
 __attribute__((format(printf, 2, 3))) static int
 fail_usage(const char *usage, const char *fmt, ...)
@@ -309,6 +373,26 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->end = true;
             continue;
         }
+        if (strcmp(a, "--reprompt") == 0) {
+            o->reprompt = true;
+            continue;
+        }
+        if (strcmp(a, "--sha1") == 0) {
+            o->sha1 = true;
+            continue;
+        }
+        if (strcmp(a, "--zygote") == 0) {
+            o->zygote = true;
+            continue;
+        }
+        if (strcmp(a, "--show") == 0) {
+            o->show = true;
+            continue;
+        }
+        if (strcmp(a, "--speak") == 0) {
+            o->speak = true;
+            continue;
+        }
         if (strcmp(a, "--no-tls") == 0) {
             o->no_tls = true;
             continue;
@@ -328,10 +412,10 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
         /* Options with a value: --name VALUE or --name=VALUE. */
         static const char *const valued[] = {"--skills",   "--data", "--handler-timeout",
                                              "--attributes", "--fd", "--name",
-                                             "--script",   "--skillkit", "--user",
+                                             "--script",   "--skillkit", "--user", "--locale", "--key", "--cert-url",
                                              "--listen",   "--tls-cert", "--tls-key",
                                              "--trust-ca", "--cert-cache", "--cert-connect-to",
-                                             "--workers",  "--max-connections"};
+                                             "--workers",  "--max-connections", "--skill", "--wav"};
         const char *eq = strchr(a, '=');
         size_t alen = eq ? (size_t)(eq - a) : strlen(a);
         const char *name = NULL;
@@ -361,6 +445,16 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->skillkit = val;
         else if (strcmp(name, "--user") == 0)
             o->user = val;
+        else if (strcmp(name, "--locale") == 0)
+            o->locale = val;
+        else if (strcmp(name, "--key") == 0)
+            o->key = val;
+        else if (strcmp(name, "--cert-url") == 0)
+            o->cert_url = val;
+        else if (strcmp(name, "--skill") == 0)
+            o->skill = val;
+        else if (strcmp(name, "--wav") == 0)
+            o->wav = val;
         else if (strcmp(name, "--listen") == 0)
             o->listen = val;
         else if (strcmp(name, "--tls-cert") == 0)
@@ -562,23 +656,20 @@ cmd_ssml(struct options *o)
     if (o->nargs > 2)
         return fail_usage(usage_ssml, "%s", "too many arguments");
     const char *path = o->nargs == 2 ? o->args[1] : "-";
-    const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    const char *shown = path;
     char *doc = read_input(path, 1024 * 1024, &len, why, sizeof(why));
     if (!doc) {
         fprintf(stderr, "skillserver: %s\n", why);
         return EXIT_USAGE;
     }
-    int r = ssml_check(doc, len, SSML_SPEECH, &report);
+    int r = ssml_check_locale(doc, len, o->reprompt ? SSML_REPROMPT : SSML_SPEECH, o->locale,
+                              &report);
     free(doc);
     if (r == 0)
         return 0;
-    int shown_count = report.count < SSML_MAX_ERRORS ? report.count : SSML_MAX_ERRORS;
-    for (int i = 0; i < shown_count; i++) {
-        const struct ssml_problem *p = &report.problems[i];
-        printf("%s:%d:%d: %s\n", shown, p->line, p->column, p->message);
-    }
-    if (report.count > shown_count)
-        printf("%s: %d more problems\n", shown, report.count - shown_count);
+    char text[SSML_MAX_ERRORS * 400];
+    ssml_report_format(&report, shown, text, sizeof(text));
+    fputs(text, stdout);
     return r < 0 ? EXIT_USAGE : EXIT_FAILED;
 }
 
@@ -618,6 +709,76 @@ cmd_serve(struct options *o)
 }
 
 static int
+cmd_sign(struct options *o)
+{
+    char why[256] = "", headers[SIGN_HEADERS_MAX];
+    size_t len = 0;
+    struct ss_error err;
+
+    if (!o->key || !o->cert_url)
+        return fail_usage(usage_sign, "%s", "sign needs --key PEM and --cert-url URL");
+    if (o->nargs > 1)
+        return fail_usage(usage_sign, "%s", "too many arguments");
+    char *body = read_input(o->nargs == 1 ? o->args[0] : NULL, LIMIT_BODY_BYTES, &len, why,
+                            sizeof(why));
+    if (!body) {
+        fprintf(stderr, "skillserver: %s\n", why);
+        return EXIT_USAGE;
+    }
+    ss_error_clear(&err);
+    enum ss_err rc = sign_headers(o->key, o->cert_url, body, len, o->sha1, headers,
+                                  sizeof(headers), &err);
+    free(body);
+    if (rc != SS_ERR_OK) {
+        fprintf(stderr, "skillserver: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    fputs(headers, stdout);
+    return fflush(stdout) == 0 ? 0 : EXIT_FAILED;
+}
+
+static int
+cmd_say(struct options *o)
+{
+    char exe[PATH_MAX], utterance[LIMIT_SAY_LINE_BYTES] = "";
+    size_t used = 0;
+
+    /* say thank you (without quotes) means the same as say "thank you". */
+    for (int i = 0; i < o->nargs; i++) {
+        int w = snprintf(utterance + used, sizeof(utterance) - used, "%s%s", i ? " " : "",
+                         o->args[i]);
+        if (w < 0 || (size_t)w >= sizeof(utterance) - used)
+            return fail_usage(usage_say, "the utterance is longer than %zu bytes",
+                              sizeof(utterance) - 1);
+        used += (size_t)w;
+    }
+    if (o->skill && !skill_name_valid(o->skill))
+        return fail_usage(usage_say, "'%s' is not a skill name (a folder name such as "
+                          "thank_you)", o->skill);
+    if (self_path(exe, sizeof(exe)) != 0) {
+        fprintf(stderr, "skillserver: cannot find my own binary in /proc/self/exe\n");
+        return EXIT_FAILED;
+    }
+    struct say_config cfg = {
+        .skills_dir = o->skills,
+        .data_dir = o->data,
+        .skill = o->skill,
+        .utterance = o->nargs ? utterance : NULL,
+        .wav = o->wav,
+        .show = o->show,
+        .dev = o->dev,
+        .speak = o->speak,
+        .handler_timeout_ms = o->handler_timeout_ms,
+        .exe = exe,
+        .skillkit_dir = python_skillkit_dir(),
+        .in = stdin,
+        .out = stdout,
+        .err = stderr,
+    };
+    return say_run(&cfg);
+}
+
+static int
 cmd_worker(struct options *o)
 {
     if (o->fd < 3 || !o->name || !o->script || !o->skillkit) {
@@ -630,7 +791,8 @@ cmd_worker(struct options *o)
         .script = o->script,
         .skillkit_dir = o->skillkit,
         .dev = o->dev,
-        .sandbox = {.user = o->user},
+        .zygote = o->zygote,
+        .sandbox = {.user = o->user, .allow_fork = o->zygote},
     };
     return python_worker_main(&cfg);
 }
@@ -673,6 +835,8 @@ main(int argc, char **argv)
         {"invoke", cmd_invoke, usage_invoke},
         {"request", cmd_request, usage_request},
         {"ssml", cmd_ssml, usage_ssml},
+        {"sign", cmd_sign, usage_sign},
+        {"say", cmd_say, usage_say},
         {"__worker", cmd_worker, ""},
     };
     for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {

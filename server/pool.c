@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -60,6 +61,10 @@ struct slot {
     struct timespec load_mtime;
     char load_error[sizeof(((struct ss_error *)0)->msg)];
     unsigned failures; /* crashes and hard timeouts in a row */
+    /* The zygote: the skill imported once, forking workers on request. Its
+     * own lock, so that a slow zygote start holds up only this skill. */
+    pthread_mutex_t zlock;
+    struct worker *zygote;
     int64_t broken_until_ms;
     pthread_cond_t freed;
     struct slot *next;
@@ -67,6 +72,7 @@ struct slot {
 
 struct pool {
     struct pool_config cfg;
+    bool zygotes; /* workers fork from a zygote (the front is a child subreaper) */
     pthread_mutex_t lock;
     struct slot *slots;
     struct pool_stats stats;
@@ -89,6 +95,11 @@ pool_create(const struct pool_config *cfg)
         free(pool);
         return NULL;
     }
+    /* Workers are forked by a zygote through a short-lived middle process,
+     * so that they end up as this process's children (it adopts orphans):
+     * the pool can then wait for them and tell how they died. Without that,
+     * every worker is started from scratch. */
+    pool->zygotes = prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
     return pool;
 }
 
@@ -164,7 +175,9 @@ slot_free(struct slot *s)
         s->idle = w->next;
         worker_stop(w, 0);
     }
+    worker_stop(s->zygote, 0);
     json_decref(s->hello);
+    pthread_mutex_destroy(&s->zlock);
     pthread_cond_destroy(&s->freed);
     free(s->script);
     free(s);
@@ -202,6 +215,12 @@ get_slot(struct pool *pool, const struct skill *skill)
         free(s);
         return NULL;
     }
+    if (pthread_mutex_init(&s->zlock, NULL) != 0) {
+        pthread_cond_destroy(&s->freed);
+        free(s->script);
+        free(s);
+        return NULL;
+    }
     s->next = pool->slots;
     pool->slots = s;
     return s;
@@ -226,13 +245,14 @@ describe_skill_error(json_t *error, char *buf, size_t cap)
 }
 
 /*
- * Start a worker for (name, script) and wait for its HELLO. Runs without the
- * pool's lock. On success *out is the new worker and *hello (new reference)
- * its load report; on SS_ERR_SKILL_LOAD *hello holds the failed report.
+ * Start a worker (or, with zygote set, a zygote) for (name, script) by
+ * exec'ing this binary, and wait for its HELLO. Runs without the pool's lock.
+ * On success *out is the new process and *hello (new reference) its load
+ * report; on SS_ERR_SKILL_LOAD *hello holds the failed report.
  */
 static enum ss_err
-spawn_worker(const struct pool_config *cfg, const char *name, const char *script,
-             struct worker **out, json_t **hello, struct ss_error *err)
+start_process(const struct pool_config *cfg, const char *name, const char *script, int zygote,
+              struct worker **out, json_t **hello, struct ss_error *err)
 {
     int sv[2] = {-1, -1};
     posix_spawn_file_actions_t fa;
@@ -277,7 +297,7 @@ spawn_worker(const struct pool_config *cfg, const char *name, const char *script
     char *argv[] = {(char *)cfg->exe,  "__worker",         "--fd",
                     fdarg,             "--name",           (char *)name,
                     "--script",        (char *)script,     "--skillkit",
-                    (char *)cfg->skillkit_dir, NULL, NULL, NULL, NULL};
+                    (char *)cfg->skillkit_dir, NULL, NULL, NULL, NULL, NULL};
     int argc = 10;
     if (cfg->user) {
         argv[argc++] = "--user";
@@ -285,16 +305,27 @@ spawn_worker(const struct pool_config *cfg, const char *name, const char *script
     }
     if (cfg->dev)
         argv[argc++] = "--dev";
+    if (zygote)
+        argv[argc++] = "--zygote";
     /* The worker sees nothing of the server's environment but the
      * sanitizers' settings, which only exist in test builds. */
     char *envp[8] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"};
     int nenv = 3;
-    static const char *const passed[] = {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"};
+    static const char *const passed[] = {"LSAN_OPTIONS", "UBSAN_OPTIONS"};
     for (size_t k = 0; k < sizeof(passed) / sizeof(passed[0]); k++) {
         size_t n = strlen(passed[k]);
         for (char **e = environ; *e; e++)
             if (strncmp(*e, passed[k], n) == 0 && (*e)[n] == '=')
                 envp[nenv++] = *e;
+    }
+    /* LeakSanitizer needs ptrace and a plain clone(), which the sandbox
+     * forbids, so sandboxed workers run without it; test_python checks the
+     * worker code for leaks unsandboxed. */
+    char asan[512];
+    const char *asan_opts = getenv("ASAN_OPTIONS");
+    if (asan_opts) {
+        snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s:detect_leaks=0", asan_opts);
+        envp[nenv++] = asan;
     }
     envp[nenv] = NULL;
 
@@ -350,6 +381,94 @@ out:
             *hello = NULL;
         }
     }
+    return rc;
+}
+
+/* Forget skill s's zygote (it failed); the next worker starts a new one.
+ * Called with s->zlock held. */
+static void
+drop_zygote(struct slot *s)
+{
+    worker_stop(s->zygote, 1);
+    s->zygote = NULL;
+}
+
+/*
+ * A new worker for slot s. With zygotes, it is forked from the skill's
+ * zygote, which is started first when there is none (then *hello is the
+ * zygote's load report, a new reference; otherwise NULL). Without, the
+ * worker is started from scratch and *hello is its load report.
+ */
+static enum ss_err
+spawn_worker(struct pool *pool, struct slot *s, const char *name, const char *script,
+             struct worker **out, json_t **hello, struct ss_error *err)
+{
+    int sv[2] = {-1, -1};
+    struct proto_frame frame = {0};
+    enum ss_err rc = SS_ERR_OK;
+
+    *out = NULL;
+    *hello = NULL;
+    if (!pool->zygotes)
+        return start_process(&pool->cfg, name, script, 0, out, hello, err);
+
+    pthread_mutex_lock(&s->zlock);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!s->zygote) {
+            json_decref(*hello);
+            *hello = NULL;
+            rc = start_process(&pool->cfg, name, script, 1, &s->zygote, hello, err);
+            if (rc != SS_ERR_OK) {
+                pthread_mutex_unlock(&s->zlock);
+                return rc;
+            }
+        }
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+            pthread_mutex_unlock(&s->zlock);
+            return ss_fail(err, SS_ERR_WORKER, "socketpair: %s", strerror(errno));
+        }
+        enum proto_status st = proto_send_fd(s->zygote->fd, PROTO_FORK, sv[1]);
+        close(sv[1]);
+        sv[1] = -1;
+        if (st == PROTO_OK)
+            break;
+        /* The zygote died: start another one, once. */
+        close(sv[0]);
+        sv[0] = -1;
+        drop_zygote(s);
+    }
+    pthread_mutex_unlock(&s->zlock);
+    if (sv[0] < 0)
+        return ss_fail(err, SS_ERR_SKILL_CRASHED, "the zygote of %s keeps dying", name);
+
+    json_error_t jerr;
+    json_t *greeting = NULL;
+    enum proto_status st = proto_recv(sv[0], &frame, proto_now_ms() + LIMIT_WORKER_START_MS);
+    if (st == PROTO_OK && frame.type == PROTO_HELLO)
+        greeting = json_loadb(frame.data, frame.len, 0, &jerr);
+    json_t *pid = json_object_get(greeting, "pid");
+    if (!json_is_integer(pid) || json_integer_value(pid) <= 1) {
+        pthread_mutex_lock(&s->zlock);
+        drop_zygote(s);
+        pthread_mutex_unlock(&s->zlock);
+        close(sv[0]);
+        rc = ss_fail(err, SS_ERR_SKILL_CRASHED, "the zygote of %s could not start a worker: %s",
+                     name, st == PROTO_OK ? "bad greeting" : proto_status_text(st));
+        goto out;
+    }
+    struct worker *w = calloc(1, sizeof(*w));
+    if (!w) {
+        kill((pid_t)json_integer_value(pid), SIGKILL);
+        close(sv[0]);
+        rc = ss_fail(err, SS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    w->pid = (pid_t)json_integer_value(pid);
+    w->fd = sv[0];
+    *out = w;
+out:
+    json_decref(greeting);
+    proto_frame_cleanup(&frame);
     return rc;
 }
 
@@ -428,7 +547,7 @@ pool_start(struct pool *pool, const struct skill *skill, json_t **hello, struct 
     s->running++;
     pthread_mutex_unlock(&pool->lock);
 
-    rc = spawn_worker(&pool->cfg, skill->name, skill->script, &w, &h, err);
+    rc = spawn_worker(pool, s, skill->name, skill->script, &w, &h, err);
 
     pthread_mutex_lock(&pool->lock);
     note_start(pool, s, rc, h, err);
@@ -614,7 +733,7 @@ pool_call(struct pool *pool, const struct skill *skill, const char *event, size_
     int spawned = !w;
     enum ss_err spawn_rc = SS_ERR_OK;
     if (spawned) {
-        rc = spawn_rc = spawn_worker(&pool->cfg, skill->name, skill->script, &w, &hello, err);
+        rc = spawn_rc = spawn_worker(pool, s, skill->name, skill->script, &w, &hello, err);
         if (w)
             w->generation = gen;
     }
@@ -687,40 +806,52 @@ pool_answer_cleanup(struct pool_answer *ans)
 enum ss_err
 pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
 {
-    struct worker *w = NULL, *old = NULL;
+    struct worker *fresh = NULL, *old = NULL, *old_zygote = NULL;
     json_t *hello = NULL;
 
-    enum ss_err rc = spawn_worker(&pool->cfg, skill->name, skill->script, &w, &hello, err);
+    /* A new process loads the changed skill: a zygote, or a worker. */
+    enum ss_err rc = start_process(&pool->cfg, skill->name, skill->script, pool->zygotes,
+                                   &fresh, &hello, err);
 
     pthread_mutex_lock(&pool->lock);
     struct slot *s = get_slot(pool, skill);
-    if (!s) {
-        pthread_mutex_unlock(&pool->lock);
-        json_decref(hello);
-        worker_stop(w, 1);
-        return ss_fail(err, SS_ERR_NOMEM, "out of memory");
-    }
-    if (rc != SS_ERR_OK) {
+    if (!s || rc != SS_ERR_OK) {
         /* Keep what runs; only a skill with nothing running records the failure. */
-        if (s->running == 0)
+        if (s && s->running == 0)
             note_start(pool, s, rc, hello, err);
         pthread_mutex_unlock(&pool->lock);
         json_decref(hello);
-        return rc;
+        worker_stop(fresh, 1);
+        return s ? rc : ss_fail(err, SS_ERR_NOMEM, "out of memory");
     }
+    pthread_mutex_unlock(&pool->lock);
+
+    /* New workers fork from the new zygote from now on... */
+    if (pool->zygotes) {
+        pthread_mutex_lock(&s->zlock);
+        old_zygote = s->zygote;
+        s->zygote = fresh;
+        fresh = NULL;
+        pthread_mutex_unlock(&s->zlock);
+    }
+
+    /* ...and the old generation stops: idle workers now, busy ones when free. */
+    pthread_mutex_lock(&pool->lock);
     note_start(pool, s, rc, hello, err);
     s->load_failed = 0;
     s->failures = 0;
     s->broken_until_ms = 0;
     s->generation++;
     old = s->idle;
+    s->idle = NULL;
     for (struct worker *o = old; o; o = o->next)
         s->running--;
-    w->generation = s->generation;
-    w->last_used_ms = proto_now_ms();
-    w->next = NULL;
-    s->idle = w;
-    s->running++;
+    if (fresh) {
+        fresh->generation = s->generation;
+        fresh->last_used_ms = proto_now_ms();
+        s->idle = fresh;
+        s->running++;
+    }
     pthread_cond_broadcast(&s->freed);
     pthread_mutex_unlock(&pool->lock);
 
@@ -730,6 +861,7 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
         worker_stop(old, 1);
         old = next;
     }
+    worker_stop(old_zygote, 0);
     return SS_ERR_OK;
 }
 

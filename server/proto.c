@@ -163,6 +163,76 @@ proto_recv(int fd, struct proto_frame *frame, int64_t deadline_ms)
     return PROTO_OK;
 }
 
+enum proto_status
+proto_send_fd(int fd, uint8_t type, int passed)
+{
+    unsigned char header[HEADER_BYTES] = {0, 0, 0, 0, type};
+    struct iovec iov = {.iov_base = header, .iov_len = sizeof(header)};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control.buf,
+                         .msg_controllen = sizeof(control.buf)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+    memset(control.buf, 0, sizeof(control.buf));
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &passed, sizeof(int));
+    for (;;) {
+        ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+        if (n == (ssize_t)sizeof(header))
+            return PROTO_OK;
+        if (n < 0 && errno == EINTR)
+            continue;
+        /* A 5-byte message on a stream socket is sent whole or not at all. */
+        return PROTO_ERROR;
+    }
+}
+
+enum proto_status
+proto_recv_fd(int fd, uint8_t *type, int *passed)
+{
+    unsigned char header[HEADER_BYTES];
+    struct iovec iov = {.iov_base = header, .iov_len = sizeof(header)};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control.buf,
+                         .msg_controllen = sizeof(control.buf)};
+    ssize_t n;
+
+    *passed = -1;
+    do {
+        n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+    } while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return PROTO_EOF;
+    if (n != (ssize_t)sizeof(header))
+        return PROTO_ERROR;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+            c->cmsg_len == CMSG_LEN(sizeof(int)))
+            memcpy(passed, CMSG_DATA(c), sizeof(int));
+    uint32_t len;
+    memcpy(&len, header, 4);
+    *type = header[4];
+    if (len != 0) {
+        if (*passed >= 0)
+            close(*passed);
+        *passed = -1;
+        return PROTO_ERROR;
+    }
+    return PROTO_OK;
+}
+
 void
 proto_frame_cleanup(struct proto_frame *frame)
 {

@@ -11,6 +11,11 @@
  *   worker -> front  LOG     any number, while a request runs: {"text": "..."}
  *   worker -> front  ANSWER  one per REQUEST: skillkit's handle() result
  *
+ * A zygote (a worker process that only forks workers) gets FORK frames with
+ * an empty payload and one descriptor attached (SCM_RIGHTS): the socket the
+ * new worker talks to the front on. The worker's HELLO on that socket is
+ * {"ok": true, "pid": N}.
+ *
  * Frames larger than LIMIT_FRAME_BYTES are refused on both ends.
  */
 #ifndef SKILLSERVER_PROTO_H
@@ -25,6 +30,7 @@ enum proto_type {
     PROTO_REQUEST = 'R',
     PROTO_LOG = 'L',
     PROTO_ANSWER = 'A',
+    PROTO_FORK = 'F', /* front -> zygote: fork a worker for the passed socket */
 };
 
 enum proto_status {
@@ -57,6 +63,13 @@ enum proto_status proto_send(int fd, uint8_t type, const void *data, size_t len)
 enum proto_status proto_recv(int fd, struct proto_frame *frame, int64_t deadline_ms);
 
 void proto_frame_cleanup(struct proto_frame *frame);
+
+/* Send an empty frame of type with the descriptor passed attached. */
+enum proto_status proto_send_fd(int fd, uint8_t type, int passed);
+
+/* Receive an empty frame with one attached descriptor (blocking). *passed is
+ * the new descriptor (close-on-exec), or -1 when none came with the frame. */
+enum proto_status proto_recv_fd(int fd, uint8_t *type, int *passed);
 
 /* CLOCK_MONOTONIC now, in milliseconds and in microseconds. */
 int64_t proto_now_ms(void);

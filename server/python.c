@@ -16,9 +16,12 @@
 #include "python.h"
 
 #include <jansson.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "proto.h"
 #include "sandbox.h"
@@ -232,6 +235,118 @@ out:
     return rc;
 }
 
+/* Answer REQUEST frames until the front closes the socket. Returns the exit
+ * status (0 after a clean close). */
+static int
+serve_requests(PyObject *handle)
+{
+    PyObject *args = NULL;
+    int rc = 2;
+
+    for (;;) {
+        struct proto_frame frame;
+        enum proto_status st = proto_recv(front_fd, &frame, -1);
+        if (st == PROTO_EOF) {
+            rc = 0;
+            break;
+        }
+        if (st != PROTO_OK) {
+            fprintf(stderr, "skillserver worker: %s\n", proto_status_text(st));
+            break;
+        }
+        if (frame.type != PROTO_REQUEST) {
+            proto_frame_cleanup(&frame);
+            fprintf(stderr, "skillserver worker: unexpected frame type %c\n", frame.type);
+            break;
+        }
+        PyObject *message = PyUnicode_DecodeUTF8(frame.data, frame.len, "replace");
+        proto_frame_cleanup(&frame);
+        args = message ? PyTuple_Pack(1, message) : NULL;
+        Py_XDECREF(message);
+        if (!args || call_and_send(handle, args, PROTO_ANSWER, NULL, NULL) != 0)
+            break;
+        Py_CLEAR(args);
+    }
+    Py_XDECREF(args);
+    return rc;
+}
+
+/*
+ * In a worker just forked from the zygote, with the front's socket passed:
+ * wait to be adopted by the front (the intermediate process exits at once
+ * and the front is a child subreaper), confine this process for good, and
+ * greet the front with the pid it now owns.
+ */
+static int
+become_worker(const struct python_worker_config *cfg, int passed, pid_t front_pid)
+{
+    struct ss_error err;
+    char hello[64];
+
+    close(front_fd);
+    front_fd = passed;
+    for (int i = 0; i < 20000 && getppid() != front_pid; i++)
+        usleep(50);
+    struct sandbox_config full = cfg->sandbox;
+    full.allow_fork = false;
+    if (getppid() != front_pid) {
+        fprintf(stderr, "skillserver worker: not adopted by the server\n");
+        return -1;
+    }
+    if (sandbox_apply(&full, &err) != SS_ERR_OK) {
+        fprintf(stderr, "skillserver worker: %s\n", err.msg);
+        return -1;
+    }
+    int n = snprintf(hello, sizeof(hello), "{\"ok\": true, \"pid\": %d}", (int)getpid());
+    return proto_send(front_fd, PROTO_HELLO, hello, (size_t)n) == PROTO_OK ? 0 : -1;
+}
+
+/*
+ * The zygote: the skill is imported once here; every PROTO_FORK frame brings
+ * a socket for a new worker, forked twice so that the worker's parent is the
+ * front (a child subreaper), which can then wait for it and see how it died.
+ * Returns the exit status, in the zygote and in each worker alike.
+ */
+static int
+zygote_loop(const struct python_worker_config *cfg, PyObject *handle)
+{
+    pid_t front_pid = getppid();
+
+    for (;;) {
+        uint8_t type;
+        int passed;
+        enum proto_status st = proto_recv_fd(front_fd, &type, &passed);
+        if (st == PROTO_EOF)
+            return 0;
+        if (st != PROTO_OK || type != PROTO_FORK || passed < 0) {
+            if (passed >= 0)
+                close(passed);
+            fprintf(stderr, "skillserver zygote: bad request from the server\n");
+            return 2;
+        }
+        PyOS_BeforeFork();
+        pid_t middle = fork();
+        if (middle == 0) {
+            pid_t worker = fork();
+            if (worker != 0)
+                _exit(worker > 0 ? 0 : 1);
+            PyOS_AfterFork_Child();
+            if (become_worker(cfg, passed, front_pid) != 0)
+                _exit(2);
+            return serve_requests(handle);
+        }
+        PyOS_AfterFork_Parent();
+        close(passed);
+        if (middle < 0) {
+            /* The front sees the socket close without a greeting. */
+            fprintf(stderr, "skillserver zygote: fork: %s\n", strerror(errno));
+            continue;
+        }
+        while (waitpid(middle, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+}
+
 int
 python_worker_main(const struct python_worker_config *cfg)
 {
@@ -264,30 +379,7 @@ python_worker_main(const struct python_worker_config *cfg)
         goto out;
     }
 
-    for (;;) {
-        struct proto_frame frame;
-        enum proto_status st = proto_recv(front_fd, &frame, -1);
-        if (st == PROTO_EOF) {
-            rc = 0;
-            break;
-        }
-        if (st != PROTO_OK) {
-            fprintf(stderr, "skillserver worker: %s\n", proto_status_text(st));
-            break;
-        }
-        if (frame.type != PROTO_REQUEST) {
-            proto_frame_cleanup(&frame);
-            fprintf(stderr, "skillserver worker: unexpected frame type %c\n", frame.type);
-            break;
-        }
-        PyObject *message = PyUnicode_DecodeUTF8(frame.data, frame.len, "replace");
-        proto_frame_cleanup(&frame);
-        args = message ? PyTuple_Pack(1, message) : NULL;
-        Py_XDECREF(message);
-        if (!args || call_and_send(handle, args, PROTO_ANSWER, NULL, NULL) != 0)
-            break;
-        Py_CLEAR(args);
-    }
+    rc = cfg->zygote ? zygote_loop(cfg, handle) : serve_requests(handle);
 out:
     Py_XDECREF(args);
     Py_XDECREF(load);

@@ -17,13 +17,16 @@ struct python_worker_config {
     const char *script;       /* path of skill.py */
     const char *skillkit_dir; /* folder holding the skillkit package */
     bool dev;
+    bool zygote; /* fork workers on PROTO_FORK instead of answering requests */
     struct sandbox_config sandbox; /* applied after the skill loaded */
 };
 
 /*
  * Initialise CPython (isolated, without Python's own signal handlers), load
  * the skill through skillkit._runner.load(), send HELLO, then answer REQUEST
- * frames until the front closes the socket. Returns the process exit status:
+ * frames until the front closes the socket. A zygote instead forks a worker
+ * for each PROTO_FORK frame (the new worker starts at "answer REQUEST
+ * frames", with the skill already imported). Returns the process exit status:
  * 0 after a clean close, 1 when the skill did not load (after reporting it),
  * 2 when Python or the protocol failed.
  */

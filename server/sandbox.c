@@ -143,5 +143,5 @@ sandbox_apply(const struct sandbox_config *cfg, struct ss_error *err)
     /* The server may have died before the death signal was armed. */
     if (getppid() != parent)
         return ss_fail(err, SS_ERR_IO, "the server is gone");
-    return apply_filter(err);
+    return cfg->allow_fork ? SS_ERR_OK : apply_filter(err);
 }

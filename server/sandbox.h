@@ -22,6 +22,8 @@
 struct sandbox_config {
     const char *user; /* the user to become when root; NULL: "nobody" */
     bool off;         /* apply nothing (only for debugging the server itself) */
+    bool allow_fork;  /* a zygote: everything but the seccomp filter, since it
+                         must fork workers (which then apply the filter) */
 };
 
 /* Apply the sandbox to the calling process; irreversible. Errors: SS_ERR_IO

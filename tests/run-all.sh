@@ -54,11 +54,11 @@ fi
 step "fuzz targets, ${SECONDS_EACH}s each"
 if CC=clang configure "$FUZZ" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false; then
     for target in "$FUZZ"/tests/fuzz/fuzz_*; do
-        [ -x "$target" ] || continue
+        [ -f "$target" ] && [ -x "$target" ] || continue
         name=$(basename "$target" | sed 's/^fuzz_//')
         corpus="$FUZZ/corpus-$name"
         mkdir -p "$corpus"
-        if "$target" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 \
+        if "$target" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
             -artifact_prefix="$FUZZ/" "$corpus" "tests/fuzz/seeds/$name" >"$FUZZ/$name.log" 2>&1; then
             echo "   fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$FUZZ/$name.log" | grep -o '[0-9]*$' || echo '?') runs)"
             echo "fuzz-$name 1 0" >>"$RESULTS"

@@ -70,6 +70,7 @@ main(void)
     struct skill persistent = load("persistent");
     is_int(pool_start(pool, &persistent, &hello, &err), SS_ERR_OK, "start a worker");
     ok(json_is_true(json_object_get(hello, "ok")), "hello says ok");
+    json_decref(hello);
     is_int(call(pool, &persistent, "{\"visits\": 41}", &ans, &err), SS_ERR_OK, "call it");
     ok(json_is_true(json_object_get(ans.answer, "ok")), "answer ok");
     json_t *reply = json_object_get(ans.answer, "reply");
@@ -103,10 +104,13 @@ main(void)
     is_int(pool_start(pool, &syntax, &hello, &err), SS_ERR_SKILL_LOAD, "syntax error at load");
     contains(err.msg, "skill.py:4", "file and line of the syntax error");
     contains(err.msg, "SyntaxError", "exception type");
+    ok(json_is_false(json_object_get(hello, "ok")), "the failed report comes back too");
+    json_decref(hello);
     is_int(call(pool, &syntax, NULL, &ans, &err), SS_ERR_SKILL_LOAD, "calls fail the same way");
 
     struct skill nohandlers = load("no_handlers");
     is_int(pool_start(pool, &nohandlers, &hello, &err), SS_ERR_SKILL_LOAD, "no handlers");
+    json_decref(hello);
 
     struct skill loops = load("loops");
     int64_t t0 = proto_now_ms();
@@ -144,6 +148,7 @@ main(void)
     cfg.exe = "/nonexistent/skillserver";
     pool = pool_create(&cfg);
     is_int(pool_start(pool, &persistent, &hello, &err), SS_ERR_SKILL_CRASHED, "missing binary");
+    ok(hello == NULL, "no report from a worker that never started");
     pool_destroy(pool);
 
     skill_cleanup(&persistent);

@@ -30,8 +30,11 @@ start(const char *skill, int *fd, int dev)
             .script = strdup(script),
             .skillkit_dir = python_skillkit_dir(),
             .dev = dev,
+            /* Unconfined, so LeakSanitizer can check the boundary at exit;
+             * the sandbox itself is tested through real workers. */
+            .sandbox = {.off = true},
         };
-        _exit(python_worker_main(&cfg));
+        exit(python_worker_main(&cfg));
     }
     close(sv[1]);
     *fd = sv[0];
