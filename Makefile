@@ -14,7 +14,7 @@ PACKAGES = gcc clang make meson ninja-build pkg-config python3 python3.11-dev \
 
 SKILLSERVER = $(BUILD)/server/skillserver
 
-.PHONY: all deps build run test test-asan fuzz bench clean
+.PHONY: all deps build run demo test fuzz bench clean
 
 all: build
 
@@ -34,8 +34,16 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# The main job: the classroom demo, offline.
+# The main job: serve the bundled skills on https://localhost:8443 with a
+# local self-signed certificate (made once, in data/tls). Verification is off
+# because the requests come from you, not Amazon; serve refuses that on any
+# address but loopback. Stop it with Ctrl-C.
 run: build
+	@sh certs/make-endpoint-cert.sh --if-missing localhost data/tls
+	$(SKILLSERVER) serve --no-verify --dev
+
+# The classroom demo, offline: a canned request through thank_you.
+demo: build
 	@echo '$$ skillserver request thank_you ThankYouIntent name=Sam | skillserver invoke thank_you'
 	@$(SKILLSERVER) request thank_you ThankYouIntent name=Sam | $(SKILLSERVER) invoke thank_you
 

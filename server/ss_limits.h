@@ -167,8 +167,12 @@
 /* ---- http: the HTTPS front (server/http.c); the body limit is LIMIT_BODY_BYTES ---- */
 
 /* Request line plus headers: Alexa sends under 2 KiB; 8 KiB is nginx's default buffer.
- * Larger heads are refused by libmicrohttpd with 431 (or 414 for a long URL). */
+ * Larger heads are answered 431. */
 #define LIMIT_HTTP_HEADER_BYTES (8 * 1024)
+
+/* A request refused from its head (or a chunked body over the limit) has the rest of its
+ * body read and dropped, so the client can read the 4xx; past this the connection is cut. */
+#define LIMIT_HTTP_DROP_BYTES (4 * LIMIT_BODY_BYTES)
 
 /* Open connections, all threads together: each costs ~20 KiB (more with TLS), so 1024
  * stay under ~64 MiB; further connections wait in the listen backlog. */
@@ -183,8 +187,9 @@
  * up after 8 s, so a request still trickling in after 5 s is a slow-client attack. */
 #define LIMIT_HTTP_RECEIVE_MS 5000
 
-/* HTTP threads per CPU: each blocks for the worker round trip of its request. */
-#define LIMIT_HTTP_THREADS_PER_CPU 4
+/* Fewest HTTP threads: each blocks for its request's worker round trip, so a few slow
+ * handlers must not stall health checks and other skills. */
+#define LIMIT_HTTP_THREADS_MIN 4
 
 /* Most HTTP threads: past this, more skills want more workers, not more threads. */
 #define LIMIT_HTTP_THREADS_MAX 64
@@ -197,5 +202,52 @@
 
 /* Skills /metrics keeps separate counters for; further skills share the "-" row. */
 #define LIMIT_METRICS_SKILLS 128
+
+/* ---- model, matcher, say: interaction models and utterances (server/model.c, matcher.c,
+ * say.c, speech.c) ---- */
+
+/* model.json: real models with thousands of samples stay well under 1 MiB; 4 MiB stops a
+ * runaway file before jansson holds it all. */
+#define LIMIT_MODEL_BYTES (4 * 1024 * 1024)
+
+/* One sample, slot value or invocation name when compared; Amazon's samples are far shorter. */
+#define LIMIT_MODEL_TEXT_CHARS 1024
+
+/* Names considered for a "did you mean" suggestion (a model's intents, types or slots). */
+#define LIMIT_MODEL_SUGGEST 256
+
+/* Words in an utterance or a sample: people say a sentence, not a paragraph, and matching
+ * costs words x tokens x span per sample. */
+#define LIMIT_MATCHER_WORDS 64
+
+/* Words one slot takes, except AMAZON.SearchQuery-like types that take the rest: longer
+ * values ("the day after tomorrow", "one hundred and twenty three") fit. */
+#define LIMIT_MATCHER_SLOT_WORDS 8
+
+/* Slots filled by one utterance (Alexa models rarely have more than a handful per intent). */
+#define LIMIT_MATCHER_SLOTS 16
+
+/* A line typed into `say`'s interactive mode. */
+#define LIMIT_SAY_LINE_BYTES 4096
+
+/* Dialog.Delegate steps Alexa takes on its own between two things the user says: one per
+ * slot to elicit or confirm; a skill that delegates forever is stopped here. */
+#define LIMIT_SAY_DIALOG_STEPS 16
+
+/* espeak-ng renders a few seconds of speech in well under a second; past this it is stuck. */
+#define LIMIT_ESPEAK_MS 30000
+
+/* Values entity resolution reports for one slot: Alexa lists every value a shared synonym
+ * names, and a model rarely shares one among more. */
+#define LIMIT_RESOLVED_VALUES 4
+
+/* Problems one model_check() report keeps (the rest are counted): a screenful. */
+#define LIMIT_MODEL_PROBLEMS 32
+
+/* Open SSML elements followed when turning speech into text; the checker allows 32. */
+#define LIMIT_SPEECH_TAG_DEPTH 64
+
+/* Attributes read per SSML tag; Alexa's tags have at most three. */
+#define LIMIT_SPEECH_TAG_ATTRS 8
 
 #endif

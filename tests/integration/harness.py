@@ -30,6 +30,11 @@ def run(*args, stdin=None, timeout=60, data=None):
     # the test names a folder itself.
     skills = [] if "--skills" in args else ["--skills", SKILLS]
     cmd = [SKILLSERVER, *args, *skills, "--data", data]
+    if isinstance(stdin, bytes):
+        p = subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout)
+        p.stdout = p.stdout.decode("utf-8", "replace")
+        p.stderr = p.stderr.decode("utf-8", "replace")
+        return p
     return subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout)
 
 
@@ -41,6 +46,7 @@ def load_json(text):
 
 import http.client  # noqa: E402
 import re  # noqa: E402
+import shutil  # noqa: E402
 import signal  # noqa: E402
 import ssl  # noqa: E402
 import threading  # noqa: E402
@@ -82,14 +88,17 @@ class Server:
     START_TIMEOUT = 120  # workers start CPython; slow under ASan
 
     def __init__(self, *extra, skills=SKILLS, tls=None, verify=False, data=None, env=None):
+        """tls: (certificate, key), None for --no-tls, or False for neither."""
+        self._own_data = data is None
         self.data = data or tempfile.mkdtemp(prefix="skillserver-serve-")
         self.tls = tls
         cmd = [SKILLSERVER, "serve", "--listen", "127.0.0.1:0", "--skills", skills,
                "--data", self.data]
         if tls:
             cmd += ["--tls-cert", tls[0], "--tls-key", tls[1]]
-        else:
+        elif tls is None:
             cmd += ["--no-tls"]
+        # tls=False: neither, so serve looks for DATA/tls/ itself.
         if not verify:
             cmd += ["--no-verify"]
         cmd += list(extra)
@@ -189,6 +198,8 @@ class Server:
             self.proc.kill()
             self.proc.wait()
         self._reader.join(10)
+        if self._own_data:
+            shutil.rmtree(self.data, ignore_errors=True)
         return self.proc.returncode
 
     def __enter__(self):

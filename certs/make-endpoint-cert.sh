@@ -1,0 +1,146 @@
+#!/bin/sh
+# make-endpoint-cert.sh [--days N] [--force | --if-missing] DOMAIN DIR
+#
+# Make a self-signed HTTPS certificate for the skill endpoint at DOMAIN the
+# way the Alexa developer console accepts one (spec/request-verification.md
+# §1.5): an RSA 2048 key, and an X.509 certificate whose subjectAltName holds
+# DOMAIN. Writes into DIR (created if missing):
+#   private-key.pem     the key (mode 600): --tls-key; never share or commit it
+#   certificate.pem     the certificate: --tls-cert, and what you paste into the
+#                       console (Build > Endpoint > HTTPS > "I will upload a
+#                       self-signed certificate in X.509 format")
+#   configuration.cnf   the OpenSSL configuration it was made from
+#
+# For DOMAIN localhost the certificate also names 127.0.0.1 and ::1, so local
+# clients that check the name accept it with the certificate as their CA.
+# Self-signed certificates are for development: a published skill needs one
+# from a certificate authority.
+#
+#   --days N       validity (default 365)
+#   --force        replace an existing key and certificate
+#   --if-missing   do nothing (and succeed) when both files already exist
+#
+# The subject fields can be set with CERT_COUNTRY, CERT_STATE, CERT_CITY and
+# CERT_ORG (defaults: US, WA, Seattle, skillserver).
+set -eu
+
+usage() {
+    echo "usage: $0 [--days N] [--force | --if-missing] DOMAIN DIR" >&2
+    exit 2
+}
+
+days=365
+force=0
+if_missing=0
+while [ $# -gt 0 ]; do
+    case $1 in
+    --days)
+        [ $# -ge 2 ] || usage
+        days=$2
+        shift 2
+        ;;
+    --force) force=1; shift ;;
+    --if-missing) if_missing=1; shift ;;
+    --help | -h) usage ;;
+    -*) echo "$0: unknown option $1" >&2; usage ;;
+    *) break ;;
+    esac
+done
+[ $# -eq 2 ] || usage
+domain=$1
+dir=$2
+
+case $days in
+'' | *[!0-9]*) echo "$0: --days takes a number of days, not '$days'" >&2; exit 2 ;;
+esac
+# A host name (optionally a wildcard's first label) or an IP address; nothing
+# that could break out of the configuration file below.
+case $domain in
+'' | *[!A-Za-z0-9.:*-]* | *'*'?*'*'*)
+    echo "$0: '$domain' is not a domain name such as skill.example.com" >&2
+    exit 2
+    ;;
+esac
+
+key=$dir/private-key.pem
+cert=$dir/certificate.pem
+cnf=$dir/configuration.cnf
+
+if [ -e "$key" ] || [ -e "$cert" ]; then
+    if [ $if_missing -eq 1 ] && [ -s "$key" ] && [ -s "$cert" ]; then
+        exit 0
+    fi
+    if [ $force -ne 1 ]; then
+        echo "$0: $dir already has a key or certificate; use --force to replace them" \
+            "(and upload the new certificate to the developer console again)" >&2
+        exit 1
+    fi
+fi
+
+mkdir -p "$dir"
+
+case $domain in
+*:* | *[!0-9.]*) is_ip=0 ;;
+*) is_ip=1 ;;
+esac
+case $domain in *:*) is_ip=1 ;; esac
+
+if [ $is_ip -eq 1 ]; then
+    names="IP.1 = $domain"
+elif [ "$domain" = localhost ]; then
+    names="DNS.1 = localhost
+IP.1 = 127.0.0.1
+IP.2 = ::1"
+else
+    names="DNS.1 = $domain"
+fi
+
+# keyUsage: Amazon's example lists keyEncipherment and dataEncipherment, which
+# only suit RSA key exchange. skillserver offers forward-secret (ECDHE) key
+# exchange and TLS 1.3 only, where the key signs the handshake, so
+# digitalSignature is added; the console checks the subjectAltName, not this.
+cat >"$cnf" <<EOF
+[req]
+distinguished_name = req_distinguished_name
+x509_extensions = v3_req
+prompt = no
+
+[req_distinguished_name]
+C = ${CERT_COUNTRY:-US}
+ST = ${CERT_STATE:-WA}
+L = ${CERT_CITY:-Seattle}
+O = ${CERT_ORG:-skillserver}
+CN = $domain
+
+[v3_req]
+keyUsage = digitalSignature, keyEncipherment, dataEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = @subject_alternate_names
+
+[subject_alternate_names]
+$names
+EOF
+
+# The key is written with no access for others from its first byte.
+trap 'rm -f "$key.tmp" "$cert.tmp"' EXIT
+old_umask=$(umask)
+umask 077
+rm -f "$key.tmp"
+openssl genrsa -out "$key.tmp" 2048 2>/dev/null
+umask "$old_umask"
+openssl req -new -x509 -sha256 -days "$days" -key "$key.tmp" -config "$cnf" \
+    -out "$cert.tmp"
+mv "$key.tmp" "$key"
+mv "$cert.tmp" "$cert"
+chmod 600 "$key"
+
+cat <<EOF
+Made a self-signed certificate for $domain (valid $days days):
+  $cert
+  $key   (secret: never commit or share it)
+Serve with:
+  skillserver serve --listen 0.0.0.0:443 --tls-cert $cert --tls-key $key
+In the Alexa developer console: Build > Endpoint > HTTPS, enter
+https://$domain/skills/NAME, choose "I will upload a self-signed certificate in
+X.509 format" and paste all of $cert (BEGIN and END lines included).
+EOF

@@ -1,0 +1,108 @@
+/*
+ * http.h - `skillserver serve`: the HTTP(S) front on libmicrohttpd.
+ *
+ * Owns the listening socket and TLS (GnuTLS inside libmicrohttpd, TLS 1.2
+ * and 1.3 only), the routes of DESIGN.md "HTTP (contract)", the limits of
+ * ss_limits.h's http section (body, head, connections, idle and slow
+ * clients), the access log (one JSON line per request on stderr), /metrics,
+ * and the life of the process: start-up report, SIGHUP reload, SIGTERM/SIGINT
+ * drain.
+ *
+ * What must stay true:
+ * - A request reaches verification and dispatch only once its body is
+ *   complete, so a slow client never holds a worker; a client that trickles
+ *   its request is cut off after LIMIT_HTTP_RECEIVE_MS.
+ * - State shared by the request threads is built before the daemon starts
+ *   and is read-only, except the skill set, which is swapped whole on reload
+ *   and reference-counted so a request keeps the set it started with.
+ * - Signals are taken by signalfd in the main thread; no work happens in a
+ *   signal handler.
+ */
+#ifndef SKILLSERVER_HTTP_H
+#define SKILLSERVER_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "error.h"
+
+struct http_config {
+    const char *listen;           /* "ADDR:PORT"; NULL: HTTP_LISTEN_DEFAULT */
+    const char *skills_dir;       /* the skills folder */
+    const char *data_dir;         /* persistent attributes (and data/tls/ by default) */
+    const char *tls_cert;         /* PEM certificate (chain); NULL: HTTP_TLS_CERT_FILE */
+    const char *tls_key;          /* PEM private key */
+    bool no_tls;                  /* plain HTTP behind a TLS-terminating proxy */
+    bool no_verify;               /* skip the signature and timestamp checks */
+    bool allow_unverified_public; /* allow no_verify on a non-loopback address */
+    const char *trust_ca;         /* verify: roots for the signing chain (NULL: system) */
+    const char *cert_cache;       /* verify: folder for downloaded chains */
+    const char *cert_connect_to;  /* verify: HOST:PORT:HOST2:PORT2 */
+    int workers;                  /* per skill; 0: CPUs */
+    bool fresh_worker;            /* a fresh worker for every request */
+    int handler_timeout_ms;       /* hard deadline; 0: LIMIT_HANDLER_TIMEOUT_MS_DEFAULT */
+    bool dev;                     /* speak errors, reload skills when their files change */
+    unsigned max_connections;     /* 0: LIMIT_HTTP_CONNECTIONS */
+    const char *exe;              /* this binary, exec'd for the workers */
+    const char *skillkit_dir;     /* the skillkit package's folder */
+};
+
+/* Without --tls-cert/--tls-key (and without --no-tls), serve uses
+ * DATA/tls/HTTP_TLS_CERT_FILE and DATA/tls/HTTP_TLS_KEY_FILE when both exist:
+ * the names certs/make-endpoint-cert.sh writes. */
+#define HTTP_TLS_CERT_FILE "certificate.pem"
+#define HTTP_TLS_KEY_FILE "private-key.pem"
+
+/* Loopback only: an endpoint on the internet needs an explicit address. */
+#define HTTP_LISTEN_DEFAULT "127.0.0.1:8443"
+
+/*
+ * Run the server in the foreground until SIGTERM or SIGINT, then drain the
+ * requests in flight, stop the workers and return 0. Returns 2 when the
+ * configuration is refused (the reason is logged) and 1 when the server
+ * cannot start (address in use, unreadable certificate, ...).
+ */
+int http_serve(const struct http_config *cfg);
+
+/* ---- helpers, public for the unit tests ---- */
+
+/*
+ * Parse "ADDR:PORT" ("127.0.0.1:8443", "[::1]:8443", "localhost:8443",
+ * "0.0.0.0:443"; port 0 picks a free port) into out. Host names are
+ * resolved (IPv4 preferred). Returns SS_ERR_OK or SS_ERR_USAGE with the
+ * reason in err.
+ */
+enum ss_err http_parse_listen(const char *text, struct sockaddr_storage *out, socklen_t *len,
+                              struct ss_error *err);
+
+/* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+bool http_addr_is_loopback(const struct sockaddr *sa);
+
+/* "127.0.0.1:8443" / "[::1]:8443" for addr into buf (at least 64 bytes). */
+void http_format_addr(const struct sockaddr *sa, char *buf, size_t cap);
+
+enum http_route {
+    HTTP_ROUTE_NONE,    /* no such path: 404 */
+    HTTP_ROUTE_HEALTH,  /* /healthz */
+    HTTP_ROUTE_METRICS, /* /metrics */
+    HTTP_ROUTE_SKILL,   /* /skills/NAME (NAME copied out) */
+    HTTP_ROUTE_APP,     /* /: by applicationId */
+};
+
+/*
+ * Which route url names; for HTTP_ROUTE_SKILL the skill's name goes to name
+ * (cap bytes). A path under /skills/ whose name is not a valid skill name is
+ * HTTP_ROUTE_NONE. The method is checked by the caller (405).
+ */
+enum http_route http_route_of(const char *url, char *name, size_t cap);
+
+/*
+ * Append src as the inside of a JSON string (no quotes) to dst[0..cap),
+ * escaping quotes, backslashes and control bytes, and stopping before
+ * max_src bytes of src or when dst is full, never in the middle of a UTF-8
+ * sequence. Returns the bytes written; dst is NUL-terminated when cap > 0.
+ */
+size_t http_json_escape(char *dst, size_t cap, const char *src, size_t max_src);
+
+#endif

@@ -1,0 +1,178 @@
+#!/bin/sh
+# tests/bench/run.sh BUILD - the benchmarks, run by `make bench`.
+#
+# 1. The C micro-benchmarks of BUILD/tests/bench (their output, prefixed).
+# 2. wrk against the real `skillserver serve` (BUILD/server/skillserver) with
+#    only the thank_you skill, posting tests/fixtures/requests/
+#    intent_thank_you.json over keep-alive connections: plain HTTP and TLS,
+#    1 worker and N workers (N = CPUs), and --fresh-worker. Each case runs
+#    BENCH_SECONDS (default 10) after a 2 s warm-up, and reports requests/s,
+#    p50 and p99 latency, and the CPU the server and its workers spent per
+#    request (from /proc, so it holds even on a busy machine). Two more cases
+#    measure the HTTP layer alone: GET /healthz, and POST of the same body to
+#    an unknown skill (body read, 404 JSON, access log), over plain HTTP.
+#
+# Environment: BENCH_SECONDS, BENCH_CONNECTIONS (default 32), BENCH_THREADS
+# (wrk threads, default 2), BENCH_CASES (space-separated subset of: plain-1
+# plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post),
+# BENCH_SKIP_MICRO=1.
+set -eu
+
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+BIN=$BUILD/server/skillserver
+SECONDS_EACH=${BENCH_SECONDS:-10}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+WRK_THREADS=${BENCH_THREADS:-2}
+CPUS=$(nproc)
+CASES=${BENCH_CASES:-plain-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post}
+
+[ -x "$BIN" ] || { echo "run.sh: $BIN not found; build first (make build)" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "run.sh: wrk is not installed" >&2; exit 2; }
+cd "$ROOT"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/skillserver-bench.XXXXXX")
+pid=
+case_connections=
+cleanup() {
+    if [ -n "$pid" ]; then
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "== machine: $CPUS CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "== load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ -z "${BENCH_SKIP_MICRO:-}" ]; then
+    echo "== micro-benchmarks ($BUILD/tests/bench)"
+    for b in "$BUILD"/tests/bench/bench_*; do
+        if [ ! -f "$b" ] || [ ! -x "$b" ]; then continue; fi
+        "$b" 2>&1 | sed "s|^|   $(basename "$b"): |" || echo "   $(basename "$b"): FAILED"
+    done
+fi
+
+mkdir -p "$tmp/skills" "$tmp/data"
+cp -r "$ROOT/skills/thank_you" "$tmp/skills/"
+sh "$ROOT/certs/make-endpoint-cert.sh" localhost "$tmp/tls" >/dev/null
+
+# CPU ticks (user + system) of the server, its live workers, and the workers
+# it has reaped (cutime + cstime: fresh workers live for one request).
+cpu_ticks() {
+    total=0
+    for p in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
+        # Fields 14-17 of /proc/PID/stat (utime, stime, cutime, cstime); the
+        # name (field 2) may hold spaces, so count from after it.
+        t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13 + $14 + $15}') || t=0
+        total=$((total + ${t:-0}))
+    done
+    echo "$total"
+}
+
+# stop_server NAME: SIGTERM (the server drains and exits 0), SIGKILL after 30 s.
+stop_server() {
+    kill -TERM "$pid" 2>/dev/null || true
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "   $1: the server did not stop in 30 s; killed"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    status=0
+    wait "$pid" || status=$?
+    [ $status -eq 0 ] || echo "   $1: the server exited with status $status"
+    pid=
+}
+
+# run_case NAME SCHEME PATH SCRIPT serve-options...: SCRIPT "-" for a plain GET.
+run_case() {
+    name=$1 scheme=$2 path=$3 script=$4
+    shift 4
+    if [ "$script" = - ]; then script=tests/bench/get.lua; fi
+    log=$tmp/$name-$scheme.log
+    : >"$log"
+    "$BIN" serve --listen 127.0.0.1:0 --skills "$tmp/skills" --data "$tmp/data" --no-verify \
+        "$@" 2>"$log" &
+    pid=$!
+    url=
+    i=0
+    while [ $i -lt 600 ]; do
+        url=$(sed -n 's/.*listening on \(https*:\/\/[^ ]*\) .*/\1/p' "$log")
+        [ -n "$url" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if [ -z "$url" ]; then
+        echo "   $name: the server did not start:"
+        sed 's/^/     /' "$log"
+        pid=
+        return
+    fi
+    target=$url$path
+    conns=${case_connections:-$CONNECTIONS}
+    wrk -t"$WRK_THREADS" -c"$conns" -d2s -s "$script" "$target" >/dev/null || true
+    hz=$(getconf CLK_TCK)
+    before=$(cpu_ticks "$pid")
+    out=$(wrk -t"$WRK_THREADS" -c"$conns" -d"${SECONDS_EACH}s" --timeout 10s \
+        -s "$script" "$target" 2>&1) || true
+    after=$(cpu_ticks "$pid")
+    stop_server "$name"
+    line=$(echo "$out" | grep '^BENCH ' || true)
+    if [ -z "$line" ]; then
+        echo "   $name: wrk said:"
+        echo "$out" | sed 's/^/     /'
+        return
+    fi
+    # shellcheck disable=SC2086
+    eval "$(echo "$line" | sed 's/^BENCH //')"
+    # requests seconds p50_us p99_us non2xx errors are set now.
+    # shellcheck disable=SC2154
+    awk -v name="$name" -v n="$requests" -v s="$seconds" -v p50="$p50_us" -v p99="$p99_us" \
+        -v bad="$non2xx" -v err="$errors" -v ticks=$((after - before)) -v hz="$hz" \
+        -v scheme="$scheme" -v conns="$conns" -v expect_200="$([ "$path" = /skills/none ] && echo 0 || echo 1)" 'BEGIN {
+            cpu = n > 0 ? ticks / hz * 1e6 / n : 0
+            printf "   %-12s %-5s %3d conn %10.0f req/s   p50 %7.2f ms   p99 %7.2f ms   %7.1f us CPU/req%s\n",
+                name, scheme, conns, n / s, p50 / 1000, p99 / 1000, cpu,
+                (bad * expect_200 + err > 0) ? sprintf("   (%d non-200, %d socket errors)", bad, err) : ""
+        }'
+}
+
+echo "== wrk: thank_you, ${CONNECTIONS} keep-alive connections, $WRK_THREADS wrk threads, ${SECONDS_EACH}s per case"
+tls="--tls-cert $tmp/tls/certificate.pem --tls-key $tmp/tls/private-key.pem"
+ty=/skills/thank_you
+post=tests/bench/post.lua
+for c in $CASES; do
+    # $tls is two options on purpose: split it.
+    # shellcheck disable=SC2086
+    case $c in
+    plain-1) run_case plain-1 http "$ty" "$post" --no-tls --workers 1 ;;
+    plain-N) run_case "plain-$CPUS" http "$ty" "$post" --no-tls --workers "$CPUS" ;;
+    tls-1) run_case tls-1 https "$ty" "$post" $tls --workers 1 ;;
+    tls-N) run_case "tls-$CPUS" https "$ty" "$post" $tls --workers "$CPUS" ;;
+    # A fresh worker per request is slow by design: CPUs x 2 connections
+    # measure its cost without a queue of waiting requests.
+    fresh-plain)
+        case_connections=$((CPUS * 2))
+        run_case fresh http "$ty" "$post" --no-tls --fresh-worker --workers "$CPUS"
+        case_connections=
+        ;;
+    fresh-tls)
+        case_connections=$((CPUS * 2))
+        run_case fresh https "$ty" "$post" $tls --fresh-worker --workers "$CPUS"
+        case_connections=
+        ;;
+    http-get) run_case healthz http /healthz - --no-tls ;;
+    http-post) run_case post-404 http /skills/none "$post" --no-tls ;;
+    *) echo "   unknown case $c" ;;
+    esac
+done
+echo "== load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

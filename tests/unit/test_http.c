@@ -1,0 +1,158 @@
+/*
+ * test_http.c - the pure helpers of server/http.c: --listen parsing, the
+ * loopback rule behind --no-verify, routes, and the access log's JSON
+ * escaping. The server itself is tested end to end in
+ * tests/integration/test_serve.py.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "ss_limits.h"
+#include "tap.h"
+
+static void
+test_parse_listen(void)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    struct ss_error err;
+    char shown[64];
+
+    is_int(http_parse_listen("127.0.0.1:8443", &ss, &len, &err), SS_ERR_OK, "IPv4:port");
+    is_int(ss.ss_family, AF_INET, "IPv4 family");
+    http_format_addr((struct sockaddr *)&ss, shown, sizeof(shown));
+    is_str(shown, "127.0.0.1:8443", "formatted back");
+    is_int(len, sizeof(struct sockaddr_in), "IPv4 length");
+
+    is_int(http_parse_listen("[::1]:0", &ss, &len, &err), SS_ERR_OK, "[IPv6]:port");
+    is_int(ss.ss_family, AF_INET6, "IPv6 family");
+    http_format_addr((struct sockaddr *)&ss, shown, sizeof(shown));
+    is_str(shown, "[::1]:0", "IPv6 formatted back with brackets");
+
+    is_int(http_parse_listen("0.0.0.0:443", &ss, &len, &err), SS_ERR_OK, "any address");
+    is_int(http_parse_listen("localhost:80", &ss, &len, &err), SS_ERR_OK, "a host name");
+    ok(http_addr_is_loopback((struct sockaddr *)&ss), "localhost resolves to loopback");
+
+    static const char *const bad[] = {
+        "",          "8443",         "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536",
+        "1.2.3.4:x", "127.0.0.1:-1", "[::1]8443", "[::1",       "::1:8443",
+        ":8443",     "1.2.3.4:80 ",  "[]:80",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ss_error_clear(&err);
+        enum ss_err rc = http_parse_listen(bad[i], &ss, &len, &err);
+        is_int(rc, SS_ERR_USAGE, "'%s' is refused", bad[i]);
+        ok(err.msg[0] != '\0', "'%s' says why: %s", bad[i], err.msg);
+    }
+    ss_error_clear(&err);
+    http_parse_listen("::1:8443", &ss, &len, &err);
+    contains(err.msg, "ADDR:PORT", "the message shows the expected form");
+}
+
+static void
+test_loopback(void)
+{
+    static const struct {
+        const char *addr;
+        bool loopback;
+    } cases[] = {
+        {"127.0.0.1:1", true},          {"127.255.0.9:1", true}, {"[::1]:1", true},
+        {"[::ffff:127.0.0.1]:1", true}, {"0.0.0.0:1", false},    {"10.0.0.1:1", false},
+        {"128.0.0.1:1", false},         {"[::]:1", false},       {"[::ffff:10.0.0.1]:1", false},
+        {"[fe80::1]:1", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sockaddr_storage ss;
+        socklen_t len;
+        struct ss_error err;
+        if (http_parse_listen(cases[i].addr, &ss, &len, &err) != SS_ERR_OK) {
+            ok(0, "%s parses: %s", cases[i].addr, err.msg);
+            continue;
+        }
+        is_int(http_addr_is_loopback((struct sockaddr *)&ss), cases[i].loopback, "%s is %sloopback",
+               cases[i].addr, cases[i].loopback ? "" : "not ");
+    }
+}
+
+static void
+test_routes(void)
+{
+    char name[LIMIT_SKILL_NAME_CHARS + 1];
+    char long_path[LIMIT_SKILL_NAME_CHARS + 16];
+
+    is_int(http_route_of("/", name, sizeof(name)), HTTP_ROUTE_APP, "/ routes by applicationId");
+    is_int(http_route_of("/healthz", name, sizeof(name)), HTTP_ROUTE_HEALTH, "/healthz");
+    is_int(http_route_of("/metrics", name, sizeof(name)), HTTP_ROUTE_METRICS, "/metrics");
+    is_int(http_route_of("/skills/thank_you", name, sizeof(name)), HTTP_ROUTE_SKILL,
+           "/skills/NAME");
+    is_str(name, "thank_you", "the skill's name is copied out");
+    is_int(http_route_of("/skills/a-b_9", name, sizeof(name)), HTTP_ROUTE_SKILL,
+           "names may have - and _");
+
+    static const char *const none[] = {
+        "",
+        "/skills",
+        "/skills/",
+        "/skills/a/b",
+        "/skills/..",
+        "/skills/.x",
+        "/skills/-x",
+        "/healthz/",
+        "/metrics/x",
+        "//",
+        "/skills/a b",
+        "/Skills/thank_you",
+        "/skills/thank_you/",
+    };
+    for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+        is_int(http_route_of(none[i], name, sizeof(name)), HTTP_ROUTE_NONE, "'%s' is no route",
+               none[i]);
+
+    memcpy(long_path, "/skills/", 8);
+    memset(long_path + 8, 'a', LIMIT_SKILL_NAME_CHARS + 1);
+    long_path[8 + LIMIT_SKILL_NAME_CHARS + 1] = '\0';
+    is_int(http_route_of(long_path, name, sizeof(name)), HTTP_ROUTE_NONE,
+           "a name over LIMIT_SKILL_NAME_CHARS is no route");
+    long_path[8 + LIMIT_SKILL_NAME_CHARS] = '\0';
+    is_int(http_route_of(long_path, name, sizeof(name)), HTTP_ROUTE_SKILL,
+           "a name of exactly LIMIT_SKILL_NAME_CHARS is a route");
+}
+
+static void
+test_json_escape(void)
+{
+    char out[64];
+
+    http_json_escape(out, sizeof(out), "plain", 100);
+    is_str(out, "plain", "plain text is copied");
+    http_json_escape(out, sizeof(out), "a\"b\\c", 100);
+    is_str(out, "a\\\"b\\\\c", "quotes and backslashes are escaped");
+    http_json_escape(out, sizeof(out), "line\nbreak\t\x01", 100);
+    is_str(out, "line\\u000abreak\\u0009\\u0001", "control bytes become \\u00XX");
+    http_json_escape(out, sizeof(out), "caf\xc3\xa9 \xe2\x82\xac", 100);
+    is_str(out, "caf\xc3\xa9 \xe2\x82\xac", "UTF-8 is kept");
+    http_json_escape(out, sizeof(out), "caf\xc3\xa9", 4);
+    is_str(out, "caf", "a cut never splits a UTF-8 sequence");
+    http_json_escape(out, sizeof(out), "ok\xff rest", 100);
+    is_str(out, "ok", "invalid UTF-8 ends the copy");
+    http_json_escape(out, sizeof(out), "ok\xc3", 100);
+    is_str(out, "ok", "a truncated sequence ends the copy");
+    is_int(http_json_escape(out, 5, "abcdefgh", 100), 4, "stops when dst is full");
+    is_str(out, "abcd", "and stays terminated");
+    is_int(http_json_escape(out, 4, "ab\"", 100), 2, "an escape that does not fit is left out");
+    is_str(out, "ab", "whole escapes only");
+    is_int(http_json_escape(out, 0, "abc", 100), 0, "cap 0 writes nothing");
+}
+
+int
+main(void)
+{
+    test_parse_listen();
+    test_loopback();
+    test_routes();
+    test_json_escape();
+    return tap_done();
+}
