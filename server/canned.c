@@ -63,12 +63,25 @@ make_slot(const struct model *m, const char *app_id, const struct model_slot *ms
     char authority[512];
     snprintf(authority, sizeof(authority), "amzn1.er-authority.echo-sdk.%s.%s", app_id,
              type->name);
-    const struct model_value *v = model_type_match(type, value);
-    json_t *res;
-    if (v)
-        res = json_pack("{s:[{s:s, s:{s:s}, s:[{s:{s:s, s:s}}]}]}", "resolutionsPerAuthority",
-                        "authority", authority, "status", "code", "ER_SUCCESS_MATCH", "values",
-                        "value", "name", v->value, "id", v->id ? v->id : v->value);
+    /* Every value the words name: a synonym shared by several values
+     * resolves to all of them, as Alexa reports it. */
+    const struct model_value *v[CANNED_RESOLVED_MAX];
+    size_t nv = model_type_matches(type, value, v, CANNED_RESOLVED_MAX);
+    json_t *res, *values = nv ? json_array() : NULL;
+    for (size_t i = 0; values && i < nv; i++)
+        if (json_array_append_new(values,
+                                  json_pack("{s:{s:s, s:s}}", "value", "name", v[i]->value, "id",
+                                            v[i]->id ? v[i]->id : v[i]->value)) != 0) {
+            json_decref(values);
+            values = NULL;
+        }
+    if (nv && !values) {
+        json_decref(slot);
+        return NULL;
+    }
+    if (nv)
+        res = json_pack("{s:[{s:s, s:{s:s}, s:o}]}", "resolutionsPerAuthority", "authority",
+                        authority, "status", "code", "ER_SUCCESS_MATCH", "values", values);
     else
         res = json_pack("{s:[{s:s, s:{s:s}}]}", "resolutionsPerAuthority", "authority",
                         authority, "status", "code", "ER_SUCCESS_NO_MATCH");
@@ -164,8 +177,12 @@ canned_request(const struct skill *skill, const struct model *m,
             goto out;
         if (json_object_set_new(request, "intent", intent) != 0)
             goto nomem;
+        if (opt->dialog_state &&
+            json_object_set_new(request, "dialogState", json_string(opt->dialog_state)) != 0)
+            goto nomem;
     } else if (opt->type == REQ_SESSION_ENDED) {
-        if (json_object_set_new(request, "reason", json_string("USER_INITIATED")) != 0)
+        const char *reason = opt->end_reason ? opt->end_reason : "USER_INITIATED";
+        if (json_object_set_new(request, "reason", json_string(reason)) != 0)
             goto nomem;
     } else if (json_object_set_new(request, "shouldLinkResultBeReturned", json_false()) != 0) {
         goto nomem;

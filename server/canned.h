@@ -3,7 +3,8 @@
  * request` and for the classroom tools: fresh request and session ids, the
  * current time, the skill's applicationId and locale, every slot the
  * interaction model defines for the intent (unfilled ones as Alexa sends
- * them), and entity resolution for custom slot types.
+ * them), entity resolution for custom slot types (every value a shared
+ * synonym names), and dialogState for skills with a dialog model.
  */
 #ifndef SKILLSERVER_CANNED_H
 #define SKILLSERVER_CANNED_H
@@ -15,6 +16,7 @@
 #include "model.h"
 #include "request.h"
 #include "skill.h"
+#include "ss_limits.h"
 
 /* Used when the skill's skill.json names no applicationId. */
 #define CANNED_APPLICATION_ID "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
@@ -27,6 +29,10 @@ struct canned_slot {
     const char *value;
 };
 
+/* Most entity-resolution values reported for one slot (a synonym several
+ * values share). */
+#define CANNED_RESOLVED_MAX LIMIT_RESOLVED_VALUES
+
 struct canned_options {
     enum request_type type; /* REQ_LAUNCH, REQ_INTENT or REQ_SESSION_ENDED */
     const char *intent;     /* for REQ_INTENT */
@@ -34,6 +40,9 @@ struct canned_options {
     size_t slot_count;
     json_t *session_attributes; /* borrowed; NULL starts a new session */
     const char *session_id;     /* NULL: a fresh one */
+    const char *dialog_state;   /* REQ_INTENT with a dialog model: "STARTED", "IN_PROGRESS",
+                                   "COMPLETED"; NULL leaves dialogState out */
+    const char *end_reason;     /* REQ_SESSION_ENDED: NULL is "USER_INITIATED" */
 };
 
 /*

@@ -240,6 +240,43 @@ def _error(kind: str, message: str, spoken: str, *, type_: Optional[str] = None,
             "function": function, "traceback": trace, "spoken": spoken}
 
 
+def _innermost_frame(exc: BaseException) -> Any:
+    frames = list(traceback.walk_tb(exc.__traceback__))
+    return frames[-1][0] if frames else None
+
+
+def _hint(exc: BaseException) -> str:
+    """One more sentence for the exceptions beginners meet most, saying what
+    to change; "" for the others. (Python 3.11 prints "Did you mean" only in
+    its own tracebacks, so the suggestion is computed here.)"""
+    message = str(exc)
+    if isinstance(exc, NameError) and isinstance(getattr(exc, "name", None), str):
+        frame = _innermost_frame(exc)
+        known: list[str] = []
+        if frame is not None:
+            known = [*frame.f_locals, *frame.f_globals, *frame.f_builtins]
+        close = difflib.get_close_matches(exc.name, [k for k in known if not k.startswith("_")],
+                                          1)
+        if close:
+            return f"Did you mean {close[0]}?"
+        return f"Check the spelling of {exc.name}, or give it a value before this line."
+    if isinstance(exc, AttributeError) and getattr(exc, "obj", 0) is None:
+        return ("Something there is None, which means nothing: a slot nobody said is None, "
+                "so check it with if before using it.")
+    if isinstance(exc, TypeError) and "NoneType" in message:
+        return ("Something there is None, which means nothing: a slot nobody said is None, "
+                "so check it with if before using it.")
+    if isinstance(exc, TypeError) and ("concatenate str" in message or (
+            "unsupported operand" in message and "'str'" in message)):
+        return "To put a number into words, write str(number)."
+    if isinstance(exc, KeyError):
+        return ("That key is not in the dictionary yet: use .get(key, default) to get a "
+                "default instead.")
+    if isinstance(exc, IndexError):
+        return "The list is shorter than that: count from 0, and check its length first."
+    return ""
+
+
 def _exception_error(kind: str, exc: BaseException, skill: Optional[_Skill]) -> dict:
     """An ERROR for an exception raised by skill code (or, for bugs, by us)."""
     file, line, function = _locate(exc, skill)
@@ -257,7 +294,7 @@ def _exception_error(kind: str, exc: BaseException, skill: Optional[_Skill]) -> 
             running += f" of {os.path.basename(file)}"
         task = "to load" if kind == "load" else ""
         spoken = (f"{skill.name} took too long{' ' + task if task else ''}: it was still "
-                  f"running{running} after {seconds}.")
+                  f"running{running} after {seconds}. Look for a loop that never stops.")
         if kind == "load":
             message = f"the skill was still loading after {seconds}"
         else:
@@ -275,6 +312,10 @@ def _exception_error(kind: str, exc: BaseException, skill: Optional[_Skill]) -> 
         detail = _short(message)
         spoken = _sentence(f"There is {_article(type_name)} {type_name} in "
                            f"{_where(skill, file, line)}" + (f": {detail}" if detail else ""))
+        if skill.owns(file):
+            hint = _hint(exc)
+            if hint:
+                spoken += " " + hint
     return _error(kind, message, spoken, type_=type_name, file=file, line=line,
                   function=function, trace=_format_traceback(exc))
 
@@ -300,36 +341,45 @@ def _error_for(exc: BaseException) -> dict:
 # ---------------------------------------------------------------------------
 # Checking what handlers return.
 
-def _who(handler: Handler, skill: _Skill) -> str:
-    """'The handler thanks in thank_you' and the like."""
-    role = {"handler": "The handler", "before": "The @before function",
+def _who(handler: Handler, skill: _Skill, line: bool = False) -> str:
+    """'The function thanks in thank_you' (with line: ', line 5') and the like."""
+    role = {"handler": "The function", "before": "The @before function",
             "after": "The @after function", "error": "The @error handler",
             "lambda": "The function"}[handler.role]
-    return f"{role} {handler.name} in {skill.name}"
+    where = f", line {handler.line}," if line and handler.line else ""
+    return f"{role} {handler.name} in {skill.name}{where}"
 
 
-def _what(value: Any) -> tuple[str, str]:
-    """(for the spoken sentence, for the message) naming a returned value."""
+def _what(value: Any) -> tuple[str, str, str]:
+    """(for the spoken sentence, for the message, what to do) naming a returned value."""
+    words = "Return the words for Alexa to say."
     if value is None:
-        return "nothing", "None (no return statement, or return without a value)"
+        return ("nothing", "None (no return statement, or return without a value)",
+                "Add a return line with the words for Alexa to say, like: return \"Hello!\"")
     if isinstance(value, bool):
-        return str(value), str(value)
+        return str(value), str(value), "Alexa can only say words: put them in quotes."
     if isinstance(value, (int, float)):
-        return f"the number {value!r}", f"the number {value!r}"
+        return (f"the number {value!r}", f"the number {value!r}",
+                f"Alexa can only say words: make it words with str, like: "
+                f"return str({value!r})")
     if isinstance(value, tuple):
         return "a tuple", ("a tuple (a comma after the words makes one: "
-                           "return \"Hi\", is a tuple)")
+                           "return \"Hi\", is a tuple)"), (
+                   "A comma after the words makes a tuple: take the comma away.")
     if isinstance(value, list):
-        return "a list", "a list (put the words in one string, or use Response(speech=[...]))"
+        return ("a list",
+                "a list (put the words in one string, or use Response(speech=[...]))",
+                "Alexa says one piece of text: join the words together, like: "
+                "return \" \".join(words)")
     if isinstance(value, dict):
         return ("a dictionary without a response",
-                "a dict without a 'response' key (an Alexa response envelope has one)")
+                "a dict without a 'response' key (an Alexa response envelope has one)", words)
     name = type(value).__name__
-    return f"{_article(name)} {name}", f"{_article(name)} {name} object"
+    return f"{_article(name)} {name}", f"{_article(name)} {name} object", words
 
 
 def _bad_return(handler: Handler, value: Any, skill: _Skill) -> _BadResult:
-    spoken_what, message_what = _what(value)
+    spoken_what, message_what, todo = _what(value)
     if handler.role == "lambda":
         return _BadResult(
             f"{handler.name} returned {message_what}; it must return a response dict like "
@@ -339,7 +389,7 @@ def _bad_return(handler: Handler, value: Any, skill: _Skill) -> _BadResult:
     return _BadResult(
         f"{handler.name} returned {message_what}; return words (a str), SSML, ask(...), "
         f"tell(...), a Response, or an Alexa response dict",
-        f"{_who(handler, skill)} returned {spoken_what}. Return the words for Alexa to say.",
+        _sentence(f"{_who(handler, skill, line=True)} returned {spoken_what}. {todo}"),
         handler)
 
 
@@ -512,6 +562,40 @@ _DEFAULT_FOR_TYPE = {
 }
 
 
+def _spelling(said: str, meant: str) -> str:
+    """How two spellings of a name differ, in words a child can act on."""
+    for a, b in zip(said, meant):
+        if a != b:
+            if a.lower() == b.lower():
+                return f", with a {'capital' if b.isupper() else 'small'} {b}"
+            break
+    return ""
+
+
+def _misspelt(registry: Registry, name: str) -> Optional[Handler]:
+    """In --dev: for an intent nobody answers while a handler waits for a name
+    that is nearly the same, a default that says so (the classic mistake:
+    @intent("ThankyouIntent") for the model's ThankYouIntent)."""
+    skill = _skill
+    if skill is None or not skill.dev or not name:
+        return None
+    names = [key[1] for key in registry.routes if key[0] == "intent"]
+    close = [n for n in names if n.lower() == name.lower()] or difflib.get_close_matches(
+        name, names, 1, 0.8)
+    if not close:
+        return None
+    handler = registry.routes[("intent", close[0])]
+    line = f" on line {handler.line}" if handler.line else ""
+    spoken = (f"{skill.name} has no function for {name}. The function {handler.name}{line} is "
+              f"for {close[0]}: check the spelling, it must be {name}"
+              f"{_spelling(close[0], name)}.")
+
+    def misspelt(req: Request) -> Response:
+        print(f"warning: {spoken}", file=sys.stderr)
+        return tell(spoken)
+    return Handler(misspelt, "handler", "default")
+
+
 def _route(registry: Registry, req: Request) -> Handler:
     """The function that answers req: the skill's, or a default."""
     rtype = req.type
@@ -519,6 +603,9 @@ def _route(registry: Registry, req: Request) -> Handler:
     if rtype == INTENT_REQUEST:
         name = req.intent or ""
         found = routes.get(("intent", name)) or routes.get(("type", INTENT_REQUEST))
+        if found is not None:
+            return found
+        found = _misspelt(registry, name)
         if found is not None:
             return found
         if name in ("AMAZON.StopIntent", "AMAZON.CancelIntent"):
@@ -686,7 +773,9 @@ def _handle(message: str) -> str:
                          f"must stay a dictionary.", turn.handler)
     changed = _check_persistent(req, original, turn, skill)
     if isinstance(response, Response):
-        reply = response.to_reply(req.has_session, req.session)
+        # A request Alexa speaks no answer to (SessionEndedRequest) ends its
+        # session: there is nothing to keep sessionAttributes in.
+        reply = response.to_reply(req.has_session and not _silent(req.type), req.session)
     else:
         reply = {"kind": "envelope", "envelope": response}
     return _reply_text({"ok": True, "reply": reply, "attributes": changed}, reply, turn, skill)
@@ -764,7 +853,12 @@ def _shadow_warnings(skill: _Skill) -> list[str]:
 
 
 def _model_warnings(skill: _Skill) -> list[str]:
-    """Compare the handlers with the intents of model.json, to catch typos."""
+    """Compare the handlers with the intents of model.json, to catch typos.
+
+    `skillserver say` makes the same comparison in C (model_check() in
+    server/model.c, with JSON paths) and leaves out the warnings that mention
+    model.json; keep "model.json" in each of them.
+    """
     path = os.path.join(skill.folder, "model.json")
     if not os.path.exists(path):
         return []

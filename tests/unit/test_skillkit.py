@@ -207,7 +207,8 @@ class LoadTest(RunnerCase):
         self.assertEqual(error["file"], path)
         self.assertIsNone(error["function"])
         self.assertEqual(error["spoken"],
-                         "There is a NameError in thank_you, line 3: name 'nme' is not defined.")
+                         "There is a NameError in thank_you, line 3: name 'nme' is not defined. "
+                         "Check the spelling of nme, or give it a value before this line.")
 
     def test_error_in_sibling_module_names_that_file(self):
         result, _ = self.load("""
@@ -700,6 +701,80 @@ class ReturnFormsTest(RunnerCase):
 
 # ---------------------------------------------------------------------------
 
+class ChildMistakesTest(RunnerCase):
+    """The mistakes children make most get a sentence that says what to change."""
+
+    def test_misspelt_intent_in_a_decorator_is_spoken_in_dev(self):
+        source = """
+            from skillkit import fallback, intent
+            @intent("ThankyouIntent")
+            def thanks(req):
+                return "You're welcome!"
+            @fallback
+            def other(req):
+                return "I only know thank you."
+            """
+        self.load(source, dev=True)
+        reply = self.reply(intent("ThankYouIntent"))
+        self.assertEqual(reply["speech"], [{"text": (
+            "thank_you has no function for ThankYouIntent. The function thanks on line 3 is for "
+            "ThankyouIntent: check the spelling, it must be ThankYouIntent, with a capital Y.")}])
+        self.assertIn("has no function for ThankYouIntent", self.err.getvalue())
+        # Without --dev the skill's own fallback answers, as on Alexa.
+        self.load(source, dev=False)
+        self.assertEqual(self.reply(intent("ThankYouIntent"))["speech"],
+                         [{"text": "I only know thank you."}])
+        # An intent with no look-alike is not a misspelling.
+        self.load(source, dev=True)
+        self.assertEqual(self.reply(intent("GoodbyeIntent"))["speech"],
+                         [{"text": "I only know thank you."}])
+
+    def test_hints_for_common_exceptions(self):
+        self.load("""
+            from skillkit import intent
+            @intent("Shout")
+            def shout(req):
+                name = req.slot("name")
+                return "Hello " + name.upper()
+            @intent("Age")
+            def age(req):
+                years = 10
+                return "You are " + years
+            @intent("Typo")
+            def typo(req):
+                name = "Sam"
+                return "Hi " + nam
+            @intent("Count")
+            def count(req):
+                return str(req.session["count"])
+            """)
+        cases = {
+            "Shout": ("AttributeError", "a slot nobody said is None, so check it with if"),
+            "Age": ("TypeError", "To put a number into words, write str(number)."),
+            "Typo": ("NameError", "Did you mean name?"),
+            "Count": ("KeyError", "use .get(key, default)"),
+        }
+        for name, (type_, hint) in cases.items():
+            with self.subTest(intent=name):
+                error = self.error(intent(name))
+                self.assertEqual(error["type"], type_)
+                self.assertIn(hint, error["spoken"])
+                self.assertTrue(error["spoken"].startswith(f"There is {_runner._article(type_)} "
+                                                           f"{type_} in thank_you, line "))
+
+    def test_returning_a_number_says_how_to_make_words(self):
+        self.load("""
+            from skillkit import intent
+            @intent("Add")
+            def add(req):
+                return 2 + 3
+            """)
+        error = self.error(intent("Add"))
+        self.assertEqual(error["spoken"], "The function add in thank_you, line 3, returned the "
+                                          "number 5. Alexa can only say words: make it words "
+                                          "with str, like: return str(5).")
+
+
 class ErrorTest(RunnerCase):
 
     def test_raised_error_names_file_line_function(self):
@@ -717,7 +792,8 @@ class ErrorTest(RunnerCase):
                          (path, 5, "thank_you"))
         self.assertEqual(error["message"], "name 'nme' is not defined")
         self.assertEqual(error["spoken"],
-                         "There is a NameError in thank_you, line 5: name 'nme' is not defined.")
+                         "There is a NameError in thank_you, line 5: name 'nme' is not defined. "
+                         "Check the spelling of nme, or give it a value before this line.")
         self.assertIn('return "Hi " + nme', error["traceback"])
         self.assertNotIn("_runner.py", error["traceback"])
 
@@ -749,8 +825,9 @@ class ErrorTest(RunnerCase):
         error = self.error(intent())
         self.assertEqual(error["kind"], "result")
         self.assertEqual((error["file"], error["line"], error["function"]), (path, 4, "thanks"))
-        self.assertEqual(error["spoken"], "The handler thanks in thank_you returned nothing. "
-                                          "Return the words for Alexa to say.")
+        self.assertEqual(error["spoken"], "The function thanks in thank_you, line 4, returned "
+                                          "nothing. Add a return line with the words for Alexa "
+                                          "to say, like: return \"Hello!\".")
         self.assertIn("None", error["message"])
 
     def test_result_other_values(self):
@@ -877,7 +954,8 @@ class DeadlineTest(RunnerCase):
         self.assertEqual((error["file"], error["function"]), (path, "thanks"))
         self.assertIn(error["line"], (5, 6))
         self.assertEqual(error["spoken"], f"thank_you took too long: it was still running line "
-                                          f"{error['line']} after 0.2 seconds.")
+                                          f"{error['line']} after 0.2 seconds. Look for a loop "
+                                          f"that never stops.")
         self.assertNotIn("_runner.py", error["traceback"])
 
     def test_except_exception_does_not_swallow_it(self):
@@ -1145,8 +1223,8 @@ class DefaultsTest(RunnerCase):
             def bye(req):
                 print("ended", req.reason)
             """, name="ended2")
-        self.assertEqual(self.reply(testing.session_ended_request()), {"kind": "reply",
-                                                                       "sessionAttributes": {}})
+        # No sessionAttributes: the session is over, there is nothing to keep them in.
+        self.assertEqual(self.reply(testing.session_ended_request()), {"kind": "reply"})
         self.assertIn("ended USER_INITIATED", self.out.getvalue())
         # Elsewhere None is still a mistake.
         self.assertEqual(self.error(testing.launch_request())["kind"], "result")

@@ -1,0 +1,411 @@
+"""skillserver say, end to end: utterances through the real binary and real
+worker processes - the bundled skills, conversations over standard input,
+dialogs, WAV files from espeak-ng, the model checker's messages, and the
+mistakes children make, spoken in --dev."""
+import json
+import os
+import shutil
+import struct
+import tempfile
+import unittest
+import wave
+
+from harness import SKILLS, SOURCE_ROOT, TEST_SKILLS, run
+
+MODELS = os.path.join(SOURCE_ROOT, "tests", "data", "models")
+
+
+def say(*args, stdin=None, skills=None, data=None, timeout=120):
+    """Run `skillserver say ARGS`; returns the CompletedProcess."""
+    extra = ["--skills", skills] if skills else []
+    return run("say", *args, *extra, stdin=stdin, data=data, timeout=timeout)
+
+
+def heard(p):
+    """The '(heard by ...)' lines of a run, in order."""
+    return [line for line in p.stderr.splitlines() if line.startswith("(heard by ")]
+
+
+def json_documents(text, label):
+    """Every JSON document printed after a line `label` (--show output)."""
+    docs, decoder, at = [], json.JSONDecoder(), 0
+    while True:
+        at = text.find(label + "\n", at)
+        if at < 0:
+            return docs
+        doc, end = decoder.raw_decode(text, at + len(label) + 1)
+        docs.append(doc)
+        at = end
+
+
+def wav_header(path):
+    """(sample rate, data bytes, seconds) from a RIFF/WAVE header, parsed by hand."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE", data[:12]
+    at, rate, byte_rate = 12, None, None
+    while at + 8 <= len(data):
+        chunk, size = data[at:at + 4], struct.unpack("<I", data[at + 4:at + 8])[0]
+        if chunk == b"fmt ":
+            fmt, channels, rate, byte_rate = struct.unpack("<HHII", data[at + 8:at + 20])
+            assert fmt == 1 and channels >= 1, (fmt, channels)
+        elif chunk == b"data":
+            assert byte_rate, "data before fmt"
+            assert at + 8 + size <= len(data), "data chunk larger than the file"
+            return rate, size, size / byte_rate
+        at += 8 + size + (size & 1)
+    raise AssertionError("no data chunk")
+
+
+class BundledSkills(unittest.TestCase):
+    """The contract: on a fresh checkout, `say "thank you"` answers."""
+
+    def test_thank_you(self):
+        p = say("thank you")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "You're welcome!\n")
+        self.assertEqual(heard(p), ["(heard by thank_you: ThankYouIntent)"])
+
+    def test_open_thank_you_runs_the_launch_handler(self):
+        p = say("open thank you")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines(), [
+            "Hello! I'm the thank you skill. Say thank you, and I will answer you.",
+            "[reprompt] Go on, say thank you!"])
+        self.assertEqual(heard(p), ["(heard by thank_you: LaunchRequest)"])
+
+    def test_words_without_quotes_and_with_punctuation(self):
+        p = run("say", "Thank", "you!")
+        self.assertEqual((p.returncode, p.stdout), (0, "You're welcome!\n"), p.stderr)
+        p = say("Alexa, open Thank You.")
+        self.assertIn("(heard by thank_you: LaunchRequest)", heard(p))
+
+    def test_first_name_slot(self):
+        p = say("thanks, my name is sam")
+        self.assertIn("(heard by thank_you: AMAZON.FallbackIntent)", heard(p))
+        p = say("thank you Sam")
+        self.assertEqual(p.stdout, "You're welcome, Sam!\n", p.stderr)
+        self.assertEqual(heard(p), ['(heard by thank_you: ThankYouIntent, name = "Sam")'])
+        p = say("my name is Alex")
+        self.assertEqual(p.stdout, "You're welcome, Alex!\n", p.stderr)
+
+    def test_ask_and_tell_name_the_skill(self):
+        p = say("ask counting game to count")
+        self.assertEqual(heard(p), ["(heard by counter: NextIntent)"])
+        self.assertEqual(p.stdout.splitlines()[0], "One.")
+        p = say("tell thank you thanks a lot")
+        self.assertEqual((heard(p), p.stdout), (["(heard by thank_you: ThankYouIntent)"],
+                                                "You're welcome!\n"))
+        p = say("ask hello lambda to say hello")
+        self.assertEqual(heard(p), ["(heard by lambda_hello: HelloIntent)"])
+        self.assertEqual(p.stdout, "Hello there!\n[card] Hello: Hello there!\n")
+
+    def test_the_skill_that_understands_the_words(self):
+        p = say("keep counting")
+        self.assertEqual(heard(p), ["(heard by counter: NextIntent)"], p.stderr)
+        p = say("hi my name is Robin")
+        self.assertEqual(p.stdout.splitlines()[0], "Hello, Robin! Nice to meet you.", p.stderr)
+
+    def test_words_several_skills_know_go_to_thank_you(self):
+        p = say("help")
+        self.assertIn("(heard by thank_you: AMAZON.HelpIntent)", heard(p))
+        self.assertIn("both understand \"help\"; using thank_you", p.stderr)
+
+    def test_fallback(self):
+        p = say("what is the weather like")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(heard(p), ["(heard by thank_you: AMAZON.FallbackIntent)"])
+        self.assertIn('no sample of thank_you matches "what is the weather like"', p.stderr)
+        self.assertIn("Hmm, I only know thank you.", p.stdout)
+
+    def test_misspelt_invocation_name_is_suggested(self):
+        p = say("open thank yu")
+        self.assertIn('did you mean "open thank you"?', p.stderr)
+
+    def test_skill_option(self):
+        p = say("--skill", "counter", "next")
+        self.assertEqual(heard(p), ["(heard by counter: NextIntent)"])
+        p = say("--skill", "counter", "open thank you")
+        self.assertIn("the words go to counter", p.stderr)
+        self.assertEqual(heard(p), ["(heard by counter: AMAZON.FallbackIntent)"])
+
+    def test_show_prints_request_and_response(self):
+        p = say("--show", "thank you Sam")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        (request,) = json_documents(p.stdout, "request:")
+        (response,) = json_documents(p.stdout, "response:")
+        intent = request["request"]["intent"]
+        self.assertEqual((request["request"]["type"], intent["name"]),
+                         ("IntentRequest", "ThankYouIntent"))
+        self.assertEqual(intent["slots"]["name"]["value"], "Sam")
+        self.assertTrue(request["session"]["new"])
+        self.assertEqual(response["response"]["outputSpeech"]["text"], "You're welcome, Sam!")
+        self.assertTrue(p.stdout.endswith("You're welcome, Sam!\n"))
+
+    def test_exit_sends_session_ended(self):
+        p = say("--skill", "counter", "exit")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(heard(p), ["(heard by counter: SessionEndedRequest, USER_INITIATED)"])
+        self.assertEqual(p.stdout, "")
+
+    def test_bad_usage(self):
+        p = say("--skill", "no_such_skill", "thank you")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("thank_you", p.stderr)  # the skills that exist are listed
+        p = say("--skill", "../etc", "hi")
+        self.assertEqual(p.returncode, 2)
+        empty = tempfile.mkdtemp(prefix="say-empty-")
+        p = say("thank you", skills=empty)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no skills", p.stderr)
+        p = say("--help")
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("usage: skillserver say", p.stdout)
+        p = say("--wav")
+        self.assertEqual(p.returncode, 2)
+
+
+class Conversations(unittest.TestCase):
+    """Interactive mode: utterances on standard input, one session kept."""
+
+    def test_counter_counts_across_turns(self):
+        p = say("--show", stdin="open counting game\nnext\nnext\nstop\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        words = [line for line in p.stdout.splitlines() if line in ("One.", "Two.")]
+        self.assertEqual(words, ["One.", "Two."])
+        self.assertIn("You counted to two.", p.stdout)
+        self.assertTrue(p.stdout.rstrip().endswith("[session ended]"), p.stdout)
+        self.assertEqual(heard(p), ["(heard by counter: LaunchRequest)",
+                                    "(heard by counter: NextIntent)",
+                                    "(heard by counter: NextIntent)",
+                                    "(heard by counter: AMAZON.StopIntent)"])
+        requests = json_documents(p.stdout, "request:")
+        self.assertEqual([r["session"]["new"] for r in requests], [True, False, False, False])
+        self.assertEqual(len({r["session"]["sessionId"] for r in requests}), 1)
+        self.assertEqual(requests[2]["session"]["attributes"]["count"], 1)
+
+    def test_exit_ends_the_session(self):
+        p = say(stdin="open counting game\nnext\nexit\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(heard(p)[-1], "(heard by counter: SessionEndedRequest, USER_INITIATED)")
+        self.assertIn("counter: session ended (USER_INITIATED) at 1", p.stderr)
+        self.assertEqual(p.stdout.splitlines()[-1], "[session ended]")
+        self.assertNotIn("dropped sessionAttributes", p.stderr)
+
+    def test_end_of_input_ends_the_session(self):
+        p = say(stdin="open counting game\n")
+        self.assertEqual(heard(p), ["(heard by counter: LaunchRequest)",
+                                    "(heard by counter: SessionEndedRequest, USER_INITIATED)"])
+        self.assertEqual(p.stdout.splitlines()[-1], "[session ended]")
+
+    def test_silence_repeats_the_reprompt_then_ends(self):
+        p = say(stdin="open counting game\n\n\n")
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[:3], ["Let's count! Say next to count.", "[reprompt] Say next to count.",
+                                     "Say next to count."])
+        self.assertEqual(heard(p)[-1],
+                         "(heard by counter: SessionEndedRequest, EXCEEDED_MAX_REPROMPTS)")
+
+    def test_the_skill_ends_the_session(self):
+        p = say(stdin="open thank you\nthank you\nthank you\n")
+        # The second "thank you" starts a session of its own, which ends too.
+        self.assertEqual(p.stdout.splitlines()[2:], ["You're welcome!", "[session ended]",
+                                                     "You're welcome!", "[session ended]"])
+        self.assertEqual(len(heard(p)), 3)
+
+    def test_opening_another_skill_ends_the_first(self):
+        p = say(stdin="open counting game\nnext\nopen thank you\nthank you\n")
+        self.assertEqual(heard(p), ["(heard by counter: LaunchRequest)",
+                                    "(heard by counter: NextIntent)",
+                                    "(heard by counter: SessionEndedRequest, USER_INITIATED)",
+                                    "(heard by thank_you: LaunchRequest)",
+                                    "(heard by thank_you: ThankYouIntent)"])
+
+    def test_dialog_delegate_elicit_and_confirm(self):
+        script = ("open coffee corner\ni want a coffee\na flattie please\nbig\nyes\n"
+                  "i want tea\ntwo sugars\n")
+        p = say("--skill", "coffee_order", "--show", stdin=script, skills=TEST_SKILLS)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        said = [line for line in p.stdout.splitlines() if not line.startswith(("[", " ", "{", "}"))
+                and not line.endswith(":")]
+        self.assertEqual(said, ["Welcome to the coffee corner. What would you like?",
+                                "Which drink would you like?", "What size of flattie?",
+                                "A big flattie, is that right?", "One big flat white, coming up!",
+                                "How many sugars?", "Tea with 2 sugars."])
+        requests = json_documents(p.stdout, "request:")
+        states = [r["request"].get("dialogState") for r in requests]
+        self.assertEqual(states, [None, "STARTED", "IN_PROGRESS", "IN_PROGRESS", "IN_PROGRESS",
+                                  "COMPLETED", None, "IN_PROGRESS"])
+        done = requests[5]["request"]["intent"]
+        self.assertEqual(done["confirmationStatus"], "CONFIRMED")
+        self.assertEqual(done["slots"]["drink"]["resolutions"]["resolutionsPerAuthority"][0]
+                         ["values"][0]["value"], {"name": "flat white", "id": "FLAT_WHITE"})
+        self.assertEqual(done["slots"]["size"]["value"], "big")
+        self.assertEqual(requests[-1]["request"]["intent"]["slots"]["sugar"]["value"], "2")
+
+    def test_denied_confirmation(self):
+        p = say("--skill", "coffee_order", stdin="order a espresso\nsmall\nno\n",
+                skills=TEST_SKILLS)
+        self.assertIn("Okay, no coffee then.", p.stdout, p.stderr)
+
+
+class Wav(unittest.TestCase):
+    """--wav: espeak-ng renders what Alexa would say."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="say-wav-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def test_a_short_answer_is_a_short_wav(self):
+        path = os.path.join(self.dir, "answer.wav")
+        p = say("thank you", "--wav", path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rate, size, seconds = wav_header(path)
+        self.assertGreater(size, 0)
+        self.assertIn(rate, (16000, 22050, 44100, 48000))
+        self.assertTrue(0.3 < seconds < 30, seconds)
+        with wave.open(path) as w:  # a player can open it
+            self.assertAlmostEqual(w.getnframes() / w.getframerate(), seconds, places=2)
+
+    def test_alexa_ssml_is_spoken(self):
+        path = os.path.join(self.dir, "fancy.wav")
+        p = say("--skill", "fancy_ssml", "open fancy ssml", "--wav", path, skills=TEST_SKILLS)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "wow! This is a secret. [audio soundbank://soundlibrary/animals/"
+                                   "amzn_sfx_dog_med_bark_1x_01] Say S. S. M. L. & smile.\n")
+        _, _, seconds = wav_header(path)
+        self.assertTrue(1 < seconds < 30, seconds)
+
+    def test_longer_speech_makes_a_longer_file(self):
+        short, long_ = os.path.join(self.dir, "s.wav"), os.path.join(self.dir, "l.wav")
+        say("thank you", "--wav", short)
+        say("open thank you", "--wav", long_)
+        self.assertGreater(wav_header(long_)[2], wav_header(short)[2])
+
+    def test_unwritable_file_fails(self):
+        p = say("thank you", "--wav", os.path.join(self.dir, "missing", "x.wav"))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("--wav", p.stderr)
+        self.assertEqual(p.stdout, "You're welcome!\n")
+
+
+class ModelChecks(unittest.TestCase):
+    """model.json problems, with file and JSON path, when a skill is used."""
+
+    def skill_with(self, model_file, source=None):
+        root = tempfile.mkdtemp(prefix="say-model-")
+        self.addCleanup(shutil.rmtree, root, True)
+        folder = os.path.join(root, "checked")
+        os.makedirs(folder)
+        shutil.copy(os.path.join(MODELS, model_file), os.path.join(folder, "model.json"))
+        with open(os.path.join(folder, "skill.py"), "w") as f:
+            f.write(source or "from skillkit import launch\n\n@launch\ndef hi(req):\n"
+                              "    return 'hi'\n")
+        return root
+
+    def test_errors_name_file_and_path(self):
+        root = self.skill_with("bad_samples.json")
+        p = say("thank you", skills=root)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        model = os.path.join(root, "checked", "model.json")
+        self.assertIn(f"{model}: interactionModel.languageModel.intents[0].samples[0]: error: "
+                      f"\"thank you {{nam}}\" uses {{nam}}, but ThankYouIntent has no slot called "
+                      f"nam (did you mean {{name}}?)", p.stderr)
+        self.assertIn("intents[0].samples[1]: error: \"thank you!\" has '!'", p.stderr)
+        self.assertIn("has 11 errors that Amazon would refuse", p.stderr)
+        # The skill still answers what can be understood.
+        self.assertIn("(heard by checked: ThankYouIntent)", heard(p))
+
+    def test_invocation_name_rules(self):
+        p = say("hello", skills=self.skill_with("bad_invocation.json"))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('invocationName: error: must be lower case: write "open sesame 2"', p.stderr)
+        self.assertIn('has the word "open"', p.stderr)
+
+    def test_warnings_only_still_succeed(self):
+        p = say("hello", skills=self.skill_with("missing_builtins.json"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("warning: AMAZON.HelpIntent is missing", p.stderr)
+
+    def test_a_model_that_does_not_load(self):
+        root = self.skill_with("bad_samples.json")
+        with open(os.path.join(root, "checked", "model.json"), "w") as f:
+            f.write('{"interactionModel": {"languageModel": {"invocationName": 5}}}')
+        p = say("open checked", skills=root)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("interactionModel.languageModel.invocationName must be a string",
+                      p.stderr)
+        self.assertIn("(heard by checked: LaunchRequest)", heard(p))
+
+    def test_misspelt_decorator_is_warned_once_with_a_suggestion(self):
+        p = say("--skill", "misspelled_intent", "thank you", skills=TEST_SKILLS)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("skill.py has a handler for ThankyouIntent, but model.json has no intent "
+                      "with that name, so Alexa never sends it. Did you mean ThankYouIntent?",
+                      p.stderr)
+        self.assertIn("intents[0].name: warning: no function in skill.py answers ThankYouIntent",
+                      p.stderr)
+        # skillkit's own version of the same warning is not printed again.
+        self.assertNotIn("has a handler but is not in model.json", p.stderr)
+
+    def test_bundled_models_are_clean(self):
+        for words in ("thank you", "next", "say hello"):
+            p = say(words)
+            self.assertNotIn("warning:", p.stderr, words)
+            self.assertNotIn("error:", p.stderr, words)
+
+
+class ChildMistakes(unittest.TestCase):
+    """Mistakes children make, spoken in --dev in words a child can act on."""
+
+    def dev(self, skill, words, *extra):
+        return say("--dev", "--skill", skill, words, *extra, skills=TEST_SKILLS)
+
+    def test_misspelt_intent_name_in_a_decorator(self):
+        p = self.dev("misspelled_intent", "thank you")
+        self.assertEqual(p.stdout, "misspelled_intent has no function for ThankYouIntent. The "
+                                   "function thanks on line 12 is for ThankyouIntent: check the "
+                                   "spelling, it must be ThankYouIntent, with a capital Y.\n")
+        # Without --dev Alexa's user hears the skill's own fallback.
+        p = say("--skill", "misspelled_intent", "thank you", skills=TEST_SKILLS)
+        self.assertEqual(p.stdout.splitlines()[0], "Hmm, I only know thank you.")
+
+    def test_missing_return(self):
+        p = self.dev("forgot_return", "thank you")
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, "The function thanks in forgot_return, line 6, returned "
+                                   "nothing. Add a return line with the words for Alexa to say, "
+                                   "like: return \"Hello!\".\n")
+
+    def test_returning_a_number(self):
+        p = self.dev("number_answer", "what is two plus three")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('(heard by number_answer: AddIntent, a = "2", b = "3")', heard(p))
+        self.assertEqual(p.stdout, "The function add in number_answer, line 6, returned the "
+                                   "number 5. Alexa can only say words: make it words with str, "
+                                   "like: return str(5).\n")
+        p = say("--skill", "number_answer", "what is two plus three", skills=TEST_SKILLS)
+        self.assertEqual(p.stdout, "Sorry, this skill gave an answer I can't say.\n")
+
+    def test_exception_with_its_line(self):
+        p = self.dev("slot_none", "hello")
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, "There is an AttributeError in slot_none, line 8: 'NoneType' "
+                                   "object has no attribute 'upper'. Something there is None, "
+                                   "which means nothing: a slot nobody said is None, so check it "
+                                   "with if before using it.\n")
+        p = self.dev("slot_none", "hello i am sam")
+        self.assertEqual((p.returncode, p.stdout), (0, "Hello, SAM!\n"))
+        p = self.dev("name_error", "thank you")
+        self.assertEqual(p.stdout, "There is a NameError in name_error, line 8: name 'nmae' is "
+                                   "not defined. Did you mean name?\n")
+
+    def test_a_loop_that_never_ends(self):
+        p = self.dev("loops", "open loops", "--handler-timeout", "1")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("loops took too long: it was still running line 6", p.stdout)
+        self.assertIn("Look for a loop that never stops.", p.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,302 @@
+/* test_matcher.c - utterance resolution: samples, every built-in slot kind,
+ * custom types with synonyms, fallback, ambiguity, invocation phrases. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "matcher.h"
+#include "tap.h"
+
+/* Thursday 26 November 2026, 12:00 UTC. */
+#define NOW ((time_t)1795694400)
+
+static struct model *m;
+
+/* Match and check the intent; returns the result for more checks. */
+static struct matcher_result r;
+
+static const struct matcher_result *
+match(const char *utterance, const char *intent)
+{
+    int rc = matcher_match(m, utterance, NOW, &r);
+    ok(rc == 0, "'%s' matched without error", utterance);
+    is_str(r.intent_name, intent, "'%s' -> %s", utterance, intent);
+    return &r;
+}
+
+static const char *
+slot(const char *name)
+{
+    for (size_t i = 0; i < r.slot_count; i++)
+        if (strcmp(r.slots[i].slot->name, name) == 0)
+            return r.slots[i].value;
+    return NULL;
+}
+
+static const struct matcher_slot *
+slot_of(const char *name)
+{
+    for (size_t i = 0; i < r.slot_count; i++)
+        if (strcmp(r.slots[i].slot->name, name) == 0)
+            return &r.slots[i];
+    return NULL;
+}
+
+static void
+value(const char *utterance, const char *intent, const char *name, const char *want)
+{
+    match(utterance, intent);
+    is_str(slot(name), want, "'%s': {%s} = %s", utterance, name, want ? want : "(none)");
+}
+
+static void
+builtin(enum model_builtin_kind kind, const char *words, const char *want)
+{
+    char out[64] = "";
+    int got = matcher_builtin_value(kind, words, NOW, out, sizeof(out));
+    if (want)
+        is_str(got ? out : NULL, want, "builtin '%s' = %s", words, want);
+    else
+        ok(!got, "builtin '%s' is not a value (got %s)", words, out);
+}
+
+int
+main(void)
+{
+    struct ss_error err;
+
+    setenv("TZ", "UTC", 1);
+    tzset();
+    is_int(model_load(SOURCE_ROOT "/tests/data/models/coffee.json", &m, &err), SS_ERR_OK,
+           "coffee model loads");
+    if (!m)
+        return tap_done();
+
+    /* Exact samples, case and punctuation. */
+    match("hello", "HelloIntent");
+    ok(r.slot_count == 0 && !r.fallback, "no slots, not a fallback");
+    is_str(r.sample, "hello", "the sample that matched");
+    match("HELLO!", "HelloIntent");
+    match("  Hello,   ", "HelloIntent");
+
+    /* Custom types: value, synonym, a synonym shared by two values, unknown value. */
+    match("Order a Flat White!", "OrderIntent");
+    const struct matcher_slot *s = slot_of("drink");
+    ok(s && s->custom && s->resolved_count == 1, "flat white resolves");
+    is_str(s && s->resolved_count ? s->resolved[0]->id : NULL, "FLAT_WHITE", "its id");
+    is_str(s ? s->value : NULL, "flat white", "its value");
+    match("get me a flattie", "OrderIntent");
+    s = slot_of("drink");
+    is_str(s ? s->value : NULL, "flattie", "value is what was said");
+    is_str(s && s->resolved_count ? s->resolved[0]->value : NULL, "flat white",
+           "synonym resolves to the canonical value");
+    match("order a white coffee", "OrderIntent");
+    s = slot_of("drink");
+    ok(s && s->resolved_count == 2, "a shared synonym resolves to both values");
+    is_str(s && s->resolved_count == 2 ? s->resolved[1]->id : NULL, "LATTE", "second value");
+    match("order a hot chocolate", "OrderIntent");
+    s = slot_of("drink");
+    ok(s && s->custom && s->resolved_count == 0, "unknown value: filled, no match");
+    is_str(s ? s->value : NULL, "hot chocolate", "unknown value kept");
+    match("i would like a big latte", "OrderIntent");
+    is_str(slot("size"), "big", "size said");
+    s = slot_of("size");
+    is_str(s && s->resolved_count ? s->resolved[0]->value : NULL, "large", "big -> large");
+    is_str(s && s->resolved_count ? s->resolved[0]->id : "x", NULL, "no id in the model");
+    is_str(slot("drink"), "latte", "two slots in one sample");
+
+    /* AMAZON.NUMBER */
+    value("count to forty two", "CountIntent", "number", "42");
+    value("count to 42", "CountIntent", "number", "42");
+    value("count to forty-two", "CountIntent", "number", "42");
+    value("give me a hundred and five cookies", "CountIntent", "number", "105");
+    value("count to one thousand two hundred", "CountIntent", "number", "1200");
+    value("count to zero", "CountIntent", "number", "0");
+    value("count to minus three", "CountIntent", "number", "-3");
+    match("count to banana", "AMAZON.FallbackIntent");
+
+    /* AMAZON.DATE (today is Thursday 2026-11-26) */
+    value("my birthday is today", "BirthdayIntent", "day", "2026-11-26");
+    value("my birthday is tomorrow", "BirthdayIntent", "day", "2026-11-27");
+    value("my birthday is yesterday", "BirthdayIntent", "day", "2026-11-25");
+    value("my birthday is on friday", "BirthdayIntent", "day", "2026-11-27");
+    value("my birthday is on thursday", "BirthdayIntent", "day", "2026-11-26");
+    value("my birthday is next thursday", "BirthdayIntent", "day", "2026-12-03");
+    value("my birthday is on monday", "BirthdayIntent", "day", "2026-11-30");
+    value("my birthday is 2027-01-05", "BirthdayIntent", "day", "2027-01-05");
+    value("my birthday is december third", "BirthdayIntent", "day", "2026-12-03");
+    value("my birthday is on the third of march", "BirthdayIntent", "day", "2027-03-03");
+    value("my birthday is january 1st twenty twenty eight", "BirthdayIntent", "day",
+          "2028-01-01");
+    value("my birthday is the day after tomorrow", "BirthdayIntent", "day", "2026-11-28");
+    value("my birthday is next week", "BirthdayIntent", "day", "2026-W49");
+    value("my birthday is this weekend", "BirthdayIntent", "day", "2026-W48-WE");
+    value("my birthday is in november", "AMAZON.FallbackIntent", "day", NULL);
+    value("my birthday is november", "BirthdayIntent", "day", "2026-11");
+    match("my birthday is february thirtieth", "AMAZON.FallbackIntent");
+
+    /* AMAZON.TIME */
+    value("wake me at seven am", "AlarmIntent", "time", "07:00");
+    value("wake me up at half past six pm", "AlarmIntent", "time", "18:30");
+    value("wake me at 6:45", "AlarmIntent", "time", "06:45");
+    value("wake me at noon", "AlarmIntent", "time", "12:00");
+    value("wake me at three thirty p.m.", "AlarmIntent", "time", "15:30");
+    value("wake me at quarter to eight", "AlarmIntent", "time", "07:45");
+    value("wake me at seven o'clock", "AlarmIntent", "time", "07:00");
+    value("wake me at twelve am", "AlarmIntent", "time", "00:00");
+    value("wake me in the morning", "AMAZON.FallbackIntent", "time", NULL);
+    value("wake me at night", "AlarmIntent", "time", "NI");
+
+    /* AMAZON.DURATION */
+    value("set a timer for ten minutes", "TimerIntent", "length", "PT10M");
+    value("set a timer for an hour and a half", "TimerIntent", "length", "PT1H30M");
+    value("set a timer for two hours and five minutes", "TimerIntent", "length", "PT2H5M");
+    value("set a timer for half an hour", "TimerIntent", "length", "PT30M");
+    value("set a timer for three days", "TimerIntent", "length", "P3D");
+    value("set a timer for two weeks", "TimerIntent", "length", "P2W");
+    value("set a timer for one and a half days", "TimerIntent", "length", "P1DT12H");
+    value("set a timer for 90 seconds", "TimerIntent", "length", "PT90S");
+    match("set a timer for minutes", "AMAZON.FallbackIntent");
+
+    /* AMAZON.FirstName: one word, written with a capital */
+    value("my name is sam", "HelloIntent", "name", "Sam");
+    match("my name is sam smith", "AMAZON.FallbackIntent");
+
+    /* AMAZON.SearchQuery: the rest of the words */
+    value("search for the best pizza in town", "SearchIntent", "query",
+          "the best pizza in town");
+
+    /* AMAZON.Ordinal */
+    value("i came third", "PlaceIntent", "place", "3");
+    value("i came twenty first", "PlaceIntent", "place", "21");
+    value("i came 2nd", "PlaceIntent", "place", "2");
+    match("i came 2th", "AMAZON.FallbackIntent");
+
+    /* Scoring: literal words beat a wildcard; a recognised value beats any words. */
+    match("hello i am sam", "HiSamIntent");
+    ok(r.other_intent == NULL, "more literal words: not ambiguous");
+    value("hello i am alex", "HelloIntent", "name", "Alex");
+    match("find flat white", "FindDrinkIntent");
+    ok(r.other_intent == NULL, "a resolved value beats a search query");
+    match("find my shoes", "FindDrinkIntent");
+    is_str(r.other_intent, "FindAnythingIntent", "equally good: reported as ambiguous");
+
+    /* Ambiguity is deterministic: the intent listed first wins. */
+    match("good morning", "GreetIntent");
+    is_str(r.other_intent, "MorningIntent", "the other intent is named");
+    is_str(r.other_sample, "good morning", "with its sample");
+    match("Good morning!", "GreetIntent");
+
+    /* Built-in intents: Alexa's phrases, a model's own samples, and a custom
+     * sample that wins over a built-in phrase. */
+    match("never mind", "AMAZON.CancelIntent");
+    match("stop", "AMAZON.StopIntent");
+    match("i am done", "AMAZON.StopIntent");
+    match("what can i say", "AMAZON.HelpIntent");
+    match("help", "HelpMeIntent");
+    ok(r.other_intent == NULL, "a model's sample beats a built-in phrase");
+    match("go home", "AMAZON.NavigateHomeIntent");
+    match("yes", "AMAZON.FallbackIntent"); /* YesIntent is not in this model */
+
+    /* Fallback */
+    match("what is the weather like", "AMAZON.FallbackIntent");
+    ok(r.fallback && r.intent && r.slot_count == 0 && !r.sample, "fallback, listed in model");
+    ok(matcher_match(m, "", NOW, &r) == -1 && r.fallback, "empty utterance");
+    ok(matcher_match(m, "?!", NOW, &r) == -1 && r.fallback, "only punctuation");
+    char longer[1000] = "";
+    for (int i = 0; i < 70; i++)
+        strcat(longer, "word ");
+    ok(matcher_match(m, longer, NOW, &r) == -1 && r.fallback, "too many words");
+
+    /* Without a model: the common built-in intents. */
+    ok(matcher_match(NULL, "help", NOW, &r) == 0, "no model");
+    is_str(r.intent_name, "AMAZON.HelpIntent", "help without a model");
+    ok(r.intent == NULL, "no model intent");
+    matcher_match(NULL, "thank you", NOW, &r);
+    ok(r.fallback && r.intent == NULL, "anything else is a fallback");
+
+    /* Answering Alexa's question for a slot (dialog). */
+    const struct model_intent *order = model_intent(m, "OrderIntent");
+    const struct model_slot *drink = model_intent_slot(order, "drink");
+    ok(matcher_match_slot(m, order, drink, "a latte please", NOW, &r) == 1, "slot sample");
+    is_str(slot("drink"), "latte", "slot filled from a slot sample");
+    is_str(r.intent_name, "OrderIntent", "same intent");
+    ok(matcher_match_slot(m, order, drink, "espresso", NOW, &r) == 1, "value alone");
+    is_str(slot("drink"), "espresso", "slot filled from the value alone");
+    ok(matcher_match_slot(m, order, drink, "count to ten", NOW, &r) == 1,
+       "custom slots take any words");
+    ok(matcher_match_slot(m, order, NULL, "latte", NOW, &r) == 0, "no slot: no match");
+    const struct model_intent *count = model_intent(m, "CountIntent");
+    ok(matcher_match_slot(m, count, model_intent_slot(count, "number"), "seven", NOW, &r) == 1,
+       "number slot");
+    is_str(slot("number"), "7", "number value");
+    ok(matcher_match_slot(m, count, model_intent_slot(count, "number"), "lots", NOW, &r) == 0,
+       "not a number");
+
+    /* Starting and leaving skills. */
+    const char *names[] = {"thank you", "counting game", NULL, "coffee corner", "thank you very"};
+    struct matcher_invocation inv;
+    matcher_invocation("open thank you", names, 5, &inv);
+    ok(inv.form == MATCHER_OPEN && inv.skill == 0, "open NAME");
+    matcher_invocation("Alexa, launch the counting game", names, 5, &inv);
+    ok(inv.form == MATCHER_PLAIN, "launch with a wrong name is not a launch");
+    matcher_invocation("Alexa, launch counting game", names, 5, &inv);
+    ok(inv.form == MATCHER_OPEN && inv.skill == 1, "alexa, launch NAME");
+    matcher_invocation("ask coffee corner to order a latte", names, 5, &inv);
+    ok(inv.form == MATCHER_ASK && inv.skill == 3, "ask NAME to ...");
+    is_str(inv.rest, "order a latte", "what is asked");
+    matcher_invocation("tell thank you thanks a lot", names, 5, &inv);
+    ok(inv.form == MATCHER_ASK && inv.skill == 0, "tell NAME ...");
+    is_str(inv.rest, "thanks a lot", "what is told");
+    matcher_invocation("tell thank you very much", names, 5, &inv);
+    ok(inv.form == MATCHER_ASK && inv.skill == 4, "the longest name wins");
+    is_str(inv.rest, "much", "after the longest name");
+    matcher_invocation("ask counting game", names, 5, &inv);
+    ok(inv.form == MATCHER_OPEN && inv.skill == 1, "ask NAME alone opens it");
+    matcher_invocation("open counting game and count", names, 5, &inv);
+    ok(inv.form == MATCHER_ASK && inv.skill == 1, "open NAME and ...");
+    is_str(inv.rest, "count", "what follows and");
+    matcher_invocation("open thank yu", names, 5, &inv);
+    ok(inv.form == MATCHER_PLAIN && inv.near == 0, "a misspelt name is suggested");
+    matcher_invocation("start over", names, 5, &inv);
+    ok(inv.form == MATCHER_PLAIN && inv.near == -1, "start over is not a launch");
+    is_str(inv.rest, "start over", "words kept");
+    matcher_invocation("Exit.", names, 5, &inv);
+    ok(inv.form == MATCHER_EXIT && !inv.soft_exit, "exit");
+    matcher_invocation("alexa quit", names, 5, &inv);
+    ok(inv.form == MATCHER_EXIT, "alexa quit");
+    matcher_invocation("goodbye", names, 5, &inv);
+    ok(inv.form == MATCHER_EXIT && inv.soft_exit, "goodbye ends softly");
+    matcher_invocation("Thank you!", names, 5, &inv);
+    ok(inv.form == MATCHER_PLAIN, "plain words");
+    is_str(inv.rest, "thank you", "normalised");
+
+    /* Built-in values directly. */
+    builtin(MODEL_BUILTIN_NUMBER, "nineteen hundred", "1900");
+    builtin(MODEL_BUILTIN_NUMBER, "two million three hundred thousand", "2300000");
+    builtin(MODEL_BUILTIN_NUMBER, "two three", NULL);
+    builtin(MODEL_BUILTIN_NUMBER, "twenty thirty", NULL);
+    builtin(MODEL_BUILTIN_NUMBER, "one hundred and", NULL);
+    builtin(MODEL_BUILTIN_NUMBER, "thousand million", NULL);
+    builtin(MODEL_BUILTIN_FOUR_DIGIT, "one two three four", "1234");
+    builtin(MODEL_BUILTIN_FOUR_DIGIT, "twenty twenty", "2020");
+    builtin(MODEL_BUILTIN_FOUR_DIGIT, "one two three", NULL);
+    builtin(MODEL_BUILTIN_PHONE, "five five five oh one two three", "5550123");
+    builtin(MODEL_BUILTIN_DAY_OF_WEEK, "Monday", "monday");
+    builtin(MODEL_BUILTIN_DAY_OF_WEEK, "someday", NULL);
+    builtin(MODEL_BUILTIN_MONTH, "june", "june");
+    builtin(MODEL_BUILTIN_COLOR, "light blue", "light blue");
+    builtin(MODEL_BUILTIN_ORDINAL, "one hundred and first", "101");
+    builtin(MODEL_BUILTIN_DATE, "last year", "2025");
+    builtin(MODEL_BUILTIN_DATE, "next month", "2026-12");
+    builtin(MODEL_BUILTIN_DATE, "twenty twenty six", "2026");
+    builtin(MODEL_BUILTIN_DATE, "2026-02-29", NULL);
+    builtin(MODEL_BUILTIN_TIME, "ten past nine in the evening", "21:10");
+    builtin(MODEL_BUILTIN_TIME, "25:00", NULL);
+    builtin(MODEL_BUILTIN_DURATION, "a minute", "PT1M");
+    builtin(MODEL_BUILTIN_DURATION, "one year two months", "P1Y2M");
+    builtin(MODEL_BUILTIN_FIRST_NAME, "zoë", "Zoë");
+
+    model_destroy(m);
+    return tap_done();
+}
