@@ -116,6 +116,14 @@ enum ss_err
 dispatch_run(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
              size_t len, int64_t arrival_ms, struct dispatch_result *res)
 {
+    return dispatch_run_parsed(ctx, skill, body, len, NULL, arrival_ms, res);
+}
+
+enum ss_err
+dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
+                    size_t len, struct request *parsed, int64_t arrival_ms,
+                    struct dispatch_result *res)
+{
     struct pool_answer ans = {0};
     char *attributes = NULL;
     json_t *envelope = NULL;
@@ -124,9 +132,14 @@ dispatch_run(const struct dispatch_ctx *ctx, const struct skill *skill, const ch
     memset(res, 0, sizeof(*res));
     ss_error_clear(&res->error);
 
-    rc = request_parse(&res->req, body, len, &res->error);
-    if (rc != SS_ERR_OK)
-        return refuse(res, rc);
+    if (parsed && parsed->root) {
+        res->req = *parsed;
+        memset(parsed, 0, sizeof(*parsed));
+    } else {
+        rc = request_parse(&res->req, body, len, &res->error);
+        if (rc != SS_ERR_OK)
+            return refuse(res, rc);
+    }
 
     if (skill->application_id &&
         (!res->req.application_id ||

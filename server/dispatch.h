@@ -50,6 +50,15 @@ enum ss_err dispatch_run(const struct dispatch_ctx *ctx, const struct skill *ski
                          const char *body, size_t len, int64_t arrival_ms,
                          struct dispatch_result *res);
 
+/*
+ * The same for a body the caller has parsed already (to route it or check
+ * its timestamp): parsed, the view of exactly body[0..len), moves into
+ * res->req and is left zeroed, so the body is parsed once per request.
+ */
+enum ss_err dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill,
+                                const char *body, size_t len, struct request *parsed,
+                                int64_t arrival_ms, struct dispatch_result *res);
+
 void dispatch_result_cleanup(struct dispatch_result *res);
 
 /* A short JSON error body {"error": "...", "message": "..."} for 4xx answers;

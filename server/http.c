@@ -910,8 +910,8 @@ finish_post(struct http_request *r, struct MHD_Connection *connection)
         r->verify = "signature ok"; /* the timestamp is still to come */
     }
 
-    /* dispatch_run() parses the body itself; parse it here as well only when
-     * the route or the timestamp check needs the request's fields. */
+    /* Parse here only when the route or the timestamp check needs the
+     * request's fields; dispatch then reuses the view (or parses itself). */
     if (!r->skill || srv->verify) {
         rc = request_parse(&pre, r->body, r->len, &err);
         if (rc != SS_ERR_OK) {
@@ -943,7 +943,7 @@ finish_post(struct http_request *r, struct MHD_Connection *connection)
 
     struct dispatch_ctx ctx = {
         .pool = srv->pool, .store = srv->store, .dev = srv->cfg.dev, .pretty = false};
-    dispatch_run(&ctx, r->skill, r->body, r->len, r->arrival_ms, &r->res);
+    dispatch_run_parsed(&ctx, r->skill, r->body, r->len, &pre, r->arrival_ms, &r->res);
     r->have_res = true;
     r->err = r->res.err;
     if (r->res.err != SS_ERR_OK)
