@@ -54,6 +54,7 @@ struct slot {
     struct worker *idle; /* stack: the most recently used first */
     unsigned running;    /* processes alive or being started */
     unsigned busy;
+    unsigned waiters;    /* threads waiting for a worker to be freed */
     uint64_t generation; /* bumped by a reload; older workers stop when free */
     json_t *hello;       /* what the newest worker said when it loaded */
     /* The skill did not load: calls fail at once until skill.py changes. */
@@ -717,7 +718,9 @@ pool_call(struct pool *pool, const struct skill *skill, const char *event, size_
             until.tv_sec++;
             until.tv_nsec -= 1000000000;
         }
+        s->waiters++;
         pthread_cond_timedwait(&s->freed, &pool->lock, &until);
+        s->waiters--;
     }
     uint64_t gen = s->generation;
     if (s->idle) {
@@ -777,7 +780,10 @@ pool_call(struct pool *pool, const struct skill *skill, const char *event, size_
     } else if (rc == SS_ERR_OK) {
         s->failures = 0;
     }
-    pthread_cond_signal(&s->freed);
+    /* Wake a waiting thread only when there is one: a futex call per
+     * request adds up at thousands of requests a second. */
+    if (s->waiters)
+        pthread_cond_signal(&s->freed);
     pthread_mutex_unlock(&pool->lock);
 
     json_decref(hello);

@@ -98,31 +98,27 @@ read_full(int fd, void *buf, size_t len, int64_t deadline_ms, size_t *got)
     char *p = buf;
     *got = 0;
     while (*got < len) {
-        if (deadline_ms >= 0) {
-            int64_t wait = deadline_ms - proto_now_ms();
-            if (wait <= 0)
-                return PROTO_TIMEOUT;
-            struct pollfd pfd = {.fd = fd, .events = POLLIN};
-            int r = poll(&pfd, 1, wait > 1000000 ? 1000000 : (int)wait);
-            if (r < 0) {
-                if (errno == EINTR)
-                    continue;
-                return PROTO_ERROR;
-            }
-            if (r == 0)
-                continue; /* the loop re-checks the deadline */
-        }
-        ssize_t n = read(fd, p + *got, len - *got);
-        if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
-            return PROTO_ERROR;
+        /* Try first, wait only when nothing is there: the body of a frame
+         * usually arrives with its header, so most reads need no poll(). */
+        ssize_t n = recv(fd, p + *got, len - *got, deadline_ms >= 0 ? MSG_DONTWAIT : 0);
+        if (n > 0) {
+            *got += (size_t)n;
+            continue;
         }
         if (n == 0) {
             errno = ECONNRESET;
             return PROTO_EOF;
         }
-        *got += (size_t)n;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return PROTO_ERROR;
+        int64_t wait = deadline_ms - proto_now_ms();
+        if (wait <= 0)
+            return PROTO_TIMEOUT;
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (poll(&pfd, 1, wait > 1000000 ? 1000000 : (int)wait) < 0 && errno != EINTR)
+            return PROTO_ERROR;
     }
     return PROTO_OK;
 }
