@@ -8,6 +8,16 @@ wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = "application/json; charset=utf-8"
 
+-- BENCH_HEADERS names a file of "Name: value" lines to send as well: the
+-- signature headers from `skillserver sign` for the verification case.
+local hpath = os.getenv("BENCH_HEADERS")
+if hpath and hpath ~= "" then
+    for line in io.lines(hpath) do
+        local k, v = line:match("^([^:]+): (.*)$")
+        if k then wrk.headers[k] = v end
+    end
+end
+
 -- One machine-readable line, so run.sh needs no guessing at wrk's text:
 -- requests, seconds, p50 and p99 in microseconds, and the answers that were
 -- not 2xx (a fast stream of errors must not pass for speed).

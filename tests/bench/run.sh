@@ -14,7 +14,7 @@
 #
 # Environment: BENCH_SECONDS, BENCH_CONNECTIONS (default 32), BENCH_THREADS
 # (wrk threads, default 2), BENCH_CASES (space-separated subset of: plain-1
-# plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post),
+# verify-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post),
 # BENCH_SKIP_MICRO=1.
 set -eu
 
@@ -26,7 +26,7 @@ SECONDS_EACH=${BENCH_SECONDS:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_THREADS:-2}
 CPUS=$(nproc)
-CASES=${BENCH_CASES:-plain-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post}
+CASES=${BENCH_CASES:-plain-1 verify-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post}
 
 [ -x "$BIN" ] || { echo "run.sh: $BIN not found; build first (make build)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "run.sh: wrk is not installed" >&2; exit 2; }
@@ -92,6 +92,39 @@ stop_server() {
     pid=
 }
 
+# How serve checks requests: off, except in the verify-1 case.
+verify_opts=--no-verify
+
+# verify_setup: a throw-away signing chain served by a local HTTPS host
+# standing in for s3.amazonaws.com, a fresh request signed with it (the
+# timestamp must stay within 150 s of the run), and serve's options to use it.
+verify_setup() {
+    sh "$ROOT/certs/make-test-chain.sh" "$tmp/chain" >/dev/null
+    mkdir -p "$tmp/www/echo.api"
+    cp "$tmp/chain/chain.pem" "$tmp/www/echo.api/echo-api-cert.pem"
+    python3 "$ROOT/tests/chain_host.py" --root "$tmp/www" --cert "$tmp/chain/s3.pem" \
+        --key "$tmp/chain/s3.key" --port-file "$tmp/chain-port" --log "$tmp/chain-host.log" &
+    chain_pid=$!
+    i=0
+    while [ ! -s "$tmp/chain-port" ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    "$BIN" request thank_you ThankYouIntent --skills "$tmp/skills" >"$tmp/signed.json"
+    "$BIN" sign --key "$tmp/chain/leaf.key" \
+        --cert-url https://s3.amazonaws.com/echo.api/echo-api-cert.pem "$tmp/signed.json" \
+        >"$tmp/signed-headers.txt"
+    verify_opts="--trust-ca $tmp/chain/root.pem --cert-connect-to s3.amazonaws.com:443:127.0.0.1:$(cat "$tmp/chain-port")"
+    export BENCH_BODY="$tmp/signed.json" BENCH_HEADERS="$tmp/signed-headers.txt"
+}
+
+verify_teardown() {
+    kill "$chain_pid" 2>/dev/null || true
+    wait "$chain_pid" 2>/dev/null || true
+    verify_opts=--no-verify
+    unset BENCH_BODY BENCH_HEADERS
+}
+
 # run_case NAME SCHEME PATH SCRIPT serve-options...: SCRIPT "-" for a plain GET.
 run_case() {
     name=$1 scheme=$2 path=$3 script=$4
@@ -99,7 +132,8 @@ run_case() {
     if [ "$script" = - ]; then script=tests/bench/get.lua; fi
     log=$tmp/$name-$scheme.log
     : >"$log"
-    "$BIN" serve --listen 127.0.0.1:0 --skills "$tmp/skills" --data "$tmp/data" --no-verify \
+    # shellcheck disable=SC2086
+    "$BIN" serve --listen 127.0.0.1:0 --skills "$tmp/skills" --data "$tmp/data" $verify_opts \
         "$@" 2>"$log" &
     pid=$!
     url=
@@ -155,6 +189,12 @@ for c in $CASES; do
     # shellcheck disable=SC2086
     case $c in
     plain-1) run_case plain-1 http "$ty" "$post" --no-tls --workers 1 ;;
+    # The same with verification on: a signed request, the chain cached.
+    verify-1)
+        verify_setup
+        run_case verify-1 http "$ty" "$post" --no-tls --workers 1
+        verify_teardown
+        ;;
     plain-N) run_case "plain-$CPUS" http "$ty" "$post" --no-tls --workers "$CPUS" ;;
     tls-1) run_case tls-1 https "$ty" "$post" $tls --workers 1 ;;
     tls-N) run_case "tls-$CPUS" https "$ty" "$post" $tls --workers "$CPUS" ;;
