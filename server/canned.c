@@ -23,17 +23,26 @@ canned_uuid(char buf[37])
     return 0;
 }
 
+/* Append name to the comma-separated list in buf (used bytes so far in *used). */
+static void
+append_name(char *buf, size_t cap, size_t *used, const char *name)
+{
+    if (*used == 0)
+        buf[0] = '\0';
+    if (*used >= cap)
+        return;
+    int w = snprintf(buf + *used, cap - *used, "%s%s", *used ? ", " : "", name);
+    if (w > 0)
+        *used += (size_t)w;
+}
+
 static void
 list_intents(const struct model *m, char *buf, size_t cap)
 {
     size_t used = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < m->intent_count && used < cap; i++) {
-        int w = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", m->intents[i].name);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
+    for (size_t i = 0; i < m->intent_count; i++)
+        append_name(buf, cap, &used, m->intents[i].name);
 }
 
 static void
@@ -41,12 +50,8 @@ list_slots(const struct model_intent *in, char *buf, size_t cap)
 {
     size_t used = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < in->slot_count && used < cap; i++) {
-        int w = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", in->slots[i].name);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
+    for (size_t i = 0; i < in->slot_count; i++)
+        append_name(buf, cap, &used, in->slots[i].name);
 }
 
 /* One filled slot, with entity resolution when its type is a custom one. */
