@@ -594,6 +594,15 @@ class Lifecycle(unittest.TestCase):
             self.assertTrue(srv.wait_for(r"skills? loaded", 30), srv.log())
             self.assertEqual(speech(srv.request("POST", "/skills/version", body)[2]),
                              "version two, in dev mode")
+            # A broken save: the last good version keeps answering, and the
+            # log names the file and line of the mistake.
+            mark = len(srv.lines)
+            with open(os.path.join(skills, "version", "skill.py"), "w") as f:
+                f.write("from skillkit import launch\n\n@launch\ndef welcome(req)\n"
+                        "    return 'broken'\n")
+            self.assertTrue(srv.wait_for(r"skill\.py:4", 30, start=mark), srv.log())
+            self.assertEqual(speech(srv.request("POST", "/skills/version", body)[2]),
+                             "version two, in dev mode")
             self.assertEqual(srv.stop(), 0, srv.log())
         shutil.rmtree(skills, ignore_errors=True)
 
