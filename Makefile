@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 10
 PACKAGES = gcc clang make meson ninja-build pkg-config python3 python3.11-dev \
 	libjansson-dev libxml2-dev libssl-dev openssl libsqlite3-dev \
 	libmicrohttpd-dev libcurl4-openssl-dev libseccomp-dev \
-	libclang-rt-14-dev wrk espeak-ng ca-certificates
+	libclang-rt-14-dev wrk espeak-ng ca-certificates chromium nodejs npm
 
 SKILLSERVER = $(BUILD)/server/skillserver
 

@@ -46,6 +46,7 @@
 #include "pool.h"
 #include "proto.h"
 #include "request.h"
+#include "simulator.h"
 #include "skill.h"
 #include "ss_limits.h"
 #include "store.h"
@@ -151,6 +152,8 @@ struct http_request {
     bool have_res;              /* res holds dispatch's result (and the parsed request) */
     struct dispatch_result res; /* kept until completion: the access log reads its view */
     char path[128];
+    char sim_name[LIMIT_SKILL_NAME_CHARS + 1]; /* HTTP_ROUTE_SIM_FILE: the file */
+    const char *sim_type;                      /* its Content-Type */
     char *body; /* inline_body, or malloc'ed for large bodies */
     size_t len, cap;
     char inline_body[INLINE_BODY_BYTES];
@@ -257,6 +260,7 @@ enum http_route
 http_route_of(const char *url, char *name, size_t cap)
 {
     static const char prefix[] = "/skills/";
+    static const char sim[] = "/simulator/";
 
     if (cap > 0)
         name[0] = '\0';
@@ -272,6 +276,19 @@ http_route_of(const char *url, char *name, size_t cap)
             return HTTP_ROUTE_NONE;
         memcpy(name, n, strlen(n) + 1);
         return HTTP_ROUTE_SKILL;
+    }
+    if (strncmp(url, sim, sizeof(sim) - 1) == 0) {
+        const char *n = url + sizeof(sim) - 1;
+        if (strcmp(n, "turn") == 0)
+            return HTTP_ROUTE_SIM_TURN;
+        if (strcmp(n, "skills") == 0)
+            return HTTP_ROUTE_SIM_SKILLS;
+        /* A file's base name; simulator_file() decides whether it exists. */
+        if (!*n || strlen(n) >= cap || n[0] == '.' || strspn(n, "abcdefghijklmnopqrstuvwxyz"
+                                                              "0123456789_-.") != strlen(n))
+            return HTTP_ROUTE_NONE;
+        memcpy(name, n, strlen(n) + 1);
+        return HTTP_ROUTE_SIM_FILE;
     }
     return HTTP_ROUTE_NONE;
 }
@@ -959,6 +976,43 @@ out:
     request_cleanup(&pre);
 }
 
+/* The simulator's routes (--dev only; route() made sure). */
+static enum MHD_Result
+answer_simulator(struct http_request *r, struct MHD_Connection *connection)
+{
+    struct http_server *srv = r->srv;
+    size_t len = 0;
+    int status = 200;
+    char *body;
+
+    if (r->route == HTTP_ROUTE_SIM_FILE) {
+        const struct simulator_files_entry *f = simulator_file(r->sim_name, &r->sim_type);
+        if (!f)
+            return answer_error(r, connection, SS_ERR_UNKNOWN_SKILL, NULL,
+                                "the simulator has no file %s", r->sim_name);
+        return answer(r, connection, 200, (char *)f->text, f->len, false, r->sim_type, NULL);
+    }
+    if (r->route == HTTP_ROUTE_SIM_SKILLS) {
+        body = simulator_skills_json(r->gen->skills, &len);
+    } else {
+        struct say_config cfg = {
+            .skills_dir = srv->cfg.skills_dir,
+            .data_dir = srv->cfg.data_dir,
+            .dev = srv->cfg.dev,
+            .handler_timeout_ms = srv->handler_timeout_ms,
+            .exe = srv->cfg.exe,
+            .skillkit_dir = srv->cfg.skillkit_dir,
+        };
+        conn_set(r->conn, CONN_BUSY);
+        body = simulator_turn_json(&cfg, r->gen->skills, srv->pool, srv->store, r->body, r->len,
+                                   &status);
+        len = body ? strlen(body) : 0;
+    }
+    if (!body)
+        return answer_error(r, connection, SS_ERR_NOMEM, NULL, "out of memory");
+    return answer(r, connection, status, body, len, true, JSON_TYPE, NULL);
+}
+
 static struct http_request *
 request_begin(struct http_server *srv, struct MHD_Connection *connection, const char *url)
 {
@@ -1041,7 +1095,33 @@ route(struct http_request *r, struct MHD_Connection *connection, const char *url
         }
         r->slot = generation_slot(r->gen, r->skill);
         break;
+    case HTTP_ROUTE_SIM_FILE:
+    case HTTP_ROUTE_SIM_SKILLS:
+    case HTTP_ROUTE_SIM_TURN:
+        /* The simulator exists only in --dev; otherwise these paths are nothing. */
+        if (!r->srv->cfg.dev) {
+            r->route = HTTP_ROUTE_NONE;
+            reject(r, SS_ERR_UNKNOWN_SKILL, NULL,
+                   "nothing here; POST Alexa requests to /skills/NAME or /");
+            break;
+        }
+        if (r->route == HTTP_ROUTE_SIM_TURN ? !post : !get) {
+            allow = r->route == HTTP_ROUTE_SIM_TURN ? "POST" : "GET, HEAD";
+            break;
+        }
+        if (r->route == HTTP_ROUTE_SIM_FILE && !simulator_file(name, &r->sim_type)) {
+            reject(r, SS_ERR_UNKNOWN_SKILL, NULL, "the simulator has no file %s", name);
+            break;
+        }
+        snprintf(r->sim_name, sizeof(r->sim_name), "%s", name);
+        break;
     case HTTP_ROUTE_APP:
+        if (get && r->srv->cfg.dev) {
+            /* GET / in --dev: the simulator's page. POST / is Alexa's, as always. */
+            r->route = HTTP_ROUTE_SIM_FILE;
+            snprintf(r->sim_name, sizeof(r->sim_name), "index.html");
+            break;
+        }
         if (!post) {
             allow = "POST";
             break;
@@ -1135,6 +1215,10 @@ on_access(void *cls, struct MHD_Connection *connection, const char *url, const c
     case HTTP_ROUTE_APP:
         finish_post(r, connection);
         break;
+    case HTTP_ROUTE_SIM_FILE:
+    case HTTP_ROUTE_SIM_SKILLS:
+    case HTTP_ROUTE_SIM_TURN:
+        return answer_simulator(r, connection);
     case HTTP_ROUTE_NONE:
         break;
     }

@@ -87,13 +87,17 @@ enum http_route {
     HTTP_ROUTE_HEALTH,  /* /healthz */
     HTTP_ROUTE_METRICS, /* /metrics */
     HTTP_ROUTE_SKILL,   /* /skills/NAME (NAME copied out) */
-    HTTP_ROUTE_APP,     /* /: by applicationId */
+    HTTP_ROUTE_APP,     /* /: by applicationId (and GET: the simulator's page, in --dev) */
+    HTTP_ROUTE_SIM_FILE,   /* /simulator/FILE (FILE copied out): --dev only */
+    HTTP_ROUTE_SIM_SKILLS, /* /simulator/skills: --dev only */
+    HTTP_ROUTE_SIM_TURN,   /* /simulator/turn: --dev only */
 };
 
 /*
  * Which route url names; for HTTP_ROUTE_SKILL the skill's name goes to name
  * (cap bytes). A path under /skills/ whose name is not a valid skill name is
- * HTTP_ROUTE_NONE. The method is checked by the caller (405).
+ * HTTP_ROUTE_NONE. The method, and --dev for the simulator's routes, are
+ * checked by the caller (405, 404).
  */
 enum http_route http_route_of(const char *url, char *name, size_t cap);
 

@@ -61,6 +61,9 @@ struct say {
     char *reprompt;     /* owned: the last reprompt, said again on an empty line */
     struct pending pending;
     int silent_turns;   /* empty lines in a row */
+    /* say_turn_run(): set, pool and store are borrowed, and the last turn is kept. */
+    bool borrowed;
+    struct say_turn *turn;
 };
 
 /* What one request is: built from the words, then run. */
@@ -120,17 +123,14 @@ report_set(void *ctx, const char *name, const struct ss_error *err)
     fprintf(s->cfg->err, "skillserver: skill %s is left out: %s\n", name, err->msg);
 }
 
+/* Check the skill set (loaded, or lent by say_turn_run()) and load the models. */
 static int
-load_skills(struct say *s)
+prepare_skills(struct say *s)
 {
     const struct say_config *cfg = s->cfg;
     struct ss_error err;
 
     ss_error_clear(&err);
-    if (skill_set_load(cfg->skills_dir, &s->set, report_set, s, &err) != SS_ERR_OK) {
-        fprintf(cfg->err, "skillserver: %s\n", err.msg);
-        return EXIT_USAGE;
-    }
     if (cfg->skill && !skill_set_find(s->set, cfg->skill)) {
         /* skill_load() explains why: no such folder (with the list), or a
          * broken skill.json. */
@@ -173,6 +173,19 @@ load_skills(struct say *s)
         s->names[i] = k->folder_name;
     }
     return 0;
+}
+
+static int
+load_skills(struct say *s)
+{
+    struct ss_error err;
+
+    ss_error_clear(&err);
+    if (skill_set_load(s->cfg->skills_dir, &s->set, report_set, s, &err) != SS_ERR_OK) {
+        fprintf(s->cfg->err, "skillserver: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    return prepare_skills(s);
 }
 
 static struct say_skill *
@@ -306,10 +319,9 @@ choose_skill(struct say *s, const char *words, time_t now)
 
 /* "(heard by thank_you: ThankYouIntent, name = "Sam")" */
 static void
-print_heard(struct say *s, const struct say_skill *k, const struct request_plan *plan,
+write_heard(FILE *e, const struct say_skill *k, const struct request_plan *plan,
             const char *words)
 {
-    FILE *e = s->cfg->err;
     const struct matcher_result *m = &plan->match;
 
     if (plan->type == REQ_LAUNCH) {
@@ -347,6 +359,38 @@ print_heard(struct say *s, const struct say_skill *k, const struct request_plan 
                    "Alexa could pick either: make the samples different\n",
                 words ? words : "", m->other_intent, m->other_sample ? m->other_sample : "",
                 plan->intent, m->sample ? m->sample : "");
+}
+
+/* What was understood, on err; say_turn_run() also keeps the first line's
+ * inside ("ThankYouIntent, name = "Sam"") for its caller. */
+static void
+print_heard(struct say *s, const struct say_skill *k, const struct request_plan *plan,
+            const char *words)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = s->turn ? open_memstream(&text, &len) : NULL;
+
+    if (!mem) {
+        write_heard(s->cfg->err, k, plan, words);
+        return;
+    }
+    write_heard(mem, k, plan, words);
+    if (fclose(mem) != 0) {
+        free(text);
+        return;
+    }
+    fputs(text, s->cfg->err);
+    size_t skip = strlen("(heard by ") + strlen(k->skill->name) + strlen(": ");
+    char *nl = strchr(text, '\n');
+    if (nl && nl > text + skip && nl[-1] == ')') {
+        char *heard = strndup(text + skip, (size_t)(nl - 1 - (text + skip)));
+        if (heard) {
+            free(s->turn->heard);
+            s->turn->heard = heard;
+        }
+    }
+    free(text);
 }
 
 /* The words of an outputSpeech object; ssml tells which kind. */
@@ -689,6 +733,33 @@ follow_dialog(struct say *s, struct say_skill *k, json_t *directive, json_t *req
     return rc;
 }
 
+/* For say_turn_run(): keep the last request, its response and its words. */
+static void
+keep_turn(struct say *s, const struct say_skill *k, json_t *req, json_t *resp, enum ss_err e,
+          const struct ss_error *error)
+{
+    struct say_turn *t = s->turn;
+    json_t *r = json_object_get(resp, "response");
+    bool ssml;
+    const char *text;
+
+    snprintf(t->skill, sizeof(t->skill), "%s", k->skill->name);
+    json_decref(t->request);
+    json_decref(t->response);
+    t->request = json_incref(req);
+    t->response = json_incref(resp);
+    free(t->speech);
+    free(t->reprompt);
+    text = speech_of(json_object_get(r, "outputSpeech"), &ssml);
+    t->speech = text ? speech_plain_text(text, ssml) : NULL;
+    text = speech_of(json_object_get(json_object_get(r, "reprompt"), "outputSpeech"), &ssml);
+    t->reprompt = text ? speech_plain_text(text, ssml) : NULL;
+    if (e != SS_ERR_OK) {
+        t->skill_failed = true;
+        t->error = *error;
+    }
+}
+
 /* Build, run and print one request; update the session from the answer. */
 static int
 run_plan(struct say *s, struct say_skill *k, struct request_plan *plan, const char *words,
@@ -745,6 +816,8 @@ run_plan(struct say *s, struct say_skill *k, struct request_plan *plan, const ch
     }
     if (cfg->show)
         show_json(s, "response:", resp);
+    if (s->turn)
+        keep_turn(s, k, req, resp, e, &res.error);
 
     json_t *r = json_object_get(resp, "response");
     json_t *speech = json_object_get(r, "outputSpeech");
@@ -998,13 +1071,15 @@ static void
 say_cleanup(struct say *s)
 {
     session_close(s);
-    pool_destroy(s->pool);
-    store_destroy(s->store);
+    if (!s->borrowed) {
+        pool_destroy(s->pool);
+        store_destroy(s->store);
+        skill_set_destroy(s->set);
+    }
     for (size_t i = 0; s->skills && i < s->count; i++)
         model_destroy(s->skills[i].model);
     free(s->skills);
     free(s->names);
-    skill_set_destroy(s->set);
 }
 
 int
@@ -1053,4 +1128,131 @@ out:
     out_flush(&s);
     say_cleanup(&s);
     return rc;
+}
+
+/* A memstream's text once closed, or NULL (the stream is gone either way).
+ * fclose() writes the final buffer's address to *text, so read it after. */
+static char *
+stream_text(FILE *f, char **text)
+{
+    if (!f)
+        return NULL;
+    if (fclose(f) != 0) {
+        free(*text);
+        return NULL;
+    }
+    return *text;
+}
+
+/* The last line of text that is not empty, without its "skillserver: ". */
+static void
+last_line(const char *text, struct ss_error *err)
+{
+    const char *end = text ? text + strlen(text) : NULL;
+    while (end && end > text && end[-1] == '\n')
+        end--;
+    if (!end || end == text) {
+        ss_fail(err, SS_ERR_USAGE, "nothing could be said to the skills");
+        return;
+    }
+    const char *start = end;
+    while (start > text && start[-1] != '\n')
+        start--;
+    if (strncmp(start, "skillserver: ", 13) == 0 && end - start > 13)
+        start += 13;
+    ss_fail(err, SS_ERR_USAGE, "%.*s", (int)(end - start), start);
+}
+
+int
+say_turn_run(const struct say_config *cfg, struct skill_set *set, struct pool *pool,
+             struct store *store, const char *utterance, struct say_session *session,
+             struct say_turn *out)
+{
+    struct say_config c = *cfg;
+    char *said = NULL, *notes = NULL;
+    size_t said_len = 0, notes_len = 0;
+    char line[LIMIT_SAY_LINE_BYTES];
+    struct say s = {.cfg = &c, .set = set, .pool = pool, .store = store, .borrowed = true,
+                    .turn = out};
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    ss_error_clear(&out->error);
+    c.in = NULL;
+    c.wav = NULL;
+    c.speak = false;
+    c.show = false;
+    c.utterance = utterance;
+    c.out = open_memstream(&said, &said_len);
+    c.err = open_memstream(&notes, &notes_len);
+    if (!c.out || !c.err) {
+        ss_fail(&out->error, SS_ERR_NOMEM, "out of memory");
+        rc = EXIT_FAILED;
+        goto out;
+    }
+    rc = prepare_skills(&s);
+    if (rc != 0)
+        goto out;
+    if (snprintf(line, sizeof(line), "%s", utterance) >= (int)sizeof(line)) {
+        fprintf(c.err, "skillserver: the utterance is longer than %zu bytes\n",
+                sizeof(line) - 1);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    trim(line);
+    /* Pick up the session where the caller left it. */
+    struct say_skill *open = session->skill[0] ? find_skill(&s, session->skill) : NULL;
+    if (open) {
+        s.current = open;
+        snprintf(s.session_id, sizeof(s.session_id), "%s", session->id);
+        s.attributes = session->attributes ? json_incref(session->attributes) : json_object();
+        if (!s.attributes) {
+            ss_fail(&out->error, SS_ERR_NOMEM, "out of memory");
+            rc = EXIT_FAILED;
+            goto out;
+        }
+    } else if (session->skill[0]) {
+        fprintf(c.err, "skillserver: the session was with %s, which is not here any more; "
+                       "starting afresh\n", session->skill);
+    }
+    fail(&s, turn(&s, line));
+    rc = s.status;
+    /* Hand the session back. */
+    say_session_cleanup(session);
+    if (s.current) {
+        snprintf(session->skill, sizeof(session->skill), "%s", s.current->skill->name);
+        snprintf(session->id, sizeof(session->id), "%s", s.session_id);
+        session->attributes = json_incref(s.attributes);
+    }
+out:
+    said = stream_text(c.out, &said);
+    notes = stream_text(c.err, &notes);
+    c.out = c.err = NULL;
+    say_cleanup(&s);
+    out->said = said;
+    out->notes = notes;
+    out->status = rc;
+    if (rc == EXIT_USAGE && !out->error.msg[0])
+        last_line(notes, &out->error);
+    return rc;
+}
+
+void
+say_turn_cleanup(struct say_turn *t)
+{
+    json_decref(t->request);
+    json_decref(t->response);
+    free(t->speech);
+    free(t->reprompt);
+    free(t->heard);
+    free(t->said);
+    free(t->notes);
+    memset(t, 0, sizeof(*t));
+}
+
+void
+say_session_cleanup(struct say_session *session)
+{
+    json_decref(session->attributes);
+    memset(session, 0, sizeof(*session));
 }

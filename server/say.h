@@ -28,9 +28,17 @@
 #ifndef SKILLSERVER_SAY_H
 #define SKILLSERVER_SAY_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
+
+#include "error.h"
+#include "ss_limits.h"
+
+struct pool;
+struct skill_set;
+struct store;
 
 /* The skill `say` uses when several understand the words equally well. */
 #define SAY_DEFAULT_SKILL "thank_you"
@@ -60,5 +68,46 @@ struct say_config {
  * unknown skill, no skills, an unreadable skills folder).
  */
 int say_run(const struct say_config *cfg);
+
+/* ---- One turn, for a caller that runs the workers and keeps the session
+ * itself (the web simulator of `serve --dev`). The same code as say_run()'s
+ * turns: only where the words go and who owns the session differ. ---- */
+
+#define SAY_SESSION_ID_CAP 80
+
+/* The session between turns. skill[0] == '\0': no session is open. */
+struct say_session {
+    char skill[LIMIT_SKILL_NAME_CHARS + 1];
+    char id[SAY_SESSION_ID_CAP];
+    json_t *attributes; /* owned; NULL is {} */
+};
+
+/* What one turn did. Release with say_turn_cleanup(). */
+struct say_turn {
+    char skill[LIMIT_SKILL_NAME_CHARS + 1]; /* the skill that answered; "" when none did */
+    json_t *request;  /* owned: the last request sent, or NULL */
+    json_t *response; /* owned: its response, or NULL */
+    char *speech;     /* owned: the response's outputSpeech as plain text, or NULL */
+    char *reprompt;   /* owned: its reprompt as plain text, or NULL */
+    char *heard;      /* owned: "ThankYouIntent, name = \"Sam\"", or NULL */
+    char *said;       /* owned: what `say` prints on stdout (words, reprompt, card, prompts) */
+    char *notes;      /* owned: what `say` prints on stderr (warnings, model problems) */
+    bool skill_failed;     /* the skill raised, timed out, ...: error says what */
+    struct ss_error error; /* the skill's failure, or why there was no turn */
+    int status;            /* as say_run()'s exit status */
+};
+
+/*
+ * Say utterance to the skills of set, through pool and store (all borrowed;
+ * cfg->skills_dir, skill, dev, now are used; out, err, in, wav, speak and
+ * utterance are not). session is read and updated: it names the open session
+ * on return, or is cleared when the turn ended it. Returns out->status.
+ */
+int say_turn_run(const struct say_config *cfg, struct skill_set *set, struct pool *pool,
+                 struct store *store, const char *utterance, struct say_session *session,
+                 struct say_turn *out);
+
+void say_turn_cleanup(struct say_turn *t);
+void say_session_cleanup(struct say_session *session);
 
 #endif

@@ -92,7 +92,18 @@ test_routes(void)
     is_int(http_route_of("/skills/a-b_9", name, sizeof(name)), HTTP_ROUTE_SKILL,
            "names may have - and _");
 
+    is_int(http_route_of("/simulator/turn", name, sizeof(name)), HTTP_ROUTE_SIM_TURN,
+           "/simulator/turn");
+    is_int(http_route_of("/simulator/skills", name, sizeof(name)), HTTP_ROUTE_SIM_SKILLS,
+           "/simulator/skills");
+    is_int(http_route_of("/simulator/app.js", name, sizeof(name)), HTTP_ROUTE_SIM_FILE,
+           "/simulator/app.js");
+    is_str(name, "app.js", "the simulator's file name is copied out");
     static const char *const none[] = {
+        "/simulator/",
+        "/simulator/../x",
+        "/simulator/a/b",
+        "/simulator/.hidden",
         "",
         "/skills",
         "/skills/",

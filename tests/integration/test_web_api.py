@@ -1,0 +1,173 @@
+"""The web simulator's JSON API of `serve --dev` (server/simulator.h), end to
+end: the real binary, real sockets, the bundled and test skills."""
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+from harness import SKILLS, TEST_SKILLS, Server
+
+TEMP_DIRS = []
+
+
+def tearDownModule():
+    for d in TEMP_DIRS:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def skills_with(*names):
+    """A temporary skills folder with copies of bundled or test skills."""
+    root = tempfile.mkdtemp(prefix="skillserver-web-")
+    TEMP_DIRS.append(root)
+    for name in names:
+        src = os.path.join(SKILLS, name)
+        if not os.path.isdir(src):
+            src = os.path.join(TEST_SKILLS, name)
+        shutil.copytree(src, os.path.join(root, name))
+    return root
+
+
+def turn(srv, utterance, session=None, skill=None):
+    """POST one turn; returns (status, the answer's JSON)."""
+    body = json.dumps({"skill": skill, "utterance": utterance, "session": session})
+    status, headers, data = srv.request("POST", "/simulator/turn", body.encode())
+    assert headers["content-type"].startswith("application/json"), headers
+    return status, json.loads(data)
+
+
+class WebApi(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server("--dev", skills=skills_with("thank_you", "counter", "name_error"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def test_page_and_files_are_served(self):
+        status, headers, body = self.srv.request("GET", "/")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/html"), headers)
+        self.assertIn(b"/simulator/app.js", body)
+        for name, kind in (("app.js", "text/javascript"), ("style.css", "text/css")):
+            status, headers, body = self.srv.request("GET", "/simulator/" + name)
+            self.assertEqual(status, 200, name)
+            self.assertTrue(headers["content-type"].startswith(kind), headers)
+            self.assertGreater(len(body), 100)
+        status, _, _ = self.srv.request("GET", "/simulator/nope.js")
+        self.assertEqual(status, 404)
+        status, headers, _ = self.srv.request("POST", "/simulator/skills", b"{}")
+        self.assertEqual(status, 405)
+        self.assertIn("GET", headers["allow"])
+
+    def test_skills_are_listed(self):
+        status, _, body = self.srv.request("GET", "/simulator/skills")
+        self.assertEqual(status, 200)
+        data = json.loads(body)
+        by_name = {s["name"]: s for s in data["skills"]}
+        self.assertEqual(sorted(by_name), ["counter", "name_error", "thank_you"])
+        self.assertEqual(by_name["thank_you"]["invocation"], "thank you")
+        self.assertEqual(data["default"], "thank_you")
+
+    def test_a_turn(self):
+        status, data = turn(self.srv, "open thank you")
+        self.assertEqual(status, 200, data)
+        self.assertEqual(data["skill"], "thank_you")
+        self.assertEqual(data["request"]["request"]["type"], "LaunchRequest")
+        self.assertTrue(data["request"]["session"]["new"])
+        self.assertEqual(data["heard"], "LaunchRequest")
+        self.assertTrue(data["speech"], data)
+        self.assertIsNone(data["error"])
+        self.assertIn("outputSpeech", data["response"]["response"])
+        status, data = turn(self.srv, "thank you", session=data["session"])
+        self.assertEqual(status, 200, data)
+        self.assertEqual(data["speech"], "You're welcome!")
+        self.assertTrue(data["heard"].startswith("ThankYouIntent"), data["heard"])
+        self.assertEqual(data["request"]["request"]["intent"]["name"], "ThankYouIntent")
+
+    def test_a_slot_is_heard(self):
+        status, data = turn(self.srv, "thank you my name is Sam", skill="thank_you")
+        self.assertEqual(status, 200, data)
+        self.assertIn('name = "Sam"', data["heard"])
+        slots = data["request"]["request"]["intent"]["slots"]
+        self.assertEqual(slots["name"]["value"], "Sam")
+
+    def test_session_over_turns(self):
+        status, data = turn(self.srv, "open counting game")
+        self.assertEqual(status, 200, data)
+        session = data["session"]
+        self.assertEqual(session["skill"], "counter")
+        self.assertFalse(data["ended"])
+        first_id = data["request"]["session"]["sessionId"]
+        self.assertEqual(session["id"], first_id)
+        expected = ["One.", "Two."]
+        for words in expected:
+            status, data = turn(self.srv, "next", session=session)
+            self.assertEqual(status, 200, data)
+            self.assertTrue(data["speech"].startswith(words), data["speech"])
+            self.assertEqual(data["request"]["session"]["sessionId"], first_id)
+            self.assertFalse(data["request"]["session"]["new"])
+            session = data["session"]
+        self.assertEqual(session["attributes"].get("count"), 2, session)
+        # Without the session the count starts again.
+        status, data = turn(self.srv, "open counting game")
+        status, data = turn(self.srv, "next", session=data["session"])
+        self.assertTrue(data["speech"].startswith("One."), data["speech"])
+        # stop ends it: no session comes back.
+        status, data = turn(self.srv, "stop", session=data["session"])
+        self.assertEqual(status, 200, data)
+        self.assertIsNone(data["session"])
+        self.assertTrue(data["ended"])
+
+    def test_unknown_skill(self):
+        status, data = turn(self.srv, "hello", skill="no_such_skill")
+        self.assertEqual(status, 404)
+        self.assertIn("no_such_skill", data["error"])
+
+    def test_bad_bodies(self):
+        for body in (b"not json", b"[1]", b'{"utterance": ""}', b'{"utterance": 3}',
+                     b'{"utterance": "hi", "skill": 5}',
+                     b'{"utterance": "hi", "session": {"id": 1}}'):
+            status, _, data = self.srv.request("POST", "/simulator/turn", body)
+            self.assertEqual(status, 400, body)
+            self.assertTrue(json.loads(data)["error"], body)
+
+    def test_broken_skill_error_is_shown(self):
+        status, data = turn(self.srv, "thank you", skill="name_error")
+        self.assertEqual(status, 200, data)
+        self.assertEqual(data["skill"], "name_error")
+        self.assertIn("nmae", data["error"])
+        # --dev speaks the error: the answer says what went wrong.
+        self.assertTrue(data["speech"], data)
+        self.assertIn("outputSpeech", data["response"]["response"])
+
+    def test_alexa_requests_to_root_still_route(self):
+        status, data = turn(self.srv, "open thank you", skill="thank_you")
+        request = json.dumps(data["request"]).encode()
+        # Three skills share the default applicationId here, so / cannot pick
+        # one: the answer is the applicationId router's, not the page's API.
+        status, _, body = self.srv.request("POST", "/", request)
+        self.assertEqual(status, 404, body)
+        self.assertIn("applicationId", json.loads(body)["message"])
+        status, _, body = self.srv.request("POST", "/skills/thank_you", request)
+        self.assertEqual(status, 200, body)
+        self.assertIn("outputSpeech", json.loads(body)["response"])
+
+
+class WithoutDev(unittest.TestCase):
+    def test_simulator_is_not_there(self):
+        with Server(skills=skills_with("thank_you")) as srv:
+            for method, path, body in (("GET", "/simulator/skills", None),
+                                       ("GET", "/simulator/app.js", None),
+                                       ("POST", "/simulator/turn",
+                                        b'{"utterance": "thank you"}')):
+                status, _, _ = srv.request(method, path, body)
+                self.assertEqual(status, 404, path)
+            status, headers, _ = srv.request("GET", "/")
+            self.assertEqual(status, 405)
+            self.assertEqual(headers["allow"], "POST")
+
+
+if __name__ == "__main__":
+    unittest.main()
