@@ -10,7 +10,12 @@ FUZZ_SECONDS ?= 10
 PACKAGES = gcc clang make meson ninja-build pkg-config python3 python3.11-dev \
 	libjansson-dev libxml2-dev libssl-dev openssl libsqlite3-dev \
 	libmicrohttpd-dev libcurl4-openssl-dev libseccomp-dev \
-	libclang-rt-14-dev wrk espeak-ng ca-certificates chromium nodejs npm
+	libclang-rt-14-dev wrk espeak-ng ca-certificates chromium
+
+# Node.js runs the browser test. Debian's nodejs and npm are installed only
+# when the commands are missing: a Node.js from elsewhere (with its own npm)
+# conflicts with Debian's npm package.
+COMMAND_PACKAGES = node:nodejs npm:npm
 
 SKILLSERVER = $(BUILD)/server/skillserver
 
@@ -22,6 +27,9 @@ deps:
 	@missing=""; for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
 			|| missing="$$missing $$p"; \
+	done; \
+	for cp in $(COMMAND_PACKAGES); do \
+		command -v $${cp%%:*} >/dev/null 2>&1 || missing="$$missing $${cp#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \

@@ -993,7 +993,7 @@ answer_simulator(struct http_request *r, struct MHD_Connection *connection)
         return answer(r, connection, 200, (char *)f->text, f->len, false, r->sim_type, NULL);
     }
     if (r->route == HTTP_ROUTE_SIM_SKILLS) {
-        body = simulator_skills_json(r->gen->skills, &len);
+        body = simulator_skills_json(r->gen->skills, srv->pool, &len);
     } else {
         struct say_config cfg = {
             .skills_dir = srv->cfg.skills_dir,

@@ -61,6 +61,9 @@ struct slot {
     int load_failed;
     struct timespec load_mtime;
     char load_error[sizeof(((struct ss_error *)0)->msg)];
+    /* The last failed (re)load, even while an older version serves; "" when
+     * the newest version loaded. */
+    char problem[sizeof(((struct ss_error *)0)->msg)];
     unsigned failures; /* crashes and hard timeouts in a row */
     /* The zygote: the skill imported once, forking workers on request. Its
      * own lock, so that a slow zygote start holds up only this skill. */
@@ -514,6 +517,10 @@ note_start(struct pool *pool, struct slot *s, enum ss_err rc, json_t *hello,
         script_mtime(s->script, &s->load_mtime);
         snprintf(s->load_error, sizeof(s->load_error), "%s", err->msg);
     }
+    if (rc == SS_ERR_SKILL_LOAD)
+        snprintf(s->problem, sizeof(s->problem), "%s", err->msg);
+    else if (rc == SS_ERR_OK && hello)
+        s->problem[0] = '\0';
 }
 
 enum ss_err
@@ -825,6 +832,8 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
         /* Keep what runs; only a skill with nothing running records the failure. */
         if (s && s->running == 0)
             note_start(pool, s, rc, hello, err);
+        if (s && rc == SS_ERR_SKILL_LOAD)
+            snprintf(s->problem, sizeof(s->problem), "%s", err->msg);
         pthread_mutex_unlock(&pool->lock);
         json_decref(hello);
         worker_stop(fresh, 1);
@@ -910,4 +919,20 @@ pool_stats(struct pool *pool, struct pool_stats *out)
     for (struct slot *s = pool->slots; s; s = s->next)
         out->running += s->running;
     pthread_mutex_unlock(&pool->lock);
+}
+
+bool
+pool_problem(struct pool *pool, const char *skill, char *buf, size_t cap)
+{
+    bool found = false;
+    pthread_mutex_lock(&pool->lock);
+    for (struct slot *s = pool->slots; s; s = s->next) {
+        if (strcmp(s->name, skill) == 0 && s->problem[0]) {
+            snprintf(buf, cap, "%s", s->problem);
+            found = true;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return found;
 }

@@ -105,4 +105,12 @@ void pool_maintain(struct pool *pool);
 
 void pool_stats(struct pool *pool, struct pool_stats *out);
 
+/*
+ * Why skill's newest version does not run, if it does not: the last load
+ * or reload failure ("skill.py:4: SyntaxError: ..."), kept until a load
+ * succeeds, while the old version (if any) goes on serving. Copies it into
+ * buf and returns true, or returns false when the skill loaded fine.
+ */
+bool pool_problem(struct pool *pool, const char *skill, char *buf, size_t cap);
+
 #endif

@@ -7,10 +7,12 @@
 #include "simulator.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
+#include "pool.h"
 #include "skill.h"
 
 static const struct {
@@ -52,7 +54,7 @@ dump(json_t *doc, size_t *len)
 }
 
 char *
-simulator_skills_json(const struct skill_set *set, size_t *len)
+simulator_skills_json(const struct skill_set *set, struct pool *pool, size_t *len)
 {
     json_t *list = json_array();
     json_t *doc = json_pack("{s:o, s:s}", "skills", list, "default", SAY_DEFAULT_SKILL);
@@ -68,8 +70,15 @@ simulator_skills_json(const struct skill_set *set, size_t *len)
         if (k->model_path && model_load(k->model_path, &m, &err) == SS_ERR_OK)
             invocation = json_string(m->invocation_name);
         model_destroy(m);
-        if (json_array_append_new(list, json_pack("{s:s, s:o*}", "name", k->name, "invocation",
-                                                  invocation)) != 0) {
+        /* A save that broke the skill: the page shows why, while the last
+         * good version goes on answering. */
+        char problem[512];
+        json_t *why = pool && pool_problem(pool, k->name, problem, sizeof(problem))
+                          ? json_string(problem)
+                          : json_null();
+        if (json_array_append_new(list, json_pack("{s:s, s:o*, s:o*}", "name", k->name,
+                                                  "invocation", invocation, "problem", why)) !=
+            0) {
             json_decref(doc);
             return NULL;
         }
@@ -157,7 +166,9 @@ simulator_turn_json(const struct say_config *cfg, struct skill_set *set, struct 
         sess = json_pack("{s:s, s:s, s:o}", "skill", session.skill, "id", session.id,
                          "attributes", session.attributes ? json_incref(session.attributes)
                                                           : json_object());
-    doc = json_pack("{s:s, s:s, s:O, s:O*, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
+    char problem[512];
+    bool broken = pool_problem(pool, turn.skill, problem, sizeof(problem));
+    doc = json_pack("{s:s, s:s, s:O, s:O*, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
                     "skill", turn.skill,
                     "utterance", json_string_value(utterance),
                     "request", turn.request,
@@ -169,7 +180,8 @@ simulator_turn_json(const struct say_config *cfg, struct skill_set *set, struct 
                     "notes", text_or_null(turn.notes),
                     "session", sess,
                     "ended", !session.skill[0],
-                    "error", text_or_null(turn.skill_failed ? turn.error.msg : NULL));
+                    "error", text_or_null(turn.skill_failed ? turn.error.msg : NULL),
+                    "problem", text_or_null(broken ? problem : NULL));
     sess = NULL; /* taken by json_pack, even when it failed */
     *status = 200;
     answer = dump(doc, NULL);

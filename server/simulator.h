@@ -36,7 +36,7 @@ const struct simulator_files_entry *simulator_file(const char *name, const char 
 
 /* {"skills": [{"name": ..., "invocation": ... or null}], "default": ...}; caller
  * frees; NULL on OOM. */
-char *simulator_skills_json(const struct skill_set *set, size_t *len);
+char *simulator_skills_json(const struct skill_set *set, struct pool *pool, size_t *len);
 
 /*
  * One turn from the page's JSON body[0..len) (see the top of this file).

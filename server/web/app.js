@@ -26,6 +26,16 @@ function showError(text) {
   box.textContent = text ? `Something went wrong in the skill:\n${text}` : "";
 }
 
+// A save that broke the skill: the last good version still answers, and
+// this says what to fix.
+function showProblem(skill, text) {
+  const box = $("problem");
+  box.hidden = !text;
+  box.textContent = text
+    ? `The newest version of ${skill} does not load, so the last version that did is answering:\n${text}`
+    : "";
+}
+
 function speak(text) {
   if (!text || !$("voice").checked || !("speechSynthesis" in window)) return;
   window.speechSynthesis.cancel();
@@ -77,6 +87,7 @@ async function say(words) {
   $("request").textContent = JSON.stringify(data.request, null, 2);
   $("response").textContent = JSON.stringify(data.response, null, 2);
   showError(data.error);
+  showProblem(data.skill, data.problem);
   session = data.session;
   if (data.ended) addLine("ended", "Session ended.");
   showSession();

@@ -155,6 +155,48 @@ class WebApi(unittest.TestCase):
         self.assertIn("outputSpeech", json.loads(body)["response"])
 
 
+class HotReload(unittest.TestCase):
+    """--dev picks up a saved skill on the next request; a save that does not
+    import keeps the last good version answering, and the page is told why."""
+
+    def test_good_save_then_broken_save(self):
+        skills = skills_with("thank_you")
+        path = os.path.join(skills, "thank_you", "skill.py")
+        with Server("--dev", skills=skills) as srv:
+            status, data = turn(srv, "thank you", skill="thank_you")
+            self.assertEqual(data["speech"], "You're welcome!")
+            self.assertIsNone(data["problem"])
+
+            with open(path) as f:
+                good = f.read().replace("You're welcome!", "You are very welcome!")
+            mark = len(srv.lines)
+            with open(path, "w") as f:
+                f.write(good)
+            self.assertTrue(srv.wait_for(r"skills? loaded", 30, start=mark), srv.log())
+            status, data = turn(srv, "thank you", skill="thank_you")
+            self.assertEqual(data["speech"], "You are very welcome!")
+
+            mark = len(srv.lines)
+            with open(path, "w") as f:
+                f.write(good.replace("def thanks(req):", "def thanks(req)"))
+            self.assertTrue(srv.wait_for(r"skill\.py:\d+", 30, start=mark), srv.log())
+            status, data = turn(srv, "thank you", skill="thank_you")
+            self.assertEqual(status, 200, data)
+            self.assertEqual(data["speech"], "You are very welcome!")
+            self.assertIn("SyntaxError", data["problem"])
+            self.assertIn("skill.py:", data["problem"])
+            status, _, body = srv.request("GET", "/simulator/skills")
+            listed = {s["name"]: s for s in json.loads(body)["skills"]}
+            self.assertIn("SyntaxError", listed["thank_you"]["problem"])
+
+            mark = len(srv.lines)
+            with open(path, "w") as f:
+                f.write(good)
+            self.assertTrue(srv.wait_for(r"skill thank_you reloaded", 30, start=mark), srv.log())
+            status, data = turn(srv, "thank you", skill="thank_you")
+            self.assertIsNone(data["problem"])
+
+
 class WithoutDev(unittest.TestCase):
     def test_simulator_is_not_there(self):
         with Server(skills=skills_with("thank_you")) as srv:
