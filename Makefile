@@ -6,35 +6,45 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 10
 
-# Everything the build, the tests, the fuzzers and the benchmarks need.
-PACKAGES = gcc clang make meson ninja-build pkg-config python3 python3.11-dev \
+# What building and running skillserver needs (make run)...
+BUILD_PACKAGES = gcc make meson ninja-build pkg-config python3 python3.11-dev \
 	libjansson-dev libxml2-dev libssl-dev openssl libsqlite3-dev \
-	libmicrohttpd-dev libcurl4-openssl-dev libseccomp-dev \
-	libclang-rt-14-dev wrk espeak-ng ca-certificates chromium
+	libmicrohttpd-dev libcurl4-openssl-dev libseccomp-dev espeak-ng ca-certificates
+
+# ...and what the tests, the fuzzers and the benchmarks need as well (make test).
+TEST_PACKAGES = $(BUILD_PACKAGES) clang libclang-rt-14-dev wrk chromium
 
 # Node.js runs the browser test. Debian's nodejs and npm are installed only
 # when the commands are missing: a Node.js from elsewhere (with its own npm)
 # conflicts with Debian's npm package.
-COMMAND_PACKAGES = node:nodejs npm:npm
+TEST_COMMANDS = node:nodejs npm:npm
 
-SKILLSERVER = $(BUILD)/server/skillserver
-
-.PHONY: all deps build run demo test fuzz bench clean
-
-all: build
-
-deps:
-	@missing=""; for p in $(PACKAGES); do \
+# install PACKAGES COMMANDS: apt-get install whatever is missing.
+define install
+	@missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
 			|| missing="$$missing $$p"; \
 	done; \
-	for cp in $(COMMAND_PACKAGES); do \
+	for cp in $(2); do \
 		command -v $${cp%%:*} >/dev/null 2>&1 || missing="$$missing $${cp#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+endef
+
+SKILLSERVER = $(BUILD)/server/skillserver
+
+.PHONY: all deps test-deps build run demo test fuzz bench clean
+
+all: build
+
+deps:
+	$(call install,$(BUILD_PACKAGES),)
+
+test-deps:
+	$(call install,$(TEST_PACKAGES),$(TEST_COMMANDS))
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD)
@@ -57,13 +67,13 @@ demo: build
 
 # The whole suite: the normal build, the same tests under ASan+UBSan, and a
 # short run of every fuzz target. The last line is "N passed, M failed".
-test: deps
+test: test-deps
 	@sh tests/run-all.sh "$(BUILD)" "$(ASAN_BUILD)" "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)"
 
-fuzz: deps
+fuzz: test-deps
 	@FUZZ_ONLY=1 sh tests/run-all.sh "$(BUILD)" "$(ASAN_BUILD)" "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)"
 
-bench: build
+bench: test-deps build
 	@sh tests/bench/run.sh "$(BUILD)"
 
 clean:
