@@ -12,7 +12,7 @@ BUILD_PACKAGES = gcc make meson ninja-build pkg-config python3 python3.11-dev \
 	libmicrohttpd-dev libcurl4-openssl-dev libseccomp-dev espeak-ng ca-certificates
 
 # ...and what the tests, the fuzzers and the benchmarks need as well (make test).
-TEST_PACKAGES = $(BUILD_PACKAGES) clang libclang-rt-14-dev wrk chromium
+TEST_PACKAGES = $(BUILD_PACKAGES) clang clang-format libclang-rt-14-dev wrk chromium
 
 # Node.js runs the browser test. Debian's nodejs and npm are installed only
 # when the commands are missing: a Node.js from elsewhere (with its own npm)

@@ -16,10 +16,9 @@ canned_uuid(char buf[37])
         return -1;
     b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-    snprintf(buf, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
     return 0;
 }
 
@@ -56,8 +55,8 @@ list_slots(const struct model_intent *in, char *buf, size_t cap)
 
 /* One filled slot, with entity resolution when its type is a custom one. */
 static json_t *
-make_slot(const struct model *m, const char *app_id, const struct model_slot *ms,
-          const char *name, const char *value)
+make_slot(const struct model *m, const char *app_id, const struct model_slot *ms, const char *name,
+          const char *value)
 {
     json_t *slot = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "value", value,
                              "confirmationStatus", "NONE", "source", "USER");
@@ -66,17 +65,16 @@ make_slot(const struct model *m, const char *app_id, const struct model_slot *ms
         return slot;
 
     char authority[512];
-    snprintf(authority, sizeof(authority), "amzn1.er-authority.echo-sdk.%s.%s", app_id,
-             type->name);
+    snprintf(authority, sizeof(authority), "amzn1.er-authority.echo-sdk.%s.%s", app_id, type->name);
     /* Every value the words name: a synonym shared by several values
      * resolves to all of them, as Alexa reports it. */
     const struct model_value *v[CANNED_RESOLVED_MAX];
     size_t nv = model_type_matches(type, value, v, CANNED_RESOLVED_MAX);
     json_t *res, *values = nv ? json_array() : NULL;
     for (size_t i = 0; values && i < nv; i++)
-        if (json_array_append_new(values,
-                                  json_pack("{s:{s:s, s:s}}", "value", "name", v[i]->value, "id",
-                                            v[i]->id ? v[i]->id : v[i]->value)) != 0) {
+        if (json_array_append_new(values, json_pack("{s:{s:s, s:s}}", "value", "name", v[i]->value,
+                                                    "id", v[i]->id ? v[i]->id : v[i]->value)) !=
+            0) {
             json_decref(values);
             values = NULL;
         }
@@ -88,8 +86,8 @@ make_slot(const struct model *m, const char *app_id, const struct model_slot *ms
         res = json_pack("{s:[{s:s, s:{s:s}, s:o}]}", "resolutionsPerAuthority", "authority",
                         authority, "status", "code", "ER_SUCCESS_MATCH", "values", values);
     else
-        res = json_pack("{s:[{s:s, s:{s:s}}]}", "resolutionsPerAuthority", "authority",
-                        authority, "status", "code", "ER_SUCCESS_NO_MATCH");
+        res = json_pack("{s:[{s:s, s:{s:s}}]}", "resolutionsPerAuthority", "authority", authority,
+                        "status", "code", "ER_SUCCESS_NO_MATCH");
     if (!res || json_object_set_new(slot, "resolutions", res) != 0) {
         json_decref(slot);
         return NULL;
@@ -111,17 +109,19 @@ make_intent(const struct skill *skill, const struct model *m, const struct canne
     if (m && !in && strncmp(opt->intent, "AMAZON.", 7) != 0) {
         list_intents(m, names, sizeof(names));
         json_decref(slots);
-        return ss_fail(err, SS_ERR_USAGE, "%s has no intent called '%s' in its model.json "
-                       "(its intents: %s)", skill->name, opt->intent, names);
+        return ss_fail(err, SS_ERR_USAGE,
+                       "%s has no intent called '%s' in its model.json "
+                       "(its intents: %s)",
+                       skill->name, opt->intent, names);
     }
     for (size_t i = 0; i < opt->slot_count; i++) {
         const struct model_slot *ms = in ? model_intent_slot(in, opt->slots[i].name) : NULL;
         if (in && !ms) {
             list_slots(in, names, sizeof(names));
             json_decref(slots);
-            return ss_fail(err, SS_ERR_USAGE, "%s has no slot called '%s' (%s%s)",
-                           opt->intent, opt->slots[i].name,
-                           in->slot_count ? "its slots: " : "it has no slots", names);
+            return ss_fail(err, SS_ERR_USAGE, "%s has no slot called '%s' (%s%s)", opt->intent,
+                           opt->slots[i].name, in->slot_count ? "its slots: " : "it has no slots",
+                           names);
         }
         json_t *s = make_slot(m, app_id, ms, opt->slots[i].name, opt->slots[i].value);
         if (!s || json_object_set_new(slots, opt->slots[i].name, s) != 0) {
@@ -133,21 +133,21 @@ make_intent(const struct skill *skill, const struct model *m, const struct canne
     for (size_t i = 0; in && i < in->slot_count; i++) {
         if (json_object_get(slots, in->slots[i].name))
             continue;
-        json_t *s = json_pack("{s:s, s:s}", "name", in->slots[i].name, "confirmationStatus",
-                              "NONE");
+        json_t *s =
+            json_pack("{s:s, s:s}", "name", in->slots[i].name, "confirmationStatus", "NONE");
         if (!s || json_object_set_new(slots, in->slots[i].name, s) != 0) {
             json_decref(slots);
             return ss_fail(err, SS_ERR_NOMEM, "out of memory");
         }
     }
-    *out = json_pack("{s:s, s:s, s:o}", "name", opt->intent, "confirmationStatus", "NONE",
-                     "slots", slots);
+    *out = json_pack("{s:s, s:s, s:o}", "name", opt->intent, "confirmationStatus", "NONE", "slots",
+                     slots);
     return *out ? SS_ERR_OK : ss_fail(err, SS_ERR_NOMEM, "out of memory");
 }
 
 enum ss_err
-canned_request(const struct skill *skill, const struct model *m,
-               const struct canned_options *opt, json_t **out, struct ss_error *err)
+canned_request(const struct skill *skill, const struct model *m, const struct canned_options *opt,
+               json_t **out, struct ss_error *err)
 {
     const char *app_id = skill->application_id ? skill->application_id : CANNED_APPLICATION_ID;
     char rid[37], sid[37], now[32];
@@ -169,11 +169,11 @@ canned_request(const struct skill *skill, const struct model *m,
     strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 
     const char *type = request_type_name(opt->type);
-    if (!type || (opt->type != REQ_LAUNCH && opt->type != REQ_INTENT &&
-                  opt->type != REQ_SESSION_ENDED))
+    if (!type ||
+        (opt->type != REQ_LAUNCH && opt->type != REQ_INTENT && opt->type != REQ_SESSION_ENDED))
         return ss_fail(err, SS_ERR_USAGE, "canned requests are Launch, Intent or SessionEnded");
-    request = json_pack("{s:s, s:s, s:s, s:s}", "type", type, "requestId", request_id,
-                        "locale", skill->locale, "timestamp", now);
+    request = json_pack("{s:s, s:s, s:s, s:s}", "type", type, "requestId", request_id, "locale",
+                        skill->locale, "timestamp", now);
     if (!request)
         goto nomem;
     if (opt->type == REQ_INTENT) {
@@ -193,18 +193,17 @@ canned_request(const struct skill *skill, const struct model *m,
         goto nomem;
     }
 
-    json_t *attrs = opt->session_attributes ? json_deep_copy(opt->session_attributes)
-                                            : json_object();
+    json_t *attrs =
+        opt->session_attributes ? json_deep_copy(opt->session_attributes) : json_object();
     int is_new = opt->session_attributes == NULL && opt->type != REQ_SESSION_ENDED;
-    env = json_pack("{s:s, s:{s:b, s:s, s:{s:s}, s:o, s:{s:s}},"
-                    " s:{s:{s:{s:s}, s:{s:s}, s:{s:s, s:{s:{}}}, s:s, s:s}}, s:o}",
-                    "version", "1.0", "session", "new", is_new, "sessionId", session_id,
-                    "application", "applicationId", app_id, "attributes", attrs, "user",
-                    "userId", CANNED_USER_ID, "context", "System", "application",
-                    "applicationId", app_id, "user", "userId", CANNED_USER_ID, "device",
-                    "deviceId", CANNED_DEVICE_ID, "supportedInterfaces", "AudioPlayer", "apiEndpoint",
-                    "https://api.amazonalexa.com", "apiAccessToken", "local-test-token",
-                    "request", request);
+    env = json_pack(
+        "{s:s, s:{s:b, s:s, s:{s:s}, s:o, s:{s:s}},"
+        " s:{s:{s:{s:s}, s:{s:s}, s:{s:s, s:{s:{}}}, s:s, s:s}}, s:o}",
+        "version", "1.0", "session", "new", is_new, "sessionId", session_id, "application",
+        "applicationId", app_id, "attributes", attrs, "user", "userId", CANNED_USER_ID, "context",
+        "System", "application", "applicationId", app_id, "user", "userId", CANNED_USER_ID,
+        "device", "deviceId", CANNED_DEVICE_ID, "supportedInterfaces", "AudioPlayer", "apiEndpoint",
+        "https://api.amazonalexa.com", "apiAccessToken", "local-test-token", "request", request);
     request = NULL; /* "o" stole it, even on failure */
     if (!env)
         goto nomem;

@@ -52,8 +52,7 @@ struct canned_options {
  * that list what exists. *out is a new reference.
  */
 enum ss_err canned_request(const struct skill *skill, const struct model *model,
-                           const struct canned_options *opt, json_t **out,
-                           struct ss_error *err);
+                           const struct canned_options *opt, json_t **out, struct ss_error *err);
 
 /* A fresh version-4 UUID in buf (37 bytes). Returns 0, or -1 without randomness. */
 int canned_uuid(char buf[37]);

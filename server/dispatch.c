@@ -31,8 +31,7 @@ static void
 warn_response(void *ctx, const char *message)
 {
     struct warn_ctx *w = ctx;
-    log_msg(LOG_WARN, "%s %s: %s", w->skill->name, w->request_id ? w->request_id : "-",
-            message);
+    log_msg(LOG_WARN, "%s %s: %s", w->skill->name, w->request_id ? w->request_id : "-", message);
 }
 
 /* Fill res with a 4xx answer for a request we refuse. */
@@ -49,8 +48,8 @@ refuse(struct dispatch_result *res, enum ss_err code)
 /* Replace the skill's answer with an apology: in --dev the detailed sentence
  * (dev_sentence, when given), otherwise the kind's generic sentence. */
 static void
-apologise(const struct dispatch_ctx *ctx, const struct skill *skill,
-          struct dispatch_result *res, enum ss_err code, const char *dev_sentence)
+apologise(const struct dispatch_ctx *ctx, const struct skill *skill, struct dispatch_result *res,
+          enum ss_err code, const char *dev_sentence)
 {
     char sentence[DEV_SENTENCE_CHARS + 1];
     char *text = NULL;
@@ -68,8 +67,7 @@ apologise(const struct dispatch_ctx *ctx, const struct skill *skill,
     else
         snprintf(sentence, sizeof(sentence), "%s", ss_err_spoken(code));
     log_msg(LOG_ERROR, "%s %s: %s: %s", skill->name,
-            res->req.request_id ? res->req.request_id : "-", ss_err_text(code),
-            res->error.msg);
+            res->req.request_id ? res->req.request_id : "-", ss_err_text(code), res->error.msg);
 
     json_t *env = response_apology(res->req.root ? &res->req : NULL, sentence);
     if (env && response_dump(env, ctx->pretty, &text, &len, &derr) == SS_ERR_OK) {
@@ -105,8 +103,8 @@ skill_error(const struct skill *skill, struct dispatch_result *res, json_t *erro
                 (long long)json_integer_value(line), type ? type : "", type ? ": " : "",
                 message ? message : "");
     else
-        ss_fail(&res->error, *code, "%s: %s%s%s", file ? file : skill->script,
-                type ? type : "", type ? ": " : "", message ? message : "");
+        ss_fail(&res->error, *code, "%s: %s%s%s", file ? file : skill->script, type ? type : "",
+                type ? ": " : "", message ? message : "");
     if (tb)
         log_skill(skill->name, res->req.request_id, tb);
     return json_string_value(json_object_get(error, "spoken"));
@@ -142,8 +140,7 @@ dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, c
     }
 
     if (skill->application_id &&
-        (!res->req.application_id ||
-         strcmp(skill->application_id, res->req.application_id) != 0)) {
+        (!res->req.application_id || strcmp(skill->application_id, res->req.application_id) != 0)) {
         ss_fail(&res->error, SS_ERR_WRONG_APPLICATION,
                 "the request is for application %s, but %s is configured for %s",
                 res->req.application_id ? res->req.application_id : "(none)", skill->name,
@@ -160,16 +157,16 @@ dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, c
         }
     }
 
-    rc = pool_call(ctx->pool, skill, body, len, attributes, res->req.request_id, arrival_ms,
-                   &ans, &res->error);
+    rc = pool_call(ctx->pool, skill, body, len, attributes, res->req.request_id, arrival_ms, &ans,
+                   &res->error);
     res->handler_us = ans.handler_us;
     if (rc == SS_ERR_SKILL_LOAD) {
         /* The load report has the sentence written for the skill's author. */
         json_t *hello = NULL;
         struct ss_error unused;
         pool_start(ctx->pool, skill, &hello, &unused);
-        const char *spoken = json_string_value(
-            json_object_get(json_object_get(hello, "error"), "spoken"));
+        const char *spoken =
+            json_string_value(json_object_get(json_object_get(hello, "error"), "spoken"));
         apologise(ctx, skill, res, rc, spoken);
         json_decref(hello);
         goto out;
@@ -186,11 +183,11 @@ dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, c
     }
 
     struct warn_ctx wctx = {skill, res->req.request_id};
-    rc = response_build(&res->req, json_object_get(ans.answer, "reply"), &envelope,
-                        warn_response, &wctx, &res->error);
+    rc = response_build(&res->req, json_object_get(ans.answer, "reply"), &envelope, warn_response,
+                        &wctx, &res->error);
     if (rc == SS_ERR_OK)
-        rc = response_dump_warn(envelope, ctx->pretty, &res->body, &res->len, warn_response,
-                                &wctx, &res->error);
+        rc = response_dump_warn(envelope, ctx->pretty, &res->body, &res->len, warn_response, &wctx,
+                                &res->error);
     if (rc != SS_ERR_OK) {
         apologise(ctx, skill, res, rc, NULL);
         goto out;
@@ -200,8 +197,8 @@ dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, c
     if (ctx->store && res->req.user_id && json_is_object(changed)) {
         char *text = json_dumps(changed, JSON_COMPACT);
         struct ss_error serr;
-        if (!text || store_save(ctx->store, skill->name, res->req.user_id, text, &serr) !=
-                         SS_ERR_OK)
+        if (!text ||
+            store_save(ctx->store, skill->name, res->req.user_id, text, &serr) != SS_ERR_OK)
             log_msg(LOG_ERROR, "%s %s: persistent attributes not saved: %s", skill->name,
                     res->req.request_id, text ? serr.msg : "out of memory");
         free(text);

@@ -32,10 +32,11 @@ struct dispatch_ctx {
 };
 
 struct dispatch_result {
-    int status;            /* HTTP status of the answer */
-    char *body;            /* owned: the JSON text to send */
+    int status; /* HTTP status of the answer */
+    char *body; /* owned: the JSON text to send */
     size_t len;
-    enum ss_err err;       /* SS_ERR_OK, or what went wrong (the body is then an apology or a 4xx error) */
+    enum ss_err
+        err; /* SS_ERR_OK, or what went wrong (the body is then an apology or a 4xx error) */
     struct ss_error error; /* the operator's detail */
     struct request req;    /* the parsed request (zeroed when it did not parse) */
     int64_t handler_us;    /* time in the worker */

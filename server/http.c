@@ -154,7 +154,7 @@ struct http_request {
     char path[128];
     char sim_name[LIMIT_SKILL_NAME_CHARS + 1]; /* HTTP_ROUTE_SIM_FILE: the file */
     const char *sim_type;                      /* its Content-Type */
-    char *body; /* inline_body, or malloc'ed for large bodies */
+    char *body;                                /* inline_body, or malloc'ed for large bodies */
     size_t len, cap;
     char inline_body[INLINE_BODY_BYTES];
 };
@@ -284,8 +284,9 @@ http_route_of(const char *url, char *name, size_t cap)
         if (strcmp(n, "skills") == 0)
             return HTTP_ROUTE_SIM_SKILLS;
         /* A file's base name; simulator_file() decides whether it exists. */
-        if (!*n || strlen(n) >= cap || n[0] == '.' || strspn(n, "abcdefghijklmnopqrstuvwxyz"
-                                                              "0123456789_-.") != strlen(n))
+        if (!*n || strlen(n) >= cap || n[0] == '.' ||
+            strspn(n, "abcdefghijklmnopqrstuvwxyz"
+                      "0123456789_-.") != strlen(n))
             return HTTP_ROUTE_NONE;
         memcpy(name, n, strlen(n) + 1);
         return HTTP_ROUTE_SIM_FILE;

@@ -83,11 +83,11 @@ bool http_addr_is_loopback(const struct sockaddr *sa);
 void http_format_addr(const struct sockaddr *sa, char *buf, size_t cap);
 
 enum http_route {
-    HTTP_ROUTE_NONE,    /* no such path: 404 */
-    HTTP_ROUTE_HEALTH,  /* /healthz */
-    HTTP_ROUTE_METRICS, /* /metrics */
-    HTTP_ROUTE_SKILL,   /* /skills/NAME (NAME copied out) */
-    HTTP_ROUTE_APP,     /* /: by applicationId (and GET: the simulator's page, in --dev) */
+    HTTP_ROUTE_NONE,       /* no such path: 404 */
+    HTTP_ROUTE_HEALTH,     /* /healthz */
+    HTTP_ROUTE_METRICS,    /* /metrics */
+    HTTP_ROUTE_SKILL,      /* /skills/NAME (NAME copied out) */
+    HTTP_ROUTE_APP,        /* /: by applicationId (and GET: the simulator's page, in --dev) */
     HTTP_ROUTE_SIM_FILE,   /* /simulator/FILE (FILE copied out): --dev only */
     HTTP_ROUTE_SIM_SKILLS, /* /simulator/skills: --dev only */
     HTTP_ROUTE_SIM_TURN,   /* /simulator/turn: --dev only */

@@ -58,16 +58,16 @@ struct options {
     const char *script;
     const char *skillkit;
     const char *user;
-    const char *locale; /* ssml check --locale */
+    const char *locale;   /* ssml check --locale */
     const char *key;      /* sign --key */
     const char *cert_url; /* sign --cert-url */
     bool sha1;            /* sign --sha1 */
     bool zygote;          /* __worker --zygote */
-    bool reprompt;      /* ssml check --reprompt */
-    const char *skill;  /* say --skill */
-    const char *wav;    /* say --wav */
-    bool show;          /* say --show */
-    bool speak;         /* say --speak */
+    bool reprompt;        /* ssml check --reprompt */
+    const char *skill;    /* say --skill */
+    const char *wav;      /* say --wav */
+    bool show;            /* say --show */
+    bool speak;           /* say --speak */
     /* serve */
     const char *listen;
     const char *tls_cert;
@@ -125,7 +125,8 @@ static const char usage_serve[] =
     "Runs in the foreground and logs to standard error, one JSON line per request.\n"
     "SIGHUP reloads the skills; SIGTERM or Ctrl-C lets requests in flight finish, then stops.\n"
     "\n"
-    "  --listen ADDR:PORT        where to listen (default " HTTP_LISTEN_DEFAULT "; port 0 picks one)\n"
+    "  --listen ADDR:PORT        where to listen (default " HTTP_LISTEN_DEFAULT
+    "; port 0 picks one)\n"
     "  --tls-cert PEM            the endpoint's certificate (chain), PEM\n"
     "  --tls-key PEM             its private key, PEM (make both for a domain with\n"
     "                            certs/make-endpoint-cert.sh DOMAIN DIR; default: DATA/tls/\n"
@@ -262,8 +263,8 @@ read_input(const char *path, size_t limit, size_t *len, char *why, size_t whycap
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
         if (n > limit) {
-            snprintf(why, whycap, "%s is larger than %zu bytes",
-                     f == stdin ? "the input" : path, limit);
+            snprintf(why, whycap, "%s is larger than %zu bytes", f == stdin ? "the input" : path,
+                     limit);
             free(buf);
             buf = NULL;
             break;
@@ -410,12 +411,12 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             continue;
         }
         /* Options with a value: --name VALUE or --name=VALUE. */
-        static const char *const valued[] = {"--skills",   "--data", "--handler-timeout",
-                                             "--attributes", "--fd", "--name",
-                                             "--script",   "--skillkit", "--user", "--locale", "--key", "--cert-url",
-                                             "--listen",   "--tls-cert", "--tls-key",
-                                             "--trust-ca", "--cert-cache", "--cert-connect-to",
-                                             "--workers",  "--max-connections", "--skill", "--wav"};
+        static const char *const valued[] = {
+            "--skills",   "--data",       "--handler-timeout", "--attributes", "--fd",
+            "--name",     "--script",     "--skillkit",        "--user",       "--locale",
+            "--key",      "--cert-url",   "--listen",          "--tls-cert",   "--tls-key",
+            "--trust-ca", "--cert-cache", "--cert-connect-to", "--workers",    "--max-connections",
+            "--skill",    "--wav"};
         const char *eq = strchr(a, '=');
         size_t alen = eq ? (size_t)(eq - a) : strlen(a);
         const char *name = NULL;
@@ -476,12 +477,10 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
         } else if (strcmp(name, "--max-connections") == 0) {
             long n = parse_count(val, 1000000);
             if (n < 0)
-                return fail_usage(usage,
-                                  "--max-connections takes a number from 1 to 1000000, not '%s'",
-                                  val);
+                return fail_usage(
+                    usage, "--max-connections takes a number from 1 to 1000000, not '%s'", val);
             o->max_connections = (unsigned)n;
-        }
-        else if (strcmp(name, "--fd") == 0)
+        } else if (strcmp(name, "--fd") == 0)
             o->fd = atoi(val);
         else if (strcmp(name, "--handler-timeout") == 0 &&
                  parse_seconds(val, &o->handler_timeout_ms) != 0)
@@ -507,17 +506,17 @@ cmd_invoke(struct options *o)
     int rc = EXIT_USAGE;
 
     if (o->nargs < 1 || o->nargs > 2)
-        return fail_usage(usage_invoke, "%s", o->nargs < 1 ? "which skill? Name one, such as "
-                                                              "thank_you"
-                                                            : "too many arguments");
+        return fail_usage(usage_invoke, "%s",
+                          o->nargs < 1 ? "which skill? Name one, such as "
+                                         "thank_you"
+                                       : "too many arguments");
     ss_error_clear(&err);
     if (skill_load(o->skills, o->args[0], &skill, &err) != SS_ERR_OK) {
         fprintf(stderr, "skillserver: %s\n", err.msg);
         return EXIT_USAGE;
     }
     int64_t arrival = proto_now_ms();
-    body = read_input(o->nargs == 2 ? o->args[1] : NULL, LIMIT_BODY_BYTES, &len, why,
-                      sizeof(why));
+    body = read_input(o->nargs == 2 ? o->args[1] : NULL, LIMIT_BODY_BYTES, &len, why, sizeof(why));
     if (!body) {
         fprintf(stderr, "skillserver: %s\n", why);
         goto out;
@@ -596,8 +595,10 @@ cmd_request(struct options *o)
         for (int i = 2; i < o->nargs; i++) {
             const char *eq = strchr(o->args[i], '=');
             if (!eq || eq == o->args[i]) {
-                fprintf(stderr, "skillserver: slots are written name=value, such as name=Sam; "
-                                "'%s' is not\n", o->args[i]);
+                fprintf(stderr,
+                        "skillserver: slots are written name=value, such as name=Sam; "
+                        "'%s' is not\n",
+                        o->args[i]);
                 goto out;
             }
             char *slot_name = strndup(o->args[i], (size_t)(eq - o->args[i]));
@@ -613,8 +614,10 @@ cmd_request(struct options *o)
         json_error_t jerr;
         attrs = json_loads(o->attributes, 0, &jerr);
         if (!json_is_object(attrs)) {
-            fprintf(stderr, "skillserver: --attributes must be a JSON object such as "
-                            "'{\"count\": 2}' (%s)\n", attrs ? "not an object" : jerr.text);
+            fprintf(stderr,
+                    "skillserver: --attributes must be a JSON object such as "
+                    "'{\"count\": 2}' (%s)\n",
+                    attrs ? "not an object" : jerr.text);
             goto out;
         }
         co.session_attributes = attrs;
@@ -662,8 +665,8 @@ cmd_ssml(struct options *o)
         fprintf(stderr, "skillserver: %s\n", why);
         return EXIT_USAGE;
     }
-    int r = ssml_check_locale(doc, len, o->reprompt ? SSML_REPROMPT : SSML_SPEECH, o->locale,
-                              &report);
+    int r =
+        ssml_check_locale(doc, len, o->reprompt ? SSML_REPROMPT : SSML_SPEECH, o->locale, &report);
     free(doc);
     if (r == 0)
         return 0;
@@ -679,8 +682,7 @@ cmd_serve(struct options *o)
     char exe[PATH_MAX];
 
     if (o->nargs > 0)
-        return fail_usage(usage_serve, "serve takes no arguments, only options ('%s')",
-                          o->args[0]);
+        return fail_usage(usage_serve, "serve takes no arguments, only options ('%s')", o->args[0]);
     if (self_path(exe, sizeof(exe)) != 0) {
         fprintf(stderr, "skillserver: cannot find my own binary in /proc/self/exe\n");
         return EXIT_FAILED;
@@ -719,15 +721,15 @@ cmd_sign(struct options *o)
         return fail_usage(usage_sign, "%s", "sign needs --key PEM and --cert-url URL");
     if (o->nargs > 1)
         return fail_usage(usage_sign, "%s", "too many arguments");
-    char *body = read_input(o->nargs == 1 ? o->args[0] : NULL, LIMIT_BODY_BYTES, &len, why,
-                            sizeof(why));
+    char *body =
+        read_input(o->nargs == 1 ? o->args[0] : NULL, LIMIT_BODY_BYTES, &len, why, sizeof(why));
     if (!body) {
         fprintf(stderr, "skillserver: %s\n", why);
         return EXIT_USAGE;
     }
     ss_error_clear(&err);
-    enum ss_err rc = sign_headers(o->key, o->cert_url, body, len, o->sha1, headers,
-                                  sizeof(headers), &err);
+    enum ss_err rc =
+        sign_headers(o->key, o->cert_url, body, len, o->sha1, headers, sizeof(headers), &err);
     free(body);
     if (rc != SS_ERR_OK) {
         fprintf(stderr, "skillserver: %s\n", err.msg);
@@ -745,16 +747,18 @@ cmd_say(struct options *o)
 
     /* say thank you (without quotes) means the same as say "thank you". */
     for (int i = 0; i < o->nargs; i++) {
-        int w = snprintf(utterance + used, sizeof(utterance) - used, "%s%s", i ? " " : "",
-                         o->args[i]);
+        int w =
+            snprintf(utterance + used, sizeof(utterance) - used, "%s%s", i ? " " : "", o->args[i]);
         if (w < 0 || (size_t)w >= sizeof(utterance) - used)
             return fail_usage(usage_say, "the utterance is longer than %zu bytes",
                               sizeof(utterance) - 1);
         used += (size_t)w;
     }
     if (o->skill && !skill_name_valid(o->skill))
-        return fail_usage(usage_say, "'%s' is not a skill name (a folder name such as "
-                          "thank_you)", o->skill);
+        return fail_usage(usage_say,
+                          "'%s' is not a skill name (a folder name such as "
+                          "thank_you)",
+                          o->skill);
     if (self_path(exe, sizeof(exe)) != 0) {
         fprintf(stderr, "skillserver: cannot find my own binary in /proc/self/exe\n");
         return EXIT_FAILED;
@@ -816,8 +820,7 @@ main(int argc, char **argv)
         cmd = argv[i];
         cmd_at = i;
     }
-    if (!cmd || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
-        strcmp(cmd, "help") == 0) {
+    if (!cmd || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_main, cmd ? stdout : stderr);
         return cmd ? 0 : EXIT_USAGE;
     }

@@ -87,18 +87,16 @@ all_digits(const char *s, size_t max)
 
 /* ---- Numbers ---- */
 
-static const char *const units[] = {"zero",    "one",     "two",       "three",    "four",
-                                    "five",    "six",     "seven",     "eight",    "nine",
-                                    "ten",     "eleven",  "twelve",    "thirteen", "fourteen",
-                                    "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-                                    NULL};
-static const char *const tens[] = {"",      "",      "twenty",  "thirty", "forty",
-                                   "fifty", "sixty", "seventy", "eighty", "ninety", NULL};
+static const char *const units[] = {
+    "zero",     "one",     "two",     "three",     "four",     "five",     "six",
+    "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",   "thirteen",
+    "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", NULL};
+static const char *const tens[] = {"",      "",        "twenty", "thirty", "forty", "fifty",
+                                   "sixty", "seventy", "eighty", "ninety", NULL};
 static const char *const ordinals[] = {
-    "zeroth",     "first",      "second",      "third",      "fourth",
-    "fifth",      "sixth",      "seventh",     "eighth",     "ninth",
-    "tenth",      "eleventh",   "twelfth",     "thirteenth", "fourteenth",
-    "fifteenth",  "sixteenth",  "seventeenth", "eighteenth", "nineteenth", NULL};
+    "zeroth",     "first",     "second",    "third",       "fourth",     "fifth",      "sixth",
+    "seventh",    "eighth",    "ninth",     "tenth",       "eleventh",   "twelfth",    "thirteenth",
+    "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth", NULL};
 static const char *const tens_ordinals[] = {"",          "",          "twentieth", "thirtieth",
                                             "fortieth",  "fiftieth",  "sixtieth",  "seventieth",
                                             "eightieth", "ninetieth", NULL};
@@ -175,9 +173,9 @@ parse_cardinal(const char *const *w, size_t n, long long *out)
         } else if (strcmp(word, "thousand") == 0 || strcmp(word, "million") == 0 ||
                    strcmp(word, "billion") == 0 || strcmp(word, "trillion") == 0) {
             long long scale = word[0] == 't' && word[1] == 'h' ? 1000LL
-                              : word[0] == 'm'                ? 1000000LL
-                              : word[0] == 'b'                ? 1000000000LL
-                                                              : 1000000000000LL;
+                              : word[0] == 'm'                 ? 1000000LL
+                              : word[0] == 'b'                 ? 1000000000LL
+                                                               : 1000000000000LL;
             if (last == L_NONE || last == L_AND || last == L_SCALE || scale >= last_scale)
                 return -1;
             if (last == L_A)
@@ -223,10 +221,10 @@ parse_ordinal(const char *const *w, size_t n, long long *out)
             if (all_digits(digits, 4)) {
                 long long d = strtoll(digits, NULL, 10);
                 const char *want = (d % 100 >= 11 && d % 100 <= 13) ? "th"
-                                   : d % 10 == 1                   ? "st"
-                                   : d % 10 == 2                   ? "nd"
-                                   : d % 10 == 3                   ? "rd"
-                                                                   : "th";
+                                   : d % 10 == 1                    ? "st"
+                                   : d % 10 == 2                    ? "nd"
+                                   : d % 10 == 3                    ? "rd"
+                                                                    : "th";
                 if (strcmp(suffix, want) != 0)
                     return -1;
                 *out = d;
@@ -345,11 +343,11 @@ parse_year(const char *const *w, size_t n, long long *out)
 
 /* ---- Dates and times ---- */
 
-static const char *const weekdays[] = {"sunday",   "monday", "tuesday", "wednesday",
+static const char *const weekdays[] = {"sunday",   "monday", "tuesday",  "wednesday",
                                        "thursday", "friday", "saturday", NULL};
-static const char *const months[] = {"january", "february", "march",     "april",
-                                     "may",     "june",     "july",      "august",
-                                     "september", "october", "november", "december", NULL};
+static const char *const months[] = {"january",  "february", "march",  "april",     "may",
+                                     "june",     "july",     "august", "september", "october",
+                                     "november", "december", NULL};
 
 /* Today at noon in local time (noon keeps day arithmetic clear of DST changes). */
 static struct tm
@@ -516,8 +514,8 @@ parse_date(const char *const *w, size_t n, time_t now, char *out, size_t cap)
         tm = day_of(now, -2);
         return format_tm(&tm, DAY, out, cap);
     }
-    if (n == 2 && (strcmp(w[0], "this") == 0 || strcmp(w[0], "next") == 0 ||
-                   strcmp(w[0], "last") == 0)) {
+    if (n == 2 &&
+        (strcmp(w[0], "this") == 0 || strcmp(w[0], "next") == 0 || strcmp(w[0], "last") == 0)) {
         int dir = w[0][0] == 't' ? 0 : w[0][0] == 'n' ? 1 : -1;
         if ((v = index_of(weekdays, w[1])) >= 0) {
             int ahead = (v - tm.tm_wday + 7) % 7;
@@ -562,7 +560,7 @@ parse_meridiem(const char *const *w, size_t n)
     if (n == 2 && strcmp(w[1], "m") == 0 && (strcmp(w[0], "a") == 0 || strcmp(w[0], "p") == 0))
         return w[0][0] == 'a' ? 0 : 12;
     if (n == 3 && strcmp(w[0], "in") == 0 && strcmp(w[1], "the") == 0)
-        return strcmp(w[2], "morning") == 0   ? 0
+        return strcmp(w[2], "morning") == 0     ? 0
                : strcmp(w[2], "afternoon") == 0 ? 12
                : strcmp(w[2], "evening") == 0   ? 12
                                                 : -1;
@@ -693,8 +691,8 @@ static int
 duration_unit(const char *w)
 {
     static const char *const names[][3] = {
-        {"year", "years", NULL},     {"month", "months", NULL},    {"week", "weeks", NULL},
-        {"day", "days", NULL},       {"hour", "hours", "hr"},      {"minute", "minutes", "min"},
+        {"year", "years", NULL},     {"month", "months", NULL}, {"week", "weeks", NULL},
+        {"day", "days", NULL},       {"hour", "hours", "hr"},   {"minute", "minutes", "min"},
         {"second", "seconds", "sec"}};
     for (int u = 0; u < D_UNITS; u++)
         for (int k = 0; k < 3; k++)
@@ -834,10 +832,10 @@ parse_duration(const char *const *w, size_t n, char *out, size_t cap)
 /* ---- Slots ---- */
 
 static const char *const colors[] = {
-    "red",       "orange",     "yellow",    "green",      "blue",      "purple",   "pink",
-    "brown",     "black",      "white",     "gray",       "grey",      "silver",   "gold",
-    "violet",    "indigo",     "turquoise", "cyan",       "magenta",   "beige",    "maroon",
-    "navy",      "teal",       "lime",      "olive",      "crimson",   "lavender", "light blue",
+    "red",       "orange",      "yellow",     "green",    "blue",      "purple",   "pink",
+    "brown",     "black",       "white",      "gray",     "grey",      "silver",   "gold",
+    "violet",    "indigo",      "turquoise",  "cyan",     "magenta",   "beige",    "maroon",
+    "navy",      "teal",        "lime",       "olive",    "crimson",   "lavender", "light blue",
     "dark blue", "light green", "dark green", "sky blue", "navy blue", NULL};
 
 /* How a {slot} is recognised: by the model's values, a built-in kind, or both
@@ -985,8 +983,7 @@ struct sample {
 /* Split sample and find each slot's kind; -1 when it cannot match (a slot
  * the intent lacks, too many slots: model_check() reports those). */
 static int
-prepare(const struct model *m, const struct model_intent *in, const char *text,
-        struct sample *s)
+prepare(const struct model *m, const struct model_intent *in, const char *text, struct sample *s)
 {
     size_t slots = 0;
     int n = model_sample_split(text, s->buf, sizeof(s->buf), s->tokens, LIMIT_MATCHER_WORDS);
@@ -999,8 +996,8 @@ prepare(const struct model *m, const struct model_intent *in, const char *text,
         const struct model_slot *slot = model_intent_slot(in, s->tokens[i].text);
         if (!slot || ++slots > LIMIT_MATCHER_SLOTS)
             return -1;
-        s->kinds[i] = (struct slot_kind){slot, model_type(m, slot->type),
-                                         model_builtin_type(slot->type)};
+        s->kinds[i] =
+            (struct slot_kind){slot, model_type(m, slot->type), model_builtin_type(slot->type)};
     }
     return 0;
 }
@@ -1054,8 +1051,7 @@ fill_slots(const struct sample *s, const struct words *u, time_t now, const stru
     for (size_t t = 0; t < s->count && w < u->n; t++) {
         size_t len = dp->take[t][w];
         if (s->tokens[t].slot && out->slot_count < LIMIT_MATCHER_SLOTS &&
-            recognise(&s->kinds[t], u->w + w, len, now, &out->slots[out->slot_count]) !=
-                FIT_NONE)
+            recognise(&s->kinds[t], u->w + w, len, now, &out->slots[out->slot_count]) != FIT_NONE)
             out->slot_count++;
         w += len;
     }
@@ -1131,13 +1127,12 @@ fallback(const struct model *m, struct matcher_result *out)
 
 /* Built-in intents understood without a model.json (Amazon requires the
  * first three in every model; yes and no are what people say most). */
-static const char *const no_model_intents[] = {"AMAZON.HelpIntent", "AMAZON.StopIntent",
+static const char *const no_model_intents[] = {"AMAZON.HelpIntent",   "AMAZON.StopIntent",
                                                "AMAZON.CancelIntent", "AMAZON.YesIntent",
-                                               "AMAZON.NoIntent", NULL};
+                                               "AMAZON.NoIntent",     NULL};
 
 int
-matcher_match(const struct model *m, const char *utterance, time_t now,
-              struct matcher_result *out)
+matcher_match(const struct model *m, const char *utterance, time_t now, struct matcher_result *out)
 {
     struct words u;
     struct search *x;
@@ -1275,8 +1270,8 @@ matcher_invocation(const char *utterance, const char *const *names, size_t n,
             end++;
         char said[LIMIT_MODEL_TEXT_CHARS];
         const char *normal[LIMIT_MODEL_SUGGEST];
-        char *bufs = calloc(n < LIMIT_MODEL_SUGGEST ? n : LIMIT_MODEL_SUGGEST,
-                            LIMIT_MODEL_TEXT_CHARS);
+        char *bufs =
+            calloc(n < LIMIT_MODEL_SUGGEST ? n : LIMIT_MODEL_SUGGEST, LIMIT_MODEL_TEXT_CHARS);
         size_t k = 0;
         if (bufs && join(u->w + start + 1, end - start - 1, said, sizeof(said)) == 0) {
             for (; k < n && k < LIMIT_MODEL_SUGGEST; k++) {

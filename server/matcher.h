@@ -41,8 +41,8 @@
 
 struct matcher_slot {
     const struct model_slot *slot; /* borrowed from the model */
-    char value[256];  /* the slot's "value": the words said, or a built-in's normal form */
-    bool custom;      /* a custom type: the request carries entity resolution */
+    char value[256]; /* the slot's "value": the words said, or a built-in's normal form */
+    bool custom;     /* a custom type: the request carries entity resolution */
     const struct model_value *resolved[MATCHER_MAX_RESOLVED]; /* ER_SUCCESS_MATCH values */
     size_t resolved_count;                                    /* 0: ER_SUCCESS_NO_MATCH */
 };
@@ -89,10 +89,10 @@ enum matcher_form {
 
 struct matcher_invocation {
     enum matcher_form form;
-    size_t skill;    /* for OPEN and ASK: the index into the names given */
-    long near;       /* for PLAIN: a name the user probably meant to open ("open thank
-                        yu"), as an index, or -1 */
-    bool soft_exit;  /* EXIT by "goodbye"/"bye", which a model may use as a sample */
+    size_t skill;   /* for OPEN and ASK: the index into the names given */
+    long near;      /* for PLAIN: a name the user probably meant to open ("open thank
+                       yu"), as an index, or -1 */
+    bool soft_exit; /* EXIT by "goodbye"/"bye", which a model may use as a sample */
     char rest[LIMIT_MODEL_TEXT_CHARS]; /* normalised words for the skill ("" for OPEN) */
 };
 
@@ -109,7 +109,7 @@ void matcher_invocation(const char *utterance, const char *const *names, size_t 
  * ("forty two" -> "42"). Returns 1 and the value in out, or 0. For tests
  * and for callers that fill a slot themselves.
  */
-int matcher_builtin_value(enum model_builtin_kind kind, const char *words, time_t now,
-                          char *out, size_t cap);
+int matcher_builtin_value(enum model_builtin_kind kind, const char *words, time_t now, char *out,
+                          size_t cap);
 
 #endif

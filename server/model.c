@@ -93,8 +93,7 @@ get_object(struct ctx *c, json_t *obj, const char *key, const char *path, json_t
 
 /* An optional array member: *out NULL and *n 0 when absent. */
 static enum ss_err
-get_array(struct ctx *c, json_t *obj, const char *key, const char *path, json_t **out,
-          size_t *n)
+get_array(struct ctx *c, json_t *obj, const char *key, const char *path, json_t **out, size_t *n)
 {
     char where[512];
     json_t *v = json_object_get(obj, key);
@@ -441,10 +440,8 @@ model_parse(const char *name, const char *text, size_t len, struct model **out,
     }
     if ((rc = get_string(&c, lm, "invocationName", "interactionModel.languageModel", 0,
                          &m->invocation_name)) != SS_ERR_OK ||
-        (rc = load_intents(&c, m, lm)) != SS_ERR_OK ||
-        (rc = load_types(&c, m, lm)) != SS_ERR_OK ||
-        (rc = load_prompts(&c, m, im)) != SS_ERR_OK ||
-        (rc = load_dialog(&c, m, im)) != SS_ERR_OK)
+        (rc = load_intents(&c, m, lm)) != SS_ERR_OK || (rc = load_types(&c, m, lm)) != SS_ERR_OK ||
+        (rc = load_prompts(&c, m, im)) != SS_ERR_OK || (rc = load_dialog(&c, m, im)) != SS_ERR_OK)
         goto fail;
     *out = m;
     return SS_ERR_OK;
@@ -603,18 +600,42 @@ is_alpha(int ch)
 /* Contractions said as their words, so that "i'm sam" matches a sample
  * "i am {name}" and the other way round, as Alexa's understanding does. */
 static const char *const contractions[][2] = {
-    {"i'm", "i am"},         {"you're", "you are"},    {"we're", "we are"},
-    {"they're", "they are"}, {"it's", "it is"},        {"that's", "that is"},
-    {"what's", "what is"},   {"there's", "there is"},  {"he's", "he is"},
-    {"she's", "she is"},     {"let's", "let us"},      {"where's", "where is"},
-    {"who's", "who is"},     {"how's", "how is"},      {"i've", "i have"},
-    {"you've", "you have"},  {"we've", "we have"},     {"i'll", "i will"},
-    {"you'll", "you will"},  {"we'll", "we will"},     {"i'd", "i would"},
-    {"you'd", "you would"},  {"don't", "do not"},      {"doesn't", "does not"},
-    {"didn't", "did not"},   {"can't", "can not"},     {"cannot", "can not"},
-    {"won't", "will not"},   {"isn't", "is not"},      {"aren't", "are not"},
-    {"wasn't", "was not"},   {"weren't", "were not"},  {"haven't", "have not"},
-    {"hasn't", "has not"},   {"couldn't", "could not"}, {"wouldn't", "would not"},
+    {"i'm", "i am"},
+    {"you're", "you are"},
+    {"we're", "we are"},
+    {"they're", "they are"},
+    {"it's", "it is"},
+    {"that's", "that is"},
+    {"what's", "what is"},
+    {"there's", "there is"},
+    {"he's", "he is"},
+    {"she's", "she is"},
+    {"let's", "let us"},
+    {"where's", "where is"},
+    {"who's", "who is"},
+    {"how's", "how is"},
+    {"i've", "i have"},
+    {"you've", "you have"},
+    {"we've", "we have"},
+    {"i'll", "i will"},
+    {"you'll", "you will"},
+    {"we'll", "we will"},
+    {"i'd", "i would"},
+    {"you'd", "you would"},
+    {"don't", "do not"},
+    {"doesn't", "does not"},
+    {"didn't", "did not"},
+    {"can't", "can not"},
+    {"cannot", "can not"},
+    {"won't", "will not"},
+    {"isn't", "is not"},
+    {"aren't", "are not"},
+    {"wasn't", "was not"},
+    {"weren't", "were not"},
+    {"haven't", "have not"},
+    {"hasn't", "has not"},
+    {"couldn't", "could not"},
+    {"wouldn't", "would not"},
     {"shouldn't", "should not"},
 };
 
@@ -657,11 +678,11 @@ model_normalise(const char *text, char *out, size_t cap)
     size_t n = 0;
     bool space = false; /* a space is owed before the next character */
 
-#define PUT(ch)                                                                                \
-    do {                                                                                       \
-        if (n + 1 < cap)                                                                       \
-            out[n] = (char)(ch);                                                               \
-        n++;                                                                                   \
+#define PUT(ch)                                                                                    \
+    do {                                                                                           \
+        if (n + 1 < cap)                                                                           \
+            out[n] = (char)(ch);                                                                   \
+        n++;                                                                                       \
     } while (0)
 
     for (; *p; p++) {
@@ -687,8 +708,8 @@ model_normalise(const char *text, char *out, size_t cap)
             continue;
         }
         bool keep = is_alpha(ch) || is_digit(ch) || ch >= 0x80;
-        if (!keep && (ch == '-' || ch == ':' || ch == '.') && n > 0 && !space &&
-            n - 1 < cap && is_digit((unsigned char)out[n - 1]) && is_digit(p[1]))
+        if (!keep && (ch == '-' || ch == ':' || ch == '.') && n > 0 && !space && n - 1 < cap &&
+            is_digit((unsigned char)out[n - 1]) && is_digit(p[1]))
             keep = true;
         if (!keep) {
             space = n > 0;
@@ -727,8 +748,8 @@ model_edit_distance(const char *a, const char *b)
                 best = cur[j - 1] + 1;
             if (prev[j - 1] + cost < best)
                 best = prev[j - 1] + cost;
-            if (i > 1 && j > 1 && ca == tolower_ascii(b[j - 2]) &&
-                tolower_ascii(a[i - 2]) == cb && prev2[j - 2] + 1 < best)
+            if (i > 1 && j > 1 && ca == tolower_ascii(b[j - 2]) && tolower_ascii(a[i - 2]) == cb &&
+                prev2[j - 2] + 1 < best)
                 best = prev2[j - 2] + 1;
             cur[j] = best;
         }
@@ -952,8 +973,8 @@ model_builtin_type(const char *name)
 /* ---- Checks ---- */
 
 __attribute__((format(printf, 4, 5))) static void
-report_add(struct model_report *r, enum model_severity severity, const char *path,
-           const char *fmt, ...)
+report_add(struct model_report *r, enum model_severity severity, const char *path, const char *fmt,
+           ...)
 {
     va_list ap;
     if (severity == MODEL_ERROR)
@@ -996,11 +1017,11 @@ show_char(int ch, char buf[16])
     return buf;
 }
 
-static const char *const launch_words[] = {"ask",   "open",  "launch", "tell", "load",
+static const char *const launch_words[] = {"ask",   "open",   "launch", "tell", "load",
                                            "begin", "enable", "start",  NULL};
 static const char *const wake_words[] = {"alexa", "amazon", "echo", "computer",
                                          "skill", "app",    NULL};
-static const char *const small_words[] = {"a",  "an", "the", "for", "to", "of", "on",
+static const char *const small_words[] = {"a",  "an", "the", "for",  "to",   "of", "on",
                                           "in", "at", "by",  "with", "from", NULL};
 
 static bool
@@ -1023,12 +1044,14 @@ check_invocation(const struct model *m, struct model_report *r)
     size_t small_len = 0;
 
     if (model_normalise(name, norm, sizeof(norm)) >= sizeof(norm)) {
-        report_add(r, MODEL_ERROR, path, "is too long: use two to four words people say to "
+        report_add(r, MODEL_ERROR, path,
+                   "is too long: use two to four words people say to "
                    "open the skill");
         return;
     }
     if (!norm[0]) {
-        report_add(r, MODEL_ERROR, path, "is empty: give the skill two or more words people "
+        report_add(r, MODEL_ERROR, path,
+                   "is empty: give the skill two or more words people "
                    "say to open it, such as \"thank you\"");
         return;
     }
@@ -1038,29 +1061,36 @@ check_invocation(const struct model *m, struct model_report *r)
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
         if (*p >= 'A' && *p <= 'Z' && !upper) {
             upper = true;
-            report_add(r, MODEL_ERROR, path, "must be lower case: write \"%s\", not \"%s\"",
-                       norm, name);
+            report_add(r, MODEL_ERROR, path, "must be lower case: write \"%s\", not \"%s\"", norm,
+                       name);
         } else if (is_digit(*p) && !digit) {
             digit = true;
-            report_add(r, MODEL_ERROR, path, "has the digit '%c': write numbers as words "
-                       "(\"two\", not \"2\")", *p);
+            report_add(r, MODEL_ERROR, path,
+                       "has the digit '%c': write numbers as words "
+                       "(\"two\", not \"2\")",
+                       *p);
         } else if (!is_alpha(*p) && !is_digit(*p) && *p < 0x80 && *p != ' ' && *p != '\'' &&
                    *p != '.' && !other) {
             other = true;
-            report_add(r, MODEL_ERROR, path, "has %s: an invocation name may only have "
-                       "letters, spaces, apostrophes and periods", show_char(*p, cb));
+            report_add(r, MODEL_ERROR, path,
+                       "has %s: an invocation name may only have "
+                       "letters, spaces, apostrophes and periods",
+                       show_char(*p, cb));
         }
     }
     for (const char *w = norm; *w;) {
         size_t len = strcspn(w, " ");
         words++;
         if (in_list(launch_words, w, len))
-            report_add(r, MODEL_ERROR, path, "has the word \"%.*s\": Alexa uses it to start "
+            report_add(r, MODEL_ERROR, path,
+                       "has the word \"%.*s\": Alexa uses it to start "
                        "skills (\"open ...\", \"ask ... to\"), so it cannot be part of a name",
                        (int)len, w);
         else if (in_list(wake_words, w, len))
-            report_add(r, MODEL_ERROR, path, "has the word \"%.*s\", which Amazon does not "
-                       "allow in invocation names", (int)len, w);
+            report_add(r, MODEL_ERROR, path,
+                       "has the word \"%.*s\", which Amazon does not "
+                       "allow in invocation names",
+                       (int)len, w);
         else if (in_list(small_words, w, len) && !small) {
             small = w;
             small_len = len;
@@ -1070,11 +1100,15 @@ check_invocation(const struct model *m, struct model_report *r)
             w++;
     }
     if (words == 1)
-        report_add(r, MODEL_WARNING, path, "is one word; Amazon allows that only for brand "
-                   "names: use two or more words, such as \"%s game\"", norm);
+        report_add(r, MODEL_WARNING, path,
+                   "is one word; Amazon allows that only for brand "
+                   "names: use two or more words, such as \"%s game\"",
+                   norm);
     else if (words == 2 && small)
-        report_add(r, MODEL_WARNING, path, "is two words and one of them is \"%.*s\"; Amazon "
-                   "wants two real words, or more words", (int)small_len, small);
+        report_add(r, MODEL_WARNING, path,
+                   "is two words and one of them is \"%.*s\"; Amazon "
+                   "wants two real words, or more words",
+                   (int)small_len, small);
 }
 
 /* Names of the model's intents, for suggestions (at most cap). */
@@ -1115,20 +1149,25 @@ check_sample(const struct model_intent *in, const char *sample, const char *path
         else if (inside)
             continue;
         else if (is_digit(*p)) {
-            report_add(r, MODEL_ERROR, path, "\"%s\" has the digit '%c': Alexa wants numbers "
-                       "written as words (\"two\", not \"2\")", sample, *p);
+            report_add(r, MODEL_ERROR, path,
+                       "\"%s\" has the digit '%c': Alexa wants numbers "
+                       "written as words (\"two\", not \"2\")",
+                       sample, *p);
             return;
         } else if (!is_alpha(*p) && *p < 0x80 && !strchr(" ._'-", *p)) {
-            report_add(r, MODEL_ERROR, path, "\"%s\" has %s: samples may only have letters, "
-                       "spaces, apostrophes, periods, hyphens and {slots}", sample,
-                       show_char(*p, cb));
+            report_add(r, MODEL_ERROR, path,
+                       "\"%s\" has %s: samples may only have letters, "
+                       "spaces, apostrophes, periods, hyphens and {slots}",
+                       sample, show_char(*p, cb));
             return;
         }
     }
     int n = model_sample_split(sample, buf, sizeof(buf), tokens, LIMIT_MATCHER_WORDS);
     if (n == -1) {
-        report_add(r, MODEL_ERROR, path, "\"%s\" has a { or } that does not pair up: a slot "
-                   "is written {name}", sample);
+        report_add(r, MODEL_ERROR, path,
+                   "\"%s\" has a { or } that does not pair up: a slot "
+                   "is written {name}",
+                   sample);
         return;
     }
     if (n < 0) {
@@ -1149,20 +1188,25 @@ check_sample(const struct model_intent *in, const char *sample, const char *path
             continue;
         if (!model_intent_slot(in, tokens[i].text)) {
             if (in->slot_count == 0)
-                report_add(r, MODEL_ERROR, path, "\"%s\" uses {%s}, but %s has no slots: add "
-                           "{\"name\": \"%s\", \"type\": ...} to its slots", sample,
-                           tokens[i].text, in->name, tokens[i].text);
+                report_add(r, MODEL_ERROR, path,
+                           "\"%s\" uses {%s}, but %s has no slots: add "
+                           "{\"name\": \"%s\", \"type\": ...} to its slots",
+                           sample, tokens[i].text, in->name, tokens[i].text);
             else
-                report_add(r, MODEL_ERROR, path, "\"%s\" uses {%s}, but %s has no slot called "
-                           "%s%s", sample, tokens[i].text, in->name, tokens[i].text,
-                           did_you_mean(tokens[i].text, names, slot_names, hint,
-                                        sizeof(hint), "{", "}"));
+                report_add(
+                    r, MODEL_ERROR, path,
+                    "\"%s\" uses {%s}, but %s has no slot called "
+                    "%s%s",
+                    sample, tokens[i].text, in->name, tokens[i].text,
+                    did_you_mean(tokens[i].text, names, slot_names, hint, sizeof(hint), "{", "}"));
             continue;
         }
         for (int k = 0; k < i; k++)
             if (tokens[k].slot && strcmp(tokens[k].text, tokens[i].text) == 0) {
-                report_add(r, MODEL_ERROR, path, "\"%s\" uses {%s} twice; a slot may appear "
-                           "only once in a sample", sample, tokens[i].text);
+                report_add(r, MODEL_ERROR, path,
+                           "\"%s\" uses {%s} twice; a slot may appear "
+                           "only once in a sample",
+                           sample, tokens[i].text);
                 break;
             }
     }
@@ -1197,8 +1241,8 @@ sample_key(const char *sample, char *out, size_t cap)
 
     out[0] = '\0';
     for (int i = 0; i < n; i++) {
-        int w = snprintf(out + used, cap - used, i ? (tokens[i].slot ? " {%s}" : " %s")
-                                                    : (tokens[i].slot ? "{%s}" : "%s"),
+        int w = snprintf(out + used, cap - used,
+                         i ? (tokens[i].slot ? " {%s}" : " %s") : (tokens[i].slot ? "{%s}" : "%s"),
                          tokens[i].text);
         if (w < 0 || (size_t)w >= cap - used)
             return 0;
@@ -1245,14 +1289,16 @@ check_duplicate_samples(const struct model *m, struct model_report *r)
         snprintf(path, sizeof(path), "interactionModel.languageModel.intents[%zu].samples[%zu]",
                  d[k].a, d[k].b);
         if (d[k].a == d[f].a)
-            report_add(r, MODEL_ERROR, path, "\"%s\" is the same as samples[%zu] of %s: each "
-                       "utterance may appear only once", m->intents[d[k].a].samples[d[k].b],
-                       d[f].b, first->name);
+            report_add(r, MODEL_ERROR, path,
+                       "\"%s\" is the same as samples[%zu] of %s: each "
+                       "utterance may appear only once",
+                       m->intents[d[k].a].samples[d[k].b], d[f].b, first->name);
         else
-            report_add(r, MODEL_ERROR, path, "\"%s\" is also a sample of %s (intents[%zu]."
+            report_add(r, MODEL_ERROR, path,
+                       "\"%s\" is also a sample of %s (intents[%zu]."
                        "samples[%zu]): Alexa could not tell which intent is meant; keep it in "
-                       "one intent", m->intents[d[k].a].samples[d[k].b], first->name, d[f].a,
-                       d[f].b);
+                       "one intent",
+                       m->intents[d[k].a].samples[d[k].b], first->name, d[f].a, d[f].b);
     }
 out:
     free(d);
@@ -1274,8 +1320,8 @@ slot_used(const struct model_intent *in, const char *slot)
         }
         for (int l = s == 0 ? 0 : 1; l < 2; l++)
             for (size_t j = 0; j < counts[l]; j++) {
-                int n = model_sample_split(lists[l][j], buf, sizeof(buf), tokens,
-                                           LIMIT_MATCHER_WORDS);
+                int n =
+                    model_sample_split(lists[l][j], buf, sizeof(buf), tokens, LIMIT_MATCHER_WORDS);
                 for (int k = 0; k < n; k++)
                     if (tokens[k].slot && strcmp(tokens[k].text, slot) == 0)
                         return true;
@@ -1296,15 +1342,18 @@ check_slot_type(const struct model *m, const struct model_slot *slot, const char
         return;
     for (size_t i = 0; i < m->type_count && n < LIMIT_MODEL_SUGGEST; i++)
         names[n++] = m->types[i].name;
-    for (size_t i = 0; i < sizeof(builtin_types) / sizeof(builtin_types[0]) &&
-                       n < LIMIT_MODEL_SUGGEST; i++)
+    for (size_t i = 0;
+         i < sizeof(builtin_types) / sizeof(builtin_types[0]) && n < LIMIT_MODEL_SUGGEST; i++)
         names[n++] = builtin_types[i].name;
     const char *suggest = did_you_mean(slot->type, names, n, hint, sizeof(hint), "", "");
     if (strncmp(slot->type, "AMAZON.", 7) == 0)
-        report_add(r, MODEL_WARNING, path, "%s is not a built-in slot type skillserver knows%s; "
-                   "its slot is filled with whatever words are said", slot->type, suggest);
+        report_add(r, MODEL_WARNING, path,
+                   "%s is not a built-in slot type skillserver knows%s; "
+                   "its slot is filled with whatever words are said",
+                   slot->type, suggest);
     else
-        report_add(r, MODEL_ERROR, path, "the slot type %s is not defined: add it to types, or "
+        report_add(r, MODEL_ERROR, path,
+                   "the slot type %s is not defined: add it to types, or "
                    "use a built-in type such as AMAZON.NUMBER or AMAZON.FirstName%s",
                    slot->type, suggest);
 }
@@ -1323,40 +1372,49 @@ check_intents(const struct model *m, struct model_report *r)
         bool builtin = strncmp(in->name, "AMAZON.", 7) == 0;
         int ch;
         if (!in->name[0])
-            report_add(r, MODEL_ERROR, path, "is empty: name the intent, such as "
+            report_add(r, MODEL_ERROR, path,
+                       "is empty: name the intent, such as "
                        "\"ThankYouIntent\"");
         else if (builtin && !model_builtin_intent(in->name))
             report_add(r, MODEL_ERROR, path, "%s is not one of Alexa's built-in intents%s",
-                       in->name, did_you_mean(in->name, builtin_names,
-                                              sizeof(builtin_names) / sizeof(builtin_names[0]),
-                                              hint, sizeof(hint), "", ""));
+                       in->name,
+                       did_you_mean(in->name, builtin_names,
+                                    sizeof(builtin_names) / sizeof(builtin_names[0]), hint,
+                                    sizeof(hint), "", ""));
         else if (!builtin && (ch = bad_name_char(in->name)) != 0)
-            report_add(r, MODEL_ERROR, path, "\"%s\" has %s: intent names may only have "
-                       "letters and underscores, such as ThankYouIntent", in->name,
-                       show_char(ch, cb));
+            report_add(r, MODEL_ERROR, path,
+                       "\"%s\" has %s: intent names may only have "
+                       "letters and underscores, such as ThankYouIntent",
+                       in->name, show_char(ch, cb));
         for (size_t k = 0; k < i; k++)
             if (strcmp(m->intents[k].name, in->name) == 0) {
-                report_add(r, MODEL_ERROR, path, "%s is listed twice (also intents[%zu]): "
-                           "keep one", in->name, k);
+                report_add(r, MODEL_ERROR, path,
+                           "%s is listed twice (also intents[%zu]): "
+                           "keep one",
+                           in->name, k);
                 break;
             }
         if (!builtin && in->sample_count == 0) {
             snprintf(sp, sizeof(sp), "interactionModel.languageModel.intents[%zu].samples", i);
-            report_add(r, MODEL_ERROR, sp, "%s has no sample utterances, so Alexa can never "
-                       "choose it: add what people say, such as \"thank you\"", in->name);
+            report_add(r, MODEL_ERROR, sp,
+                       "%s has no sample utterances, so Alexa can never "
+                       "choose it: add what people say, such as \"thank you\"",
+                       in->name);
         }
         for (size_t k = 0; k < in->slot_count; k++) {
             const struct model_slot *slot = &in->slots[k];
-            snprintf(sp, sizeof(sp), "interactionModel.languageModel.intents[%zu].slots[%zu]",
-                     i, k);
+            snprintf(sp, sizeof(sp), "interactionModel.languageModel.intents[%zu].slots[%zu]", i,
+                     k);
             char np[220], tp[220];
             snprintf(np, sizeof(np), "%s.name", sp);
             snprintf(tp, sizeof(tp), "%s.type", sp);
             if (!slot->name[0])
                 report_add(r, MODEL_ERROR, np, "is empty: name the slot, such as \"name\"");
             else if ((ch = bad_name_char(slot->name)) != 0)
-                report_add(r, MODEL_ERROR, np, "\"%s\" has %s: slot names may only have "
-                           "letters and underscores", slot->name, show_char(ch, cb));
+                report_add(r, MODEL_ERROR, np,
+                           "\"%s\" has %s: slot names may only have "
+                           "letters and underscores",
+                           slot->name, show_char(ch, cb));
             for (size_t j = 0; j < k; j++)
                 if (strcmp(in->slots[j].name, slot->name) == 0) {
                     report_add(r, MODEL_ERROR, np, "%s has two slots called %s: rename one",
@@ -1370,13 +1428,14 @@ check_intents(const struct model *m, struct model_report *r)
                 check_sample(in, slot->samples[j], ssp, r);
             }
             if (slot->name[0] && in->sample_count && !slot_used(in, slot->name))
-                report_add(r, MODEL_WARNING, np, "no sample of %s uses {%s}, so Alexa never "
-                           "fills it: add a sample such as \"... {%s}\"", in->name, slot->name,
-                           slot->name);
+                report_add(r, MODEL_WARNING, np,
+                           "no sample of %s uses {%s}, so Alexa never "
+                           "fills it: add a sample such as \"... {%s}\"",
+                           in->name, slot->name, slot->name);
         }
         for (size_t j = 0; j < in->sample_count; j++) {
-            snprintf(sp, sizeof(sp), "interactionModel.languageModel.intents[%zu].samples[%zu]",
-                     i, j);
+            snprintf(sp, sizeof(sp), "interactionModel.languageModel.intents[%zu].samples[%zu]", i,
+                     j);
             check_sample(in, in->samples[j], sp, r);
         }
     }
@@ -1384,8 +1443,8 @@ check_intents(const struct model *m, struct model_report *r)
         if (builtin_intents[i].required && !model_intent(m, builtin_intents[i].name))
             report_add(r, MODEL_WARNING, "interactionModel.languageModel.intents",
                        "%s is missing: Amazon requires it in every skill; add {\"name\": "
-                       "\"%s\", \"samples\": []}", builtin_intents[i].name,
-                       builtin_intents[i].name);
+                       "\"%s\", \"samples\": []}",
+                       builtin_intents[i].name, builtin_intents[i].name);
 }
 
 static void
@@ -1398,24 +1457,33 @@ check_types(const struct model *m, struct model_report *r)
         bool referenced = false;
         snprintf(path, sizeof(path), "interactionModel.languageModel.types[%zu]", t);
         if (!type->name[0])
-            report_add(r, MODEL_ERROR, path, "has an empty name: name the type, such as "
+            report_add(r, MODEL_ERROR, path,
+                       "has an empty name: name the type, such as "
                        "\"DrinkType\"");
         else if (strncmp(type->name, "AMAZON.", 7) == 0) {
             if (!model_builtin_type(type->name))
-                report_add(r, MODEL_WARNING, path, "%s extends a built-in slot type "
-                           "skillserver does not know", type->name);
+                report_add(r, MODEL_WARNING, path,
+                           "%s extends a built-in slot type "
+                           "skillserver does not know",
+                           type->name);
         } else if ((ch = bad_name_char(type->name)) != 0)
-            report_add(r, MODEL_ERROR, path, "\"%s\" has %s: slot type names may only have "
-                       "letters and underscores", type->name, show_char(ch, cb));
+            report_add(r, MODEL_ERROR, path,
+                       "\"%s\" has %s: slot type names may only have "
+                       "letters and underscores",
+                       type->name, show_char(ch, cb));
         for (size_t k = 0; k < t; k++)
             if (strcmp(m->types[k].name, type->name) == 0) {
-                report_add(r, MODEL_ERROR, path, "%s is defined twice (also types[%zu]): keep "
-                           "one", type->name, k);
+                report_add(r, MODEL_ERROR, path,
+                           "%s is defined twice (also types[%zu]): keep "
+                           "one",
+                           type->name, k);
                 break;
             }
         if (type->value_count == 0 && !type->value_supplier)
-            report_add(r, MODEL_ERROR, path, "%s has no values: list what people say, such "
-                       "as {\"name\": {\"value\": \"flat white\"}}", type->name);
+            report_add(r, MODEL_ERROR, path,
+                       "%s has no values: list what people say, such "
+                       "as {\"name\": {\"value\": \"flat white\"}}",
+                       type->name);
         for (size_t i = 0; i < m->intent_count && !referenced; i++)
             for (size_t k = 0; k < m->intents[i].slot_count && !referenced; k++)
                 referenced = strcmp(m->intents[i].slots[k].type, type->name) == 0;
@@ -1453,7 +1521,8 @@ check_types(const struct model *m, struct model_report *r)
                 used += len + 1;
                 if (!key[0]) {
                     if (s == 0)
-                        report_add(r, MODEL_ERROR, vp, "is empty: write the words people "
+                        report_add(r, MODEL_ERROR, vp,
+                                   "is empty: write the words people "
                                    "say");
                     continue;
                 }
@@ -1463,8 +1532,10 @@ check_types(const struct model *m, struct model_report *r)
                 if (type->values[k].id && strcmp(type->values[k].id, val->id) == 0) {
                     char ip[200];
                     snprintf(ip, sizeof(ip), "%s.values[%zu].id", path, v);
-                    report_add(r, MODEL_WARNING, ip, "the id %s is also the id of values[%zu] "
-                               "(\"%s\")", val->id, k, type->values[k].value);
+                    report_add(r, MODEL_WARNING, ip,
+                               "the id %s is also the id of values[%zu] "
+                               "(\"%s\")",
+                               val->id, k, type->values[k].value);
                     break;
                 }
         }
@@ -1485,9 +1556,10 @@ check_types(const struct model *m, struct model_report *r)
                 report_add(r, MODEL_WARNING, vp, "\"%s\" is listed twice for the value \"%s\"",
                            d[k].key, type->values[d[k].a].value);
             else
-                report_add(r, MODEL_WARNING, vp, "\"%s\" means both \"%s\" and \"%s\"; Alexa "
-                           "resolves it to both", d[k].key, type->values[d[f].a].value,
-                           type->values[d[k].a].value);
+                report_add(r, MODEL_WARNING, vp,
+                           "\"%s\" means both \"%s\" and \"%s\"; Alexa "
+                           "resolves it to both",
+                           d[k].key, type->values[d[f].a].value, type->values[d[k].a].value);
         }
         free(d);
         free(keys);
@@ -1495,12 +1567,13 @@ check_types(const struct model *m, struct model_report *r)
 }
 
 static void
-check_prompt_ref(const struct model *m, const char *id, const char *path,
-                 struct model_report *r)
+check_prompt_ref(const struct model *m, const char *id, const char *path, struct model_report *r)
 {
     if (id && !model_prompt(m, id))
-        report_add(r, MODEL_ERROR, path, "names the prompt \"%s\", but interactionModel."
-                   "prompts has no prompt with that id", id);
+        report_add(r, MODEL_ERROR, path,
+                   "names the prompt \"%s\", but interactionModel."
+                   "prompts has no prompt with that id",
+                   id);
 }
 
 /* The dialog model refers to intents, slots and prompts by name. */
@@ -1525,15 +1598,17 @@ check_dialog(const struct model *m, struct model_report *r)
         if (!in) {
             char np[200];
             snprintf(np, sizeof(np), "%s.name", path);
-            report_add(r, MODEL_ERROR, np, "%s is not an intent of the language model%s",
-                       name, did_you_mean(name, names, n, hint, sizeof(hint), "", ""));
+            report_add(r, MODEL_ERROR, np, "%s is not an intent of the language model%s", name,
+                       did_you_mean(name, names, n, hint, sizeof(hint), "", ""));
             continue;
         }
         snprintf(sp, sizeof(sp), "%s.prompts.confirmation", path);
         check_prompt_ref(m, in->confirmation_prompt, sp, r);
         if (in->confirmation_required && !in->confirmation_prompt)
-            report_add(r, MODEL_ERROR, path, "confirmationRequired is true, so it needs "
-                       "prompts.confirmation: what Alexa asks to confirm %s", in->name);
+            report_add(r, MODEL_ERROR, path,
+                       "confirmationRequired is true, so it needs "
+                       "prompts.confirmation: what Alexa asks to confirm %s",
+                       in->name);
         json_array_foreach(json_object_get(o, "slots"), k, so)
         {
             const char *slot_name = json_string_value(json_object_get(so, "name"));
@@ -1548,8 +1623,10 @@ check_dialog(const struct model *m, struct model_report *r)
                     slot_names[ns++] = in->slots[s].name;
                 char np[220];
                 snprintf(np, sizeof(np), "%s.name", sp);
-                report_add(r, MODEL_ERROR, np, "%s has no slot called %s in the language "
-                           "model%s", in->name, slot_name,
+                report_add(r, MODEL_ERROR, np,
+                           "%s has no slot called %s in the language "
+                           "model%s",
+                           in->name, slot_name,
                            did_you_mean(slot_name, slot_names, ns, hint, sizeof(hint), "", ""));
                 continue;
             }
@@ -1559,18 +1636,24 @@ check_dialog(const struct model *m, struct model_report *r)
             snprintf(pp, sizeof(pp), "%s.prompts.confirmation", sp);
             check_prompt_ref(m, slot->confirmation_prompt, pp, r);
             if (slot->elicitation_required && !slot->elicitation_prompt)
-                report_add(r, MODEL_ERROR, sp, "elicitationRequired is true, so it needs "
-                           "prompts.elicitation: what Alexa asks to fill {%s}", slot->name);
+                report_add(r, MODEL_ERROR, sp,
+                           "elicitationRequired is true, so it needs "
+                           "prompts.elicitation: what Alexa asks to fill {%s}",
+                           slot->name);
             if (slot->confirmation_required && !slot->confirmation_prompt)
-                report_add(r, MODEL_ERROR, sp, "confirmationRequired is true, so it needs "
-                           "prompts.confirmation: what Alexa asks to confirm {%s}", slot->name);
+                report_add(r, MODEL_ERROR, sp,
+                           "confirmationRequired is true, so it needs "
+                           "prompts.confirmation: what Alexa asks to confirm {%s}",
+                           slot->name);
         }
     }
     for (size_t p = 0; p < m->prompt_count; p++)
         if (m->prompts[p].variation_count == 0) {
             snprintf(path, sizeof(path), "interactionModel.prompts[%zu].variations", p);
-            report_add(r, MODEL_ERROR, path, "the prompt %s has no variations: add "
-                       "{\"type\": \"PlainText\", \"value\": ...}", m->prompts[p].id);
+            report_add(r, MODEL_ERROR, path,
+                       "the prompt %s has no variations: add "
+                       "{\"type\": \"PlainText\", \"value\": ...}",
+                       m->prompts[p].id);
         }
 }
 
@@ -1595,8 +1678,8 @@ is_intent_name(const char *name)
 static bool
 answered_by_default(const char *name)
 {
-    static const char *const defaults[] = {"AMAZON.StopIntent", "AMAZON.CancelIntent",
-                                           "AMAZON.HelpIntent", "AMAZON.NavigateHomeIntent",
+    static const char *const defaults[] = {"AMAZON.StopIntent",     "AMAZON.CancelIntent",
+                                           "AMAZON.HelpIntent",     "AMAZON.NavigateHomeIntent",
                                            "AMAZON.FallbackIntent", NULL};
     return in_list(defaults, name, strlen(name));
 }
@@ -1626,17 +1709,19 @@ check_handlers(const struct model *m, const char *const *handlers, size_t count,
             report_add(r, MODEL_WARNING, "interactionModel.languageModel.intents",
                        "skill.py has a handler for %s, but model.json has no intent with that "
                        "name, so Alexa never sends it. Did you mean %s? Check the spelling in "
-                       "@intent(...)", handled[i], close);
+                       "@intent(...)",
+                       handled[i], close);
         else if (strncmp(handled[i], "AMAZON.", 7) == 0)
             report_add(r, MODEL_WARNING, "interactionModel.languageModel.intents",
                        "skill.py answers %s, but model.json does not list it, so Alexa never "
-                       "sends it: add {\"name\": \"%s\", \"samples\": []}", handled[i],
-                       handled[i]);
+                       "sends it: add {\"name\": \"%s\", \"samples\": []}",
+                       handled[i], handled[i]);
         else
             report_add(r, MODEL_WARNING, "interactionModel.languageModel.intents",
                        "skill.py has a handler for %s, but model.json has no intent with that "
                        "name, so Alexa never sends it: add the intent with samples, or remove "
-                       "the handler", handled[i]);
+                       "the handler",
+                       handled[i]);
     }
     if (catch_all)
         return;
@@ -1651,12 +1736,16 @@ check_handlers(const struct model *m, const char *const *handlers, size_t count,
         snprintf(path, sizeof(path), "interactionModel.languageModel.intents[%zu].name", i);
         const char *close = model_closest(name, handled, nh);
         if (close && !model_intent(m, close))
-            snprintf(hint, sizeof(hint), " (skill.py has @intent(\"%s\"): is that a "
-                     "misspelling of %s?)", close, name);
+            snprintf(hint, sizeof(hint),
+                     " (skill.py has @intent(\"%s\"): is that a "
+                     "misspelling of %s?)",
+                     close, name);
         else
             hint[0] = '\0';
-        report_add(r, MODEL_WARNING, path, "no function in skill.py answers %s: put "
-                   "@intent(\"%s\") above one%s", name, name, hint);
+        report_add(r, MODEL_WARNING, path,
+                   "no function in skill.py answers %s: put "
+                   "@intent(\"%s\") above one%s",
+                   name, name, hint);
     }
 }
 

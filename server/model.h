@@ -36,8 +36,8 @@ struct model_slot {
     /* From interactionModel.dialog (false/NULL without a dialog model): */
     bool elicitation_required;
     bool confirmation_required;
-    const char *elicitation_prompt;   /* a prompt id */
-    const char *confirmation_prompt;  /* a prompt id */
+    const char *elicitation_prompt;  /* a prompt id */
+    const char *confirmation_prompt; /* a prompt id */
 };
 
 struct model_intent {
@@ -161,18 +161,18 @@ const char *model_closest(const char *word, const char *const *names, size_t n);
 
 /* How the utterance resolver recognises a built-in slot type. */
 enum model_builtin_kind {
-    MODEL_BUILTIN_WORDS,        /* any words (AMAZON.SearchQuery and catalog types) */
-    MODEL_BUILTIN_NUMBER,       /* "forty two", "42" -> "42" */
-    MODEL_BUILTIN_ORDINAL,      /* "third", "3rd" -> "3" */
-    MODEL_BUILTIN_FOUR_DIGIT,   /* "one two three four" -> "1234" */
-    MODEL_BUILTIN_PHONE,        /* spoken digits -> "5551234" */
-    MODEL_BUILTIN_DATE,         /* "tomorrow" -> "2026-11-27" */
-    MODEL_BUILTIN_TIME,         /* "half past three pm" -> "15:30" */
-    MODEL_BUILTIN_DURATION,     /* "ten minutes" -> "PT10M" */
-    MODEL_BUILTIN_FIRST_NAME,   /* one word -> "Sam" */
-    MODEL_BUILTIN_DAY_OF_WEEK,  /* "monday" */
-    MODEL_BUILTIN_MONTH,        /* "november" */
-    MODEL_BUILTIN_COLOR,        /* "blue" */
+    MODEL_BUILTIN_WORDS,       /* any words (AMAZON.SearchQuery and catalog types) */
+    MODEL_BUILTIN_NUMBER,      /* "forty two", "42" -> "42" */
+    MODEL_BUILTIN_ORDINAL,     /* "third", "3rd" -> "3" */
+    MODEL_BUILTIN_FOUR_DIGIT,  /* "one two three four" -> "1234" */
+    MODEL_BUILTIN_PHONE,       /* spoken digits -> "5551234" */
+    MODEL_BUILTIN_DATE,        /* "tomorrow" -> "2026-11-27" */
+    MODEL_BUILTIN_TIME,        /* "half past three pm" -> "15:30" */
+    MODEL_BUILTIN_DURATION,    /* "ten minutes" -> "PT10M" */
+    MODEL_BUILTIN_FIRST_NAME,  /* one word -> "Sam" */
+    MODEL_BUILTIN_DAY_OF_WEEK, /* "monday" */
+    MODEL_BUILTIN_MONTH,       /* "november" */
+    MODEL_BUILTIN_COLOR,       /* "blue" */
 };
 
 struct model_builtin_type {
@@ -207,7 +207,7 @@ struct model_problem {
 #define MODEL_MAX_PROBLEMS LIMIT_MODEL_PROBLEMS
 
 struct model_report {
-    size_t count; /* problems kept in items */
+    size_t count;    /* problems kept in items */
     size_t errors;   /* errors found (kept or not) */
     size_t warnings; /* warnings found (kept or not) */
     size_t omitted;  /* problems found beyond MODEL_MAX_PROBLEMS */

@@ -298,10 +298,21 @@ start_process(const struct pool_config *cfg, const char *name, const char *scrip
 
     char fdarg[16];
     snprintf(fdarg, sizeof(fdarg), "%d", WORKER_FD);
-    char *argv[] = {(char *)cfg->exe,  "__worker",         "--fd",
-                    fdarg,             "--name",           (char *)name,
-                    "--script",        (char *)script,     "--skillkit",
-                    (char *)cfg->skillkit_dir, NULL, NULL, NULL, NULL, NULL};
+    char *argv[] = {(char *)cfg->exe,
+                    "__worker",
+                    "--fd",
+                    fdarg,
+                    "--name",
+                    (char *)name,
+                    "--script",
+                    (char *)script,
+                    "--skillkit",
+                    (char *)cfg->skillkit_dir,
+                    NULL,
+                    NULL,
+                    NULL,
+                    NULL,
+                    NULL};
     int argc = 10;
     if (cfg->user) {
         argv[argc++] = "--user";
@@ -351,9 +362,8 @@ start_process(const struct pool_config *cfg, const char *name, const char *scrip
         int status = worker_stop(w, 1);
         w = NULL;
         describe_status(status, how, sizeof(how));
-        rc = ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s did not start: %s (it %s)",
-                     name, st == PROTO_OK ? "unexpected first message" : proto_status_text(st),
-                     how);
+        rc = ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s did not start: %s (it %s)", name,
+                     st == PROTO_OK ? "unexpected first message" : proto_status_text(st), how);
         goto out;
     }
     *hello = json_loadb(frame.data, frame.len, 0, &jerr);
@@ -714,8 +724,8 @@ pool_call(struct pool *pool, const struct skill *skill, const char *event, size_
         int64_t wait_ms = hard - proto_now_ms();
         if (wait_ms <= 0) {
             rc = ss_fail(err, SS_ERR_SKILL_TIMEOUT,
-                         "all %d workers of %s stayed busy until the deadline",
-                         pool->cfg.workers, s->name);
+                         "all %d workers of %s stayed busy until the deadline", pool->cfg.workers,
+                         s->name);
             pthread_mutex_unlock(&pool->lock);
             return rc;
         }
@@ -798,8 +808,8 @@ pool_call(struct pool *pool, const struct skill *skill, const char *event, size_
         if (outcome == DEAD) {
             char how[128];
             worker_death(stop, how, sizeof(how));
-            ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s %s while answering",
-                    skill->name, how);
+            ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s %s while answering", skill->name,
+                    how);
         } else {
             worker_stop(stop, 1);
         }
@@ -823,8 +833,8 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
     json_t *hello = NULL;
 
     /* A new process loads the changed skill: a zygote, or a worker. */
-    enum ss_err rc = start_process(&pool->cfg, skill->name, skill->script, pool->zygotes,
-                                   &fresh, &hello, err);
+    enum ss_err rc =
+        start_process(&pool->cfg, skill->name, skill->script, pool->zygotes, &fresh, &hello, err);
 
     pthread_mutex_lock(&pool->lock);
     struct slot *s = get_slot(pool, skill);

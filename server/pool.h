@@ -25,8 +25,7 @@
 #include "skill.h"
 
 /* Called for each line a skill prints while it runs (from the calling thread). */
-typedef void (*pool_log_fn)(void *ctx, const char *skill, const char *request_id,
-                            const char *text);
+typedef void (*pool_log_fn)(void *ctx, const char *skill, const char *request_id, const char *text);
 
 struct pool_config {
     const char *exe;          /* the skillserver binary to exec in worker mode */
@@ -86,9 +85,9 @@ enum ss_err pool_start(struct pool *pool, const struct skill *skill, json_t **he
  * became free in time), SS_ERR_SKILL_CRASHED (the worker died; the message
  * names the signal; or the skill is marked broken), SS_ERR_WORKER.
  */
-enum ss_err pool_call(struct pool *pool, const struct skill *skill, const char *event,
-                      size_t len, const char *attributes, const char *request_id,
-                      int64_t arrival_ms, struct pool_answer *ans, struct ss_error *err);
+enum ss_err pool_call(struct pool *pool, const struct skill *skill, const char *event, size_t len,
+                      const char *attributes, const char *request_id, int64_t arrival_ms,
+                      struct pool_answer *ans, struct ss_error *err);
 
 void pool_answer_cleanup(struct pool_answer *ans);
 

@@ -15,8 +15,8 @@
 
 #include "python.h"
 
-#include <jansson.h>
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,8 +101,14 @@ static PyMethodDef skillserver_methods[] = {
 };
 
 static struct PyModuleDef skillserver_module = {
-    PyModuleDef_HEAD_INIT, "_skillserver", "The skill worker's link to the server.", -1,
-    skillserver_methods,   NULL,           NULL,                                     NULL,
+    PyModuleDef_HEAD_INIT,
+    "_skillserver",
+    "The skill worker's link to the server.",
+    -1,
+    skillserver_methods,
+    NULL,
+    NULL,
+    NULL,
     NULL,
 };
 
@@ -209,8 +215,8 @@ call_and_send(PyObject *fn, PyObject *args, uint8_t type, int *ok,
     if (sandbox && said_ok) {
         struct ss_error serr;
         if (sandbox_apply(sandbox, &serr) != SS_ERR_OK) {
-            json_t *e = json_pack("{s:b, s:{s:s, s:s, s:s, s:s}}", "ok", 0, "error", "kind",
-                                  "load", "type", "SandboxError", "message", serr.msg, "spoken",
+            json_t *e = json_pack("{s:b, s:{s:s, s:s, s:s, s:s}}", "ok", 0, "error", "kind", "load",
+                                  "type", "SandboxError", "message", serr.msg, "spoken",
                                   "The server could not start this skill safely.");
             char *etext = e ? json_dumps(e, JSON_COMPACT) : NULL;
             json_decref(e);

@@ -17,7 +17,7 @@ struct python_worker_config {
     const char *script;       /* path of skill.py */
     const char *skillkit_dir; /* folder holding the skillkit package */
     bool dev;
-    bool zygote; /* fork workers on PROTO_FORK instead of answering requests */
+    bool zygote;                   /* fork workers on PROTO_FORK instead of answering requests */
     struct sandbox_config sandbox; /* applied after the skill loaded */
 };
 

@@ -250,8 +250,8 @@ get_string(const struct build *b, const json_t *obj, const char *parent, const c
     if (!v && !required)
         return SS_ERR_OK;
     if (!json_is_string(v))
-        return fail(b, SS_ERR_SKILL_RESULT, "%s%s.%s must be a string, got %s", b->prefix,
-                    parent, key, kind_of(v));
+        return fail(b, SS_ERR_SKILL_RESULT, "%s%s.%s must be a string, got %s", b->prefix, parent,
+                    key, kind_of(v));
     *out = v;
     return SS_ERR_OK;
 }
@@ -432,8 +432,7 @@ near_text(const char *doc, size_t len, int line, int column, char *buf, size_t c
  * document; what is "outputSpeech" or "reprompt". The request's locale
  * selects which amazon:emotion / amazon:domain styles exist. */
 static enum ss_err
-ssml_validate(struct build *b, const char *doc, size_t len, const char *what,
-              enum ssml_where where)
+ssml_validate(struct build *b, const char *doc, size_t len, const char *what, enum ssml_where where)
 {
     struct ssml_report report;
     const struct ssml_problem *p = &report.problems[0];
@@ -457,8 +456,8 @@ ssml_validate(struct build *b, const char *doc, size_t len, const char *what,
                  report.count > 2 ? "s" : "");
     near_text(doc, len, p->line, p->column, near, sizeof(near));
     if (p->line > 0)
-        return fail(b, SS_ERR_SSML, "%s SSML line %d, column %d: %s%s%s", what, p->line,
-                    p->column, p->message, near, more);
+        return fail(b, SS_ERR_SSML, "%s SSML line %d, column %d: %s%s%s", what, p->line, p->column,
+                    p->message, near, more);
     return fail(b, SS_ERR_SSML, "%s SSML: %s%s", what, p->message, more);
 }
 
@@ -475,8 +474,7 @@ check_audio_total(const struct build *b)
 }
 
 static enum ss_err
-check_speech_length(const struct build *b, const char *what, const char *s, size_t len,
-                    bool ssml)
+check_speech_length(const struct build *b, const char *what, const char *s, size_t len, bool ssml)
 {
     size_t n = utf16_units(s, len);
 
@@ -500,8 +498,8 @@ segment_of(const struct build *b, const json_t *segs, size_t i, const char *name
 
     if (!json_is_object(seg) || json_object_size(seg) != 1 || (!text && !ssml))
         return fail(b, SS_ERR_SKILL_RESULT,
-                    "%s[%zu] must be {\"text\": \"...\"} or {\"ssml\": \"...\"}, got %s", name,
-                    i, json_is_object(seg) ? "a dict with other keys" : kind_of(seg));
+                    "%s[%zu] must be {\"text\": \"...\"} or {\"ssml\": \"...\"}, got %s", name, i,
+                    json_is_object(seg) ? "a dict with other keys" : kind_of(seg));
     *is_ssml = ssml != NULL;
     *str = text ? text : ssml;
     if (!json_is_string(*str))
@@ -531,8 +529,8 @@ speech_build(struct build *b, const json_t *segs, const char *name, const char *
     *out = NULL;
     if (!json_is_array(segs))
         return fail(b, SS_ERR_SKILL_RESULT,
-                    "%s must be a list of {\"text\": ...} and {\"ssml\": ...} parts, got %s",
-                    name, kind_of(segs));
+                    "%s must be a list of {\"text\": ...} and {\"ssml\": ...} parts, got %s", name,
+                    kind_of(segs));
     n = json_array_size(segs);
     if (n == 0)
         return SS_ERR_OK;
@@ -596,8 +594,10 @@ speech_build(struct build *b, const json_t *segs, const char *name, const char *
         } else if (is_ssml) {
             strip_speak(s, len, &s0, &s1, &attrs);
             if (attrs)
-                warnf(b, "%s[%zu]: removed the attributes of the outer <speak> tag; Alexa's "
-                         "<speak> takes none", name, i);
+                warnf(b,
+                      "%s[%zu]: removed the attributes of the outer <speak> tag; Alexa's "
+                      "<speak> takes none",
+                      name, i);
             memcpy(buf + o, s + s0, s1 - s0);
             o += s1 - s0;
         } else {
@@ -679,11 +679,11 @@ speech_check(struct build *b, const json_t *os, const char *path, const char *wh
         if (rc != SS_ERR_OK)
             return rc;
         if (strstr(json_string_value(str), "<speak"))
-            warnf(b, "%s%s is PlainText but contains <speak>: Alexa will read the tags aloud; "
-                     "use \"type\": \"SSML\" with \"ssml\" instead",
+            warnf(b,
+                  "%s%s is PlainText but contains <speak>: Alexa will read the tags aloud; "
+                  "use \"type\": \"SSML\" with \"ssml\" instead",
                   b->prefix, path);
-        return check_speech_length(b, what, json_string_value(str), json_string_length(str),
-                                   false);
+        return check_speech_length(b, what, json_string_value(str), json_string_length(str), false);
     }
 
     rc = get_string(b, os, path, "ssml", true, &str);
@@ -728,8 +728,8 @@ check_card_url(const struct build *b, const json_t *url, const char *key, size_t
     size_t n;
 
     if (!json_is_string(url))
-        return fail(b, SS_ERR_SKILL_RESULT, "%scard.image.%s must be a string, got %s",
-                    b->prefix, key, kind_of(url));
+        return fail(b, SS_ERR_SKILL_RESULT, "%scard.image.%s must be a string, got %s", b->prefix,
+                    key, kind_of(url));
     if (!is_https(json_string_value(url)))
         return fail(b, SS_ERR_SKILL_RESULT,
                     "%scard.image.%s must be an https:// address Alexa can fetch, got '%s'",
@@ -756,7 +756,8 @@ check_card_image(const struct build *b, const json_t *image, size_t *chars)
                     "%scard.image must be a dict like {\"smallImageUrl\": \"https://...\", "
                     "\"largeImageUrl\": \"https://...\"}, got %s",
                     b->prefix, kind_of(image));
-    json_object_foreach((json_t *)image, key, v) {
+    json_object_foreach((json_t *)image, key, v)
+    {
         if (strcmp(key, "smallImageUrl") != 0 && strcmp(key, "largeImageUrl") != 0)
             return fail(b, SS_ERR_SKILL_RESULT,
                         "%scard.image may only have smallImageUrl and largeImageUrl, not '%s'",
@@ -779,7 +780,8 @@ check_card_permissions(const struct build *b, const json_t *perms)
                     "%scard.permissions must be a list of permission names such as "
                     "[\"alexa::profile:email:read\"], got %s",
                     b->prefix, json_is_array(perms) ? "an empty list" : kind_of(perms));
-    json_array_foreach(perms, i, p) {
+    json_array_foreach(perms, i, p)
+    {
         if (!json_is_string(p) || json_string_length(p) == 0)
             return fail(b, SS_ERR_SKILL_RESULT,
                         "%scard.permissions[%zu] must be a permission name such as "
@@ -807,8 +809,9 @@ check_card(const struct build *b, const json_t *card)
                     b->prefix, kind_of(card));
     type = json_object_get(card, "type");
     if (!json_is_string(type))
-        return fail(b, SS_ERR_SKILL_RESULT, "%scard.type must be one of " CARD_TYPES_SHOWN
-                    ", got %s", b->prefix, kind_of(type));
+        return fail(b, SS_ERR_SKILL_RESULT,
+                    "%scard.type must be one of " CARD_TYPES_SHOWN ", got %s", b->prefix,
+                    kind_of(type));
     t = json_string_value(type);
     for (which = CARD_SIMPLE; which <= CARD_PERMISSIONS; which++)
         if (strcmp(t, card_types[which].name) == 0)
@@ -818,7 +821,8 @@ check_card(const struct build *b, const json_t *card)
                     "%scard.type must be one of " CARD_TYPES_SHOWN ", got '%s'", b->prefix,
                     quote(t, json_string_length(type), q));
 
-    json_object_foreach((json_t *)card, key, v) {
+    json_object_foreach((json_t *)card, key, v)
+    {
         bool text_member = strcmp(key, "title") == 0 ||
                            (which == CARD_SIMPLE && strcmp(key, "content") == 0) ||
                            (which == CARD_STANDARD && strcmp(key, "text") == 0);
@@ -826,8 +830,8 @@ check_card(const struct build *b, const json_t *card)
             continue;
         if (text_member && (which == CARD_SIMPLE || which == CARD_STANDARD)) {
             if (!json_is_string(v))
-                return fail(b, SS_ERR_SKILL_RESULT, "%scard.%s must be a string, got %s",
-                            b->prefix, key, kind_of(v));
+                return fail(b, SS_ERR_SKILL_RESULT, "%scard.%s must be a string, got %s", b->prefix,
+                            key, kind_of(v));
             chars += units_of(v);
         } else if (which == CARD_STANDARD && strcmp(key, "image") == 0) {
             rc = check_card_image(b, v, &chars);
@@ -849,9 +853,8 @@ check_card(const struct build *b, const json_t *card)
                         "title, text and image (a Simple card has title and content)",
                         b->prefix);
         } else {
-            return fail(b, SS_ERR_SKILL_RESULT,
-                        "%scard.%s is not part of a %s card, which has %s", b->prefix,
-                        quote(key, strlen(key), q), card_types[which].name,
+            return fail(b, SS_ERR_SKILL_RESULT, "%scard.%s is not part of a %s card, which has %s",
+                        b->prefix, quote(key, strlen(key), q), card_types[which].name,
                         card_types[which].members);
         }
     }
@@ -928,23 +931,27 @@ warn_refused(const struct build *b, enum refusal why, size_t i, const char *type
     case KEEP:
         break;
     case NOT_STOP_CLEAR:
-        warnf(b, "dropped %sdirectives[%zu] (%s): the answer to %s may only carry "
-                 "AudioPlayer.Stop and AudioPlayer.ClearQueue",
+        warnf(b,
+              "dropped %sdirectives[%zu] (%s): the answer to %s may only carry "
+              "AudioPlayer.Stop and AudioPlayer.ClearQueue",
               b->prefix, i, t, b->type_name);
         break;
     case NOT_AUDIO:
-        warnf(b, "dropped %sdirectives[%zu] (%s): the answer to %s may only carry AudioPlayer "
-                 "directives",
+        warnf(b,
+              "dropped %sdirectives[%zu] (%s): the answer to %s may only carry AudioPlayer "
+              "directives",
               b->prefix, i, t, b->type_name);
         break;
     case NOT_DIALOG:
-        warnf(b, "dropped %sdirectives[%zu] (%s): Dialog directives can only answer an "
-                 "IntentRequest, not %s",
+        warnf(b,
+              "dropped %sdirectives[%zu] (%s): Dialog directives can only answer an "
+              "IntentRequest, not %s",
               b->prefix, i, t, b->type_name);
         break;
     case NO_INTERFACE:
-        warnf(b, "dropped %sdirectives[%zu] (%s): this device does not support %s (it is not in "
-                 "context.System.device.supportedInterfaces)",
+        warnf(b,
+              "dropped %sdirectives[%zu] (%s): this device does not support %s (it is not in "
+              "context.System.device.supportedInterfaces)",
               b->prefix, i, t, interface);
         break;
     }
@@ -979,19 +986,18 @@ check_play(const struct build *b, const json_t *d, size_t i)
     if (rc != SS_ERR_OK)
         return rc;
     if (!is_https(json_string_value(url)))
-        return fail(b, SS_ERR_SKILL_RESULT,
-                    "%s%s.url must be an https:// address, got '%s'", b->prefix, path,
-                    quote(json_string_value(url), json_string_length(url), q));
+        return fail(b, SS_ERR_SKILL_RESULT, "%s%s.url must be an https:// address, got '%s'",
+                    b->prefix, path, quote(json_string_value(url), json_string_length(url), q));
     n = units_of(url);
     if (n > LIMIT_AUDIO_URL_CHARS)
         return fail(b, SS_ERR_RESPONSE_LIMIT,
-                    "%s%s.url is %zu characters long; Alexa allows at most %d", b->prefix, path,
-                    n, LIMIT_AUDIO_URL_CHARS);
+                    "%s%s.url is %zu characters long; Alexa allows at most %d", b->prefix, path, n,
+                    LIMIT_AUDIO_URL_CHARS);
     n = units_of(token);
     if (n > LIMIT_AUDIO_TOKEN_CHARS)
         return fail(b, SS_ERR_RESPONSE_LIMIT,
-                    "%s%s.token is %zu characters long; Alexa allows at most %d", b->prefix,
-                    path, n, LIMIT_AUDIO_TOKEN_CHARS);
+                    "%s%s.token is %zu characters long; Alexa allows at most %d", b->prefix, path,
+                    n, LIMIT_AUDIO_TOKEN_CHARS);
     return SS_ERR_OK;
 }
 
@@ -1045,10 +1051,11 @@ directives_filter(struct build *b, json_t *dirs, json_t **out)
     *out = NULL;
     if (!json_is_array(dirs))
         return fail(b, SS_ERR_SKILL_RESULT,
-                    "%sdirectives must be a list of dicts, each with a \"type\", got %s",
-                    b->prefix, kind_of(dirs));
+                    "%sdirectives must be a list of dicts, each with a \"type\", got %s", b->prefix,
+                    kind_of(dirs));
     n = json_array_size(dirs);
-    json_array_foreach(dirs, i, d) {
+    json_array_foreach(dirs, i, d)
+    {
         json_t *type = json_object_get(d, "type");
         if (!json_is_object(d))
             return fail(b, SS_ERR_SKILL_RESULT,
@@ -1063,12 +1070,13 @@ directives_filter(struct build *b, json_t *dirs, json_t **out)
     if (n == 0)
         return SS_ERR_OK;
     if (b->pol->dirs == DIRS_NONE) {
-        warnf(b, "dropped %sdirectives (%zu): the answer to %s may not carry directives",
-              b->prefix, n, b->type_name);
+        warnf(b, "dropped %sdirectives (%zu): the answer to %s may not carry directives", b->prefix,
+              n, b->type_name);
         return SS_ERR_OK;
     }
 
-    json_array_foreach(dirs, i, d) {
+    json_array_foreach(dirs, i, d)
+    {
         const char *type = json_string_value(json_object_get(d, "type"));
         const char *interface = NULL;
         enum refusal why = refuse_directive(b, type, &interface);
@@ -1134,7 +1142,8 @@ check_can_fulfill(const struct build *b, const json_t *cfi)
                     "%scanFulfillIntent.slots must be a dict from slot name to {\"canUnderstand\": "
                     "..., \"canFulfill\": ...}, got %s",
                     b->prefix, kind_of(slots));
-    json_object_foreach(slots, name, slot) {
+    json_object_foreach(slots, name, slot)
+    {
         quote(name, strlen(name), q);
         if (!json_is_object(slot))
             return fail(b, SS_ERR_SKILL_RESULT,
@@ -1163,8 +1172,9 @@ static enum ss_err
 check_end_session(const struct build *b, const json_t *end)
 {
     if (end && !json_is_boolean(end) && !json_is_null(end))
-        return fail(b, SS_ERR_SKILL_RESULT, "%sshouldEndSession must be True, False or None, got %s",
-                    b->prefix, kind_of(end));
+        return fail(b, SS_ERR_SKILL_RESULT,
+                    "%sshouldEndSession must be True, False or None, got %s", b->prefix,
+                    kind_of(end));
     return SS_ERR_OK;
 }
 
@@ -1198,8 +1208,9 @@ warn_combinations(const struct build *b, bool has_speech, const json_t *end)
         warnf(b, "AudioPlayer.Play with shouldEndSession False: Alexa starts the stream, then "
                  "pauses it to listen; use True to let it play");
     if (b->dialog && json_is_true(end))
-        warnf(b, "%s with shouldEndSession True: a Dialog directive needs the session to stay "
-                 "open",
+        warnf(b,
+              "%s with shouldEndSession True: a Dialog directive needs the session to stay "
+              "open",
               b->dialog);
     if (b->dialog && strcmp(b->dialog, "Dialog.Delegate") == 0 && has_speech)
         warnf(b, "Dialog.Delegate with outputSpeech: Alexa speaks the dialog model's prompt "
@@ -1232,7 +1243,7 @@ warn_dropped(const struct build *b, const char *what)
 /* ---- kind "reply" ---- */
 
 static const char *const reply_members[] = {
-    "kind",  "speech",     "reprompt",         "playBehavior",      "card",
+    "kind",       "speech",           "reprompt",          "playBehavior",     "card",
     "directives", "shouldEndSession", "sessionAttributes", "canFulfillIntent", NULL,
 };
 
@@ -1254,7 +1265,8 @@ build_reply(struct build *b, json_t *reply, json_t **out)
         const char *key;
         json_t *v;
         char q[QUOTE_BYTES + 4];
-        json_object_foreach(reply, key, v) {
+        json_object_foreach(reply, key, v)
+        {
             const char *const *m = reply_members;
             while (*m && strcmp(*m, key) != 0)
                 m++;
@@ -1333,8 +1345,9 @@ build_reply(struct build *b, json_t *reply, json_t **out)
     }
 
     if (cfi && !b->pol->cfi) {
-        warnf(b, "dropped canFulfillIntent: only the answer to a CanFulfillIntentRequest may "
-                 "carry it, not the answer to %s",
+        warnf(b,
+              "dropped canFulfillIntent: only the answer to a CanFulfillIntentRequest may "
+              "carry it, not the answer to %s",
               b->type_name);
     } else if (cfi) {
         rc = check_can_fulfill(b, cfi);
@@ -1392,8 +1405,7 @@ check_reprompt(struct build *b, const json_t *rp)
         return fail(b, SS_ERR_SKILL_RESULT, "%sreprompt.directives must be a list, got %s",
                     b->prefix, kind_of(dirs));
     os = member(rp, "outputSpeech");
-    return os ? speech_check(b, os, "reprompt.outputSpeech", "reprompt", SSML_REPROMPT)
-              : SS_ERR_OK;
+    return os ? speech_check(b, os, "reprompt.outputSpeech", "reprompt", SSML_REPROMPT) : SS_ERR_OK;
 }
 
 /* One member of the lambda's response: check it and put what is kept into resp. */
@@ -1431,8 +1443,9 @@ envelope_member(struct build *b, json_t *resp, const char *key, json_t *v, bool 
             return rc;
     } else if (strcmp(key, "canFulfillIntent") == 0) {
         if (!b->pol->cfi) {
-            warnf(b, "dropped response.canFulfillIntent: only the answer to a "
-                     "CanFulfillIntentRequest may carry it, not the answer to %s",
+            warnf(b,
+                  "dropped response.canFulfillIntent: only the answer to a "
+                  "CanFulfillIntentRequest may carry it, not the answer to %s",
                   b->type_name);
             return SS_ERR_OK;
         }
@@ -1487,7 +1500,8 @@ build_envelope(struct build *b, json_t *in, json_t **out)
     resp = json_object();
     if (!resp)
         goto nomem;
-    json_object_foreach(response, key, v) {
+    json_object_foreach(response, key, v)
+    {
         rc = envelope_member(b, resp, key, v, &has_speech);
         if (rc != SS_ERR_OK)
             goto out;
@@ -1508,7 +1522,8 @@ build_envelope(struct build *b, json_t *in, json_t **out)
     env = json_object();
     if (!env || json_object_set_new_nocheck(env, "version", json_string("1.0")) != 0)
         goto nomem;
-    json_object_foreach(in, key, v) {
+    json_object_foreach(in, key, v)
+    {
         if (strcmp(key, "version") == 0)
             continue;
         if (strcmp(key, "sessionAttributes") == 0)
@@ -1555,7 +1570,7 @@ response_build(const struct request *req, json_t *reply, json_t **out, response_
         *out = NULL;
     if (!req || !out)
         return ss_fail(err, SS_ERR_USAGE, "response_build needs a request and an output");
-    b.type_name = req->type_name                ? req->type_name
+    b.type_name = req->type_name                    ? req->type_name
                   : (unsigned)req->type < REQ_OTHER ? type_names[req->type]
                                                     : "an unknown request type";
     if (!json_is_object(reply))
@@ -1621,8 +1636,7 @@ response_apology(const struct request *req, const char *sentence)
         os = NULL; /* stolen, also on failure */
         if (rc != 0)
             goto fail;
-        if (pol->session &&
-            json_object_set_new_nocheck(resp, "shouldEndSession", json_true()) != 0)
+        if (pol->session && json_object_set_new_nocheck(resp, "shouldEndSession", json_true()) != 0)
             goto fail;
     }
     rc = json_object_set_new_nocheck(env, "response", resp);

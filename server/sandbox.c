@@ -35,8 +35,7 @@ set_limit(int resource, rlim_t value)
 {
     struct rlimit rl = {value, value};
     struct rlimit cur;
-    if (getrlimit(resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
-        cur.rlim_max < value)
+    if (getrlimit(resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && cur.rlim_max < value)
         rl.rlim_cur = rl.rlim_max = cur.rlim_max;
     return setrlimit(resource, &rl);
 }
@@ -79,22 +78,54 @@ static enum ss_err
 apply_filter(struct ss_error *err)
 {
     static const int denied[] = {
-        SCMP_SYS(execve),          SCMP_SYS(execveat),      SCMP_SYS(fork),
-        SCMP_SYS(vfork),           SCMP_SYS(ptrace),        SCMP_SYS(process_vm_readv),
-        SCMP_SYS(process_vm_writev), SCMP_SYS(mount),       SCMP_SYS(umount2),
-        SCMP_SYS(pivot_root),      SCMP_SYS(chroot),        SCMP_SYS(setns),
-        SCMP_SYS(unshare),         SCMP_SYS(kexec_load),    SCMP_SYS(kexec_file_load),
-        SCMP_SYS(init_module),     SCMP_SYS(finit_module),  SCMP_SYS(delete_module),
-        SCMP_SYS(reboot),          SCMP_SYS(swapon),        SCMP_SYS(swapoff),
-        SCMP_SYS(bpf),             SCMP_SYS(perf_event_open), SCMP_SYS(keyctl),
-        SCMP_SYS(add_key),         SCMP_SYS(request_key),   SCMP_SYS(acct),
-        SCMP_SYS(settimeofday),    SCMP_SYS(clock_settime), SCMP_SYS(clock_adjtime),
-        SCMP_SYS(adjtimex),        SCMP_SYS(setuid),        SCMP_SYS(setgid),
-        SCMP_SYS(setreuid),        SCMP_SYS(setregid),      SCMP_SYS(setresuid),
-        SCMP_SYS(setresgid),       SCMP_SYS(setgroups),     SCMP_SYS(setfsuid),
-        SCMP_SYS(setfsgid),        SCMP_SYS(userfaultfd),   SCMP_SYS(personality),
-        SCMP_SYS(syslog),          SCMP_SYS(quotactl),      SCMP_SYS(name_to_handle_at),
-        SCMP_SYS(open_by_handle_at), SCMP_SYS(lookup_dcookie), SCMP_SYS(iopl),
+        SCMP_SYS(execve),
+        SCMP_SYS(execveat),
+        SCMP_SYS(fork),
+        SCMP_SYS(vfork),
+        SCMP_SYS(ptrace),
+        SCMP_SYS(process_vm_readv),
+        SCMP_SYS(process_vm_writev),
+        SCMP_SYS(mount),
+        SCMP_SYS(umount2),
+        SCMP_SYS(pivot_root),
+        SCMP_SYS(chroot),
+        SCMP_SYS(setns),
+        SCMP_SYS(unshare),
+        SCMP_SYS(kexec_load),
+        SCMP_SYS(kexec_file_load),
+        SCMP_SYS(init_module),
+        SCMP_SYS(finit_module),
+        SCMP_SYS(delete_module),
+        SCMP_SYS(reboot),
+        SCMP_SYS(swapon),
+        SCMP_SYS(swapoff),
+        SCMP_SYS(bpf),
+        SCMP_SYS(perf_event_open),
+        SCMP_SYS(keyctl),
+        SCMP_SYS(add_key),
+        SCMP_SYS(request_key),
+        SCMP_SYS(acct),
+        SCMP_SYS(settimeofday),
+        SCMP_SYS(clock_settime),
+        SCMP_SYS(clock_adjtime),
+        SCMP_SYS(adjtimex),
+        SCMP_SYS(setuid),
+        SCMP_SYS(setgid),
+        SCMP_SYS(setreuid),
+        SCMP_SYS(setregid),
+        SCMP_SYS(setresuid),
+        SCMP_SYS(setresgid),
+        SCMP_SYS(setgroups),
+        SCMP_SYS(setfsuid),
+        SCMP_SYS(setfsgid),
+        SCMP_SYS(userfaultfd),
+        SCMP_SYS(personality),
+        SCMP_SYS(syslog),
+        SCMP_SYS(quotactl),
+        SCMP_SYS(name_to_handle_at),
+        SCMP_SYS(open_by_handle_at),
+        SCMP_SYS(lookup_dcookie),
+        SCMP_SYS(iopl),
         SCMP_SYS(ioperm),
     };
     enum ss_err rc = SS_ERR_OK;

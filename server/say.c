@@ -60,7 +60,7 @@ struct say {
     json_t *attributes; /* owned: the session attributes the skill returned */
     char *reprompt;     /* owned: the last reprompt, said again on an empty line */
     struct pending pending;
-    int silent_turns;   /* empty lines in a row */
+    int silent_turns; /* empty lines in a row */
     /* say_turn_run(): set, pool and store are borrowed, and the last turn is kept. */
     bool borrowed;
     struct say_turn *turn;
@@ -70,12 +70,12 @@ struct say {
 struct request_plan {
     enum request_type type;
     struct matcher_result match;
-    const char *intent;           /* for REQ_INTENT */
-    const char *dialog_state;     /* NULL, "STARTED", "IN_PROGRESS", "COMPLETED" */
-    const char *end_reason;       /* for REQ_SESSION_ENDED */
-    json_t *carry;                /* borrowed: an intent whose slots and confirmation carry over */
-    const char *confirm_slot;     /* set this slot's confirmationStatus */
-    const char *confirm_status;   /* "CONFIRMED" / "DENIED" for the slot or the intent */
+    const char *intent;         /* for REQ_INTENT */
+    const char *dialog_state;   /* NULL, "STARTED", "IN_PROGRESS", "COMPLETED" */
+    const char *end_reason;     /* for REQ_SESSION_ENDED */
+    json_t *carry;              /* borrowed: an intent whose slots and confirmation carry over */
+    const char *confirm_slot;   /* set this slot's confirmationStatus */
+    const char *confirm_status; /* "CONFIRMED" / "DENIED" for the slot or the intent */
 };
 
 static void
@@ -143,8 +143,10 @@ prepare_skills(struct say *s)
         return EXIT_USAGE;
     }
     if (s->set->count == 0) {
-        fprintf(cfg->err, "skillserver: there are no skills in %s (a skill is a folder with a "
-                          "skill.py in it)\n", s->set->root);
+        fprintf(cfg->err,
+                "skillserver: there are no skills in %s (a skill is a folder with a "
+                "skill.py in it)\n",
+                s->set->root);
         return EXIT_USAGE;
     }
     s->count = s->set->count;
@@ -238,9 +240,11 @@ report_skill(struct say *s, struct say_skill *k)
     if (k->model_broken) {
         struct model *m = NULL;
         if (model_load(k->skill->model_path, &m, &err) != SS_ERR_OK)
-            fprintf(cfg->err, "skillserver: %s\nskillserver: %s: without a model.json that "
-                              "loads, only \"open %s\" and the built-in intents (help, stop, "
-                              "...) are understood\n", err.msg, k->skill->name, k->folder_name);
+            fprintf(cfg->err,
+                    "skillserver: %s\nskillserver: %s: without a model.json that "
+                    "loads, only \"open %s\" and the built-in intents (help, stop, "
+                    "...) are understood\n",
+                    err.msg, k->skill->name, k->folder_name);
         model_destroy(m);
         k->model_errors = true;
     } else if (k->model) {
@@ -255,13 +259,15 @@ report_skill(struct say *s, struct say_skill *k)
         }
         if (r.errors) {
             k->model_errors = true;
-            fprintf(cfg->err, "skillserver: %s's model.json has %zu error%s that Amazon would "
-                              "refuse; skillserver carries on with what it can understand\n",
+            fprintf(cfg->err,
+                    "skillserver: %s's model.json has %zu error%s that Amazon would "
+                    "refuse; skillserver carries on with what it can understand\n",
                     k->skill->name, r.errors, r.errors == 1 ? "" : "s");
         }
     } else if (!k->skill->model_path) {
-        fprintf(cfg->err, "skillserver: %s has no model.json: only \"open %s\" and the "
-                          "built-in intents (help, stop, yes, no, ...) are understood\n",
+        fprintf(cfg->err,
+                "skillserver: %s has no model.json: only \"open %s\" and the "
+                "built-in intents (help, stop, yes, no, ...) are understood\n",
                 k->skill->name, k->folder_name);
     }
     if (k->model_errors)
@@ -301,12 +307,12 @@ choose_skill(struct say *s, const char *words, time_t now)
     free(r);
     struct say_skill *fallback_skill = find_skill(s, SAY_DEFAULT_SKILL);
     if (best && tied) {
-        struct say_skill *pick = fallback_skill && (best == fallback_skill ||
-                                                    tied == fallback_skill)
-                                     ? fallback_skill
-                                     : best;
-        fprintf(s->cfg->err, "skillserver: %s and %s both understand \"%s\"; using %s (choose "
-                             "with --skill NAME, or say \"ask <name> to ...\")\n",
+        struct say_skill *pick =
+            fallback_skill && (best == fallback_skill || tied == fallback_skill) ? fallback_skill
+                                                                                 : best;
+        fprintf(s->cfg->err,
+                "skillserver: %s and %s both understand \"%s\"; using %s (choose "
+                "with --skill NAME, or say \"ask <name> to ...\")\n",
                 best->skill->name, tied->skill->name, words, pick->skill->name);
         return pick;
     }
@@ -319,8 +325,7 @@ choose_skill(struct say *s, const char *words, time_t now)
 
 /* "(heard by thank_you: ThankYouIntent, name = "Sam")" */
 static void
-write_heard(FILE *e, const struct say_skill *k, const struct request_plan *plan,
-            const char *words)
+write_heard(FILE *e, const struct say_skill *k, const struct request_plan *plan, const char *words)
 {
     const struct matcher_result *m = &plan->match;
 
@@ -355,8 +360,9 @@ write_heard(FILE *e, const struct say_skill *k, const struct request_plan *plan,
     if (m->fallback && words)
         fprintf(e, "(no sample of %s matches \"%s\")\n", k->skill->name, words);
     if (m->other_intent)
-        fprintf(e, "skillserver: \"%s\" matches %s (\"%s\") just as well as %s (\"%s\"); "
-                   "Alexa could pick either: make the samples different\n",
+        fprintf(e,
+                "skillserver: \"%s\" matches %s (\"%s\") just as well as %s (\"%s\"); "
+                "Alexa could pick either: make the samples different\n",
                 words ? words : "", m->other_intent, m->other_sample ? m->other_sample : "",
                 plan->intent, m->sample ? m->sample : "");
 }
@@ -669,14 +675,13 @@ static int run_plan(struct say *s, struct say_skill *k, struct request_plan *pla
  * missing, an IntentRequest with dialogState COMPLETED.
  */
 static int
-follow_dialog(struct say *s, struct say_skill *k, json_t *directive, json_t *request,
-              int steps)
+follow_dialog(struct say *s, struct say_skill *k, json_t *directive, json_t *request, int steps)
 {
     const char *type = json_string_value(json_object_get(directive, "type"));
     json_t *updated = json_object_get(directive, "updatedIntent");
-    json_t *intent = json_is_object(updated) ? updated
-                                             : json_object_get(json_object_get(request, "request"),
-                                                               "intent");
+    json_t *intent = json_is_object(updated)
+                         ? updated
+                         : json_object_get(json_object_get(request, "request"), "intent");
     const char *name = json_string_value(json_object_get(intent, "name"));
     struct pending *p = &s->pending;
     const struct model_intent *in = model_intent(k->model, name);
@@ -688,8 +693,8 @@ follow_dialog(struct say *s, struct say_skill *k, json_t *directive, json_t *req
     if (!p->intent)
         return 0;
     if (strcmp(type, "Dialog.ElicitSlot") == 0 || strcmp(type, "Dialog.ConfirmSlot") == 0) {
-        const char *slot = json_string_value(json_object_get(
-            directive, type[7] == 'E' ? "slotToElicit" : "slotToConfirm"));
+        const char *slot = json_string_value(
+            json_object_get(directive, type[7] == 'E' ? "slotToElicit" : "slotToConfirm"));
         if (!slot || strlen(slot) > LIMIT_NAME_CHARS) {
             pending_clear(p);
             return 0;
@@ -720,8 +725,7 @@ follow_dialog(struct say *s, struct say_skill *k, json_t *directive, json_t *req
         return 0;
     }
     /* Everything the dialog model asks for is there: Alexa tells the skill. */
-    struct request_plan done = {.type = REQ_INTENT, .intent = name,
-                                .dialog_state = "COMPLETED"};
+    struct request_plan done = {.type = REQ_INTENT, .intent = name, .dialog_state = "COMPLETED"};
     done.match.intent_name = name;
     done.match.intent = in;
     json_t *carry = p->intent;
@@ -772,9 +776,10 @@ run_plan(struct say *s, struct say_skill *k, struct request_plan *plan, const ch
     int rc = 0;
 
     if (steps > LIMIT_SAY_DIALOG_STEPS) {
-        fprintf(cfg->err, "skillserver: %s keeps delegating the dialog without asking for "
-                          "anything; stopped after %d steps\n", k->skill->name,
-                LIMIT_SAY_DIALOG_STEPS);
+        fprintf(cfg->err,
+                "skillserver: %s keeps delegating the dialog without asking for "
+                "anything; stopped after %d steps\n",
+                k->skill->name, LIMIT_SAY_DIALOG_STEPS);
         session_close(s);
         return EXIT_FAILED;
     }
@@ -784,8 +789,8 @@ run_plan(struct say *s, struct say_skill *k, struct request_plan *plan, const ch
         return EXIT_USAGE;
     if (s->current != k) {
         /* A new session: remember its id for the turns that follow. */
-        const char *sid = json_string_value(json_object_get(json_object_get(req, "session"),
-                                                            "sessionId"));
+        const char *sid =
+            json_string_value(json_object_get(json_object_get(req, "session"), "sessionId"));
         snprintf(s->session_id, sizeof(s->session_id), "%s", sid ? sid : "");
     }
     body = json_dumps(req, JSON_COMPACT);
@@ -796,8 +801,8 @@ run_plan(struct say *s, struct say_skill *k, struct request_plan *plan, const ch
     }
     if (cfg->show)
         show_json(s, "request:", req);
-    struct dispatch_ctx ctx = {.pool = s->pool, .store = s->store, .dev = cfg->dev,
-                               .pretty = false};
+    struct dispatch_ctx ctx = {
+        .pool = s->pool, .store = s->store, .dev = cfg->dev, .pretty = false};
     enum ss_err e = dispatch_run(&ctx, k->skill, body, strlen(body), proto_now_ms(), &res);
     if (res.status >= 400 || !res.body) {
         fprintf(cfg->err, "skillserver: %s could not take the request: %s\n", k->skill->name,
@@ -847,11 +852,10 @@ run_plan(struct say *s, struct say_skill *k, struct request_plan *plan, const ch
         if (strncmp(type, "Dialog.", 7) == 0 && strcmp(type, "Dialog.UpdateDynamicEntities"))
             dialog = d;
         else if (strcmp(type, "AudioPlayer.Play") == 0) {
-            const char *url = json_string_value(json_object_get(
-                json_object_get(json_object_get(d, "audioItem"), "stream"), "url"));
+            const char *url = json_string_value(
+                json_object_get(json_object_get(json_object_get(d, "audioItem"), "stream"), "url"));
             fprintf(cfg->out, "[audio] plays %s\n", url ? url : "a stream");
-        }
-        else
+        } else
             fprintf(cfg->out, "[directive] %s\n", type);
     }
     render(s, k, speech);
@@ -928,9 +932,10 @@ turn(struct say *s, const char *line)
     if (inv->form == MATCHER_OPEN || inv->form == MATCHER_ASK)
         named = &s->skills[inv->skill];
     if (cfg->skill && named && strcmp(named->skill->name, cfg->skill) != 0) {
-        fprintf(cfg->err, "skillserver: \"%s\" is the invocation name of %s, but --skill is "
-                          "%s: the words go to %s\n", s->names[inv->skill],
-                named->skill->name, cfg->skill, cfg->skill);
+        fprintf(cfg->err,
+                "skillserver: \"%s\" is the invocation name of %s, but --skill is "
+                "%s: the words go to %s\n",
+                s->names[inv->skill], named->skill->name, cfg->skill, cfg->skill);
         /* Read again without skill names: the plain words (and "exit"). */
         named = NULL;
         matcher_invocation(line, NULL, 0, inv);
@@ -983,13 +988,14 @@ turn(struct say *s, const char *line)
         }
         plan_intent(s, k, words, now, plan);
         if (plan->match.fallback && inv->near >= 0 && s->names[inv->near])
-            fprintf(cfg->err, "skillserver: did you mean \"open %s\"? (%s's invocation "
-                              "name)\n", s->names[inv->near], s->skills[inv->near].skill->name);
+            fprintf(cfg->err,
+                    "skillserver: did you mean \"open %s\"? (%s's invocation "
+                    "name)\n",
+                    s->names[inv->near], s->skills[inv->near].skill->name);
         break;
     }
-    int r = run_plan(s, k, plan, inv->form == MATCHER_PLAIN || inv->form == MATCHER_ASK ? words
-                                                                                         : NULL,
-                     0);
+    int r = run_plan(s, k, plan,
+                     inv->form == MATCHER_PLAIN || inv->form == MATCHER_ASK ? words : NULL, 0);
     if (r > rc)
         rc = r;
 out:
@@ -1036,8 +1042,10 @@ interactive(struct say *s)
         return EXIT_FAILED;
     }
     if (tty)
-        fprintf(cfg->err, "Talk to the skills in %s: say \"open <invocation name>\", or just "
-                          "talk. \"exit\" ends a session; Ctrl-D stops.\n", s->set->root);
+        fprintf(cfg->err,
+                "Talk to the skills in %s: say \"open <invocation name>\", or just "
+                "talk. \"exit\" ends a session; Ctrl-D stops.\n",
+                s->set->root);
     for (;;) {
         if (tty) {
             fputs(s->current ? "you (session open)> " : "you> ", cfg->err);
@@ -1090,8 +1098,7 @@ say_run(const struct say_config *cfg)
 
     if (rc != 0)
         goto out;
-    int hard = cfg->handler_timeout_ms ? cfg->handler_timeout_ms
-                                       : LIMIT_HANDLER_TIMEOUT_MS_DEFAULT;
+    int hard = cfg->handler_timeout_ms ? cfg->handler_timeout_ms : LIMIT_HANDLER_TIMEOUT_MS_DEFAULT;
     struct pool_config pc = {
         .exe = cfg->exe,
         .skillkit_dir = cfg->skillkit_dir,
@@ -1172,8 +1179,8 @@ say_turn_run(const struct say_config *cfg, struct skill_set *set, struct pool *p
     char *said = NULL, *notes = NULL;
     size_t said_len = 0, notes_len = 0;
     char line[LIMIT_SAY_LINE_BYTES];
-    struct say s = {.cfg = &c, .set = set, .pool = pool, .store = store, .borrowed = true,
-                    .turn = out};
+    struct say s = {
+        .cfg = &c, .set = set, .pool = pool, .store = store, .borrowed = true, .turn = out};
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -1194,8 +1201,7 @@ say_turn_run(const struct say_config *cfg, struct skill_set *set, struct pool *p
     if (rc != 0)
         goto out;
     if (snprintf(line, sizeof(line), "%s", utterance) >= (int)sizeof(line)) {
-        fprintf(c.err, "skillserver: the utterance is longer than %zu bytes\n",
-                sizeof(line) - 1);
+        fprintf(c.err, "skillserver: the utterance is longer than %zu bytes\n", sizeof(line) - 1);
         rc = EXIT_USAGE;
         goto out;
     }
@@ -1212,8 +1218,10 @@ say_turn_run(const struct say_config *cfg, struct skill_set *set, struct pool *p
             goto out;
         }
     } else if (session->skill[0]) {
-        fprintf(c.err, "skillserver: the session was with %s, which is not here any more; "
-                       "starting afresh\n", session->skill);
+        fprintf(c.err,
+                "skillserver: the session was with %s, which is not here any more; "
+                "starting afresh\n",
+                session->skill);
     }
     fail(&s, turn(&s, line));
     rc = s.status;

@@ -85,13 +85,13 @@ struct say_session {
 /* What one turn did. Release with say_turn_cleanup(). */
 struct say_turn {
     char skill[LIMIT_SKILL_NAME_CHARS + 1]; /* the skill that answered; "" when none did */
-    json_t *request;  /* owned: the last request sent, or NULL */
-    json_t *response; /* owned: its response, or NULL */
-    char *speech;     /* owned: the response's outputSpeech as plain text, or NULL */
-    char *reprompt;   /* owned: its reprompt as plain text, or NULL */
-    char *heard;      /* owned: "ThankYouIntent, name = \"Sam\"", or NULL */
-    char *said;       /* owned: what `say` prints on stdout (words, reprompt, card, prompts) */
-    char *notes;      /* owned: what `say` prints on stderr (warnings, model problems) */
+    json_t *request;                        /* owned: the last request sent, or NULL */
+    json_t *response;                       /* owned: its response, or NULL */
+    char *speech;          /* owned: the response's outputSpeech as plain text, or NULL */
+    char *reprompt;        /* owned: its reprompt as plain text, or NULL */
+    char *heard;           /* owned: "ThankYouIntent, name = \"Sam\"", or NULL */
+    char *said;            /* owned: what `say` prints on stdout (words, reprompt, card, prompts) */
+    char *notes;           /* owned: what `say` prints on stderr (warnings, model problems) */
     bool skill_failed;     /* the skill raised, timed out, ...: error says what */
     struct ss_error error; /* the skill's failure, or why there was no turn */
     int status;            /* as say_run()'s exit status */

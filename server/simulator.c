@@ -77,8 +77,7 @@ simulator_skills_json(const struct skill_set *set, struct pool *pool, size_t *le
                           ? json_string(problem)
                           : json_null();
         if (json_array_append_new(list, json_pack("{s:s, s:o*, s:o*}", "name", k->name,
-                                                  "invocation", invocation, "problem", why)) !=
-            0) {
+                                                  "invocation", invocation, "problem", why)) != 0) {
             json_decref(doc);
             return NULL;
         }
@@ -116,7 +115,8 @@ simulator_turn_json(const struct say_config *cfg, struct skill_set *set, struct 
     memset(&session, 0, sizeof(session));
     memset(&turn, 0, sizeof(turn));
     if (!json_is_object(in)) {
-        snprintf(msg, sizeof(msg), "the body must be a JSON object {\"utterance\": \"...\", "
+        snprintf(msg, sizeof(msg),
+                 "the body must be a JSON object {\"utterance\": \"...\", "
                  "\"skill\": NAME or null, \"session\": {...} or null}%s%s",
                  in ? "" : ": ", in ? "" : jerr.text);
         answer = api_error(400, status, msg);
@@ -126,8 +126,9 @@ simulator_turn_json(const struct say_config *cfg, struct skill_set *set, struct 
     json_t *skill = json_object_get(in, "skill");
     json_t *from = json_object_get(in, "session");
     if (!json_is_string(utterance) || !json_string_value(utterance)[0]) {
-        answer = api_error(400, status, "say something: \"utterance\" must be words, such as "
-                                        "\"thank you\"");
+        answer = api_error(400, status,
+                           "say something: \"utterance\" must be words, such as "
+                           "\"thank you\"");
         goto out;
     }
     if (skill && !json_is_null(skill) && !json_is_string(skill)) {
@@ -146,8 +147,9 @@ simulator_turn_json(const struct say_config *cfg, struct skill_set *set, struct 
         json_t *attrs = json_object_get(from, "attributes");
         if (!json_is_object(from) || !sk || !id || strlen(sk) >= sizeof(session.skill) ||
             strlen(id) >= sizeof(session.id) || (attrs && !json_is_object(attrs))) {
-            answer = api_error(400, status, "\"session\" must be null or what the last turn "
-                                            "returned: {\"skill\", \"id\", \"attributes\"}");
+            answer = api_error(400, status,
+                               "\"session\" must be null or what the last turn "
+                               "returned: {\"skill\", \"id\", \"attributes\"}");
             goto out;
         }
         snprintf(session.skill, sizeof(session.skill), "%s", sk);
@@ -163,25 +165,18 @@ simulator_turn_json(const struct say_config *cfg, struct skill_set *set, struct 
         goto out;
     }
     if (session.skill[0])
-        sess = json_pack("{s:s, s:s, s:o}", "skill", session.skill, "id", session.id,
-                         "attributes", session.attributes ? json_incref(session.attributes)
-                                                          : json_object());
+        sess = json_pack("{s:s, s:s, s:o}", "skill", session.skill, "id", session.id, "attributes",
+                         session.attributes ? json_incref(session.attributes) : json_object());
     char problem[512];
     bool broken = pool_problem(pool, turn.skill, problem, sizeof(problem));
-    doc = json_pack("{s:s, s:s, s:O, s:O*, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
-                    "skill", turn.skill,
-                    "utterance", json_string_value(utterance),
-                    "request", turn.request,
-                    "response", turn.response,
-                    "speech", text_or_null(turn.speech),
-                    "reprompt", text_or_null(turn.reprompt),
-                    "heard", text_or_null(turn.heard),
-                    "said", text_or_null(turn.said),
-                    "notes", text_or_null(turn.notes),
-                    "session", sess,
-                    "ended", !session.skill[0],
-                    "error", text_or_null(turn.skill_failed ? turn.error.msg : NULL),
-                    "problem", text_or_null(broken ? problem : NULL));
+    doc = json_pack("{s:s, s:s, s:O, s:O*, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}", "skill",
+                    turn.skill, "utterance", json_string_value(utterance), "request", turn.request,
+                    "response", turn.response, "speech", text_or_null(turn.speech), "reprompt",
+                    text_or_null(turn.reprompt), "heard", text_or_null(turn.heard), "said",
+                    text_or_null(turn.said), "notes", text_or_null(turn.notes), "session", sess,
+                    "ended", !session.skill[0], "error",
+                    text_or_null(turn.skill_failed ? turn.error.msg : NULL), "problem",
+                    text_or_null(broken ? problem : NULL));
     sess = NULL; /* taken by json_pack, even when it failed */
     *status = 200;
     answer = dump(doc, NULL);

@@ -45,8 +45,7 @@ char *simulator_skills_json(const struct skill_set *set, struct pool *pool, size
  * "error" set), 400 for a body that is not the API's, 404 for an unknown
  * skill.
  */
-char *simulator_turn_json(const struct say_config *cfg, struct skill_set *set,
-                          struct pool *pool, struct store *store, const char *body, size_t len,
-                          int *status);
+char *simulator_turn_json(const struct say_config *cfg, struct skill_set *set, struct pool *pool,
+                          struct store *store, const char *body, size_t len, int *status);
 
 #endif

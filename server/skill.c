@@ -138,8 +138,10 @@ load_manifest(struct skill *skill, struct ss_error *err)
         goto out;
     }
     if (!json_is_object(m)) {
-        rc = ss_fail(err, SS_ERR_SKILL_CONFIG, "%s: must be a JSON object like "
-                     "{\"locale\": \"en-US\"}", path);
+        rc = ss_fail(err, SS_ERR_SKILL_CONFIG,
+                     "%s: must be a JSON object like "
+                     "{\"locale\": \"en-US\"}",
+                     path);
         goto out;
     }
     v = json_object_get(m, "applicationId");
@@ -147,7 +149,8 @@ load_manifest(struct skill *skill, struct ss_error *err)
         if (!json_is_string(v) || strncmp(json_string_value(v), "amzn1.", 6) != 0) {
             rc = ss_fail(err, SS_ERR_SKILL_CONFIG,
                          "%s: applicationId must be the skill ID from the Alexa developer "
-                         "console, a string like \"amzn1.ask.skill.1234...\"", path);
+                         "console, a string like \"amzn1.ask.skill.1234...\"",
+                         path);
             goto out;
         }
         skill->application_id = strdup(json_string_value(v));
@@ -204,9 +207,8 @@ skill_load(const char *root, const char *name, struct skill *out, struct ss_erro
     if (!is_file(out->script)) {
         char names[1024];
         skill_list_names(rootabs, names, sizeof(names));
-        rc = ss_fail(err, SS_ERR_UNKNOWN_SKILL, "there is no skill called '%s' in %s (%s%s)",
-                     name, root, names[0] ? "skills there: " : "the folder has no skills",
-                     names);
+        rc = ss_fail(err, SS_ERR_UNKNOWN_SKILL, "there is no skill called '%s' in %s (%s%s)", name,
+                     root, names[0] ? "skills there: " : "the folder has no skills", names);
         goto fail;
     }
     char *model = join(out->dir, "model.json");
@@ -242,8 +244,8 @@ skill_cleanup(struct skill *skill)
 }
 
 enum ss_err
-skill_set_load(const char *root, struct skill_set **out, skill_report_fn report,
-               void *report_ctx, struct ss_error *err)
+skill_set_load(const char *root, struct skill_set **out, skill_report_fn report, void *report_ctx,
+               struct ss_error *err)
 {
     char rootabs[PATH_MAX];
     struct skill_set *set = NULL;

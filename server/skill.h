@@ -40,8 +40,7 @@ int skill_name_valid(const char *name);
  * valid; the message gives the file, line and field). On success fills *out,
  * which the caller releases with skill_cleanup().
  */
-enum ss_err skill_load(const char *root, const char *name, struct skill *out,
-                       struct ss_error *err);
+enum ss_err skill_load(const char *root, const char *name, struct skill *out, struct ss_error *err);
 
 void skill_cleanup(struct skill *skill);
 

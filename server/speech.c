@@ -116,8 +116,8 @@ struct tag {
 static bool
 name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == ':' || c == '-' || c == '_' || c == '.' || (unsigned char)c >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
+           c == '-' || c == '_' || c == '.' || (unsigned char)c >= 0x80;
 }
 
 static const char *
@@ -216,8 +216,8 @@ put_entity(struct buf *b, const char *p)
     if (p[1] == '#') {
         char *end;
         errno = 0;
-        unsigned long cp = (p[2] == 'x' || p[2] == 'X') ? strtoul(p + 3, &end, 16)
-                                                         : strtoul(p + 2, &end, 10);
+        unsigned long cp =
+            (p[2] == 'x' || p[2] == 'X') ? strtoul(p + 3, &end, 16) : strtoul(p + 2, &end, 10);
         if (!errno && *end == ';' && end > p + 2 && cp > 0 && cp <= 0x10FFFF &&
             !(cp >= 0xD800 && cp <= 0xDFFF)) {
             char u[4];
@@ -505,10 +505,10 @@ speech_voice(const char *locale)
     static const struct {
         const char *locale, *voice;
     } voices[] = {
-        {"en-us", "en-us"}, {"en-ca", "en-us"}, {"en-gb", "en-gb"}, {"en-au", "en-gb"},
-        {"en-in", "en-gb"}, {"fr-fr", "fr-fr"}, {"fr-ca", "fr-fr"}, {"pt-br", "pt-br"},
-        {"es-mx", "es-419"}, {"es-us", "es-419"}, {"es-es", "es"}, {"de-de", "de"},
-        {"it-it", "it"},    {"ja-jp", "ja"},    {"hi-in", "hi"},  {"ar-sa", "ar"},
+        {"en-us", "en-us"},  {"en-ca", "en-us"},  {"en-gb", "en-gb"}, {"en-au", "en-gb"},
+        {"en-in", "en-gb"},  {"fr-fr", "fr-fr"},  {"fr-ca", "fr-fr"}, {"pt-br", "pt-br"},
+        {"es-mx", "es-419"}, {"es-us", "es-419"}, {"es-es", "es"},    {"de-de", "de"},
+        {"it-it", "it"},     {"ja-jp", "ja"},     {"hi-in", "hi"},    {"ar-sa", "ar"},
         {"nl-nl", "nl"},
     };
     for (size_t i = 0; locale && i < sizeof(voices) / sizeof(voices[0]); i++)
@@ -551,8 +551,8 @@ speech_render(const char *speech, bool ssml, const char *locale, const char *wav
         rc = ss_fail(err, SS_ERR_IO, "cannot start espeak-ng: %s", strerror(errno));
         goto out;
     }
-    const char *argv[] = {"espeak-ng", "-m", "-v", speech_voice(locale), "--stdin",
-                          wav ? "-w" : NULL, wav, NULL};
+    const char *argv[] = {"espeak-ng",       "-m", "-v", speech_voice(locale), "--stdin",
+                          wav ? "-w" : NULL, wav,  NULL};
     pid = fork();
     if (pid < 0) {
         rc = ss_fail(err, SS_ERR_IO, "cannot start espeak-ng: %s", strerror(errno));
@@ -627,7 +627,8 @@ speech_render(const char *speech, bool ssml, const char *locale, const char *wav
         goto out;
     said[strcspn(said, "\n")] = '\0';
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-        rc = ss_fail(err, SS_ERR_IO, "espeak-ng is not installed (Debian and Ubuntu: "
+        rc = ss_fail(err, SS_ERR_IO,
+                     "espeak-ng is not installed (Debian and Ubuntu: "
                      "apt install espeak-ng)");
         goto out;
     }
@@ -645,8 +646,8 @@ speech_render(const char *speech, bool ssml, const char *locale, const char *wav
         if (speech_wav_info(wav, &seconds, &rate, &bytes) != 0)
             rc = ss_fail(err, SS_ERR_IO, "espeak-ng did not write a WAV file to %s", wav);
         else if (bytes == 0)
-            rc = ss_fail(err, SS_ERR_IO, "espeak-ng wrote a WAV file with no sound in it (%s)",
-                         wav);
+            rc =
+                ss_fail(err, SS_ERR_IO, "espeak-ng wrote a WAV file with no sound in it (%s)", wav);
     }
 out:
     if (pid > 0) {
@@ -686,14 +687,15 @@ speech_sound_device(char *why, size_t cap)
         bool playback = false;
         /* ALSA names playback devices pcmC<card>D<device>p. */
         while ((e = readdir(d)) && !playback)
-            playback = strncmp(e->d_name, "pcmC", 4) == 0 &&
-                       e->d_name[strlen(e->d_name) - 1] == 'p';
+            playback =
+                strncmp(e->d_name, "pcmC", 4) == 0 && e->d_name[strlen(e->d_name) - 1] == 'p';
         closedir(d);
         if (playback)
             return true;
     }
     if (why && cap)
-        snprintf(why, cap, "no sound device here (no PulseAudio server and no playback "
+        snprintf(why, cap,
+                 "no sound device here (no PulseAudio server and no playback "
                  "device under /dev/snd)");
     return false;
 }

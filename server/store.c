@@ -87,8 +87,8 @@ open_db(struct store *s, int create, struct ss_error *err)
     sqlite3_busy_timeout(s->db, 2000);
     if (sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK)
         goto fail;
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM attributes WHERE skill = ? AND user = ?",
-                           -1, &s->get, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM attributes WHERE skill = ? AND user = ?", -1,
+                           &s->get, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
                            "INSERT INTO attributes (skill, user, value, updated) "
                            "VALUES (?, ?, ?, strftime('%s', 'now')) "
@@ -110,8 +110,7 @@ fail:
 }
 
 enum ss_err
-store_load(struct store *s, const char *skill, const char *user, char **json,
-           struct ss_error *err)
+store_load(struct store *s, const char *skill, const char *user, char **json, struct ss_error *err)
 {
     enum ss_err rc;
 
@@ -146,8 +145,8 @@ store_save(struct store *s, const char *skill, const char *user, const char *jso
 
     if (len > LIMIT_ATTRIBUTES_BYTES)
         return ss_fail(err, SS_ERR_RESPONSE_LIMIT,
-                       "the persistent attributes of %s are %zu bytes; at most %d are kept",
-                       skill, len, LIMIT_ATTRIBUTES_BYTES);
+                       "the persistent attributes of %s are %zu bytes; at most %d are kept", skill,
+                       len, LIMIT_ATTRIBUTES_BYTES);
     pthread_mutex_lock(&s->lock);
     rc = open_db(s, 1, err);
     if (rc != SS_ERR_OK)

@@ -31,7 +31,7 @@ enum ss_err store_load(struct store *store, const char *skill, const char *user,
  * most LIMIT_ATTRIBUTES_BYTES), in one transaction. Errors: SS_ERR_IO,
  * SS_ERR_RESPONSE_LIMIT (too large).
  */
-enum ss_err store_save(struct store *store, const char *skill, const char *user,
-                       const char *json, struct ss_error *err);
+enum ss_err store_save(struct store *store, const char *skill, const char *user, const char *json,
+                       struct ss_error *err);
 
 #endif

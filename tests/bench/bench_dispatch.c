@@ -45,8 +45,8 @@ main(int argc, char **argv)
         return 1;
     }
     struct canned_slot slot = {"name", "Sam"};
-    struct canned_options co = {.type = REQ_INTENT, .intent = "ThankYouIntent", .slots = &slot,
-                                .slot_count = 1};
+    struct canned_options co = {
+        .type = REQ_INTENT, .intent = "ThankYouIntent", .slots = &slot, .slot_count = 1};
     if (canned_request(&skill, NULL, &co, &req, &err) != SS_ERR_OK) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;

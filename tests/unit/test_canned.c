@@ -14,8 +14,7 @@ main(void)
     json_t *req;
     struct request view;
 
-    ok(skill_load(SOURCE_ROOT "/skills", "thank_you", &skill, &err) == SS_ERR_OK,
-       "load thank_you");
+    ok(skill_load(SOURCE_ROOT "/skills", "thank_you", &skill, &err) == SS_ERR_OK, "load thank_you");
     const char *drinks =
         "{\"interactionModel\":{\"languageModel\":{\"invocationName\":\"coffee corner\","
         "\"intents\":[{\"name\":\"OrderIntent\",\"slots\":[{\"name\":\"drink\",\"type\":"
@@ -26,8 +25,8 @@ main(void)
     ok(model_parse("m", drinks, strlen(drinks), &m, &err) == SS_ERR_OK, "model");
 
     struct canned_slot slots[] = {{"drink", "flattie"}};
-    struct canned_options o = {.type = REQ_INTENT, .intent = "OrderIntent", .slots = slots,
-                               .slot_count = 1};
+    struct canned_options o = {
+        .type = REQ_INTENT, .intent = "OrderIntent", .slots = slots, .slot_count = 1};
     is_int(canned_request(&skill, m, &o, &req, &err), SS_ERR_OK, "intent request");
     char *text = json_dumps(req, 0);
     is_int(request_parse(&view, text, strlen(text), &err), SS_ERR_OK, "parses as a request");
@@ -58,8 +57,8 @@ main(void)
     canned_request(&skill, m, &o, &req, &err);
     canned_request(&skill, m, &o, &req2, &err);
     ok(strcmp(json_string_value(json_object_get(json_object_get(req, "request"), "requestId")),
-              json_string_value(json_object_get(json_object_get(req2, "request"),
-                                                "requestId"))) != 0,
+              json_string_value(json_object_get(json_object_get(req2, "request"), "requestId"))) !=
+           0,
        "fresh request ids");
     json_decref(req);
     json_decref(req2);

@@ -126,8 +126,7 @@ main(void)
     value("my birthday is 2027-01-05", "BirthdayIntent", "day", "2027-01-05");
     value("my birthday is december third", "BirthdayIntent", "day", "2026-12-03");
     value("my birthday is on the third of march", "BirthdayIntent", "day", "2027-03-03");
-    value("my birthday is january 1st twenty twenty eight", "BirthdayIntent", "day",
-          "2028-01-01");
+    value("my birthday is january 1st twenty twenty eight", "BirthdayIntent", "day", "2028-01-01");
     value("my birthday is the day after tomorrow", "BirthdayIntent", "day", "2026-11-28");
     value("my birthday is next week", "BirthdayIntent", "day", "2026-W49");
     value("my birthday is this weekend", "BirthdayIntent", "day", "2026-W48-WE");
@@ -163,8 +162,7 @@ main(void)
     match("my name is sam smith", "AMAZON.FallbackIntent");
 
     /* AMAZON.SearchQuery: the rest of the words */
-    value("search for the best pizza in town", "SearchIntent", "query",
-          "the best pizza in town");
+    value("search for the best pizza in town", "SearchIntent", "query", "the best pizza in town");
 
     /* AMAZON.Ordinal */
     value("i came third", "PlaceIntent", "place", "3");

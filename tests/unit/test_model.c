@@ -40,8 +40,8 @@ struct want {
 
 /* Check models/NAME.json and expect the listed problems, and only those. */
 static void
-expect(const char *name, const char *const *handlers, size_t nh, size_t errors,
-       size_t warnings, const struct want *want, size_t n)
+expect(const char *name, const char *const *handlers, size_t nh, size_t errors, size_t warnings,
+       const struct want *want, size_t n)
 {
     char path[512];
     struct model *m = NULL;
@@ -56,20 +56,18 @@ expect(const char *name, const char *const *handlers, size_t nh, size_t errors,
     int good = 1;
     for (size_t i = 0; i < n; i++)
         good &= ok(has(&r, want[i].sev, want[i].path, want[i].words), "%s: %s %s: %s", name,
-                   want[i].sev == MODEL_ERROR ? "error" : "warning", want[i].path,
-                   want[i].words);
+                   want[i].sev == MODEL_ERROR ? "error" : "warning", want[i].path, want[i].words);
     good &= ok(r.errors == errors, "%s: %zu errors (got %zu)", name, errors, r.errors);
-    good &= ok(r.warnings == warnings, "%s: %zu warnings (got %zu)", name, warnings,
-               r.warnings);
+    good &= ok(r.warnings == warnings, "%s: %zu warnings (got %zu)", name, warnings, r.warnings);
     if (!good)
         show(&r);
     model_destroy(m);
 }
 
-#define EXPECT(name, handlers, nh, errors, warnings, ...)                                      \
-    do {                                                                                       \
-        static const struct want want_[] = {__VA_ARGS__};                                      \
-        expect(name, handlers, nh, errors, warnings, want_, sizeof(want_) / sizeof(want_[0])); \
+#define EXPECT(name, handlers, nh, errors, warnings, ...)                                          \
+    do {                                                                                           \
+        static const struct want want_[] = {__VA_ARGS__};                                          \
+        expect(name, handlers, nh, errors, warnings, want_, sizeof(want_) / sizeof(want_[0]));     \
     } while (0)
 
 static void
@@ -93,18 +91,21 @@ checks(void)
            {MODEL_WARNING, LM "intents", "AMAZON.CancelIntent is missing"},
            {MODEL_WARNING, LM "intents", "AMAZON.NavigateHomeIntent is missing"});
     EXPECT("bad_samples", NULL, 0, 11, 0,
-           {MODEL_ERROR, LM "intents[0].samples[0]", "uses {nam}, but ThankYouIntent has no "
-                                                     "slot called nam (did you mean {name}?)"},
+           {MODEL_ERROR, LM "intents[0].samples[0]",
+            "uses {nam}, but ThankYouIntent has no "
+            "slot called nam (did you mean {name}?)"},
            {MODEL_ERROR, LM "intents[0].samples[1]", "has '!'"},
            {MODEL_ERROR, LM "intents[0].samples[2]", "has the digit '2'"},
            {MODEL_ERROR, LM "intents[0].samples[3]", "does not pair up"},
            {MODEL_ERROR, LM "intents[0].samples[4]", "uses {name} twice"},
-           {MODEL_ERROR, LM "intents[0].samples[6]", "is the same as samples[5] of "
-                                                     "ThankYouIntent"},
+           {MODEL_ERROR, LM "intents[0].samples[6]",
+            "is the same as samples[5] of "
+            "ThankYouIntent"},
            {MODEL_ERROR, LM "intents[0].samples[8]", "uses {}, but ThankYouIntent has no slot"},
            {MODEL_ERROR, LM "intents[0].samples[9]", "is empty"},
-           {MODEL_ERROR, LM "intents[1].samples[0]", "is also a sample of ThankYouIntent "
-                                                     "(intents[0].samples[5])"},
+           {MODEL_ERROR, LM "intents[1].samples[0]",
+            "is also a sample of ThankYouIntent "
+            "(intents[0].samples[5])"},
            {MODEL_ERROR, LM "intents[1].samples[1]", "uses {name}, but OtherIntent has no slots"});
     EXPECT("bad_slots", NULL, 0, 6, 7,
            {MODEL_ERROR, LM "intents[0].slots[0].type",
@@ -117,9 +118,10 @@ checks(void)
            {MODEL_WARNING, LM "intents[0].slots[2].name", "uses {first-name}"},
            {MODEL_ERROR, LM "types[0].values[2].name.value", "is empty"},
            {MODEL_WARNING, LM "types[0].values[1].id", "the id TEA is also the id of values[0]"},
-           {MODEL_WARNING, LM "types[0].values[0].name.synonyms[1]", "\"cuppa\" is listed "
-                                                                      "twice for the value "
-                                                                      "\"tea\""},
+           {MODEL_WARNING, LM "types[0].values[0].name.synonyms[1]",
+            "\"cuppa\" is listed "
+            "twice for the value "
+            "\"tea\""},
            {MODEL_WARNING, LM "types[0].values[1].name.synonyms[0]",
             "\"cuppa\" means both \"tea\" and \"chai\""},
            {MODEL_ERROR, LM "types[1]", "SizeType has no values"},
@@ -142,37 +144,41 @@ checks(void)
     /* Handlers against the intents: the misspelt decorator, a built-in the
      * model lacks, intents nobody answers; request types are not intents. */
     static const char *const handlers[] = {
-        "LaunchRequest",  "OrderIntnet", "CountIntent", "AMAZON.YesIntent", "SessionEndedRequest",
-        "AudioPlayer.PlaybackStarted", "CanFulfillIntentRequest", "AMAZON.StopIntent"};
+        "LaunchRequest",           "OrderIntnet",         "CountIntent",
+        "AMAZON.YesIntent",        "SessionEndedRequest", "AudioPlayer.PlaybackStarted",
+        "CanFulfillIntentRequest", "AMAZON.StopIntent"};
     /* coffee.json has duplicate samples on purpose (GreetIntent, MorningIntent,
      * HelpMeIntent/"help" is fine): one error. */
     EXPECT("coffee", handlers, 8, 1, 16,
-           {MODEL_WARNING, LM "intents", "skill.py has a handler for OrderIntnet, but model.json "
-                                          "has no intent with that name, so Alexa never sends "
-                                          "it. Did you mean OrderIntent?"},
-           {MODEL_WARNING, LM "intents", "skill.py answers AMAZON.YesIntent, but model.json does "
-                                          "not list it"},
-           {MODEL_WARNING, LM "intents[0].name", "no function in skill.py answers OrderIntent: "
-                                                  "put @intent(\"OrderIntent\") above one "
-                                                  "(skill.py has @intent(\"OrderIntnet\"): is "
-                                                  "that a misspelling of OrderIntent?)"},
-           {MODEL_WARNING, LM "intents[2].name", "no function in skill.py answers "
-                                                  "BirthdayIntent: put @intent(\"BirthdayIntent\") "
-                                                  "above one"},
+           {MODEL_WARNING, LM "intents",
+            "skill.py has a handler for OrderIntnet, but model.json "
+            "has no intent with that name, so Alexa never sends "
+            "it. Did you mean OrderIntent?"},
+           {MODEL_WARNING, LM "intents",
+            "skill.py answers AMAZON.YesIntent, but model.json does "
+            "not list it"},
+           {MODEL_WARNING, LM "intents[0].name",
+            "no function in skill.py answers OrderIntent: "
+            "put @intent(\"OrderIntent\") above one "
+            "(skill.py has @intent(\"OrderIntnet\"): is "
+            "that a misspelling of OrderIntent?)"},
+           {MODEL_WARNING, LM "intents[2].name",
+            "no function in skill.py answers "
+            "BirthdayIntent: put @intent(\"BirthdayIntent\") "
+            "above one"},
            {MODEL_ERROR, LM "intents[12].samples[0]", "is also a sample of GreetIntent"});
     static const char *const catch_all[] = {"IntentRequest", "LaunchRequest"};
     EXPECT("coffee", catch_all, 2, 1, 1,
            {MODEL_ERROR, LM "intents[12].samples[0]", "is also a sample of GreetIntent"});
 
     /* The bundled skills' models are clean, with the handlers they have. */
-    static const char *const thank_you[] = {"LaunchRequest",      "ThankYouIntent",
-                                            "AMAZON.HelpIntent",  "AMAZON.StopIntent",
+    static const char *const thank_you[] = {"LaunchRequest",       "ThankYouIntent",
+                                            "AMAZON.HelpIntent",   "AMAZON.StopIntent",
                                             "AMAZON.CancelIntent", "AMAZON.FallbackIntent"};
-    static const char *const counter[] = {"LaunchRequest",       "NextIntent",
-                                          "AMAZON.YesIntent",    "AMAZON.StopIntent",
-                                          "AMAZON.CancelIntent", "AMAZON.NoIntent",
-                                          "AMAZON.HelpIntent",   "AMAZON.FallbackIntent",
-                                          "SessionEndedRequest"};
+    static const char *const counter[] = {
+        "LaunchRequest",       "NextIntent",      "AMAZON.YesIntent",  "AMAZON.StopIntent",
+        "AMAZON.CancelIntent", "AMAZON.NoIntent", "AMAZON.HelpIntent", "AMAZON.FallbackIntent",
+        "SessionEndedRequest"};
     struct {
         const char *skill;
         const char *const *handlers;
@@ -200,8 +206,10 @@ checks(void)
                                    "{\"interactionModel\":{\"languageModel\":{"
                                    "\"invocationName\":\"x y\",\"intents\":[");
     for (int i = 0; i < 100; i++)
-        used += (size_t)snprintf(big + used, sizeof(big) - used, "%s{\"name\":\"I%d\","
-                                 "\"samples\":[\"hi {x}\"]}", i ? "," : "", i);
+        used += (size_t)snprintf(big + used, sizeof(big) - used,
+                                 "%s{\"name\":\"I%d\","
+                                 "\"samples\":[\"hi {x}\"]}",
+                                 i ? "," : "", i);
     snprintf(big + used, sizeof(big) - used, "]}}}");
     struct model *m = NULL;
     struct ss_error err;
@@ -334,7 +342,8 @@ main(void)
         const char *text, *expect;
     } bad_dialog[] = {
         {"{\"interactionModel\":{\"languageModel\":{\"invocationName\":\"x y\","
-         "\"intents\":[]},\"dialog\":[]}}", "interactionModel.dialog must be an object"},
+         "\"intents\":[]},\"dialog\":[]}}",
+         "interactionModel.dialog must be an object"},
         {"{\"interactionModel\":{\"languageModel\":{\"invocationName\":\"x y\","
          "\"intents\":[]},\"dialog\":{\"intents\":[{\"name\":\"A\","
          "\"confirmationRequired\":\"yes\"}]}}}",
@@ -375,14 +384,17 @@ main(void)
     is_int(model_sample_split("Thank you, {name}!", buf, sizeof(buf), tokens, 8), 3,
            "split a sample");
     ok(tokens[2].slot && strcmp(tokens[2].text, "name") == 0 && !tokens[1].slot &&
-           strcmp(tokens[1].text, "you") == 0, "words and slots");
+           strcmp(tokens[1].text, "you") == 0,
+       "words and slots");
     is_int(model_sample_split("a {b", buf, sizeof(buf), tokens, 8), -1, "unpaired brace");
     is_int(model_sample_split("a b} c", buf, sizeof(buf), tokens, 8), -1, "unpaired close");
     is_int(model_sample_split("a b c d", buf, sizeof(buf), tokens, 3), -2, "too many tokens");
-    ok(model_builtin_intent("AMAZON.StopIntent") && model_builtin_intent("AMAZON.StopIntent")->required,
+    ok(model_builtin_intent("AMAZON.StopIntent") &&
+           model_builtin_intent("AMAZON.StopIntent")->required,
        "StopIntent is required");
-    ok(model_builtin_type("AMAZON.DATE") && model_builtin_type("AMAZON.DATE")->kind ==
-       MODEL_BUILTIN_DATE, "AMAZON.DATE is known");
+    ok(model_builtin_type("AMAZON.DATE") &&
+           model_builtin_type("AMAZON.DATE")->kind == MODEL_BUILTIN_DATE,
+       "AMAZON.DATE is known");
     ok(model_builtin_type("DrinkType") == NULL, "custom types are not built-in");
 
     checks();

@@ -18,7 +18,6 @@
 
 #define FIXTURES SOURCE_ROOT "/tests/fixtures/requests"
 
-
 static char *
 fixture_text(const char *name, size_t *len)
 {

@@ -192,7 +192,9 @@ test_speech_length(void)
     is_int(response_speech_length("caf\xc3\xa9"), 4, "2-byte character counts 1");
     is_int(response_speech_length("\xe2\x82\xac"), 1, "3-byte character (euro) counts 1");
     is_int(response_speech_length("\xf0\x9f\x98\x80"), 2, "emoji (non-BMP) counts 2");
-    is_int(response_speech_length("a\xf0\x9f\x98\x80" "b"), 4, "mixed text counts UTF-16 units");
+    is_int(response_speech_length("a\xf0\x9f\x98\x80"
+                                  "b"),
+           4, "mixed text counts UTF-16 units");
 }
 
 static void
@@ -219,8 +221,8 @@ test_plain_text(void)
     json_t *text = json_object_get(json_array_get(json_object_get(reply, "speech"), 0), "text");
     json_t *env = NULL;
     ok(response_build(&r, reply, &env, NULL, NULL, NULL) == SS_ERR_OK, "build without warn/err");
-    json_t *out_text = json_object_get(
-        json_object_get(json_object_get(env, "response"), "outputSpeech"), "text");
+    json_t *out_text =
+        json_object_get(json_object_get(json_object_get(env, "response"), "outputSpeech"), "text");
     ok(out_text == text, "a single text segment is passed by reference");
     is_int(text->refcount, 2, "shared string has two owners while the envelope lives");
     json_decref(env);
@@ -263,8 +265,9 @@ test_ssml_speak_rules(void)
     const char *s;
 
     s = B(&r, "{'kind':'reply','speech':[{'ssml':'<speak xml:lang=`en-US`>Hi</speak>'}]}");
-    is_str(s, J("{'version':'1.0','response':{'outputSpeech':{'type':'SSML','ssml':'<speak>Hi</"
-                "speak>'}}}"),
+    is_str(s,
+           J("{'version':'1.0','response':{'outputSpeech':{'type':'SSML','ssml':'<speak>Hi</"
+             "speak>'}}}"),
            "outer <speak> with attributes is removed");
     is_int(W.count, 1, "with one warning");
     contains(W.all, "speech[0]: removed the attributes of the outer <speak>", "warning names it");
@@ -314,13 +317,14 @@ test_ssml_checker_wiring(void)
     r.locale = NULL;
 
     /* <audio> is limited per response, outputSpeech and reprompt together. */
-    s = B(&r, "{'kind':'reply','speech':[{'ssml':'" BEAR BEAR BEAR "'}],'reprompt':[{'ssml':'"
-              BEAR BEAR "'}]}");
+    s = B(&r, "{'kind':'reply','speech':[{'ssml':'" BEAR BEAR BEAR
+              "'}],'reprompt':[{'ssml':'" BEAR BEAR "'}]}");
     ok(strncmp(s, "{\"version\"", 10) == 0, "3 + 2 audio tags are accepted");
-    s = B(&r, "{'kind':'reply','speech':[{'ssml':'" BEAR BEAR BEAR "'}],'reprompt':[{'ssml':'"
-              BEAR BEAR BEAR "'}]}");
-    is_str(s, "ERROR SSML: outputSpeech and reprompt have 6 <audio> tags together (3 and 3); "
-              "Alexa allows at most 5 in one response",
+    s = B(&r, "{'kind':'reply','speech':[{'ssml':'" BEAR BEAR BEAR
+              "'}],'reprompt':[{'ssml':'" BEAR BEAR BEAR "'}]}");
+    is_str(s,
+           "ERROR SSML: outputSpeech and reprompt have 6 <audio> tags together (3 and 3); "
+           "Alexa allows at most 5 in one response",
            "3 + 3 audio tags are refused");
     s = B(&r, "{'kind':'envelope','envelope':{'version':'1.0','response':{'outputSpeech':{'type':"
               "'SSML','ssml':'<speak>" BEAR BEAR BEAR BEAR "</speak>'},'reprompt':{'outputSpeech':"
@@ -412,8 +416,7 @@ test_should_end_session(void)
            J("{'version':'1.0','response':{'shouldEndSession':false}}"), "false is passed");
     is_str(B(&r, "{'kind':'reply','shouldEndSession':null}"),
            J("{'version':'1.0','response':{'shouldEndSession':null}}"), "null is passed");
-    is_str(B(&r, "{'kind':'reply'}"), J("{'version':'1.0','response':{}}"),
-           "absent stays absent");
+    is_str(B(&r, "{'kind':'reply'}"), J("{'version':'1.0','response':{}}"), "absent stays absent");
     is_int(W.count, 0, "an empty reply gives no warning");
     is_str(B(&r, "{'kind':'reply','shouldEndSession':'yes'}"),
            "ERROR SKILL_RESULT: shouldEndSession must be True, False or None, got a string",
@@ -434,8 +437,7 @@ test_session_attributes(void)
     is_str(B(&r, "{'kind':'reply','sessionAttributes':null}"), J("{'version':'1.0','response':{}}"),
            "None sessionAttributes are left out");
     is_str(B(&r, "{'kind':'reply','sessionAttributes':[1]}"),
-           "ERROR SKILL_RESULT: sessionAttributes must be a dict, got a list",
-           "a list is refused");
+           "ERROR SKILL_RESULT: sessionAttributes must be a dict, got a list", "a list is refused");
     is_str(B(&a, "{'kind':'reply','sessionAttributes':{'x':1}}"),
            J("{'version':'1.0','response':{}}"), "no sessionAttributes without a session");
     contains(W.all, "dropped sessionAttributes", "with a warning");
@@ -580,43 +582,57 @@ test_card_limits(void)
     const char *s;
 
     reply = xmalloc(cap);
-    snprintf(reply, cap, "{\"kind\":\"reply\",\"card\":{\"type\":\"Simple\",\"title\":\"%s\","
-                         "\"content\":\"%s\"}}", title, body);
+    snprintf(reply, cap,
+             "{\"kind\":\"reply\",\"card\":{\"type\":\"Simple\",\"title\":\"%s\","
+             "\"content\":\"%s\"}}",
+             title, body);
     s = Braw(&r, reply);
     ok(strncmp(s, "{\"version\"", 10) == 0, "card of exactly 8000 characters is accepted");
-    snprintf(reply, cap, "{\"kind\":\"reply\",\"card\":{\"type\":\"Simple\",\"title\":\"%s\","
-                         "\"content\":\"%sb\"}}", title, body);
+    snprintf(reply, cap,
+             "{\"kind\":\"reply\",\"card\":{\"type\":\"Simple\",\"title\":\"%s\","
+             "\"content\":\"%sb\"}}",
+             title, body);
     is_str(Braw(&r, reply),
            "ERROR RESPONSE_LIMIT: card is 8001 characters long (title, text and image addresses "
            "together); Alexa allows at most 8000",
            "card of 8001 characters is refused");
-    snprintf(reply, cap, "{\"kind\":\"reply\",\"card\":{\"type\":\"Simple\",\"title\":\"%s\","
-                         "\"content\":\"%.3998s\\ud83d\\ude00\"}}", title, body);
+    snprintf(reply, cap,
+             "{\"kind\":\"reply\",\"card\":{\"type\":\"Simple\",\"title\":\"%s\","
+             "\"content\":\"%.3998s\\ud83d\\ude00\"}}",
+             title, body);
     ok(strncmp(Braw(&r, reply), "{\"version\"", 10) == 0,
        "an emoji counts 2 in a card: 4000 + 3998 + 2 = 8000 is accepted");
-    snprintf(reply, cap, "{\"kind\":\"reply\",\"card\":{\"type\":\"Simple\",\"title\":\"%s\","
-                         "\"content\":\"%.3999s\\ud83d\\ude00\"}}", title, body);
+    snprintf(reply, cap,
+             "{\"kind\":\"reply\",\"card\":{\"type\":\"Simple\",\"title\":\"%s\","
+             "\"content\":\"%.3999s\\ud83d\\ude00\"}}",
+             title, body);
     contains(Braw(&r, reply), "card is 8001 characters long", "and 8001 with the emoji is not");
 
     /* URLs: 2000 each, and they count toward the 8000. */
     char *path = repeat("p", 2000 - strlen("https://x.example/"));
-    snprintf(reply, cap, "{\"kind\":\"reply\",\"card\":{\"type\":\"Standard\",\"image\":{"
-                         "\"smallImageUrl\":\"https://x.example/%s\"}}}", path);
+    snprintf(reply, cap,
+             "{\"kind\":\"reply\",\"card\":{\"type\":\"Standard\",\"image\":{"
+             "\"smallImageUrl\":\"https://x.example/%s\"}}}",
+             path);
     ok(strncmp(Braw(&r, reply), "{\"version\"", 10) == 0, "image URL of 2000 characters");
-    snprintf(reply, cap, "{\"kind\":\"reply\",\"card\":{\"type\":\"Standard\",\"image\":{"
-                         "\"smallImageUrl\":\"https://x.example/%sp\"}}}", path);
+    snprintf(reply, cap,
+             "{\"kind\":\"reply\",\"card\":{\"type\":\"Standard\",\"image\":{"
+             "\"smallImageUrl\":\"https://x.example/%sp\"}}}",
+             path);
     is_str(Braw(&r, reply),
            "ERROR RESPONSE_LIMIT: card.image.smallImageUrl is 2001 characters long; Alexa allows "
            "at most 2000",
            "image URL of 2001 characters is refused");
-    snprintf(reply, cap, "{\"kind\":\"reply\",\"card\":{\"type\":\"Standard\",\"title\":\"%.2000s\","
-                         "\"text\":\"%.2000s\",\"image\":{\"smallImageUrl\":\"https://x.example/"
-                         "%s\",\"largeImageUrl\":\"https://x.example/%sq\"}}}",
+    snprintf(reply, cap,
+             "{\"kind\":\"reply\",\"card\":{\"type\":\"Standard\",\"title\":\"%.2000s\","
+             "\"text\":\"%.2000s\",\"image\":{\"smallImageUrl\":\"https://x.example/"
+             "%s\",\"largeImageUrl\":\"https://x.example/%sq\"}}}",
              title, body, path, path);
     contains(Braw(&r, reply), "card.image.largeImageUrl is 2001", "second URL over its limit");
-    snprintf(reply, cap, "{\"kind\":\"reply\",\"card\":{\"type\":\"Standard\",\"title\":\"%.2000s\","
-                         "\"text\":\"%.2001s\",\"image\":{\"smallImageUrl\":\"https://x.example/"
-                         "%s\",\"largeImageUrl\":\"https://x.example/%s\"}}}",
+    snprintf(reply, cap,
+             "{\"kind\":\"reply\",\"card\":{\"type\":\"Standard\",\"title\":\"%.2000s\","
+             "\"text\":\"%.2001s\",\"image\":{\"smallImageUrl\":\"https://x.example/"
+             "%s\",\"largeImageUrl\":\"https://x.example/%s\"}}}",
              title, body, path, path);
     contains(Braw(&r, reply), "card is 8001 characters long",
              "title + text + both URLs over 8000 is refused");
@@ -767,15 +783,19 @@ test_directives(void)
            "got 'http://audio.example/a.mp3'",
            "Play url must be https");
     free(bad);
-    contains(with_directives(&r, "[{\"type\":\"AudioPlayer.Play\",\"audioItem\":{\"stream\":{"
-                                 "\"url\":\"https://a.example/x.mp3\"}}}]", ""),
+    contains(with_directives(&r,
+                             "[{\"type\":\"AudioPlayer.Play\",\"audioItem\":{\"stream\":{"
+                             "\"url\":\"https://a.example/x.mp3\"}}}]",
+                             ""),
              "directives[0].audioItem.stream.token must be a string, got nothing",
              "Play needs a token");
     contains(with_directives(&r, "[{\"type\":\"AudioPlayer.Play\"}]", ""),
              "directives[0] (AudioPlayer.Play) needs \"audioItem\"", "Play needs an audioItem");
-    contains(with_directives(&r, "[{\"type\":\"AudioPlayer.Play\",\"playBehavior\":\"LATER\","
-                                 "\"audioItem\":{\"stream\":{\"url\":\"https://a.example/x\","
-                                 "\"token\":\"t\"}}}]", ""),
+    contains(with_directives(&r,
+                             "[{\"type\":\"AudioPlayer.Play\",\"playBehavior\":\"LATER\","
+                             "\"audioItem\":{\"stream\":{\"url\":\"https://a.example/x\","
+                             "\"token\":\"t\"}}}]",
+                             ""),
              "directives[0].playBehavior must be \"ENQUEUE\"", "Play playBehavior is checked");
 
     char *url = repeat("u", LIMIT_AUDIO_URL_CHARS - strlen("https://a.example/"));
@@ -840,12 +860,14 @@ test_directives(void)
     contains(s, "Dialog.Delegate", "so Delegate stays too");
     s = B(&l, "{'kind':'reply','speech':[{'text':'Hi'}],'directives':[{'type':'Dialog.Delegate'},"
               "{'type':'Dialog.UpdateDynamicEntities','updateBehavior':'CLEAR'}]}");
-    is_str(s, J("{'version':'1.0','response':{'outputSpeech':{'type':'PlainText','text':'Hi'},"
-                "'directives':[{'type':'Dialog.UpdateDynamicEntities','updateBehavior':'CLEAR'}]}}"),
+    is_str(s,
+           J("{'version':'1.0','response':{'outputSpeech':{'type':'PlainText','text':'Hi'},"
+             "'directives':[{'type':'Dialog.UpdateDynamicEntities','updateBehavior':'CLEAR'}]}}"),
            "LaunchRequest: Dialog.Delegate dropped, UpdateDynamicEntities kept");
     is_int(W.count, 1, "one warning");
-    contains(W.all, "dropped directives[0] (Dialog.Delegate): Dialog directives can only answer an "
-                    "IntentRequest, not LaunchRequest",
+    contains(W.all,
+             "dropped directives[0] (Dialog.Delegate): Dialog directives can only answer an "
+             "IntentRequest, not LaunchRequest",
              "the warning says why");
     B(&r, "{'kind':'reply','directives':[{'type':'Dialog.ElicitSlot','slotToElicit':'a'}],"
           "'shouldEndSession':true}");
@@ -884,16 +906,19 @@ test_supported_interfaces(void)
 
     r.supported_interfaces = si;
     s = with_directives(&r, dirs, ",\"shouldEndSession\":true");
-    is_str(s, J("{'version':'1.0','response':{'directives':[{'type':'AudioPlayer.Stop'},{'type':"
-                "'Alexa.Presentation.APL.RenderDocument','token':'t'},{'type':"
-                "'Alexa.Presentation.APLA.RenderDocument'},{'type':'Hint'}],'shouldEndSession':"
-                "true}}"),
+    is_str(s,
+           J("{'version':'1.0','response':{'directives':[{'type':'AudioPlayer.Stop'},{'type':"
+             "'Alexa.Presentation.APL.RenderDocument','token':'t'},{'type':"
+             "'Alexa.Presentation.APLA.RenderDocument'},{'type':'Hint'}],'shouldEndSession':"
+             "true}}"),
            "directives of unsupported interfaces are dropped, in order");
     is_int(W.count, 2, "two drops reported");
-    contains(W.all, "dropped directives[1] (VideoApp.Launch): this device does not support VideoApp",
+    contains(W.all,
+             "dropped directives[1] (VideoApp.Launch): this device does not support VideoApp",
              "VideoApp drop explained");
-    contains(W.all, "dropped directives[4] (Display.RenderTemplate): this device does not support "
-                    "Display",
+    contains(W.all,
+             "dropped directives[4] (Display.RenderTemplate): this device does not support "
+             "Display",
              "Display drop explained");
     ok(strstr(s, "shouldEndSession") != NULL,
        "a dropped VideoApp.Launch does not remove shouldEndSession");
@@ -993,12 +1018,14 @@ summary(const char *env_text)
         snprintf(out, sizeof(out), "%s", env_text);
         return out;
     }
-    json_object_foreach(resp, key, v) {
+    json_object_foreach(resp, key, v)
+    {
         strcat(out, key);
         strcat(out, ",");
     }
     strcat(out, "|");
-    json_array_foreach(json_object_get(resp, "directives"), i, d) {
+    json_array_foreach(json_object_get(resp, "directives"), i, d)
+    {
         const char *t = json_string_value(json_object_get(d, "type"));
         const char *dot = strrchr(t, '.');
         strcat(out, dot ? dot + 1 : t);
@@ -1021,18 +1048,19 @@ test_policy_table(void)
         {REQ_LAUNCH,
          "outputSpeech,card,reprompt,directives,shouldEndSession,|Play,Stop,ClearQueue,"
          "RenderDocument,UpdateDynamicEntities,|attrs",
-         2, "outputSpeech,card,reprompt,directives,apiResponse,shouldEndSession,|Stop,ClearQueue,|attrs"},
+         2,
+         "outputSpeech,card,reprompt,directives,apiResponse,shouldEndSession,|Stop,ClearQueue,|"
+         "attrs"},
         {REQ_INTENT,
          "outputSpeech,card,reprompt,directives,shouldEndSession,|Play,Stop,ClearQueue,ElicitSlot,"
          "RenderDocument,UpdateDynamicEntities,|attrs",
-         2, "outputSpeech,card,reprompt,directives,apiResponse,shouldEndSession,|Stop,Delegate,"
-            "ClearQueue,|attrs"},
+         2,
+         "outputSpeech,card,reprompt,directives,apiResponse,shouldEndSession,|Stop,Delegate,"
+         "ClearQueue,|attrs"},
         {REQ_SESSION_ENDED, "||", 6, "||"},
         {REQ_CAN_FULFILL, "canFulfillIntent,||", 5, "canFulfillIntent,||"},
-        {REQ_AUDIO_STARTED, "directives,|Stop,ClearQueue,|", 9,
-         "directives,|Stop,ClearQueue,|"},
-        {REQ_AUDIO_FINISHED, "directives,|Stop,ClearQueue,|", 9,
-         "directives,|Stop,ClearQueue,|"},
+        {REQ_AUDIO_STARTED, "directives,|Stop,ClearQueue,|", 9, "directives,|Stop,ClearQueue,|"},
+        {REQ_AUDIO_FINISHED, "directives,|Stop,ClearQueue,|", 9, "directives,|Stop,ClearQueue,|"},
         {REQ_AUDIO_STOPPED, "||", 6, "||"},
         {REQ_AUDIO_NEARLY_FINISHED, "directives,|Play,Stop,ClearQueue,|", 8,
          "directives,|Stop,ClearQueue,|"},
@@ -1050,19 +1078,27 @@ test_policy_table(void)
         {REQ_APL_USER_EVENT,
          "outputSpeech,card,reprompt,directives,shouldEndSession,|Play,Stop,ClearQueue,"
          "RenderDocument,UpdateDynamicEntities,|attrs",
-         2, "outputSpeech,card,reprompt,directives,apiResponse,shouldEndSession,|Stop,ClearQueue,|attrs"},
+         2,
+         "outputSpeech,card,reprompt,directives,apiResponse,shouldEndSession,|Stop,ClearQueue,|"
+         "attrs"},
         {REQ_CONNECTIONS_RESPONSE,
          "outputSpeech,card,reprompt,directives,shouldEndSession,|Play,Stop,ClearQueue,"
          "RenderDocument,UpdateDynamicEntities,|attrs",
-         2, "outputSpeech,card,reprompt,directives,apiResponse,shouldEndSession,|Stop,ClearQueue,|attrs"},
+         2,
+         "outputSpeech,card,reprompt,directives,apiResponse,shouldEndSession,|Stop,ClearQueue,|"
+         "attrs"},
         {REQ_DISPLAY_ELEMENT_SELECTED,
          "outputSpeech,card,reprompt,directives,shouldEndSession,|Play,Stop,ClearQueue,"
          "RenderDocument,UpdateDynamicEntities,|attrs",
-         2, "outputSpeech,card,reprompt,directives,apiResponse,shouldEndSession,|Stop,ClearQueue,|attrs"},
+         2,
+         "outputSpeech,card,reprompt,directives,apiResponse,shouldEndSession,|Stop,ClearQueue,|"
+         "attrs"},
         {REQ_SESSION_RESUMED,
          "outputSpeech,card,reprompt,directives,shouldEndSession,|Play,Stop,ClearQueue,"
          "RenderDocument,UpdateDynamicEntities,|attrs",
-         2, "outputSpeech,card,reprompt,directives,apiResponse,shouldEndSession,|Stop,ClearQueue,|attrs"},
+         2,
+         "outputSpeech,card,reprompt,directives,apiResponse,shouldEndSession,|Stop,ClearQueue,|"
+         "attrs"},
         {REQ_OTHER, "||", 6, "||"},
     };
 
@@ -1078,21 +1114,25 @@ test_policy_table(void)
     struct request e = mkreq(REQ_SESSION_ENDED), a = mkreq(REQ_AUDIO_STARTED);
     is_str(B(&e, full_reply), J("{'version':'1.0','response':{}}"),
            "SessionEndedRequest: exactly the empty response");
-    contains(W.all, "dropped outputSpeech: Alexa does not accept it in the answer to "
-                    "SessionEndedRequest",
+    contains(W.all,
+             "dropped outputSpeech: Alexa does not accept it in the answer to "
+             "SessionEndedRequest",
              "speech drop names the request type");
-    contains(W.all, "dropped directives (6): the answer to SessionEndedRequest may not carry "
-                    "directives",
+    contains(W.all,
+             "dropped directives (6): the answer to SessionEndedRequest may not carry "
+             "directives",
              "directive drop counts them");
     B(&a, full_reply);
-    contains(W.all, "dropped directives[0] (AudioPlayer.Play): the answer to "
-                    "AudioPlayer.PlaybackStarted may only carry AudioPlayer.Stop and "
-                    "AudioPlayer.ClearQueue",
+    contains(W.all,
+             "dropped directives[0] (AudioPlayer.Play): the answer to "
+             "AudioPlayer.PlaybackStarted may only carry AudioPlayer.Stop and "
+             "AudioPlayer.ClearQueue",
              "PlaybackStarted explains its rule");
     struct request pc = mkreq(REQ_PLAYBACK_NEXT);
     B(&pc, full_reply);
-    contains(W.all, "(Dialog.ElicitSlot): the answer to PlaybackController.NextCommandIssued may "
-                    "only carry AudioPlayer directives",
+    contains(W.all,
+             "(Dialog.ElicitSlot): the answer to PlaybackController.NextCommandIssued may "
+             "only carry AudioPlayer directives",
              "PlaybackController explains its rule");
 }
 
@@ -1109,20 +1149,22 @@ test_envelope(void)
         "'reprompt':{'outputSpeech':{'type':'PlainText','text':'Tell me your color.'}},"
         "'shouldEndSession':false}}}";
     s = B(&r, lambda);
-    is_str(s, J("{'version':'1.0','sessionAttributes':{'color':'red'},'response':{'outputSpeech':{"
-                "'type':'PlainText','text':'Your color is red.'},'card':{'type':'Simple','title':"
-                "'SessionSpeechlet - Color','content':'Your color is red.'},'reprompt':{"
-                "'outputSpeech':{'type':'PlainText','text':'Tell me your color.'}},"
-                "'shouldEndSession':false}}"),
+    is_str(s,
+           J("{'version':'1.0','sessionAttributes':{'color':'red'},'response':{'outputSpeech':{"
+             "'type':'PlainText','text':'Your color is red.'},'card':{'type':'Simple','title':"
+             "'SessionSpeechlet - Color','content':'Your color is red.'},'reprompt':{"
+             "'outputSpeech':{'type':'PlainText','text':'Tell me your color.'}},"
+             "'shouldEndSession':false}}"),
            "a classic lambda_handler response passes unchanged");
     is_int(W.count, 0, "without warnings");
 
     s = B(&r, "{'kind':'envelope','envelope':{'response':{'outputSpeech':{'type':'SSML','ssml':"
               "'<speak>Hi <break time=`1s`/></speak>','playBehavior':'ENQUEUE'}},"
               "'userAgent':'ask-python/1.0'}}");
-    is_str(s, J("{'version':'1.0','response':{'outputSpeech':{'type':'SSML','ssml':'<speak>Hi "
-                "<break time=`1s`/></speak>','playBehavior':'ENQUEUE'}},'userAgent':"
-                "'ask-python/1.0'}"),
+    is_str(s,
+           J("{'version':'1.0','response':{'outputSpeech':{'type':'SSML','ssml':'<speak>Hi "
+             "<break time=`1s`/></speak>','playBehavior':'ENQUEUE'}},'userAgent':"
+             "'ask-python/1.0'}"),
            "missing version is added; SSML and unknown top-level members pass");
     contains(W.all, "no \"version\"; added \"version\": \"1.0\"", "with a warning");
 
@@ -1178,9 +1220,10 @@ test_envelope(void)
            "ERROR SKILL_RESULT: response.shouldEndSession must be True, False or None, got a "
            "string",
            "shouldEndSession type");
-    is_str(B(&r, "{'kind':'envelope','envelope':{'response':{'card':{'type':'Simple','title':1}}}}"),
-           "ERROR SKILL_RESULT: response.card.title must be a string, got a number",
-           "envelope card errors name response.card");
+    is_str(
+        B(&r, "{'kind':'envelope','envelope':{'response':{'card':{'type':'Simple','title':1}}}}"),
+        "ERROR SKILL_RESULT: response.card.title must be a string, got a number",
+        "envelope card errors name response.card");
     s = B(&r, "{'kind':'envelope','envelope':{'response':{'outputSpeech':{'type':'PlainText',"
               "'text':'<speak>hi</speak>'}}}}");
     ok(strncmp(s, "{\"version\"", 10) == 0, "PlainText that looks like SSML is sent");
@@ -1194,8 +1237,10 @@ test_envelope(void)
     is_str(s, J("{'version':'1.0','response':{'directives':[{'type':'VideoApp.Launch'}]}}"),
            "envelope: VideoApp.Launch removes a shouldEndSession that came before it");
     char *a8001 = repeat("a", 8001), *env = xmalloc(9000);
-    snprintf(env, 9000, "{\"kind\":\"envelope\",\"envelope\":{\"response\":{\"outputSpeech\":{"
-                        "\"type\":\"PlainText\",\"text\":\"%s\"}}}}", a8001);
+    snprintf(env, 9000,
+             "{\"kind\":\"envelope\",\"envelope\":{\"response\":{\"outputSpeech\":{"
+             "\"type\":\"PlainText\",\"text\":\"%s\"}}}}",
+             a8001);
     contains(Braw(&r, env), "ERROR RESPONSE_LIMIT: outputSpeech is 8001 characters long",
              "envelope speech limit");
     free(a8001);
@@ -1247,13 +1292,20 @@ test_apology(void)
         enum request_type type;
         bool speaks;
     } rows[] = {
-        {REQ_LAUNCH, true},          {REQ_INTENT, true},
-        {REQ_SESSION_ENDED, false},  {REQ_CAN_FULFILL, false},
-        {REQ_AUDIO_STARTED, false},  {REQ_AUDIO_FAILED, false},
-        {REQ_AUDIO_STOPPED, false},  {REQ_PLAYBACK_PLAY, false},
-        {REQ_EXCEPTION, false},      {REQ_APL_USER_EVENT, true},
-        {REQ_CONNECTIONS_RESPONSE, true}, {REQ_DISPLAY_ELEMENT_SELECTED, true},
-        {REQ_SESSION_RESUMED, true}, {REQ_OTHER, false},
+        {REQ_LAUNCH, true},
+        {REQ_INTENT, true},
+        {REQ_SESSION_ENDED, false},
+        {REQ_CAN_FULFILL, false},
+        {REQ_AUDIO_STARTED, false},
+        {REQ_AUDIO_FAILED, false},
+        {REQ_AUDIO_STOPPED, false},
+        {REQ_PLAYBACK_PLAY, false},
+        {REQ_EXCEPTION, false},
+        {REQ_APL_USER_EVENT, true},
+        {REQ_CONNECTIONS_RESPONSE, true},
+        {REQ_DISPLAY_ELEMENT_SELECTED, true},
+        {REQ_SESSION_RESUMED, true},
+        {REQ_OTHER, false},
     };
     const char *speak = J("{'version':'1.0','response':{'outputSpeech':{'type':'PlainText','text':"
                           "'Sorry.'},'shouldEndSession':true}}");
@@ -1282,16 +1334,16 @@ test_apology(void)
     memset(s, 'a', 7999);
     strcpy(s + 7999, "\xf0\x9f\x98\x80tail");
     env = response_apology(NULL, s);
-    json_t *text = json_object_get(
-        json_object_get(json_object_get(env, "response"), "outputSpeech"), "text");
+    json_t *text =
+        json_object_get(json_object_get(json_object_get(env, "response"), "outputSpeech"), "text");
     is_int(json_string_length(text), 7999, "an emoji that would make 8001 is cut");
     is_int(response_speech_length(json_string_value(text)), 7999, "at 7999 units");
     json_decref(env);
     memset(s, 'a', 9000);
     s[9000] = '\0';
     env = response_apology(NULL, s);
-    text = json_object_get(json_object_get(json_object_get(env, "response"), "outputSpeech"),
-                           "text");
+    text =
+        json_object_get(json_object_get(json_object_get(env, "response"), "outputSpeech"), "text");
     is_int(json_string_length(text), LIMIT_SPEECH_CHARS, "a long sentence is cut to 8000");
     json_decref(env);
     free(s);
@@ -1318,8 +1370,8 @@ envelope_of_size(size_t bytes)
     json_t *env;
     memset(pad, 'p', bytes - base);
     pad[bytes - base] = '\0';
-    env = json_pack("{s:s, s:{}, s:{s:s}}", "version", "1.0", "response", "sessionAttributes",
-                    "x", pad);
+    env = json_pack("{s:s, s:{}, s:{s:s}}", "version", "1.0", "response", "sessionAttributes", "x",
+                    pad);
     free(pad);
     return env;
 }
@@ -1334,8 +1386,9 @@ test_dump(void)
                           "'Caf\\u00e9 \\ud83d\\ude00'},'shouldEndSession':true}}"));
 
     is_int(response_dump(env, false, &text, &len, &err), SS_ERR_OK, "dump compact");
-    is_str(text, "{\"version\":\"1.0\",\"response\":{\"outputSpeech\":{\"type\":\"PlainText\","
-                 "\"text\":\"Caf\xc3\xa9 \xf0\x9f\x98\x80\"},\"shouldEndSession\":true}}",
+    is_str(text,
+           "{\"version\":\"1.0\",\"response\":{\"outputSpeech\":{\"type\":\"PlainText\","
+           "\"text\":\"Caf\xc3\xa9 \xf0\x9f\x98\x80\"},\"shouldEndSession\":true}}",
            "compact, in insertion order, UTF-8 not escaped");
     is_int(len, strlen(text), "length matches");
     free(text);
@@ -1372,8 +1425,9 @@ test_dump(void)
     is_int(response_dump(env, false, &text, &len, &err), SS_ERR_RESPONSE_LIMIT,
            "one byte over the limit is refused");
     ok(text == NULL, "and *out is NULL");
-    is_str(err.msg, "the response is 122881 bytes long; Alexa accepts at most 122880. Keep "
-                    "sessionAttributes and directives smaller.",
+    is_str(err.msg,
+           "the response is 122881 bytes long; Alexa accepts at most 122880. Keep "
+           "sessionAttributes and directives smaller.",
            "the message gives both sizes");
     is_int(response_dump(env, true, &text, &len, &err), SS_ERR_RESPONSE_LIMIT,
            "pretty is held to the same compact limit");

@@ -56,7 +56,8 @@ main(void)
     /* Plain text: tags gone, entities decoded, Alexa-only tags as words. */
     plain("<speak>Hello <break time=\"1s\"/>there!</speak>", "Hello there!");
     plain("<speak><p>One.</p><p>Two.</p></speak>", "One. Two.");
-    plain("<speak>Fish &amp; chips &lt;3 &#233;t&#xE9;</speak>", "Fish & chips <3 \xc3\xa9t\xc3\xa9");
+    plain("<speak>Fish &amp; chips &lt;3 &#233;t&#xE9;</speak>",
+          "Fish & chips <3 \xc3\xa9t\xc3\xa9");
     plain("<speak><sub alias=\"World Wide Web\">WWW</sub></speak>", "World Wide Web");
     plain("<speak><say-as interpret-as=\"expletive\">darn</say-as> it</speak>", "[bleep] it");
     plain("<speak>A <audio src='soundbank://x/y'/> dog</speak>", "A [audio soundbank://x/y] dog");
@@ -91,8 +92,7 @@ main(void)
            "<audio src=\"https://x/y.mp3\"/> <sub alias=\"and\">&amp;</sub> &lt;3</speak>",
            "<speak>Yay <break time=\"300ms\"/> and &lt;3</speak>\n");
     espeak("<speak><s>one</s><p/></speak>", "<speak><s>one</s><p/></speak>\n");
-    espeak("<speak><break time=\"1s&quot; onload=&quot;x\"/></speak>",
-           "<speak><break/></speak>\n");
+    espeak("<speak><break time=\"1s&quot; onload=&quot;x\"/></speak>", "<speak><break/></speak>\n");
     espeak("<speak><p>unclosed", "<speak><p>unclosed</p></speak>\n");
     char *e = speech_espeak_ssml("Tom & Jerry <3", false);
     is_str(e, "<speak>Tom &amp; Jerry &lt;3</speak>\n", "plain text is escaped");
@@ -144,7 +144,8 @@ main(void)
     snprintf(path, sizeof(path), "%s/hello.wav", dir);
     enum ss_err rc = speech_render("<speak>Hello <amazon:effect name=\"whispered\">there"
                                    "</amazon:effect>, <say-as interpret-as=\"interjection\">wow"
-                                   "</say-as>!</speak>", true, "en-US", path, &err);
+                                   "</say-as>!</speak>",
+                                   true, "en-US", path, &err);
     if (!ok(rc == SS_ERR_OK, "espeak-ng renders SSML"))
         printf("#   %s\n", err.msg);
     ok(speech_wav_info(path, &seconds, &rate, &bytes) == 0 && seconds > 0.3 && seconds < 10,

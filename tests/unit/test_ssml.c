@@ -20,7 +20,6 @@
 
 #define CORPUS SOURCE_ROOT "/tests/data/ssml"
 
-
 struct corpus_doc {
     const char *doc; /* after the header lines */
     size_t len;
