@@ -1647,6 +1647,8 @@ http_serve(const struct http_config *cfg)
             "try: curl %s-X POST %s/skills/%s -H 'Content-Type: application/json' "
             "--data @tests/fixtures/requests/launch.json",
             srv.tls_cert_pem ? "-k " : "", srv.where, example);
+    if (cfg->dev)
+        log_msg(LOG_INFO, "or open %s/ in a browser to talk to the skills", srv.where);
 
     int64_t last_second = proto_now_ms();
     for (;;) {
