@@ -1441,6 +1441,19 @@ configure(struct http_server *srv, const struct http_config *cfg)
     return 0;
 }
 
+/* While draining, connections are closed as soon as they are accepted: this
+ * stops new work without touching libmicrohttpd's epoll sets, which
+ * MHD_quiesce_daemon() does from another thread and which can race with a
+ * pool thread (libmicrohttpd 0.9.75 then aborts the process). */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct http_server *srv = cls;
+    (void)addr;
+    (void)addrlen;
+    return atomic_load_explicit(&srv->draining, memory_order_relaxed) ? MHD_NO : MHD_YES;
+}
+
 static int
 start_daemon(struct http_server *srv)
 {
@@ -1459,7 +1472,7 @@ start_daemon(struct http_server *srv)
     if (srv->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+        flags, 0, on_accept, srv, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&srv->addr, MHD_OPTION_THREAD_POOL_SIZE,
         srv->threads, MHD_OPTION_CONNECTION_LIMIT, srv->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIMIT_HTTP_IDLE_S,
@@ -1497,9 +1510,8 @@ static void
 drain(struct http_server *srv, int sfd)
 {
     int64_t deadline = proto_now_ms() + srv->handler_timeout_ms + LIMIT_HTTP_DRAIN_EXTRA_MS;
-    MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
 
-    atomic_store(&srv->draining, true);
+    atomic_store(&srv->draining, true); /* on_accept() turns new connections away */
     log_msg(LOG_INFO, "stopping: no new connections; waiting for %u request%s in flight",
             atomic_load(&srv->in_flight), atomic_load(&srv->in_flight) == 1 ? "" : "s");
     while (atomic_load(&srv->in_flight) > 0 && proto_now_ms() < deadline) {
@@ -1519,8 +1531,6 @@ drain(struct http_server *srv, int sfd)
                 atomic_load(&srv->in_flight) == 1 ? "" : "s");
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
-    if (listener != MHD_INVALID_SOCKET)
-        close(listener);
 }
 
 static void
