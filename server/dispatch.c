@@ -84,10 +84,6 @@ skill_error(const struct skill *skill, struct dispatch_result *res, json_t *erro
             enum ss_err *code)
 {
     const char *kind = json_string_value(json_object_get(error, "kind"));
-    const char *type = json_string_value(json_object_get(error, "type"));
-    const char *message = json_string_value(json_object_get(error, "message"));
-    const char *file = json_string_value(json_object_get(error, "file"));
-    json_t *line = json_object_get(error, "line");
     const char *tb = json_string_value(json_object_get(error, "traceback"));
 
     if (kind && strcmp(kind, "timeout") == 0)
@@ -98,13 +94,9 @@ skill_error(const struct skill *skill, struct dispatch_result *res, json_t *erro
         *code = SS_ERR_SKILL_LOAD;
     else
         *code = SS_ERR_SKILL_RAISED;
-    if (json_is_integer(line))
-        ss_fail(&res->error, *code, "%s:%lld: %s%s%s", file ? file : skill->script,
-                (long long)json_integer_value(line), type ? type : "", type ? ": " : "",
-                message ? message : "");
-    else
-        ss_fail(&res->error, *code, "%s: %s%s%s", file ? file : skill->script, type ? type : "",
-                type ? ": " : "", message ? message : "");
+    char what[sizeof(res->error.msg)];
+    pool_describe_error(error, skill->script, what, sizeof(what));
+    ss_fail(&res->error, *code, "%s", what);
     if (tb)
         log_skill(skill->name, res->req.request_id, tb);
     return json_string_value(json_object_get(error, "spoken"));

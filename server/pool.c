@@ -230,9 +230,8 @@ get_slot(struct pool *pool, const struct skill *skill)
     return s;
 }
 
-/* Turn the error object of a HELLO into "file:line: Type: message". */
-static void
-describe_skill_error(json_t *error, char *buf, size_t cap)
+void
+pool_describe_error(json_t *error, const char *default_file, char *buf, size_t cap)
 {
     const char *file = json_string_value(json_object_get(error, "file"));
     json_t *line = json_object_get(error, "line");
@@ -240,6 +239,8 @@ describe_skill_error(json_t *error, char *buf, size_t cap)
     const char *message = json_string_value(json_object_get(error, "message"));
     char where[512] = "";
 
+    if (!file)
+        file = default_file;
     if (file && json_is_integer(line))
         snprintf(where, sizeof(where), "%s:%lld: ", file, (long long)json_integer_value(line));
     else if (file)
@@ -374,7 +375,7 @@ start_process(const struct pool_config *cfg, const char *name, const char *scrip
     }
     if (!json_is_true(json_object_get(*hello, "ok"))) {
         char what[400];
-        describe_skill_error(json_object_get(*hello, "error"), what, sizeof(what));
+        pool_describe_error(json_object_get(*hello, "error"), NULL, what, sizeof(what));
         rc = ss_fail(err, SS_ERR_SKILL_LOAD, "%s", what);
         goto out;
     }

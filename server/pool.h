@@ -91,6 +91,11 @@ enum ss_err pool_call(struct pool *pool, const struct skill *skill, const char *
 
 void pool_answer_cleanup(struct pool_answer *ans);
 
+/* A skill error object (the "error" of a HELLO or an ANSWER) as one line,
+ * "file:line: Type: message", into buf. default_file stands in when the
+ * error names no file; NULL leaves the place out. */
+void pool_describe_error(json_t *error, const char *default_file, char *buf, size_t cap);
+
 /*
  * Load skill again (its files changed). A new worker is started first; if it
  * loads, it replaces the old ones (busy ones finish their request, then stop);
