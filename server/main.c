@@ -425,9 +425,10 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                 name = valued[k];
         if (!name)
             return fail_usage(usage, "unknown option '%s'", a);
+        /* "--wav --skills DIR": the next word is another option, not a value. */
         if (eq)
             val = eq + 1;
-        else if (i + 1 < argc)
+        else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
             val = argv[++i];
         else
             return fail_usage(usage, "%s needs a value", name);
@@ -789,14 +790,22 @@ cmd_worker(struct options *o)
         fprintf(stderr, "skillserver: __worker is started by the server itself\n");
         return EXIT_USAGE;
     }
+    /* The skill's folder is the one holding its script. */
+    char skill_dir[PATH_MAX];
+    snprintf(skill_dir, sizeof(skill_dir), "%s", o->script);
+    char *slash = strrchr(skill_dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(skill_dir, sizeof(skill_dir), ".");
     struct python_worker_config cfg = {
         .fd = o->fd,
         .name = o->name,
         .script = o->script,
         .skillkit_dir = o->skillkit,
         .dev = o->dev,
-        .zygote = o->zygote,
-        .sandbox = {.user = o->user, .allow_fork = o->zygote},
+        .zygote = true,
+        .sandbox = {.skill_dir = skill_dir, .skillkit_dir = o->skillkit, .user = o->user},
     };
     return python_worker_main(&cfg);
 }

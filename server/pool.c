@@ -1,10 +1,18 @@
 /*
  * pool.c - starting, calling, recycling and stopping skill workers (see pool.h).
  *
- * Workers are started with posix_spawn (vfork-like, so it is cheap and safe
- * from a threaded front) of this binary in worker mode. The child gets only
- * its end of the socketpair, as descriptor 3, and a fixed minimal
- * environment: none of the server's variables or open files.
+ * Every skill has a zygote: this binary exec'd with posix_spawn (vfork-like,
+ * so cheap and safe from a threaded front) in worker mode, with /dev/null
+ * for stdin, a pipe the front reads for stdout and stderr, a new session,
+ * a fixed minimal environment, its socket as descriptor 3 and the read end
+ * of the pool's lifeline pipe as descriptor 4, and no other descriptor. It
+ * confines itself (sandbox.h) before Python starts. The process the front
+ * started stays outside the skill's namespaces as its monitor; killing it
+ * ends every process of the skill.
+ *
+ * Workers are forked by the zygote and are its children, not the front's.
+ * The front knows each one by the pidfd the zygote hands over, checked
+ * with the kernel (pidfd.h), never by a number the skill's side reports.
  *
  * Locking: one mutex guards the slots (one per skill) and their idle lists.
  * A thread takes an idle worker (or the right to start one) under the lock,
@@ -20,7 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -28,11 +36,10 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pidfd.h"
 #include "proto.h"
+#include "sandbox.h"
 #include "ss_limits.h"
-
-/* The descriptor number the worker finds its socket on. */
-#define WORKER_FD 3
 
 /* Check a worker's memory after every this many requests (a /proc read). */
 #define RSS_CHECK_EVERY 32
@@ -40,12 +47,30 @@
 extern char **environ;
 
 struct worker {
-    pid_t pid;
-    int fd;
+    pid_t pid;  /* the kernel's number for it, in the front's namespace */
+    int pidfd;  /* a worker: the pidfd the zygote handed over; -1 for a zygote */
+    bool child; /* a zygote's monitor: the front's own child, waited for */
+    int fd;     /* the socket to it */
     unsigned served;
     uint64_t generation;
     int64_t last_used_ms;
+    /* Idle checks (pool_maintain): CPU time and when it was read. */
+    uint64_t idle_cpu_ms;
+    int64_t idle_cpu_at_ms;
     struct worker *next; /* in the idle list */
+};
+
+/* A zygote's stdout and stderr (and its workers'), read by the output
+ * thread: descriptors 1 and 2 of a skill are a pipe, not the terminal. */
+struct output {
+    int fd;
+    char skill[LIMIT_SKILL_NAME_CHARS + 1];
+    char line[1024];
+    size_t len;
+    int64_t window_ms; /* the second being counted */
+    size_t window_bytes;
+    bool dropping;
+    struct output *next;
 };
 
 struct slot {
@@ -65,6 +90,9 @@ struct slot {
      * the newest version loaded. */
     char problem[sizeof(((struct ss_error *)0)->msg)];
     unsigned failures; /* crashes and hard timeouts in a row */
+    /* Zygotes replaced by a reload, waiting for their busy workers. */
+    struct worker *retired;
+    int64_t retired_until_ms;
     /* The zygote: the skill imported once, forking workers on request. Its
      * own lock, so that a slow zygote start holds up only this skill. */
     pthread_mutex_t zlock;
@@ -76,11 +104,35 @@ struct slot {
 
 struct pool {
     struct pool_config cfg;
-    bool zygotes; /* workers fork from a zygote (the front is a child subreaper) */
     pthread_mutex_t lock;
     struct slot *slots;
     struct pool_stats stats;
+    /* Every zygote holds the read end; when the front dies, however it
+     * dies, the write end closes and each monitor kills its skill. */
+    int lifeline[2];
+    /* The output thread: reads every zygote's stdout/stderr pipe. */
+    int out_epoll;
+    int out_stop[2];
+    pthread_t out_thread;
+    bool out_running;
+    pthread_mutex_t out_lock;
+    struct output *outputs;
 };
+
+static void *output_main(void *arg);
+
+/* Move fd above the numbers a zygote's descriptors are given (0 to 4), so
+ * that no dup2 in posix_spawn overwrites a source before it is copied.
+ * Returns the new descriptor (close-on-exec), or -1; fd is closed. */
+static int
+high_fd(int fd)
+{
+    if (fd < 0 || fd > SANDBOX_LIFELINE_FD)
+        return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, SANDBOX_LIFELINE_FD + 1);
+    close(fd);
+    return moved;
+}
 
 struct pool *
 pool_create(const struct pool_config *cfg)
@@ -89,6 +141,9 @@ pool_create(const struct pool_config *cfg)
     if (!pool)
         return NULL;
     pool->cfg = *cfg;
+    pool->lifeline[0] = pool->lifeline[1] = -1;
+    pool->out_stop[0] = pool->out_stop[1] = -1;
+    pool->out_epoll = -1;
     if (pool->cfg.workers <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         pool->cfg.workers = n > 0 ? (int)n : 1;
@@ -99,28 +154,29 @@ pool_create(const struct pool_config *cfg)
         free(pool);
         return NULL;
     }
-    /* Workers are forked by a zygote through a short-lived middle process,
-     * so that they end up as this process's children (it adopts orphans):
-     * the pool can then wait for them and tell how they died. Without that,
-     * every worker is started from scratch. */
-    pool->zygotes = prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+    if (pthread_mutex_init(&pool->out_lock, NULL) != 0) {
+        pthread_mutex_destroy(&pool->lock);
+        free(pool);
+        return NULL;
+    }
+    if (pipe2(pool->lifeline, O_CLOEXEC) != 0 ||
+        (pool->lifeline[0] = high_fd(pool->lifeline[0])) < 0 ||
+        pipe2(pool->out_stop, O_CLOEXEC) != 0 ||
+        (pool->out_epoll = epoll_create1(EPOLL_CLOEXEC)) < 0)
+        goto fail;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (epoll_ctl(pool->out_epoll, EPOLL_CTL_ADD, pool->out_stop[0], &ev) != 0 ||
+        pthread_create(&pool->out_thread, NULL, output_main, pool) != 0)
+        goto fail;
+    pool->out_running = true;
     return pool;
+fail:
+    pool_destroy(pool);
+    return NULL;
 }
 
-/* Describe how a child ended: "exited with status 3", "was killed by signal 9 (Killed)". */
-static void
-describe_status(int status, char *buf, size_t cap)
-{
-    if (WIFEXITED(status))
-        snprintf(buf, cap, "exited with status %d", WEXITSTATUS(status));
-    else if (WIFSIGNALED(status))
-        snprintf(buf, cap, "was killed by signal %d (%s)", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
-    else
-        snprintf(buf, cap, "stopped");
-}
-
-/* Wait for pid to end, up to grace_ms, then kill it. Returns the status. */
+/* Wait for our child pid to end, up to grace_ms, then kill it. Returns the
+ * wait status. */
 static int
 reap(pid_t pid, int grace_ms)
 {
@@ -144,8 +200,9 @@ reap(pid_t pid, int grace_ms)
 /*
  * Stop w's process and free w. kill_now: SIGKILL at once (deadline passed,
  * protocol broken, or a recycle: a worker keeps no state worth a clean
- * exit); otherwise close the socket and let it exit by itself. Returns the
- * wait status.
+ * exit); otherwise close the socket and let it exit by itself. For a
+ * zygote (the monitor, our child) returns its wait status; 0 for a worker,
+ * whose parent is its zygote.
  */
 static int
 worker_stop(struct worker *w, int kill_now)
@@ -153,22 +210,27 @@ worker_stop(struct worker *w, int kill_now)
     int status = 0;
     if (!w)
         return 0;
-    if (kill_now && w->pid > 0)
-        kill(w->pid, SIGKILL);
-    if (w->fd >= 0)
-        close(w->fd);
-    if (w->pid > 0)
-        status = reap(w->pid, kill_now ? 0 : 2000);
+    if (w->child) {
+        if (kill_now && w->pid > 0)
+            kill(w->pid, SIGKILL);
+        if (w->fd >= 0)
+            close(w->fd);
+        if (w->pid > 0)
+            status = reap(w->pid, kill_now ? 0 : 2000);
+    } else {
+        if (kill_now && w->pidfd >= 0)
+            pidfd_signal(w->pidfd, SIGKILL);
+        if (w->fd >= 0)
+            close(w->fd);
+        if (w->pidfd >= 0 && !pidfd_wait_exit(w->pidfd, kill_now ? 1000 : 2000)) {
+            pidfd_signal(w->pidfd, SIGKILL);
+            pidfd_wait_exit(w->pidfd, 1000);
+        }
+    }
+    if (w->pidfd >= 0)
+        close(w->pidfd);
     free(w);
     return status;
-}
-
-/* The death of a worker whose socket failed: reap it and say how it ended. */
-static void
-worker_death(struct worker *w, char *how, size_t cap)
-{
-    int status = worker_stop(w, 0);
-    describe_status(status, how, cap);
 }
 
 static void
@@ -178,6 +240,11 @@ slot_free(struct slot *s)
         struct worker *w = s->idle;
         s->idle = w->next;
         worker_stop(w, 0);
+    }
+    while (s->retired) {
+        struct worker *z = s->retired;
+        s->retired = z->next;
+        worker_stop(z, 1);
     }
     worker_stop(s->zygote, 0);
     json_decref(s->hello);
@@ -197,8 +264,162 @@ pool_destroy(struct pool *pool)
         pool->slots = s->next;
         slot_free(s);
     }
+    if (pool->out_running) {
+        char one = 1;
+        ssize_t unused = write(pool->out_stop[1], &one, 1);
+        (void)unused;
+        pthread_join(pool->out_thread, NULL);
+    }
+    while (pool->outputs) {
+        struct output *o = pool->outputs;
+        pool->outputs = o->next;
+        close(o->fd);
+        free(o);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (pool->lifeline[i] >= 0)
+            close(pool->lifeline[i]);
+        if (pool->out_stop[i] >= 0)
+            close(pool->out_stop[i]);
+    }
+    if (pool->out_epoll >= 0)
+        close(pool->out_epoll);
+    pthread_mutex_destroy(&pool->out_lock);
     pthread_mutex_destroy(&pool->lock);
     free(pool);
+}
+
+static void
+log_text(struct pool *pool, const char *skill, const char *request_id, const char *text)
+{
+    if (pool->cfg.log)
+        pool->cfg.log(pool->cfg.log_ctx, skill, request_id, text);
+    else
+        log_skill(skill, request_id, text);
+}
+
+/* A LOG frame {"text": "..."} from a skill's process. */
+static void
+log_record(struct pool *pool, const char *skill, const char *request_id,
+           const struct proto_frame *frame)
+{
+    json_t *rec = json_loadb(frame->data, frame->len, 0, NULL);
+    const char *text = json_string_value(json_object_get(rec, "text"));
+    if (text)
+        log_text(pool, skill, request_id, text);
+    json_decref(rec);
+}
+
+/* Log what a skill wrote to its stdout or stderr, line by line, at most
+ * LIMIT_SKILL_RAW_OUTPUT_BYTES_PER_S a second. Called by the output thread. */
+static void
+output_line(struct pool *pool, struct output *o, const char *text, size_t len)
+{
+    int64_t now = proto_now_ms();
+    char buf[sizeof(o->line) + 32];
+
+    if (now - o->window_ms >= 1000) {
+        o->window_ms = now;
+        o->window_bytes = 0;
+        o->dropping = false;
+    }
+    o->window_bytes += len + 1;
+    if (o->window_bytes > LIMIT_SKILL_RAW_OUTPUT_BYTES_PER_S) {
+        if (!o->dropping)
+            log_msg(LOG_WARN,
+                    "skill %s writes too much to its stdout/stderr; the rest of this "
+                    "second's output is dropped",
+                    o->skill);
+        o->dropping = true;
+        return;
+    }
+    snprintf(buf, sizeof(buf), "(output) %.*s", (int)len, text);
+    log_text(pool, o->skill, NULL, buf);
+}
+
+/* Read what is there from o's pipe. Returns false at its end. */
+static bool
+output_read(struct pool *pool, struct output *o)
+{
+    for (;;) {
+        ssize_t n = read(o->fd, o->line + o->len, sizeof(o->line) - o->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return true;
+        if (n <= 0) {
+            if (o->len)
+                output_line(pool, o, o->line, o->len);
+            o->len = 0;
+            return false;
+        }
+        o->len += (size_t)n;
+        char *start = o->line, *nl;
+        while ((nl = memchr(start, '\n', o->len - (size_t)(start - o->line)))) {
+            output_line(pool, o, start, (size_t)(nl - start));
+            start = nl + 1;
+        }
+        o->len -= (size_t)(start - o->line);
+        memmove(o->line, start, o->len);
+        if (o->len == sizeof(o->line)) {
+            output_line(pool, o, o->line, o->len);
+            o->len = 0;
+        }
+    }
+}
+
+static void *
+output_main(void *arg)
+{
+    struct pool *pool = arg;
+    for (;;) {
+        struct epoll_event ev[16];
+        int n = epoll_wait(pool->out_epoll, ev, 16, -1);
+        if (n < 0 && errno != EINTR)
+            return NULL;
+        for (int i = 0; i < n; i++) {
+            struct output *o = ev[i].data.ptr;
+            if (!o)
+                return NULL; /* pool_destroy */
+            if (output_read(pool, o))
+                continue;
+            epoll_ctl(pool->out_epoll, EPOLL_CTL_DEL, o->fd, NULL);
+            pthread_mutex_lock(&pool->out_lock);
+            for (struct output **link = &pool->outputs; *link; link = &(*link)->next) {
+                if (*link == o) {
+                    *link = o->next;
+                    break;
+                }
+            }
+            pthread_mutex_unlock(&pool->out_lock);
+            close(o->fd);
+            free(o);
+        }
+    }
+}
+
+/* Hand the read end of a skill's output pipe to the output thread (which
+ * owns it from then on). */
+static void
+output_add(struct pool *pool, const char *skill, int fd)
+{
+    struct output *o = calloc(1, sizeof(*o));
+    if (!o) {
+        close(fd);
+        return;
+    }
+    o->fd = fd;
+    snprintf(o->skill, sizeof(o->skill), "%s", skill);
+    pthread_mutex_lock(&pool->out_lock);
+    o->next = pool->outputs;
+    pool->outputs = o;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = o};
+    if (epoll_ctl(pool->out_epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        pool->outputs = o->next;
+        close(fd);
+        free(o);
+    }
+    pthread_mutex_unlock(&pool->out_lock);
 }
 
 /* The slot of skill, created on first use. Called with the lock held. */
@@ -250,18 +471,20 @@ pool_describe_error(json_t *error, const char *default_file, char *buf, size_t c
 }
 
 /*
- * Start a worker (or, with zygote set, a zygote) for (name, script) by
- * exec'ing this binary, and wait for its HELLO. Runs without the pool's lock.
- * On success *out is the new process and *hello (new reference) its load
- * report; on SS_ERR_SKILL_LOAD *hello holds the failed report.
+ * Start skill (name, script)'s zygote by exec'ing this binary, and wait for
+ * its HELLO. Runs without the pool's lock. On success *out is the new
+ * zygote and *hello (new reference) its load report; on SS_ERR_SKILL_LOAD
+ * *hello holds the failed report.
  */
 static enum ss_err
-start_process(const struct pool_config *cfg, const char *name, const char *script, int zygote,
-              struct worker **out, json_t **hello, struct ss_error *err)
+start_zygote(struct pool *pool, const char *name, const char *script, struct worker **out,
+             json_t **hello, struct ss_error *err)
 {
-    int sv[2] = {-1, -1};
+    const struct pool_config *cfg = &pool->cfg;
+    int sv[2] = {-1, -1}, outp[2] = {-1, -1};
     posix_spawn_file_actions_t fa;
-    int fa_ready = 0;
+    posix_spawnattr_t attr;
+    int fa_ready = 0, attr_ready = 0;
     enum ss_err rc = SS_ERR_OK;
     struct proto_frame frame = {0};
     json_error_t jerr;
@@ -272,33 +495,47 @@ start_process(const struct pool_config *cfg, const char *name, const char *scrip
     if (!w)
         return ss_fail(err, SS_ERR_NOMEM, "out of memory");
     w->fd = -1;
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        rc = ss_fail(err, SS_ERR_WORKER, "socketpair: %s", strerror(errno));
+    w->pidfd = -1;
+    w->child = true;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
+        pipe2(outp, O_CLOEXEC) != 0 || (sv[1] = high_fd(sv[1])) < 0 ||
+        (outp[1] = high_fd(outp[1])) < 0) {
+        rc = ss_fail(err, SS_ERR_WORKER, "cannot make the zygote's channels: %s", strerror(errno));
         goto out;
-    }
-    /* dup2 onto the same number would keep close-on-exec set. */
-    if (sv[1] == WORKER_FD) {
-        int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, WORKER_FD + 1);
-        if (moved < 0) {
-            rc = ss_fail(err, SS_ERR_WORKER, "fcntl: %s", strerror(errno));
-            goto out;
-        }
-        close(sv[1]);
-        sv[1] = moved;
     }
     if (posix_spawn_file_actions_init(&fa) != 0) {
         rc = ss_fail(err, SS_ERR_NOMEM, "out of memory");
         goto out;
     }
     fa_ready = 1;
-    if (posix_spawn_file_actions_adddup2(&fa, sv[1], WORKER_FD) != 0 ||
-        posix_spawn_file_actions_addclosefrom_np(&fa, WORKER_FD + 1) != 0) {
+    if (posix_spawnattr_init(&attr) != 0) {
+        rc = ss_fail(err, SS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    attr_ready = 1;
+    /* dup2 clears close-on-exec on the copies; every other descriptor of
+     * the front stays behind (closefrom). A new session: no terminal. The
+     * front blocks its stop signals in every thread; the zygote starts with
+     * none blocked and default actions. */
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    if (posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0) != 0 ||
+        posix_spawn_file_actions_adddup2(&fa, outp[1], STDOUT_FILENO) != 0 ||
+        posix_spawn_file_actions_adddup2(&fa, outp[1], STDERR_FILENO) != 0 ||
+        posix_spawn_file_actions_adddup2(&fa, sv[1], SANDBOX_CONTROL_FD) != 0 ||
+        posix_spawn_file_actions_adddup2(&fa, pool->lifeline[0], SANDBOX_LIFELINE_FD) != 0 ||
+        posix_spawn_file_actions_addclosefrom_np(&fa, SANDBOX_LIFELINE_FD + 1) != 0 ||
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                            POSIX_SPAWN_SETSIGDEF) != 0 ||
+        posix_spawnattr_setsigmask(&attr, &none) != 0 ||
+        posix_spawnattr_setsigdefault(&attr, &all) != 0) {
         rc = ss_fail(err, SS_ERR_NOMEM, "out of memory");
         goto out;
     }
 
     char fdarg[16];
-    snprintf(fdarg, sizeof(fdarg), "%d", WORKER_FD);
+    snprintf(fdarg, sizeof(fdarg), "%d", SANDBOX_CONTROL_FD);
     char *argv[] = {(char *)cfg->exe,
                     "__worker",
                     "--fd",
@@ -312,7 +549,6 @@ start_process(const struct pool_config *cfg, const char *name, const char *scrip
                     NULL,
                     NULL,
                     NULL,
-                    NULL,
                     NULL};
     int argc = 10;
     if (cfg->user) {
@@ -321,8 +557,6 @@ start_process(const struct pool_config *cfg, const char *name, const char *scrip
     }
     if (cfg->dev)
         argv[argc++] = "--dev";
-    if (zygote)
-        argv[argc++] = "--zygote";
     /* The worker sees nothing of the server's environment but the
      * sanitizers' settings, which only exist in test builds. */
     char *envp[8] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"};
@@ -345,7 +579,7 @@ start_process(const struct pool_config *cfg, const char *name, const char *scrip
     }
     envp[nenv] = NULL;
 
-    int e = posix_spawn(&w->pid, cfg->exe, &fa, NULL, argv, envp);
+    int e = posix_spawn(&w->pid, cfg->exe, &fa, &attr, argv, envp);
     if (e != 0) {
         w->pid = 0;
         rc = ss_fail(err, SS_ERR_SKILL_CRASHED, "cannot start a worker for %s (%s): %s", name,
@@ -354,15 +588,31 @@ start_process(const struct pool_config *cfg, const char *name, const char *scrip
     }
     close(sv[1]);
     sv[1] = -1;
+    close(outp[1]);
+    outp[1] = -1;
+    if (fcntl(outp[0], F_SETFL, O_NONBLOCK) == 0)
+        output_add(pool, name, outp[0]);
+    else
+        close(outp[0]);
+    outp[0] = -1;
     w->fd = sv[0];
     sv[0] = -1;
 
-    enum proto_status st = proto_recv(w->fd, &frame, proto_now_ms() + LIMIT_WORKER_START_MS);
+    /* What the skill prints while it loads comes first, as LOG frames. */
+    int64_t deadline = proto_now_ms() + LIMIT_WORKER_START_MS;
+    size_t logged = 0;
+    enum proto_status st;
+    while ((st = proto_recv(w->fd, &frame, deadline)) == PROTO_OK && frame.type == PROTO_LOG) {
+        logged += frame.len;
+        if (logged <= LIMIT_SKILL_LOG_BYTES_PER_REQUEST)
+            log_record(pool, name, NULL, &frame);
+        proto_frame_cleanup(&frame);
+    }
     if (st != PROTO_OK || frame.type != PROTO_HELLO) {
         char how[128];
         int status = worker_stop(w, 1);
         w = NULL;
-        describe_status(status, how, sizeof(how));
+        proto_exit_text(status, how, sizeof(how));
         rc = ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s did not start: %s (it %s)", name,
                      st == PROTO_OK ? "unexpected first message" : proto_status_text(st), how);
         goto out;
@@ -383,10 +633,14 @@ out:
     proto_frame_cleanup(&frame);
     if (fa_ready)
         posix_spawn_file_actions_destroy(&fa);
-    if (sv[0] >= 0)
-        close(sv[0]);
-    if (sv[1] >= 0)
-        close(sv[1]);
+    if (attr_ready)
+        posix_spawnattr_destroy(&attr);
+    for (int i = 0; i < 2; i++) {
+        if (sv[i] >= 0)
+            close(sv[i]);
+        if (outp[i] >= 0)
+            close(outp[i]);
+    }
     if (rc == SS_ERR_OK) {
         *out = w;
     } else {
@@ -408,81 +662,96 @@ drop_zygote(struct slot *s)
     s->zygote = NULL;
 }
 
+/* Ask s's zygote (s->zlock held) for a worker talking on a new socket.
+ * Returns the front's end of the socket and sets *pidfd, or -1. */
+static int
+fork_from_zygote(struct slot *s, int *pidfd)
+{
+    int sv[2];
+    uint8_t type = 0;
+
+    *pidfd = -1;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return -1;
+    enum proto_status st = proto_send_fd(s->zygote->fd, PROTO_FORK, sv[1]);
+    close(sv[1]);
+    if (st == PROTO_OK)
+        st = proto_recv_fd(s->zygote->fd, &type, pidfd, proto_now_ms() + LIMIT_WORKER_START_MS);
+    if (st != PROTO_OK || type != PROTO_FORKED || *pidfd < 0) {
+        if (*pidfd >= 0)
+            close(*pidfd);
+        *pidfd = -1;
+        close(sv[0]);
+        return -1;
+    }
+    return sv[0];
+}
+
 /*
- * A new worker for slot s. With zygotes, it is forked from the skill's
- * zygote, which is started first when there is none (then *hello is the
- * zygote's load report, a new reference; otherwise NULL). Without, the
- * worker is started from scratch and *hello is its load report.
+ * A new worker for slot s, forked from the skill's zygote, which is
+ * started first when there is none (then *hello is the zygote's load
+ * report, a new reference; otherwise NULL).
  */
 static enum ss_err
 spawn_worker(struct pool *pool, struct slot *s, const char *name, const char *script,
              struct worker **out, json_t **hello, struct ss_error *err)
 {
-    int sv[2] = {-1, -1};
+    int fd = -1, pidfd = -1;
     struct proto_frame frame = {0};
     enum ss_err rc = SS_ERR_OK;
 
     *out = NULL;
     *hello = NULL;
-    if (!pool->zygotes)
-        return start_process(&pool->cfg, name, script, 0, out, hello, err);
-
     pthread_mutex_lock(&s->zlock);
-    for (int attempt = 0; attempt < 2; attempt++) {
+    for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
         if (!s->zygote) {
             json_decref(*hello);
             *hello = NULL;
-            rc = start_process(&pool->cfg, name, script, 1, &s->zygote, hello, err);
+            rc = start_zygote(pool, name, script, &s->zygote, hello, err);
             if (rc != SS_ERR_OK) {
                 pthread_mutex_unlock(&s->zlock);
                 return rc;
             }
         }
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-            pthread_mutex_unlock(&s->zlock);
-            return ss_fail(err, SS_ERR_WORKER, "socketpair: %s", strerror(errno));
-        }
-        enum proto_status st = proto_send_fd(s->zygote->fd, PROTO_FORK, sv[1]);
-        close(sv[1]);
-        sv[1] = -1;
-        if (st == PROTO_OK)
-            break;
-        /* The zygote died: start another one, once. */
-        close(sv[0]);
-        sv[0] = -1;
-        drop_zygote(s);
+        fd = fork_from_zygote(s, &pidfd);
+        if (fd < 0)
+            drop_zygote(s); /* it died or misbehaved: start another one, once */
     }
     pthread_mutex_unlock(&s->zlock);
-    if (sv[0] < 0)
+    if (fd < 0)
         return ss_fail(err, SS_ERR_SKILL_CRASHED, "the zygote of %s keeps dying", name);
 
-    json_error_t jerr;
-    json_t *greeting = NULL;
-    enum proto_status st = proto_recv(sv[0], &frame, proto_now_ms() + LIMIT_WORKER_START_MS);
-    if (st == PROTO_OK && frame.type == PROTO_HELLO)
-        greeting = json_loadb(frame.data, frame.len, 0, &jerr);
-    json_t *pid = json_object_get(greeting, "pid");
-    if (!json_is_integer(pid) || json_integer_value(pid) <= 1) {
-        pthread_mutex_lock(&s->zlock);
-        drop_zygote(s);
-        pthread_mutex_unlock(&s->zlock);
-        close(sv[0]);
+    /* The kernel says which process the pidfd names; the greeting only says
+     * that the worker is ready. */
+    pid_t pid = pidfd_verify(pidfd);
+    enum proto_status st = PROTO_ERROR;
+    if (pid > 0)
+        st = proto_recv(fd, &frame, proto_now_ms() + LIMIT_WORKER_START_MS);
+    if (pid <= 0 || st != PROTO_OK || frame.type != PROTO_HELLO) {
+        if (pidfd >= 0)
+            pidfd_signal(pidfd, SIGKILL);
+        close(fd);
+        close(pidfd);
         rc = ss_fail(err, SS_ERR_SKILL_CRASHED, "the zygote of %s could not start a worker: %s",
-                     name, st == PROTO_OK ? "bad greeting" : proto_status_text(st));
+                     name,
+                     pid <= 0         ? "it did not hand over a live process"
+                     : st == PROTO_OK ? "unexpected first message"
+                                      : proto_status_text(st));
         goto out;
     }
     struct worker *w = calloc(1, sizeof(*w));
     if (!w) {
-        kill((pid_t)json_integer_value(pid), SIGKILL);
-        close(sv[0]);
+        pidfd_signal(pidfd, SIGKILL);
+        close(fd);
+        close(pidfd);
         rc = ss_fail(err, SS_ERR_NOMEM, "out of memory");
         goto out;
     }
-    w->pid = (pid_t)json_integer_value(pid);
-    w->fd = sv[0];
+    w->pid = pid;
+    w->pidfd = pidfd;
+    w->fd = fd;
     *out = w;
 out:
-    json_decref(greeting);
     proto_frame_cleanup(&frame);
     return rc;
 }
@@ -635,26 +904,44 @@ exchange(struct pool *pool, struct slot *s, struct worker *w, const char *event,
         {.iov_base = tail, .iov_len = strlen(tail)},
     };
     int64_t sent_us = proto_now_us();
+    size_t logged = 0;
     enum proto_status st = proto_sendv(w->fd, PROTO_REQUEST, parts, 5);
     while (st == PROTO_OK) {
         st = proto_recv(w->fd, &frame, hard);
         if (st != PROTO_OK || frame.type == PROTO_ANSWER)
             break;
+        if (frame.type == PROTO_DIED) {
+            /* From the zygote, the worker's parent: how it ended. */
+            json_t *rec = json_loadb(frame.data, frame.len, 0, NULL);
+            const char *how = json_string_value(json_object_get(rec, "how"));
+            ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s %s while answering", s->name,
+                    how ? how : "ended");
+            json_decref(rec);
+            proto_frame_cleanup(&frame);
+            *outcome = DEAD;
+            return SS_ERR_SKILL_CRASHED;
+        }
         if (frame.type != PROTO_LOG) {
             proto_frame_cleanup(&frame);
             *outcome = KILLED;
             return ss_fail(err, SS_ERR_WORKER, "the worker for %s sent an unexpected message",
                            s->name);
         }
-        json_t *rec = json_loadb(frame.data, frame.len, 0, NULL);
-        const char *text = json_string_value(json_object_get(rec, "text"));
-        if (text) {
-            if (pool->cfg.log)
-                pool->cfg.log(pool->cfg.log_ctx, s->name, request_id, text);
-            else
-                log_skill(s->name, request_id, text);
+        logged += frame.len;
+        if (logged > LIMIT_SKILL_LOG_FLOOD_BYTES) {
+            proto_frame_cleanup(&frame);
+            *outcome = KILLED;
+            return ss_fail(err, SS_ERR_SKILL_CRASHED,
+                           "%s printed more than %ld bytes during one request; its worker was "
+                           "stopped",
+                           s->name, (long)LIMIT_SKILL_LOG_FLOOD_BYTES);
         }
-        json_decref(rec);
+        if (logged <= LIMIT_SKILL_LOG_BYTES_PER_REQUEST)
+            log_record(pool, s->name, request_id, &frame);
+        else if (logged - frame.len <= LIMIT_SKILL_LOG_BYTES_PER_REQUEST)
+            log_text(pool, s->name, request_id,
+                     "(more output during this request is dropped: a request may print at most "
+                     "64 KiB)");
         proto_frame_cleanup(&frame);
     }
     ans->handler_us = proto_now_us() - sent_us;
@@ -805,16 +1092,7 @@ pool_call(struct pool *pool, const struct skill *skill, const char *event, size_
     pthread_mutex_unlock(&pool->lock);
 
     json_decref(hello);
-    if (stop) {
-        if (outcome == DEAD) {
-            char how[128];
-            worker_death(stop, how, sizeof(how));
-            ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s %s while answering", skill->name,
-                    how);
-        } else {
-            worker_stop(stop, 1);
-        }
-    }
+    worker_stop(stop, 1);
     return rc;
 }
 
@@ -833,9 +1111,8 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
     struct worker *fresh = NULL, *old = NULL, *old_zygote = NULL;
     json_t *hello = NULL;
 
-    /* A new process loads the changed skill: a zygote, or a worker. */
-    enum ss_err rc =
-        start_process(&pool->cfg, skill->name, skill->script, pool->zygotes, &fresh, &hello, err);
+    /* A new zygote loads the changed skill. */
+    enum ss_err rc = start_zygote(pool, skill->name, skill->script, &fresh, &hello, err);
 
     pthread_mutex_lock(&pool->lock);
     struct slot *s = get_slot(pool, skill);
@@ -853,15 +1130,18 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
     pthread_mutex_unlock(&pool->lock);
 
     /* New workers fork from the new zygote from now on... */
-    if (pool->zygotes) {
-        pthread_mutex_lock(&s->zlock);
-        old_zygote = s->zygote;
-        s->zygote = fresh;
-        fresh = NULL;
-        pthread_mutex_unlock(&s->zlock);
-    }
+    pthread_mutex_lock(&s->zlock);
+    old_zygote = s->zygote;
+    s->zygote = fresh;
+    pthread_mutex_unlock(&s->zlock);
 
-    /* ...and the old generation stops: idle workers now, busy ones when free. */
+    /* ...and the old generation stops: idle workers now, busy ones when
+     * free. The old zygote, its socket closed, forks no more and ends when
+     * its last worker has; pool_maintain() waits for it. */
+    if (old_zygote) {
+        close(old_zygote->fd);
+        old_zygote->fd = -1;
+    }
     pthread_mutex_lock(&pool->lock);
     note_start(pool, s, rc, hello, err);
     s->load_failed = 0;
@@ -872,11 +1152,10 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
     s->idle = NULL;
     for (struct worker *o = old; o; o = o->next)
         s->running--;
-    if (fresh) {
-        fresh->generation = s->generation;
-        fresh->last_used_ms = proto_now_ms();
-        s->idle = fresh;
-        s->running++;
+    if (old_zygote) {
+        old_zygote->next = s->retired;
+        s->retired = old_zygote;
+        old_zygote->last_used_ms = proto_now_ms();
     }
     pthread_cond_broadcast(&s->freed);
     pthread_mutex_unlock(&pool->lock);
@@ -887,8 +1166,66 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
         worker_stop(old, 1);
         old = next;
     }
-    worker_stop(old_zygote, 0);
     return SS_ERR_OK;
+}
+
+/* CPU time (user + system, in ms) and thread count of pid, from
+ * /proc/PID/stat. Returns false when it cannot be read. */
+static bool
+worker_cpu(pid_t pid, uint64_t *cpu_ms, long *threads)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    /* The command name may hold spaces and parentheses: fields count from
+     * the last ')'. utime and stime are fields 14 and 15, num_threads 20. */
+    char *p = strrchr(buf, ')');
+    unsigned long long utime, stime;
+    if (!p ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %ld",
+               &utime, &stime, threads) != 3)
+        return false;
+    long hz = sysconf(_SC_CLK_TCK);
+    *cpu_ms = (utime + stime) * 1000ULL / (unsigned long long)(hz > 0 ? hz : 100);
+    return true;
+}
+
+/* Whether an idle worker is doing something behind the server's back: a
+ * thread left running after its request, or CPU burnt while idle. */
+static bool
+idle_worker_busy(struct worker *w, int64_t now, const char *skill)
+{
+    uint64_t cpu;
+    long threads;
+    if (!worker_cpu(w->pid, &cpu, &threads))
+        return false;
+    if (threads > 1) {
+        log_msg(LOG_WARN,
+                "skill %s left %ld threads running after its request; its worker is "
+                "stopped",
+                skill, threads - 1);
+        return true;
+    }
+    bool busy = false;
+    if (w->idle_cpu_at_ms && w->idle_cpu_at_ms >= w->last_used_ms) {
+        int64_t span = now - w->idle_cpu_at_ms;
+        if (span > 0 && (int64_t)(cpu - w->idle_cpu_ms) * 1000 >
+                            span * (int64_t)LIMIT_WORKER_IDLE_CPU_MS_PER_S) {
+            log_msg(LOG_WARN, "skill %s kept the CPU busy between requests; its worker is stopped",
+                    skill);
+            busy = true;
+        }
+    }
+    w->idle_cpu_ms = cpu;
+    w->idle_cpu_at_ms = now;
+    return busy;
 }
 
 void
@@ -902,7 +1239,8 @@ pool_maintain(struct pool *pool)
         struct worker **link = &s->idle;
         while (*link) {
             struct worker *w = *link;
-            if (s->running > 1 && now - w->last_used_ms > LIMIT_WORKER_IDLE_MS) {
+            if ((s->running > 1 && now - w->last_used_ms > LIMIT_WORKER_IDLE_MS) ||
+                idle_worker_busy(w, now, s->name)) {
                 *link = w->next;
                 w->next = stop;
                 stop = w;
@@ -910,6 +1248,24 @@ pool_maintain(struct pool *pool)
                 pool->stats.recycled++;
             } else {
                 link = &w->next;
+            }
+        }
+        /* Zygotes a reload replaced end once their last worker has. */
+        for (struct worker **z = &s->retired; *z;) {
+            struct worker *old = *z;
+            int status;
+            if (old->pid <= 0 || waitpid(old->pid, &status, WNOHANG) == old->pid) {
+                old->pid = 0;
+            } else if (now - old->last_used_ms > LIMIT_ZYGOTE_RETIRE_MS) {
+                kill(old->pid, SIGKILL);
+                waitpid(old->pid, &status, 0);
+                old->pid = 0;
+            }
+            if (old->pid == 0) {
+                *z = old->next;
+                free(old);
+            } else {
+                z = &old->next;
             }
         }
     }

@@ -9,9 +9,11 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -191,7 +193,7 @@ proto_send_fd(int fd, uint8_t type, int passed)
 }
 
 enum proto_status
-proto_recv_fd(int fd, uint8_t *type, int *passed)
+proto_recv_fd(int fd, uint8_t *type, int *passed, int64_t deadline_ms)
 {
     unsigned char header[HEADER_BYTES];
     struct iovec iov = {.iov_base = header, .iov_len = sizeof(header)};
@@ -206,6 +208,17 @@ proto_recv_fd(int fd, uint8_t *type, int *passed)
     ssize_t n;
 
     *passed = -1;
+    while (deadline_ms >= 0) {
+        int64_t wait = deadline_ms - proto_now_ms();
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (wait <= 0)
+            return PROTO_TIMEOUT;
+        int r = poll(&pfd, 1, wait > 1000000 ? 1000000 : (int)wait);
+        if (r > 0)
+            break;
+        if (r < 0 && errno != EINTR)
+            return PROTO_ERROR;
+    }
     do {
         n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL);
     } while (n < 0 && errno == EINTR);
@@ -237,6 +250,18 @@ proto_frame_cleanup(struct proto_frame *frame)
         frame->data = NULL;
         frame->len = 0;
     }
+}
+
+void
+proto_exit_text(int status, char *buf, size_t cap)
+{
+    if (WIFEXITED(status))
+        snprintf(buf, cap, "exited with status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(buf, cap, "was killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    else
+        snprintf(buf, cap, "stopped");
 }
 
 const char *

@@ -13,8 +13,14 @@
  *
  * A zygote (a worker process that only forks workers) gets FORK frames with
  * an empty payload and one descriptor attached (SCM_RIGHTS): the socket the
- * new worker talks to the front on. The worker's HELLO on that socket is
- * {"ok": true, "pid": N}.
+ * new worker talks to the front on. It answers on its own socket with a
+ * FORKED frame carrying the new worker's pidfd (or no descriptor when the
+ * fork failed). The front checks with the kernel that the descriptor is a
+ * pidfd and which process it names (see pidfd.h); it never takes a pid's
+ * number from a skill's process. The worker's HELLO on its socket is
+ * {"ok": true}. The zygote is the worker's parent: when the worker ends it
+ * sends DIED {"how": "was killed by signal 11 (Segmentation fault)"} on the
+ * worker's socket and closes its copy, so the front learns how it ended.
  *
  * Frames larger than LIMIT_FRAME_BYTES are refused on both ends.
  */
@@ -30,7 +36,9 @@ enum proto_type {
     PROTO_REQUEST = 'R',
     PROTO_LOG = 'L',
     PROTO_ANSWER = 'A',
-    PROTO_FORK = 'F', /* front -> zygote: fork a worker for the passed socket */
+    PROTO_FORK = 'F',   /* front -> zygote: fork a worker for the passed socket */
+    PROTO_FORKED = 'P', /* zygote -> front: the new worker's pidfd attached */
+    PROTO_DIED = 'D',   /* zygote -> front, on a worker's socket: how it ended */
 };
 
 enum proto_status {
@@ -67,13 +75,18 @@ void proto_frame_cleanup(struct proto_frame *frame);
 /* Send an empty frame of type with the descriptor passed attached. */
 enum proto_status proto_send_fd(int fd, uint8_t type, int passed);
 
-/* Receive an empty frame with one attached descriptor (blocking). *passed is
- * the new descriptor (close-on-exec), or -1 when none came with the frame. */
-enum proto_status proto_recv_fd(int fd, uint8_t *type, int *passed);
+/* Receive an empty frame with one attached descriptor. *passed is the new
+ * descriptor (close-on-exec), or -1 when none came with the frame.
+ * deadline_ms as for proto_recv (-1: no limit). */
+enum proto_status proto_recv_fd(int fd, uint8_t *type, int *passed, int64_t deadline_ms);
 
 /* CLOCK_MONOTONIC now, in milliseconds and in microseconds. */
 int64_t proto_now_ms(void);
 int64_t proto_now_us(void);
+
+/* How a process ended, from its wait status: "exited with status 3", "was
+ * killed by signal 9 (Killed)". */
+void proto_exit_text(int status, char *buf, size_t cap);
 
 /* A short description of a status, for logs. */
 const char *proto_status_text(enum proto_status st);

@@ -17,12 +17,16 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pidfd.h"
 #include "proto.h"
 #include "sandbox.h"
 #include "ss_limits.h"
@@ -184,12 +188,9 @@ fail:
 }
 
 /* Call fn(args...) which returns a str; send it as a frame of type. When
- * ok is not NULL, set it to whether the JSON text says "ok": true. When
- * sandbox is not NULL and the text says ok, apply the sandbox before
- * sending: a worker that cannot be confined reports a failed load instead. */
+ * ok is not NULL, set it to whether the JSON text says "ok": true. */
 static int
-call_and_send(PyObject *fn, PyObject *args, uint8_t type, int *ok,
-              const struct sandbox_config *sandbox)
+call_and_send(PyObject *fn, PyObject *args, uint8_t type, int *ok)
 {
     PyObject *result = PyObject_CallObject(fn, args);
     Py_ssize_t len;
@@ -205,30 +206,11 @@ call_and_send(PyObject *fn, PyObject *args, uint8_t type, int *ok,
         report_python_error("skillkit runner did not return a str");
         goto out;
     }
-    int said_ok = 0;
-    if (ok || sandbox) {
+    if (ok) {
         json_t *doc = json_loadb(text, (size_t)len, 0, NULL);
-        said_ok = json_is_true(json_object_get(doc, "ok"));
+        *ok = json_is_true(json_object_get(doc, "ok"));
         json_decref(doc);
     }
-    char failed[700];
-    if (sandbox && said_ok) {
-        struct ss_error serr;
-        if (sandbox_apply(sandbox, &serr) != SS_ERR_OK) {
-            json_t *e = json_pack("{s:b, s:{s:s, s:s, s:s, s:s}}", "ok", 0, "error", "kind", "load",
-                                  "type", "SandboxError", "message", serr.msg, "spoken",
-                                  "The server could not start this skill safely.");
-            char *etext = e ? json_dumps(e, JSON_COMPACT) : NULL;
-            json_decref(e);
-            snprintf(failed, sizeof(failed), "%s", etext ? etext : "{\"ok\": false}");
-            free(etext);
-            text = failed;
-            len = (Py_ssize_t)strlen(failed);
-            said_ok = 0;
-        }
-    }
-    if (ok)
-        *ok = said_ok;
     enum proto_status st = proto_send(front_fd, type, text, (size_t)len);
     if (st != PROTO_OK) {
         fprintf(stderr, "skillserver worker: cannot answer the server: %s\n",
@@ -239,6 +221,21 @@ call_and_send(PyObject *fn, PyObject *args, uint8_t type, int *ok,
 out:
     Py_DECREF(result);
     return rc;
+}
+
+/* Tell the front that the skill cannot run because it could not be
+ * confined: a failed HELLO, as a failed load would send. */
+static void
+report_sandbox_failure(const char *why)
+{
+    json_t *e = json_pack("{s:b, s:{s:s, s:s, s:s, s:s}}", "ok", 0, "error", "kind", "load", "type",
+                          "SandboxError", "message", why, "spoken",
+                          "The server could not start this skill safely.");
+    char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
+    json_decref(e);
+    if (!text || proto_send(front_fd, PROTO_HELLO, text, strlen(text)) != PROTO_OK)
+        fprintf(stderr, "skillserver worker: %s\n", why);
+    free(text);
 }
 
 /* Answer REQUEST frames until the front closes the socket. Returns the exit
@@ -269,7 +266,7 @@ serve_requests(PyObject *handle)
         proto_frame_cleanup(&frame);
         args = message ? PyTuple_Pack(1, message) : NULL;
         Py_XDECREF(message);
-        if (!args || call_and_send(handle, args, PROTO_ANSWER, NULL, NULL) != 0)
+        if (!args || call_and_send(handle, args, PROTO_ANSWER, NULL) != 0)
             break;
         Py_CLEAR(args);
     }
@@ -277,90 +274,179 @@ serve_requests(PyObject *handle)
     return rc;
 }
 
-/*
- * In a worker just forked from the zygote, with the front's socket passed:
- * wait to be adopted by the front (the intermediate process exits at once
- * and the front is a child subreaper), confine this process for good, and
- * greet the front with the pid it now owns.
- */
+/* The workers a zygote has forked: the pid and the zygote's copy of each
+ * one's socket, on which it reports how the worker ended. */
+struct child {
+    pid_t pid;
+    int fd;
+};
+
+static struct child children[LIMIT_WORKERS_MAX];
+static size_t nchildren;
+
+/* In a worker just forked from the zygote: keep only its own socket, add
+ * the worker's filter, and greet the front. */
 static int
-become_worker(const struct python_worker_config *cfg, int passed, pid_t front_pid)
+become_worker(const struct python_worker_config *cfg, int ctl, int passed)
 {
     struct ss_error err;
-    char hello[64];
 
-    close(front_fd);
+    close(ctl);
+    for (size_t i = 0; i < nchildren; i++)
+        close(children[i].fd);
+    nchildren = 0;
     front_fd = passed;
-    for (int i = 0; i < 20000 && getppid() != front_pid; i++)
-        usleep(50);
-    struct sandbox_config full = cfg->sandbox;
-    full.allow_fork = false;
-    if (getppid() != front_pid) {
-        fprintf(stderr, "skillserver worker: not adopted by the server\n");
-        return -1;
-    }
-    if (sandbox_apply(&full, &err) != SS_ERR_OK) {
+    if (sandbox_confine_worker(&cfg->sandbox, &err) != SS_ERR_OK) {
         fprintf(stderr, "skillserver worker: %s\n", err.msg);
         return -1;
     }
-    int n = snprintf(hello, sizeof(hello), "{\"ok\": true, \"pid\": %d}", (int)getpid());
-    return proto_send(front_fd, PROTO_HELLO, hello, (size_t)n) == PROTO_OK ? 0 : -1;
+    static const char hello[] = "{\"ok\": true}";
+    return proto_send(front_fd, PROTO_HELLO, hello, sizeof(hello) - 1) == PROTO_OK ? 0 : -1;
+}
+
+/* Reap every ended child; tell the front how each worker ended. Orphans
+ * of the skill's own (the zygote is PID 1 of the skill's namespace) are
+ * reaped here too. */
+static void
+reap_children(void)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (size_t i = 0; i < nchildren; i++) {
+            if (children[i].pid != pid)
+                continue;
+            char how[160], text[200];
+            proto_exit_text(status, how, sizeof(how));
+            json_t *j = json_pack("{s:s}", "how", how);
+            char *dumped = j ? json_dumps(j, JSON_COMPACT) : NULL;
+            json_decref(j);
+            snprintf(text, sizeof(text), "%s", dumped ? dumped : "{}");
+            free(dumped);
+            proto_send(children[i].fd, PROTO_DIED, text, strlen(text));
+            close(children[i].fd);
+            children[i] = children[--nchildren];
+            break;
+        }
+    }
+}
+
+/* Fork a worker for the socket passed; the front gets its pidfd. Returns 1
+ * in the new worker (which then serves), 0 in the zygote. */
+static int
+fork_worker(const struct python_worker_config *cfg, int ctl, int passed, int *worker_rc)
+{
+    if (nchildren == LIMIT_WORKERS_MAX) {
+        proto_send_fd(ctl, PROTO_FORKED, -1);
+        close(passed);
+        return 0;
+    }
+    PyOS_BeforeFork();
+    pid_t pid = fork();
+    if (pid == 0) {
+        PyOS_AfterFork_Child();
+        *worker_rc = become_worker(cfg, ctl, passed) == 0 ? 0 : 2;
+        return 1;
+    }
+    PyOS_AfterFork_Parent();
+    if (pid < 0) {
+        fprintf(stderr, "skillserver zygote: fork: %s\n", strerror(errno));
+        proto_send_fd(ctl, PROTO_FORKED, -1);
+        close(passed);
+        return 0;
+    }
+    children[nchildren].pid = pid;
+    children[nchildren].fd = passed;
+    nchildren++;
+    int pidfd = pidfd_of(pid);
+    proto_send_fd(ctl, PROTO_FORKED, pidfd);
+    if (pidfd >= 0)
+        close(pidfd);
+    return 0;
 }
 
 /*
- * The zygote: the skill is imported once here; every PROTO_FORK frame brings
- * a socket for a new worker, forked twice so that the worker's parent is the
- * front (a child subreaper), which can then wait for it and see how it died.
- * Returns the exit status, in the zygote and in each worker alike.
+ * The zygote: the skill is imported once here, and every PROTO_FORK frame
+ * brings a socket for a new worker. The zygote is PID 1 of the skill's
+ * namespace and the parent of every worker: it reaps them and reports how
+ * each ended. When the front closes the zygote's socket (a reload replaced
+ * it, or the server stops), it forks no more and ends once its workers
+ * have. Returns the exit status, in the zygote and in each worker alike.
  */
 static int
 zygote_loop(const struct python_worker_config *cfg, PyObject *handle)
 {
-    pid_t front_pid = getppid();
+    int ctl = front_fd;
+    sigset_t chld;
 
+    /* SIGCHLD was blocked before Python started, so every thread inherits
+     * the mask and the signal waits here. */
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0) {
+        fprintf(stderr, "skillserver zygote: signalfd: %s\n", strerror(errno));
+        return 2;
+    }
     for (;;) {
+        struct pollfd p[2] = {{.fd = ctl, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+        if (ctl < 0 && nchildren == 0)
+            break;
+        /* The timeout is a backstop should a skill's thread have unblocked
+         * SIGCHLD for itself. */
+        int n = poll(ctl >= 0 ? p : p + 1, ctl >= 0 ? 2 : 1, 1000);
+        if (n < 0 && errno != EINTR) {
+            fprintf(stderr, "skillserver zygote: poll: %s\n", strerror(errno));
+            break;
+        }
+        struct signalfd_siginfo si;
+        while (read(sfd, &si, sizeof(si)) > 0)
+            ;
+        reap_children();
+        if (ctl < 0 || n <= 0 || !(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
         uint8_t type;
         int passed;
-        enum proto_status st = proto_recv_fd(front_fd, &type, &passed);
-        if (st == PROTO_EOF)
-            return 0;
+        enum proto_status st = proto_recv_fd(ctl, &type, &passed, proto_now_ms() + 1000);
+        if (st == PROTO_EOF) {
+            close(ctl);
+            ctl = -1;
+            continue;
+        }
         if (st != PROTO_OK || type != PROTO_FORK || passed < 0) {
             if (passed >= 0)
                 close(passed);
             fprintf(stderr, "skillserver zygote: bad request from the server\n");
-            return 2;
-        }
-        PyOS_BeforeFork();
-        pid_t middle = fork();
-        if (middle == 0) {
-            pid_t worker = fork();
-            if (worker != 0)
-                _exit(worker > 0 ? 0 : 1);
-            PyOS_AfterFork_Child();
-            if (become_worker(cfg, passed, front_pid) != 0)
-                _exit(2);
-            return serve_requests(handle);
-        }
-        PyOS_AfterFork_Parent();
-        close(passed);
-        if (middle < 0) {
-            /* The front sees the socket close without a greeting. */
-            fprintf(stderr, "skillserver zygote: fork: %s\n", strerror(errno));
+            close(ctl);
+            ctl = -1;
             continue;
         }
-        while (waitpid(middle, NULL, 0) < 0 && errno == EINTR)
-            ;
+        int worker_rc;
+        if (fork_worker(cfg, ctl, passed, &worker_rc)) {
+            close(sfd);
+            return worker_rc == 0 ? serve_requests(handle) : worker_rc;
+        }
     }
+    close(sfd);
+    return 0;
 }
 
 int
 python_worker_main(const struct python_worker_config *cfg)
 {
     PyObject *runner = NULL, *load = NULL, *handle = NULL, *args = NULL;
+    struct ss_error err;
+    sigset_t chld;
     int rc = 2;
 
     front_fd = cfg->fd;
-    if (init_python(cfg) != 0)
+    if (sandbox_enter(&cfg->sandbox, &err) != SS_ERR_OK) {
+        report_sandbox_failure(err.msg);
+        return 1;
+    }
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0 || init_python(cfg) != 0)
         return 2;
 
     runner = PyImport_ImportModule("skillkit._runner");
@@ -377,14 +463,13 @@ python_worker_main(const struct python_worker_config *cfg)
 
     args = Py_BuildValue("(ssO)", cfg->name, cfg->script, cfg->dev ? Py_True : Py_False);
     int loaded = 0;
-    if (!args || call_and_send(load, args, PROTO_HELLO, &loaded, &cfg->sandbox) != 0)
+    if (!args || call_and_send(load, args, PROTO_HELLO, &loaded) != 0)
         goto out;
     Py_CLEAR(args);
     if (!loaded) {
         rc = 1;
         goto out;
     }
-
     rc = cfg->zygote ? zygote_loop(cfg, handle) : serve_requests(handle);
 out:
     Py_XDECREF(args);

@@ -17,18 +17,21 @@ struct python_worker_config {
     const char *script;       /* path of skill.py */
     const char *skillkit_dir; /* folder holding the skillkit package */
     bool dev;
-    bool zygote;                   /* fork workers on PROTO_FORK instead of answering requests */
-    struct sandbox_config sandbox; /* applied after the skill loaded */
+    bool zygote;                   /* fork workers; false: answer requests itself (for testing the
+                                      boundary alone, with the sandbox off) */
+    struct sandbox_config sandbox; /* entered before Python starts */
 };
 
 /*
- * Initialise CPython (isolated, without Python's own signal handlers), load
- * the skill through skillkit._runner.load(), send HELLO, then answer REQUEST
- * frames until the front closes the socket. A zygote instead forks a worker
- * for each PROTO_FORK frame (the new worker starts at "answer REQUEST
- * frames", with the skill already imported). Returns the process exit status:
- * 0 after a clean close, 1 when the skill did not load (after reporting it),
- * 2 when Python or the protocol failed.
+ * The zygote of a skill: enter the skill's sandbox (see sandbox.h), then
+ * initialise CPython (isolated, without Python's own signal handlers), load
+ * the skill through skillkit._runner.load() and send HELLO; then fork a
+ * worker for each PROTO_FORK frame. A worker adds its stricter filter, greets
+ * the front on its own socket and answers REQUEST frames until the front
+ * closes it. Returns the process exit status, in the zygote and in each
+ * worker alike: 0 after a clean close, 1 when the skill did not load or
+ * could not be confined (after reporting it), 2 when Python or the protocol
+ * failed.
  */
 int python_worker_main(const struct python_worker_config *cfg);
 

@@ -1,24 +1,40 @@
 /*
- * sandbox.c - confining a skill worker (see sandbox.h).
+ * sandbox.c - confining a skill's processes (see sandbox.h).
  *
- * Order matters: limits first, then the identity change (which needs
- * privileges), then no_new_privs and the death signal (the kernel clears
- * the death signal on a credential change), and the seccomp filter last,
- * since it forbids the identity calls made before it.
+ * Order matters. The identity change comes first (it needs root, and a user
+ * namespace can only map the identity its creator has), then the
+ * namespaces, then the fork that makes the confined child PID 1 of its
+ * namespace. The child builds its file system while it still has
+ * capabilities inside its own user namespace, then gives them all up, sets
+ * its limits and no_new_privs, and loads the seccomp filter last, since
+ * the filter forbids the mount calls made before it.
  */
 #include "sandbox.h"
 
 #include <errno.h>
-#include <grp.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <pwd.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <grp.h>
 
 #include "ss_limits.h"
 
@@ -29,6 +45,30 @@
 #define UNDER_ASAN 1
 #endif
 #endif
+
+/* Where the new root is assembled before pivot_root. Every bind source is
+ * opened before anything is mounted here, so a skill folder below /tmp is
+ * still found. */
+#define STAGING "/tmp"
+
+/* Files and folders of /etc that Python and the C library read: name
+ * service, DNS, TLS roots, time zone, the dynamic linker's cache (for
+ * extension modules), Debian's Python settings. Nothing else of /etc. */
+static const char *const etc_entries[] = {
+    "/etc/passwd",          "/etc/group",       "/etc/nsswitch.conf", "/etc/hosts",
+    "/etc/host.conf",       "/etc/resolv.conf", "/etc/gai.conf",      "/etc/services",
+    "/etc/protocols",       "/etc/localtime",   "/etc/timezone",      "/etc/ssl",
+    "/etc/ca-certificates", "/etc/ld.so.cache", "/etc/ld.so.conf",    "/etc/ld.so.conf.d",
+    "/etc/mime.types",      "/etc/os-release",  "/etc/python3",       "/etc/python3.11",
+};
+
+/* Top-level names that are folders of the system (or, on a merged /usr,
+ * links into it). */
+static const char *const system_entries[] = {"/usr",   "/bin",   "/sbin",  "/lib",
+                                             "/lib32", "/lib64", "/libx32"};
+
+static const char *const dev_entries[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random",
+                                          "/dev/urandom"};
 
 static int
 set_limit(int resource, rlim_t value)
@@ -49,48 +89,391 @@ apply_limits(struct ss_error *err)
     if (set_limit(RLIMIT_AS, LIMIT_WORKER_MEMORY_BYTES) != 0)
         return ss_fail(err, SS_ERR_IO, "setrlimit(RLIMIT_AS): %s", strerror(errno));
 #endif
+    /* RLIMIT_NPROC counts the tasks of this user in this user namespace:
+     * the skill's own processes and threads, nobody else's. */
     if (set_limit(RLIMIT_CPU, LIMIT_WORKER_CPU_SECONDS) != 0 ||
         set_limit(RLIMIT_NOFILE, LIMIT_WORKER_FILES) != 0 ||
-        set_limit(RLIMIT_FSIZE, LIMIT_WORKER_FILE_BYTES) != 0 || set_limit(RLIMIT_CORE, 0) != 0)
+        set_limit(RLIMIT_FSIZE, LIMIT_WORKER_FILE_BYTES) != 0 ||
+        set_limit(RLIMIT_NPROC, LIMIT_SKILL_TASKS) != 0 || set_limit(RLIMIT_CORE, 0) != 0)
         return ss_fail(err, SS_ERR_IO, "setrlimit: %s", strerror(errno));
     return SS_ERR_OK;
 }
 
+/* As root: the user skills run as. */
 static enum ss_err
-drop_user(const char *user, struct ss_error *err)
+find_user(const char *user, uid_t *uid, gid_t *gid, struct ss_error *err)
 {
-    if (geteuid() != 0)
-        return SS_ERR_OK;
     struct passwd *pw = getpwnam(user);
     if (!pw)
         return ss_fail(err, SS_ERR_IO, "there is no user '%s' to run skills as", user);
     if (pw->pw_uid == 0)
         return ss_fail(err, SS_ERR_IO, "skills may not run as root (user '%s')", user);
-    if (setgroups(0, NULL) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
-        setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
-        return ss_fail(err, SS_ERR_IO, "cannot become user '%s': %s", user, strerror(errno));
+    *uid = pw->pw_uid;
+    *gid = pw->pw_gid;
+    return SS_ERR_OK;
+}
+
+/* As root: become uid/gid (every id, no supplementary groups). */
+static enum ss_err
+drop_user(uid_t uid, gid_t gid, struct ss_error *err)
+{
+    if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)
+        return ss_fail(err, SS_ERR_IO, "cannot become user %u: %s", (unsigned)uid, strerror(errno));
     if (setuid(0) == 0)
         return ss_fail(err, SS_ERR_IO, "dropping privileges did not stick");
     return SS_ERR_OK;
 }
 
+static int
+write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t len = strlen(text);
+    ssize_t n = write(fd, text, len);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Map the one identity this process has into its new user namespace. */
 static enum ss_err
-apply_filter(struct ss_error *err)
+map_identity(uid_t uid, gid_t gid, struct ss_error *err)
+{
+    char line[64];
+    if (write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT)
+        return ss_fail(err, SS_ERR_IO, "cannot write /proc/self/setgroups: %s", strerror(errno));
+    snprintf(line, sizeof(line), "%u %u 1", (unsigned)uid, (unsigned)uid);
+    if (write_file("/proc/self/uid_map", line) != 0)
+        return ss_fail(err, SS_ERR_IO, "cannot write /proc/self/uid_map: %s", strerror(errno));
+    snprintf(line, sizeof(line), "%u %u 1", (unsigned)gid, (unsigned)gid);
+    if (write_file("/proc/self/gid_map", line) != 0)
+        return ss_fail(err, SS_ERR_IO, "cannot write /proc/self/gid_map: %s", strerror(errno));
+    return SS_ERR_OK;
+}
+
+/*
+ * The monitor: wait for the confined child and end as it ended, or kill it
+ * when the front's lifeline breaks. Never returns.
+ */
+static void __attribute__((noreturn)) monitor(pid_t child)
+{
+    int status = 0;
+    int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+
+    /* The child owns the control socket and the output pipe now. */
+    close(SANDBOX_CONTROL_FD);
+    close(STDIN_FILENO);
+    close(STDOUT_FILENO);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    for (;;) {
+        struct pollfd p[2] = {{.fd = SANDBOX_LIFELINE_FD, .events = POLLIN},
+                              {.fd = pidfd, .events = POLLIN}};
+        int n = poll(p, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 100);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (p[0].revents) {
+            kill(child, SIGKILL);
+            break;
+        }
+        if (pidfd < 0 || p[1].revents) {
+            pid_t r = waitpid(child, &status, pidfd < 0 ? WNOHANG : 0);
+            if (r == child)
+                goto ended;
+            if (r < 0 && errno != EINTR)
+                _exit(2);
+        }
+    }
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+ended:
+    if (WIFSIGNALED(status)) {
+        /* End by the same signal, so the front can say how the skill died. */
+        int sig = WTERMSIG(status);
+        sigset_t all;
+        struct rlimit none = {0, 0};
+        setrlimit(RLIMIT_CORE, &none);
+        signal(sig, SIG_DFL);
+        sigfillset(&all);
+        sigprocmask(SIG_UNBLOCK, &all, NULL);
+        raise(sig);
+        _exit(128 + sig);
+    }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 2);
+}
+
+/* mkdir -p of path (absolute) under the staging root. */
+static int
+make_dirs(const char *path)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof(buf), "%s%s", STAGING, path) >= (int)sizeof(buf)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + strlen(STAGING) + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* An empty file at path under the staging root (a mount point for a file). */
+static int
+make_file(const char *path)
+{
+    char buf[PATH_MAX], dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (make_dirs(dir) != 0)
+            return -1;
+    }
+    snprintf(buf, sizeof(buf), "%s%s", STAGING, path);
+    int fd = open(buf, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+/* The flags a remount must keep: those locked on the original mount. */
+static unsigned long
+kept_flags(const char *target)
+{
+    struct statvfs sv;
+    unsigned long flags = 0;
+    if (statvfs(target, &sv) != 0)
+        return 0;
+    if (sv.f_flag & ST_NOSUID)
+        flags |= MS_NOSUID;
+    if (sv.f_flag & ST_NODEV)
+        flags |= MS_NODEV;
+    if (sv.f_flag & ST_NOEXEC)
+        flags |= MS_NOEXEC;
+    if (sv.f_flag & ST_NOATIME)
+        flags |= MS_NOATIME;
+    if (sv.f_flag & ST_NODIRATIME)
+        flags |= MS_NODIRATIME;
+    if (sv.f_flag & ST_RELATIME)
+        flags |= MS_RELATIME;
+    return flags;
+}
+
+/*
+ * Bind what the O_PATH descriptor fd names onto path (the same path inside
+ * the new root), read-only unless writable. A missing optional entry is
+ * skipped by the caller, who opens the descriptors.
+ */
+static enum ss_err
+bind_into(int fd, const char *path, bool writable, struct ss_error *err)
+{
+    char source[64], target[PATH_MAX];
+    struct stat st;
+
+    if (fstat(fd, &st) != 0)
+        return ss_fail(err, SS_ERR_IO, "cannot look at %s: %s", path, strerror(errno));
+    if ((S_ISDIR(st.st_mode) ? make_dirs(path) : make_file(path)) != 0)
+        return ss_fail(err, SS_ERR_IO, "cannot make a place for %s: %s", path, strerror(errno));
+    snprintf(source, sizeof(source), "/proc/self/fd/%d", fd);
+    snprintf(target, sizeof(target), "%s%s", STAGING, path);
+    if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) != 0)
+        return ss_fail(err, SS_ERR_IO, "cannot mount %s: %s", path, strerror(errno));
+    if (writable)
+        return SS_ERR_OK;
+    unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | kept_flags(target);
+    if (mount(NULL, target, NULL, flags, NULL) != 0)
+        return ss_fail(err, SS_ERR_IO, "cannot make %s read-only: %s", path, strerror(errno));
+    return SS_ERR_OK;
+}
+
+/* One thing to bind into the new root: opened before the staging mount. */
+struct bind {
+    char path[PATH_MAX]; /* where, inside (the real path outside) */
+    int fd;              /* O_PATH, or -1 when absent */
+    bool writable;       /* devices */
+    char link[PATH_MAX]; /* a symbolic link to recreate instead, or "" */
+};
+
+#define MAX_BINDS                                                                                  \
+    (sizeof(etc_entries) / sizeof(etc_entries[0]) +                                                \
+     sizeof(system_entries) / sizeof(system_entries[0]) +                                          \
+     sizeof(dev_entries) / sizeof(dev_entries[0]) + 2)
+
+static void
+add_bind(struct bind *b, size_t *n, const char *path, bool writable, bool keep_link)
+{
+    struct bind *x = &b[*n];
+    snprintf(x->path, sizeof(x->path), "%s", path);
+    x->writable = writable;
+    x->link[0] = '\0';
+    x->fd = -1;
+    if (keep_link) {
+        ssize_t len = readlink(path, x->link, sizeof(x->link) - 1);
+        if (len > 0) {
+            x->link[len] = '\0';
+            (*n)++;
+            return;
+        }
+        x->link[0] = '\0';
+    }
+    x->fd = open(path, O_PATH | O_CLOEXEC);
+    if (x->fd >= 0)
+        (*n)++;
+}
+
+static int
+by_depth(const void *a, const void *b)
+{
+    const struct bind *x = a, *y = b;
+    return (int)strlen(x->path) - (int)strlen(y->path);
+}
+
+/* Build the skill's file system under STAGING and make it the root. */
+static enum ss_err
+build_root(const char *skill_dir, const char *skillkit_dir, struct ss_error *err)
+{
+    struct bind binds[MAX_BINDS];
+    size_t n = 0;
+    enum ss_err rc = SS_ERR_OK;
+    char opts[128];
+
+    for (size_t i = 0; i < sizeof(system_entries) / sizeof(system_entries[0]); i++)
+        add_bind(binds, &n, system_entries[i], false, true);
+    for (size_t i = 0; i < sizeof(etc_entries) / sizeof(etc_entries[0]); i++)
+        add_bind(binds, &n, etc_entries[i], false, false);
+    size_t first_dev = n;
+    for (size_t i = 0; i < sizeof(dev_entries) / sizeof(dev_entries[0]); i++)
+        add_bind(binds, &n, dev_entries[i], true, false);
+    size_t first_own = n;
+    add_bind(binds, &n, skillkit_dir, false, false);
+    add_bind(binds, &n, skill_dir, false, false);
+    if (n < first_own + 2) {
+        rc = ss_fail(err, SS_ERR_IO, "cannot open %s: %s",
+                     n == first_own ? skillkit_dir : skill_dir, strerror(errno));
+        goto out;
+    }
+    (void)first_dev;
+
+    /* Nothing of this namespace's mounts may reach the server's. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+        rc = ss_fail(err, SS_ERR_IO, "cannot make the mounts private: %s", strerror(errno));
+        goto out;
+    }
+    if (mount("tmpfs", STAGING, "tmpfs", MS_NOSUID | MS_NODEV,
+              "size=1m,nr_inodes=4096,mode=0755") != 0) {
+        rc = ss_fail(err, SS_ERR_IO, "cannot mount the new root: %s", strerror(errno));
+        goto out;
+    }
+    /* The skill's own /tmp first, so a skill folder below /tmp is mounted on
+     * top of it rather than hidden by it. */
+    snprintf(opts, sizeof(opts), "size=%lu,nr_inodes=%u,mode=1777",
+             (unsigned long)LIMIT_SKILL_TMP_BYTES, (unsigned)LIMIT_SKILL_TMP_FILES);
+    if (make_dirs("/tmp") != 0 || make_dirs("/proc") != 0 || make_dirs("/dev") != 0 ||
+        mount("tmpfs", STAGING "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) {
+        rc = ss_fail(err, SS_ERR_IO, "cannot make the skill's /tmp: %s", strerror(errno));
+        goto out;
+    }
+    qsort(binds + first_own, n - first_own, sizeof(binds[0]), by_depth);
+    for (size_t i = 0; i < n; i++) {
+        if (binds[i].link[0]) {
+            char target[PATH_MAX];
+            snprintf(target, sizeof(target), "%s%s", STAGING, binds[i].path);
+            if (symlink(binds[i].link, target) != 0) {
+                rc = ss_fail(err, SS_ERR_IO, "cannot link %s: %s", binds[i].path, strerror(errno));
+                goto out;
+            }
+            continue;
+        }
+        if ((rc = bind_into(binds[i].fd, binds[i].path, binds[i].writable, err)) != SS_ERR_OK)
+            goto out;
+    }
+    if (mount("proc", STAGING "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
+        rc = ss_fail(err, SS_ERR_IO, "cannot mount /proc for the skill: %s", strerror(errno));
+        goto out;
+    }
+    if (symlink("/proc/self/fd", STAGING "/dev/fd") != 0 ||
+        symlink("/proc/self/fd/0", STAGING "/dev/stdin") != 0 ||
+        symlink("/proc/self/fd/1", STAGING "/dev/stdout") != 0 ||
+        symlink("/proc/self/fd/2", STAGING "/dev/stderr") != 0) {
+        rc = ss_fail(err, SS_ERR_IO, "cannot make /dev links: %s", strerror(errno));
+        goto out;
+    }
+    /* pivot_root(".", ".") stacks the old root under the new one; detaching
+     * it leaves the new root alone. */
+    if (chdir(STAGING) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
+        umount2(".", MNT_DETACH) != 0 || chdir("/") != 0) {
+        rc = ss_fail(err, SS_ERR_IO, "cannot switch to the skill's root: %s", strerror(errno));
+        goto out;
+    }
+    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0) {
+        rc = ss_fail(err, SS_ERR_IO, "cannot make the skill's root read-only: %s", strerror(errno));
+        goto out;
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        if (binds[i].fd >= 0)
+            close(binds[i].fd);
+    return rc;
+}
+
+/* Give up every capability, in the bounding set too, for good. */
+static enum ss_err
+drop_capabilities(struct ss_error *err)
+{
+    struct __user_cap_header_struct head = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+
+    for (int cap = 0; cap <= 63; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+            return ss_fail(err, SS_ERR_IO, "cannot drop capability %d: %s", cap, strerror(errno));
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+        return ss_fail(err, SS_ERR_IO, "cannot clear ambient capabilities: %s", strerror(errno));
+    memset(data, 0, sizeof(data));
+    if (syscall(SYS_capset, &head, data) != 0)
+        return ss_fail(err, SS_ERR_IO, "cannot drop capabilities: %s", strerror(errno));
+    return SS_ERR_OK;
+}
+
+static int
+deny(scmp_filter_ctx ctx, int syscall_nr)
+{
+    return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), syscall_nr, 0);
+}
+
+/* The filter every process of a skill runs under. */
+static enum ss_err
+apply_zygote_filter(struct ss_error *err)
 {
     static const int denied[] = {
         SCMP_SYS(execve),
         SCMP_SYS(execveat),
-        SCMP_SYS(fork),
-        SCMP_SYS(vfork),
         SCMP_SYS(ptrace),
         SCMP_SYS(process_vm_readv),
         SCMP_SYS(process_vm_writev),
+        SCMP_SYS(process_madvise),
+        SCMP_SYS(pidfd_getfd),
+        SCMP_SYS(kcmp),
         SCMP_SYS(mount),
         SCMP_SYS(umount2),
         SCMP_SYS(pivot_root),
         SCMP_SYS(chroot),
         SCMP_SYS(setns),
         SCMP_SYS(unshare),
+        SCMP_SYS(open_tree),
+        SCMP_SYS(move_mount),
+        SCMP_SYS(fsopen),
+        SCMP_SYS(fsconfig),
+        SCMP_SYS(fsmount),
+        SCMP_SYS(fspick),
+        SCMP_SYS(mount_setattr),
         SCMP_SYS(kexec_load),
         SCMP_SYS(kexec_file_load),
         SCMP_SYS(init_module),
@@ -127,6 +510,12 @@ apply_filter(struct ss_error *err)
         SCMP_SYS(lookup_dcookie),
         SCMP_SYS(iopl),
         SCMP_SYS(ioperm),
+        SCMP_SYS(io_uring_setup),
+        SCMP_SYS(io_uring_enter),
+        SCMP_SYS(io_uring_register),
+        SCMP_SYS(listen),
+        SCMP_SYS(accept),
+        SCMP_SYS(accept4),
     };
     enum ss_err rc = SS_ERR_OK;
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -134,16 +523,44 @@ apply_filter(struct ss_error *err)
     if (!ctx)
         return ss_fail(err, SS_ERR_IO, "seccomp_init failed");
     for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
-        if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), denied[i], 0) != 0) {
+        if (deny(ctx, denied[i]) != 0) {
             rc = ss_fail(err, SS_ERR_IO, "seccomp rule for syscall %d failed", denied[i]);
             goto out;
         }
     }
+    /* Typing into a terminal's input (TIOCSTI) or taking over a console
+     * (TIOCLINUX): the request number is an int, so compare 32 bits. */
+    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+                         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCSTI)) != 0 ||
+        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+                         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCLINUX)) != 0) {
+        rc = ss_fail(err, SS_ERR_IO, "seccomp rule for ioctl failed");
+        goto out;
+    }
+    int e = seccomp_load(ctx);
+    if (e != 0)
+        rc = ss_fail(err, SS_ERR_IO, "seccomp_load: %s", strerror(-e));
+out:
+    seccomp_release(ctx);
+    return rc;
+}
+
+enum ss_err
+sandbox_confine_worker(const struct sandbox_config *cfg, struct ss_error *err)
+{
+    enum ss_err rc = SS_ERR_OK;
+
+    if (cfg->off)
+        return SS_ERR_OK;
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx)
+        return ss_fail(err, SS_ERR_IO, "seccomp_init failed");
     /* clone() for threads only: a new process (no CLONE_THREAD) is refused,
      * which stops os.fork(), subprocess and fork bombs. clone3's flags live
      * in memory a filter cannot read, so it reports "not implemented" and
      * the C library falls back to clone(). */
-    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+    if (deny(ctx, SCMP_SYS(fork)) != 0 || deny(ctx, SCMP_SYS(vfork)) != 0 ||
+        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
                          SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)) != 0 ||
         seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) != 0) {
         rc = ss_fail(err, SS_ERR_IO, "seccomp rule for clone failed");
@@ -157,22 +574,105 @@ out:
     return rc;
 }
 
-enum ss_err
-sandbox_apply(const struct sandbox_config *cfg, struct ss_error *err)
+static enum ss_err
+namespace_error(struct ss_error *err)
+{
+    return ss_fail(err, SS_ERR_IO,
+                   "the kernel refused the namespaces that confine a skill (%s); skillserver "
+                   "needs user namespaces when not run as root (Linux 5.10 or later, with "
+                   "/proc/sys/user/max_user_namespaces above 0, and on Debian before 12 "
+                   "kernel.unprivileged_userns_clone=1)",
+                   strerror(errno));
+}
+
+/* Enter a user namespace of our own with the one identity we have, and the
+ * capabilities it gives inside (dropped again before the skill runs). */
+static enum ss_err
+enter_user_namespace(int more_flags, struct ss_error *err)
+{
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    /* A process that changed identity is not dumpable, and then cannot
+     * write its own /proc/self/uid_map; it is made undumpable again later. */
+    if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
+        return ss_fail(err, SS_ERR_IO, "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+    if (unshare(CLONE_NEWUSER | more_flags) != 0)
+        return namespace_error(err);
+    return map_identity(uid, gid, err);
+}
+
+/* In the confined child: everything after the fork. */
+static enum ss_err
+confine_child(bool root, uid_t uid, gid_t gid, const char *skill_dir, const char *skillkit_dir,
+              struct ss_error *err)
 {
     enum ss_err rc;
-    pid_t parent = getppid();
+
+    if ((rc = build_root(skill_dir, skillkit_dir, err)) != SS_ERR_OK)
+        return rc;
+    if (sethostname("skill", 5) != 0)
+        return ss_fail(err, SS_ERR_IO, "sethostname: %s", strerror(errno));
+    /* Started as root, the namespaces above belong to the machine's root:
+     * now become the skill's user, and enter a user namespace of its own,
+     * where its task limit counts only its own processes. */
+    if (root && ((rc = drop_user(uid, gid, err)) != SS_ERR_OK ||
+                 (rc = enter_user_namespace(0, err)) != SS_ERR_OK))
+        return rc;
+    if ((rc = drop_capabilities(err)) != SS_ERR_OK || (rc = apply_limits(err)) != SS_ERR_OK)
+        return rc;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        return ss_fail(err, SS_ERR_IO, "prctl: %s", strerror(errno));
+    /* Die with the monitor; and if the server is already gone, do not
+     * start. Armed after the last identity change, which would clear it. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+        return ss_fail(err, SS_ERR_IO, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+    struct pollfd life = {.fd = SANDBOX_LIFELINE_FD, .events = POLLIN};
+    if (poll(&life, 1, 0) != 0)
+        return ss_fail(err, SS_ERR_IO, "the server is gone");
+    close(SANDBOX_LIFELINE_FD);
+    if (chdir(skill_dir) != 0)
+        return ss_fail(err, SS_ERR_IO, "cannot enter %s: %s", skill_dir, strerror(errno));
+    return apply_zygote_filter(err);
+}
+
+enum ss_err
+sandbox_enter(const struct sandbox_config *cfg, struct ss_error *err)
+{
+    enum ss_err rc;
+    char skill_dir[PATH_MAX], skillkit_dir[PATH_MAX];
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    bool root = uid == 0;
+    const int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
 
     if (cfg->off)
         return SS_ERR_OK;
-    if ((rc = apply_limits(err)) != SS_ERR_OK ||
-        (rc = drop_user(cfg->user ? cfg->user : "nobody", err)) != SS_ERR_OK)
+    if (!realpath(cfg->skill_dir, skill_dir))
+        return ss_fail(err, SS_ERR_IO, "cannot find %s: %s", cfg->skill_dir, strerror(errno));
+    if (!realpath(cfg->skillkit_dir, skillkit_dir))
+        return ss_fail(err, SS_ERR_IO, "cannot find %s: %s", cfg->skillkit_dir, strerror(errno));
+
+    /* As root, the file system is built with root's rights (so a skill
+     * folder below a private home is still found) and the user changes
+     * after; otherwise a user namespace gives the rights to build it. */
+    if (root) {
+        if ((rc = find_user(cfg->user ? cfg->user : "nobody", &uid, &gid, err)) != SS_ERR_OK)
+            return rc;
+        if (unshare(flags) != 0)
+            return namespace_error(err);
+    } else if ((rc = enter_user_namespace(flags, err)) != SS_ERR_OK) {
         return rc;
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
-        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
-        return ss_fail(err, SS_ERR_IO, "prctl: %s", strerror(errno));
-    /* The server may have died before the death signal was armed. */
-    if (getppid() != parent)
-        return ss_fail(err, SS_ERR_IO, "the server is gone");
-    return cfg->allow_fork ? SS_ERR_OK : apply_filter(err);
+    }
+
+    pid_t child = fork();
+    if (child < 0)
+        return ss_fail(err, SS_ERR_IO, "fork: %s", strerror(errno));
+    if (child > 0) {
+        if (root && drop_user(uid, gid, err) != SS_ERR_OK) {
+            kill(child, SIGKILL);
+            _exit(2);
+        }
+        monitor(child);
+    }
+    return confine_child(root, uid, gid, skill_dir, skillkit_dir, err);
 }

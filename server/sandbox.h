@@ -1,16 +1,40 @@
 /*
- * sandbox.h - what a skill worker may do, applied in the worker after the
- * skill has been imported and before it answers any request.
+ * sandbox.h - confining a skill's processes from before its first line runs.
  *
- *  - rlimits: address space (LIMIT_WORKER_MEMORY_BYTES), CPU time, open
- *    files, file size, no core dumps;
- *  - when started as root: every privilege dropped to an unprivileged user
- *    (nobody unless configured), so files only root may read, such as the
- *    server's TLS key, stay closed;
- *  - no_new_privs, not dumpable, killed when the server dies;
- *  - a seccomp filter (libseccomp): no fork or exec (threads are fine), no
- *    ptrace, mounts, namespaces, kernel modules, keyrings, BPF, clock changes
- *    or identity changes.
+ * A skill's zygote is this binary exec'd by the front (pool.c) with a
+ * minimal environment, /dev/null for stdin, a pipe for stdout and stderr, a
+ * new session (so no controlling terminal), its socket as descriptor 3 and
+ * the front's lifeline as descriptor 4. sandbox_enter() runs first thing in
+ * that process, before CPython exists, and splits it in two:
+ *
+ *  - the monitor (the process the front started, and so the one it can wait
+ *    for and kill): it stays outside the skill's PID namespace, runs no
+ *    Python, and only waits. When its child ends it ends the same way; when
+ *    the front dies (the lifeline pipe reports a hang-up) it kills the child.
+ *    The child has the monitor as parent and dies with it (PDEATHSIG), and
+ *    the child is PID 1 of the skill's namespace, so killing the monitor
+ *    ends every process of the skill: nothing outlives the server.
+ *
+ *  - the confined child, which returns from sandbox_enter() to become the
+ *    zygote: an unprivileged user (nobody when started as root), in its own
+ *    user, PID, mount, IPC and UTS namespaces (the network is shared, since
+ *    skills may call web APIs). Its file system is a read-only tree holding
+ *    the system's /usr and the few files of /etc a Python program needs, the
+ *    skillkit package and the skill's own folder (read-only, the working
+ *    directory), a private /proc showing only the skill's processes, a
+ *    minimal /dev, and a private /tmp bounded in bytes and files. No
+ *    capabilities, no_new_privs, not dumpable, rlimits (memory, CPU, files,
+ *    file size, tasks, no core), and the zygote's seccomp filter.
+ *
+ * sandbox_confine_worker() adds the worker's stricter filter in a process
+ * forked from the zygote.
+ *
+ * The seccomp filters refuse, with EPERM: new programs (execve), tracing and
+ * other processes' memory, mounts and namespaces, kernel modules, keyrings,
+ * BPF, perf, userfaultfd, io_uring, clock and identity changes, listening
+ * for connections (listen, accept), and the terminal ioctls that type into
+ * or take over a console (TIOCSTI, TIOCLINUX). The worker's filter also
+ * refuses new processes (clone without CLONE_THREAD).
  */
 #ifndef SKILLSERVER_SANDBOX_H
 #define SKILLSERVER_SANDBOX_H
@@ -19,15 +43,28 @@
 
 #include "error.h"
 
+/* The descriptors a zygote is started with, besides 0, 1 and 2. */
+#define SANDBOX_CONTROL_FD 3  /* the socket to the front */
+#define SANDBOX_LIFELINE_FD 4 /* read end of a pipe the front holds open */
+
 struct sandbox_config {
-    const char *user; /* the user to become when root; NULL: "nobody" */
-    bool off;         /* apply nothing (only for debugging the server itself) */
-    bool allow_fork;  /* a zygote: everything but the seccomp filter, since it
-                         must fork workers (which then apply the filter) */
+    const char *skill_dir;    /* the skill's folder: read-only, the working directory */
+    const char *skillkit_dir; /* the folder holding the skillkit package: read-only */
+    const char *user;         /* the user to become when started as root; NULL: nobody */
+    bool off;                 /* confine nothing (debugging the server itself only) */
 };
 
-/* Apply the sandbox to the calling process; irreversible. Errors: SS_ERR_IO
- * with what failed. The caller must not serve requests after a failure. */
-enum ss_err sandbox_apply(const struct sandbox_config *cfg, struct ss_error *err);
+/*
+ * Confine the calling process as described above. Must run single-threaded,
+ * before anything of the skill is loaded. Returns SS_ERR_OK in the confined
+ * child; the monitor never returns (it exits with the child's status).
+ * Errors (in the process that called it, nothing confined): SS_ERR_IO with
+ * what failed and, where it helps, what the machine lacks.
+ */
+enum ss_err sandbox_enter(const struct sandbox_config *cfg, struct ss_error *err);
+
+/* In a worker just forked from the zygote: add the filter that refuses new
+ * processes. Irreversible. */
+enum ss_err sandbox_confine_worker(const struct sandbox_config *cfg, struct ss_error *err);
 
 #endif

@@ -73,7 +73,7 @@
 #define LIMIT_BROKEN_RETRY_MS 10000
 
 /* Most workers per skill that --workers may ask for. */
-#define LIMIT_WORKERS_MAX 256
+#define LIMIT_WORKERS_MAX 64
 
 /* A worker's address space: room for CPython and a skill's data, not for a
  * runaway list comprehension (it gets a MemoryError instead). */
@@ -87,6 +87,38 @@
 
 /* The largest file a skill may write. */
 #define LIMIT_WORKER_FILE_BYTES (64L * 1024 * 1024)
+
+/* Processes and threads of one skill together (zygote, every worker and
+ * their threads): room for LIMIT_WORKERS_MAX workers and some threads, not
+ * for hundreds of threads in one worker or a fork bomb at import. */
+#define LIMIT_SKILL_TASKS (LIMIT_WORKERS_MAX + 64)
+
+/* A skill's private /tmp: enough for downloads and caches, not for filling
+ * the machine's memory (tmpfs lives in RAM). */
+#define LIMIT_SKILL_TMP_BYTES (64L * 1024 * 1024)
+
+/* Files and folders in a skill's /tmp: many small files cost memory too. */
+#define LIMIT_SKILL_TMP_FILES 4096
+
+/* What a skill may print during one request (print, logging, tracebacks);
+ * the rest is dropped with one line that says so. */
+#define LIMIT_SKILL_LOG_BYTES_PER_REQUEST (64 * 1024)
+
+/* A worker that sends this much log during one request is flooding the
+ * server and is stopped. */
+#define LIMIT_SKILL_LOG_FLOOD_BYTES (4L * 1024 * 1024)
+
+/* Raw writes to a skill's stdout/stderr (descriptors 1 and 2, not print()):
+ * at most this much logged per skill and second; the rest is dropped. */
+#define LIMIT_SKILL_RAW_OUTPUT_BYTES_PER_S (16 * 1024)
+
+/* An idle worker (between requests) that burns more CPU than this per
+ * second is running something behind the server's back, and is stopped. */
+#define LIMIT_WORKER_IDLE_CPU_MS_PER_S 100
+
+/* A zygote replaced by a reload waits for its busy workers this long at
+ * most (they have the hard deadline to finish), then it is killed. */
+#define LIMIT_ZYGOTE_RETIRE_MS (LIMIT_HANDLER_TIMEOUT_MS_MAX + 5000)
 
 /* --- response (server/response.c) --- */
 

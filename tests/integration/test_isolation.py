@@ -35,7 +35,7 @@ class Isolation(unittest.TestCase):
                     "    try:\n"
                     f"        with open({cls.tls[1]!r}) as key:\n"
                     "            return 'I read the key: ' + key.read(40)\n"
-                    "    except PermissionError:\n"
+                    "    except OSError:\n"
                     "        return 'The key is not mine to read.'\n")
         cls.srv = Server("--handler-timeout", str(TIMEOUT_S), skills=skills, tls=cls.tls)
 
