@@ -41,9 +41,11 @@
 #include <unistd.h>
 
 #include "dispatch.h"
+#include "launcher.h"
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
+#include "privs.h"
 #include "proto.h"
 #include "request.h"
 #include "simulator.h"
@@ -129,7 +131,22 @@ struct http_server {
     atomic_bool draining;
 
     uint64_t fingerprint; /* --dev: the skills' files, to notice changes */
+
+    /* The loader thread starts and reloads skills, so that a skill that is
+     * slow to import never holds up the main loop (signals, slow clients). */
+    pthread_t loader;
+    bool loader_running;
+    pthread_mutex_t load_lock;
+    pthread_cond_t load_cond;
+    int load_pending; /* LOAD_NONE, LOAD_START or LOAD_RELOAD */
+    const char *load_why;
+    bool load_quit;
+
+    int launcher_fd; /* started as root: the launcher's socket; else -1 */
+    int listen_fd;   /* bound before the daemon starts; -1 once it owns it */
 };
+
+enum { LOAD_NONE, LOAD_START, LOAD_RELOAD };
 
 struct http_request {
     struct http_server *srv;
@@ -525,6 +542,58 @@ reload_skills(struct http_server *srv, const char *why)
     generation_release(old);
     metrics_count_reload(srv->metrics);
     log_msg(LOG_INFO, "%zu skill%s loaded", g->skills->count, g->skills->count == 1 ? "" : "s");
+}
+
+static void *
+loader_main(void *arg)
+{
+    struct http_server *srv = arg;
+    pthread_mutex_lock(&srv->load_lock);
+    for (;;) {
+        while (srv->load_pending == LOAD_NONE && !srv->load_quit)
+            pthread_cond_wait(&srv->load_cond, &srv->load_lock);
+        if (srv->load_quit)
+            break;
+        int what = srv->load_pending;
+        const char *why = srv->load_why;
+        srv->load_pending = LOAD_NONE;
+        pthread_mutex_unlock(&srv->load_lock);
+        /* Only this thread replaces srv->gen, so reading it here is safe. */
+        if (what == LOAD_START)
+            start_skills(srv, srv->gen, false);
+        else
+            reload_skills(srv, why);
+        pthread_mutex_lock(&srv->load_lock);
+    }
+    pthread_mutex_unlock(&srv->load_lock);
+    return NULL;
+}
+
+/* Ask the loader to start the skills or reload them; requests made while
+ * it is busy are folded into one (a reload covers a start). */
+static void
+loader_request(struct http_server *srv, int what, const char *why)
+{
+    pthread_mutex_lock(&srv->load_lock);
+    if (what > srv->load_pending) {
+        srv->load_pending = what;
+        srv->load_why = why;
+    }
+    pthread_cond_signal(&srv->load_cond);
+    pthread_mutex_unlock(&srv->load_lock);
+}
+
+static void
+loader_stop(struct http_server *srv)
+{
+    if (!srv->loader_running)
+        return;
+    pthread_mutex_lock(&srv->load_lock);
+    srv->load_quit = true;
+    pthread_cond_signal(&srv->load_cond);
+    pthread_mutex_unlock(&srv->load_lock);
+    pthread_join(srv->loader, NULL);
+    srv->loader_running = false;
 }
 
 /* A number that changes when a file in a skill folder changes, appears or goes. */
@@ -1454,6 +1523,27 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
     return atomic_load_explicit(&srv->draining, memory_order_relaxed) ? MHD_NO : MHD_YES;
 }
 
+/* Bind and listen on srv->addr, before privileges are dropped (port 443
+ * needs root); libmicrohttpd takes the socket over. Returns 0 or 1. */
+static int
+bind_listener(struct http_server *srv)
+{
+    int one = 1;
+    int fd = socket(srv->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        (srv->addr.ss_family == AF_INET6 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+        bind(fd, (struct sockaddr *)&srv->addr, srv->addr_len) != 0 ||
+        listen(fd, LIMIT_HTTP_LISTEN_BACKLOG) != 0) {
+        log_msg(LOG_ERROR, "cannot serve on %s: %s", srv->cfg.listen, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return 1;
+    }
+    srv->listen_fd = fd;
+    return 0;
+}
+
 static int
 start_daemon(struct http_server *srv)
 {
@@ -1473,17 +1563,18 @@ start_daemon(struct http_server *srv)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
         flags, 0, on_accept, srv, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&srv->addr, MHD_OPTION_THREAD_POOL_SIZE,
-        srv->threads, MHD_OPTION_CONNECTION_LIMIT, srv->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIMIT_HTTP_IDLE_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_ARRAY,
-        srv->tls_cert_pem ? tls : none, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, srv->threads,
+        MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)LIMIT_HTTP_IDLE_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONNECTION_MEMORY_BYTES, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+        MHD_OPTION_ARRAY, srv->tls_cert_pem ? tls : none, MHD_OPTION_END);
     if (srv->tls_key_pem) {
         /* GnuTLS has its own copy now; ours is not needed and should not linger. */
         explicit_bzero(srv->tls_key_pem, srv->tls_key_len);
     }
+    if (srv->daemon)
+        srv->listen_fd = -1; /* libmicrohttpd's now */
     if (!srv->daemon) {
         log_msg(LOG_ERROR, "cannot serve on %s%s", srv->cfg.listen,
                 srv->tls_cert_pem ? " (is the address in use, or the key not the one of the "
@@ -1536,9 +1627,14 @@ drain(struct http_server *srv, int sfd)
 static void
 server_cleanup(struct http_server *srv)
 {
+    loader_stop(srv);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     pool_destroy(srv->pool);
+    if (srv->launcher_fd >= 0)
+        close(srv->launcher_fd); /* the launcher ends when it sees this */
+    if (srv->listen_fd >= 0)
+        close(srv->listen_fd);
     store_destroy(srv->store);
     verify_ctx_destroy(srv->verify);
     generation_release(srv->gen);
@@ -1552,6 +1648,8 @@ server_cleanup(struct http_server *srv)
     }
     pthread_mutex_destroy(&srv->gen_lock);
     pthread_mutex_destroy(&srv->conn_lock);
+    pthread_mutex_destroy(&srv->load_lock);
+    pthread_cond_destroy(&srv->load_cond);
 }
 
 int
@@ -1563,13 +1661,30 @@ http_serve(const struct http_config *cfg)
     int sfd = -1, rc;
 
     memset(&srv, 0, sizeof(srv));
+    srv.launcher_fd = -1;
+    srv.listen_fd = -1;
     ss_error_clear(&err);
     pthread_mutex_init(&srv.gen_lock, NULL);
     pthread_mutex_init(&srv.conn_lock, NULL);
+    pthread_mutex_init(&srv.load_lock, NULL);
+    pthread_cond_init(&srv.load_cond, NULL);
     atomic_init(&srv.connections, 0);
     atomic_init(&srv.in_flight, 0);
     atomic_init(&srv.draining, false);
 
+    /* Started as root, the skills are started by the launcher, forked now
+     * while this is the only thread and before the key is read; this
+     * process gives up root once the port is bound (see launcher.h). */
+    if (geteuid() == 0) {
+        struct launcher_config lc = {
+            .exe = cfg->exe, .skillkit_dir = cfg->skillkit_dir, .user = cfg->user, .dev = cfg->dev};
+        srv.launcher_fd = launcher_start(&lc, &err);
+        if (srv.launcher_fd < 0) {
+            log_msg(LOG_ERROR, "cannot start the launcher of skills: %s", err.msg);
+            rc = 1;
+            goto out;
+        }
+    }
     rc = configure(&srv, cfg);
     if (rc != 0)
         goto out;
@@ -1589,6 +1704,18 @@ http_serve(const struct http_config *cfg)
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit(srv.max_connections);
 
+    /* Bind while root, then give root up before any thread exists (each
+     * thread has its own capabilities). The folders written from now on go
+     * to the user first. */
+    if (bind_listener(&srv) != 0)
+        goto out;
+    const char *own[] = {cfg->data_dir, cfg->cert_cache};
+    if (privs_drop(cfg->user, own, sizeof(own) / sizeof(own[0]), &err) != SS_ERR_OK) {
+        log_msg(LOG_ERROR, "%s", err.msg);
+        rc = err.code == SS_ERR_USAGE ? 2 : 1;
+        goto out;
+    }
+
     struct pool_config pc = {
         .exe = cfg->exe,
         .skillkit_dir = cfg->skillkit_dir,
@@ -1597,6 +1724,9 @@ http_serve(const struct http_config *cfg)
         .workers = cfg->workers,
         .handler_timeout_ms = srv.handler_timeout_ms,
         .soft_timeout_ms = srv.handler_timeout_ms / 2,
+        .user = cfg->user,
+        .launcher = srv.launcher_fd >= 0,
+        .launcher_fd = srv.launcher_fd,
     };
     srv.metrics = metrics_create();
     srv.pool = pool_create(&pc);
@@ -1628,7 +1758,6 @@ http_serve(const struct http_config *cfg)
     if (srv.gen->skills->count == 0)
         log_msg(LOG_WARN, "there are no skills in %s (each is a folder with a skill.py)",
                 cfg->skills_dir);
-    start_skills(&srv, srv.gen, false);
     if (cfg->dev)
         srv.fingerprint = skills_fingerprint(cfg->skills_dir);
 
@@ -1639,6 +1768,13 @@ http_serve(const struct http_config *cfg)
     rc = start_daemon(&srv);
     if (rc != 0)
         goto out;
+    if (pthread_create(&srv.loader, NULL, loader_main, &srv) != 0) {
+        log_msg(LOG_ERROR, "cannot start the skills' loader thread");
+        rc = 1;
+        goto out;
+    }
+    srv.loader_running = true;
+    loader_request(&srv, LOAD_START, NULL);
     log_msg(LOG_INFO, "listening on %s (%s, %u threads, up to %u connections, %s)", srv.where,
             srv.tls_cert_pem ? "TLS 1.2/1.3" : "plain HTTP", srv.threads, srv.max_connections,
             srv.verify ? "requests verified" : "verification OFF");
@@ -1673,7 +1809,7 @@ http_serve(const struct http_config *cfg)
             if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
                 continue;
             if (si.ssi_signo == SIGHUP) {
-                reload_skills(&srv, "SIGHUP");
+                loader_request(&srv, LOAD_RELOAD, "SIGHUP");
                 continue;
             }
             log_msg(LOG_INFO, "%s received", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
@@ -1690,10 +1826,11 @@ http_serve(const struct http_config *cfg)
             uint64_t fp = skills_fingerprint(cfg->skills_dir);
             if (fp != srv.fingerprint) {
                 srv.fingerprint = fp;
-                reload_skills(&srv, "a skill's files changed");
+                loader_request(&srv, LOAD_RELOAD, "a skill's files changed");
             }
         }
     }
+    loader_stop(&srv);
     drain(&srv, sfd);
     log_msg(LOG_INFO, "stopped");
     rc = 0;

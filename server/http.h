@@ -46,6 +46,8 @@ struct http_config {
     unsigned max_connections;     /* 0: LIMIT_HTTP_CONNECTIONS */
     const char *exe;              /* this binary, exec'd for the workers */
     const char *skillkit_dir;     /* the skillkit package's folder */
+    const char *user;             /* started as root: run as this user after binding
+                                     (and the skills too); NULL: PRIVS_USER_DEFAULT */
 };
 
 /* Without --tls-cert/--tls-key (and without --no-tls), serve uses

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "model.h"
 #include "pool.h"
+#include "privs.h"
 #include "proto.h"
 #include "python.h"
 #include "say.h"
@@ -144,6 +145,8 @@ static const char usage_serve[] =
     "  --cert-connect-to H:P:H2:P2  fetch signing chains from H2:P2 instead of H:P\n"
     "  --max-connections N       open connections at most (default 1024)\n"
     "  --dev                     speak skill errors; reload skills when their files change\n"
+    "  --user NAME               started as root: the user to run as once the port is\n"
+    "                            bound, and the skills' user (default " PRIVS_USER_DEFAULT ")\n"
     "\n"
     "example (local tests on https://localhost:8443):\n"
     "  certs/make-endpoint-cert.sh localhost data/tls\n"
@@ -534,6 +537,7 @@ cmd_invoke(struct options *o)
         .workers = 1,
         .handler_timeout_ms = hard,
         .soft_timeout_ms = hard / 2,
+        .user = o->user,
     };
     pool = pool_create(&pc);
     store = store_create(o->data);
@@ -707,6 +711,7 @@ cmd_serve(struct options *o)
         .max_connections = o->max_connections,
         .exe = exe,
         .skillkit_dir = python_skillkit_dir(),
+        .user = o->user,
     };
     return http_serve(&cfg);
 }
@@ -816,6 +821,14 @@ main(int argc, char **argv)
     struct options o = {.skills = SKILLS_DIR_DEFAULT, .data = "data"};
     const char *cmd = NULL;
     int cmd_at = 0;
+    struct ss_error err;
+
+    /* Nothing of this process (the key, users' data) is for another
+     * process of the same user to read through /proc or ptrace. */
+    if (privs_protect(&err) != SS_ERR_OK) {
+        fprintf(stderr, "skillserver: %s\n", err.msg);
+        return 1;
+    }
 
     /* The subcommand is the first argument that is not a global option or its value. */
     for (int i = 1; i < argc && !cmd; i++) {

@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "launcher.h"
 #include "log.h"
 #include "pidfd.h"
 #include "proto.h"
@@ -43,8 +43,6 @@
 
 /* Check a worker's memory after every this many requests (a /proc read). */
 #define RSS_CHECK_EVERY 32
-
-extern char **environ;
 
 struct worker {
     pid_t pid;  /* the kernel's number for it, in the front's namespace */
@@ -482,9 +480,6 @@ start_zygote(struct pool *pool, const char *name, const char *script, struct wor
 {
     const struct pool_config *cfg = &pool->cfg;
     int sv[2] = {-1, -1}, outp[2] = {-1, -1};
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    int fa_ready = 0, attr_ready = 0;
     enum ss_err rc = SS_ERR_OK;
     struct proto_frame frame = {0};
     json_error_t jerr;
@@ -496,95 +491,30 @@ start_zygote(struct pool *pool, const char *name, const char *script, struct wor
         return ss_fail(err, SS_ERR_NOMEM, "out of memory");
     w->fd = -1;
     w->pidfd = -1;
-    w->child = true;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
         pipe2(outp, O_CLOEXEC) != 0 || (sv[1] = high_fd(sv[1])) < 0 ||
         (outp[1] = high_fd(outp[1])) < 0) {
         rc = ss_fail(err, SS_ERR_WORKER, "cannot make the zygote's channels: %s", strerror(errno));
         goto out;
     }
-    if (posix_spawn_file_actions_init(&fa) != 0) {
-        rc = ss_fail(err, SS_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    fa_ready = 1;
-    if (posix_spawnattr_init(&attr) != 0) {
-        rc = ss_fail(err, SS_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    attr_ready = 1;
-    /* dup2 clears close-on-exec on the copies; every other descriptor of
-     * the front stays behind (closefrom). A new session: no terminal. The
-     * front blocks its stop signals in every thread; the zygote starts with
-     * none blocked and default actions. */
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    if (posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0) != 0 ||
-        posix_spawn_file_actions_adddup2(&fa, outp[1], STDOUT_FILENO) != 0 ||
-        posix_spawn_file_actions_adddup2(&fa, outp[1], STDERR_FILENO) != 0 ||
-        posix_spawn_file_actions_adddup2(&fa, sv[1], SANDBOX_CONTROL_FD) != 0 ||
-        posix_spawn_file_actions_adddup2(&fa, pool->lifeline[0], SANDBOX_LIFELINE_FD) != 0 ||
-        posix_spawn_file_actions_addclosefrom_np(&fa, SANDBOX_LIFELINE_FD + 1) != 0 ||
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                            POSIX_SPAWN_SETSIGDEF) != 0 ||
-        posix_spawnattr_setsigmask(&attr, &none) != 0 ||
-        posix_spawnattr_setsigdefault(&attr, &all) != 0) {
-        rc = ss_fail(err, SS_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-
-    char fdarg[16];
-    snprintf(fdarg, sizeof(fdarg), "%d", SANDBOX_CONTROL_FD);
-    char *argv[] = {(char *)cfg->exe,
-                    "__worker",
-                    "--fd",
-                    fdarg,
-                    "--name",
-                    (char *)name,
-                    "--script",
-                    (char *)script,
-                    "--skillkit",
-                    (char *)cfg->skillkit_dir,
-                    NULL,
-                    NULL,
-                    NULL,
-                    NULL};
-    int argc = 10;
-    if (cfg->user) {
-        argv[argc++] = "--user";
-        argv[argc++] = (char *)cfg->user;
-    }
-    if (cfg->dev)
-        argv[argc++] = "--dev";
-    /* The worker sees nothing of the server's environment but the
-     * sanitizers' settings, which only exist in test builds. */
-    char *envp[8] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"};
-    int nenv = 3;
-    static const char *const passed[] = {"LSAN_OPTIONS", "UBSAN_OPTIONS"};
-    for (size_t k = 0; k < sizeof(passed) / sizeof(passed[0]); k++) {
-        size_t n = strlen(passed[k]);
-        for (char **e = environ; *e; e++)
-            if (strncmp(*e, passed[k], n) == 0 && (*e)[n] == '=')
-                envp[nenv++] = *e;
-    }
-    /* LeakSanitizer needs ptrace and a plain clone(), which the sandbox
-     * forbids, so sandboxed workers run without it; test_python checks the
-     * worker code for leaks unsandboxed. */
-    char asan[512];
-    const char *asan_opts = getenv("ASAN_OPTIONS");
-    if (asan_opts) {
-        snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s:detect_leaks=0", asan_opts);
-        envp[nenv++] = asan;
-    }
-    envp[nenv] = NULL;
-
-    int e = posix_spawn(&w->pid, cfg->exe, &fa, &attr, argv, envp);
-    if (e != 0) {
-        w->pid = 0;
-        rc = ss_fail(err, SS_ERR_SKILL_CRASHED, "cannot start a worker for %s (%s): %s", name,
-                     cfg->exe, strerror(e));
-        goto out;
+    struct launcher_fds fds = {.control = sv[1], .output = outp[1], .lifeline = pool->lifeline[0]};
+    struct launcher_config sc = {
+        .exe = cfg->exe, .skillkit_dir = cfg->skillkit_dir, .user = cfg->user, .dev = cfg->dev};
+    if (cfg->launcher) {
+        /* A front that gave up root asks the launcher, and knows the zygote
+         * by the pidfd it hands back. */
+        w->pidfd = launcher_request(cfg->launcher_fd, name, script, &fds, err);
+        if (w->pidfd < 0 || (w->pid = pidfd_verify(w->pidfd)) <= 0) {
+            if (w->pidfd >= 0)
+                rc = ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s did not start", name);
+            else
+                rc = SS_ERR_SKILL_CRASHED;
+            goto out;
+        }
+    } else {
+        w->child = true;
+        if ((rc = launcher_zygote(&sc, name, script, &fds, &w->pid, err)) != SS_ERR_OK)
+            goto out;
     }
     close(sv[1]);
     sv[1] = -1;
@@ -609,10 +539,12 @@ start_zygote(struct pool *pool, const char *name, const char *script, struct wor
         proto_frame_cleanup(&frame);
     }
     if (st != PROTO_OK || frame.type != PROTO_HELLO) {
-        char how[128];
+        char how[128] = "ended";
+        bool child = w->child;
         int status = worker_stop(w, 1);
         w = NULL;
-        proto_exit_text(status, how, sizeof(how));
+        if (child)
+            proto_exit_text(status, how, sizeof(how));
         rc = ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s did not start: %s (it %s)", name,
                      st == PROTO_OK ? "unexpected first message" : proto_status_text(st), how);
         goto out;
@@ -631,10 +563,6 @@ start_zygote(struct pool *pool, const char *name, const char *script, struct wor
     }
 out:
     proto_frame_cleanup(&frame);
-    if (fa_ready)
-        posix_spawn_file_actions_destroy(&fa);
-    if (attr_ready)
-        posix_spawnattr_destroy(&attr);
     for (int i = 0; i < 2; i++) {
         if (sv[i] >= 0)
             close(sv[i]);
@@ -1254,16 +1182,12 @@ pool_maintain(struct pool *pool)
         for (struct worker **z = &s->retired; *z;) {
             struct worker *old = *z;
             int status;
-            if (old->pid <= 0 || waitpid(old->pid, &status, WNOHANG) == old->pid) {
-                old->pid = 0;
-            } else if (now - old->last_used_ms > LIMIT_ZYGOTE_RETIRE_MS) {
-                kill(old->pid, SIGKILL);
-                waitpid(old->pid, &status, 0);
-                old->pid = 0;
-            }
-            if (old->pid == 0) {
+            bool ended =
+                old->pid <= 0 || (old->child ? waitpid(old->pid, &status, WNOHANG) == old->pid
+                                             : pidfd_wait_exit(old->pidfd, 0));
+            if (ended || now - old->last_used_ms > LIMIT_ZYGOTE_RETIRE_MS) {
                 *z = old->next;
-                free(old);
+                worker_stop(old, !ended);
             } else {
                 z = &old->next;
             }

@@ -36,6 +36,8 @@ struct pool_config {
     const char *user;         /* user the workers become when root; NULL: nobody */
     int handler_timeout_ms;   /* hard deadline, counted from the request's arrival */
     int soft_timeout_ms;      /* soft deadline (exception inside the handler) */
+    bool launcher;            /* start zygotes through the launcher (launcher.h)... */
+    int launcher_fd;          /* ...on this socket */
     pool_log_fn log;          /* may be NULL: lines go to log_skill() */
     void *log_ctx;
 };

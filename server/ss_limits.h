@@ -198,6 +198,9 @@
 
 /* ---- http: the HTTPS front (server/http.c); the body limit is LIMIT_BODY_BYTES ---- */
 
+/* Connections the kernel queues before the server accepts them. */
+#define LIMIT_HTTP_LISTEN_BACKLOG 511
+
 /* Request line plus headers: Alexa sends under 2 KiB; 8 KiB is nginx's default buffer.
  * Larger heads are answered 431. */
 #define LIMIT_HTTP_HEADER_BYTES (8 * 1024)

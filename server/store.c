@@ -9,6 +9,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -81,6 +82,20 @@ open_db(struct store *s, int create, struct ss_error *err)
     if (create && mkdir(s->dir, 0700) != 0 && errno != EEXIST)
         return ss_fail(err, SS_ERR_IO, "cannot create the data folder %s: %s", s->dir,
                        strerror(errno));
+    /* Users' attributes are the server's alone: the folder and the database
+     * (whose journal files SQLite gives the same mode) are private, whatever
+     * mode they had. */
+    if (chmod(s->dir, 0700) != 0)
+        return ss_fail(err, SS_ERR_IO, "cannot make the data folder %s private: %s", s->dir,
+                       strerror(errno));
+    int fd = open(s->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return ss_fail(err, SS_ERR_IO, "cannot open %s: %s", s->path, strerror(e));
+    }
+    close(fd);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
         goto fail;

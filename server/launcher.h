@@ -1,0 +1,56 @@
+/*
+ * launcher.h - starting a skill's zygote process, and the launcher that
+ * starts them for a front that gave up root.
+ *
+ * launcher_zygote() is the one place that execs this binary in worker mode: a
+ * fixed minimal environment, a new session, no signal blocked, /dev/null
+ * for stdin, the output pipe for stdout and stderr, the control socket and
+ * the lifeline as descriptors 3 and 4 (sandbox.h), and nothing else.
+ *
+ * serve started as root binds its port, then becomes an unprivileged user.
+ * Skills are still started with root's rights (so that a skill folder only
+ * root can open is found, and each skill's namespaces are made as
+ * sandbox.h describes): by the launcher, a small process forked before any
+ * thread exists, which keeps root, runs no Python and no network code, and
+ * does one thing for the front over a socket: start a zygote for a skill
+ * named in the request, with the three descriptors passed along, and hand
+ * back the new process's pidfd. It ends when the front closes the socket.
+ */
+#ifndef SKILLSERVER_LAUNCHER_H
+#define SKILLSERVER_LAUNCHER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* What every zygote of one server gets the same. */
+struct launcher_config {
+    const char *exe;          /* this binary */
+    const char *skillkit_dir; /* the skillkit package's folder */
+    const char *user;         /* the skills' user when started as root; NULL: nobody */
+    bool dev;
+};
+
+/* Descriptors for a new zygote, given the numbers sandbox.h names. */
+struct launcher_fds {
+    int control; /* its end of the control socket */
+    int output;  /* write end of the pipe for its stdout and stderr */
+    int lifeline;
+};
+
+/* Start skill (name, script)'s zygote; *pid is the new process, a child of
+ * the caller. Errors: SS_ERR_SKILL_CRASHED with the reason. */
+enum ss_err launcher_zygote(const struct launcher_config *cfg, const char *name, const char *script,
+                            const struct launcher_fds *fds, pid_t *pid, struct ss_error *err);
+
+/* Fork the launcher (call while the process has one thread). Returns the
+ * front's end of its socket (close-on-exec), or -1 with err set. */
+int launcher_start(const struct launcher_config *cfg, struct ss_error *err);
+
+/* Ask the launcher at fd for a zygote. Thread-safe. Returns the zygote's
+ * pidfd (checked with pidfd_verify by the caller), or -1 with err set. */
+int launcher_request(int fd, const char *name, const char *script, const struct launcher_fds *fds,
+                     struct ss_error *err);
+
+#endif
