@@ -620,6 +620,9 @@ confine_child(bool root, uid_t uid, gid_t gid, const char *skill_dir, const char
         return rc;
     if ((rc = drop_capabilities(err)) != SS_ERR_OK || (rc = apply_limits(err)) != SS_ERR_OK)
         return rc;
+    /* A write past the file-size limit fails with EFBIG, as Python expects,
+     * instead of killing the process (Python's own handlers are off). */
+    signal(SIGXFSZ, SIG_IGN);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
         return ss_fail(err, SS_ERR_IO, "prctl: %s", strerror(errno));
     /* Die with the monitor; and if the server is already gone, do not

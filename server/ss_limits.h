@@ -89,9 +89,9 @@
 #define LIMIT_WORKER_FILE_BYTES (64L * 1024 * 1024)
 
 /* Processes and threads of one skill together (zygote, every worker and
- * their threads): room for LIMIT_WORKERS_MAX workers and some threads, not
- * for hundreds of threads in one worker or a fork bomb at import. */
-#define LIMIT_SKILL_TASKS (LIMIT_WORKERS_MAX + 64)
+ * their threads): room for LIMIT_WORKERS_MAX workers and 64 threads more,
+ * not for hundreds of threads in one worker or a fork bomb at import. */
+#define LIMIT_SKILL_TASKS 128
 
 /* A skill's private /tmp: enough for downloads and caches, not for filling
  * the machine's memory (tmpfs lives in RAM). */

@@ -87,8 +87,11 @@ class Server:
 
     START_TIMEOUT = 120  # workers start CPython; slow under ASan
 
-    def __init__(self, *extra, skills=SKILLS, tls=None, verify=False, data=None, env=None):
-        """tls: (certificate, key), None for --no-tls, or False for neither."""
+    def __init__(self, *extra, skills=SKILLS, tls=None, verify=False, data=None, env=None,
+                 prefix=None):
+        """tls: (certificate, key), None for --no-tls, or False for neither.
+        prefix: a command that runs the server (setpriv, to start it as
+        another user)."""
         self._own_data = data is None
         self.data = data or tempfile.mkdtemp(prefix="skillserver-serve-")
         self.tls = tls
@@ -102,6 +105,7 @@ class Server:
         if not verify:
             cmd += ["--no-verify"]
         cmd += list(extra)
+        cmd = list(prefix or []) + cmd
         self.cmd = cmd
         self.lines = []
         self._cond = threading.Condition()
