@@ -424,16 +424,26 @@ out:
     return rc;
 }
 
+/* Empty the bounding set: no capability can be gained again. */
+static enum ss_err
+drop_bounding(struct ss_error *err)
+{
+    for (int cap = 0; cap <= 63; cap++)
+        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
+            return ss_fail(err, SS_ERR_IO, "cannot drop capability %d: %s", cap, strerror(errno));
+    return SS_ERR_OK;
+}
+
 /* Give up every capability, in the bounding set too, for good. */
 static enum ss_err
 drop_capabilities(struct ss_error *err)
 {
     struct __user_cap_header_struct head = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
     struct __user_cap_data_struct data[2];
+    enum ss_err rc;
 
-    for (int cap = 0; cap <= 63; cap++)
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
-            return ss_fail(err, SS_ERR_IO, "cannot drop capability %d: %s", cap, strerror(errno));
+    if ((rc = drop_bounding(err)) != SS_ERR_OK)
+        return rc;
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
         return ss_fail(err, SS_ERR_IO, "cannot clear ambient capabilities: %s", strerror(errno));
     memset(data, 0, sizeof(data));
@@ -613,11 +623,23 @@ confine_child(bool root, uid_t uid, gid_t gid, const char *skill_dir, const char
     if (sethostname("skill", 5) != 0)
         return ss_fail(err, SS_ERR_IO, "sethostname: %s", strerror(errno));
     /* Started as root, the namespaces above belong to the machine's root:
-     * now become the skill's user, and enter a user namespace of its own,
-     * where its task limit counts only its own processes. */
-    if (root && ((rc = drop_user(uid, gid, err)) != SS_ERR_OK ||
-                 (rc = enter_user_namespace(0, err)) != SS_ERR_OK))
-        return rc;
+     * now become the skill's user (with nothing in the bounding set, so
+     * nothing can be regained), and enter a user namespace of its own,
+     * where its task limit counts only its own processes. Where the kernel
+     * refuses that namespace to an unprivileged user (a sysctl, or
+     * AppArmor's restriction on Ubuntu), the skill stays confined by the
+     * other namespaces; only its task limit is shared with every process
+     * of the same user. */
+    if (root) {
+        if ((rc = drop_bounding(err)) != SS_ERR_OK || (rc = drop_user(uid, gid, err)) != SS_ERR_OK)
+            return rc;
+        struct ss_error ns_err;
+        if (enter_user_namespace(0, &ns_err) != SS_ERR_OK)
+            fprintf(stderr,
+                    "warning: %s; the task limit of this skill is shared with other "
+                    "skills\n",
+                    ns_err.msg);
+    }
     if ((rc = drop_capabilities(err)) != SS_ERR_OK || (rc = apply_limits(err)) != SS_ERR_OK)
         return rc;
     /* A write past the file-size limit fails with EFBIG, as Python expects,
