@@ -12,10 +12,18 @@
 #    measure the HTTP layer alone: GET /healthz, and POST of the same body to
 #    an unknown skill (body read, 404 JSON, access log), over plain HTTP.
 #
+# 3. invoke: `skillserver invoke thank_you` on a canned request, start to
+#    exit, the median of BENCH_INVOKE_RUNS (default 20): a zygote's whole
+#    start (sandbox, CPython, skillkit, the skill) plus one request.
+#
+# BENCH_COMPARE=OTHER_BINARY runs every case with that skillserver too,
+# alternating with BUILD's, in the same run (for example the build of an
+# earlier commit, to see what a change costs); its rows are marked "(other)".
+#
 # Environment: BENCH_SECONDS, BENCH_CONNECTIONS (default 32), BENCH_THREADS
 # (wrk threads, default 2), BENCH_CASES (space-separated subset of: plain-1
-# verify-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post),
-# BENCH_SKIP_MICRO=1.
+# verify-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post
+# invoke), BENCH_SKIP_MICRO=1, BENCH_COMPARE, BENCH_INVOKE_RUNS.
 set -eu
 
 BUILD=${1:-build}
@@ -26,7 +34,10 @@ SECONDS_EACH=${BENCH_SECONDS:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_THREADS:-2}
 CPUS=$(nproc)
-CASES=${BENCH_CASES:-plain-1 verify-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post}
+CASES=${BENCH_CASES:-plain-1 verify-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post invoke}
+MAIN_BIN=$BIN
+COMPARE=${BENCH_COMPARE:-}
+label=
 
 [ -x "$BIN" ] || { echo "run.sh: $BIN not found; build first (make build)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "run.sh: wrk is not installed" >&2; exit 2; }
@@ -61,11 +72,18 @@ mkdir -p "$tmp/skills" "$tmp/data"
 cp -r "$ROOT/skills/thank_you" "$tmp/skills/"
 sh "$ROOT/certs/make-endpoint-cert.sh" localhost "$tmp/tls" >/dev/null
 
-# CPU ticks (user + system) of the server, its live workers, and the workers
-# it has reaped (cutime + cstime: fresh workers live for one request).
+# The process and all its descendants (the launcher, each skill's monitor
+# and zygote, the workers).
+tree() {
+    echo "$1"
+    for c in $(pgrep -P "$1" 2>/dev/null || true); do tree "$c"; done
+}
+
+# CPU ticks (user + system) of the server and every process below it, and
+# of those they reaped (cutime + cstime: fresh workers live for one request).
 cpu_ticks() {
     total=0
-    for p in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
+    for p in $(tree "$1"); do
         # Fields 14-17 of /proc/PID/stat (utime, stime, cutime, cstime); the
         # name (field 2) may hold spaces, so count from after it.
         t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13 + $14 + $15}') || t=0
@@ -170,11 +188,11 @@ run_case() {
     eval "$(echo "$line" | sed 's/^BENCH //')"
     # requests seconds p50_us p99_us non2xx errors are set now.
     # shellcheck disable=SC2154
-    awk -v name="$name" -v n="$requests" -v s="$seconds" -v p50="$p50_us" -v p99="$p99_us" \
+    awk -v name="$name$label" -v n="$requests" -v s="$seconds" -v p50="$p50_us" -v p99="$p99_us" \
         -v bad="$non2xx" -v err="$errors" -v ticks=$((after - before)) -v hz="$hz" \
         -v scheme="$scheme" -v conns="$conns" -v expect_200="$([ "$path" = /skills/none ] && echo 0 || echo 1)" 'BEGIN {
             cpu = n > 0 ? ticks / hz * 1e6 / n : 0
-            printf "   %-12s %-5s %3d conn %10.0f req/s   p50 %7.2f ms   p99 %7.2f ms   %7.1f us CPU/req%s\n",
+            printf "   %-20s %-5s %3d conn %10.0f req/s   p50 %7.2f ms   p99 %7.2f ms   %7.1f us CPU/req%s\n",
                 name, scheme, conns, n / s, p50 / 1000, p99 / 1000, cpu,
                 (bad * expect_200 + err > 0) ? sprintf("   (%d non-200, %d socket errors)", bad, err) : ""
         }'
@@ -184,7 +202,30 @@ echo "== wrk: thank_you, ${CONNECTIONS} keep-alive connections, $WRK_THREADS wrk
 tls="--tls-cert $tmp/tls/certificate.pem --tls-key $tmp/tls/private-key.pem"
 ty=/skills/thank_you
 post=tests/bench/post.lua
+# invoke_case: the median start-to-exit time of `invoke thank_you`.
+invoke_case() {
+    runs=${BENCH_INVOKE_RUNS:-20}
+    "$BIN" request thank_you ThankYouIntent name=Sam --skills "$tmp/skills" >"$tmp/invoke.json"
+    i=0
+    : >"$tmp/invoke-times"
+    while [ $i -lt "$runs" ]; do
+        start=$(date +%s%N)
+        "$BIN" invoke thank_you "$tmp/invoke.json" --skills "$tmp/skills" --data "$tmp/data" \
+            >/dev/null 2>&1 || echo "   invoke$label: run $i failed"
+        end=$(date +%s%N)
+        echo $(((end - start) / 1000)) >>"$tmp/invoke-times"
+        i=$((i + 1))
+    done
+    sort -n "$tmp/invoke-times" | awk -v name="invoke$label" -v runs="$runs" '
+        { t[NR] = $1 }
+        END { printf "   %-20s median %.1f ms of %d runs (min %.1f, max %.1f)\n", name,
+              t[int((NR + 1) / 2)] / 1000, runs, t[1] / 1000, t[NR] / 1000 }'
+}
+
 for c in $CASES; do
+  for BIN in "$MAIN_BIN" $COMPARE; do
+    label=
+    [ "$BIN" = "$MAIN_BIN" ] || label=" (other)"
     # $tls is two options on purpose: split it.
     # shellcheck disable=SC2086
     case $c in
@@ -212,7 +253,9 @@ for c in $CASES; do
         ;;
     http-get) run_case healthz http /healthz - --no-tls ;;
     http-post) run_case post-404 http /skills/none "$post" --no-tls ;;
+    invoke) invoke_case ;;
     *) echo "   unknown case $c" ;;
     esac
+  done
 done
 echo "== load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

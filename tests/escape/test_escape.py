@@ -97,6 +97,7 @@ def probe():
     r["victim_stop"] = (attempt(lambda: [os.kill(pid, signal.SIGSTOP) for pid in p["victim"]])
                         if p.get("victim") else "refused: no victim pids")
     r["procs"] = sorted(int(x) for x in os.listdir("/proc") if x.isdigit())
+    r["ppid"] = os.getppid()
     r["dev_tty"] = attempt(lambda: open("/dev/tty", "w"))
     r["tiocsti"] = [attempt(lambda fd=fd: tiocsti(fd)) for fd in (0, 1, 2)]
     r["fds"] = {fd: os.readlink("/proc/self/fd/%d" % fd) for fd in (0, 1, 2)}
@@ -346,6 +347,9 @@ class HostileSkills:
         # Only its own processes: the zygote (1) and a worker or two.
         self.assertLessEqual(len(r["procs"]), 4, f"{when}: sees {r['procs']}")
         self.assertTrue(all(p < 100 for p in r["procs"]), r["procs"])
+        # The parent is outside (0: the zygote's monitor) or the zygote (1):
+        # os.kill(os.getppid(), 9) can only hurt the skill itself.
+        self.assertIn(r["ppid"], (0, 1), when)
         env = set(r["env"]) - {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"}
         self.assertEqual(env, {"PATH", "LANG", "LC_ALL"}, when)
         self.assertTrue(r["tmp"].startswith("ALLOWED"), r["tmp"])
