@@ -63,7 +63,6 @@ struct options {
     const char *key;      /* sign --key */
     const char *cert_url; /* sign --cert-url */
     bool sha1;            /* sign --sha1 */
-    bool zygote;          /* __worker --zygote */
     bool reprompt;        /* ssml check --reprompt */
     const char *skill;    /* say --skill */
     const char *wav;      /* say --wav */
@@ -383,10 +382,6 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
         }
         if (strcmp(a, "--sha1") == 0) {
             o->sha1 = true;
-            continue;
-        }
-        if (strcmp(a, "--zygote") == 0) {
-            o->zygote = true;
             continue;
         }
         if (strcmp(a, "--show") == 0) {

@@ -1,11 +1,11 @@
 /*
  * pool.h - skill worker processes, seen from the front.
  *
- * The front never runs Python. For each skill it starts workers: this same
- * binary, exec'd in worker mode with a minimal environment and no descriptor
- * but its end of a socketpair, which loads the skill and answers requests one
- * at a time over the framed protocol of proto.h. The pool owns those
- * processes: it starts them on demand up to `workers` per skill, hands each
+ * The front never runs Python. For each skill it starts a zygote (this same
+ * binary in worker mode, confined before the skill is loaded: sandbox.h),
+ * which forks workers that answer requests one at a time over the framed
+ * protocol of proto.h. The pool owns those processes: it starts them on
+ * demand up to `workers` per skill, hands each
  * request to an idle one, applies the hard deadline (the worker is killed and
  * the call fails in time), recycles workers after LIMIT_WORKER_REQUESTS
  * requests, above LIMIT_WORKER_RSS_BYTES, or after any failure, stops idle

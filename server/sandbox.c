@@ -458,6 +458,20 @@ deny(scmp_filter_ctx ctx, int syscall_nr)
     return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), syscall_nr, 0);
 }
 
+/* Load the filter ctx holds when its rules were all added (rc), and free
+ * it either way. */
+static enum ss_err
+load_filter(scmp_filter_ctx ctx, enum ss_err rc, struct ss_error *err)
+{
+    if (rc == SS_ERR_OK) {
+        int e = seccomp_load(ctx);
+        if (e != 0)
+            rc = ss_fail(err, SS_ERR_IO, "seccomp_load: %s", strerror(-e));
+    }
+    seccomp_release(ctx);
+    return rc;
+}
+
 /* The filter every process of a skill runs under. */
 static enum ss_err
 apply_zygote_filter(struct ss_error *err)
@@ -547,12 +561,8 @@ apply_zygote_filter(struct ss_error *err)
         rc = ss_fail(err, SS_ERR_IO, "seccomp rule for ioctl failed");
         goto out;
     }
-    int e = seccomp_load(ctx);
-    if (e != 0)
-        rc = ss_fail(err, SS_ERR_IO, "seccomp_load: %s", strerror(-e));
 out:
-    seccomp_release(ctx);
-    return rc;
+    return load_filter(ctx, rc, err);
 }
 
 enum ss_err
@@ -574,14 +584,8 @@ sandbox_confine_worker(const struct sandbox_config *cfg, struct ss_error *err)
                          SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)) != 0 ||
         seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) != 0) {
         rc = ss_fail(err, SS_ERR_IO, "seccomp rule for clone failed");
-        goto out;
     }
-    int e = seccomp_load(ctx);
-    if (e != 0)
-        rc = ss_fail(err, SS_ERR_IO, "seccomp_load: %s", strerror(-e));
-out:
-    seccomp_release(ctx);
-    return rc;
+    return load_filter(ctx, rc, err);
 }
 
 static enum ss_err
