@@ -297,7 +297,7 @@ class HostileSkills:
             for name in filenames:
                 os.chmod(os.path.join(dirpath, name), 0o644)
         cls.victim_source = open(os.path.join(victim, "skill.py")).read()
-        cls.srv = Server("--handler-timeout", "4", skills=cls.skills, tls=cls.tls,
+        cls.srv = Server("--handler-timeout", "20", skills=cls.skills, tls=cls.tls,
                          data=cls.data, prefix=run_as)
         # The probe learns the front's pid (and the victim's processes, below)
         # from its own folder, as an attacker who guessed them would.
