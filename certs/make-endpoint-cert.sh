@@ -77,7 +77,9 @@ if [ -e "$key" ] || [ -e "$cert" ]; then
     fi
 fi
 
-mkdir -p "$dir"
+# The key's folder (and data/, when it is made here) are private: only the
+# server reads them.
+(umask 077 && mkdir -p "$dir")
 
 case $domain in
 *:* | *[!0-9.]*) is_ip=0 ;;

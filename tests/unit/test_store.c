@@ -61,10 +61,17 @@ main(void)
     ok(json == NULL, "other skill has nothing");
     store_destroy(s);
 
+    /* Private whatever mode the folder and file were given meanwhile. */
+    struct stat st;
+    ok(stat(sub, &st) == 0 && (st.st_mode & 0777) == 0700, "the folder is 0700");
+    ok(stat(db, &st) == 0 && (st.st_mode & 0777) == 0600, "the database is 0600");
+    ok(chmod(sub, 0755) == 0 && chmod(db, 0644) == 0, "opened up by hand");
     s = store_create(sub);
     store_load(s, "counter", "u1", &json, &err);
     is_str(json, "{\"best\": 5}", "survives reopening");
     free(json);
+    ok(stat(sub, &st) == 0 && (st.st_mode & 0777) == 0700, "the folder is private again");
+    ok(stat(db, &st) == 0 && (st.st_mode & 0777) == 0600, "the database is private again");
 
     char *big = malloc(LIMIT_ATTRIBUTES_BYTES + 2);
     memset(big, 'a', LIMIT_ATTRIBUTES_BYTES + 1);
