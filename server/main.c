@@ -57,6 +57,9 @@ struct options {
     int fd;
     const char *name;
     const char *script;
+    const char *root;
+    const char *code;
+    const char *handler;
     const char *skillkit;
     const char *user;
     const char *locale;   /* ssml check --locale */
@@ -409,12 +412,31 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             continue;
         }
         /* Options with a value: --name VALUE or --name=VALUE. */
-        static const char *const valued[] = {
-            "--skills",   "--data",       "--handler-timeout", "--attributes", "--fd",
-            "--name",     "--script",     "--skillkit",        "--user",       "--locale",
-            "--key",      "--cert-url",   "--listen",          "--tls-cert",   "--tls-key",
-            "--trust-ca", "--cert-cache", "--cert-connect-to", "--workers",    "--max-connections",
-            "--skill",    "--wav"};
+        static const char *const valued[] = {"--skills",
+                                             "--data",
+                                             "--handler-timeout",
+                                             "--attributes",
+                                             "--fd",
+                                             "--name",
+                                             "--script",
+                                             "--skillkit",
+                                             "--user",
+                                             "--locale",
+                                             "--key",
+                                             "--cert-url",
+                                             "--listen",
+                                             "--tls-cert",
+                                             "--tls-key",
+                                             "--trust-ca",
+                                             "--cert-cache",
+                                             "--cert-connect-to",
+                                             "--workers",
+                                             "--max-connections",
+                                             "--skill",
+                                             "--wav",
+                                             "--root",
+                                             "--code",
+                                             "--handler"};
         const char *eq = strchr(a, '=');
         size_t alen = eq ? (size_t)(eq - a) : strlen(a);
         const char *name = NULL;
@@ -441,6 +463,12 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->name = val;
         else if (strcmp(name, "--script") == 0)
             o->script = val;
+        else if (strcmp(name, "--root") == 0)
+            o->root = val;
+        else if (strcmp(name, "--code") == 0)
+            o->code = val;
+        else if (strcmp(name, "--handler") == 0)
+            o->handler = val;
         else if (strcmp(name, "--skillkit") == 0)
             o->skillkit = val;
         else if (strcmp(name, "--user") == 0)
@@ -790,7 +818,8 @@ cmd_worker(struct options *o)
         fprintf(stderr, "skillserver: __worker is started by the server itself\n");
         return EXIT_USAGE;
     }
-    /* The skill's folder is the one holding its script. */
+    /* Without --root and --code, the skill's folder is the one holding its
+     * script, and the working directory too. */
     char skill_dir[PATH_MAX];
     snprintf(skill_dir, sizeof(skill_dir), "%s", o->script);
     char *slash = strrchr(skill_dir, '/');
@@ -802,10 +831,14 @@ cmd_worker(struct options *o)
         .fd = o->fd,
         .name = o->name,
         .script = o->script,
+        .handler = o->handler,
         .skillkit_dir = o->skillkit,
         .dev = o->dev,
         .zygote = true,
-        .sandbox = {.skill_dir = skill_dir, .skillkit_dir = o->skillkit, .user = o->user},
+        .sandbox = {.skill_dir = o->root ? o->root : skill_dir,
+                    .work_dir = o->code ? o->code : (o->root ? o->root : skill_dir),
+                    .skillkit_dir = o->skillkit,
+                    .user = o->user},
     };
     return python_worker_main(&cfg);
 }
