@@ -8,12 +8,15 @@ variables from skill.json, nothing of the server's environment, and the
 load-time messages for a missing package and an unreadable folder."""
 import json
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 import textwrap
+import time
 import unittest
 
-from harness import Server, load_json, run
+from harness import SKILLSERVER, SOURCE_ROOT, Server, load_json, run
 
 SECRET = "server-secret-4f1c2a"
 
@@ -301,6 +304,77 @@ class Projects(unittest.TestCase):
         p = run("--skills", skills, "new", "hello_kit")
         self.assertEqual(p.returncode, 2)
         self.assertIn("already exists", p.stderr)
+
+
+
+class ReadmeSection(unittest.TestCase):
+    """The README's "Bringing a skill from AWS Lambda or the ASK CLI" runs as
+    written, on a project shaped like `ask new` makes it."""
+
+    def commands(self):
+        with open(os.path.join(SOURCE_ROOT, "README.md"), encoding="utf-8") as f:
+            text = f.read()
+        section = text.split("## Bringing a skill from AWS Lambda or the ASK CLI\n", 1)[1]
+        section = section.split("\n## ", 1)[0]
+        block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+        return [line for line in block.splitlines() if line.strip()]
+
+    def test_commands_run(self):
+        tmp = tempfile.mkdtemp(prefix="skillserver-readme-")
+        os.chmod(tmp, 0o755)
+        try:
+            p = os.path.join(tmp, "space-facts")
+            write(p, "ask-resources.json", {"askcliResourcesVersion": "2020-03-31", "profiles": {
+                "default": {"skillMetadata": {"src": "./skill-package"},
+                            "code": {"default": {"src": "./lambda"}},
+                            "skillInfrastructure": {"userConfig": {
+                                "runtime": "python3.11",
+                                "handler": "lambda_function.lambda_handler"}}}}})
+            write(p, "skill-package/skill.json", {"manifest": {"publishingInformation": {
+                "locales": {"en-US": {"name": "Space Facts"}}}}})
+            write(p, "skill-package/interactionModels/custom/en-US.json",
+                  model("space facts", [("GetNewFactIntent", ["tell me a fact"])]))
+            write(p, "lambda/requirements.txt", "# nothing to vendor for this test\n")
+            write(p, "lambda/language_strings.json", {"WELCOME": "Welcome to space facts.",
+                                                       "FACT": "A year on Mercury is short."})
+            write(p, "lambda/lambda_function.py", reporter("lambda_handler"))
+            env = dict(os.environ, PATH=os.path.dirname(SKILLSERVER) + os.pathsep +
+                       os.environ.get("PATH", ""))
+            for line in self.commands():
+                with self.subTest(line=line):
+                    if line.startswith("pip ") and not shutil.which("pip", path=env["PATH"]):
+                        continue  # no pip on this machine: nothing to vendor anyway
+                    if " serve " in line:
+                        self.serve(line.replace("127.0.0.1:8080", "127.0.0.1:0"), tmp, env)
+                        continue
+                    r = subprocess.run(line, shell=True, cwd=tmp, env=env,
+                                       capture_output=True, text=True, timeout=120)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    if "say" in line:
+                        self.assertIn("Welcome to space facts.", r.stdout)
+                    if "invoke" in line:
+                        self.assertIn("A year on Mercury is short.", r.stdout)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def serve(self, line, cwd, env):
+        proc = subprocess.Popen(line, shell=True, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            seen = ""
+            while time.monotonic() < deadline:
+                out = proc.stderr.readline()
+                seen += out
+                if "listening on" in out or not out:
+                    break
+            self.assertIn("listening on", seen)
+            self.assertIn("skill space-facts: ASK CLI v2 project, handler "
+                          "lambda_function.lambda_handler in lambda/", seen)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
 
 
 if __name__ == "__main__":
