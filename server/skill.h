@@ -82,8 +82,8 @@ int skill_name_valid(const char *name);
  * the skills that exist and what a skill folder holds),
  * SS_ERR_USAGE (an invalid name), SS_ERR_SKILL_CONFIG (skill.json or a
  * project file is not valid, or names a handler that is not there; the
- * message gives the file, line and field), SS_ERR_IO (the folder cannot be
- * read: the message says so and how to fix it). On success fills *out,
+ * message gives the file, line and field; or the folder or one of its
+ * files cannot be read: the message says so and how to fix it). On success fills *out,
  * which the caller releases with skill_cleanup().
  */
 enum ss_err skill_load(const char *root, const char *name, struct skill *out, struct ss_error *err);
