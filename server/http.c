@@ -456,8 +456,14 @@ generation_load(struct http_server *srv, struct ss_error *err)
         ss_fail(err, SS_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    for (size_t i = 0; i < g->skills->count; i++)
-        g->slots[i] = metrics_skill_slot(srv->metrics, g->skills->items[i].name);
+    for (size_t i = 0; i < g->skills->count; i++) {
+        const struct skill *k = &g->skills->items[i];
+        g->slots[i] = metrics_skill_slot(srv->metrics, k->name);
+        /* Say what was chosen in a project, where the folder could be read
+         * more than one way. */
+        if (k->layout != SKILL_LAYOUT_OWN)
+            log_msg(LOG_INFO, "skill %s: %s", k->name, k->layout_note);
+    }
     return g;
 fail:
     generation_release(g);
@@ -1756,7 +1762,9 @@ http_serve(const struct http_config *cfg)
         goto out;
     }
     if (srv.gen->skills->count == 0)
-        log_msg(LOG_WARN, "there are no skills in %s (each is a folder with a skill.py)",
+        log_msg(LOG_WARN,
+                "there are no skills in %s (each is a folder with a skill.py, a "
+                "lambda_function.py or an ASK CLI project)",
                 cfg->skills_dir);
     if (cfg->dev)
         srv.fingerprint = skills_fingerprint(cfg->skills_dir);

@@ -25,21 +25,137 @@
 
 extern char **environ;
 
-/* Requests are whole datagrams: a JSON text and three descriptors. */
-#define REQUEST_BYTES 8192
+/* Requests are whole datagrams: a JSON text and three descriptors. Room
+ * for three paths and LIMIT_SKILL_ENV_BYTES of variables. */
+#define REQUEST_BYTES (4 * 4096 + 2 * LIMIT_SKILL_ENV_BYTES)
+
+/* The memory a skill is told it has (AWS_LAMBDA_FUNCTION_MEMORY_SIZE): the
+ * size above which its workers are recycled. */
+#define MEMORY_MB (LIMIT_WORKER_RSS_BYTES / (1024 * 1024))
+
+static void
+free_strings(char **strings)
+{
+    for (size_t i = 0; strings && strings[i]; i++)
+        free(strings[i]);
+    free(strings);
+}
+
+json_t *
+launcher_spec(const struct skill *skill)
+{
+    json_t *spec = json_pack("{s:s, s:s, s:s, s:s}", "name", skill->name, "dir", skill->dir, "code",
+                             skill->code_dir, "script", skill->script);
+    if (!spec)
+        return NULL;
+    if ((skill->handler && json_object_set_new(spec, "handler", json_string(skill->handler))) ||
+        (skill->region && json_object_set_new(spec, "region", json_string(skill->region))) ||
+        (skill->environment && json_object_set(spec, "env", skill->environment))) {
+        json_decref(spec);
+        return NULL;
+    }
+    return spec;
+}
+
+/* The zygote's environment (see launcher.h), NULL-terminated, each string
+ * owned; NULL on OOM. Free with free_strings(). */
+static char **
+zygote_environment(const struct launcher_config *cfg, const json_t *spec)
+{
+    const char *name = json_string_value(json_object_get(spec, "name"));
+    const char *code = json_string_value(json_object_get(spec, "code"));
+    const char *handler = json_string_value(json_object_get(spec, "handler"));
+    const char *region = json_string_value(json_object_get(spec, "region"));
+    json_t *own = json_object_get(spec, "env");
+    size_t cap = 32 + json_object_size(own), n = 0;
+    char **env = calloc(cap + 1, sizeof(*env));
+    int timeout_s = (cfg->handler_timeout_ms + 999) / 1000;
+    int ok = env != NULL;
+
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        if (ok && n < cap && asprintf(&env[n], __VA_ARGS__) >= 0)                                  \
+            n++;                                                                                   \
+        else                                                                                       \
+            ok = 0;                                                                                \
+    } while (0)
+    PUT("PATH=/usr/local/bin:/usr/bin:/bin");
+    /* Lambda says en_US.UTF-8; the sandbox holds only the C.UTF-8 locale,
+     * which reads and writes the same UTF-8. */
+    PUT("LANG=C.UTF-8");
+    PUT("LC_ALL=C.UTF-8");
+    PUT("TZ=:UTC");
+    PUT("LAMBDA_TASK_ROOT=%s", code);
+    PUT("LAMBDA_RUNTIME_DIR=%s", cfg->skillkit_dir);
+    if (handler)
+        PUT("_HANDLER=%s", handler);
+    PUT("AWS_LAMBDA_FUNCTION_NAME=%s", name);
+    PUT("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%ld", (long)MEMORY_MB);
+    PUT("AWS_LAMBDA_FUNCTION_TIMEOUT=%d", timeout_s);
+    PUT("AWS_LAMBDA_FUNCTION_VERSION=$LATEST");
+    PUT("AWS_LAMBDA_INITIALIZATION_TYPE=on-demand");
+    PUT("AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/%s", name);
+    PUT("AWS_LAMBDA_LOG_STREAM_NAME=skillserver/%s", name);
+    if (region) {
+        PUT("AWS_REGION=%s", region);
+        PUT("AWS_DEFAULT_REGION=%s", region);
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(own, key, value)
+    {
+        if (json_is_string(value))
+            PUT("SKILLSERVER_ENV_%s=%s", key, json_string_value(value));
+    }
+    /* The sanitizers' settings, which only exist in test builds. */
+    static const char *const passed[] = {"LSAN_OPTIONS", "UBSAN_OPTIONS"};
+    for (size_t k = 0; k < sizeof(passed) / sizeof(passed[0]); k++) {
+        const char *v = getenv(passed[k]);
+        if (v)
+            PUT("%s=%s", passed[k], v);
+    }
+    /* LeakSanitizer needs ptrace and a plain clone(), which the sandbox
+     * forbids, so sandboxed workers run without it; test_python checks the
+     * worker code for leaks unsandboxed. */
+    const char *asan_opts = getenv("ASAN_OPTIONS");
+    if (asan_opts)
+        PUT("ASAN_OPTIONS=%s:detect_leaks=0", asan_opts);
+#undef PUT
+    if (!ok) {
+        for (size_t i = 0; env && i < n; i++)
+            free(env[i]);
+        free(env);
+        return NULL;
+    }
+    return env;
+}
 
 enum ss_err
-launcher_zygote(const struct launcher_config *cfg, const char *name, const char *script,
+launcher_zygote(const struct launcher_config *cfg, const json_t *spec,
                 const struct launcher_fds *fds, pid_t *pid, struct ss_error *err)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     enum ss_err rc = SS_ERR_OK;
+    const char *name = json_string_value(json_object_get(spec, "name"));
+    const char *script = json_string_value(json_object_get(spec, "script"));
+    const char *dir = json_string_value(json_object_get(spec, "dir"));
+    const char *code = json_string_value(json_object_get(spec, "code"));
+    const char *handler = json_string_value(json_object_get(spec, "handler"));
 
-    if (posix_spawn_file_actions_init(&fa) != 0)
+    *pid = 0;
+    if (!name || !script || !dir || !code)
+        return ss_fail(err, SS_ERR_SKILL_CRASHED, "cannot start a worker: a malformed request");
+    char **envp = zygote_environment(cfg, spec);
+    if (!envp)
         return ss_fail(err, SS_ERR_NOMEM, "out of memory");
+    if (posix_spawn_file_actions_init(&fa) != 0) {
+        free_strings(envp);
+        return ss_fail(err, SS_ERR_NOMEM, "out of memory");
+    }
     if (posix_spawnattr_init(&attr) != 0) {
         posix_spawn_file_actions_destroy(&fa);
+        free_strings(envp);
         return ss_fail(err, SS_ERR_NOMEM, "out of memory");
     }
     /* The sources are above descriptor 4 (the caller's duty), so no dup2
@@ -76,39 +192,27 @@ launcher_zygote(const struct launcher_config *cfg, const char *name, const char 
                     (char *)script,
                     "--skillkit",
                     (char *)cfg->skillkit_dir,
+                    "--root",
+                    (char *)dir,
+                    "--code",
+                    (char *)code,
+                    NULL,
+                    NULL,
                     NULL,
                     NULL,
                     NULL,
                     NULL};
-    int argc = 10;
+    int argc = 14;
+    if (handler) {
+        argv[argc++] = "--handler";
+        argv[argc++] = (char *)handler;
+    }
     if (cfg->user) {
         argv[argc++] = "--user";
         argv[argc++] = (char *)cfg->user;
     }
     if (cfg->dev)
         argv[argc++] = "--dev";
-    /* The zygote sees nothing of the server's environment but the
-     * sanitizers' settings, which only exist in test builds. */
-    char *envp[8] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"};
-    int nenv = 3;
-    static const char *const passed[] = {"LSAN_OPTIONS", "UBSAN_OPTIONS"};
-    for (size_t k = 0; k < sizeof(passed) / sizeof(passed[0]); k++) {
-        size_t n = strlen(passed[k]);
-        for (char **e = environ; *e; e++)
-            if (strncmp(*e, passed[k], n) == 0 && (*e)[n] == '=')
-                envp[nenv++] = *e;
-    }
-    /* LeakSanitizer needs ptrace and a plain clone(), which the sandbox
-     * forbids, so sandboxed workers run without it; test_python checks the
-     * worker code for leaks unsandboxed. */
-    char asan[512];
-    const char *asan_opts = getenv("ASAN_OPTIONS");
-    if (asan_opts) {
-        snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s:detect_leaks=0", asan_opts);
-        envp[nenv++] = asan;
-    }
-    envp[nenv] = NULL;
-
     int e = posix_spawn(pid, cfg->exe, &fa, &attr, argv, envp);
     if (e != 0) {
         *pid = 0;
@@ -118,6 +222,7 @@ launcher_zygote(const struct launcher_config *cfg, const char *name, const char 
 out:
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
+    free_strings(envp);
     return rc;
 }
 
@@ -201,13 +306,11 @@ lift(int fd)
     return moved;
 }
 
-/* One request: {"name": ..., "script": ...} and the three descriptors. */
+/* One request: a spec (launcher_spec()) and the three descriptors. */
 static void
 launcher_serve_one(const struct launcher_config *cfg, int sock, const char *text, int *fds)
 {
     json_t *req = json_loads(text, 0, NULL);
-    const char *name = json_string_value(json_object_get(req, "name"));
-    const char *script = json_string_value(json_object_get(req, "script"));
     struct ss_error err;
     char reply[600];
     int pidfd = -1;
@@ -217,9 +320,9 @@ launcher_serve_one(const struct launcher_config *cfg, int sock, const char *text
     for (int i = 0; i < 3; i++)
         fds[i] = lift(fds[i]);
     struct launcher_fds sf = {.control = fds[0], .output = fds[1], .lifeline = fds[2]};
-    if (!name || !script || fds[0] < 0 || fds[1] < 0 || fds[2] < 0)
+    if (!json_is_object(req) || fds[0] < 0 || fds[1] < 0 || fds[2] < 0)
         snprintf(reply, sizeof(reply), "a malformed request");
-    else if (launcher_zygote(cfg, name, script, &sf, &pid, &err) != SS_ERR_OK)
+    else if (launcher_zygote(cfg, req, &sf, &pid, &err) != SS_ERR_OK)
         snprintf(reply, sizeof(reply), "%s", err.msg);
     else if ((pidfd = pidfd_of(pid)) < 0)
         snprintf(reply, sizeof(reply), "pidfd_open: %s", strerror(errno));
@@ -298,13 +401,13 @@ launcher_start(const struct launcher_config *cfg, struct ss_error *err)
 }
 
 int
-launcher_request(int fd, const char *name, const char *script, const struct launcher_fds *fds,
-                 struct ss_error *err)
+launcher_request(int fd, const json_t *spec, const struct launcher_fds *fds, struct ss_error *err)
 {
     static pthread_mutex_t one_at_a_time = PTHREAD_MUTEX_INITIALIZER;
-    json_t *req = json_pack("{s:s, s:s}", "name", name, "script", script);
-    char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
-    json_decref(req);
+    const char *name = json_string_value(json_object_get(spec, "name"));
+    char *text = json_dumps(spec, JSON_COMPACT);
+    if (!name)
+        name = "a skill";
     if (!text || strlen(text) > REQUEST_BYTES) {
         free(text);
         ss_fail(err, SS_ERR_NOMEM, "cannot ask for a worker for %s", name);

@@ -19,18 +19,30 @@
 #ifndef SKILLSERVER_LAUNCHER_H
 #define SKILLSERVER_LAUNCHER_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
 #include "error.h"
+#include "skill.h"
 
 /* What every zygote of one server gets the same. */
 struct launcher_config {
     const char *exe;          /* this binary */
     const char *skillkit_dir; /* the skillkit package's folder */
     const char *user;         /* the skills' user when started as root; NULL: nobody */
+    int handler_timeout_ms;   /* the hard deadline, told to skills as Lambda's timeout */
     bool dev;
 };
+
+/*
+ * What a zygote needs to know of its skill, as a JSON object (new
+ * reference, NULL on OOM): {"name", "dir" (the folder its sandbox shows),
+ * "code" (the working directory), "script", "handler" (absent for skill.py),
+ * "region" (optional), "env" (skill.json's "environment", optional)}. The
+ * same object travels to the launcher.
+ */
+json_t *launcher_spec(const struct skill *skill);
 
 /* Descriptors for a new zygote, given the numbers sandbox.h names. */
 struct launcher_fds {
@@ -39,9 +51,19 @@ struct launcher_fds {
     int lifeline;
 };
 
-/* Start skill (name, script)'s zygote; *pid is the new process, a child of
- * the caller. Errors: SS_ERR_SKILL_CRASHED with the reason. */
-enum ss_err launcher_zygote(const struct launcher_config *cfg, const char *name, const char *script,
+/*
+ * Start the zygote of the skill spec describes (launcher_spec()); *pid is
+ * the new process, a child of the caller. Its environment is fixed: PATH,
+ * LANG and LC_ALL (C.UTF-8), TZ=:UTC and the variables AWS Lambda sets for a
+ * function (LAMBDA_TASK_ROOT = the code folder, _HANDLER,
+ * AWS_LAMBDA_FUNCTION_NAME, _MEMORY_SIZE, _TIMEOUT, _VERSION, log group and
+ * stream, AWS_REGION when the project names one); the skill's own variables
+ * travel as SKILLSERVER_ENV_NAME and take their names only once the worker
+ * is confined (python.c), so none of them can steer the dynamic loader of
+ * a process that is not yet sandboxed. Nothing of the caller's environment
+ * is passed. Errors: SS_ERR_SKILL_CRASHED with the reason.
+ */
+enum ss_err launcher_zygote(const struct launcher_config *cfg, const json_t *spec,
                             const struct launcher_fds *fds, pid_t *pid, struct ss_error *err);
 
 /* Fork the launcher (call while the process has one thread). Returns the
@@ -50,7 +72,7 @@ int launcher_start(const struct launcher_config *cfg, struct ss_error *err);
 
 /* Ask the launcher at fd for a zygote. Thread-safe. Returns the zygote's
  * pidfd (checked with pidfd_verify by the caller), or -1 with err set. */
-int launcher_request(int fd, const char *name, const char *script, const struct launcher_fds *fds,
+int launcher_request(int fd, const json_t *spec, const struct launcher_fds *fds,
                      struct ss_error *err);
 
 #endif

@@ -11,6 +11,7 @@
  * the subcommand. Exit codes: 0 success, 1 the skill or SSML failed, 2 bad
  * usage or input.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -30,6 +31,7 @@
 #include "proto.h"
 #include "python.h"
 #include "say.h"
+#include "scaffold.h"
 #include "sign.h"
 #include "skill.h"
 #include "ss_limits.h"
@@ -57,6 +59,10 @@ struct options {
     int fd;
     const char *name;
     const char *script;
+    const char *root;
+    const char *code;
+    const char *handler;
+    const char *layout;
     const char *skillkit;
     const char *user;
     const char *locale;   /* ssml check --locale */
@@ -101,6 +107,7 @@ static const char usage_main[] =
     "          [--wav FILE]                    the answer (no utterance: a conversation)\n"
     "  ssml    check [FILE|-]                  check SSML the way Alexa would\n"
     "  sign    --key PEM --cert-url URL [FILE] print the signature headers of a request\n"
+    "  new     NAME [--layout ask]             make a new skill folder that runs at once\n"
     "\n"
     "options for every command:\n"
     "  --skills DIR   the skills folder (default: ./skills)\n"
@@ -191,6 +198,14 @@ static const char usage_ssml[] =
     "  --reprompt      check as a reprompt (at most 90 s of audio instead of 240 s)\n"
     "\n"
     "exit status: 0 valid; 1 invalid; 2 bad usage.\n";
+
+static const char usage_new[] =
+    "usage: skillserver new NAME [--layout ask] [--skills DIR]\n"
+    "\n"
+    "Makes the folder NAME in the skills folder with a skill that runs at once:\n"
+    "skill.py, model.json and skill.json; with --layout ask, an ASK CLI v2 project\n"
+    "(ask-resources.json, skill-package/, lambda/lambda_function.py), shaped for\n"
+    "`ask deploy`. Then try: skillserver say \"open NAME\"\n";
 
 static const char usage_say[] =
     "usage: skillserver say [--skill SKILL] \"UTTERANCE\" [--wav FILE] [--show] [--dev]\n"
@@ -409,12 +424,32 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             continue;
         }
         /* Options with a value: --name VALUE or --name=VALUE. */
-        static const char *const valued[] = {
-            "--skills",   "--data",       "--handler-timeout", "--attributes", "--fd",
-            "--name",     "--script",     "--skillkit",        "--user",       "--locale",
-            "--key",      "--cert-url",   "--listen",          "--tls-cert",   "--tls-key",
-            "--trust-ca", "--cert-cache", "--cert-connect-to", "--workers",    "--max-connections",
-            "--skill",    "--wav"};
+        static const char *const valued[] = {"--skills",
+                                             "--data",
+                                             "--handler-timeout",
+                                             "--attributes",
+                                             "--fd",
+                                             "--name",
+                                             "--script",
+                                             "--skillkit",
+                                             "--user",
+                                             "--locale",
+                                             "--key",
+                                             "--cert-url",
+                                             "--listen",
+                                             "--tls-cert",
+                                             "--tls-key",
+                                             "--trust-ca",
+                                             "--cert-cache",
+                                             "--cert-connect-to",
+                                             "--workers",
+                                             "--max-connections",
+                                             "--skill",
+                                             "--wav",
+                                             "--root",
+                                             "--code",
+                                             "--handler",
+                                             "--layout"};
         const char *eq = strchr(a, '=');
         size_t alen = eq ? (size_t)(eq - a) : strlen(a);
         const char *name = NULL;
@@ -441,6 +476,14 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->name = val;
         else if (strcmp(name, "--script") == 0)
             o->script = val;
+        else if (strcmp(name, "--root") == 0)
+            o->root = val;
+        else if (strcmp(name, "--code") == 0)
+            o->code = val;
+        else if (strcmp(name, "--handler") == 0)
+            o->handler = val;
+        else if (strcmp(name, "--layout") == 0)
+            o->layout = val;
         else if (strcmp(name, "--skillkit") == 0)
             o->skillkit = val;
         else if (strcmp(name, "--user") == 0)
@@ -784,13 +827,49 @@ cmd_say(struct options *o)
 }
 
 static int
+cmd_new(struct options *o)
+{
+    struct ss_error err;
+    bool ask = false;
+
+    if (o->nargs != 1)
+        return fail_usage(usage_new, o->nargs < 1 ? "what shall the new skill be called? "
+                                                    "For example: skillserver new hello_world"
+                                                  : "give one name only");
+    if (o->layout) {
+        if (strcmp(o->layout, "ask") == 0)
+            ask = true;
+        else if (strcmp(o->layout, "skillserver") != 0)
+            return fail_usage(usage_new,
+                              "--layout is ask (an ASK CLI project) or skillserver (the default), "
+                              "not '%s'",
+                              o->layout);
+    }
+    ss_error_clear(&err);
+    enum ss_err rc = scaffold_new(o->skills, o->args[0], ask, &err);
+    if (rc != SS_ERR_OK) {
+        fprintf(stderr, "skillserver: %s\n", err.msg);
+        return rc == SS_ERR_USAGE ? EXIT_USAGE : 1;
+    }
+    /* The invocation name scaffold_new() gave the skill: words, lower case. */
+    char spoken[LIMIT_SKILL_NAME_CHARS + 1];
+    snprintf(spoken, sizeof(spoken), "%s", o->args[0]);
+    for (char *c = spoken; *c; c++)
+        *c = (*c == '_' || *c == '-') ? ' ' : (char)tolower((unsigned char)*c);
+    printf("made %s/%s%s; try: skillserver --skills %s say \"open %s\"\n", o->skills, o->args[0],
+           ask ? " (an ASK CLI v2 project)" : "", o->skills, spoken);
+    return 0;
+}
+
+static int
 cmd_worker(struct options *o)
 {
     if (o->fd < 3 || !o->name || !o->script || !o->skillkit) {
         fprintf(stderr, "skillserver: __worker is started by the server itself\n");
         return EXIT_USAGE;
     }
-    /* The skill's folder is the one holding its script. */
+    /* Without --root and --code, the skill's folder is the one holding its
+     * script, and the working directory too. */
     char skill_dir[PATH_MAX];
     snprintf(skill_dir, sizeof(skill_dir), "%s", o->script);
     char *slash = strrchr(skill_dir, '/');
@@ -802,10 +881,14 @@ cmd_worker(struct options *o)
         .fd = o->fd,
         .name = o->name,
         .script = o->script,
+        .handler = o->handler,
         .skillkit_dir = o->skillkit,
         .dev = o->dev,
         .zygote = true,
-        .sandbox = {.skill_dir = skill_dir, .skillkit_dir = o->skillkit, .user = o->user},
+        .sandbox = {.skill_dir = o->root ? o->root : skill_dir,
+                    .work_dir = o->code ? o->code : (o->root ? o->root : skill_dir),
+                    .skillkit_dir = o->skillkit,
+                    .user = o->user},
     };
     return python_worker_main(&cfg);
 }
@@ -857,6 +940,7 @@ main(int argc, char **argv)
         {"ssml", cmd_ssml, usage_ssml},
         {"sign", cmd_sign, usage_sign},
         {"say", cmd_say, usage_say},
+        {"new", cmd_new, usage_new},
         {"__worker", cmd_worker, ""},
     };
     for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {

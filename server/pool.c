@@ -73,7 +73,8 @@ struct output {
 
 struct slot {
     char name[LIMIT_SKILL_NAME_CHARS + 1];
-    char *script;
+    char *script;        /* the handler's file, watched for changes */
+    json_t *spec;        /* launcher_spec() of the skill */
     struct worker *idle; /* stack: the most recently used first */
     unsigned running;    /* processes alive or being started */
     unsigned busy;
@@ -249,6 +250,7 @@ slot_free(struct slot *s)
     pthread_mutex_destroy(&s->zlock);
     pthread_cond_destroy(&s->freed);
     free(s->script);
+    json_decref(s->spec);
     free(s);
 }
 
@@ -433,14 +435,17 @@ get_slot(struct pool *pool, const struct skill *skill)
         return NULL;
     snprintf(s->name, sizeof(s->name), "%s", skill->name);
     s->script = strdup(skill->script);
-    if (!s->script || pthread_cond_init(&s->freed, NULL) != 0) {
+    s->spec = launcher_spec(skill);
+    if (!s->script || !s->spec || pthread_cond_init(&s->freed, NULL) != 0) {
         free(s->script);
+        json_decref(s->spec);
         free(s);
         return NULL;
     }
     if (pthread_mutex_init(&s->zlock, NULL) != 0) {
         pthread_cond_destroy(&s->freed);
         free(s->script);
+        json_decref(s->spec);
         free(s);
         return NULL;
     }
@@ -469,15 +474,17 @@ pool_describe_error(json_t *error, const char *default_file, char *buf, size_t c
 }
 
 /*
- * Start skill (name, script)'s zygote by exec'ing this binary, and wait for
+ * Start the zygote of the skill spec describes (launcher_spec()) by exec'ing
+ * this binary, and wait for
  * its HELLO. Runs without the pool's lock. On success *out is the new
  * zygote and *hello (new reference) its load report; on SS_ERR_SKILL_LOAD
  * *hello holds the failed report.
  */
 static enum ss_err
-start_zygote(struct pool *pool, const char *name, const char *script, struct worker **out,
-             json_t **hello, struct ss_error *err)
+start_zygote(struct pool *pool, const json_t *spec, struct worker **out, json_t **hello,
+             struct ss_error *err)
 {
+    const char *name = json_string_value(json_object_get(spec, "name"));
     const struct pool_config *cfg = &pool->cfg;
     int sv[2] = {-1, -1}, outp[2] = {-1, -1};
     enum ss_err rc = SS_ERR_OK;
@@ -498,12 +505,15 @@ start_zygote(struct pool *pool, const char *name, const char *script, struct wor
         goto out;
     }
     struct launcher_fds fds = {.control = sv[1], .output = outp[1], .lifeline = pool->lifeline[0]};
-    struct launcher_config sc = {
-        .exe = cfg->exe, .skillkit_dir = cfg->skillkit_dir, .user = cfg->user, .dev = cfg->dev};
+    struct launcher_config sc = {.exe = cfg->exe,
+                                 .skillkit_dir = cfg->skillkit_dir,
+                                 .user = cfg->user,
+                                 .handler_timeout_ms = cfg->handler_timeout_ms,
+                                 .dev = cfg->dev};
     if (cfg->launcher) {
         /* A front that gave up root asks the launcher, and knows the zygote
          * by the pidfd it hands back. */
-        w->pidfd = launcher_request(cfg->launcher_fd, name, script, &fds, err);
+        w->pidfd = launcher_request(cfg->launcher_fd, spec, &fds, err);
         if (w->pidfd < 0 || (w->pid = pidfd_verify(w->pidfd)) <= 0) {
             if (w->pidfd >= 0)
                 rc = ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s did not start", name);
@@ -513,7 +523,7 @@ start_zygote(struct pool *pool, const char *name, const char *script, struct wor
         }
     } else {
         w->child = true;
-        if ((rc = launcher_zygote(&sc, name, script, &fds, &w->pid, err)) != SS_ERR_OK)
+        if ((rc = launcher_zygote(&sc, spec, &fds, &w->pid, err)) != SS_ERR_OK)
             goto out;
     }
     close(sv[1]);
@@ -621,8 +631,8 @@ fork_from_zygote(struct slot *s, int *pidfd)
  * report, a new reference; otherwise NULL).
  */
 static enum ss_err
-spawn_worker(struct pool *pool, struct slot *s, const char *name, const char *script,
-             struct worker **out, json_t **hello, struct ss_error *err)
+spawn_worker(struct pool *pool, struct slot *s, const char *name, struct worker **out,
+             json_t **hello, struct ss_error *err)
 {
     int fd = -1, pidfd = -1;
     struct proto_frame frame = {0};
@@ -635,7 +645,7 @@ spawn_worker(struct pool *pool, struct slot *s, const char *name, const char *sc
         if (!s->zygote) {
             json_decref(*hello);
             *hello = NULL;
-            rc = start_zygote(pool, name, script, &s->zygote, hello, err);
+            rc = start_zygote(pool, s->spec, &s->zygote, hello, err);
             if (rc != SS_ERR_OK) {
                 pthread_mutex_unlock(&s->zlock);
                 return rc;
@@ -763,7 +773,7 @@ pool_start(struct pool *pool, const struct skill *skill, json_t **hello, struct 
     s->running++;
     pthread_mutex_unlock(&pool->lock);
 
-    rc = spawn_worker(pool, s, skill->name, skill->script, &w, &h, err);
+    rc = spawn_worker(pool, s, skill->name, &w, &h, err);
 
     pthread_mutex_lock(&pool->lock);
     note_start(pool, s, rc, h, err);
@@ -969,7 +979,7 @@ pool_call(struct pool *pool, const struct skill *skill, const char *event, size_
     int spawned = !w;
     enum ss_err spawn_rc = SS_ERR_OK;
     if (spawned) {
-        rc = spawn_rc = spawn_worker(pool, s, skill->name, skill->script, &w, &hello, err);
+        rc = spawn_rc = spawn_worker(pool, s, skill->name, &w, &hello, err);
         if (w)
             w->generation = gen;
     }
@@ -1040,7 +1050,10 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
     json_t *hello = NULL;
 
     /* A new zygote loads the changed skill. */
-    enum ss_err rc = start_zygote(pool, skill->name, skill->script, &fresh, &hello, err);
+    json_t *spec = launcher_spec(skill);
+    enum ss_err rc = spec ? start_zygote(pool, spec, &fresh, &hello, err)
+                          : ss_fail(err, SS_ERR_NOMEM, "out of memory");
+    json_decref(spec);
 
     pthread_mutex_lock(&pool->lock);
     struct slot *s = get_slot(pool, skill);

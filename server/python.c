@@ -26,6 +26,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char **environ;
+
 #include "pidfd.h"
 #include "proto.h"
 #include "sandbox.h"
@@ -132,26 +134,63 @@ report_python_error(const char *what)
         PyErr_Print();
 }
 
+/*
+ * The skill's own variables (skill.json "environment") arrive as
+ * SKILLSERVER_ENV_NAME (see launcher.h): now that the process is confined,
+ * give them their names. And name the runtime as Lambda does.
+ */
+static int
+adopt_environment(void)
+{
+    static const char prefix[] = "SKILLSERVER_ENV_";
+    const size_t plen = sizeof(prefix) - 1;
+    char runtime[64];
+
+    for (;;) {
+        char *found = NULL;
+        for (char **e = environ; *e && !found; e++)
+            if (strncmp(*e, prefix, plen) == 0 && strchr(*e, '='))
+                found = *e;
+        if (!found)
+            break;
+        char *entry = strdup(found);
+        if (!entry)
+            return -1;
+        char *eq = strchr(entry, '=');
+        *eq = '\0';
+        int rc = setenv(entry + plen, eq + 1, 1) == 0 && unsetenv(entry) == 0 ? 0 : -1;
+        free(entry);
+        if (rc != 0)
+            return -1;
+    }
+    snprintf(runtime, sizeof(runtime), "AWS_Lambda_python%d.%d", PY_MAJOR_VERSION,
+             PY_MINOR_VERSION);
+    return setenv("AWS_EXECUTION_ENV", runtime, 1);
+}
+
 static int
 init_python(const struct python_worker_config *cfg)
 {
     PyConfig config;
     PyStatus status;
+    PyPreConfig pre;
 
+    /* UTF-8 mode, as on Lambda (LANG=en_US.UTF-8): open() without an
+     * encoding reads and writes UTF-8 whatever the locale. */
+    PyPreConfig_InitIsolatedConfig(&pre);
+    pre.utf8_mode = 1;
 #if defined(__SANITIZE_ADDRESS__) || defined(SKILLSERVER_ASAN)
     /* Under AddressSanitizer, let every Python object come from malloc so a
      * reference-counting mistake in this file shows up as a use-after-free
      * instead of hiding inside pymalloc's arenas. */
-    PyPreConfig pre;
-    PyPreConfig_InitIsolatedConfig(&pre);
     pre.allocator = PYMEM_ALLOCATOR_MALLOC;
+#endif
     status = Py_PreInitialize(&pre);
     if (PyStatus_Exception(status)) {
         fprintf(stderr, "skillserver worker: Python did not start: %s\n",
                 status.err_msg ? status.err_msg : "unknown error");
         return -1;
     }
-#endif
     if (PyImport_AppendInittab("_skillserver", init_skillserver_module) != 0) {
         fprintf(stderr, "skillserver worker: cannot register _skillserver\n");
         return -1;
@@ -446,6 +485,10 @@ python_worker_main(const struct python_worker_config *cfg)
     }
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
+    if (adopt_environment() != 0) {
+        report_sandbox_failure("the skill's environment variables could not be set");
+        return 1;
+    }
     if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0 || init_python(cfg) != 0)
         return 2;
 
@@ -461,7 +504,8 @@ python_worker_main(const struct python_worker_config *cfg)
         goto out;
     }
 
-    args = Py_BuildValue("(ssO)", cfg->name, cfg->script, cfg->dev ? Py_True : Py_False);
+    args = Py_BuildValue("(ssOz)", cfg->name, cfg->script, cfg->dev ? Py_True : Py_False,
+                         cfg->handler);
     int loaded = 0;
     if (!args || call_and_send(load, args, PROTO_HELLO, &loaded) != 0)
         goto out;

@@ -14,7 +14,8 @@
 struct python_worker_config {
     int fd;                   /* the socket to the front */
     const char *name;         /* the skill's name */
-    const char *script;       /* path of skill.py */
+    const char *script;       /* path of the file holding the handler (skill.py, ...) */
+    const char *handler;      /* "module.function", or NULL for skill.py (skillkit's style) */
     const char *skillkit_dir; /* folder holding the skillkit package */
     bool dev;
     bool zygote;                   /* fork workers; false: answer requests itself (for testing the

@@ -617,8 +617,8 @@ enter_user_namespace(int more_flags, struct ss_error *err)
 
 /* In the confined child: everything after the fork. */
 static enum ss_err
-confine_child(bool root, uid_t uid, gid_t gid, const char *skill_dir, const char *skillkit_dir,
-              struct ss_error *err)
+confine_child(bool root, uid_t uid, gid_t gid, const char *skill_dir, const char *work_dir,
+              const char *skillkit_dir, struct ss_error *err)
 {
     enum ss_err rc;
 
@@ -659,8 +659,11 @@ confine_child(bool root, uid_t uid, gid_t gid, const char *skill_dir, const char
     if (poll(&life, 1, 0) != 0)
         return ss_fail(err, SS_ERR_IO, "the server is gone");
     close(SANDBOX_LIFELINE_FD);
-    if (chdir(skill_dir) != 0)
-        return ss_fail(err, SS_ERR_IO, "cannot enter %s: %s", skill_dir, strerror(errno));
+    if (chdir(work_dir) != 0)
+        return ss_fail(err, SS_ERR_IO,
+                       "the skill's folder %s cannot be opened by its workers (%s): let everyone "
+                       "read it, for example with chmod -R a+rX on the skill's folder",
+                       work_dir, strerror(errno));
     return apply_zygote_filter(err);
 }
 
@@ -668,7 +671,7 @@ enum ss_err
 sandbox_enter(const struct sandbox_config *cfg, struct ss_error *err)
 {
     enum ss_err rc;
-    char skill_dir[PATH_MAX], skillkit_dir[PATH_MAX];
+    char skill_dir[PATH_MAX], work_dir[PATH_MAX], skillkit_dir[PATH_MAX];
     uid_t uid = geteuid();
     gid_t gid = getegid();
     bool root = uid == 0;
@@ -678,6 +681,13 @@ sandbox_enter(const struct sandbox_config *cfg, struct ss_error *err)
         return SS_ERR_OK;
     if (!realpath(cfg->skill_dir, skill_dir))
         return ss_fail(err, SS_ERR_IO, "cannot find %s: %s", cfg->skill_dir, strerror(errno));
+    const char *wd = cfg->work_dir ? cfg->work_dir : cfg->skill_dir;
+    size_t n = strlen(skill_dir);
+    if (!realpath(wd, work_dir))
+        return ss_fail(err, SS_ERR_IO, "cannot find %s: %s", wd, strerror(errno));
+    if (strncmp(work_dir, skill_dir, n) != 0 || (work_dir[n] != '/' && work_dir[n] != '\0'))
+        return ss_fail(err, SS_ERR_IO, "%s is not inside the skill's folder %s", work_dir,
+                       skill_dir);
     if (!realpath(cfg->skillkit_dir, skillkit_dir))
         return ss_fail(err, SS_ERR_IO, "cannot find %s: %s", cfg->skillkit_dir, strerror(errno));
 
@@ -703,5 +713,5 @@ sandbox_enter(const struct sandbox_config *cfg, struct ss_error *err)
         }
         monitor(child);
     }
-    return confine_child(root, uid, gid, skill_dir, skillkit_dir, err);
+    return confine_child(root, uid, gid, skill_dir, work_dir, skillkit_dir, err);
 }

@@ -20,8 +20,8 @@
  *    user, PID, mount, IPC and UTS namespaces (the network is shared, since
  *    skills may call web APIs). Its file system is a read-only tree holding
  *    the system's /usr and the few files of /etc a Python program needs, the
- *    skillkit package and the skill's own folder (read-only, the working
- *    directory), a private /proc showing only the skill's processes, a
+ *    skillkit package and the skill's own folder (read-only; the working
+ *    directory is its code folder, work_dir), a private /proc showing only the skill's processes, a
  *    minimal /dev, and a private /tmp bounded in bytes and files. No
  *    capabilities, no_new_privs, not dumpable, rlimits (memory, CPU, files,
  *    file size, tasks, no core), and the zygote's seccomp filter.
@@ -48,7 +48,8 @@
 #define SANDBOX_LIFELINE_FD 4 /* read end of a pipe the front holds open */
 
 struct sandbox_config {
-    const char *skill_dir;    /* the skill's folder: read-only, the working directory */
+    const char *skill_dir;    /* the skill's folder (a whole project): read-only */
+    const char *work_dir;     /* the working directory, inside skill_dir; NULL: skill_dir */
     const char *skillkit_dir; /* the folder holding the skillkit package: read-only */
     const char *user;         /* the user to become when started as root; NULL: nobody */
     bool off;                 /* confine nothing (debugging the server itself only) */

@@ -53,6 +53,14 @@
 /* Skill names become paths and module names: short, [A-Za-z0-9_-]. */
 #define LIMIT_SKILL_NAME_CHARS 64
 
+/* A skill's own environment variables (skill.json "environment"), like a
+ * Lambda function's 4 KB of configured variables: they travel to the
+ * launcher in one datagram, with room to spare in its 8 KiB. */
+#define LIMIT_SKILL_ENV_BYTES 4096
+
+/* Names in a project's files (handler, code folder, region, locale). */
+#define LIMIT_SKILL_FIELD_CHARS 256
+
 /* Intent and slot names given on the command line. */
 #define LIMIT_NAME_CHARS 128
 

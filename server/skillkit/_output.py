@@ -14,9 +14,26 @@ from __future__ import annotations
 import io
 import logging
 import sys
+import time
 from typing import Callable, Optional
 
-__all__ = ["LineLog", "install", "flush"]
+__all__ = ["LineLog", "install", "flush", "set_request_id"]
+
+#: The request being answered, for the logging records (Lambda's format).
+_request = {"id": ""}
+
+
+def set_request_id(request_id: Optional[str]) -> None:
+    """Name the request that the next logging records belong to."""
+    _request["id"] = request_id or ""
+
+
+class _RequestId(logging.Filter):
+    """Adds aws_request_id to each record, as Lambda's runtime does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = _request["id"]
+        return True
 
 #: One log record at most, in UTF-8 bytes (LIMIT_LOG_RECORD_BYTES).
 LOG_RECORD_BYTES = 16 * 1024
@@ -137,8 +154,14 @@ def install() -> bool:
     sys.stdin = io.StringIO()
     root = logging.getLogger()
     if not root.handlers:
+        # Lambda's format, as CloudWatch shows it: level, UTC time, request id.
         handler = logging.StreamHandler(err)
-        handler.setFormatter(logging.Formatter("[%(levelname)s] %(name)s: %(message)s"))
+        formatter = logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            "%Y-%m-%dT%H:%M:%S")
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
+        handler.addFilter(_RequestId())
         root.addHandler(handler)
     return True
 

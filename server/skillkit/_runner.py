@@ -2,8 +2,10 @@
 
 Contract with server/python.c (keep it exactly; see DESIGN.md "Python side"):
 
-- ``load(name, path, dev) -> str`` imports skills/NAME/skill.py under a
-  private module name and answers JSON ``{"ok": true, "style": "skillkit" |
+- ``load(name, path, dev, handler=None) -> str`` imports the skill's file
+  (skills/NAME/skill.py, or the file of ``handler``, "module.function", for a
+  Lambda function or an ASK CLI project) under a private module name and
+  answers JSON ``{"ok": true, "style": "skillkit" |
   "lambda", "handlers": [...], "warnings": [...]}`` or ``{"ok": false,
   "error": ERROR}``.
 - ``handle(message) -> str`` takes JSON ``{"event": envelope, "attributes":
@@ -66,10 +68,16 @@ _UNKNOWN = "Sorry, I don't know how to do that yet. " + _WHAT_NOW
 class _Skill:
     """The skill loaded in this process."""
 
-    def __init__(self, name: str, path: str, dev: bool) -> None:
+    def __init__(self, name: str, path: str, dev: bool, handler: Optional[str] = None) -> None:
         self.name = name
         self.path = path
+        self.handler = handler
+        # The code folder: the file's folder, above the packages a dotted
+        # handler ("package.module.function") names.
         self.folder = os.path.dirname(path)
+        if handler:
+            for _ in range(handler.rpartition(".")[0].count(".")):
+                self.folder = os.path.dirname(self.folder)
         self.dev = dev
         self.module_name = "_skill_" + "".join(c if c.isalnum() else "_" for c in name)
         self.registry = Registry()
@@ -748,6 +756,7 @@ def _handle(message: str) -> str:
         body = event.get("request")
         request_id = body.get("requestId") if isinstance(body, dict) else None
         context = LambdaContext(skill.name, request_id, soft_ms)
+        _output.set_request_id(request_id)
         _arm(soft_ms / 1000.0)
         try:
             out = _call(skill.lambda_handler, event, context)
@@ -761,6 +770,7 @@ def _handle(message: str) -> str:
 
     req = Request(event, attributes if isinstance(attributes, dict) else {},
                   default_locale=skill.locale)
+    _output.set_request_id(req.request_id)
     original = _canonical(req.persistent) if req.persistent else "{}"
     _arm(soft_ms / 1000.0)
     try:
@@ -885,11 +895,113 @@ def _model_warnings(skill: _Skill) -> list[str]:
     return warnings
 
 
-def _load(name: str, path: str, dev: bool) -> dict:
+#: At most this many files and folders are looked at for unreadable ones at
+#: load time (a vendored SDK has a few thousand).
+READABLE_CHECK_ENTRIES = 20000
+
+
+def _unreadable(folder: str) -> Optional[str]:
+    """The first folder or Python file under folder this process cannot read."""
+    seen = 0
+    for top, dirs, files in os.walk(folder, onerror=None):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+        for d in dirs:
+            full = os.path.join(top, d)
+            if not os.access(full, os.R_OK | os.X_OK):
+                return full
+        for f in files:
+            full = os.path.join(top, f)
+            if f.endswith((".py", ".json", ".txt")) and not os.access(full, os.R_OK):
+                return full
+        seen += len(dirs) + len(files)
+        if seen > READABLE_CHECK_ENTRIES:
+            break
+    if not os.access(folder, os.R_OK | os.X_OK):
+        return folder
+    return None
+
+
+def _vendored_index() -> int:
+    """Where the code folder goes on sys.path: before the first folder of
+    installed packages (site-packages, dist-packages)."""
+    for i, entry in enumerate(sys.path):
+        if entry.endswith(("site-packages", "dist-packages")):
+            return i
+    return len(sys.path)
+
+
+#: Distributions whose module has another name than the distribution.
+_MODULE_OF = {"python-dateutil": "dateutil", "pyyaml": "yaml", "beautifulsoup4": "bs4",
+              "pillow": "PIL", "ask-sdk": "ask_sdk_core", "scikit-learn": "sklearn"}
+
+
+def _requirements(folder: str) -> dict[str, str]:
+    """requirements.txt beside the code: {module name: requirement name}."""
+    found: dict[str, str] = {}
+    try:
+        with open(os.path.join(folder, "requirements.txt"), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except (OSError, ValueError):
+        return found
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        req = ""
+        for ch in line:
+            if not (ch.isalnum() or ch in "._-"):
+                break
+            req += ch
+        if req:
+            module = _MODULE_OF.get(req.lower(), req.replace("-", "_").replace(".", "_"))
+            found[module] = req
+    return found
+
+
+def _pip_hint(skill: _Skill) -> str:
+    return (f"run pip install -r requirements.txt -t . in {skill.folder} on a machine that has "
+            f"pip, so the package sits beside your code")
+
+
+def _missing_warnings(skill: _Skill, requirements: dict[str, str]) -> list[str]:
+    """A warning for each requirement that cannot be imported."""
+    import importlib.metadata
+    warnings = []
+    for module, req in requirements.items():
+        try:
+            importlib.metadata.distribution(req)
+            continue
+        except Exception:  # noqa: BLE001 - any failure means "not found"
+            pass
+        try:
+            if importlib.util.find_spec(module) is not None:
+                continue
+        except (ImportError, ValueError):
+            pass
+        warnings.append(f"requirements.txt lists {req}, but it is not installed beside the "
+                        f"code: {_pip_hint(skill)}")
+    return warnings
+
+
+def _explain_missing(skill: _Skill, missing: str, requirements: dict[str, str],
+                     error: dict) -> None:
+    """Make a load error for a missing module say how to vendor it."""
+    top = missing.split(".")[0]
+    req = requirements.get(top) or next(
+        (r for m, r in requirements.items() if m.lower() == top.lower()), None)
+    if req is None:
+        return
+    error["message"] = (f"No module named {missing!r}: requirements.txt lists {req}, but it "
+                        f"is not installed: {_pip_hint(skill)}")
+    error["spoken"] = (f"{skill.name} needs the package {req}, which is not installed. The "
+                       f"log says how to install it.")
+
+
+def _load(name: str, path: str, dev: bool, handler: Optional[str] = None) -> dict:
     global _skill
     _unload()
     path = os.path.abspath(path)
-    skill = _Skill(name, path, dev)
+    skill = _Skill(name, path, dev, handler)
     _skill = skill
     _output.install()
     warnings: list[str] = []
@@ -904,11 +1016,24 @@ def _load(name: str, path: str, dev: bool) -> dict:
             type_="FileNotFoundError", file=path)
         return {"ok": False, "error": skill.load_error}
     skill.locale = _skill_locale(skill)
+    unreadable = _unreadable(skill.folder)
+    if unreadable:
+        skill.load_error = _error(
+            "load", f"{unreadable} cannot be read by the skill's workers (they run as another "
+            f"user, with only read access): let everyone read the skill's files, for example "
+            f"with chmod -R a+rX {skill.folder}",
+            f"{name} cannot be loaded: some of its files cannot be read. The log says which.",
+            type_="PermissionError", file=unreadable)
+        return {"ok": False, "error": skill.load_error}
     if skill.folder not in sys.path:
-        # Appended, not prepended: the standard library and skillkit win over
-        # a sibling file that happens to share a name with them.
-        sys.path.append(skill.folder)
+        # Before the system's packages, so that packages vendored beside the
+        # code (pip install -t) win, as on Lambda; after the standard library
+        # and skillkit, so that a sibling file sharing a name with them does
+        # not break the skill.
+        sys.path.insert(_vendored_index(), skill.folder)
         skill.added_path = True
+    requirements = _requirements(skill.folder)
+    warnings.extend(_missing_warnings(skill, requirements))
 
     # Directory listings are cached by the import system; a sibling module
     # written a moment ago (tests, --dev reloads) must be found.
@@ -931,12 +1056,22 @@ def _load(name: str, path: str, dev: bool) -> dict:
     except BaseException as exc:  # noqa: BLE001 - any failure of the import is a load error
         sys.modules.pop(skill.module_name, None)
         skill.load_error = _exception_error("load", exc, skill)
+        if isinstance(exc, ModuleNotFoundError) and exc.name:
+            _explain_missing(skill, exc.name, requirements, skill.load_error)
         return {"ok": False, "error": skill.load_error}
     finally:
         _output.flush()
 
     registry = skill.registry
-    lambda_fn = getattr(module, "lambda_handler", None)
+    function_name = skill.handler.rpartition(".")[2] if skill.handler else "lambda_handler"
+    lambda_fn = getattr(module, function_name, None)
+    if skill.handler and lambda_fn is None and not registry.routes:
+        skill.load_error = _error(
+            "load", f"the handler {skill.handler} names a function {function_name}, but "
+            f"{os.path.basename(path)} has no {function_name}",
+            f"{name} has no function called {function_name} in {os.path.basename(path)}. "
+            f"Check the handler in the skill's settings.", file=path)
+        return {"ok": False, "error": skill.load_error}
     if registry.routes:
         skill.style = "skillkit"
         handlers = registry.names()
@@ -948,7 +1083,7 @@ def _load(name: str, path: str, dev: bool) -> dict:
         warnings.extend(_model_warnings(skill))
     elif callable(lambda_fn):
         try:
-            skill.lambda_handler = Handler(lambda_fn, "lambda", "lambda_handler")
+            skill.lambda_handler = Handler(lambda_fn, "lambda", function_name)
         except SkillDefinitionError as exc:
             skill.load_error = _error("load", str(exc), _sentence(
                 f"There is a mistake in {_where(skill, path, None)}: {_short(str(exc))}"),
@@ -957,7 +1092,7 @@ def _load(name: str, path: str, dev: bool) -> dict:
                 function="lambda_handler")
             return {"ok": False, "error": skill.load_error}
         skill.style = "lambda"
-        handlers = ["lambda_handler"]
+        handlers = [function_name]
         if registry.before or registry.after or registry.error:
             warnings.append("@before, @after and @error are not used by a lambda_handler skill")
     else:
@@ -978,10 +1113,11 @@ def _load(name: str, path: str, dev: bool) -> dict:
     return {"ok": True, "style": skill.style, "handlers": handlers, "warnings": warnings}
 
 
-def load(name: str, path: str, dev: bool) -> str:
+def load(name: str, path: str, dev: bool, handler: Optional[str] = None) -> str:
     """Import the skill at path; see the module docstring. Never raises."""
     try:
-        return _dumps(_load(str(name), str(path), bool(dev)))
+        return _dumps(_load(str(name), str(path), bool(dev),
+                            str(handler) if handler else None))
     except BaseException as exc:  # noqa: BLE001 - every failure becomes an ERROR
         try:
             error = _exception_error("load", exc, _skill)

@@ -2,11 +2,13 @@
 
 It carries the attributes AWS Lambda's Python context object has, with values
 that make sense on skillserver: the function is the skill, the request id is
-Alexa's, and the remaining time counts down to the soft deadline. The rest are
+Alexa's, and the remaining time counts down to the soft deadline (the real
+one: the handler is interrupted then), counted from the request's arrival. The rest are
 harmless fixed strings, so code that logs them keeps working.
 """
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Optional
 
@@ -22,15 +24,19 @@ class LambdaContext:
 
     def __init__(self, function_name: str, aws_request_id: Optional[str],
                  soft_ms: int = 0, start: Optional[float] = None) -> None:
-        self.function_name = function_name
-        self.function_version = "$LATEST"
+        env = os.environ
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME", function_name)
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        region = env.get("AWS_REGION", "local")
         self.invoked_function_arn = (
-            f"arn:aws:lambda:local:000000000000:function:{function_name}")
-        # A str, as in AWS's runtime (it comes from an environment variable there).
-        self.memory_limit_in_mb = "128"
+            f"arn:aws:lambda:{region}:000000000000:function:{self.function_name}")
+        # A str, as in AWS's runtime (it comes from an environment variable
+        # there): the memory above which the server recycles a worker.
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         self.aws_request_id = aws_request_id or ""
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = "skillserver"
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME",
+                                      f"/aws/lambda/{self.function_name}")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME", "skillserver")
         self.identity: Any = None
         self.client_context: Any = None
         budget = soft_ms if soft_ms > 0 else DEFAULT_BUDGET_MS

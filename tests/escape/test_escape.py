@@ -351,7 +351,14 @@ class HostileSkills:
         # os.kill(os.getppid(), 9) can only hurt the skill itself.
         self.assertIn(r["ppid"], (0, 1), when)
         env = set(r["env"]) - {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"}
-        self.assertEqual(env, {"PATH", "LANG", "LC_ALL"}, when)
+        # A fixed set: the locale, and what AWS Lambda sets for a function
+        # (server/launcher.h); nothing of the server's own environment.
+        self.assertEqual(env, {"PATH", "LANG", "LC_ALL", "TZ", "LAMBDA_TASK_ROOT",
+                               "LAMBDA_RUNTIME_DIR", "AWS_EXECUTION_ENV",
+                               "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                               "AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_LAMBDA_FUNCTION_VERSION",
+                               "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
+                               "AWS_LAMBDA_LOG_STREAM_NAME"}, when)
         self.assertTrue(r["tmp"].startswith("ALLOWED"), r["tmp"])
 
     def test_probe_at_import(self):

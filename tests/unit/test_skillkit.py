@@ -1643,8 +1643,11 @@ class OutputTest(unittest.TestCase):
             _output._writers[:] = saved[3]
             logging.getLogger().handlers[:] = saved[4]
             del sys.modules["_skillserver"]
-        self.assertEqual(records, ["from print", "from stderr",
-                                   "[WARNING] skill: from logging", "partial"])
+        self.assertEqual(records[:2], ["from print", "from stderr"])
+        # Lambda's format, as CloudWatch shows it: level, UTC time, request id.
+        self.assertRegex(records[2], r"^\[WARNING\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"
+                                     r"\.\d{3}Z\t[^\t]*\tfrom logging$")
+        self.assertEqual(records[3:], ["partial"])
 
     def test_worker_load_and_handle_send_prints_to_the_log(self):
         skills = SkillDir()
@@ -1668,8 +1671,9 @@ class OutputTest(unittest.TestCase):
                     return "hi"
                 """)
             self.assertTrue(json.loads(_runner.load("printer", path, True))["ok"])
-            message = json.dumps({"event": testing.launch_request(), "attributes": None,
-                                  "soft_ms": 0})
+            event = testing.launch_request()
+            result_request_id = event["request"]["requestId"]
+            message = json.dumps({"event": event, "attributes": None, "soft_ms": 0})
             result = json.loads(_runner.handle(message))
             self.assertTrue(result["ok"])
         finally:
@@ -1679,7 +1683,10 @@ class OutputTest(unittest.TestCase):
             logging.getLogger().setLevel(logging.WARNING)
             del sys.modules["_skillserver"]
             skills.cleanup()
-        self.assertEqual(records, ["loading", "[INFO] root: info line", "in handler"])
+        self.assertEqual(records[0], "loading")
+        self.assertRegex(records[1], r"^\[INFO\]\t\S+Z\t(.*)\tinfo line$")
+        self.assertEqual(records[1].split("\t")[2], result_request_id)
+        self.assertEqual(records[2:], ["in handler"])
 
 
 # ---------------------------------------------------------------------------

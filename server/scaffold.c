@@ -1,0 +1,201 @@
+/*
+ * scaffold.c - writing a new skill folder (see scaffold.h).
+ *
+ * The files are templates with the skill's name and invocation name filled
+ * in; the invocation name is the folder name with '_' and '-' as spaces,
+ * lower case, as Alexa requires.
+ */
+#include "scaffold.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "skill.h"
+
+static const char own_skill_py[] =
+    "\"\"\"%1$s: a new skill. Try it: skillserver say 'open %2$s'\"\"\"\n"
+    "from skillkit import ask, intent, launch\n"
+    "\n"
+    "\n"
+    "@launch\n"
+    "def welcome(req):\n"
+    "    return ask(\"Welcome to %2$s! Say hello.\")\n"
+    "\n"
+    "\n"
+    "@intent(\"HelloIntent\")\n"
+    "def hello(req):\n"
+    "    return \"Hello from %2$s!\"\n";
+
+static const char ask_lambda_py[] =
+    "\"\"\"%1$s: a new skill in an ASK CLI project. Try it: skillserver say 'open %2$s'\n"
+    "\n"
+    "skillserver runs lambda_function.lambda_handler, as ask-resources.json says.\n"
+    "\"\"\"\n"
+    "from skillkit import ask, intent, launch\n"
+    "\n"
+    "\n"
+    "@launch\n"
+    "def welcome(req):\n"
+    "    return ask(\"Welcome to %2$s! Say hello.\")\n"
+    "\n"
+    "\n"
+    "@intent(\"HelloIntent\")\n"
+    "def hello(req):\n"
+    "    return \"Hello from %2$s!\"\n";
+
+static const char model_json[] =
+    "{\n"
+    "  \"interactionModel\": {\n"
+    "    \"languageModel\": {\n"
+    "      \"invocationName\": \"%2$s\",\n"
+    "      \"intents\": [\n"
+    "        {\"name\": \"HelloIntent\", \"samples\": [\"hello\", \"say hello\", \"hi\"]},\n"
+    "        {\"name\": \"AMAZON.HelpIntent\", \"samples\": []},\n"
+    "        {\"name\": \"AMAZON.StopIntent\", \"samples\": []},\n"
+    "        {\"name\": \"AMAZON.CancelIntent\", \"samples\": []},\n"
+    "        {\"name\": \"AMAZON.NavigateHomeIntent\", \"samples\": []},\n"
+    "        {\"name\": \"AMAZON.FallbackIntent\", \"samples\": []}\n"
+    "      ],\n"
+    "      \"types\": []\n"
+    "    }\n"
+    "  }\n"
+    "}\n";
+
+static const char own_skill_json[] = "{\n  \"locale\": \"en-US\"\n}\n";
+
+static const char ask_resources_json[] =
+    "{\n"
+    "  \"askcliResourcesVersion\": \"2020-03-31\",\n"
+    "  \"profiles\": {\n"
+    "    \"default\": {\n"
+    "      \"skillMetadata\": {\"src\": \"./skill-package\"},\n"
+    "      \"code\": {\"default\": {\"src\": \"./lambda\"}},\n"
+    "      \"skillInfrastructure\": {\n"
+    "        \"userConfig\": {\n"
+    "          \"runtime\": \"python3.11\",\n"
+    "          \"handler\": \"lambda_function.lambda_handler\",\n"
+    "          \"awsRegion\": \"us-east-1\"\n"
+    "        },\n"
+    "        \"type\": \"@ask-cli/lambda-deployer\"\n"
+    "      }\n"
+    "    }\n"
+    "  }\n"
+    "}\n";
+
+static const char ask_manifest_json[] =
+    "{\n"
+    "  \"manifest\": {\n"
+    "    \"publishingInformation\": {\n"
+    "      \"locales\": {\n"
+    "        \"en-US\": {\n"
+    "          \"name\": \"%1$s\",\n"
+    "          \"summary\": \"A new skill.\",\n"
+    "          \"description\": \"A new skill, made with skillserver new.\",\n"
+    "          \"examplePhrases\": [\"Alexa open %2$s\"]\n"
+    "        }\n"
+    "      },\n"
+    "      \"isAvailableWorldwide\": true,\n"
+    "      \"category\": \"EDUCATION_AND_REFERENCE\",\n"
+    "      \"distributionCountries\": []\n"
+    "    },\n"
+    "    \"apis\": {\"custom\": {}},\n"
+    "    \"manifestVersion\": \"1.0\"\n"
+    "  }\n"
+    "}\n";
+
+static const char requirements_txt[] =
+    "# Packages this skill needs. Vendor them beside the code with:\n"
+    "#   pip install -r requirements.txt -t .\n";
+
+/* Write one file (fails when it exists). template may use %1$s (the name)
+ * and %2$s (the invocation name). */
+static enum ss_err
+write_file(const char *dir, const char *rel, const char *template, const char *name,
+           const char *spoken, struct ss_error *err)
+{
+    char path[PATH_MAX];
+    int w = snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    if (w < 0 || (size_t)w >= sizeof(path))
+        return ss_fail(err, SS_ERR_IO, "the path %s/%s is too long", dir, rel);
+    FILE *f = fopen(path, "wx");
+    if (!f)
+        return ss_fail(err, SS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+        /* The templates are this file's own constants. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    int ok = fprintf(f, template, name, spoken) >= 0;
+#pragma GCC diagnostic pop
+    if (fclose(f) != 0)
+        ok = 0;
+    if (!ok)
+        return ss_fail(err, SS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    return SS_ERR_OK;
+}
+
+static enum ss_err
+make_dir(const char *dir, const char *rel, struct ss_error *err)
+{
+    char path[PATH_MAX];
+    int w = rel ? snprintf(path, sizeof(path), "%s/%s", dir, rel)
+                : snprintf(path, sizeof(path), "%s", dir);
+    if (w < 0 || (size_t)w >= sizeof(path))
+        return ss_fail(err, SS_ERR_IO, "the path %s is too long", dir);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return ss_fail(err, SS_ERR_IO, "cannot make the folder %s: %s", path, strerror(errno));
+    return SS_ERR_OK;
+}
+
+enum ss_err
+scaffold_new(const char *skills_dir, const char *name, bool ask, struct ss_error *err)
+{
+    char dir[PATH_MAX], spoken[LIMIT_SKILL_NAME_CHARS + 1];
+    enum ss_err rc;
+
+    if (!skill_name_valid(name))
+        return ss_fail(err, SS_ERR_USAGE,
+                       "'%s' cannot be a skill's name: use letters, digits, '_' and '-' "
+                       "(at most %d characters), like hello_world",
+                       name, LIMIT_SKILL_NAME_CHARS);
+    size_t n = strlen(name);
+    for (size_t i = 0; i <= n; i++) {
+        char c = name[i];
+        spoken[i] = (c == '_' || c == '-') ? ' ' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    int w = snprintf(dir, sizeof(dir), "%s/%s", skills_dir, name);
+    if (w < 0 || (size_t)w >= sizeof(dir))
+        return ss_fail(err, SS_ERR_IO, "the path %s/%s is too long", skills_dir, name);
+    if ((rc = make_dir(skills_dir, NULL, err)) != SS_ERR_OK)
+        return rc;
+    if (mkdir(dir, 0755) != 0)
+        return ss_fail(err, errno == EEXIST ? SS_ERR_USAGE : SS_ERR_IO,
+                       errno == EEXIST ? "%s already exists: choose another name, or remove it "
+                                         "first"
+                                       : "cannot make the folder %s: %s",
+                       dir, strerror(errno));
+    if (!ask) {
+        if ((rc = write_file(dir, "skill.py", own_skill_py, name, spoken, err)) != SS_ERR_OK ||
+            (rc = write_file(dir, "model.json", model_json, name, spoken, err)) != SS_ERR_OK ||
+            (rc = write_file(dir, "skill.json", own_skill_json, name, spoken, err)) != SS_ERR_OK)
+            return rc;
+        return SS_ERR_OK;
+    }
+    if ((rc = make_dir(dir, "skill-package", err)) != SS_ERR_OK ||
+        (rc = make_dir(dir, "skill-package/interactionModels", err)) != SS_ERR_OK ||
+        (rc = make_dir(dir, "skill-package/interactionModels/custom", err)) != SS_ERR_OK ||
+        (rc = make_dir(dir, "lambda", err)) != SS_ERR_OK ||
+        (rc = write_file(dir, "ask-resources.json", ask_resources_json, name, spoken, err)) !=
+            SS_ERR_OK ||
+        (rc = write_file(dir, "skill-package/skill.json", ask_manifest_json, name, spoken, err)) !=
+            SS_ERR_OK ||
+        (rc = write_file(dir, "skill-package/interactionModels/custom/en-US.json", model_json, name,
+                         spoken, err)) != SS_ERR_OK ||
+        (rc = write_file(dir, "lambda/lambda_function.py", ask_lambda_py, name, spoken, err)) !=
+            SS_ERR_OK ||
+        (rc = write_file(dir, "lambda/requirements.txt", requirements_txt, name, spoken, err)) !=
+            SS_ERR_OK)
+        return rc;
+    return SS_ERR_OK;
+}
