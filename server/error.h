@@ -27,6 +27,7 @@
     X(UNKNOWN_SKILL, 404, "no such skill", "")                                                  \
     X(WRONG_APPLICATION, 400, "applicationId does not match the skill", "")                     \
     X(VERIFY, 400, "request verification failed", "")                                           \
+    X(FRAMING, 400, "request framing is ambiguous", "")                                         \
     X(SKILL_CONFIG, 500, "skill configuration is invalid", "")                                  \
     X(SKILL_LOAD, 200, "skill failed to load",                                                  \
       "Sorry, this skill is not working right now. Please try again later.")                    \

@@ -162,6 +162,7 @@ struct http_request {
     const char *verify; /* "off", "ok" or a verify_reason name */
     int64_t verify_us;
     bool answered;
+    bool close;         /* end the connection after the answer */
     enum ss_err reject; /* decided from the head, answered once the body is read */
     const char *allow;  /* the Allow header of a 405 */
     char reject_msg[256];
@@ -357,6 +358,52 @@ http_json_escape(char *dst, size_t cap, const char *src, size_t max_src)
     }
     dst[o] = '\0';
     return o;
+}
+
+void
+http_framing_add(struct http_framing *f, const char *name, const char *value)
+{
+    /* RFC 9110 §5.6.2: a field name is a token. libmicrohttpd keeps
+     * "Content-Length " (a space before the colon) as a name of its own, so
+     * it would read no body where a lenient proxy reads one. */
+    static const char token[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                "!#$%&'*+-.^_`|~";
+    if (!*name || strspn(name, token) != strlen(name))
+        f->bad_name = true;
+    for (const unsigned char *v = (const unsigned char *)(value ? value : ""); *v; v++)
+        if ((*v < 0x20 && *v != '\t') || *v == 0x7f)
+            f->bad_value = true;
+    if (strcasecmp(name, "Content-Length") == 0) {
+        f->content_lengths++;
+    } else if (strcasecmp(name, "Transfer-Encoding") == 0) {
+        f->transfer_encodings++;
+        f->chunked_only = value && strcasecmp(value, "chunked") == 0;
+    } else if (strcasecmp(name, "Host") == 0) {
+        f->hosts++;
+    }
+}
+
+const char *
+http_framing_problem(const struct http_framing *f, bool http10)
+{
+    if (f->bad_name)
+        return "a header name has a character HTTP does not allow there (a space before the "
+               "colon?)";
+    if (f->bad_value)
+        return "a header value has a control character in it (a bare CR?)";
+    if (f->content_lengths > 1)
+        return "the request has more than one Content-Length header";
+    if (f->transfer_encodings > 0 && f->content_lengths > 0)
+        return "the request has both Content-Length and Transfer-Encoding";
+    if (f->transfer_encodings > 1)
+        return "the request has more than one Transfer-Encoding header";
+    if (f->transfer_encodings > 0 && !f->chunked_only)
+        return "the only Transfer-Encoding this server takes is chunked";
+    if (f->transfer_encodings > 0 && http10)
+        return "an HTTP/1.0 request cannot have a Transfer-Encoding";
+    if (f->hosts > 1)
+        return "the request has more than one Host header";
+    return NULL;
 }
 
 /* Read a whole (small) file; the caller frees. NULL with err set. */
@@ -790,8 +837,10 @@ answer(struct http_request *r, struct MHD_Connection *connection, int status, ch
     if (allow && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES)
         goto out;
     /* While draining, every answer ends its connection so keep-alive clients
-     * go elsewhere and the drain finishes. */
-    if (atomic_load_explicit(&r->srv->draining, memory_order_relaxed) &&
+     * go elsewhere and the drain finishes. (libmicrohttpd closes after an
+     * answer queued before the body was read, and says so itself; r->close
+     * makes sure of it.) */
+    if ((r->close || atomic_load_explicit(&r->srv->draining, memory_order_relaxed)) &&
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)
         goto out;
     ok = MHD_queue_response(connection, (unsigned)status, resp);
@@ -1142,6 +1191,24 @@ head_size(struct MHD_Connection *connection, const char *url, const char *method
     return size;
 }
 
+static enum MHD_Result
+add_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    http_framing_add(cls, key, value);
+    return MHD_YES;
+}
+
+/* NULL when the head says unambiguously where the body ends (see http_framing_problem()). */
+static const char *
+framing_problem(struct MHD_Connection *connection, const char *version)
+{
+    struct http_framing f;
+    memset(&f, 0, sizeof(f));
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, add_framing, &f);
+    return http_framing_problem(&f, strcmp(version, MHD_HTTP_VERSION_1_0) == 0);
+}
+
 /* The first call for a request (its head is complete): route it. */
 static void
 route(struct http_request *r, struct MHD_Connection *connection, const char *url,
@@ -1232,13 +1299,20 @@ on_access(void *cls, struct MHD_Connection *connection, const char *url, const c
 {
     struct http_server *srv = cls;
     struct http_request *r = *req_cls;
-    (void)version;
 
     if (!r) {
         r = request_begin(srv, connection, url);
         if (!r)
             return MHD_NO;
         *req_cls = r;
+        /* Ambiguous framing is answered before a byte of the body is read,
+         * and the connection closed: whatever follows the head is not
+         * looked at, as a body or as a next request. */
+        const char *problem = framing_problem(connection, version);
+        if (problem) {
+            r->close = true;
+            return answer_error(r, connection, SS_ERR_FRAMING, NULL, "%s", problem);
+        }
         if (head_size(connection, url, method) > LIMIT_HTTP_HEADER_BYTES)
             reject(r, SS_ERR_HEAD_TOO_LARGE, NULL,
                    "the request line and headers are larger "
@@ -1248,8 +1322,10 @@ on_access(void *cls, struct MHD_Connection *connection, const char *url, const c
             route(r, connection, url, method);
         /* Too large: answer before reading a byte of the body; libmicrohttpd
          * then closes the connection instead of reading it. */
-        if (r->reject == SS_ERR_TOO_LARGE || r->reject == SS_ERR_HEAD_TOO_LARGE)
+        if (r->reject == SS_ERR_TOO_LARGE || r->reject == SS_ERR_HEAD_TOO_LARGE) {
+            r->close = true;
             return answer_error(r, connection, r->reject, NULL, "%s", r->reject_msg);
+        }
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
@@ -1570,7 +1646,10 @@ start_daemon(struct http_server *srv)
     srv->daemon = MHD_start_daemon(
         flags, 0, on_accept, srv, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
         MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, srv->threads,
-        MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        MHD_OPTION_CONNECTION_LIMIT, srv->max_connections,
+        /* 1: an HTTP/1.1 request without a Host, or with a space in its target, is a 400
+         * (RFC 9112 §3.2); the rest of the head is checked by framing_problem(). */
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)LIMIT_HTTP_IDLE_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)CONNECTION_MEMORY_BYTES, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,

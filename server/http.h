@@ -111,4 +111,34 @@ enum http_route http_route_of(const char *url, char *name, size_t cap);
  */
 size_t http_json_escape(char *dst, size_t cap, const char *src, size_t max_src);
 
+/*
+ * The headers that decide where a request's body ends, and which request
+ * it is (RFC 9112 §3.2, §6). libmicrohttpd reads the first Content-Length
+ * and ignores it next to a Transfer-Encoding; a proxy in front may read
+ * another, and then the rest of a body becomes a request of its own
+ * (request smuggling). Start zeroed, add every header, then ask
+ * http_framing_problem().
+ */
+struct http_framing {
+    unsigned content_lengths;    /* Content-Length header lines */
+    unsigned transfer_encodings; /* Transfer-Encoding header lines */
+    unsigned hosts;              /* Host header lines */
+    bool chunked_only;           /* the last Transfer-Encoding was exactly "chunked" */
+    bool bad_name;               /* a name that is not an HTTP token ("Content-Length ") */
+    bool bad_value;              /* a value with a control byte (a bare CR) */
+};
+
+void http_framing_add(struct http_framing *f, const char *name, const char *value);
+
+/*
+ * NULL when the request's framing is unambiguous, otherwise the sentence
+ * for a 400 after which the connection is closed: more than one
+ * Content-Length (even with equal values: no client needs to send two, and
+ * a proxy that keeps only one line of the pair then agrees with us by luck),
+ * Content-Length with Transfer-Encoding, a Transfer-Encoding other than one
+ * "chunked" or in an HTTP/1.0 request (http10), more than one Host, or a
+ * malformed header name or value.
+ */
+const char *http_framing_problem(const struct http_framing *f, bool http10);
+
 #endif

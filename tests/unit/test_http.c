@@ -1,11 +1,12 @@
 /*
  * test_http.c - the pure helpers of server/http.c: --listen parsing, the
- * loopback rule behind --no-verify, routes, and the access log's JSON
- * escaping. The server itself is tested end to end in
- * tests/integration/test_serve.py.
+ * loopback rule behind --no-verify, routes, the access log's JSON
+ * escaping, and the framing rules against request smuggling. The server itself is tested end to end
+ * in tests/integration/test_serve.py and test_http_hardening.py.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,6 +159,68 @@ test_json_escape(void)
     is_int(http_json_escape(out, 0, "abc", 100), 0, "cap 0 writes nothing");
 }
 
+/* The framing verdict for a head given as "Name", "value" pairs, NULL-terminated.
+ * http10 is an int: va_start() after a bool is undefined behaviour. */
+static const char *
+framing(int http10, ...)
+{
+    struct http_framing f;
+    va_list ap;
+    const char *name;
+
+    memset(&f, 0, sizeof(f));
+    va_start(ap, http10);
+    while ((name = va_arg(ap, const char *)) != NULL)
+        http_framing_add(&f, name, va_arg(ap, const char *));
+    va_end(ap);
+    return http_framing_problem(&f, http10 != 0);
+}
+
+static void
+test_framing(void)
+{
+    ok(!framing(false, "Host", "x", "Content-Length", "5", NULL), "one Content-Length");
+    ok(!framing(false, "Host", "x", "Transfer-Encoding", "chunked", NULL), "chunked alone");
+    ok(!framing(false, "Host", "x", "transfer-encoding", "Chunked", NULL), "in any case");
+    ok(!framing(true, "Content-Length", "5", NULL), "HTTP/1.0 with a length");
+    ok(!framing(false, "Host", "x", "X-Tab", "a\tb", NULL), "a tab in a value is fine");
+    ok(!framing(false, "Host", "x", "X-Odd_Name!#$%&'*+.^`|~", "v", NULL),
+       "every token character in a name");
+
+    const char *p = framing(false, "Content-Length", "5", "Content-Length", "7", NULL);
+    contains(p, "more than one Content-Length", "two different lengths");
+    p = framing(false, "Content-Length", "5", "content-length", "5", NULL);
+    contains(p, "more than one Content-Length", "two equal lengths too");
+    p = framing(false, "Content-Length", "5", "Transfer-Encoding", "chunked", NULL);
+    contains(p, "both Content-Length and Transfer-Encoding", "length and chunked");
+    p = framing(false, "Transfer-Encoding", "chunked", "Content-Length", "5", NULL);
+    contains(p, "both Content-Length and Transfer-Encoding", "in either order");
+    p = framing(false, "Transfer-Encoding", "chunked", "Transfer-Encoding", "chunked", NULL);
+    contains(p, "more than one Transfer-Encoding", "two codings");
+    p = framing(false, "Transfer-Encoding", "gzip, chunked", NULL);
+    contains(p, "only Transfer-Encoding", "codings other than chunked");
+    p = framing(false, "Transfer-Encoding", "xchunked", NULL);
+    contains(p, "only Transfer-Encoding", "look-alikes of chunked");
+    p = framing(false, "Transfer-Encoding", "identity", NULL);
+    contains(p, "only Transfer-Encoding", "identity (libmicrohttpd would read until close)");
+    p = framing(true, "Transfer-Encoding", "chunked", NULL);
+    contains(p, "HTTP/1.0", "chunked in HTTP/1.0");
+    p = framing(false, "Host", "localhost", "Host", "evil.example", NULL);
+    contains(p, "more than one Host", "two Hosts");
+    p = framing(false, "Content-Length ", "5", NULL);
+    contains(p, "header name", "a space before the colon");
+    p = framing(false, "Content-Length\t", "5", NULL);
+    contains(p, "header name", "a tab before the colon");
+    p = framing(false, "", "5", NULL);
+    contains(p, "header name", "an empty name");
+    p = framing(false, "X-A", "a\rContent-Length: 5", NULL);
+    contains(p, "control character", "a bare CR in a value");
+    p = framing(false, "X-A", "a\x1b[2J", NULL);
+    contains(p, "control character", "an escape in a value");
+    p = framing(false, "X-A", "a\x7f", NULL);
+    contains(p, "control character", "DEL in a value");
+}
+
 int
 main(void)
 {
@@ -165,5 +228,6 @@ main(void)
     test_loopback();
     test_routes();
     test_json_escape();
+    test_framing();
     return tap_done();
 }
