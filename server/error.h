@@ -28,6 +28,8 @@
     X(WRONG_APPLICATION, 400, "applicationId does not match the skill", "")                     \
     X(VERIFY, 400, "request verification failed", "")                                           \
     X(FRAMING, 400, "request framing is ambiguous", "")                                         \
+    X(NOT_LOCAL, 403, "request is not addressed to this machine", "")                           \
+    X(MEDIA_TYPE, 415, "request body is not declared as JSON", "")                              \
     X(SKILL_CONFIG, 500, "skill configuration is invalid", "")                                  \
     X(SKILL_LOAD, 200, "skill failed to load",                                                  \
       "Sorry, this skill is not working right now. Please try again later.")                    \

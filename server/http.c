@@ -170,6 +170,8 @@ struct http_request {
     bool have_res;              /* res holds dispatch's result (and the parsed request) */
     struct dispatch_result res; /* kept until completion: the access log reads its view */
     char path[128];
+    const char *refused_header; /* NOT_LOCAL: "host" or "origin", logged with its value */
+    char refused_value[128];
     char sim_name[LIMIT_SKILL_NAME_CHARS + 1]; /* HTTP_ROUTE_SIM_FILE: the file */
     const char *sim_type;                      /* its Content-Type */
     char *body;                                /* inline_body, or malloc'ed for large bodies */
@@ -358,6 +360,100 @@ http_json_escape(char *dst, size_t cap, const char *src, size_t max_src)
     }
     dst[o] = '\0';
     return o;
+}
+
+/* "127.0.0.1": four decimal numbers up to 255 without leading zeros, the
+ * first 127. Other spellings (127.1, 0x7f.0.0.1) are not what a browser
+ * sends, so they are not accepted. */
+static bool
+loopback_quad(const char *s, size_t len)
+{
+    unsigned parts = 0, value = 0, digits = 0, first = 0;
+
+    for (size_t i = 0; i <= len; i++) {
+        if (i == len || s[i] == '.') {
+            if (digits == 0 || parts == 4)
+                return false;
+            if (parts == 0)
+                first = value;
+            parts++;
+            value = digits = 0;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9' || (digits == 1 && value == 0) || ++digits > 3)
+            return false;
+        value = value * 10 + (unsigned)(s[i] - '0');
+        if (value > 255)
+            return false;
+    }
+    return parts == 4 && first == 127;
+}
+
+bool
+http_host_is_loopback(const char *host)
+{
+    size_t len = strlen(host), name_len;
+    const char *port;
+
+    if (len == 0 || len > 255)
+        return false;
+    if (host[0] == '[') {
+        const char *close = memchr(host, ']', len);
+        char text[INET6_ADDRSTRLEN];
+        struct in6_addr a;
+        size_t n = close ? (size_t)(close - host - 1) : 0;
+        if (!close || n == 0 || n >= sizeof(text))
+            return false;
+        memcpy(text, host + 1, n);
+        text[n] = '\0';
+        if (inet_pton(AF_INET6, text, &a) != 1)
+            return false;
+        if (!IN6_IS_ADDR_LOOPBACK(&a) && !(IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127))
+            return false;
+        port = close + 1;
+        if (*port == '\0')
+            return true;
+        if (*port != ':')
+            return false;
+    } else {
+        port = memchr(host, ':', len);
+        name_len = port ? (size_t)(port - host) : len;
+        if (!((name_len == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+              (name_len == 10 && strncasecmp(host, "localhost.", 10) == 0) ||
+              loopback_quad(host, name_len)))
+            return false;
+        if (!port)
+            return true;
+    }
+    /* ":PORT", 1 to 5 digits, at most 65535. */
+    port++;
+    size_t digits = strspn(port, "0123456789");
+    return digits > 0 && digits <= 5 && port[digits] == '\0' && atol(port) <= 65535;
+}
+
+bool
+http_origin_is_loopback(const char *origin)
+{
+    if (strncasecmp(origin, "http://", 7) == 0)
+        return http_host_is_loopback(origin + 7);
+    if (strncasecmp(origin, "https://", 8) == 0)
+        return http_host_is_loopback(origin + 8);
+    return false; /* "null" (a sandboxed frame, a file: page) and anything else */
+}
+
+bool
+http_content_type_is_json(const char *type)
+{
+    size_t n = strcspn(type, ";");
+    while (n > 0 && (type[n - 1] == ' ' || type[n - 1] == '\t'))
+        n--;
+    if (n == 16 && strncasecmp(type, "application/json", 16) == 0)
+        return true;
+    /* application/something+json */
+    return n > 17 && strncasecmp(type, "application/", 12) == 0 &&
+           strspn(type + 12, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-+") ==
+               n - 12 &&
+           strncasecmp(type + n - 5, "+json", 5) == 0;
 }
 
 void
@@ -918,28 +1014,10 @@ is_method(const char *method, const char *want)
     return strcmp(method, want) == 0;
 }
 
-/* Content-Type must be JSON when given (Alexa sends "application/json; charset=utf-8"). */
-static bool
-json_content_type(const char *type)
-{
-    if (!type || !*type)
-        return true;
-    size_t n = strcspn(type, ";");
-    while (n > 0 && (type[n - 1] == ' ' || type[n - 1] == '\t'))
-        n--;
-    if (n == 16 && strncasecmp(type, "application/json", 16) == 0)
-        return true;
-    /* application/something+json */
-    return n > 17 && strncasecmp(type, "application/", 12) == 0 &&
-           strncasecmp(type + n - 5, "+json", 5) == 0;
-}
-
-/* The head of a POST is in: check what can be checked before reading the body. */
+/* The head of a request with a body is in: size its buffer, or refuse a body over the limit. */
 static void
-begin_post(struct http_request *r, struct MHD_Connection *connection)
+begin_body(struct http_request *r, struct MHD_Connection *connection)
 {
-    const char *type =
-        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     const char *length =
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length) {
@@ -961,11 +1039,6 @@ begin_post(struct http_request *r, struct MHD_Connection *connection)
             r->cap = (size_t)n;
         }
     }
-    if (!r->reject && !json_content_type(type))
-        reject(r, SS_ERR_JSON, NULL,
-               "the body must be an Alexa request in JSON, sent with Content-Type: "
-               "application/json (not %.100s)",
-               type);
 }
 
 /* Append a piece of the body. False when it would pass LIMIT_BODY_BYTES or on OOM. */
@@ -1209,6 +1282,92 @@ framing_problem(struct MHD_Connection *connection, const char *version)
     return http_framing_problem(&f, strcmp(version, MHD_HTTP_VERSION_1_0) == 0);
 }
 
+/*
+ * Whether the route runs a skill without verification: the simulator's
+ * routes (they exist only in --dev) and, with --no-verify, the Alexa routes.
+ * Any web page can make a browser send requests there. Posting to
+ * 127.0.0.1 directly (a form, or fetch() in no-cors mode), its Host is
+ * loopback, but the browser adds the page's Origin, and without a CORS
+ * preflight (which this server never grants) the body can only have one of
+ * a form's three Content-Types. Pointing a name of its own at 127.0.0.1
+ * (DNS rebinding) makes the requests same-origin, so JSON is allowed and the
+ * answers can be read, but then Host is the page's name. So these routes
+ * answer only a loopback Host and Origin (when there is one) and take only
+ * a JSON body.
+ */
+static bool
+unverified_route(const struct http_server *srv, enum http_route route)
+{
+    switch (route) {
+    case HTTP_ROUTE_SIM_FILE:
+    case HTTP_ROUTE_SIM_SKILLS:
+    case HTTP_ROUTE_SIM_TURN:
+        return true; /* route() made them HTTP_ROUTE_NONE without --dev */
+    case HTTP_ROUTE_SKILL:
+    case HTTP_ROUTE_APP:
+        return srv->verify == NULL;
+    case HTTP_ROUTE_NONE:
+    case HTTP_ROUTE_HEALTH:
+    case HTTP_ROUTE_METRICS:
+        break;
+    }
+    return false;
+}
+
+/* Refuse (403) a request to an unverified route that is not addressed to
+ * this machine; true when it was refused. */
+static bool
+refuse_if_not_local(struct http_request *r, struct MHD_Connection *connection)
+{
+    const char *host = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Host");
+    const char *origin = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Origin");
+
+    /* --allow-unverified-public opens the Alexa routes to the network on
+     * purpose: any Host then. Never the simulator's (--dev is loopback only). */
+    if (r->srv->cfg.allow_unverified_public && r->route != HTTP_ROUTE_SIM_FILE &&
+        r->route != HTTP_ROUTE_SIM_SKILLS && r->route != HTTP_ROUTE_SIM_TURN)
+        return false;
+    if (!host || !http_host_is_loopback(host)) {
+        r->refused_header = "host";
+        snprintf(r->refused_value, sizeof(r->refused_value), "%s", host ? host : "");
+        reject(r, SS_ERR_NOT_LOCAL, NULL,
+               "this endpoint runs skills without verification, so it answers only requests "
+               "addressed to this machine (Host: localhost, 127.0.0.1 or [::1]), not %s%.100s",
+               host ? "Host: " : "a request without a Host header", host ? host : "");
+        return true;
+    }
+    if (origin && !http_origin_is_loopback(origin)) {
+        r->refused_header = "origin";
+        snprintf(r->refused_value, sizeof(r->refused_value), "%s", origin);
+        reject(r, SS_ERR_NOT_LOCAL, NULL,
+               "this endpoint runs skills without verification, so it answers no request a web "
+               "page on another site sends (Origin: %.100s)",
+               origin);
+        return true;
+    }
+    return false;
+}
+
+/* A POST's Content-Type: JSON, and on an unverified route not missing either. */
+static void
+check_content_type(struct http_request *r, struct MHD_Connection *connection, bool unverified)
+{
+    const char *type =
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+
+    if (unverified && (!type || !http_content_type_is_json(type)))
+        reject(r, SS_ERR_MEDIA_TYPE, NULL,
+               "this endpoint runs skills without verification, so it takes only a body sent "
+               "with Content-Type: application/json (which a web page cannot send to another "
+               "site without asking first), not %s%.100s",
+               type ? "" : "a body without a Content-Type", type ? type : "");
+    else if (type && *type && !http_content_type_is_json(type))
+        reject(r, SS_ERR_JSON, NULL,
+               "the body must be an Alexa request in JSON, sent with Content-Type: "
+               "application/json (not %.100s)",
+               type);
+}
+
 /* The first call for a request (its head is complete): route it. */
 static void
 route(struct http_request *r, struct MHD_Connection *connection, const char *url,
@@ -1288,9 +1447,12 @@ route(struct http_request *r, struct MHD_Connection *connection, const char *url
     }
     if (allow)
         reject(r, SS_ERR_METHOD, allow, "%.32s is not allowed here; use %s", method, allow);
+    bool unverified = unverified_route(r->srv, r->route);
+    if (!(unverified && refuse_if_not_local(r, connection)) && post && !r->reject)
+        check_content_type(r, connection, unverified);
     /* The body limit holds for every request, whatever will be answered. */
     if (post || !get)
-        begin_post(r, connection);
+        begin_body(r, connection);
 }
 
 static enum MHD_Result
@@ -1434,6 +1596,8 @@ log_request(struct http_request *r, enum MHD_RequestTerminationCode toe, int64_t
         put(&l, ",\"error\":\"%s\"", ss_err_name(r->err));
     if (!r->skill)
         put_str(&l, "path", r->path, sizeof(r->path));
+    if (r->refused_header)
+        put_str(&l, r->refused_header, r->refused_value, sizeof(r->refused_value));
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         const char *why = r->conn && atomic_load(&r->conn->cut) ? "cut off: too slow"
                           : r->status == 0 ? "closed before the request was complete"
@@ -1537,6 +1701,17 @@ configure(struct http_server *srv, const struct http_config *cfg)
         return 2;
     }
     bool loopback = http_addr_is_loopback((struct sockaddr *)&srv->addr);
+    /* No flag lifts this one: the simulator runs any skill unverified and
+     * speaks its errors, which is for the author at this machine only. */
+    if (cfg->dev && !loopback) {
+        log_msg(LOG_ERROR,
+                "--dev on %s would let anyone on the network run your skills through the "
+                "simulator without verification and hear their errors; --dev is for this "
+                "machine only: listen on 127.0.0.1 or [::1] (the default is " HTTP_LISTEN_DEFAULT
+                ")",
+                srv->cfg.listen);
+        return 2;
+    }
     if (cfg->no_verify && !loopback && !cfg->allow_unverified_public) {
         log_msg(LOG_ERROR,
                 "--no-verify on %s would let anyone on the network call your skills as if they "

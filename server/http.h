@@ -35,7 +35,7 @@ struct http_config {
     const char *tls_key;          /* PEM private key */
     bool no_tls;                  /* plain HTTP behind a TLS-terminating proxy */
     bool no_verify;               /* skip the signature and timestamp checks */
-    bool allow_unverified_public; /* allow no_verify on a non-loopback address */
+    bool allow_unverified_public; /* allow no_verify on a non-loopback address (and any Host) */
     const char *trust_ca;         /* verify: roots for the signing chain (NULL: system) */
     const char *cert_cache;       /* verify: folder for downloaded chains */
     const char *cert_connect_to;  /* verify: HOST:PORT:HOST2:PORT2 */
@@ -110,6 +110,23 @@ enum http_route http_route_of(const char *url, char *name, size_t cap);
  * sequence. Returns the bytes written; dst is NUL-terminated when cap > 0.
  */
 size_t http_json_escape(char *dst, size_t cap, const char *src, size_t max_src);
+
+/*
+ * True when host, a Host header's value, names this machine's loopback:
+ * "localhost", a dotted quad in 127.0.0.0/8 or a bracketed IPv6 loopback
+ * address ([::1], or ::ffff:127.x.y.z), each with or without ":PORT". Any
+ * other name is refused, even one that resolves to 127.0.0.1: that is what
+ * DNS rebinding relies on.
+ */
+bool http_host_is_loopback(const char *host);
+
+/* True when origin, an Origin header's value, is "http://" or "https://"
+ * and a host http_host_is_loopback() accepts, with nothing after it. */
+bool http_origin_is_loopback(const char *origin);
+
+/* True for a JSON Content-Type: application/json or application/TYPE+json,
+ * any case, with or without parameters (";charset=utf-8"). */
+bool http_content_type_is_json(const char *type);
 
 /*
  * The headers that decide where a request's body ends, and which request

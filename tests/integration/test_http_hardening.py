@@ -1,6 +1,8 @@
 """The HTTP holes of issue 9, end to end against the real `skillserver serve`
 over real sockets: request smuggling shapes (answered 400, connection
-closed, nothing after the head answered)."""
+closed, nothing after the head answered), the loopback Host, Origin and JSON
+Content-Type rules of the routes that run skills unverified (--no-verify,
+the --dev simulator), and --dev and --no-verify refused off loopback."""
 import atexit
 import json
 import os
@@ -242,3 +244,202 @@ class Smuggling(unittest.TestCase):
         exchange(self.srv.port, self.post_head(b"Content-Length: 1", b"Content-Length: 2") + b"xy")
         self.assertTrue(self.srv.wait_for(r'"status":400.*"error":"FRAMING"', 10), self.srv.log())
 
+
+class LocalOnly(unittest.TestCase):
+    """Routes that run skills unverified answer only requests addressed to this
+    machine (a loopback Host, and Origin when there is one; else 403) with a
+    JSON Content-Type (else 415): what no web page on another site can make a
+    browser send. Nothing of a refused request reaches a skill."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(skills=skills_dir("thank_you"))
+        cls.body = fixture("intent_thank_you.json")
+        cls.local = f"127.0.0.1:{cls.srv.port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.srv.stop()
+        assert status == 0, f"serve exited with {status}:\n{cls.srv.log()}"
+
+    def post(self, headers, path="/skills/thank_you", body=None, srv=None):
+        srv = srv or self.srv
+        hdrs = {"Host": f"127.0.0.1:{srv.port}", "Content-Type": "application/json"}
+        hdrs.update(headers)
+        hdrs = {k: v for k, v in hdrs.items() if v is not None}
+        conn = srv.connection()
+        try:
+            conn.putrequest("POST", path, skip_host=True, skip_accept_encoding=True)
+            data = self.body if body is None else body
+            for k, v in hdrs.items():
+                conn.putheader(k, v)
+            conn.putheader("Content-Length", str(len(data)))
+            conn.endheaders(data)
+            resp = conn.getresponse()
+            return resp.status, dict((k.lower(), v) for k, v in resp.getheaders()), resp.read()
+        finally:
+            conn.close()
+
+    def assert_refused(self, answer, status, words):
+        got_status, headers, body = answer
+        self.assertEqual(got_status, status, body)
+        self.assertEqual(headers["content-type"], JSON_TYPE)
+        doc = json.loads(body)
+        self.assertIn(words, doc["message"])
+        return doc
+
+    def test_loopback_hosts_are_served(self):
+        for host in (self.local, "127.0.0.1", "localhost", f"localhost:{self.srv.port}",
+                     f"LOCALHOST:{self.srv.port}", "127.1.2.3:80", "[::1]", f"[::1]:{self.srv.port}"):
+            with self.subTest(host=host):
+                status, _, body = self.post({"Host": host})
+                self.assertEqual((status, speech(body)), (200, "You're welcome!"))
+        status, _, _ = self.post({"Origin": f"http://localhost:{self.srv.port}"})
+        self.assertEqual(status, 200)
+        status, _, _ = self.post({"Content-Type": "application/json; charset=utf-8"})
+        self.assertEqual(status, 200)
+
+    def test_other_hosts_are_403(self):
+        for host in ("evil.example", f"evil.example:{self.srv.port}",
+                     f"rebind-to-127-0-0-1.evil.example:{self.srv.port}", "10.0.0.7:8443",
+                     "localhost.evil.example", "127.0.0.1.evil.example", "0.0.0.0"):
+            with self.subTest(host=host):
+                doc = self.assert_refused(self.post({"Host": host}), 403, "Host")
+                self.assertEqual(doc["error"], "request is not addressed to this machine")
+                self.assertIn(host, doc["message"])
+        # Also on /, and on a skill that does not exist (nothing is told about it).
+        self.assert_refused(self.post({"Host": "evil.example"}, path="/"), 403, "Host")
+        self.assert_refused(self.post({"Host": "evil.example"}, path="/skills/nope"), 403, "Host")
+        # No skill ran: nothing was parsed or handled for any of them. (A
+        # request is logged when libmicrohttpd reports it complete, a moment
+        # after its answer.)
+        deadline = time.monotonic() + 10
+        while True:
+            refused = [e for e in self.srv.access_log() if e.get("error") == "NOT_LOCAL"]
+            if len(refused) >= 9 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertGreaterEqual(len(refused), 9)
+        for e in refused:
+            self.assertEqual((e["status"], e["handler_us"], e["requestId"]), (403, 0, None))
+        self.assertTrue(any(e.get("host") == "rebind-to-127-0-0-1.evil.example:%d" % self.srv.port
+                            for e in refused), refused)
+
+    def test_no_host_is_403(self):
+        # HTTP/1.0 may leave Host out (libmicrohttpd answers 400 to HTTP/1.1 without one).
+        got, _ = exchange(self.srv.port,
+                          b"POST /skills/thank_you HTTP/1.0\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: %d\r\n\r\n" % len(self.body) + self.body)
+        self.assertIn("without a Host", json_error(self, got, 403)["message"])
+
+    def test_other_origins_are_403(self):
+        for origin in ("http://evil.example", "https://evil.example:8443", "null",
+                       f"http://rebind.evil.example:{self.srv.port}"):
+            with self.subTest(origin=origin):
+                self.assert_refused(self.post({"Origin": origin}), 403, "Origin")
+
+    def test_content_types_other_than_json_are_415(self):
+        for ctype in ("text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded",
+                      "multipart/form-data; boundary=x", "application/jsonp", None):
+            with self.subTest(content_type=ctype):
+                doc = self.assert_refused(self.post({"Content-Type": ctype}), 415, "Content-Type")
+                self.assertEqual(doc["error"], "request body is not declared as JSON")
+
+    def test_a_browsers_cross_site_form_post(self):
+        # What <form method=post enctype=text/plain action=http://127.0.0.1:PORT/skills/...>
+        # on another site makes a browser send: its own Origin, a form's type.
+        headers = {"Origin": "https://evil.example", "Referer": "https://evil.example/page",
+                   "Content-Type": "text/plain", "Sec-Fetch-Site": "cross-site",
+                   "Sec-Fetch-Mode": "navigate"}
+        self.assert_refused(self.post(headers), 403, "Origin")
+        # A browser that leaves Origin out still has to use a form's type.
+        headers.pop("Origin")
+        self.assert_refused(self.post(headers), 415, "Content-Type")
+        # DNS rebinding: the page's own name now points at 127.0.0.1; same
+        # origin for the browser, so JSON is allowed, but the Host is the name.
+        self.assert_refused(self.post({"Host": f"rebind.evil.example:{self.srv.port}",
+                                       "Origin": f"http://rebind.evil.example:{self.srv.port}"}),
+                            403, "Host")
+
+    def test_probes_are_not_guarded(self):
+        # /healthz and /metrics run no skill; load balancers probe them by any name.
+        status, _, body = self.srv.request("GET", "/healthz", headers={"Host": "lb.example"})
+        self.assertEqual((status, body), (200, b"ok"))
+
+    def test_verified_routes_keep_their_rules(self):
+        # With verification on, the Alexa routes are Amazon's: any Host, and a
+        # request without a signature is refused by verification (400).
+        with Server(skills=skills_dir("thank_you"), verify=True) as srv:
+            status, _, body = self.post({"Host": "skills.example.com", "Content-Type": None},
+                                        srv=srv)
+            self.assertEqual(status, 400, body)
+            self.assertEqual(json.loads(body)["error"], "request verification failed")
+            # A body declared as something else than JSON stays a 400 there.
+            status, _, body = self.post({"Content-Type": "text/plain"}, srv=srv)
+            self.assertEqual(status, 400, body)
+            self.assertIn("Content-Type", json.loads(body)["message"])
+            self.assertEqual(srv.stop(), 0, srv.log())
+
+    def test_allow_unverified_public_lifts_the_host_rule_only(self):
+        with Server("--allow-unverified-public", skills=skills_dir("thank_you")) as srv:
+            status, _, body = self.post({"Host": "skills.example.com"}, srv=srv)
+            self.assertEqual((status, speech(body)), (200, "You're welcome!"))
+            self.assert_refused(self.post({"Host": "skills.example.com",
+                                           "Content-Type": "text/plain"}, srv=srv),
+                                415, "Content-Type")
+            self.assertEqual(srv.stop(), 0, srv.log())
+
+    def test_the_simulator(self):
+        with Server("--dev", skills=skills_dir("thank_you")) as srv:
+            turn = json.dumps({"skill": None, "utterance": "thank you", "session": None}).encode()
+            status, _, body = self.post({}, path="/simulator/turn", body=turn, srv=srv)
+            self.assertEqual(status, 200, body)
+            self.assert_refused(self.post({"Content-Type": "text/plain"}, path="/simulator/turn",
+                                          body=turn, srv=srv), 415, "Content-Type")
+            self.assert_refused(self.post({"Content-Type": None}, path="/simulator/turn",
+                                          body=turn, srv=srv), 415, "Content-Type")
+            self.assert_refused(self.post({"Origin": "http://evil.example"},
+                                          path="/simulator/turn", body=turn, srv=srv),
+                                403, "Origin")
+            self.assert_refused(self.post({"Host": f"rebind.example:{srv.port}"},
+                                          path="/simulator/turn", body=turn, srv=srv),
+                                403, "Host")
+            # The page and the skill list are not for other sites either.
+            for path in ("/", "/simulator/skills", "/simulator/app.js"):
+                with self.subTest(path=path):
+                    status, _, body = srv.request("GET", path, headers={"Host": "rebind.example"})
+                    self.assertEqual(status, 403, body)
+                    status, _, _ = srv.request("GET", path)
+                    self.assertEqual(status, 200)
+            self.assertEqual(srv.stop(), 0, srv.log())
+
+
+class Refusals(unittest.TestCase):
+    """--dev and --no-verify are for loopback addresses; the listeners' options."""
+
+    def serve(self, *args):
+        data = tempfile.mkdtemp(prefix="skillserver-data-")
+        TEMP_DIRS.append(data)
+        return subprocess.run([SKILLSERVER, "serve", "--skills", skills_dir("thank_you"),
+                               "--data", data, "--no-tls", *args],
+                              capture_output=True, text=True, timeout=60)
+
+    def test_dev_off_loopback(self):
+        # Refused before anything is bound, so addresses this machine lacks do as well.
+        for addr in ("0.0.0.0:0", "192.0.2.1:8443", "[::]:0", "[2001:db8::1]:8443"):
+            with self.subTest(listen=addr):
+                p = self.serve("--dev", "--listen", addr)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn("--dev", p.stderr)
+                self.assertIn("127.0.0.1", p.stderr)
+        # No flag lifts it.
+        p = self.serve("--dev", "--no-verify", "--allow-unverified-public", "--listen", "0.0.0.0:0")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--dev", p.stderr)
+
+    def test_no_verify_off_loopback(self):
+        for addr in ("0.0.0.0:0", "192.0.2.1:8443", "[::]:0"):
+            with self.subTest(listen=addr):
+                p = self.serve("--no-verify", "--listen", addr)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn("--allow-unverified-public", p.stderr)

@@ -1,7 +1,8 @@
 /*
  * test_http.c - the pure helpers of server/http.c: --listen parsing, the
- * loopback rule behind --no-verify, routes, the access log's JSON
- * escaping, and the framing rules against request smuggling. The server itself is tested end to end
+ * loopback rule behind --no-verify and --dev, routes, the access log's JSON
+ * escaping, the Host, Origin and Content-Type rules of the unverified
+ * routes, and the framing rules against request smuggling. The server itself is tested end to end
  * in tests/integration/test_serve.py and test_http_hardening.py.
  */
 #include <arpa/inet.h>
@@ -159,6 +160,108 @@ test_json_escape(void)
     is_int(http_json_escape(out, 0, "abc", 100), 0, "cap 0 writes nothing");
 }
 
+static void
+test_host_is_loopback(void)
+{
+    static const char *const yes[] = {
+        "localhost",
+        "localhost:8443",
+        "LocalHost:1",
+        "localhost.",
+        "localhost.:80",
+        "127.0.0.1",
+        "127.0.0.1:8443",
+        "127.255.255.254:65535",
+        "127.1.2.3:0",
+        "[::1]",
+        "[::1]:8443",
+        "[0:0:0:0:0:0:0:1]:80",
+        "[::ffff:127.0.0.1]:80",
+        "[::ffff:7f00:1]",
+    };
+    static const char *const no[] = {
+        "",
+        "evil.example",
+        "evil.example:8443",
+        "localhost.evil.example",
+        "localhostx",
+        "127.0.0.1.evil.example",
+        "attacker-rebinds-to-127.0.0.1.example",
+        "128.0.0.1",
+        "10.0.0.1:8443",
+        "0.0.0.0",
+        "127.0.0.256",
+        "127.0.0",
+        "127.0.0.1.1",
+        "127.1",
+        "0177.0.0.1",
+        "127.00.0.1",
+        "127.0.0.1:",
+        "127.0.0.1:65536",
+        "127.0.0.1:123456",
+        "127.0.0.1:80x",
+        "127.0.0.1:-1",
+        "127.0.0.1 ",
+        " 127.0.0.1",
+        "localhost:80:80",
+        "::1",
+        "[::1",
+        "[::1]x",
+        "[::1]:",
+        "[::2]:80",
+        "[::]",
+        "[::ffff:10.0.0.1]",
+        "[fe80::1%eth0]",
+        "[]",
+        "user@localhost",
+    };
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        ok(http_host_is_loopback(yes[i]), "Host '%s' is loopback", yes[i]);
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        ok(!http_host_is_loopback(no[i]), "Host '%s' is not", no[i]);
+
+    char long_host[300];
+    memset(long_host, '1', sizeof(long_host) - 1);
+    long_host[sizeof(long_host) - 1] = '\0';
+    memcpy(long_host, "127.0.0.1:", 10);
+    ok(!http_host_is_loopback(long_host), "an overlong Host is not");
+
+    ok(http_origin_is_loopback("http://127.0.0.1:8443"), "a loopback http origin");
+    ok(http_origin_is_loopback("https://localhost"), "a loopback https origin");
+    ok(http_origin_is_loopback("HTTP://[::1]:80"), "the scheme in any case");
+    ok(!http_origin_is_loopback("http://evil.example"), "another site's origin is not");
+    ok(!http_origin_is_loopback("null"), "the null origin (sandboxed frames) is not");
+    ok(!http_origin_is_loopback("ftp://127.0.0.1"), "other schemes are not");
+    ok(!http_origin_is_loopback("http://127.0.0.1/path"), "an origin has no path");
+    ok(!http_origin_is_loopback("http://"), "an empty host is not");
+}
+
+static void
+test_content_type(void)
+{
+    static const char *const yes[] = {
+        "application/json", "application/json; charset=utf-8", "application/json;charset=UTF-8",
+        "Application/JSON", "application/json ;charset=utf-8", "application/vnd.amazon+json",
+    };
+    static const char *const no[] = {
+        "",
+        "text/plain",
+        "text/plain;charset=UTF-8",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/jsonx",
+        "application/json-seq",
+        "application/+json",
+        "application/x json+json",
+        "text/json",
+        "json",
+    };
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        ok(http_content_type_is_json(yes[i]), "'%s' is JSON", yes[i]);
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        ok(!http_content_type_is_json(no[i]), "'%s' is not", no[i]);
+}
+
 /* The framing verdict for a head given as "Name", "value" pairs, NULL-terminated.
  * http10 is an int: va_start() after a bool is undefined behaviour. */
 static const char *
@@ -228,6 +331,8 @@ main(void)
     test_loopback();
     test_routes();
     test_json_escape();
+    test_host_is_loopback();
+    test_content_type();
     test_framing();
     return tap_done();
 }
