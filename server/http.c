@@ -314,54 +314,6 @@ http_route_of(const char *url, char *name, size_t cap)
     return HTTP_ROUTE_NONE;
 }
 
-size_t
-http_json_escape(char *dst, size_t cap, const char *src, size_t max_src)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-
-    if (cap == 0)
-        return 0;
-    for (size_t i = 0; src[i] && i < max_src; i++) {
-        unsigned char c = (unsigned char)src[i];
-        char esc[7];
-        size_t n = 0;
-        if (c == '"' || c == '\\') {
-            esc[n++] = '\\';
-            esc[n++] = (char)c;
-        } else if (c < 0x20 || c == 0x7f) {
-            esc[n++] = '\\';
-            esc[n++] = 'u';
-            esc[n++] = '0';
-            esc[n++] = '0';
-            esc[n++] = hex[c >> 4];
-            esc[n++] = hex[c & 15];
-        } else if (c >= 0x80) {
-            /* Copy a whole UTF-8 sequence or nothing of it. */
-            size_t seq = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-            size_t k = 1;
-            while (k < seq && i + k < max_src && ((unsigned char)src[i + k] & 0xc0) == 0x80)
-                k++;
-            if (k != seq || seq == 1)
-                break; /* invalid or cut short: stop rather than write half a character */
-            if (o + seq + 1 > cap)
-                break;
-            memcpy(dst + o, src + i, seq);
-            o += seq;
-            i += seq - 1;
-            continue;
-        } else {
-            esc[n++] = (char)c;
-        }
-        if (o + n + 1 > cap)
-            break;
-        memcpy(dst + o, esc, n);
-        o += n;
-    }
-    dst[o] = '\0';
-    return o;
-}
-
 /* "127.0.0.1": four decimal numbers up to 255 without leading zeros, the
  * first 127. Other spellings (127.1, 0x7f.0.0.1) are not what a browser
  * sends, so they are not accepted. */
@@ -960,15 +912,20 @@ answer_error(struct http_request *r, struct MHD_Connection *connection, enum ss_
              const char *allow, const char *fmt, ...)
 {
     static char oom[] = "{\"error\":\"out of memory\"}";
-    struct ss_error err;
+    char msg[sizeof(((struct ss_error *)0)->msg)];
+    char safe[sizeof(msg)];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(err.msg, sizeof(err.msg), fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* The message may quote the client (a header, a path) cut at any byte;
+     * jansson takes only UTF-8, and the client's terminal should not get
+     * its own escape sequences back either. */
+    log_escape(safe, sizeof(safe), msg, sizeof(msg), LOG_ESCAPE_TEXT);
     r->err = code;
     int status = ss_err_status(code);
-    char *body = dispatch_error_body(code, err.msg);
+    char *body = dispatch_error_body(code, safe);
     if (!body)
         return answer(r, connection, 500, oom, sizeof(oom) - 1, false, JSON_TYPE, NULL);
     return answer(r, connection, status, body, strlen(body), true, JSON_TYPE, allow);
@@ -1566,7 +1523,7 @@ put_str(struct line *l, const char *key, const char *value, size_t max)
         put(l, ",\"%s\":null", key);
         return;
     }
-    http_json_escape(esc, sizeof(esc), value, max);
+    log_escape(esc, sizeof(esc), value, max, LOG_ESCAPE_JSON);
     put(l, ",\"%s\":\"%s\"", key, esc);
 }
 
@@ -1583,7 +1540,7 @@ log_request(struct http_request *r, enum MHD_RequestTerminationCode toe, int64_t
     gmtime_r(&ts.tv_sec, &tm);
     put(&l, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-    put_str(&l, "requestId", req ? req->request_id : NULL, 128);
+    put_str(&l, "requestId", req ? req->request_id : NULL, LIMIT_LOG_ID_BYTES);
     put_str(&l, "skill", r->skill ? r->skill->name : NULL, LIMIT_SKILL_NAME_CHARS);
     put_str(&l, "type", req ? req->type_name : NULL, 64);
     put_str(&l, "intent", req ? req->intent_name : NULL, 128);

@@ -104,14 +104,6 @@ enum http_route {
 enum http_route http_route_of(const char *url, char *name, size_t cap);
 
 /*
- * Append src as the inside of a JSON string (no quotes) to dst[0..cap),
- * escaping quotes, backslashes and control bytes, and stopping before
- * max_src bytes of src or when dst is full, never in the middle of a UTF-8
- * sequence. Returns the bytes written; dst is NUL-terminated when cap > 0.
- */
-size_t http_json_escape(char *dst, size_t cap, const char *src, size_t max_src);
-
-/*
  * True when host, a Host header's value, names this machine's loopback:
  * "localhost", a dotted quad in 127.0.0.0/8 or a bracketed IPv6 loopback
  * address ([::1], or ::ffff:127.x.y.z), each with or without ":PORT". Any

@@ -38,6 +38,14 @@
 /* One log record from a skill (a print() or a traceback) is cut at this size. */
 #define LIMIT_LOG_RECORD_BYTES (16 * 1024)
 
+/* One record of the operator's log, after escaping: longer ones are cut, so one print()
+ * of a megabyte cannot become one unreadable line (LIMIT_LOG_RECORD_BYTES splits it first). */
+#define LIMIT_LOG_LINE_BYTES 8192
+
+/* A requestId as shown in the log: Alexa's are about 90 characters; a longer (hostile)
+ * one is cut so it cannot crowd out the rest of the line. */
+#define LIMIT_LOG_ID_BYTES 128
+
 /* Persistent attributes per user and skill, serialised. */
 #define LIMIT_ATTRIBUTES_BYTES (256 * 1024)
 

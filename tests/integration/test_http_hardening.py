@@ -2,7 +2,8 @@
 over real sockets: request smuggling shapes (answered 400, connection
 closed, nothing after the head answered), the loopback Host, Origin and JSON
 Content-Type rules of the routes that run skills unverified (--no-verify,
-the --dev simulator), and --dev and --no-verify refused off loopback."""
+the --dev simulator), --dev and --no-verify refused off loopback, and a
+hostile run whose whole log is read back as bytes."""
 import atexit
 import json
 import os
@@ -443,3 +444,169 @@ class Refusals(unittest.TestCase):
                 p = self.serve("--no-verify", "--listen", addr)
                 self.assertEqual(p.returncode, 2, p.stderr)
                 self.assertIn("--allow-unverified-public", p.stderr)
+
+
+
+# Under LIMIT_LOG_ID_BYTES, so the access log has all of it.
+HOSTILE_ID = ("amzn1.echo-api.request.h\x1b[2J\x1b]0;owned\x07\r\n"
+              '{"time":"2000-01-01T00:00:00.000Z","status":200}'
+              "\u2028\u202e\u0085] [other_skill ok] ")
+
+PRINTER = '''import sys
+
+from skillkit import intent, launch
+
+
+@launch
+def welcome(req):
+    print("plain line")
+    print("\\x1b[2J\\x1b]0;owned\\x07 cleared\\r{\\"time\\":\\"forged\\",\\"status\\":200}")
+    print('{"time":"2000-01-01T00:00:00.000Z","requestId":"forged","status":200}')
+    sys.stderr.write("to stderr \\x1b[31m red \\u202e reversed \\u2028 separated \\u009b\\n")
+    return "hello"
+
+
+@intent("ThankYouIntent")
+def thanks(req):
+    raise ValueError("bad\\x1b[2J\\r\\n{\\"time\\":\\"forged\\"}")
+'''
+
+
+class LogEscaping(unittest.TestCase):
+    """A hostile run: requestIds, paths, headers and skill output full of
+    escape sequences, CR, LF and forged JSON records. The whole log, read as
+    bytes, has no control byte but the newline after each record, is UTF-8,
+    and every record that starts with "{" is an access-log line that parses."""
+
+    def start(self, log_path, *extra, verify=False):
+        data = tempfile.mkdtemp(prefix="skillserver-data-")
+        TEMP_DIRS.append(data)
+        cmd = [SKILLSERVER, "serve", "--listen", "127.0.0.1:0", "--no-tls", "--skills",
+               skills_dir(files={"printer/skill.py": PRINTER}), "--data", data, *extra]
+        if not verify:
+            cmd.append("--no-verify")
+        log = open(log_path, "wb")
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=log)
+        log.close()
+        line = wait_for_file(log_path, r"listening on http://\S+:(\d+) ", 120, proc)
+        if not line:
+            proc.kill()
+            proc.wait()
+            with open(log_path, "rb") as f:
+                raise AssertionError("the server did not start:\n" + f.read().decode("utf-8",
+                                                                                    "replace"))
+        return proc, int(re.search(rb":(\d+) ", line).group(1))
+
+    def stop(self, proc):
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(60), 0)
+
+    def request(self, port, body, path=b"/skills/printer", headers=b""):
+        head = (b"POST " + path + b" HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                b"Content-Type: application/json\r\nConnection: close\r\n" % port + headers +
+                b"Content-Length: %d\r\n\r\n" % len(body))
+        return exchange(port, head + body, timeout=30)[0]
+
+    def hostile(self, name, rid=HOSTILE_ID):
+        doc = json.loads(fixture(name))
+        doc["request"]["requestId"] = rid
+        return json.dumps(doc).encode()
+
+    def check_log(self, raw):
+        for i, byte in enumerate(raw):
+            if (byte < 0x20 and byte != 0x0a) or byte == 0x7f:
+                self.fail(f"control byte {byte:#04x} at {i}: {raw[max(0, i - 80):i + 40]!r}")
+        text = raw.decode("utf-8")  # strict: no byte that is not UTF-8
+        for ch in ("\u2028", "\u2029", "\u202e", "\u0085", "\u009b"):
+            self.assertNotIn(ch, text)
+        self.assertTrue(text.endswith("\n"))
+        records = []
+        for line in text.split("\n")[:-1]:
+            self.assertRegex(line, r"^(skillserver: |\[printer[ \]]|\{\"time\":\")", line)
+            if line.startswith("{"):
+                records.append(json.loads(line))
+        return records
+
+    def test_hostile_run(self):
+        log_path = os.path.join(tempfile.mkdtemp(prefix="skillserver-log-"), "serve.log")
+        TEMP_DIRS.append(os.path.dirname(log_path))
+        proc, port = self.start(log_path)
+        try:
+            launch = self.hostile("launch.json")
+            self.assertEqual(statuses(self.request(port, launch)), [200])
+            self.assertEqual(statuses(self.request(port, self.hostile("intent_thank_you.json"))),
+                             [200])
+            # An id that looks ordinary stays as it is in the prefix.
+            self.assertEqual(statuses(self.request(port, self.hostile(
+                "launch.json", "amzn1.echo-api.request.plain-1"))), [200])
+            # A path with escapes (libmicrohttpd decodes %XX) to nowhere, and
+            # to / with a hostile applicationId.
+            got = self.request(port, launch, path=b"/nowhere%1b%5b2J%0d%0a%7b%22x%22%7d%e2%80%ae")
+            self.assertEqual(statuses(got), [404])
+            doc = json.loads(launch)
+            doc["context"]["System"]["application"]["applicationId"] = "app\x1b\r\n{}"
+            self.assertEqual(statuses(self.request(port, json.dumps(doc).encode(), path=b"/")),
+                             [200])
+            # Headers: refused before they are logged (400), or shown escaped (403).
+            self.request(port, launch, headers=b"X-Evil: \x1b[2J\r\n")
+            self.request(port, launch, headers=b"X-Evil: a\rb\r\n")
+            got = exchange(port, b"POST /skills/printer HTTP/1.1\r\nHost: evil\xe2\x80\xae"
+                           b"\xc2\x9b.example\r\nContent-Length: 0\r\n\r\n")[0]
+            self.assertEqual(statuses(got), [403])
+            time.sleep(1)
+        finally:
+            self.stop(proc)
+        with open(log_path, "rb") as f:
+            raw = f.read()
+        records = self.check_log(raw)
+        text = raw.decode("utf-8")
+        # The forged records stayed inside other records.
+        for r in records:
+            self.assertNotEqual(r.get("requestId"), "forged")
+            self.assertNotEqual(r.get("time"), "forged")
+            self.assertNotEqual(r.get("time"), "2000-01-01T00:00:00.000Z")
+        # JSON escaping gives the exact id back.
+        ids = [r["requestId"] for r in records if r.get("skill") == "printer"]
+        self.assertLess(len(HOSTILE_ID.encode()), limit("LOG_ID_BYTES"))
+        self.assertEqual(ids.count(HOSTILE_ID), 3, records)
+        self.assertIn("amzn1.echo-api.request.plain-1", ids)
+        self.assertTrue(any(r.get("path", "").startswith("/nowhere\x1b[2J\r\n") for r in records),
+                        records)
+        # The refused Host is in the access log, escaped.
+        self.assertTrue(any(r.get("host") == "evil\u202e\u009b.example" for r in records),
+                        records)
+        # The skill's output: one record per line it printed, each behind the
+        # prefix, the hostile id quoted and escaped in it.
+        printed = [line for line in text.split("\n") if line.startswith("[printer ")]
+        self.assertTrue(any(line.endswith("] plain line") for line in printed), printed)
+        self.assertTrue(any("\\u001b[2J\\u001b]0;owned\\u0007 cleared\\r{" in line
+                            for line in printed), printed)
+        self.assertTrue(any(line.startswith('[printer "amzn1.echo-api.request.h\\u001b[2J')
+                            for line in printed), printed)
+        self.assertIn("[printer amzn1.echo-api.request.plain-1] plain line", printed)
+        self.assertTrue(any("to stderr \\u001b[31m red \\u202e reversed \\u2028 separated "
+                            "\\u009b" in line for line in printed), printed)
+        self.assertTrue(any("ValueError: bad\\u001b[2J\\r" in line for line in text.split("\n")),
+                        text)
+
+    def test_verification_failure_reasons(self):
+        # With verification on, a refusal logs its reason, which quotes the
+        # client's SignatureCertChainUrl.
+        log_path = os.path.join(tempfile.mkdtemp(prefix="skillserver-log-"), "serve.log")
+        TEMP_DIRS.append(os.path.dirname(log_path))
+        proc, port = self.start(log_path, verify=True)
+        try:
+            url = "https://s3.amazonaws.com/echo.api/\u202e\u2028x\u0085.pem".encode()
+            got = self.request(port, fixture("launch.json"),
+                               headers=b"SignatureCertChainUrl: " + url + b"\r\n"
+                                       b"Signature-256: AAAA\r\n")
+            self.assertEqual(statuses(got), [400])
+            self.assertIsNotNone(wait_for_file(log_path, "refused by verification", 10, proc))
+        finally:
+            self.stop(proc)
+        with open(log_path, "rb") as f:
+            raw = f.read()
+        self.check_log(raw)
+        self.assertIn(b"refused by verification", raw)
+

@@ -1,9 +1,9 @@
 /*
  * test_http.c - the pure helpers of server/http.c: --listen parsing, the
- * loopback rule behind --no-verify and --dev, routes, the access log's JSON
- * escaping, the Host, Origin and Content-Type rules of the unverified
- * routes, and the framing rules against request smuggling. The server itself is tested end to end
- * in tests/integration/test_serve.py and test_http_hardening.py.
+ * loopback rule behind --no-verify and --dev, routes, the Host, Origin and
+ * Content-Type rules of the unverified routes, and the framing rules against
+ * request smuggling. The server itself is tested end to end in
+ * tests/integration/test_serve.py and test_http_hardening.py.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -132,32 +132,6 @@ test_routes(void)
     long_path[8 + LIMIT_SKILL_NAME_CHARS] = '\0';
     is_int(http_route_of(long_path, name, sizeof(name)), HTTP_ROUTE_SKILL,
            "a name of exactly LIMIT_SKILL_NAME_CHARS is a route");
-}
-
-static void
-test_json_escape(void)
-{
-    char out[64];
-
-    http_json_escape(out, sizeof(out), "plain", 100);
-    is_str(out, "plain", "plain text is copied");
-    http_json_escape(out, sizeof(out), "a\"b\\c", 100);
-    is_str(out, "a\\\"b\\\\c", "quotes and backslashes are escaped");
-    http_json_escape(out, sizeof(out), "line\nbreak\t\x01", 100);
-    is_str(out, "line\\u000abreak\\u0009\\u0001", "control bytes become \\u00XX");
-    http_json_escape(out, sizeof(out), "caf\xc3\xa9 \xe2\x82\xac", 100);
-    is_str(out, "caf\xc3\xa9 \xe2\x82\xac", "UTF-8 is kept");
-    http_json_escape(out, sizeof(out), "caf\xc3\xa9", 4);
-    is_str(out, "caf", "a cut never splits a UTF-8 sequence");
-    http_json_escape(out, sizeof(out), "ok\xff rest", 100);
-    is_str(out, "ok", "invalid UTF-8 ends the copy");
-    http_json_escape(out, sizeof(out), "ok\xc3", 100);
-    is_str(out, "ok", "a truncated sequence ends the copy");
-    is_int(http_json_escape(out, 5, "abcdefgh", 100), 4, "stops when dst is full");
-    is_str(out, "abcd", "and stays terminated");
-    is_int(http_json_escape(out, 4, "ab\"", 100), 2, "an escape that does not fit is left out");
-    is_str(out, "ab", "whole escapes only");
-    is_int(http_json_escape(out, 0, "abc", 100), 0, "cap 0 writes nothing");
 }
 
 static void
@@ -330,7 +304,6 @@ main(void)
     test_parse_listen();
     test_loopback();
     test_routes();
-    test_json_escape();
     test_host_is_loopback();
     test_content_type();
     test_framing();
