@@ -112,6 +112,7 @@ struct http_server {
     int handler_timeout_ms;
     unsigned threads;
     unsigned max_connections;
+    unsigned max_per_address;
     char *default_cert; /* DATA/tls/... when no --tls-cert was given */
     char *default_key;
     char *tls_cert_pem;
@@ -129,6 +130,8 @@ struct http_server {
     atomic_uint connections;
     atomic_uint in_flight;
     atomic_bool draining;
+    atomic_uint refused;     /* connections closed at a connection limit, counted by on_mhd_log() */
+    unsigned refused_logged; /* the main loop's last report of it */
 
     uint64_t fingerprint; /* --dev: the skills' files, to notice changes */
 
@@ -1591,8 +1594,18 @@ on_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
 __attribute__((format(printf, 2, 0))) static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+    struct http_server *srv = cls;
     char buf[512];
-    (void)cls;
+    /* A connection over a limit is closed as soon as it is accepted, with
+     * this message (libmicrohttpd 0.9.75, daemon.c). One line each would let
+     * a client fill the log by connecting in a loop: they are counted, and
+     * the main loop reports the count at most once a second. (Should a
+     * translated message not match, they are logged one by one as before.) */
+    if (strstr(fmt, "reached connection limit")) {
+        atomic_fetch_add_explicit(&srv->refused, 1, memory_order_relaxed);
+        metrics_count_refused_connection(srv->metrics);
+        return;
+    }
     int n = vsnprintf(buf, sizeof(buf), fmt, ap);
     if (n <= 0)
         return;
@@ -1652,6 +1665,8 @@ configure(struct http_server *srv, const struct http_config *cfg)
     srv->handler_timeout_ms =
         cfg->handler_timeout_ms > 0 ? cfg->handler_timeout_ms : LIMIT_HANDLER_TIMEOUT_MS_DEFAULT;
     srv->max_connections = cfg->max_connections ? cfg->max_connections : LIMIT_HTTP_CONNECTIONS;
+    srv->max_per_address =
+        cfg->max_per_address ? cfg->max_per_address : LIMIT_HTTP_CONNECTIONS_PER_ADDRESS;
 
     if (http_parse_listen(srv->cfg.listen, &srv->addr, &srv->addr_len, &err) != SS_ERR_OK) {
         log_msg(LOG_ERROR, "%s", err.msg);
@@ -1778,7 +1793,8 @@ start_daemon(struct http_server *srv)
     srv->daemon = MHD_start_daemon(
         flags, 0, on_accept, srv, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
         MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, srv->threads,
-        MHD_OPTION_CONNECTION_LIMIT, srv->max_connections,
+        MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        srv->max_per_address,
         /* 1: an HTTP/1.1 request without a Host, or with a space in its target, is a 400
          * (RFC 9112 §3.2); the rest of the head is checked by framing_problem(). */
         MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -1888,6 +1904,7 @@ http_serve(const struct http_config *cfg)
     atomic_init(&srv.connections, 0);
     atomic_init(&srv.in_flight, 0);
     atomic_init(&srv.draining, false);
+    atomic_init(&srv.refused, 0);
 
     /* Started as root, the skills are started by the launcher, forked now
      * while this is the only thread and before the key is read; this
@@ -1994,8 +2011,9 @@ http_serve(const struct http_config *cfg)
     }
     srv.loader_running = true;
     loader_request(&srv, LOAD_START, NULL);
-    log_msg(LOG_INFO, "listening on %s (%s, %u threads, up to %u connections, %s)", srv.where,
-            srv.tls_cert_pem ? "TLS 1.2/1.3" : "plain HTTP", srv.threads, srv.max_connections,
+    log_msg(LOG_INFO, "listening on %s (%s, %u threads, up to %u connections, %u per address, %s)",
+            srv.where, srv.tls_cert_pem ? "TLS 1.2/1.3" : "plain HTTP", srv.threads,
+            srv.max_connections, srv.max_per_address,
             srv.verify ? "requests verified" : "verification OFF");
     if (cfg->no_verify && !http_addr_is_loopback((struct sockaddr *)&srv.addr))
         log_msg(LOG_WARN,
@@ -2041,6 +2059,15 @@ http_serve(const struct http_config *cfg)
             continue;
         last_second = now;
         pool_maintain(srv.pool);
+        unsigned refused = atomic_load_explicit(&srv.refused, memory_order_relaxed);
+        if (refused != srv.refused_logged) {
+            log_msg(LOG_WARN,
+                    "closed %u new connection%s at once: at the limit of %u per address or %u "
+                    "in all (--max-connections-per-address, --max-connections)",
+                    refused - srv.refused_logged, refused - srv.refused_logged == 1 ? "" : "s",
+                    srv.max_per_address, srv.max_connections);
+            srv.refused_logged = refused;
+        }
         if (cfg->dev) {
             uint64_t fp = skills_fingerprint(cfg->skills_dir);
             if (fp != srv.fingerprint) {

@@ -44,6 +44,7 @@ struct http_config {
     int handler_timeout_ms;       /* hard deadline; 0: LIMIT_HANDLER_TIMEOUT_MS_DEFAULT */
     bool dev;                     /* speak errors, reload skills when their files change */
     unsigned max_connections;     /* 0: LIMIT_HTTP_CONNECTIONS */
+    unsigned max_per_address;     /* connections per client address; 0: the limits.h default */
     const char *exe;              /* this binary, exec'd for the workers */
     const char *skillkit_dir;     /* the skillkit package's folder */
     const char *user;             /* started as root: run as this user after binding

@@ -87,6 +87,7 @@ struct options {
     int workers;
     bool fresh_worker;
     unsigned max_connections;
+    unsigned max_per_address; /* serve --max-connections-per-address */
     /* positional arguments */
     const char *args[64];
     int nargs;
@@ -125,6 +126,7 @@ static const char usage_serve[] =
     "                         [--workers N] [--fresh-worker] [--handler-timeout SECONDS]\n"
     "                         [--no-verify] [--trust-ca PEM] [--cert-cache DIR]\n"
     "                         [--cert-connect-to HOST:PORT:HOST2:PORT2] [--data DIR] [--dev]\n"
+    "                         [--max-connections N] [--max-connections-per-address N]\n"
     "\n"
     "Serves every skill in the skills folder over HTTPS, the way Alexa calls a skill's\n"
     "endpoint: POST /skills/NAME, or POST / (by the request's applicationId, or to the\n"
@@ -154,6 +156,8 @@ static const char usage_serve[] =
     "  --cert-cache DIR          keep downloaded signing chains here across restarts\n"
     "  --cert-connect-to H:P:H2:P2  fetch signing chains from H2:P2 instead of H:P\n"
     "  --max-connections N       open connections at most (default 1024)\n"
+    "  --max-connections-per-address N  open connections from one client address at most\n"
+    "                            (default 64; behind a proxy, raise it to --max-connections)\n"
     "  --dev                     speak skill errors; reload skills when their files change;\n"
     "                            the simulator page at / (loopback addresses only)\n"
     "  --user NAME               started as root: the user to run as once the port is\n"
@@ -454,7 +458,8 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                                              "--root",
                                              "--code",
                                              "--handler",
-                                             "--layout"};
+                                             "--layout",
+                                             "--max-connections-per-address"};
         const char *eq = strchr(a, '=');
         size_t alen = eq ? (size_t)(eq - a) : strlen(a);
         const char *name = NULL;
@@ -527,6 +532,14 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                 return fail_usage(
                     usage, "--max-connections takes a number from 1 to 1000000, not '%s'", val);
             o->max_connections = (unsigned)n;
+        } else if (strcmp(name, "--max-connections-per-address") == 0) {
+            long n = parse_count(val, 1000000);
+            if (n < 0)
+                return fail_usage(usage,
+                                  "--max-connections-per-address takes a number from 1 to "
+                                  "1000000, not '%s'",
+                                  val);
+            o->max_per_address = (unsigned)n;
         } else if (strcmp(name, "--fd") == 0)
             o->fd = atoi(val);
         else if (strcmp(name, "--handler-timeout") == 0 &&
@@ -752,6 +765,7 @@ cmd_serve(struct options *o)
         .handler_timeout_ms = o->handler_timeout_ms,
         .dev = o->dev,
         .max_connections = o->max_connections,
+        .max_per_address = o->max_per_address,
         .exe = exe,
         .skillkit_dir = python_skillkit_dir(),
         .user = o->user,

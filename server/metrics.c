@@ -46,6 +46,7 @@ struct metrics {
     struct skill_row skill[LIMIT_METRICS_SKILLS];
     counter verify_failures[VERIFY_R__COUNT];
     counter slow_clients;
+    counter refused_connections;
     counter reloads;
 };
 
@@ -155,6 +156,12 @@ void
 metrics_count_slow_client(struct metrics *m)
 {
     add(&m->slow_clients, 1);
+}
+
+void
+metrics_count_refused_connection(struct metrics *m)
+{
+    add(&m->refused_connections, 1);
 }
 
 void
@@ -285,10 +292,15 @@ render_extra(FILE *f, struct metrics *m, const struct metrics_extra *x)
             "too slowly or idling too long.\n"
             "# TYPE skillserver_slow_clients_total counter\n"
             "skillserver_slow_clients_total %llu\n"
+            "# HELP skillserver_connections_refused_total Connections closed at once because "
+            "their address (or the server) had as many open as allowed.\n"
+            "# TYPE skillserver_connections_refused_total counter\n"
+            "skillserver_connections_refused_total %llu\n"
             "# HELP skillserver_reloads_total Reloads of the skills.\n"
             "# TYPE skillserver_reloads_total counter\n"
             "skillserver_reloads_total %llu\n",
-            (unsigned long long)get(&m->slow_clients), (unsigned long long)get(&m->reloads));
+            (unsigned long long)get(&m->slow_clients),
+            (unsigned long long)get(&m->refused_connections), (unsigned long long)get(&m->reloads));
     if (!x)
         return;
     fprintf(f,

@@ -4,8 +4,8 @@
  * Owns: per-skill request counters (by request type and HTTP status), a
  * latency histogram per skill, verification failures by reason, skill
  * failures by error kind, and the front's own counters (slow clients cut
- * off, reloads). Pool-wide worker counters are read from the pool when the
- * page is rendered.
+ * off, connections refused at the limits, reloads). Pool-wide worker
+ * counters are read from the pool when the page is rendered.
  *
  * What must stay true: counting never takes a lock and never allocates (the
  * request threads call it on every request); only skill registration (start
@@ -69,6 +69,10 @@ void metrics_count_skill_error(struct metrics *m, unsigned slot, enum ss_err err
 
 /* A connection cut off for sending its request too slowly or idling too long. */
 void metrics_count_slow_client(struct metrics *m);
+
+/* A connection closed as soon as it was accepted, at the per-address or the total
+ * connection limit. */
+void metrics_count_refused_connection(struct metrics *m);
 
 /* A reload of the skills (SIGHUP, or a file change in --dev). */
 void metrics_count_reload(struct metrics *m);

@@ -229,6 +229,12 @@
  * stay under ~64 MiB; further connections wait in the listen backlog. */
 #define LIMIT_HTTP_CONNECTIONS 1024
 
+/* Open connections from one client address: Alexa keeps a few per Amazon host and
+ * tests/bench opens 32, while one hostile address could otherwise hold every one of
+ * LIMIT_HTTP_CONNECTIONS. Behind a proxy every connection has the proxy's address: raise
+ * it with --max-connections-per-address. */
+#define LIMIT_HTTP_CONNECTIONS_PER_ADDRESS 64
+
 /* A kept-alive connection with no new request is closed after this long, even if it
  * trickles the next request line (Apache keeps 5 s, nginx 75 s). */
 #define LIMIT_HTTP_IDLE_S 30

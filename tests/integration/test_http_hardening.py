@@ -2,8 +2,9 @@
 over real sockets: request smuggling shapes (answered 400, connection
 closed, nothing after the head answered), the loopback Host, Origin and JSON
 Content-Type rules of the routes that run skills unverified (--no-verify,
-the --dev simulator), --dev and --no-verify refused off loopback, and a
-hostile run whose whole log is read back as bytes."""
+the --dev simulator), --dev and --no-verify refused off loopback, the
+per-address connection cap, and a hostile run whose whole log is read back
+as bytes."""
 import atexit
 import json
 import os
@@ -445,6 +446,50 @@ class Refusals(unittest.TestCase):
                 self.assertEqual(p.returncode, 2, p.stderr)
                 self.assertIn("--allow-unverified-public", p.stderr)
 
+    def test_bad_listener_options(self):
+        for n in ("0", "-1", "x", "1000001"):
+            p = self.serve("--max-connections-per-address", n)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("--max-connections-per-address", p.stderr)
+
+
+class PerAddressCap(unittest.TestCase):
+    """--max-connections-per-address: one client address cannot hold every
+    connection; others are served meanwhile (127.0.0.2 is another loopback
+    address on Linux)."""
+
+    def test_cap(self):
+        with Server("--max-connections-per-address", "3", skills=skills_dir("thank_you")) as srv:
+            self.assertTrue(srv.wait_for("3 per address", 1), srv.log())
+            conns = [srv.connection(timeout=5) for _ in range(3)]
+            for c in conns:
+                self.assertEqual(srv.request("GET", "/healthz", conn=c)[0], 200)
+            # A fourth from the same address is closed at once, unanswered.
+            probe = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            got, closed = exchange(srv.port, probe, timeout=5)
+            self.assertEqual((got, closed), (b"", True))
+            # Another address is served while this one is at its cap.
+            got, _ = exchange(srv.port, probe + b"", timeout=2, source="127.0.0.2")
+            self.assertEqual(statuses(got), [200], got)
+            # Once one of the three closes, the address gets a connection again.
+            conns.pop().close()
+            time.sleep(0.3)
+            late = srv.connection(timeout=5)
+            self.assertEqual(srv.request("GET", "/healthz", conn=late)[0], 200)
+            # Refusals are counted, and reported in the log at most once a second.
+            self.assertTrue(srv.wait_for(r"closed 1 new connection at once.*3 per address", 5),
+                            srv.log())
+            page = srv.request("GET", "/metrics", conn=late)[2].decode()
+            self.assertIn("skillserver_connections_refused_total 1\n", page)
+            for c in conns + [late]:
+                c.close()
+            self.assertEqual(srv.stop(), 0, srv.log())
+
+    def test_default_is_in_the_start_up_line(self):
+        default = limit("HTTP_CONNECTIONS_PER_ADDRESS")
+        with Server(skills=skills_dir("thank_you")) as srv:
+            self.assertTrue(srv.wait_for(r"%d per address" % default, 1), srv.log())
+            self.assertEqual(srv.stop(), 0, srv.log())
 
 
 # Under LIMIT_LOG_ID_BYTES, so the access log has all of it.

@@ -80,6 +80,8 @@ test_page(void)
     metrics_count_skill_error(m, ty, SS_ERR_SKILL_TIMEOUT);
     metrics_count_skill_error(m, ty, SS_ERR_SKILL_RAISED);
     metrics_count_slow_client(m);
+    metrics_count_refused_connection(m);
+    metrics_count_refused_connection(m);
     metrics_count_reload(m);
 
     struct pool_stats ps = {
@@ -132,6 +134,8 @@ test_page(void)
                         "error=\"skill_raised\"}"),
            1, "skill errors by kind, in lower case");
     is_int(sample(page, "skillserver_slow_clients_total"), 1, "slow clients");
+    is_int(sample(page, "skillserver_connections_refused_total"), 2,
+           "connections refused at the limits");
     is_int(sample(page, "skillserver_reloads_total"), 1, "reloads");
     is_int(sample(page, "skillserver_worker_restarts_total"), 3, "restarts: crashes + timeouts");
     is_int(sample(page, "skillserver_workers_started_total"), 5, "workers started");
