@@ -105,6 +105,7 @@ struct generation {
 struct http_server {
     struct http_config cfg;
     struct MHD_Daemon *daemon;
+    struct MHD_Daemon *metrics_daemon; /* --metrics-listen: /metrics and /healthz only */
     struct pool *pool;
     struct store *store;
     struct verify_ctx *verify; /* NULL with --no-verify */
@@ -120,7 +121,9 @@ struct http_server {
     size_t tls_key_len;
     struct sockaddr_storage addr;
     socklen_t addr_len;
-    char where[96]; /* "https://127.0.0.1:8443", for the logs */
+    char where[96];                       /* "https://127.0.0.1:8443", for the logs */
+    struct sockaddr_storage metrics_addr; /* --metrics-listen */
+    socklen_t metrics_addr_len;
 
     pthread_mutex_t gen_lock; /* guards gen (the pointer, and taking a reference) */
     struct generation *gen;
@@ -147,6 +150,7 @@ struct http_server {
 
     int launcher_fd; /* started as root: the launcher's socket; else -1 */
     int listen_fd;   /* bound before the daemon starts; -1 once it owns it */
+    int metrics_fd;  /* the same for --metrics-listen */
 };
 
 enum { LOAD_NONE, LOAD_START, LOAD_RELOAD };
@@ -948,19 +952,26 @@ reject(struct http_request *r, enum ss_err code, const char *allow, const char *
     va_end(ap);
 }
 
+/* The /metrics page (the caller frees it), or NULL on OOM. */
+static char *
+render_metrics(struct http_server *srv, const struct generation *g, size_t *len)
+{
+    struct pool_stats ps;
+    pool_stats(srv->pool, &ps);
+    struct metrics_extra x = {
+        .pool = &ps,
+        .connections = atomic_load(&srv->connections),
+        .in_flight = atomic_load(&srv->in_flight),
+        .skills = (unsigned)g->skills->count,
+    };
+    return metrics_render(srv->metrics, &x, len);
+}
+
 static enum MHD_Result
 answer_metrics(struct http_request *r, struct MHD_Connection *connection)
 {
-    struct pool_stats ps;
-    pool_stats(r->srv->pool, &ps);
-    struct metrics_extra x = {
-        .pool = &ps,
-        .connections = atomic_load(&r->srv->connections),
-        .in_flight = atomic_load(&r->srv->in_flight),
-        .skills = (unsigned)r->gen->skills->count,
-    };
     size_t len = 0;
-    char *page = metrics_render(r->srv->metrics, &x, &len);
+    char *page = render_metrics(r->srv, r->gen, &len);
     if (!page)
         return answer_error(r, connection, SS_ERR_NOMEM, NULL, "out of memory");
     return answer(r, connection, 200, page, len, true, METRICS_TYPE, NULL);
@@ -1340,8 +1351,20 @@ route(struct http_request *r, struct MHD_Connection *connection, const char *url
 
     r->route = http_route_of(url, name, sizeof(name));
     switch (r->route) {
-    case HTTP_ROUTE_HEALTH:
     case HTTP_ROUTE_METRICS:
+        /* --metrics-listen moves /metrics to a listener of its own, --no-metrics drops it. */
+        if (r->srv->cfg.metrics_listen || r->srv->cfg.no_metrics) {
+            r->route = HTTP_ROUTE_NONE;
+            reject(r, SS_ERR_UNKNOWN_SKILL, NULL, "%s",
+                   r->srv->cfg.no_metrics ? "metrics are turned off (--no-metrics)"
+                                          : "metrics are served on the --metrics-listen "
+                                            "address");
+            break;
+        }
+        if (!get)
+            allow = "GET, HEAD";
+        break;
+    case HTTP_ROUTE_HEALTH:
         if (!get)
             allow = "GET, HEAD";
         break;
@@ -1692,6 +1715,17 @@ configure(struct http_server *srv, const struct http_config *cfg)
                 srv->cfg.listen);
         return 2;
     }
+    if (cfg->metrics_listen && cfg->no_metrics) {
+        log_msg(LOG_ERROR, "--metrics-listen and --no-metrics do not go together");
+        return 2;
+    }
+    if (cfg->metrics_listen) {
+        if (http_parse_listen(cfg->metrics_listen, &srv->metrics_addr, &srv->metrics_addr_len,
+                              &err) != SS_ERR_OK) {
+            log_msg(LOG_ERROR, "--metrics-listen: %s", err.msg);
+            return 2;
+        }
+    }
     if (cfg->no_tls && (cfg->tls_cert || cfg->tls_key)) {
         log_msg(LOG_ERROR, "--no-tls and --tls-cert/--tls-key do not go together");
         return 2;
@@ -1752,24 +1786,152 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
     return atomic_load_explicit(&srv->draining, memory_order_relaxed) ? MHD_NO : MHD_YES;
 }
 
-/* Bind and listen on srv->addr, before privileges are dropped (port 443
- * needs root); libmicrohttpd takes the socket over. Returns 0 or 1. */
+/* Bind and listen on addr, before privileges are dropped (port 443 needs
+ * root); libmicrohttpd takes the socket over. Returns the socket, or -1
+ * after saying why (what and where name it in the message). */
+static int
+listen_socket(const struct sockaddr_storage *addr, socklen_t len, const char *what,
+              const char *where)
+{
+    int one = 1;
+    int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        (addr->ss_family == AF_INET6 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+        bind(fd, (const struct sockaddr *)addr, len) != 0 ||
+        listen(fd, LIMIT_HTTP_LISTEN_BACKLOG) != 0) {
+        log_msg(LOG_ERROR, "cannot serve %s%s: %s", what, where, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The endpoint's socket, and the --metrics-listen one. Returns 0 or 1. */
 static int
 bind_listener(struct http_server *srv)
 {
-    int one = 1;
-    int fd = socket(srv->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        (srv->addr.ss_family == AF_INET6 &&
-         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
-        bind(fd, (struct sockaddr *)&srv->addr, srv->addr_len) != 0 ||
-        listen(fd, LIMIT_HTTP_LISTEN_BACKLOG) != 0) {
-        log_msg(LOG_ERROR, "cannot serve on %s: %s", srv->cfg.listen, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    srv->listen_fd = listen_socket(&srv->addr, srv->addr_len, "on ", srv->cfg.listen);
+    if (srv->listen_fd < 0)
+        return 1;
+    if (srv->cfg.metrics_listen) {
+        srv->metrics_fd = listen_socket(&srv->metrics_addr, srv->metrics_addr_len, "metrics on ",
+                                        srv->cfg.metrics_listen);
+        if (srv->metrics_fd < 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* With port 0 the kernel picked one: write it into addr. */
+static void
+learn_port(struct MHD_Daemon *daemon, struct sockaddr_storage *addr)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    if (!info || !info->port)
+        return;
+    if (addr->ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)addr)->sin6_port = htons(info->port);
+    else
+        ((struct sockaddr_in *)addr)->sin_port = htons(info->port);
+}
+
+static enum MHD_Result
+metrics_reply(struct MHD_Connection *connection, unsigned status, char *body, size_t len,
+              bool owned, const char *type, const char *allow)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ok = MHD_NO;
+
+    if (owned)
+        resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    else
+        resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        if (owned)
+            free(body);
+        return MHD_NO;
+    }
+    if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES &&
+        (!allow || MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow) == MHD_YES))
+        ok = MHD_queue_response(connection, status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+/* A JSON error on the metrics listener: status of code, and message. */
+static enum MHD_Result
+metrics_error(struct MHD_Connection *connection, enum ss_err code, const char *message,
+              const char *allow)
+{
+    char *body = dispatch_error_body(code, message);
+    if (!body)
+        return MHD_NO;
+    return metrics_reply(connection, (unsigned)ss_err_status(code), body, strlen(body), true,
+                         JSON_TYPE, allow);
+}
+
+/*
+ * The --metrics-listen listener: GET (or HEAD) /metrics and /healthz, no
+ * other route. Every request is answered at its first call, before any body
+ * is read (libmicrohttpd then closes a connection whose body was not read),
+ * so there is no state per request and nothing to log.
+ */
+static enum MHD_Result
+on_metrics_access(void *cls, struct MHD_Connection *connection, const char *url, const char *method,
+                  const char *version, const char *upload_data, size_t *upload_data_size,
+                  void **req_cls)
+{
+    static char ok[] = "ok";
+    struct http_server *srv = cls;
+    char name[LIMIT_SKILL_NAME_CHARS + 1];
+    (void)version;
+    (void)upload_data;
+    (void)upload_data_size;
+    (void)req_cls;
+
+    enum http_route route = http_route_of(url, name, sizeof(name));
+    if (route != HTTP_ROUTE_METRICS && route != HTTP_ROUTE_HEALTH)
+        return metrics_error(connection, SS_ERR_UNKNOWN_SKILL,
+                             "only /metrics and /healthz are served here", NULL);
+    if (!is_method(method, MHD_HTTP_METHOD_GET) && !is_method(method, MHD_HTTP_METHOD_HEAD))
+        return metrics_error(connection, SS_ERR_METHOD, "use GET", "GET, HEAD");
+    if (route == HTTP_ROUTE_HEALTH)
+        return metrics_reply(connection, 200, ok, 2, false, TEXT_TYPE, NULL);
+    struct generation *g = generation_acquire(srv);
+    size_t len = 0;
+    char *page = render_metrics(srv, g, &len);
+    generation_release(g);
+    if (!page)
+        return MHD_NO;
+    return metrics_reply(connection, 200, page, len, true, METRICS_TYPE, NULL);
+}
+
+static int
+start_metrics_daemon(struct http_server *srv)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    char where[80];
+
+    if (srv->metrics_addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->metrics_daemon = MHD_start_daemon(
+        flags, 0, on_accept, srv, on_metrics_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+        srv, MHD_OPTION_LISTEN_SOCKET, srv->metrics_fd, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)LIMIT_HTTP_METRICS_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)LIMIT_HTTP_IDLE_S, MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
+    if (!srv->metrics_daemon) {
+        log_msg(LOG_ERROR, "cannot serve metrics on %s", srv->cfg.metrics_listen);
         return 1;
     }
-    srv->listen_fd = fd;
+    srv->metrics_fd = -1; /* libmicrohttpd's now */
+    learn_port(srv->metrics_daemon, &srv->metrics_addr);
+    http_format_addr((struct sockaddr *)&srv->metrics_addr, where, sizeof(where));
+    log_msg(LOG_INFO, "metrics: /metrics and /healthz on http://%s (plain HTTP)%s", where,
+            http_addr_is_loopback((struct sockaddr *)&srv->metrics_addr)
+                ? ""
+                : "; anyone who can reach that address can read them");
     return 0;
 }
 
@@ -1815,13 +1977,7 @@ start_daemon(struct http_server *srv)
                                   : " (is the address in use?)");
         return 1;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    if (info && info->port) {
-        if (srv->addr.ss_family == AF_INET6)
-            ((struct sockaddr_in6 *)&srv->addr)->sin6_port = htons(info->port);
-        else
-            ((struct sockaddr_in *)&srv->addr)->sin_port = htons(info->port);
-    }
+    learn_port(srv->daemon, &srv->addr);
     char where[80];
     http_format_addr((struct sockaddr *)&srv->addr, where, sizeof(where));
     snprintf(srv->where, sizeof(srv->where), "%s://%s", srv->tls_cert_pem ? "https" : "http",
@@ -1855,6 +2011,9 @@ drain(struct http_server *srv, int sfd)
                 atomic_load(&srv->in_flight) == 1 ? "" : "s");
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
+    if (srv->metrics_daemon)
+        MHD_stop_daemon(srv->metrics_daemon);
+    srv->metrics_daemon = NULL;
 }
 
 static void
@@ -1863,11 +2022,15 @@ server_cleanup(struct http_server *srv)
     loader_stop(srv);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
+    if (srv->metrics_daemon)
+        MHD_stop_daemon(srv->metrics_daemon);
     pool_destroy(srv->pool);
     if (srv->launcher_fd >= 0)
         close(srv->launcher_fd); /* the launcher ends when it sees this */
     if (srv->listen_fd >= 0)
         close(srv->listen_fd);
+    if (srv->metrics_fd >= 0)
+        close(srv->metrics_fd);
     store_destroy(srv->store);
     verify_ctx_destroy(srv->verify);
     generation_release(srv->gen);
@@ -1896,6 +2059,7 @@ http_serve(const struct http_config *cfg)
     memset(&srv, 0, sizeof(srv));
     srv.launcher_fd = -1;
     srv.listen_fd = -1;
+    srv.metrics_fd = -1;
     ss_error_clear(&err);
     pthread_mutex_init(&srv.gen_lock, NULL);
     pthread_mutex_init(&srv.conn_lock, NULL);
@@ -2015,6 +2179,13 @@ http_serve(const struct http_config *cfg)
             srv.where, srv.tls_cert_pem ? "TLS 1.2/1.3" : "plain HTTP", srv.threads,
             srv.max_connections, srv.max_per_address,
             srv.verify ? "requests verified" : "verification OFF");
+    if (cfg->metrics_listen) {
+        rc = start_metrics_daemon(&srv);
+        if (rc != 0)
+            goto out;
+    } else if (cfg->no_metrics) {
+        log_msg(LOG_INFO, "metrics: off (--no-metrics)");
+    }
     if (cfg->no_verify && !http_addr_is_loopback((struct sockaddr *)&srv.addr))
         log_msg(LOG_WARN,
                 "!!! --no-verify on a public address: ANYONE who can reach %s can "

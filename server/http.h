@@ -45,6 +45,8 @@ struct http_config {
     bool dev;                     /* speak errors, reload skills when their files change */
     unsigned max_connections;     /* 0: LIMIT_HTTP_CONNECTIONS */
     unsigned max_per_address;     /* connections per client address; 0: the limits.h default */
+    const char *metrics_listen;   /* "ADDR:PORT" of a plain-HTTP /metrics listener; NULL: none */
+    bool no_metrics;              /* no /metrics anywhere */
     const char *exe;              /* this binary, exec'd for the workers */
     const char *skillkit_dir;     /* the skillkit package's folder */
     const char *user;             /* started as root: run as this user after binding

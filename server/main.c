@@ -88,6 +88,8 @@ struct options {
     bool fresh_worker;
     unsigned max_connections;
     unsigned max_per_address; /* serve --max-connections-per-address */
+    const char *metrics_listen;
+    bool no_metrics;
     /* positional arguments */
     const char *args[64];
     int nargs;
@@ -127,6 +129,7 @@ static const char usage_serve[] =
     "                         [--no-verify] [--trust-ca PEM] [--cert-cache DIR]\n"
     "                         [--cert-connect-to HOST:PORT:HOST2:PORT2] [--data DIR] [--dev]\n"
     "                         [--max-connections N] [--max-connections-per-address N]\n"
+    "                         [--metrics-listen ADDR:PORT | --no-metrics]\n"
     "\n"
     "Serves every skill in the skills folder over HTTPS, the way Alexa calls a skill's\n"
     "endpoint: POST /skills/NAME, or POST / (by the request's applicationId, or to the\n"
@@ -158,6 +161,9 @@ static const char usage_serve[] =
     "  --max-connections N       open connections at most (default 1024)\n"
     "  --max-connections-per-address N  open connections from one client address at most\n"
     "                            (default 64; behind a proxy, raise it to --max-connections)\n"
+    "  --metrics-listen ADDR:PORT  serve /metrics (and /healthz) on this address instead,\n"
+    "                            in plain HTTP, e.g. 127.0.0.1:9100\n"
+    "  --no-metrics              serve no /metrics at all\n"
     "  --dev                     speak skill errors; reload skills when their files change;\n"
     "                            the simulator page at / (loopback addresses only)\n"
     "  --user NAME               started as root: the user to run as once the port is\n"
@@ -428,6 +434,10 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->allow_unverified_public = true;
             continue;
         }
+        if (strcmp(a, "--no-metrics") == 0) {
+            o->no_metrics = true;
+            continue;
+        }
         if (strcmp(a, "--fresh-worker") == 0) {
             o->fresh_worker = true;
             continue;
@@ -459,6 +469,7 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                                              "--code",
                                              "--handler",
                                              "--layout",
+                                             "--metrics-listen",
                                              "--max-connections-per-address"};
         const char *eq = strchr(a, '=');
         size_t alen = eq ? (size_t)(eq - a) : strlen(a);
@@ -540,7 +551,9 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                                   "1000000, not '%s'",
                                   val);
             o->max_per_address = (unsigned)n;
-        } else if (strcmp(name, "--fd") == 0)
+        } else if (strcmp(name, "--metrics-listen") == 0)
+            o->metrics_listen = val;
+        else if (strcmp(name, "--fd") == 0)
             o->fd = atoi(val);
         else if (strcmp(name, "--handler-timeout") == 0 &&
                  parse_seconds(val, &o->handler_timeout_ms) != 0)
@@ -766,6 +779,8 @@ cmd_serve(struct options *o)
         .dev = o->dev,
         .max_connections = o->max_connections,
         .max_per_address = o->max_per_address,
+        .metrics_listen = o->metrics_listen,
+        .no_metrics = o->no_metrics,
         .exe = exe,
         .skillkit_dir = python_skillkit_dir(),
         .user = o->user,

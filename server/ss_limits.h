@@ -235,6 +235,9 @@
  * it with --max-connections-per-address. */
 #define LIMIT_HTTP_CONNECTIONS_PER_ADDRESS 64
 
+/* Connections to the --metrics-listen address: a scraper or two and a health check. */
+#define LIMIT_HTTP_METRICS_CONNECTIONS 16
+
 /* A kept-alive connection with no new request is closed after this long, even if it
  * trickles the next request line (Apache keeps 5 s, nginx 75 s). */
 #define LIMIT_HTTP_IDLE_S 30

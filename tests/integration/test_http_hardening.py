@@ -3,8 +3,8 @@ over real sockets: request smuggling shapes (answered 400, connection
 closed, nothing after the head answered), the loopback Host, Origin and JSON
 Content-Type rules of the routes that run skills unverified (--no-verify,
 the --dev simulator), --dev and --no-verify refused off loopback, the
-per-address connection cap, and a hostile run whose whole log is read back
-as bytes."""
+per-address connection cap, a hostile run whose whole log is read back as
+bytes, and /metrics on a listener of its own or turned off."""
 import atexit
 import json
 import os
@@ -447,6 +447,12 @@ class Refusals(unittest.TestCase):
                 self.assertIn("--allow-unverified-public", p.stderr)
 
     def test_bad_listener_options(self):
+        p = self.serve("--metrics-listen", "127.0.0.1:0", "--no-metrics")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("do not go together", p.stderr)
+        p = self.serve("--metrics-listen", "nonsense")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--metrics-listen", p.stderr)
         for n in ("0", "-1", "x", "1000001"):
             p = self.serve("--max-connections-per-address", n)
             self.assertEqual(p.returncode, 2, p.stderr)
@@ -655,3 +661,73 @@ class LogEscaping(unittest.TestCase):
         self.check_log(raw)
         self.assertIn(b"refused by verification", raw)
 
+
+class MetricsListener(unittest.TestCase):
+    """/metrics on a listener of its own (--metrics-listen, plain HTTP, only
+    /metrics and /healthz) or nowhere (--no-metrics); by default on the main
+    listener as before."""
+
+    def test_metrics_listen(self):
+        with Server("--metrics-listen", "127.0.0.1:0", skills=skills_dir("thank_you")) as srv:
+            line = srv.wait_for(r"metrics: /metrics and /healthz on http://127\.0\.0\.1:\d+", 5)
+            self.assertTrue(line, srv.log())
+            mport = int(re.search(r"127\.0\.0\.1:(\d+)", line).group(1))
+            self.assertNotEqual(mport, srv.port)
+            status, _, _ = srv.request("POST", "/skills/thank_you", fixture("intent_thank_you.json"))
+            self.assertEqual(status, 200)
+            # The main listener no longer has /metrics; /healthz stays.
+            status, _, body = srv.request("GET", "/metrics")
+            self.assertEqual(status, 404, body)
+            self.assertIn("--metrics-listen", json.loads(body)["message"])
+            self.assertEqual(srv.request("GET", "/healthz")[0], 200)
+            # The metrics listener has the same counters (a request is counted
+            # when libmicrohttpd reports it complete, a moment after its answer).
+            want = b'skillserver_requests_total{skill="thank_you",type="IntentRequest",' \
+                   b'status="200"} 1\n'
+            deadline = time.monotonic() + 10
+            while True:
+                got, _ = exchange(mport, b"GET /metrics HTTP/1.1\r\nHost: x\r\n"
+                                         b"Connection: close\r\n\r\n")
+                self.assertEqual(statuses(got), [200], got[:200])
+                _, head, page = responses(got)[0]
+                if want in page or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            self.assertIn(b"Content-Type: text/plain; version=0.0.4", head)
+            self.assertIn(want, page)
+            got, _ = exchange(mport, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close"
+                                     b"\r\n\r\n")
+            self.assertTrue(got.endswith(b"\r\n\r\nok"), got)
+            # Nothing else is there.
+            got, _ = exchange(mport, b"POST /skills/thank_you HTTP/1.1\r\nHost: x\r\n"
+                                     b"Content-Type: application/json\r\nContent-Length: 2\r\n"
+                                     b"\r\n{}")
+            self.assertEqual(statuses(got), [404], got[:200])
+            got, _ = exchange(mport, b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0"
+                                     b"\r\n\r\n")
+            self.assertEqual(statuses(got), [405], got[:200])
+            self.assertIn(b"\r\nAllow: GET, HEAD\r\n", got)
+            self.assertEqual(srv.stop(), 0, srv.log())
+            with self.assertRaises(OSError):
+                socket.create_connection(("127.0.0.1", mport), timeout=2)
+
+    def test_no_metrics(self):
+        with Server("--no-metrics", skills=skills_dir("thank_you")) as srv:
+            self.assertTrue(srv.wait_for(r"metrics: off", 1), srv.log())
+            status, _, body = srv.request("GET", "/metrics")
+            self.assertEqual(status, 404, body)
+            self.assertIn("--no-metrics", json.loads(body)["message"])
+            self.assertEqual(srv.request("GET", "/healthz")[0], 200)
+            self.assertEqual(srv.stop(), 0, srv.log())
+
+    def test_metrics_listen_address_in_use(self):
+        with Server(skills=skills_dir("thank_you")) as first:
+            data = tempfile.mkdtemp(prefix="skillserver-data-")
+            TEMP_DIRS.append(data)
+            p = subprocess.run([SKILLSERVER, "serve", "--listen", "127.0.0.1:0", "--no-tls",
+                                "--no-verify", "--skills", skills_dir("thank_you"), "--data", data,
+                                "--metrics-listen", f"127.0.0.1:{first.port}"],
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn("cannot serve metrics", p.stderr)
+            self.assertEqual(first.stop(), 0, first.log())
