@@ -101,6 +101,19 @@ def metric(page, name):
     return None
 
 
+def settled_metrics(srv, until, timeout=10):
+    """The /metrics page once until(page) holds, or the last one after timeout
+    seconds. A request is counted when libmicrohttpd reports it complete,
+    which can be a moment after its client has read the answer, so a page
+    scraped right after an answer may not count it yet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page = srv.request("GET", "/metrics")[2].decode()
+        if until(page) or time.monotonic() > deadline:
+            return page
+        time.sleep(0.05)
+
+
 def uses_asan(pid):
     with open(f"/proc/{pid}/maps") as f:
         return "libasan" in f.read()
@@ -291,7 +304,10 @@ class Routes(unittest.TestCase):
         status, headers, body = self.srv.request("GET", "/metrics")
         self.assertEqual(status, 200)
         self.assertTrue(headers["content-type"].startswith("text/plain; version=0.0.4"))
-        page = body.decode()
+        page = settled_metrics(self.srv, lambda p: (metric(
+            p, 'skillserver_skill_errors_total{skill="raises",error="skill_raised"}') or 0) >= 1 and
+            (metric(p, 'skillserver_requests_total{skill="thank_you",type="IntentRequest",'
+                       'status="200"}') or 0) >= 3)
         n = metric(page, 'skillserver_requests_total{skill="thank_you",type="IntentRequest",'
                          'status="200"}')
         self.assertGreaterEqual(n, 3)
@@ -716,7 +732,10 @@ class Lifecycle(unittest.TestCase):
                 # check at exit, through the 0 exit status, is the test there.)
                 self.assertLess(rss_end - rss_warm, 4096,
                                 f"RSS grew from {rss_warm} to {rss_end} KiB")
-            page = srv.request("GET", "/metrics")[2].decode()
+            page = settled_metrics(srv, lambda p: metric(
+                p, "skillserver_http_requests_in_flight") == 1 and metric(
+                p, 'skillserver_requests_total{skill="thank_you",type="IntentRequest",'
+                   'status="200"}') == 10000)
             self.assertEqual(metric(page, 'skillserver_requests_total{skill="thank_you",'
                                           'type="IntentRequest",status="200"}'), 10000)
             self.assertEqual(metric(page, "skillserver_http_requests_in_flight"), 1)
@@ -807,7 +826,8 @@ class Verified(unittest.TestCase):
         status, _, got = self.srv.request("POST", "/skills/thank_you", stale,
                                           headers=self.signed(stale))
         self.assertEqual(status, 400, got)
-        page = self.srv.request("GET", "/metrics")[2].decode()
+        page = settled_metrics(self.srv, lambda p: metric(
+            p, 'skillserver_requests_total{skill="thank_you",type="none",status="400"}') == 2)
         self.assertEqual(metric(page, 'skillserver_verification_failures_total'
                                       '{reason="signature_mismatch"}'), 1)
         self.assertEqual(metric(page, 'skillserver_verification_failures_total'
