@@ -53,6 +53,15 @@ def skills_dir(*names, files=None):
     return root
 
 
+def ready(srv, *names):
+    """Wait until the named skills have loaded: the server listens first and
+    loads its skills after, and a first request's deadline counts from its
+    arrival (starting CPython under ASan on a busy machine can take seconds)."""
+    for name in names or ("thank_you",):
+        assert srv.wait_for(r"skill %s ready" % name, 120), srv.log()
+    return srv
+
+
 def speech(body):
     out = json.loads(body)["response"]["outputSpeech"]
     return out.get("text") or out.get("ssml")
@@ -142,7 +151,7 @@ class Smuggling(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(skills=skills_dir("thank_you"))
+        cls.srv = ready(Server(skills=skills_dir("thank_you")))
         cls.body = fixture("intent_thank_you.json")
         cls.host = b"Host: 127.0.0.1:%d\r\n" % cls.srv.port
         # What a smuggler hides in the body: a request of its own.
@@ -255,7 +264,7 @@ class LocalOnly(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(skills=skills_dir("thank_you"))
+        cls.srv = ready(Server(skills=skills_dir("thank_you")))
         cls.body = fixture("intent_thank_you.json")
         cls.local = f"127.0.0.1:{cls.srv.port}"
 
@@ -383,7 +392,7 @@ class LocalOnly(unittest.TestCase):
             self.assertEqual(srv.stop(), 0, srv.log())
 
     def test_allow_unverified_public_lifts_the_host_rule_only(self):
-        with Server("--allow-unverified-public", skills=skills_dir("thank_you")) as srv:
+        with ready(Server("--allow-unverified-public", skills=skills_dir("thank_you"))) as srv:
             status, _, body = self.post({"Host": "skills.example.com"}, srv=srv)
             self.assertEqual((status, speech(body)), (200, "You're welcome!"))
             self.assert_refused(self.post({"Host": "skills.example.com",
@@ -392,7 +401,7 @@ class LocalOnly(unittest.TestCase):
             self.assertEqual(srv.stop(), 0, srv.log())
 
     def test_the_simulator(self):
-        with Server("--dev", skills=skills_dir("thank_you")) as srv:
+        with ready(Server("--dev", skills=skills_dir("thank_you"))) as srv:
             turn = json.dumps({"skill": None, "utterance": "thank you", "session": None}).encode()
             status, _, body = self.post({}, path="/simulator/turn", body=turn, srv=srv)
             self.assertEqual(status, 200, body)
@@ -547,6 +556,11 @@ class LogEscaping(unittest.TestCase):
             with open(log_path, "rb") as f:
                 raise AssertionError("the server did not start:\n" + f.read().decode("utf-8",
                                                                                     "replace"))
+        # Skills load after the server listens.
+        if not wait_for_file(log_path, r"skill printer ready", 120, proc):
+            proc.kill()
+            proc.wait()
+            raise AssertionError("the printer skill did not load")
         return proc, int(re.search(rb":(\d+) ", line).group(1))
 
     def stop(self, proc):
@@ -668,7 +682,8 @@ class MetricsListener(unittest.TestCase):
     listener as before."""
 
     def test_metrics_listen(self):
-        with Server("--metrics-listen", "127.0.0.1:0", skills=skills_dir("thank_you")) as srv:
+        with ready(Server("--metrics-listen", "127.0.0.1:0",
+                          skills=skills_dir("thank_you"))) as srv:
             line = srv.wait_for(r"metrics: /metrics and /healthz on http://127\.0\.0\.1:\d+", 5)
             self.assertTrue(line, srv.log())
             mport = int(re.search(r"127\.0\.0\.1:(\d+)", line).group(1))

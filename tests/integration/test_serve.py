@@ -550,6 +550,10 @@ class Lifecycle(unittest.TestCase):
     def test_sighup_reloads_under_load_without_failing_a_request(self):
         skills = skills_dir(files={"version/skill.py": version_skill("version one")})
         srv = Server(skills=skills)
+        self.addCleanup(srv.stop)  # also when an assertion fails half-way
+        # Skills load after the server listens: version one must be up before
+        # the load starts, or the reload below may come first.
+        self.assertTrue(srv.wait_for(r"skill version ready", 60), srv.log())
         body = fixture("launch.json")
         stop = threading.Event()
         answers, errors = [], []
@@ -845,6 +849,10 @@ class SkillFailures(unittest.TestCase):
     def test_runaway_and_crash_answered_while_another_skill_answers(self):
         with Server("--handler-timeout", "1", skills=skills_dir("blocks_alarm", "crashes",
                                                                 "thank_you")) as srv:
+            # Skills load after the server listens; the one-second deadline is
+            # for answering, not for starting a skill under ASan.
+            for name in ("blocks_alarm", "crashes", "thank_you"):
+                self.assertTrue(srv.wait_for(r"skill %s ready" % name, 60), srv.log())
             results = {}
 
             def call(name, skill, body):
