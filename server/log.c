@@ -104,7 +104,9 @@ log_escape(char *dst, size_t cap, const char *src, size_t max_src, enum log_esca
         unsigned char c = s[i];
         char esc[8];
         size_t n = 0, used = 1;
-        if (c == '\n' || c == '\r' || c == '\t') {
+        if (c == '\t' && mode == LOG_ESCAPE_TEXT) {
+            esc[n++] = (char)c; /* a field separator (Lambda's log format), harmless */
+        } else if (c == '\n' || c == '\r' || c == '\t') {
             esc[n++] = '\\';
             esc[n++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
         } else if (c < 0x20 || c == 0x7f) {

@@ -8,8 +8,9 @@
  * What must stay true: every byte that reaches the log passes log_escape()
  * on its way (log_line() does it), so text from a client or a skill (a
  * requestId, a header, a line a skill prints) can never put a control byte
- * on the operator's terminal, end a record early, or start a record of its
- * own: the only raw newline in the log is the one after each record.
+ * (but a tab) on the operator's terminal, end a record early, or start a
+ * record of its own: the only raw newline in the log is the one after each
+ * record.
  */
 #ifndef SKILLSERVER_LOG_H
 #define SKILLSERVER_LOG_H
@@ -37,13 +38,15 @@ void log_skill(const char *skill, const char *request_id, const char *text);
 void log_line(const char *line, int len);
 
 enum log_escape_mode {
-    /* For a line of text: control bytes become \n, \r, \t or \u00XX and bytes
+    /* For a line of text: control bytes become \n, \r or \u00XX and bytes
      * that are not UTF-8 \xHH; backslashes and quotes stay as they are, so a
      * traceback reads as written (the escapes are for safety, not to be
-     * undone). */
+     * undone). A tab stays a tab: it neither ends a record nor moves the
+     * cursor anywhere a space could not, and AWS Lambda's log format
+     * ("[INFO]\tTIME\tREQUEST-ID\tmessage") separates its fields with it. */
     LOG_ESCAPE_TEXT,
-    /* For the inside of a JSON string: as TEXT, and quotes and backslashes are
-     * escaped, and a byte that is not UTF-8 becomes \ufffd. */
+    /* For the inside of a JSON string: as TEXT, and tabs (\t), quotes and
+     * backslashes are escaped, and a byte that is not UTF-8 becomes \ufffd. */
     LOG_ESCAPE_JSON,
 };
 

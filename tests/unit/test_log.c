@@ -36,7 +36,10 @@ test_escape(void)
 
     is_str(text("plain words"), "plain words", "text: plain text is copied");
     is_str(text("a\"b\\c"), "a\"b\\c", "text: quotes and backslashes stay");
-    is_str(text("line\nbreak\r\tx"), "line\\nbreak\\r\\tx", "text: newline, CR and tab");
+    is_str(text("line\nbreak\rx"), "line\\nbreak\\rx", "text: newline and CR");
+    is_str(text("[INFO]\tT\tid\tmsg"), "[INFO]\tT\tid\tmsg",
+           "text: a tab stays (Lambda's log fields)");
+    is_str(json("a\tb"), "a\\tb", "json: a tab is escaped");
     is_str(text("\x1b[31mred\x1b[0m"), "\\u001b[31mred\\u001b[0m", "text: ESC");
     is_str(text("\x01\x7f"), "\\u0001\\u007f", "text: other controls and DEL");
     is_str(text("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
