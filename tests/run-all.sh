@@ -58,8 +58,14 @@ if CC=clang configure "$FUZZ" -Dfuzz=true -Db_sanitize=address,undefined -Db_lun
         name=$(basename "$target" | sed 's/^fuzz_//')
         corpus="$FUZZ/corpus-$name"
         mkdir -p "$corpus"
-        if "$target" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-            -artifact_prefix="$FUZZ/" "$corpus" "tests/fuzz/seeds/$name" >"$FUZZ/$name.log" 2>&1; then
+        # Every sanitizer report ends the run: without halt_on_error UBSan
+        # prints "runtime error" and the target exits 0. A report in the log
+        # fails the target even so.
+        if env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+            UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+            "$target" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+            -artifact_prefix="$FUZZ/" "$corpus" "tests/fuzz/seeds/$name" >"$FUZZ/$name.log" 2>&1 &&
+            ! grep -Eq 'runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer' "$FUZZ/$name.log"; then
             echo "   fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$FUZZ/$name.log" | grep -o '[0-9]*$' || echo '?') runs)"
             echo "fuzz-$name 1 0" >>"$RESULTS"
         else
