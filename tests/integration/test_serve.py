@@ -2,7 +2,6 @@
 (http.client, ssl, raw sockets for misbehaving clients), the bundled skills
 and the test skills. Every server here runs with --no-verify except the one
 that checks that verification is called at all."""
-import atexit
 import json
 import os
 import shutil
@@ -44,10 +43,7 @@ def speech(body):
 TEMP_DIRS = []
 
 
-@atexit.register
-def remove_temp_dirs():
-    # atexit rather than tearDownModule: tests/taprun.py runs the tests
-    # without registering this module, so module fixtures would not run.
+def tearDownModule():
     for d in TEMP_DIRS:
         shutil.rmtree(d, ignore_errors=True)
 
