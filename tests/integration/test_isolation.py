@@ -1,15 +1,19 @@
-"""A skill cannot hurt the server or the other skills: a runaway loop, an
-80 GB list, a fork bomb and an attempt to read the server's TLS key are each
-answered in time with a valid response while another skill keeps answering."""
+"""A skill cannot hurt the server or the other skills: a runaway loop, 1.5 GiB
+asked for in small steps, a fork bomb and an attempt to read the server's TLS
+key are each answered in time with a valid response while another skill
+keeps answering."""
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
 import time
 import unittest
 
-from harness import SKILLS, TEST_SKILLS, Server, make_endpoint_cert
+from harness import SKILLS, TEST_SKILLS, Server, limit, make_endpoint_cert, sanitizers
+
+MIB = 1024 * 1024
 
 TIMEOUT_S = 2  # --handler-timeout for these tests
 
@@ -76,9 +80,21 @@ class Isolation(unittest.TestCase):
         text = self.assert_answered_while_others_work("loops")
         self.assertIn("took too long", text)
 
-    def test_memory_hog(self):
+    def test_memory_limit(self):
+        """The worker's address-space limit stops 1.5 GiB of 4 MiB steps with
+        a MemoryError, near the limit and under it (CPython and its
+        libraries take the rest)."""
+        if "address" in sanitizers():
+            self.skipTest("NOT APPLICABLE under ASan: the worker's 1 GiB address-space limit "
+                          "(RLIMIT_AS in server/sandbox.c) is compiled out, since ASan's "
+                          "shadow memory reserves terabytes; the normal build tests it")
         text = self.assert_answered_while_others_work("memory_hog")
-        self.assertNotIn("zeros", text)
+        m = re.fullmatch(r"MemoryError after (\d+) MiB\.", text)
+        self.assertTrue(m, f"no MemoryError: {text!r}")
+        got, cap = int(m.group(1)), limit("WORKER_MEMORY_BYTES") // MIB
+        self.assertLess(got, cap, f"the skill got {got} MiB past a {cap} MiB limit")
+        self.assertGreaterEqual(got, cap * 3 // 4,
+                                f"the MemoryError came at {got} MiB, far below the {cap} MiB limit")
 
     def test_fork_bomb(self):
         text = self.assert_answered_while_others_work("fork_bomb")
