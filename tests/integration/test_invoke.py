@@ -23,6 +23,7 @@ class BundledSkillsAnswerEveryFixture(unittest.TestCase):
         self.assertGreaterEqual(len(skills), 3)
         names = fixtures()
         self.assertGreaterEqual(len(names), 20)
+        rewritten = []
         for skill in skills:
             for name in names:
                 with self.subTest(skill=skill, fixture=name):
@@ -30,14 +31,22 @@ class BundledSkillsAnswerEveryFixture(unittest.TestCase):
                     self.assertEqual(p.returncode, 0, p.stderr)
                     got = load_json(p.stdout)
                     path = os.path.join(GOLDEN, skill, name)
-                    if UPDATE:
+                    want = None
+                    if os.path.exists(path) or not UPDATE:
+                        with open(path) as f:
+                            want = json.load(f)
+                    if UPDATE and got != want:
                         os.makedirs(os.path.dirname(path), exist_ok=True)
                         with open(path, "w") as f:
                             json.dump(got, f, indent=2)
                             f.write("\n")
-                    with open(path) as f:
-                        want = json.load(f)
+                        rewritten.append(os.path.relpath(path, SOURCE_ROOT))
+                        continue
                     self.assertEqual(got, want)
+        # Rewriting expectations is never a pass: the new files are for a
+        # person to review (git diff) before the next run compares them.
+        self.assertEqual(rewritten, [], "UPDATE_GOLDEN=1 rewrote these; review them and run "
+                                        "again without it")
 
 
 class ThankYou(unittest.TestCase):

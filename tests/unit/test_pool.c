@@ -30,6 +30,16 @@ static const char launch[] =
     "\"request\":{\"type\":\"LaunchRequest\",\"requestId\":\"r1\",\"locale\":\"en-US\","
     "\"timestamp\":\"2025-01-15T18:04:05Z\"}}";
 
+/* The same request as an intent that the raises skill fails on. */
+static const char thank_you[] =
+    "{\"version\":\"1.0\",\"session\":{\"new\":false,\"sessionId\":\"s\","
+    "\"application\":{\"applicationId\":\"amzn1.ask.skill.x\"},\"attributes\":{},"
+    "\"user\":{\"userId\":\"u\"}},\"context\":{\"System\":{\"application\":"
+    "{\"applicationId\":\"amzn1.ask.skill.x\"},\"user\":{\"userId\":\"u\"}}},"
+    "\"request\":{\"type\":\"IntentRequest\",\"requestId\":\"r2\",\"locale\":\"en-US\","
+    "\"timestamp\":\"2025-01-15T18:04:05Z\",\"intent\":{\"name\":\"ThankYouIntent\","
+    "\"confirmationStatus\":\"NONE\"}}}";
+
 static struct skill
 load(const char *name)
 {
@@ -91,8 +101,6 @@ main(void)
     pool_answer_cleanup(&ans);
 
     struct skill raises = load("raises");
-    const char *intent = strstr(launch, "LaunchRequest");
-    (void)intent;
     struct skill prints = load("prints");
     logged[0] = '\0';
     is_int(call(pool, &prints, NULL, &ans, &err), SS_ERR_OK, "a skill that prints");
@@ -139,6 +147,18 @@ main(void)
     pool_answer_cleanup(&ans);
 
     is_int(call(pool, &raises, NULL, &ans, &err), SS_ERR_OK, "launch of raises is fine");
+    ok(json_is_true(json_object_get(ans.answer, "ok")), "and answers ok");
+    pool_answer_cleanup(&ans);
+    /* Its ThankYouIntent handler raises a NameError: an answer, not a pool error. */
+    is_int(pool_call(pool, &raises, thank_you, strlen(thank_you), NULL, "r2", proto_now_ms(), &ans,
+                     &err),
+           SS_ERR_OK, "an intent whose handler raises is answered");
+    ok(json_is_false(json_object_get(ans.answer, "ok")), "the answer reports the failure");
+    e = json_object_get(ans.answer, "error");
+    is_str(json_string_value(json_object_get(e, "type")), "NameError", "the exception's type");
+    is_int(json_integer_value(json_object_get(e, "line")), 11, "and the line that raised");
+    pool_answer_cleanup(&ans);
+    is_int(call(pool, &raises, NULL, &ans, &err), SS_ERR_OK, "the same worker answers again");
     pool_answer_cleanup(&ans);
 
     pool_destroy(pool);
