@@ -100,6 +100,23 @@ def limit(name):
     return int(eval(expr))  # digits and arithmetic only, checked above
 
 
+def wait_for_port_file(path, proc, timeout=120):
+    """The port a helper process (tests/chain_host.py) wrote to path once it
+    listens; fails if it exits first or takes longer than timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            with open(path) as f:
+                text = f.read()
+            if text.strip():
+                return int(text)
+        if proc.poll() is not None:
+            raise AssertionError(f"{' '.join(proc.args)} exited with {proc.returncode} "
+                                 "before it listened")
+        time.sleep(0.05)
+    raise AssertionError(f"{' '.join(proc.args)} did not listen within {timeout} s")
+
+
 def make_endpoint_cert(folder, domain="localhost"):
     """Run certs/make-endpoint-cert.sh; returns (certificate, private key)."""
     script = os.path.join(SOURCE_ROOT, "certs", "make-endpoint-cert.sh")
