@@ -211,13 +211,16 @@ class MisbehavingSkills(unittest.TestCase):
 
     def test_soft_deadline_names_the_running_line(self):
         start = time.monotonic()
-        p = self.invoke("loops", None, "--handler-timeout", "2", "--dev")
-        self.assertLess(time.monotonic() - start, 10)
+        # The soft deadline comes at half the handler timeout: 2 s leave a
+        # loaded machine time to raise it before the hard deadline kills.
+        p = self.invoke("loops", None, "--handler-timeout", "4", "--dev")
+        # Generous: it only has to catch a deadline that never fires.
+        self.assertLess(time.monotonic() - start, 60)
         text = self.assert_apology(p)
         self.assertIn("line 6", text)
 
     def test_soft_deadline_is_not_swallowed_by_except_exception(self):
-        p = self.invoke("loops", intent_request(), "--handler-timeout", "2")
+        p = self.invoke("loops", intent_request(), "--handler-timeout", "4")
         self.assert_apology(p)
         self.assertNotIn("caught it", p.stdout)
 
@@ -227,7 +230,7 @@ class MisbehavingSkills(unittest.TestCase):
         elapsed = time.monotonic() - start
         self.assert_apology(p)
         self.assertIn("did not answer within 1000 ms", p.stderr)
-        self.assertLess(elapsed, 10)
+        self.assertLess(elapsed, 60)
 
     def test_crash_is_answered(self):
         p = self.invoke("crashes")

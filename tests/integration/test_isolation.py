@@ -15,7 +15,10 @@ from harness import SKILLS, TEST_SKILLS, Server, limit, make_endpoint_cert, sani
 
 MIB = 1024 * 1024
 
-TIMEOUT_S = 2  # --handler-timeout for these tests
+TIMEOUT_S = 4  # --handler-timeout for these tests (soft deadline at half)
+# Past the deadline, how long a loaded machine may take to answer: generous,
+# since the bound only has to catch a deadline that never fires.
+SLACK_S = 60
 
 
 def launch_body():
@@ -70,7 +73,7 @@ class Isolation(unittest.TestCase):
         self.assertEqual(status, 200, body)
         self.assertEqual(body["version"], "1.0")
         self.assertTrue(body["response"]["outputSpeech"]["text"])
-        self.assertLess(took, TIMEOUT_S + 3, f"{skill} was answered after {took:.1f} s")
+        self.assertLess(took, TIMEOUT_S + SLACK_S, f"{skill} was answered after {took:.1f} s")
         for status, took, answer in other:
             self.assertEqual(status, 200)
             self.assertIn("thank you skill", answer["response"]["outputSpeech"]["text"])

@@ -70,7 +70,9 @@ main(void)
     struct pool_config cfg = {
         .exe = SKILLSERVER_BIN,
         .skillkit_dir = python_skillkit_dir(),
-        .handler_timeout_ms = 1500,
+        /* Far apart, so that on a loaded machine the soft deadline's
+         * exception always comes before the hard deadline's kill. */
+        .handler_timeout_ms = 4000,
         .soft_timeout_ms = 750,
         .log = capture,
     };
@@ -121,20 +123,23 @@ main(void)
     json_decref(hello);
 
     struct skill loops = load("loops");
-    int64_t t0 = proto_now_ms();
+    /* Answered (not SKILL_TIMEOUT): the soft deadline's exception came
+     * before the hard deadline. */
     is_int(call(pool, &loops, NULL, &ans, &err), SS_ERR_OK, "soft deadline answers");
     json_t *e = json_object_get(ans.answer, "error");
     is_str(json_string_value(json_object_get(e, "kind")), "timeout", "kind timeout");
     is_int(json_integer_value(json_object_get(e, "line")), 6, "line that was running");
-    ok(proto_now_ms() - t0 < 1500, "before the hard deadline");
     pool_answer_cleanup(&ans);
 
     struct skill blocks = load("blocks_alarm");
-    t0 = proto_now_ms();
+    int64_t t0 = proto_now_ms();
     is_int(call(pool, &blocks, NULL, &ans, &err), SS_ERR_SKILL_TIMEOUT, "hard deadline");
     int64_t took = proto_now_ms() - t0;
-    ok(took >= 1400 && took < 3000, "stopped at the hard deadline (%lld ms)", (long long)took);
-    contains(err.msg, "1500 ms", "says the deadline");
+    /* Not before the deadline; after it by whatever a loaded machine takes
+     * to kill and reap, bounded only to catch a deadline that never fires. */
+    ok(took >= 4000 && took < 4000 + 60000, "stopped at the hard deadline (%lld ms)",
+       (long long)took);
+    contains(err.msg, "4000 ms", "says the deadline");
     is_int(call(pool, &blocks, NULL, &ans, &err), SS_ERR_SKILL_TIMEOUT,
            "a fresh worker after the kill, and the same fate");
 
