@@ -766,11 +766,13 @@ class Verified(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        status = cls.srv.stop()
-        cls.host.terminate()
-        cls.host.wait()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-        assert status == 0, f"serve exited with {status}:\n{cls.srv.log()}"
+        try:
+            cls.srv.stop()  # fails unless serve exited 0
+        finally:
+            cls.host.terminate()
+            host_status = cls.host.wait(60)
+            shutil.rmtree(cls.dir, ignore_errors=True)
+        assert host_status == 0, f"the chain host exited with {host_status}"
 
     def signed(self, body):
         path = os.path.join(self.dir, "body.json")

@@ -119,11 +119,13 @@ class Verification(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        status = cls.srv.stop()
-        cls.host.send_signal(signal.SIGTERM)
-        cls.host.wait(10)
-        shutil.rmtree(cls.tmp, ignore_errors=True)
-        assert status == 0, f"serve exited with {status}"
+        try:
+            cls.srv.stop()  # fails unless serve exited 0
+        finally:
+            cls.host.send_signal(signal.SIGTERM)
+            host_status = cls.host.wait(60)
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+        assert host_status == 0, f"the chain host exited with {host_status}"
 
     # -- helpers --
 

@@ -57,12 +57,17 @@ run(const char *fmt, ...)
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+/* Stop the chain host, which exits 0 on SIGTERM; checked like any server a
+ * test starts. */
 static void
 stop_host(void)
 {
+    int status = 0;
     if (host_pid > 0) {
         kill(host_pid, SIGTERM);
-        waitpid(host_pid, NULL, 0);
+        pid_t got = waitpid(host_pid, &status, 0);
+        ok(got == host_pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "the chain host exited 0 (status %d)", status);
         host_pid = -1;
     }
 }
