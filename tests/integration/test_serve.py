@@ -850,19 +850,13 @@ class SkillFailures(unittest.TestCase):
                                                           fixture("launch.json")))
             crash = threading.Thread(target=call, args=("crashes", "crashes",
                                                         fixture("launch.json")))
-            # The runaway starts alone: a connection accepted together with
-            # it can share its libmicrohttpd thread and wait for it (known,
-            # and not what this test is about). Once the server has two
-            # requests in flight (the runaway and this /metrics), it runs.
+            # The runaway starts alone, and the others follow once its
+            # handler runs (the skill says so in the log): a connection
+            # accepted before that can share its libmicrohttpd thread and
+            # wait for it, which is known and not what this test is about.
             runaway.start()
-            deadline = time.monotonic() + EVENT_S
-            while time.monotonic() < deadline:
-                page = srv.request("GET", "/metrics")[2].decode()
-                if metric(page, "skillserver_http_requests_in_flight") >= 2:
-                    break
-                time.sleep(0.05)
-            else:
-                self.fail("the runaway request never showed as in flight")
+            self.assertTrue(srv.wait_for(r"\[blocks_alarm .*blocking the soft deadline", EVENT_S),
+                            srv.log())
             crash.start()
             for _ in range(5):
                 status, _, body = srv.request("POST", "/skills/thank_you",
