@@ -149,7 +149,8 @@ def main():
         problems.append(f"{args.testlog} cannot be read ({e}): meson test did not finish")
 
     for name, n in sorted((registered - ran).items()):
-        problems.append(f"{name} is registered but did not run" + (f" ({n} times)" if n > 1 else ""))
+        times = f" ({n} times)" if n > 1 else ""
+        problems.append(f"{name} is registered but did not run{times}")
     if not registered and not problems:
         problems.append("no tests are registered at all")
     if args.meson_status != 0 and c.failed == 0 and not problems:
