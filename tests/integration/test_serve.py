@@ -102,6 +102,19 @@ def metric(page, name):
     return None
 
 
+def metrics_when(srv, done):
+    """The /metrics page once done(page) holds, or the last one read after
+    EVENT_S. A request is counted when its answer has gone out (in
+    libmicrohttpd's completion callback), a moment after the client has read
+    that answer, so a page fetched at once may not count it yet."""
+    deadline = time.monotonic() + EVENT_S
+    while True:
+        page = srv.request("GET", "/metrics")[2].decode()
+        if done(page) or time.monotonic() > deadline:
+            return page
+        time.sleep(0.05)
+
+
 def uses_asan(pid):
     with open(f"/proc/{pid}/maps") as f:
         return "libasan" in f.read()
@@ -290,9 +303,10 @@ class Routes(unittest.TestCase):
         status, headers, body = self.srv.request("GET", "/metrics")
         self.assertEqual(status, 200)
         self.assertTrue(headers["content-type"].startswith("text/plain; version=0.0.4"))
-        page = body.decode()
-        n = metric(page, 'skillserver_requests_total{skill="thank_you",type="IntentRequest",'
-                         'status="200"}')
+        thank_you = ('skillserver_requests_total{skill="thank_you",type="IntentRequest",'
+                     'status="200"}')
+        page = metrics_when(self.srv, lambda p: (metric(p, thank_you) or 0) >= 3)
+        n = metric(page, thank_you)
         self.assertGreaterEqual(n, 3)
         self.assertGreaterEqual(metric(page, 'skillserver_request_duration_seconds_count'
                                              '{skill="thank_you"}'), 3)
@@ -731,9 +745,11 @@ class Lifecycle(unittest.TestCase):
                 # check at exit, through the 0 exit status, is the test there.)
                 self.assertLess(rss_end - rss_warm, 4096,
                                 f"RSS grew from {rss_warm} to {rss_end} KiB")
-            page = srv.request("GET", "/metrics")[2].decode()
-            self.assertEqual(metric(page, 'skillserver_requests_total{skill="thank_you",'
-                                          'type="IntentRequest",status="200"}'), 10000)
+            total = ('skillserver_requests_total{skill="thank_you",type="IntentRequest",'
+                     'status="200"}')
+            page = metrics_when(srv, lambda p: metric(p, total) == 10000 and
+                                metric(p, "skillserver_http_requests_in_flight") == 1)
+            self.assertEqual(metric(page, total), 10000)
             self.assertEqual(metric(page, "skillserver_http_requests_in_flight"), 1)
             self.assertEqual(srv.stop(), 0, srv.log())
 
@@ -820,14 +836,14 @@ class Verified(unittest.TestCase):
         status, _, got = self.srv.request("POST", "/skills/thank_you", stale,
                                           headers=self.signed(stale))
         self.assertEqual(status, 400, got)
-        page = self.srv.request("GET", "/metrics")[2].decode()
+        refused = 'skillserver_requests_total{skill="thank_you",type="none",status="400"}'
+        page = metrics_when(self.srv, lambda p: metric(p, refused) == 2)
         self.assertEqual(metric(page, 'skillserver_verification_failures_total'
                                       '{reason="signature_mismatch"}'), 1)
         self.assertEqual(metric(page, 'skillserver_verification_failures_total'
                                       '{reason="timestamp_too_old"}'), 1)
         # Neither reached dispatch: it would have counted them under their request type.
-        self.assertEqual(metric(page, 'skillserver_requests_total{skill="thank_you",'
-                                      'type="none",status="400"}'), 2)
+        self.assertEqual(metric(page, refused), 2)
         self.assertIsNone(metric(page, 'skillserver_requests_total{skill="thank_you",'
                                        'type="IntentRequest",status="400"}'))
 
@@ -874,7 +890,8 @@ class SkillFailures(unittest.TestCase):
             # machine's business, bounded only to catch a missed deadline.
             self.assertGreaterEqual(results["loops"][3], timeout_s - 0.5)
             self.assertLess(results["loops"][3], timeout_s + EVENT_S)
-            page = srv.request("GET", "/metrics")[2].decode()
+            page = metrics_when(srv, lambda p: (metric(p, "skillserver_worker_restarts_total")
+                                                or 0) >= 1)
             self.assertEqual(metric(page, 'skillserver_handler_timeouts_total'
                                           '{skill="blocks_alarm"}'), 1)
             self.assertGreaterEqual(metric(page, "skillserver_worker_restarts_total"), 1)
