@@ -66,7 +66,9 @@ demo: build
 	@$(SKILLSERVER) request thank_you ThankYouIntent name=Sam | $(SKILLSERVER) invoke thank_you
 
 # The whole suite: the normal build, the same tests under ASan+UBSan, and a
-# short run of every fuzz target. The last line is "N passed, M failed".
+# short run of every fuzz target. Every failure is shown with its output,
+# every skip is listed, and the last line is "N passed, M failed, K skipped"
+# (tests/run-all.sh; its parts are in tests/runner.sh).
 test: test-deps
 	@sh tests/run-all.sh "$(BUILD)" "$(ASAN_BUILD)" "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)"
 

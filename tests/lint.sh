@@ -25,7 +25,7 @@ check $? "Python.h is included only by server/python*${outside:+ (also: $outside
 
 if command -v clang-format >/dev/null 2>&1; then
     for f in server/*.c server/*.h ssml/*.c ssml/*.h tests/unit/*.c tests/fuzz/*.c \
-        tests/bench/*.c; do
+        tests/bench/*.c tests/selftest/*.c tests/selftest/planted/*.c; do
         case $f in server/error.h | server/request.h) continue ;; esac
         clang-format --dry-run -Werror "$f" >/dev/null 2>&1
         check $? "$f is formatted (clang-format -i $f)"

@@ -1,6 +1,12 @@
 """Run Python unittest modules and report each test in TAP for meson.
 
 Usage: python3 taprun.py MODULE_FILE [MODULE_FILE ...]
+
+Module and class fixtures (setUpModule, tearDownModule, setUpClass,
+tearDownClass) run as under `python3 -m unittest`, and an error in one is a
+"not ok" line of its own. A skipped test is "ok N - name # SKIP reason",
+which tests/summary.py counts as a skip. Modules with no tests at all fail:
+an empty run proves nothing.
 """
 import importlib.util
 import os
@@ -60,9 +66,16 @@ def main(paths):
         sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
+        # unittest finds a module's fixtures through sys.modules: without
+        # this, setUpModule and tearDownModule would silently not run.
+        sys.modules[name] = module
         spec.loader.exec_module(module)
         suite.addTests(loader.loadTestsFromModule(module))
     result = TapResult()
+    if suite.countTestCases() == 0:
+        print(f"not ok 1 - there are no tests in {' '.join(paths)}", flush=True)
+        print("1..1", flush=True)
+        return 1
     suite.run(result)
     print(f"1..{result.n}", flush=True)
     return 0 if result.wasSuccessful() else 1

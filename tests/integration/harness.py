@@ -1,8 +1,11 @@
 """Shared helpers for the integration tests: where things are, and running
 the real skillserver binary."""
+import atexit
 import json
 import os
+import re
 import subprocess
+import sys
 import tempfile
 
 SOURCE_ROOT = os.environ.get(
@@ -11,6 +14,33 @@ SKILLSERVER = os.environ.get("SKILLSERVER", os.path.join(SOURCE_ROOT, "build", "
 SKILLS = os.path.join(SOURCE_ROOT, "skills")
 TEST_SKILLS = os.path.join(SOURCE_ROOT, "tests", "data", "skills")
 FIXTURES = os.path.join(SOURCE_ROOT, "tests", "fixtures", "requests")
+
+# The lines sanitizers print when they find something (kept in step with
+# tests/summary.py and tests/runner.sh). Workers write theirs to the
+# server's stderr, and a worker that dies of one is answered like any crash,
+# so the output is checked as well as the exit status.
+SANITIZER_REPORT = re.compile(r"runtime error: |ERROR: (?:Address|Leak|UndefinedBehavior|Thread|"
+                              r"Memory)Sanitizer|SUMMARY: (?:Address|Leak|UndefinedBehavior)"
+                              r"Sanitizer")
+
+
+def sanitizers():
+    """The sanitizers the binary under test was built with ({"address",
+    "undefined"} under ASan+UBSan, empty normally). meson's test setup says
+    (SKILLSERVER_SANITIZE, from b_sanitize); run by hand, ldd says."""
+    value = os.environ.get("SKILLSERVER_SANITIZE")
+    if value is None:
+        libs = subprocess.run(["ldd", SKILLSERVER], capture_output=True, text=True).stdout
+        value = ",".join(n for n, lib in (("address", "libasan"), ("undefined", "libubsan"))
+                         if lib in libs)
+    return set(value.split(",")) - {"none", ""}
+
+
+def assert_no_sanitizer_report(text, what):
+    m = SANITIZER_REPORT.search(text)
+    if m:
+        start = text.rfind("\n", 0, m.start()) + 1
+        raise AssertionError(f"{what} printed a sanitizer report:\n{text[start:start + 4000]}")
 
 
 def bundled_skills():
@@ -34,8 +64,10 @@ def run(*args, stdin=None, timeout=60, data=None):
         p = subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout)
         p.stdout = p.stdout.decode("utf-8", "replace")
         p.stderr = p.stderr.decode("utf-8", "replace")
-        return p
-    return subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout)
+    else:
+        p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout)
+    assert_no_sanitizer_report(p.stderr, "skillserver " + " ".join(args))
+    return p
 
 
 def load_json(text):
@@ -45,7 +77,6 @@ def load_json(text):
 # ---- `skillserver serve`, for tests/integration/test_serve.py ----
 
 import http.client  # noqa: E402
-import re  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import ssl  # noqa: E402
@@ -69,6 +100,23 @@ def limit(name):
     return int(eval(expr))  # digits and arithmetic only, checked above
 
 
+def wait_for_port_file(path, proc, timeout=120):
+    """The port a helper process (tests/chain_host.py) wrote to path once it
+    listens; fails if it exits first or takes longer than timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            with open(path) as f:
+                text = f.read()
+            if text.strip():
+                return int(text)
+        if proc.poll() is not None:
+            raise AssertionError(f"{' '.join(proc.args)} exited with {proc.returncode} "
+                                 "before it listened")
+        time.sleep(0.05)
+    raise AssertionError(f"{' '.join(proc.args)} did not listen within {timeout} s")
+
+
 def make_endpoint_cert(folder, domain="localhost"):
     """Run certs/make-endpoint-cert.sh; returns (certificate, private key)."""
     script = os.path.join(SOURCE_ROOT, "certs", "make-endpoint-cert.sh")
@@ -79,13 +127,18 @@ def make_endpoint_cert(folder, domain="localhost"):
 class Server:
     """A `skillserver serve` process on a free loopback port (--listen
     127.0.0.1:0; the port is read from its start-up line). Its stderr is
-    collected line by line; stop() sends a signal and returns the exit status.
+    collected line by line. stop() sends a signal, waits, and fails (raises
+    AssertionError) unless the server exited 0 with no sanitizer report in
+    its log; leaving the `with` block stops it the same way. A server a test
+    never stops is stopped and checked when the test process ends, and the
+    process then exits 1.
 
         with Server(skills=..., tls=(cert, key)) as srv:
             status, headers, body = srv.request("GET", "/healthz")
     """
 
     START_TIMEOUT = 120  # workers start CPython; slow under ASan
+    running = set()  # every Server started and not yet stopped
 
     def __init__(self, *extra, skills=SKILLS, tls=None, verify=False, data=None, env=None,
                  prefix=None):
@@ -111,6 +164,7 @@ class Server:
         self._cond = threading.Condition()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, env=env)
+        Server.running.add(self)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         self.port = None
@@ -119,6 +173,7 @@ class Server:
         if not line:
             self.proc.kill()
             self.proc.wait()
+            Server.running.discard(self)
             raise AssertionError("the server did not start:\n" + self.log())
         m = re.search(pattern, line)
         self.scheme, self.port = m.group(1), int(m.group(3))
@@ -192,22 +247,58 @@ class Server:
                     return int(line.split()[1])
         return 0
 
-    def stop(self, sig=signal.SIGTERM, timeout=60):
-        """Send sig and wait; returns the exit status (kills after timeout)."""
+    def stop(self, sig=signal.SIGTERM, timeout=120):
+        """Send sig and wait (kills after timeout); returns the exit status,
+        0, or raises AssertionError with the log when the server exited
+        otherwise, did not stop in time, or printed a sanitizer report."""
+        hung = False
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
+            hung = True
             self.proc.kill()
             self.proc.wait()
-        self._reader.join(10)
+        self._reader.join(30)
+        Server.running.discard(self)
         if self._own_data:
             shutil.rmtree(self.data, ignore_errors=True)
+        if hung:
+            raise AssertionError(f"serve did not stop within {timeout} s of signal {sig}:\n"
+                                 + self.log())
+        if self.proc.returncode != 0:
+            raise AssertionError(f"serve exited with status {self.proc.returncode}:\n" + self.log())
+        assert_no_sanitizer_report(self.log(), "serve")
         return self.proc.returncode
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, exc, tb):
+        # With an exception already on its way out, that one is the test's
+        # failure; a bad exit on top of it goes to stderr instead of hiding it.
+        try:
+            self.stop()
+        except AssertionError as e:
+            if exc_type is None:
+                raise
+            sys.stderr.write(f"also, on the way out: {e}\n")
+
+
+@atexit.register
+def _stop_forgotten_servers():
+    """A server no test stopped was never checked: stop and check it now,
+    and make the test process fail (meson then shows this on stderr)."""
+    problems = []
+    for srv in list(Server.running):
+        problems.append("a test left `%s` running" % " ".join(srv.cmd))
+        try:
+            srv.stop()
+        except AssertionError as e:
+            problems.append(str(e))
+    if problems:
+        sys.stdout.flush()
+        sys.stderr.write("\n".join(problems) + "\n")
+        sys.stderr.flush()
+        os._exit(1)

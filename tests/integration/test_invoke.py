@@ -23,6 +23,7 @@ class BundledSkillsAnswerEveryFixture(unittest.TestCase):
         self.assertGreaterEqual(len(skills), 3)
         names = fixtures()
         self.assertGreaterEqual(len(names), 20)
+        rewritten = []
         for skill in skills:
             for name in names:
                 with self.subTest(skill=skill, fixture=name):
@@ -30,14 +31,22 @@ class BundledSkillsAnswerEveryFixture(unittest.TestCase):
                     self.assertEqual(p.returncode, 0, p.stderr)
                     got = load_json(p.stdout)
                     path = os.path.join(GOLDEN, skill, name)
-                    if UPDATE:
+                    want = None
+                    if os.path.exists(path) or not UPDATE:
+                        with open(path) as f:
+                            want = json.load(f)
+                    if UPDATE and got != want:
                         os.makedirs(os.path.dirname(path), exist_ok=True)
                         with open(path, "w") as f:
                             json.dump(got, f, indent=2)
                             f.write("\n")
-                    with open(path) as f:
-                        want = json.load(f)
+                        rewritten.append(os.path.relpath(path, SOURCE_ROOT))
+                        continue
                     self.assertEqual(got, want)
+        # Rewriting expectations is never a pass: the new files are for a
+        # person to review (git diff) before the next run compares them.
+        self.assertEqual(rewritten, [], "UPDATE_GOLDEN=1 rewrote these; review them and run "
+                                        "again without it")
 
 
 class ThankYou(unittest.TestCase):
@@ -202,13 +211,16 @@ class MisbehavingSkills(unittest.TestCase):
 
     def test_soft_deadline_names_the_running_line(self):
         start = time.monotonic()
-        p = self.invoke("loops", None, "--handler-timeout", "2", "--dev")
-        self.assertLess(time.monotonic() - start, 10)
+        # The soft deadline comes at half the handler timeout: 2 s leave a
+        # loaded machine time to raise it before the hard deadline kills.
+        p = self.invoke("loops", None, "--handler-timeout", "4", "--dev")
+        # Generous: it only has to catch a deadline that never fires.
+        self.assertLess(time.monotonic() - start, 60)
         text = self.assert_apology(p)
         self.assertIn("line 6", text)
 
     def test_soft_deadline_is_not_swallowed_by_except_exception(self):
-        p = self.invoke("loops", intent_request(), "--handler-timeout", "2")
+        p = self.invoke("loops", intent_request(), "--handler-timeout", "4")
         self.assert_apology(p)
         self.assertNotIn("caught it", p.stdout)
 
@@ -218,7 +230,7 @@ class MisbehavingSkills(unittest.TestCase):
         elapsed = time.monotonic() - start
         self.assert_apology(p)
         self.assertIn("did not answer within 1000 ms", p.stderr)
-        self.assertLess(elapsed, 10)
+        self.assertLess(elapsed, 60)
 
     def test_crash_is_answered(self):
         p = self.invoke("crashes")

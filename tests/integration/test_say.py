@@ -401,7 +401,8 @@ class ChildMistakes(unittest.TestCase):
                                    "not defined. Did you mean name?\n")
 
     def test_a_loop_that_never_ends(self):
-        p = self.dev("loops", "open loops", "--handler-timeout", "1")
+        # Soft deadline at 2 s, hard at 4 s: room for the soft one to land.
+        p = self.dev("loops", "open loops", "--handler-timeout", "4")
         self.assertEqual(p.returncode, 1)
         self.assertIn("loops took too long: it was still running line 6", p.stdout)
         self.assertIn("Look for a loop that never stops.", p.stdout)

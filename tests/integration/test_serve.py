@@ -2,7 +2,6 @@
 (http.client, ssl, raw sockets for misbehaving clients), the bundled skills
 and the test skills. Every server here runs with --no-verify except the one
 that checks that verification is called at all."""
-import atexit
 import json
 import os
 import shutil
@@ -17,7 +16,12 @@ import unittest
 import warnings
 
 from harness import (FIXTURES, SKILLS, SKILLSERVER, SOURCE_ROOT, TEST_SKILLS, Server, limit,
-                     make_endpoint_cert)
+                     make_endpoint_cert, wait_for_port_file)
+
+# How long to wait for something that happens in well under a second on an
+# idle machine: generous, because the suite also runs under ASan on two
+# loaded cores. A test that waits this long has failed.
+EVENT_S = 60
 
 JSON_TYPE = "application/json;charset=UTF-8"
 APPID = "amzn1.ask.skill.11111111-1111-1111-1111-111111111111"
@@ -44,10 +48,7 @@ def speech(body):
 TEMP_DIRS = []
 
 
-@atexit.register
-def remove_temp_dirs():
-    # atexit rather than tearDownModule: tests/taprun.py runs the tests
-    # without registering this module, so module fixtures would not run.
+def tearDownModule():
     for d in TEMP_DIRS:
         shutil.rmtree(d, ignore_errors=True)
 
@@ -74,7 +75,7 @@ def version_skill(text):
             f"    return {text!r}\n")
 
 
-def raw_exchange(port, data, timeout=5):
+def raw_exchange(port, data, timeout=EVENT_S):
     """Send data on a fresh socket and return what comes back until close or timeout."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     try:
@@ -101,15 +102,15 @@ def metric(page, name):
     return None
 
 
-def settled_metrics(srv, until, timeout=10):
-    """The /metrics page once until(page) holds, or the last one after timeout
-    seconds. A request is counted when libmicrohttpd reports it complete,
-    which can be a moment after its client has read the answer, so a page
-    scraped right after an answer may not count it yet."""
-    deadline = time.monotonic() + timeout
+def metrics_when(srv, done):
+    """The /metrics page once done(page) holds, or the last one read after
+    EVENT_S. A request is counted when its answer has gone out (in
+    libmicrohttpd's completion callback), a moment after the client has read
+    that answer, so a page fetched at once may not count it yet."""
+    deadline = time.monotonic() + EVENT_S
     while True:
         page = srv.request("GET", "/metrics")[2].decode()
-        if until(page) or time.monotonic() > deadline:
+        if done(page) or time.monotonic() > deadline:
             return page
         time.sleep(0.05)
 
@@ -166,7 +167,7 @@ class Routes(unittest.TestCase):
         req["request"]["requestId"] = "amzn1.echo-api.request.access-log-\"quoted\"-test"
         status, _, _ = self.post("/skills/thank_you", json.dumps(req).encode())
         self.assertEqual(status, 200)
-        self.assertTrue(self.srv.wait_for("access-log-", 10))
+        self.assertTrue(self.srv.wait_for("access-log-", EVENT_S))
         line = [e for e in self.srv.access_log()
                 if (e.get("requestId") or "").startswith("amzn1.echo-api.request.access-log-")]
         self.assertEqual(len(line), 1, self.srv.log())
@@ -201,7 +202,7 @@ class Routes(unittest.TestCase):
         self.assert_json_error(*self.srv.request("GET", "/nothing"), 404)
         # A skill whose skill.json is broken is not served, and was named at start-up.
         self.assert_json_error(*self.post("/skills/broken_json", fixture("launch.json")), 404)
-        self.assertTrue(self.srv.wait_for(r"broken_json.*skill\.json:1:", 1), self.srv.log())
+        self.assertTrue(self.srv.wait_for(r"broken_json.*skill\.json:1:", EVENT_S), self.srv.log())
 
     def test_wrong_method_is_405(self):
         status, headers, body = self.srv.request("GET", "/skills/thank_you")
@@ -282,7 +283,8 @@ class Routes(unittest.TestCase):
         self.assertTrue(speech(body))
         rid = json.loads(fixture("intent_thank_you.json"))["request"]["requestId"]
         # The traceback is in the log with the request id.
-        self.assertTrue(self.srv.wait_for(r"\[raises %s\].*NameError" % rid, 10), self.srv.log())
+        self.assertTrue(self.srv.wait_for(r"\[raises %s\].*NameError" % rid, EVENT_S),
+                        self.srv.log())
         status, _, body = self.post("/skills/crashes", fixture("launch.json"))
         self.assertEqual(status, 200, body)
         self.assertTrue(speech(body))
@@ -292,10 +294,10 @@ class Routes(unittest.TestCase):
         self.assertEqual((status, speech(body)), (200, "You're welcome!"))
 
     def test_startup_report_names_broken_skills(self):
-        line = self.srv.wait_for(r"skill syntax_error does not load", 1)
+        line = self.srv.wait_for(r"skill syntax_error does not load", EVENT_S)
         self.assertTrue(line, self.srv.log())
         self.assertRegex(line, r"skill\.py:\d+")
-        self.assertTrue(self.srv.wait_for(r"skill thank_you ready", 1))
+        self.assertTrue(self.srv.wait_for(r"skill thank_you ready", EVENT_S))
 
     def test_metrics(self):
         for _ in range(3):
@@ -304,12 +306,12 @@ class Routes(unittest.TestCase):
         status, headers, body = self.srv.request("GET", "/metrics")
         self.assertEqual(status, 200)
         self.assertTrue(headers["content-type"].startswith("text/plain; version=0.0.4"))
-        page = settled_metrics(self.srv, lambda p: (metric(
-            p, 'skillserver_skill_errors_total{skill="raises",error="skill_raised"}') or 0) >= 1 and
-            (metric(p, 'skillserver_requests_total{skill="thank_you",type="IntentRequest",'
-                       'status="200"}') or 0) >= 3)
-        n = metric(page, 'skillserver_requests_total{skill="thank_you",type="IntentRequest",'
-                         'status="200"}')
+        thank_you = ('skillserver_requests_total{skill="thank_you",type="IntentRequest",'
+                     'status="200"}')
+        raised = 'skillserver_skill_errors_total{skill="raises",error="skill_raised"}'
+        page = metrics_when(self.srv, lambda p: (metric(p, thank_you) or 0) >= 3 and
+                            (metric(p, raised) or 0) >= 1)
+        n = metric(page, thank_you)
         self.assertGreaterEqual(n, 3)
         self.assertGreaterEqual(metric(page, 'skillserver_request_duration_seconds_count'
                                              '{skill="thank_you"}'), 3)
@@ -319,8 +321,7 @@ class Routes(unittest.TestCase):
         self.assertEqual(metric(page, 'skillserver_verification_failures_total'
                                       '{reason="signature_mismatch"}'), 0)
         self.assertEqual(metric(page, 'skillserver_handler_timeouts_total{skill="thank_you"}'), 0)
-        self.assertGreaterEqual(metric(page, 'skillserver_skill_errors_total{skill="raises",'
-                                             'error="skill_raised"}'), 1)
+        self.assertGreaterEqual(metric(page, raised), 1)
         for name in ("skillserver_worker_restarts_total", "skillserver_workers_running",
                      "skillserver_http_connections", "skillserver_slow_clients_total"):
             self.assertIsNotNone(metric(page, name), name)
@@ -415,7 +416,7 @@ class Tls(unittest.TestCase):
         t = threading.Thread(target=serve_one)
         t.start()
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            with socket.create_connection(("127.0.0.1", port), timeout=EVENT_S) as raw:
                 with client_ctx.wrap_socket(raw, server_hostname="localhost"):
                     return True
         except (OSError, ssl.SSLError):
@@ -446,7 +447,7 @@ class SlowClients(unittest.TestCase):
                     for i in range(len(rest)):
                         s.send(rest[i:i + 1])
                         time.sleep(1)
-                        if time.monotonic() - t0 > receive_s + 10:
+                        if time.monotonic() - t0 > receive_s + EVENT_S:
                             results[name] = None
                             return
                         s.settimeout(0.001)
@@ -470,31 +471,33 @@ class SlowClients(unittest.TestCase):
             ]
             for t in threads:
                 t.start()
-            # Meanwhile the server answers others without delay.
-            t_end = time.monotonic() + receive_s
+            # Meanwhile the server answers others: requests sent while both
+            # tricklers are still connected are answered. (How fast is a
+            # question for tests/bench, not for a loaded test machine.)
             served = 0
-            while time.monotonic() < t_end:
-                t0 = time.monotonic()
+            while all(t.is_alive() for t in threads):
                 status, _, _ = srv.request("POST", "/skills/thank_you", body)
                 self.assertEqual(status, 200)
-                self.assertLess(time.monotonic() - t0, 1.0)
-                served += 1
+                if all(t.is_alive() for t in threads):
+                    served += 1
                 time.sleep(0.1)
             for t in threads:
                 t.join()
-            self.assertGreater(served, 10)
+            self.assertGreater(served, 0, "no request was answered while the tricklers were on")
             for name in ("body", "head"):
                 self.assertIsNotNone(results[name], f"the {name} trickler was never cut off")
+                # Not before the limit (the server's clock starts at accept,
+                # a moment before t0), and by the limit plus a generous margin.
                 self.assertGreaterEqual(results[name], receive_s - 0.5)
-                self.assertLess(results[name], receive_s + 3)
+                self.assertLess(results[name], receive_s + EVENT_S)
             page = srv.request("GET", "/metrics")[2].decode()
             self.assertGreaterEqual(metric(page, "skillserver_slow_clients_total"), 2)
-            self.assertTrue(srv.wait_for(r'"aborted":"cut off: too slow"', 5), srv.log())
+            self.assertTrue(srv.wait_for(r'"aborted":"cut off: too slow"', EVENT_S), srv.log())
             self.assertEqual(srv.stop(), 0, srv.log())
 
     def test_connection_limit(self):
         with Server("--max-connections", "4", skills=skills_dir("thank_you")) as srv:
-            conns = [srv.connection(timeout=5) for _ in range(4)]
+            conns = [srv.connection(timeout=EVENT_S) for _ in range(4)]
             for c in conns:
                 self.assertEqual(srv.request("GET", "/healthz", conn=c)[0], 200)
             # A fifth connection is not served while four are open...
@@ -504,7 +507,7 @@ class SlowClients(unittest.TestCase):
             extra.close()
             # ...and is once one of them closes.
             conns.pop().close()
-            late = srv.connection(timeout=10)
+            late = srv.connection(timeout=EVENT_S)
             self.assertEqual(srv.request("GET", "/healthz", conn=late)[0], 200)
             for c in conns + [late]:
                 c.close()
@@ -515,7 +518,8 @@ class Lifecycle(unittest.TestCase):
     """Signals, reload, configuration refusals, and memory over many requests."""
 
     def test_sigterm_drains_requests_in_flight(self):
-        with Server(skills=skills_dir("sleeps", "thank_you")) as srv:
+        # The soft deadline (half the handler timeout) must not cut the 4 s sleep.
+        with Server("--handler-timeout", "20", skills=skills_dir("sleeps", "thank_you")) as srv:
             result = {}
 
             def slow_request():
@@ -526,19 +530,22 @@ class Lifecycle(unittest.TestCase):
 
             t = threading.Thread(target=slow_request)
             t.start()
-            time.sleep(0.5)
+            # The skill says it is going to sleep, and sleeps 4 s: the
+            # request is in flight when the signal comes.
+            self.assertTrue(srv.wait_for(r"\[sleeps .*going to sleep", EVENT_S), srv.log())
             srv.proc.send_signal(signal.SIGTERM)
-            self.assertTrue(srv.wait_for("stopping", 5), srv.log())
+            self.assertTrue(srv.wait_for("stopping", EVENT_S), srv.log())
             # No new connections are taken while draining.
             with self.assertRaises(OSError):
                 srv.request("GET", "/healthz", timeout=0.5)
-            t.join(20)
+            t.join(EVENT_S)
+            self.assertFalse(t.is_alive(), "the request in flight was never answered")
             self.assertNotIn("error", result)
             status, headers, body = result["answer"]
             self.assertEqual((status, speech(body)), (200, "I woke up."))
             self.assertEqual(headers.get("connection"), "close")
             self.assertEqual(srv.stop(), 0, srv.log())
-            self.assertTrue(srv.wait_for("stopped", 1))
+            self.assertTrue(srv.wait_for("stopped", EVENT_S))
             with self.assertRaises(OSError):
                 socket.create_connection(("127.0.0.1", srv.port), timeout=2)
 
@@ -559,40 +566,52 @@ class Lifecycle(unittest.TestCase):
         answers, errors = [], []
 
         def load():
-            conn = srv.connection(timeout=30)
+            conn = srv.connection(timeout=EVENT_S)
             while not stop.is_set():
                 try:
+                    sent = time.monotonic()
                     status, _, got = srv.request("POST", "/skills/version", body, conn=conn)
-                    answers.append((time.monotonic(), status, speech(got) if status == 200 else got))
+                    answers.append((sent, status, speech(got) if status == 200 else got))
                 except Exception as e:  # every failure counts against the reload
                     errors.append(repr(e))
                     conn.close()
-                    conn = srv.connection(timeout=30)
+                    conn = srv.connection(timeout=EVENT_S)
             conn.close()
+
+        def wait_for_answers(n, since=0.0):
+            """Until n requests sent after since were answered (or errors)."""
+            deadline = time.monotonic() + EVENT_S
+            while time.monotonic() < deadline and not errors:
+                if sum(1 for a in list(answers) if a[0] > since) >= n:
+                    return
+                time.sleep(0.05)
+            self.fail(f"fewer than {n} answers: {errors or answers[-5:]}")
 
         threads = [threading.Thread(target=load) for _ in range(3)]
         for t in threads:
             t.start()
         try:
-            time.sleep(1)
+            wait_for_answers(20)
             with open(os.path.join(skills, "version", "skill.py"), "w") as f:
                 f.write(version_skill("version two"))
             mark = len(srv.lines)
             srv.proc.send_signal(signal.SIGHUP)
-            self.assertTrue(srv.wait_for(r"skills? loaded", 60, start=mark), srv.log())
+            self.assertTrue(srv.wait_for(r"skills? loaded", EVENT_S, start=mark), srv.log())
+            # The server logs this after the new set is current: whatever is
+            # sent from now on is answered by version two.
             reloaded_at = time.monotonic()
-            time.sleep(1)
+            wait_for_answers(20, since=reloaded_at)
             # A broken version is refused and the working one keeps serving.
             with open(os.path.join(skills, "version", "skill.py"), "w") as f:
                 f.write("from skillkit import launch\n\n@launch\ndef welcome(req)\n    pass\n")
             mark = len(srv.lines)
             srv.proc.send_signal(signal.SIGHUP)
-            line = srv.wait_for(r"skill version does not load", 60, start=mark)
+            line = srv.wait_for(r"skill version does not load", EVENT_S, start=mark)
             self.assertTrue(line, srv.log())
             self.assertRegex(line, r"skill\.py:4")
             self.assertIn("keeps serving", line)
-            self.assertTrue(srv.wait_for(r"skills? loaded", 60, start=mark), srv.log())
-            time.sleep(0.5)
+            self.assertTrue(srv.wait_for(r"skills? loaded", EVENT_S, start=mark), srv.log())
+            wait_for_answers(20, since=time.monotonic())
         finally:
             stop.set()
             for t in threads:
@@ -602,7 +621,7 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual({a[1] for a in answers}, {200})
         texts = [a[2] for a in answers]
         self.assertEqual(set(texts), {"version one", "version two"})
-        self.assertEqual({a[2] for a in answers if a[0] > reloaded_at + 0.2}, {"version two"})
+        self.assertEqual({a[2] for a in answers if a[0] > reloaded_at}, {"version two"})
         self.assertEqual(srv.stop(), 0, srv.log())
         shutil.rmtree(skills, ignore_errors=True)
 
@@ -614,7 +633,7 @@ class Lifecycle(unittest.TestCase):
                              "version one")
             with open(os.path.join(skills, "version", "skill.py"), "w") as f:
                 f.write(version_skill("version two, in dev mode"))
-            self.assertTrue(srv.wait_for(r"skills? loaded", 30), srv.log())
+            self.assertTrue(srv.wait_for(r"skills? loaded", EVENT_S), srv.log())
             self.assertEqual(speech(srv.request("POST", "/skills/version", body)[2]),
                              "version two, in dev mode")
             # A broken save: the last good version keeps answering, and the
@@ -623,7 +642,7 @@ class Lifecycle(unittest.TestCase):
             with open(os.path.join(skills, "version", "skill.py"), "w") as f:
                 f.write("from skillkit import launch\n\n@launch\ndef welcome(req)\n"
                         "    return 'broken'\n")
-            self.assertTrue(srv.wait_for(r"skill\.py:4", 30, start=mark), srv.log())
+            self.assertTrue(srv.wait_for(r"skill\.py:4", EVENT_S, start=mark), srv.log())
             self.assertEqual(speech(srv.request("POST", "/skills/version", body)[2]),
                              "version two, in dev mode")
             self.assertEqual(srv.stop(), 0, srv.log())
@@ -631,7 +650,7 @@ class Lifecycle(unittest.TestCase):
 
     def test_verification_is_on_by_default(self):
         with Server(skills=skills_dir("thank_you"), verify=True) as srv:
-            self.assertTrue(srv.wait_for("requests verified", 1), srv.log())
+            self.assertTrue(srv.wait_for("requests verified", EVENT_S), srv.log())
             status, headers, body = srv.request("POST", "/skills/thank_you",
                                                 fixture("intent_thank_you.json"))
             self.assertEqual(status, 400, body)
@@ -644,7 +663,7 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(sum(failures.values()), 1, failures)
             reason = [k for k, v in failures.items() if v == 1][0]
             self.assertIn(reason, ("cert_url_missing", "signature_missing"))
-            self.assertTrue(srv.wait_for(r'"verify":"%s"' % reason, 5), srv.log())
+            self.assertTrue(srv.wait_for(r'"verify":"%s"' % reason, EVENT_S), srv.log())
             self.assertEqual(srv.stop(), 0, srv.log())
 
     def test_refused_configurations(self):
@@ -685,7 +704,7 @@ class Lifecycle(unittest.TestCase):
         # With the explicit flag it starts, and says so loudly.
         with Server("--allow-unverified-public", "--listen", "0.0.0.0:0",
                     skills=skills) as srv:
-            self.assertTrue(srv.wait_for("ANYONE", 5), srv.log())
+            self.assertTrue(srv.wait_for("ANYONE", EVENT_S), srv.log())
             self.assertEqual(srv.stop(), 0, srv.log())
         shutil.rmtree(skills, ignore_errors=True)
         shutil.rmtree(data, ignore_errors=True)
@@ -723,25 +742,22 @@ class Lifecycle(unittest.TestCase):
                 for t in ts:
                     t.join()
 
-            t0 = time.monotonic()
+            # (How fast they are answered is measured by tests/bench/run.sh.)
             burst(1000)  # warm up: worker, allocator arenas, connection pools
             rss_warm = srv.rss_kb()
             burst(9000)
-            elapsed = time.monotonic() - t0
             rss_end = srv.rss_kb()
             self.assertEqual(failures, [])
-            self.assertLess(elapsed, 60, "10,000 requests took %.1f s" % elapsed)
             if not uses_asan(srv.proc.pid):
                 # (Under ASan the quarantine grows memory by design; its leak
                 # check at exit, through the 0 exit status, is the test there.)
                 self.assertLess(rss_end - rss_warm, 4096,
                                 f"RSS grew from {rss_warm} to {rss_end} KiB")
-            page = settled_metrics(srv, lambda p: metric(
-                p, "skillserver_http_requests_in_flight") == 1 and metric(
-                p, 'skillserver_requests_total{skill="thank_you",type="IntentRequest",'
-                   'status="200"}') == 10000)
-            self.assertEqual(metric(page, 'skillserver_requests_total{skill="thank_you",'
-                                          'type="IntentRequest",status="200"}'), 10000)
+            total = ('skillserver_requests_total{skill="thank_you",type="IntentRequest",'
+                     'status="200"}')
+            page = metrics_when(srv, lambda p: metric(p, total) == 10000 and
+                                metric(p, "skillserver_http_requests_in_flight") == 1)
+            self.assertEqual(metric(page, total), 10000)
             self.assertEqual(metric(page, "skillserver_http_requests_in_flight"), 1)
             self.assertEqual(srv.stop(), 0, srv.log())
 
@@ -767,23 +783,20 @@ class Verified(unittest.TestCase):
              "--root", os.path.join(cls.dir, "www"), "--cert", os.path.join(cls.dir, "s3.pem"),
              "--key", os.path.join(cls.dir, "s3.key"), "--port-file", port_file,
              "--log", os.path.join(cls.dir, "host.log")])
-        for _ in range(300):
-            if os.path.exists(port_file):
-                break
-            time.sleep(0.05)
-        with open(port_file) as f:
-            port = int(f.read())
+        port = wait_for_port_file(port_file, cls.host)
         cls.srv = Server("--trust-ca", os.path.join(cls.dir, "root.pem"),
                          "--cert-connect-to", f"s3.amazonaws.com:443:127.0.0.1:{port}",
                          skills=skills_dir("thank_you"), verify=True)
 
     @classmethod
     def tearDownClass(cls):
-        status = cls.srv.stop()
-        cls.host.terminate()
-        cls.host.wait()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-        assert status == 0, f"serve exited with {status}:\n{cls.srv.log()}"
+        try:
+            cls.srv.stop()  # fails unless serve exited 0
+        finally:
+            cls.host.terminate()
+            host_status = cls.host.wait(60)
+            shutil.rmtree(cls.dir, ignore_errors=True)
+        assert host_status == 0, f"the chain host exited with {host_status}"
 
     def signed(self, body):
         path = os.path.join(self.dir, "body.json")
@@ -803,7 +816,8 @@ class Verified(unittest.TestCase):
         return json.dumps(doc).encode()
 
     def access(self, request_id):
-        self.assertTrue(self.srv.wait_for(r'"requestId":"%s"' % request_id, 10), self.srv.log())
+        self.assertTrue(self.srv.wait_for(r'"requestId":"%s"' % request_id, EVENT_S),
+                        self.srv.log())
         for e in self.srv.access_log():
             if e.get("requestId") == request_id:
                 return e
@@ -830,15 +844,14 @@ class Verified(unittest.TestCase):
         status, _, got = self.srv.request("POST", "/skills/thank_you", stale,
                                           headers=self.signed(stale))
         self.assertEqual(status, 400, got)
-        page = settled_metrics(self.srv, lambda p: metric(
-            p, 'skillserver_requests_total{skill="thank_you",type="none",status="400"}') == 2)
+        refused = 'skillserver_requests_total{skill="thank_you",type="none",status="400"}'
+        page = metrics_when(self.srv, lambda p: metric(p, refused) == 2)
         self.assertEqual(metric(page, 'skillserver_verification_failures_total'
                                       '{reason="signature_mismatch"}'), 1)
         self.assertEqual(metric(page, 'skillserver_verification_failures_total'
                                       '{reason="timestamp_too_old"}'), 1)
         # Neither reached dispatch: it would have counted them under their request type.
-        self.assertEqual(metric(page, 'skillserver_requests_total{skill="thank_you",'
-                                      'type="none",status="400"}'), 2)
+        self.assertEqual(metric(page, refused), 2)
         self.assertIsNone(metric(page, 'skillserver_requests_total{skill="thank_you",'
                                        'type="IntentRequest",status="400"}'))
 
@@ -847,39 +860,46 @@ class SkillFailures(unittest.TestCase):
     """A skill that runs away or dies costs its own request, not the others'."""
 
     def test_runaway_and_crash_answered_while_another_skill_answers(self):
-        with Server("--handler-timeout", "1", skills=skills_dir("blocks_alarm", "crashes",
-                                                                "thank_you")) as srv:
-            # Skills load after the server listens; the one-second deadline is
-            # for answering, not for starting a skill under ASan.
-            for name in ("blocks_alarm", "crashes", "thank_you"):
-                self.assertTrue(srv.wait_for(r"skill %s ready" % name, 60), srv.log())
+        timeout_s = 8  # the runaway's hard deadline: long enough to ask others meanwhile
+        with Server("--handler-timeout", str(timeout_s),
+                    skills=skills_dir("blocks_alarm", "crashes", "thank_you")) as srv:
             results = {}
 
             def call(name, skill, body):
                 t0 = time.monotonic()
-                results[name] = srv.request("POST", f"/skills/{skill}", body) + (
-                    time.monotonic() - t0,)
+                results[name] = srv.request("POST", f"/skills/{skill}", body,
+                                            timeout=timeout_s + EVENT_S) + (time.monotonic() - t0,)
 
-            threads = [threading.Thread(target=call, args=("loops", "blocks_alarm",
-                                                           fixture("launch.json"))),
-                       threading.Thread(target=call, args=("crashes", "crashes",
-                                                           fixture("launch.json")))]
-            for t in threads:
-                t.start()
-            t0 = time.monotonic()
-            for _ in range(10):
+            runaway = threading.Thread(target=call, args=("loops", "blocks_alarm",
+                                                          fixture("launch.json")))
+            crash = threading.Thread(target=call, args=("crashes", "crashes",
+                                                        fixture("launch.json")))
+            # The runaway starts alone, and the others follow once its
+            # handler runs (the skill says so in the log): a connection
+            # accepted before that can share its libmicrohttpd thread and
+            # wait for it, which is known and not what this test is about.
+            runaway.start()
+            self.assertTrue(srv.wait_for(r"\[blocks_alarm .*blocking the soft deadline", EVENT_S),
+                            srv.log())
+            crash.start()
+            for _ in range(5):
                 status, _, body = srv.request("POST", "/skills/thank_you",
                                               fixture("intent_thank_you.json"))
                 self.assertEqual((status, speech(body)), (200, "You're welcome!"))
-            self.assertLess(time.monotonic() - t0, 2)
-            for t in threads:
-                t.join()
+            crash.join(EVENT_S)
+            # All answered while the runaway still ran: nobody waited for it.
+            self.assertTrue(runaway.is_alive(), "the runaway was answered before the others")
+            runaway.join(timeout_s + EVENT_S)
             for name in ("loops", "crashes"):
                 status, _, body, took = results[name]
                 self.assertEqual(status, 200, body)
                 self.assertTrue(speech(body))
-                self.assertLess(took, 3)
-            page = srv.request("GET", "/metrics")[2].decode()
+            # Stopped by its deadline, not before; by how much after is the
+            # machine's business, bounded only to catch a missed deadline.
+            self.assertGreaterEqual(results["loops"][3], timeout_s - 0.5)
+            self.assertLess(results["loops"][3], timeout_s + EVENT_S)
+            page = metrics_when(srv, lambda p: (metric(p, "skillserver_worker_restarts_total")
+                                                or 0) >= 1)
             self.assertEqual(metric(page, 'skillserver_handler_timeouts_total'
                                           '{skill="blocks_alarm"}'), 1)
             self.assertGreaterEqual(metric(page, "skillserver_worker_restarts_total"), 1)

@@ -9,9 +9,10 @@ CORPUS = os.path.join(SOURCE_ROOT, "tests", "data", "ssml")
 
 
 def corpus_document(path):
-    """The document of a corpus file (tests/data/ssml/README.md) and the
-    command-line options its header lines ask for."""
-    options = []
+    """The document of a corpus file (tests/data/ssml/README.md), the
+    command-line options its header lines ask for, and the message fragments
+    it expects."""
+    options, expects = [], []
     with open(path, "rb") as f:
         lines = f.read().split(b"\n")
     while lines and lines[0].startswith(b"<!-- ") and lines[0].endswith(b" -->"):
@@ -20,7 +21,9 @@ def corpus_document(path):
             options += ["--locale", value]
         elif key == "where" and value == "reprompt":
             options.append("--reprompt")
-    return b"\n".join(lines), options
+        elif key == "expect":
+            expects.append(value)
+    return b"\n".join(lines), options, expects
 
 
 class SsmlCheck(unittest.TestCase):
@@ -54,9 +57,19 @@ class SsmlCheck(unittest.TestCase):
             self.assertGreaterEqual(len(names), 60)
             for name in names:
                 with self.subTest(kind=kind, name=name):
-                    doc, options = corpus_document(os.path.join(folder, name))
+                    doc, options, expects = corpus_document(os.path.join(folder, name))
                     p = run("ssml", "check", "-", *options, stdin=doc)
                     self.assertEqual(p.returncode, want, p.stdout)
+                    if kind == "valid":
+                        self.assertEqual(p.stdout, "")
+                        continue
+                    # The CLI says what the validator says: every message
+                    # the corpus expects, on a line of its own with the place.
+                    self.assertTrue(expects, f"{name} expects no message")
+                    for fragment in expects:
+                        self.assertIn(fragment, p.stdout)
+                    for line in p.stdout.splitlines():
+                        self.assertRegex(line, r"^-:\d+:\d+: ")
 
     def test_usage(self):
         self.assertEqual(run("ssml").returncode, 2)

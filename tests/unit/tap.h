@@ -37,6 +37,11 @@ tap_check(int pass, const char *file, int line, const char *fmt, ...)
 /* ok(condition, "what is checked", ...) */
 #define ok(cond, ...) tap_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
+/* tap_fail("what went wrong", ...): a failed check of its own, for a helper
+ * that finds something wrong outside any check (a set-up step, an invariant
+ * the helper guards). A "# comment" there would be read by nobody. */
+#define tap_fail(...) tap_check(0, __FILE__, __LINE__, __VA_ARGS__)
+
 /* is_str(got, expected, "name"): compares strings, NULL-safe, shows both on failure. */
 #define is_str(got, want, ...)                                                                 \
     do {                                                                                       \

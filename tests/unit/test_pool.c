@@ -30,6 +30,16 @@ static const char launch[] =
     "\"request\":{\"type\":\"LaunchRequest\",\"requestId\":\"r1\",\"locale\":\"en-US\","
     "\"timestamp\":\"2025-01-15T18:04:05Z\"}}";
 
+/* The same request as an intent that the raises skill fails on. */
+static const char thank_you[] =
+    "{\"version\":\"1.0\",\"session\":{\"new\":false,\"sessionId\":\"s\","
+    "\"application\":{\"applicationId\":\"amzn1.ask.skill.x\"},\"attributes\":{},"
+    "\"user\":{\"userId\":\"u\"}},\"context\":{\"System\":{\"application\":"
+    "{\"applicationId\":\"amzn1.ask.skill.x\"},\"user\":{\"userId\":\"u\"}}},"
+    "\"request\":{\"type\":\"IntentRequest\",\"requestId\":\"r2\",\"locale\":\"en-US\","
+    "\"timestamp\":\"2025-01-15T18:04:05Z\",\"intent\":{\"name\":\"ThankYouIntent\","
+    "\"confirmationStatus\":\"NONE\"}}}";
+
 static struct skill
 load(const char *name)
 {
@@ -60,7 +70,9 @@ main(void)
     struct pool_config cfg = {
         .exe = SKILLSERVER_BIN,
         .skillkit_dir = python_skillkit_dir(),
-        .handler_timeout_ms = 1500,
+        /* Far apart, so that on a loaded machine the soft deadline's
+         * exception always comes before the hard deadline's kill. */
+        .handler_timeout_ms = 4000,
         .soft_timeout_ms = 750,
         .log = capture,
     };
@@ -91,8 +103,6 @@ main(void)
     pool_answer_cleanup(&ans);
 
     struct skill raises = load("raises");
-    const char *intent = strstr(launch, "LaunchRequest");
-    (void)intent;
     struct skill prints = load("prints");
     logged[0] = '\0';
     is_int(call(pool, &prints, NULL, &ans, &err), SS_ERR_OK, "a skill that prints");
@@ -113,20 +123,23 @@ main(void)
     json_decref(hello);
 
     struct skill loops = load("loops");
-    int64_t t0 = proto_now_ms();
+    /* Answered (not SKILL_TIMEOUT): the soft deadline's exception came
+     * before the hard deadline. */
     is_int(call(pool, &loops, NULL, &ans, &err), SS_ERR_OK, "soft deadline answers");
     json_t *e = json_object_get(ans.answer, "error");
     is_str(json_string_value(json_object_get(e, "kind")), "timeout", "kind timeout");
     is_int(json_integer_value(json_object_get(e, "line")), 6, "line that was running");
-    ok(proto_now_ms() - t0 < 1500, "before the hard deadline");
     pool_answer_cleanup(&ans);
 
     struct skill blocks = load("blocks_alarm");
-    t0 = proto_now_ms();
+    int64_t t0 = proto_now_ms();
     is_int(call(pool, &blocks, NULL, &ans, &err), SS_ERR_SKILL_TIMEOUT, "hard deadline");
     int64_t took = proto_now_ms() - t0;
-    ok(took >= 1400 && took < 3000, "stopped at the hard deadline (%lld ms)", (long long)took);
-    contains(err.msg, "1500 ms", "says the deadline");
+    /* Not before the deadline; after it by whatever a loaded machine takes
+     * to kill and reap, bounded only to catch a deadline that never fires. */
+    ok(took >= 4000 && took < 4000 + 60000, "stopped at the hard deadline (%lld ms)",
+       (long long)took);
+    contains(err.msg, "4000 ms", "says the deadline");
     is_int(call(pool, &blocks, NULL, &ans, &err), SS_ERR_SKILL_TIMEOUT,
            "a fresh worker after the kill, and the same fate");
 
@@ -139,6 +152,18 @@ main(void)
     pool_answer_cleanup(&ans);
 
     is_int(call(pool, &raises, NULL, &ans, &err), SS_ERR_OK, "launch of raises is fine");
+    ok(json_is_true(json_object_get(ans.answer, "ok")), "and answers ok");
+    pool_answer_cleanup(&ans);
+    /* Its ThankYouIntent handler raises a NameError: an answer, not a pool error. */
+    is_int(pool_call(pool, &raises, thank_you, strlen(thank_you), NULL, "r2", proto_now_ms(), &ans,
+                     &err),
+           SS_ERR_OK, "an intent whose handler raises is answered");
+    ok(json_is_false(json_object_get(ans.answer, "ok")), "the answer reports the failure");
+    e = json_object_get(ans.answer, "error");
+    is_str(json_string_value(json_object_get(e, "type")), "NameError", "the exception's type");
+    is_int(json_integer_value(json_object_get(e, "line")), 11, "and the line that raised");
+    pool_answer_cleanup(&ans);
+    is_int(call(pool, &raises, NULL, &ans, &err), SS_ERR_OK, "the same worker answers again");
     pool_answer_cleanup(&ans);
 
     pool_destroy(pool);

@@ -120,7 +120,7 @@ build(const struct request *req, const char *reply_text)
     ss_error_clear(&E);
     rc = response_build(req, reply, &out, collect, &W, &E);
     if (rc != SS_ERR_OK && out != NULL)
-        printf("# out not NULL on error\n");
+        tap_fail("response_build set its output on error (%s)", ss_err_name(rc));
     if (rc != SS_ERR_OK)
         E.code = rc;
     json_decref(reply);

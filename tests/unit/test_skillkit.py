@@ -35,6 +35,10 @@ import skillkit  # noqa: E402
 from skillkit import _output, _runner, testing  # noqa: E402
 from skillkit.request import Request  # noqa: E402
 
+# A deadline of 0.1-0.2 s that fires at all fires long before this, even on
+# a loaded machine; the bound only catches one that never fires.
+NEVER_S = 30
+
 SKILLS_DIR = os.path.join(SOURCE_ROOT, "skills")
 FIXTURES_DIR = os.path.join(SOURCE_ROOT, "tests", "fixtures", "requests")
 BUNDLED = ("thank_you", "lambda_hello", "counter")
@@ -360,7 +364,7 @@ class LoadTest(RunnerCase):
                 """)
         finally:
             _runner.LOAD_SOFT_SECONDS = saved
-        self.assertLess(time.monotonic() - start, 3)
+        self.assertLess(time.monotonic() - start, NEVER_S)
         error = result["error"]
         self.assertEqual((error["kind"], error["type"]), ("load", "DeadlineExceeded"))
         self.assertIn(error["line"], (3, 4))
@@ -949,7 +953,7 @@ class DeadlineTest(RunnerCase):
             """)
         start = time.monotonic()
         error = self.error(intent(), soft_ms=200)
-        self.assertLess(time.monotonic() - start, 3)
+        self.assertLess(time.monotonic() - start, NEVER_S)
         self.assertEqual((error["kind"], error["type"]), ("timeout", "DeadlineExceeded"))
         self.assertEqual((error["file"], error["function"]), (path, "thanks"))
         self.assertIn(error["line"], (5, 6))
@@ -990,7 +994,7 @@ class DeadlineTest(RunnerCase):
             """)
         start = time.monotonic()
         error = self.error(intent(), soft_ms=100)
-        self.assertLess(time.monotonic() - start, 3)
+        self.assertLess(time.monotonic() - start, 8, "the 10 s sleep was not interrupted")
         self.assertEqual((error["kind"], error["line"]), ("timeout", 6))
 
     def test_timer_is_disarmed_after_a_fast_handler(self):

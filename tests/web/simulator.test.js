@@ -67,13 +67,23 @@ before(async () => {
   await page.goto(base + "/");
 });
 
+// The lines sanitizers print when they find something (as in tests/summary.py).
+const SANITIZER_REPORT = /runtime error: |ERROR: (Address|Leak|UndefinedBehavior|Thread|Memory)Sanitizer|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer/;
+
+// SIGTERM the server and wait for it; resolves to { code, signal }.
+function stopServer() {
+  if (server.exitCode !== null || server.signalCode !== null)
+    return Promise.resolve({ code: server.exitCode, signal: server.signalCode });
+  const exited = new Promise((resolve) =>
+    server.once("exit", (code, signal) => resolve({ code, signal })));
+  server.kill("SIGTERM");
+  return exited;
+}
+
 after(async () => {
+  // Only when a test failed before the last one stopped them.
   if (browser) await browser.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once("exit", resolve));
-    server.kill("SIGTERM");
-    await exited;
-  }
+  if (server) await stopServer();
   for (const dir of [profile, dataDir])
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -129,4 +139,15 @@ test("a counter session is kept across turns, until stop ends it", async () => {
   await say("stop");
   await page.locator("#conversation .ended", { hasText: "Session ended." }).last().waitFor();
   assert.match(await page.locator("#session").textContent(), /No session is open/);
+});
+
+// Last: the server stops cleanly. Under ASan a leak or an error at exit
+// shows only here, in its exit status and its log.
+test("the server exits 0 on SIGTERM, with no sanitizer report", async () => {
+  if (browser) await browser.close();
+  browser = null;
+  const { code, signal } = await stopServer();
+  assert.equal(signal, null, `the server was killed by ${signal}:\n${serverLog}`);
+  assert.equal(code, 0, `the server exited with ${code}:\n${serverLog}`);
+  assert.doesNotMatch(serverLog, SANITIZER_REPORT, serverLog);
 });

@@ -1,5 +1,6 @@
-"""Answers after a second and a half: a request that is still in flight when
-the server is told to stop (tests/integration/test_serve.py)."""
+"""Says in the log that it is going to sleep, then answers four seconds later:
+a request that is still in flight when the server is told to stop
+(tests/integration/test_serve.py waits for the log line, then signals)."""
 import time
 
 from skillkit import launch
@@ -7,5 +8,6 @@ from skillkit import launch
 
 @launch
 def welcome(req):
-    time.sleep(1.5)
+    print("going to sleep")
+    time.sleep(4)
     return "I woke up."
