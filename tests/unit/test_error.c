@@ -35,8 +35,8 @@ test_table(void)
                 duplicate++;
                 printf("#   kinds %d and %d are both %s\n", j, i, ss_err_name(e));
             }
-        if (status != 200 && status != 400 && status != 404 && status != 405 && status != 413 &&
-            status != 431 && status != 500) {
+        if (status != 200 && status != 400 && status != 403 && status != 404 && status != 405 &&
+            status != 413 && status != 415 && status != 431 && status != 500) {
             bad_status++;
             printf("#   %s has the HTTP status %d\n", ss_err_name(e), status);
         }
