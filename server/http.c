@@ -871,12 +871,12 @@ reap_slow_clients(struct http_server *srv)
  * libmicrohttpd (or here on failure). Returns MHD_NO when nothing could be
  * queued, which makes libmicrohttpd close the connection.
  */
-static enum MHD_Result
-answer(struct http_request *r, struct MHD_Connection *connection, int status, char *body,
-       size_t len, bool owned, const char *type, const char *allow)
+/* A response with body (freed with it when owned, on failure too) and its
+ * Content-Type and Allow headers; NULL when it cannot be made. */
+static struct MHD_Response *
+make_response(char *body, size_t len, bool owned, const char *type, const char *allow)
 {
     struct MHD_Response *resp;
-    enum MHD_Result ok = MHD_NO;
 
     if (owned)
         resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
@@ -885,12 +885,25 @@ answer(struct http_request *r, struct MHD_Connection *connection, int status, ch
     if (!resp) {
         if (owned)
             free(body);
-        return MHD_NO;
+        return NULL;
     }
-    if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES)
-        goto out;
-    if (allow && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES)
-        goto out;
+    if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
+        (allow && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES)) {
+        MHD_destroy_response(resp);
+        return NULL;
+    }
+    return resp;
+}
+
+static enum MHD_Result
+answer(struct http_request *r, struct MHD_Connection *connection, int status, char *body,
+       size_t len, bool owned, const char *type, const char *allow)
+{
+    enum MHD_Result ok = MHD_NO;
+    struct MHD_Response *resp = make_response(body, len, owned, type, allow);
+
+    if (!resp)
+        return MHD_NO;
     /* While draining, every answer ends its connection so keep-alive clients
      * go elsewhere and the drain finishes. (libmicrohttpd closes after an
      * answer queued before the body was read, and says so itself; r->close
@@ -1841,21 +1854,10 @@ static enum MHD_Result
 metrics_reply(struct MHD_Connection *connection, unsigned status, char *body, size_t len,
               bool owned, const char *type, const char *allow)
 {
-    struct MHD_Response *resp;
-    enum MHD_Result ok = MHD_NO;
-
-    if (owned)
-        resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
-    else
-        resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_PERSISTENT);
-    if (!resp) {
-        if (owned)
-            free(body);
+    struct MHD_Response *resp = make_response(body, len, owned, type, allow);
+    if (!resp)
         return MHD_NO;
-    }
-    if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES &&
-        (!allow || MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow) == MHD_YES))
-        ok = MHD_queue_response(connection, status, resp);
+    enum MHD_Result ok = MHD_queue_response(connection, status, resp);
     MHD_destroy_response(resp);
     return ok;
 }

@@ -4,6 +4,7 @@ import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,6 +69,21 @@ def run(*args, stdin=None, timeout=60, data=None):
         p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout)
     assert_no_sanitizer_report(p.stderr, "skillserver " + " ".join(args))
     return p
+
+
+def copy_skills(root, names, files=None):
+    """Copy bundled or test skills (by name) into the folder root, then write
+    files {"skill/file": text} there; returns root."""
+    for name in names:
+        src = os.path.join(SKILLS, name)
+        if not os.path.isdir(src):
+            src = os.path.join(TEST_SKILLS, name)
+        shutil.copytree(src, os.path.join(root, name))
+    for path, text in (files or {}).items():
+        os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
+        with open(os.path.join(root, path), "w") as f:
+            f.write(text)
+    return root
 
 
 def load_json(text):

@@ -17,7 +17,7 @@ import tempfile
 import time
 import unittest
 
-from harness import FIXTURES, SKILLS, SKILLSERVER, TEST_SKILLS, Server, limit
+from harness import FIXTURES, SKILLSERVER, Server, copy_skills, limit
 
 JSON_TYPE = "application/json;charset=UTF-8"
 
@@ -41,16 +41,7 @@ def skills_dir(*names, files=None):
     files {"skill/file": text}."""
     root = tempfile.mkdtemp(prefix="skillserver-hardening-")
     TEMP_DIRS.append(root)
-    for name in names:
-        src = os.path.join(SKILLS, name)
-        if not os.path.isdir(src):
-            src = os.path.join(TEST_SKILLS, name)
-        shutil.copytree(src, os.path.join(root, name))
-    for path, text in (files or {}).items():
-        os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
-        with open(os.path.join(root, path), "w") as f:
-            f.write(text)
-    return root
+    return copy_skills(root, names, files)
 
 
 def ready(srv, *names):

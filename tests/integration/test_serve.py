@@ -15,8 +15,8 @@ import time
 import unittest
 import warnings
 
-from harness import (FIXTURES, SKILLS, SKILLSERVER, SOURCE_ROOT, TEST_SKILLS, Server, limit,
-                     make_endpoint_cert, wait_for_port_file)
+from harness import (FIXTURES, SKILLSERVER, SOURCE_ROOT, Server, copy_skills,
+                     limit, make_endpoint_cert, wait_for_port_file)
 
 # How long to wait for something that happens in well under a second on an
 # idle machine: generous, because the suite also runs under ASan on two
@@ -58,16 +58,7 @@ def skills_dir(*names, files=None):
     copies of bundled or test skills, plus files {"skill/file": text}."""
     root = tempfile.mkdtemp(prefix="skillserver-skills-")
     TEMP_DIRS.append(root)
-    for name in names:
-        src = os.path.join(SKILLS, name)
-        if not os.path.isdir(src):
-            src = os.path.join(TEST_SKILLS, name)
-        shutil.copytree(src, os.path.join(root, name))
-    for path, text in (files or {}).items():
-        os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
-        with open(os.path.join(root, path), "w") as f:
-            f.write(text)
-    return root
+    return copy_skills(root, names, files)
 
 
 def version_skill(text):

@@ -6,7 +6,7 @@ import shutil
 import tempfile
 import unittest
 
-from harness import SKILLS, TEST_SKILLS, Server
+from harness import Server, copy_skills
 
 TEMP_DIRS = []
 
@@ -20,12 +20,7 @@ def skills_with(*names):
     """A temporary skills folder with copies of bundled or test skills."""
     root = tempfile.mkdtemp(prefix="skillserver-web-")
     TEMP_DIRS.append(root)
-    for name in names:
-        src = os.path.join(SKILLS, name)
-        if not os.path.isdir(src):
-            src = os.path.join(TEST_SKILLS, name)
-        shutil.copytree(src, os.path.join(root, name))
-    return root
+    return copy_skills(root, names)
 
 
 def turn(srv, utterance, session=None, skill=None):
