@@ -1,5 +1,6 @@
 /* test_pool.c - real worker processes: start, answer, fail, die, time out. */
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,15 +12,33 @@
 #include "skill.h"
 #include "tap.h"
 
+/* What the pool logged, "skill|request id|text" a line. The pool's output
+ * thread logs what workers write to their stdout/stderr (under ASan, their
+ * LeakSanitizer's complaints at exit) while the calling thread logs what a
+ * request prints, so both appends and reads take the lock. */
 static char logged[4096];
+static pthread_mutex_t logged_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 capture(void *ctx, const char *skill, const char *request_id, const char *text)
 {
     (void)ctx;
+    pthread_mutex_lock(&logged_lock);
     size_t used = strlen(logged);
     snprintf(logged + used, sizeof(logged) - used, "%s|%s|%s\n", skill,
              request_id ? request_id : "-", text);
+    pthread_mutex_unlock(&logged_lock);
+}
+
+/* A copy of what was logged so far, for checking. */
+static const char *
+logged_now(void)
+{
+    static char copy[sizeof(logged)];
+    pthread_mutex_lock(&logged_lock);
+    memcpy(copy, logged, sizeof(copy));
+    pthread_mutex_unlock(&logged_lock);
+    return copy;
 }
 
 static const char launch[] =
@@ -104,10 +123,12 @@ main(void)
 
     struct skill raises = load("raises");
     struct skill prints = load("prints");
+    pthread_mutex_lock(&logged_lock);
     logged[0] = '\0';
+    pthread_mutex_unlock(&logged_lock);
     is_int(call(pool, &prints, NULL, &ans, &err), SS_ERR_OK, "a skill that prints");
-    contains(logged, "prints|r1|printed by the skill", "stdout reaches the log with the id");
-    contains(logged, "prints|r1|to stderr too", "stderr reaches the log");
+    contains(logged_now(), "prints|r1|printed by the skill", "stdout reaches the log with the id");
+    contains(logged_now(), "prints|r1|to stderr too", "stderr reaches the log");
     pool_answer_cleanup(&ans);
 
     struct skill syntax = load("syntax_error");
