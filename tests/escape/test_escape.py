@@ -352,7 +352,7 @@ class HostileSkills:
         self.assertIn(r["ppid"], (0, 1), when)
         env = set(r["env"]) - {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"}
         # A fixed set: the locale, and what AWS Lambda sets for a function
-        # (server/launcher.h); nothing of the server's own environment.
+        # (server/worker/launcher.h); nothing of the server's own environment.
         self.assertEqual(env, {"PATH", "LANG", "LC_ALL", "TZ", "LAMBDA_TASK_ROOT",
                                "LAMBDA_RUNTIME_DIR", "AWS_EXECUTION_ENV",
                                "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",

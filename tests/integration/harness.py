@@ -99,11 +99,11 @@ import ssl  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 
-LIMITS_H = os.path.join(SOURCE_ROOT, "server", "ss_limits.h")
+LIMITS_H = os.path.join(SOURCE_ROOT, "server", "base", "ss_limits.h")
 
 
 def limit(name):
-    """The value of LIMIT_<name> in server/ss_limits.h, so tests follow the
+    """The value of LIMIT_<name> in server/base/ss_limits.h, so tests follow the
     constants instead of copying them (simple integer expressions only)."""
     with open(LIMITS_H) as f:
         text = f.read()

@@ -89,7 +89,7 @@ class Isolation(unittest.TestCase):
         libraries take the rest)."""
         if "address" in sanitizers():
             self.skipTest("NOT APPLICABLE under ASan: the worker's 1 GiB address-space limit "
-                          "(RLIMIT_AS in server/sandbox.c) is compiled out, since ASan's "
+                          "(RLIMIT_AS in server/worker/sandbox.c) is compiled out, since ASan's "
                           "shadow memory reserves terabytes; the normal build tests it")
         text = self.assert_answered_while_others_work("memory_hog")
         m = re.fullmatch(r"MemoryError after (\d+) MiB\.", text)

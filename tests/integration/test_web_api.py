@@ -1,4 +1,4 @@
-"""The web simulator's JSON API of `serve --dev` (server/simulator.h), end to
+"""The web simulator's JSON API of `serve --dev` (server/classroom/simulator.h), end to
 end: the real binary, real sockets, the bundled and test skills."""
 import json
 import os

@@ -43,31 +43,30 @@ tap_check(int pass, const char *file, int line, const char *fmt, ...)
 #define tap_fail(...) tap_check(0, __FILE__, __LINE__, __VA_ARGS__)
 
 /* is_str(got, expected, "name"): compares strings, NULL-safe, shows both on failure. */
-#define is_str(got, want, ...)                                                                 \
-    do {                                                                                       \
-        const char *tap_g_ = (got), *tap_w_ = (want);                                          \
-        int tap_p_ = (tap_g_ == NULL && tap_w_ == NULL) ||                                     \
-                     (tap_g_ && tap_w_ && strcmp(tap_g_, tap_w_) == 0);                        \
-        if (!tap_check(tap_p_, __FILE__, __LINE__, __VA_ARGS__))                               \
-            printf("#   got:      %s\n#   expected: %s\n", tap_g_ ? tap_g_ : "(null)",         \
-                   tap_w_ ? tap_w_ : "(null)");                                                \
+#define is_str(got, want, ...)                                                                     \
+    do {                                                                                           \
+        const char *tap_g_ = (got), *tap_w_ = (want);                                              \
+        int tap_p_ = (tap_g_ == NULL && tap_w_ == NULL) ||                                         \
+                     (tap_g_ && tap_w_ && strcmp(tap_g_, tap_w_) == 0);                            \
+        if (!tap_check(tap_p_, __FILE__, __LINE__, __VA_ARGS__))                                   \
+            printf("#   got:      %s\n#   expected: %s\n", tap_g_ ? tap_g_ : "(null)",             \
+                   tap_w_ ? tap_w_ : "(null)");                                                    \
     } while (0)
 
 /* is_int(got, expected, "name") */
-#define is_int(got, want, ...)                                                                 \
-    do {                                                                                       \
-        long long tap_g_ = (long long)(got), tap_w_ = (long long)(want);                       \
-        if (!tap_check(tap_g_ == tap_w_, __FILE__, __LINE__, __VA_ARGS__))                     \
-            printf("#   got:      %lld\n#   expected: %lld\n", tap_g_, tap_w_);                \
+#define is_int(got, want, ...)                                                                     \
+    do {                                                                                           \
+        long long tap_g_ = (long long)(got), tap_w_ = (long long)(want);                           \
+        if (!tap_check(tap_g_ == tap_w_, __FILE__, __LINE__, __VA_ARGS__))                         \
+            printf("#   got:      %lld\n#   expected: %lld\n", tap_g_, tap_w_);                    \
     } while (0)
 
 /* contains(haystack, needle, "name") */
-#define contains(hay, needle, ...)                                                             \
-    do {                                                                                       \
-        const char *tap_h_ = (hay), *tap_n_ = (needle);                                        \
-        if (!tap_check(tap_h_ && strstr(tap_h_, tap_n_) != NULL, __FILE__, __LINE__,           \
-                       __VA_ARGS__))                                                           \
-            printf("#   got:      %s\n#   missing:  %s\n", tap_h_ ? tap_h_ : "(null)", tap_n_); \
+#define contains(hay, needle, ...)                                                                 \
+    do {                                                                                           \
+        const char *tap_h_ = (hay), *tap_n_ = (needle);                                            \
+        if (!tap_check(tap_h_ && strstr(tap_h_, tap_n_) != NULL, __FILE__, __LINE__, __VA_ARGS__)) \
+            printf("#   got:      %s\n#   missing:  %s\n", tap_h_ ? tap_h_ : "(null)", tap_n_);    \
     } while (0)
 
 /* The whole file at path, NUL-terminated, its length in *len; NULL when it

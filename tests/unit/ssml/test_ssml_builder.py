@@ -11,7 +11,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.environ.get("SOURCE_ROOT", os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..")), "server"))
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")), "server", "worker"))
 
 from skillkit import ssml  # noqa: E402
 from skillkit.ssml import (SSML, alexa_name, audio, break_, domain, effect, emotion,  # noqa: E402

@@ -1,6 +1,6 @@
 """The two functions the worker's embedded CPython calls: ``load`` and ``handle``.
 
-Contract with server/python.c (keep it exactly; see DESIGN.md "Python side"):
+Contract with server/worker/python.c (keep it exactly; see DESIGN.md "Python side"):
 
 - ``load(name, path, dev, handler=None) -> str`` imports the skill's file
   (skills/NAME/skill.py, or the file of ``handler``, "module.function", for a
@@ -12,7 +12,7 @@ Contract with server/python.c (keep it exactly; see DESIGN.md "Python side"):
   object | null, "soft_ms": int}`` and answers ``{"ok": true, "reply": REPLY,
   "attributes": object | null}`` (attributes only when the handler changed
   them) or ``{"ok": false, "error": ERROR}``.
-- REPLY is the reply format of server/response.h; ERROR is ``{"kind": "load"
+- REPLY is the reply format of server/pipeline/response.h; ERROR is ``{"kind": "load"
   | "raised" | "result" | "timeout", "type", "message", "file", "line",
   "function", "traceback", "spoken"}``.
 
@@ -866,7 +866,7 @@ def _model_warnings(skill: _Skill) -> list[str]:
     """Compare the handlers with the intents of model.json, to catch typos.
 
     `skillserver say` makes the same comparison in C (model_check() in
-    server/model.c, with JSON paths) and leaves out the warnings that mention
+    server/catalog/model.c, with JSON paths) and leaves out the warnings that mention
     model.json; keep "model.json" in each of them.
     """
     path = os.path.join(skill.folder, "model.json")

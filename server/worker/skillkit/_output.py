@@ -5,7 +5,7 @@ response travels on a socket, and ``invoke`` prints only the response on
 stdout). The C side offers a built-in module ``_skillserver`` with
 ``log(text)``; ``install()`` puts writers in place of sys.stdout and
 sys.stderr that send one record per line, cut at LOG_RECORD_BYTES (the same
-16 KiB as LIMIT_LOG_RECORD_BYTES in server/ss_limits.h), and a handler on the
+16 KiB as LIMIT_LOG_RECORD_BYTES in server/base/ss_limits.h), and a handler on the
 root logger so ``logging.info`` in a classic Lambda skill lands there too.
 Under plain python3 (tests, authors' own scripts) nothing is replaced.
 """

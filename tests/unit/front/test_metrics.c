@@ -1,5 +1,5 @@
 /*
- * test_metrics.c - server/metrics.c: rows by skill name, the Prometheus page,
+ * test_metrics.c - server/front/metrics.c: rows by skill name, the Prometheus page,
  * and lock-free counting from several threads at once.
  */
 #include <pthread.h>

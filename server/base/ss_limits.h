@@ -136,7 +136,7 @@
  * most (they have the hard deadline to finish), then it is killed. */
 #define LIMIT_ZYGOTE_RETIRE_MS (LIMIT_HANDLER_TIMEOUT_MS_MAX + 5000)
 
-/* --- response (server/response.c) --- */
+/* --- response (server/pipeline/response.c) --- */
 
 /* AudioPlayer.Play stream.url: Alexa's documented maximum. */
 #define LIMIT_AUDIO_URL_CHARS 8000
@@ -212,7 +212,7 @@
 /* Smallest RSA key accepted for the signing certificate (Amazon's is 2048). */
 #define LIMIT_VERIFY_RSA_BITS_MIN 2048
 
-/* ---- http: the HTTPS front (server/http.c); the body limit is LIMIT_BODY_BYTES ---- */
+/* ---- http: the HTTPS front (server/front/http.c); the body limit is LIMIT_BODY_BYTES ---- */
 
 /* Connections the kernel queues before the server accepts them. */
 #define LIMIT_HTTP_LISTEN_BACKLOG 511
@@ -263,7 +263,7 @@
 /* Skills /metrics keeps separate counters for; further skills share the "-" row. */
 #define LIMIT_METRICS_SKILLS 128
 
-/* ---- model, matcher, say: interaction models and utterances (server/model.c, matcher.c,
+/* ---- model, matcher, say: interaction models and utterances (server/catalog/model.c, matcher.c,
  * say.c, speech.c) ---- */
 
 /* model.json: real models with thousands of samples stay well under 1 MiB; 4 MiB stops a

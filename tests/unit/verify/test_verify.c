@@ -1,5 +1,5 @@
 /*
- * test_verify.c - request verification (server/verify*.c, server/sign.c)
+ * test_verify.c - request verification (server/verify/verify*.c, server/verify/sign.c)
  * against spec/request-verification.md.
  *
  * The chain is downloaded for real: the test makes a throw-away chain with

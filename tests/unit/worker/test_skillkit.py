@@ -1,6 +1,6 @@
 """Unit tests of the skillkit package and its runner, under plain python3.
 
-Covers the runner contract with server/python.c (load/handle JSON, every
+Covers the runner contract with server/worker/python.c (load/handle JSON, every
 ERROR kind with file and line, the soft deadline, persistent attributes),
 the author's API (decorators, return forms, defaults, interceptors, the
 request object), skillkit.testing, the log writer, and the bundled skills.
@@ -24,9 +24,9 @@ import time
 import types
 import unittest
 
-SOURCE_ROOT = os.environ.get("SOURCE_ROOT") or os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SERVER_DIR = os.path.join(SOURCE_ROOT, "server")
+SOURCE_ROOT = os.environ.get("SOURCE_ROOT") or os.path.abspath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+SERVER_DIR = os.path.join(SOURCE_ROOT, "server", "worker")
 sys.dont_write_bytecode = True  # no __pycache__ in the skills folder
 if SERVER_DIR not in sys.path:
     sys.path.insert(0, SERVER_DIR)

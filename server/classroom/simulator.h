@@ -2,7 +2,7 @@
  * simulator.h - the web simulator of `serve --dev`: a page to talk to the
  * skills from a browser, and the small JSON API behind it.
  *
- * The page's files (server/web/) are compiled into the binary by
+ * The page's files (server/classroom/web/) are compiled into the binary by
  * ssml/embed_schema.py, so serve needs no files at run time. A turn is
  * say_turn_run() (say.h): the same words-to-request-to-answer path as
  * `skillserver say`, with the session kept by the page and sent back with

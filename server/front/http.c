@@ -1085,7 +1085,7 @@ finish_post(struct http_request *r, struct MHD_Connection *connection)
     conn_set(r->conn, CONN_BUSY);
 
     /*
-     * ==== Request verification: the one call site (server/verify.h). ====
+     * ==== Request verification: the one call site (server/verify/verify.h). ====
      * The signature covers the raw body, so it is checked before anything
      * parses it; the timestamp needs the parsed request, below. With
      * --no-verify srv->verify is NULL and only dispatch's applicationId

@@ -1,5 +1,5 @@
 /*
- * test_log.c - server/log.c: log_escape() in both modes, and that
+ * test_log.c - server/base/log.c: log_escape() in both modes, and that
  * log_line(), log_msg() and log_skill() write nothing a terminal or a
  * line-based reader would act on (stderr is captured through a pipe).
  */

@@ -2,7 +2,7 @@
 
 A ``Response`` holds speech as a list of segments, ``{"text": ...}`` for plain
 words and ``{"ssml": ...}`` for SSML markup, exactly as the reply format of
-server/response.h wants them: the C side escapes the text, wraps everything in
+server/pipeline/response.h wants them: the C side escapes the text, wraps everything in
 ``<speak>``, checks the limits and validates the SSML. Nothing here escapes or
 measures anything; what is checked here are the *types* an author passed, so
 that a mistake is reported at the author's own line.
@@ -345,7 +345,7 @@ class Response:
         return True
 
     def to_reply(self, has_session: bool, session: Optional[dict]) -> dict:
-        """The reply object of server/response.h for this response.
+        """The reply object of server/pipeline/response.h for this response.
 
         session is ``req.session``: sent as sessionAttributes when the request
         has a session and no explicit session_attributes were given.
