@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "canned.h"
 #include "dispatch.h"
 #include "http.h"
@@ -283,53 +284,30 @@ static char *
 read_input(const char *path, size_t limit, size_t *len, char *why, size_t whycap)
 {
     FILE *f = (!path || strcmp(path, "-") == 0) ? stdin : fopen(path, "rb");
-    size_t cap = 8192, n = 0;
-    char *buf = NULL;
+    const char *what = f == stdin ? "the input" : path;
+    struct buf b = BUF_INIT(limit);
 
     if (!f) {
         snprintf(why, whycap, "cannot open %s: %s", path, strerror(errno));
         return NULL;
     }
-    buf = malloc(cap + 1);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n > limit) {
-            snprintf(why, whycap, "%s is larger than %zu bytes", f == stdin ? "the input" : path,
-                     limit);
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        if (got == 0) {
-            if (ferror(f)) {
-                snprintf(why, whycap, "cannot read %s", f == stdin ? "the input" : path);
-                free(buf);
-                buf = NULL;
-            }
-            break;
-        }
-        if (n == cap) {
-            char *grown = realloc(buf, cap * 2 + 1);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                snprintf(why, whycap, "out of memory");
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-    }
-    if (!buf && !why[0])
-        snprintf(why, whycap, "out of memory");
+    enum ss_err rc = buf_read_file(&b, f);
     if (f != stdin)
         fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *len = n;
+    if (rc == SS_ERR_TOO_LARGE)
+        snprintf(why, whycap, "%s is larger than %zu bytes", what, limit);
+    else if (rc == SS_ERR_IO)
+        snprintf(why, whycap, "cannot read %s", what);
+    else if (rc != SS_ERR_OK)
+        snprintf(why, whycap, "out of memory");
+    if (rc != SS_ERR_OK) {
+        buf_reset(&b);
+        return NULL;
     }
-    return buf;
+    char *text = buf_take(&b, len);
+    if (!text)
+        snprintf(why, whycap, "out of memory");
+    return text;
 }
 
 /* The absolute path of this binary, for starting workers. */

@@ -30,6 +30,7 @@
 
 #include "ss_limits.h"
 #include "ssml.h"
+#include "utf8.h"
 
 /* ---- what each request type may carry (§6) ---- */
 
@@ -200,19 +201,6 @@ member(const json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
     return json_is_null(v) ? NULL : v;
-}
-
-static size_t
-utf16_units(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = 0;
-
-    /* Valid UTF-8 (jansson guarantees it): one unit per lead byte, and a
-     * second one for 4-byte sequences, which are the non-BMP characters. */
-    for (size_t i = 0; i < len; i++)
-        n += ((p[i] & 0xC0) != 0x80) + (p[i] >= 0xF0);
-    return n;
 }
 
 size_t
