@@ -31,6 +31,7 @@
 #include "privs.h"
 #include "proto.h"
 #include "python.h"
+#include "runtime.h"
 #include "say.h"
 #include "scaffold.h"
 #include "sign.h"
@@ -551,8 +552,7 @@ cmd_invoke(struct options *o)
     char exe[PATH_MAX], why[256] = "";
     char *body = NULL;
     size_t len = 0;
-    struct pool *pool = NULL;
-    struct store *store = NULL;
+    struct runtime rt = {0};
     struct dispatch_result res;
     int rc = EXIT_USAGE;
 
@@ -576,23 +576,22 @@ cmd_invoke(struct options *o)
         fprintf(stderr, "skillserver: cannot find my own binary in /proc/self/exe\n");
         goto out;
     }
-    int hard = o->handler_timeout_ms ? o->handler_timeout_ms : LIMIT_HANDLER_TIMEOUT_MS_DEFAULT;
-    struct pool_config pc = {
+    struct runtime_config rc_cfg = {
         .exe = exe,
         .skillkit_dir = python_skillkit_dir(),
+        .data_dir = o->data,
         .dev = o->dev,
         .workers = 1,
-        .handler_timeout_ms = hard,
-        .soft_timeout_ms = hard / 2,
+        .handler_timeout_ms = o->handler_timeout_ms,
         .user = o->user,
+        .launcher_fd = -1,
     };
-    pool = pool_create(&pc);
-    store = store_create(o->data);
-    if (!pool || !store) {
-        fprintf(stderr, "skillserver: out of memory\n");
+    if (runtime_open(&rt, &rc_cfg, &err) != SS_ERR_OK) {
+        fprintf(stderr, "skillserver: %s\n", err.msg);
         goto out;
     }
-    struct dispatch_ctx ctx = {.pool = pool, .store = store, .dev = o->dev, .pretty = !o->compact};
+    struct dispatch_ctx ctx = {
+        .pool = rt.pool, .store = rt.store, .dev = o->dev, .pretty = !o->compact};
     enum ss_err e = dispatch_run(&ctx, &skill, body, len, arrival, &res);
     if (res.status >= 400) {
         fprintf(stderr, "skillserver: this is not a request %s can answer: %s\n", skill.name,
@@ -608,8 +607,7 @@ cmd_invoke(struct options *o)
     }
     dispatch_result_cleanup(&res);
 out:
-    pool_destroy(pool);
-    store_destroy(store);
+    runtime_close(&rt);
     free(body);
     skill_cleanup(&skill);
     return rc;

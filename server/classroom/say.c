@@ -18,6 +18,7 @@
 #include "model.h"
 #include "pool.h"
 #include "proto.h"
+#include "runtime.h"
 #include "skill.h"
 #include "speech.h"
 #include "ss_limits.h"
@@ -1098,25 +1099,27 @@ say_run(const struct say_config *cfg)
 
     if (rc != 0)
         goto out;
-    int hard = cfg->handler_timeout_ms ? cfg->handler_timeout_ms : LIMIT_HANDLER_TIMEOUT_MS_DEFAULT;
-    struct pool_config pc = {
+    struct runtime_config rc_cfg = {
         .exe = cfg->exe,
         .skillkit_dir = cfg->skillkit_dir,
+        .data_dir = cfg->data_dir,
         .dev = cfg->dev,
         .workers = 1,
-        .handler_timeout_ms = hard,
-        .soft_timeout_ms = hard / 2,
+        .handler_timeout_ms = cfg->handler_timeout_ms,
+        .launcher_fd = -1,
     };
+    struct runtime rt = {0};
+    struct ss_error rt_err;
     char why[200];
     if (cfg->speak && !speech_sound_device(why, sizeof(why)))
         fprintf(cfg->err, "skillserver: --speak: %s; the answers are only printed\n", why);
-    s.pool = pool_create(&pc);
-    s.store = store_create(cfg->data_dir);
-    if (!s.pool || !s.store) {
-        fprintf(cfg->err, "skillserver: out of memory\n");
+    if (runtime_open(&rt, &rc_cfg, &rt_err) != SS_ERR_OK) {
+        fprintf(cfg->err, "skillserver: %s\n", rt_err.msg);
         rc = EXIT_FAILED;
         goto out;
     }
+    s.pool = rt.pool;
+    s.store = rt.store;
     if (cfg->utterance) {
         char line[LIMIT_SAY_LINE_BYTES];
         if (snprintf(line, sizeof(line), "%s", cfg->utterance) >= (int)sizeof(line)) {

@@ -48,6 +48,7 @@
 #include "privs.h"
 #include "proto.h"
 #include "request.h"
+#include "runtime.h"
 #include "simulator.h"
 #include "skill.h"
 #include "ss_limits.h"
@@ -2116,21 +2117,23 @@ http_serve(const struct http_config *cfg)
         goto out;
     }
 
-    struct pool_config pc = {
+    struct runtime_config rc_cfg = {
         .exe = cfg->exe,
         .skillkit_dir = cfg->skillkit_dir,
+        .data_dir = cfg->data_dir,
         .dev = cfg->dev,
         .fresh_worker = cfg->fresh_worker,
         .workers = cfg->workers,
         .handler_timeout_ms = srv.handler_timeout_ms,
-        .soft_timeout_ms = srv.handler_timeout_ms / 2,
         .user = cfg->user,
-        .launcher = srv.launcher_fd >= 0,
         .launcher_fd = srv.launcher_fd,
     };
+    struct runtime rt = {0};
     srv.metrics = metrics_create();
-    srv.pool = pool_create(&pc);
-    srv.store = store_create(cfg->data_dir);
+    if (runtime_open(&rt, &rc_cfg, &err) == SS_ERR_OK) {
+        srv.pool = rt.pool;
+        srv.store = rt.store;
+    }
     if (!srv.metrics || !srv.pool || !srv.store) {
         log_msg(LOG_ERROR, "out of memory");
         goto out;
