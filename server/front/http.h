@@ -6,7 +6,7 @@
  * ss_limits.h's http section (body, head, connections, idle and slow
  * clients), the access log (one JSON line per request on stderr), /metrics,
  * and the life of the process: start-up report, SIGHUP reload, SIGTERM/SIGINT
- * drain.
+ * drain. One file of server/front/ for each of those jobs (README).
  *
  * What must stay true:
  * - A request reaches verification and dispatch only once its body is

@@ -1,0 +1,220 @@
+/*
+ * generation.c - the skill set the requests see, and the loader thread that
+ * starts and reloads it.
+ *
+ * A generation is one reading of the skills folder (skill_set_load()) with
+ * the metrics row of each skill. Each request holds a reference to the
+ * generation current when its head arrived, so a reload never pulls a skill
+ * from under a request in flight; the last reference frees it.
+ *
+ * The loader thread starts every skill's worker at start-up and, on
+ * SIGHUP or a change --dev notices, reads the folder again, reloads every
+ * skill in the pool (a new zygote; the old one keeps serving when the new
+ * one does not load) and makes the new generation current. It is the only
+ * thread that replaces srv->gen, so it may read srv->gen without the lock.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "front_internal.h"
+#include "log.h"
+#include "metrics.h"
+#include "pool.h"
+
+void
+generation_release(struct generation *g)
+{
+    if (!g || atomic_fetch_sub_explicit(&g->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    skill_set_destroy(g->skills);
+    free(g->slots);
+    free(g);
+}
+
+struct generation *
+generation_acquire(struct http_server *srv)
+{
+    pthread_mutex_lock(&srv->gen_lock);
+    struct generation *g = srv->gen;
+    atomic_fetch_add_explicit(&g->refs, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&srv->gen_lock);
+    return g;
+}
+
+static void
+report_skill_config(void *ctx, const char *name, const struct ss_error *err)
+{
+    (void)ctx;
+    log_msg(LOG_ERROR, "skill %s is left out: %s", name, err->msg);
+}
+
+struct generation *
+generation_load(struct http_server *srv, struct ss_error *err)
+{
+    struct generation *g = calloc(1, sizeof(*g));
+    if (!g) {
+        ss_fail(err, SS_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    atomic_init(&g->refs, 1);
+    if (skill_set_load(srv->cfg.skills_dir, &g->skills, report_skill_config, srv, err) != SS_ERR_OK)
+        goto fail;
+    g->slots = calloc(g->skills->count ? g->skills->count : 1, sizeof(*g->slots));
+    if (!g->slots) {
+        ss_fail(err, SS_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < g->skills->count; i++) {
+        const struct skill *k = &g->skills->items[i];
+        g->slots[i] = metrics_skill_slot(srv->metrics, k->name);
+        /* Say what was chosen in a project, where the folder could be read
+         * more than one way. */
+        if (k->layout != SKILL_LAYOUT_OWN)
+            log_msg(LOG_INFO, "skill %s: %s", k->name, k->layout_note);
+    }
+    return g;
+fail:
+    generation_release(g);
+    return NULL;
+}
+
+unsigned
+generation_slot(const struct generation *g, const struct skill *skill)
+{
+    if (!skill)
+        return METRICS_NO_SKILL;
+    return g->slots[skill - g->skills->items];
+}
+
+/* Start (or reload) every skill's worker and say how each one loaded. */
+static void
+start_skills(struct http_server *srv, struct generation *g, bool reload)
+{
+    for (size_t i = 0; i < g->skills->count; i++) {
+        const struct skill *skill = &g->skills->items[i];
+        struct ss_error err;
+        json_t *hello = NULL;
+        ss_error_clear(&err);
+        enum ss_err rc = reload ? pool_reload(srv->pool, skill, &err)
+                                : pool_start(srv->pool, skill, &hello, &err);
+        if (rc != SS_ERR_OK) {
+            log_msg(LOG_ERROR, "skill %s %s: %s%s", skill->name,
+                    rc == SS_ERR_SKILL_LOAD ? "does not load" : "cannot start", err.msg,
+                    reload ? " (the version already running, if any, keeps serving)" : "");
+            json_decref(hello);
+            continue;
+        }
+        char handlers[512] = "";
+        size_t used = 0, k;
+        json_t *h;
+        json_array_foreach(json_object_get(hello, "handlers"), k, h)
+        {
+            const char *s = json_string_value(h);
+            int w =
+                s ? snprintf(handlers + used, sizeof(handlers) - used, "%s%s", used ? ", " : "", s)
+                  : 0;
+            if (w < 0 || (size_t)w >= sizeof(handlers) - used)
+                break;
+            used += (size_t)w;
+        }
+        json_array_foreach(json_object_get(hello, "warnings"), k, h)
+        {
+            if (json_is_string(h))
+                log_msg(LOG_WARN, "skill %s: %s", skill->name, json_string_value(h));
+        }
+        if (reload)
+            log_msg(LOG_INFO, "skill %s reloaded", skill->name);
+        else
+            log_msg(LOG_INFO, "skill %s ready%s%s%s%s", skill->name,
+                    skill->application_id ? " for " : "",
+                    skill->application_id ? skill->application_id : "", used ? ": " : "", handlers);
+        json_decref(hello);
+    }
+}
+
+/* Re-read the skills folder, reload every skill, and make the new set current. */
+static void
+reload_skills(struct http_server *srv, const char *why)
+{
+    struct ss_error err;
+    ss_error_clear(&err);
+    log_msg(LOG_INFO, "reloading the skills (%s)", why);
+    struct generation *g = generation_load(srv, &err);
+    if (!g) {
+        log_msg(LOG_ERROR, "reload failed, the skills loaded before keep serving: %s", err.msg);
+        return;
+    }
+    start_skills(srv, g, true);
+    pthread_mutex_lock(&srv->gen_lock);
+    struct generation *old = srv->gen;
+    srv->gen = g;
+    pthread_mutex_unlock(&srv->gen_lock);
+    for (size_t i = 0; i < old->skills->count; i++)
+        if (!skill_set_find(g->skills, old->skills->items[i].name))
+            log_msg(LOG_INFO, "skill %s is gone from %s and no longer served",
+                    old->skills->items[i].name, srv->cfg.skills_dir);
+    generation_release(old);
+    metrics_count_reload(srv->metrics);
+    log_msg(LOG_INFO, "%zu skill%s loaded", g->skills->count, g->skills->count == 1 ? "" : "s");
+}
+
+static void *
+loader_main(void *arg)
+{
+    struct http_server *srv = arg;
+    pthread_mutex_lock(&srv->load_lock);
+    for (;;) {
+        while (srv->load_pending == LOAD_NONE && !srv->load_quit)
+            pthread_cond_wait(&srv->load_cond, &srv->load_lock);
+        if (srv->load_quit)
+            break;
+        int what = srv->load_pending;
+        const char *why = srv->load_why;
+        srv->load_pending = LOAD_NONE;
+        pthread_mutex_unlock(&srv->load_lock);
+        /* Only this thread replaces srv->gen, so reading it here is safe. */
+        if (what == LOAD_START)
+            start_skills(srv, srv->gen, false);
+        else
+            reload_skills(srv, why);
+        pthread_mutex_lock(&srv->load_lock);
+    }
+    pthread_mutex_unlock(&srv->load_lock);
+    return NULL;
+}
+
+bool
+generation_loader_start(struct http_server *srv)
+{
+    if (pthread_create(&srv->loader, NULL, loader_main, srv) != 0)
+        return false;
+    srv->loader_running = true;
+    return true;
+}
+
+void
+generation_request(struct http_server *srv, int what, const char *why)
+{
+    pthread_mutex_lock(&srv->load_lock);
+    if (what > srv->load_pending) {
+        srv->load_pending = what;
+        srv->load_why = why;
+    }
+    pthread_cond_signal(&srv->load_cond);
+    pthread_mutex_unlock(&srv->load_lock);
+}
+
+void
+generation_loader_stop(struct http_server *srv)
+{
+    if (!srv->loader_running)
+        return;
+    pthread_mutex_lock(&srv->load_lock);
+    srv->load_quit = true;
+    pthread_cond_signal(&srv->load_cond);
+    pthread_mutex_unlock(&srv->load_lock);
+    pthread_join(srv->loader, NULL);
+    srv->loader_running = false;
+}

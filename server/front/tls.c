@@ -1,0 +1,159 @@
+/*
+ * tls.c - the endpoint's certificate and private key: which files (the
+ * flags, or the pair certs/make-endpoint-cert.sh leaves in DATA/tls/), read
+ * once at start-up, before privileges are dropped, and handed to
+ * libmicrohttpd (GnuTLS) with the protocol versions and ciphers allowed.
+ *
+ * What must stay true: the key is read while the process may still be
+ * root, and our copy is wiped as soon as GnuTLS has its own, and again
+ * before it is freed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "front_internal.h"
+#include "log.h"
+
+/* GnuTLS priorities: TLS 1.2 and 1.3 only, forward-secret key exchange, AEAD
+ * ciphers (spec/request-verification.md §1.4). */
+#define TLS_PRIORITIES                                                                             \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-DHE-RSA:-DHE-DSS:-CIPHER-ALL:"               \
+    "+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:%SERVER_PRECEDENCE"
+
+/* Read a whole (small) PEM file; the caller frees. NULL with err set. */
+static char *
+read_pem(const char *path, const char *what, size_t *len, struct ss_error *err)
+{
+    char *buf = NULL;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        ss_fail(err, SS_ERR_USAGE, "cannot open the %s %s: %s", what, path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+        st.st_size > LIMIT_TLS_PEM_BYTES) {
+        ss_fail(err, SS_ERR_USAGE, "the %s %s is not a PEM file (empty, too large or not a file)",
+                what, path);
+        goto out;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        ss_fail(err, SS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            ss_fail(err, SS_ERR_USAGE, "cannot read the %s %s: %s", what, path,
+                    n < 0 ? strerror(errno) : "file shrank");
+            free(buf);
+            buf = NULL;
+            goto out;
+        }
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    *len = got;
+    if (!strstr(buf, "-----BEGIN ")) {
+        ss_fail(err, SS_ERR_USAGE, "the %s %s is not in PEM format (no -----BEGIN line)", what,
+                path);
+        explicit_bzero(buf, got);
+        free(buf);
+        buf = NULL;
+    }
+out:
+    close(fd);
+    return buf;
+}
+
+int
+tls_configure(struct http_server *srv, const struct http_config *cfg)
+{
+    struct ss_error err;
+    ss_error_clear(&err);
+
+    if (cfg->no_tls && (cfg->tls_cert || cfg->tls_key)) {
+        log_msg(LOG_ERROR, "--no-tls and --tls-cert/--tls-key do not go together");
+        return 2;
+    }
+    if (!cfg->no_tls) {
+        if (!cfg->tls_cert != !cfg->tls_key) {
+            log_msg(LOG_ERROR, "--tls-cert and --tls-key go together: the certificate and its "
+                               "private key");
+            return 2;
+        }
+        if (!cfg->tls_cert) {
+            /* The certificate `make run` (certs/make-endpoint-cert.sh --if-missing
+             * localhost DATA/tls) leaves in the data folder. */
+            if (asprintf(&srv->default_cert, "%s/tls/%s", cfg->data_dir, HTTP_TLS_CERT_FILE) < 0 ||
+                asprintf(&srv->default_key, "%s/tls/%s", cfg->data_dir, HTTP_TLS_KEY_FILE) < 0) {
+                srv->default_cert = srv->default_key = NULL;
+                log_msg(LOG_ERROR, "out of memory");
+                return 1;
+            }
+            if (access(srv->default_cert, F_OK) != 0 || access(srv->default_key, F_OK) != 0) {
+                log_msg(LOG_ERROR,
+                        "serve needs a certificate: --tls-cert PEM --tls-key PEM, or one in "
+                        "%s/tls/ (make a self-signed one with certs/make-endpoint-cert.sh "
+                        "localhost %s/tls), or --no-tls behind a proxy that terminates TLS",
+                        cfg->data_dir, cfg->data_dir);
+                return 2;
+            }
+            srv->cfg.tls_cert = srv->default_cert;
+            srv->cfg.tls_key = srv->default_key;
+            log_msg(LOG_INFO, "using the certificate %s", srv->default_cert);
+        }
+        size_t cert_len = 0;
+        srv->tls_cert_pem = read_pem(srv->cfg.tls_cert, "certificate", &cert_len, &err);
+        if (srv->tls_cert_pem)
+            srv->tls_key_pem = read_pem(srv->cfg.tls_key, "private key", &srv->tls_key_len, &err);
+        if (!srv->tls_cert_pem || !srv->tls_key_pem) {
+            log_msg(LOG_ERROR, "%s", err.msg);
+            return 2;
+        }
+        struct stat st;
+        if (stat(srv->cfg.tls_key, &st) == 0 && (st.st_mode & 077))
+            log_msg(LOG_WARN, "the private key %s can be read by other users; chmod 600 it",
+                    srv->cfg.tls_key);
+    }
+    return 0;
+}
+
+void
+tls_daemon_options(const struct http_server *srv, struct MHD_OptionItem opts[4])
+{
+    opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert_pem};
+    opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key_pem};
+    opts[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES};
+    opts[3] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+}
+
+void
+tls_forget_key(struct http_server *srv)
+{
+    if (srv->tls_key_pem)
+        explicit_bzero(srv->tls_key_pem, srv->tls_key_len);
+}
+
+void
+tls_cleanup(struct http_server *srv)
+{
+    free(srv->default_cert);
+    free(srv->default_key);
+    free(srv->tls_cert_pem);
+    if (srv->tls_key_pem) {
+        explicit_bzero(srv->tls_key_pem, srv->tls_key_len);
+        free(srv->tls_key_pem);
+    }
+    srv->default_cert = srv->default_key = srv->tls_cert_pem = srv->tls_key_pem = NULL;
+}
