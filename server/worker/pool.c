@@ -83,6 +83,7 @@ struct slot {
     json_t *hello;       /* what the newest worker said when it loaded */
     /* The skill did not load: calls fail at once until skill.py changes. */
     int load_failed;
+    bool loaded; /* a version loaded: a zygote of it serves, or can be started again */
     struct timespec load_mtime;
     char load_error[sizeof(((struct ss_error *)0)->msg)];
     /* The last failed (re)load, even while an older version serves; "" when
@@ -724,8 +725,10 @@ static void
 note_start(struct pool *pool, struct slot *s, enum ss_err rc, json_t *hello,
            const struct ss_error *err)
 {
-    if (rc == SS_ERR_OK)
+    if (rc == SS_ERR_OK) {
         pool->stats.started++;
+        s->loaded = true;
+    }
     if (hello) {
         json_decref(s->hello);
         s->hello = json_incref(hello);
@@ -1049,31 +1052,38 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
     struct worker *fresh = NULL, *old = NULL, *old_zygote = NULL;
     json_t *hello = NULL;
 
-    /* A new zygote loads the changed skill. */
+    /* A new zygote loads the changed skill: its description (handler,
+     * environment, files) is the one skill gives now. */
     json_t *spec = launcher_spec(skill);
-    enum ss_err rc = spec ? start_zygote(pool, spec, &fresh, &hello, err)
-                          : ss_fail(err, SS_ERR_NOMEM, "out of memory");
-    json_decref(spec);
+    char *script = strdup(skill->script);
+    enum ss_err rc = spec && script ? start_zygote(pool, spec, &fresh, &hello, err)
+                                    : ss_fail(err, SS_ERR_NOMEM, "out of memory");
 
     pthread_mutex_lock(&pool->lock);
     struct slot *s = get_slot(pool, skill);
     if (!s || rc != SS_ERR_OK) {
-        /* Keep what runs; only a skill with nothing running records the failure. */
-        if (s && s->running == 0)
+        /* Keep what runs (workers, or with --fresh-worker only the zygote);
+         * only a skill that never loaded records the failure. */
+        if (s && s->running == 0 && !s->loaded)
             note_start(pool, s, rc, hello, err);
         if (s && rc == SS_ERR_SKILL_LOAD)
             snprintf(s->problem, sizeof(s->problem), "%s", err->msg);
         pthread_mutex_unlock(&pool->lock);
         json_decref(hello);
+        json_decref(spec);
+        free(script);
         worker_stop(fresh, 1);
         return s ? rc : ss_fail(err, SS_ERR_NOMEM, "out of memory");
     }
     pthread_mutex_unlock(&pool->lock);
 
-    /* New workers fork from the new zygote from now on... */
+    /* New workers fork from the new zygote from now on (and should it die,
+     * the next zygote is started from the new description too)... */
     pthread_mutex_lock(&s->zlock);
     old_zygote = s->zygote;
     s->zygote = fresh;
+    json_decref(s->spec);
+    s->spec = spec;
     pthread_mutex_unlock(&s->zlock);
 
     /* ...and the old generation stops: idle workers now, busy ones when
@@ -1084,6 +1094,8 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
         old_zygote->fd = -1;
     }
     pthread_mutex_lock(&pool->lock);
+    free(s->script);
+    s->script = script;
     note_start(pool, s, rc, hello, err);
     s->load_failed = 0;
     s->failures = 0;
