@@ -257,6 +257,13 @@
 /* On SIGTERM, requests in flight get the hard handler deadline plus this long. */
 #define LIMIT_HTTP_DRAIN_EXTRA_MS 2000
 
+/* --dev looks at up to this many files and folders of each skill once a second for a change
+ * (a project with the ASK SDK vendored holds ~2,000; each costs one stat, about 1 µs). */
+#define LIMIT_DEV_WATCH_ENTRIES 8192
+
+/* ...and at most this deep below the skill's folder (a vendored package's modules ~6). */
+#define LIMIT_DEV_WATCH_DEPTH 8
+
 /* A PEM file given with --tls-cert or --tls-key (a long chain is ~10 KiB). */
 #define LIMIT_TLS_PEM_BYTES (1024 * 1024)
 

@@ -98,7 +98,9 @@ struct http_server {
                                 conn_on_mhd_log() */
     unsigned refused_logged; /* the main loop's last report of it */
 
-    uint64_t fingerprint; /* --dev: the skills' files, to notice changes */
+    uint64_t fingerprint; /* --dev: the skills' files, to notice changes (watch.h) */
+    bool watching;        /* fingerprint has been taken */
+    bool watch_truncated; /* the last one left files out (said once) */
 
     /* The loader thread starts and reloads skills, so that a skill that is
      * slow to import never holds up the main loop (signals, slow clients). */

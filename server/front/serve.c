@@ -175,6 +175,27 @@ start_daemon(struct http_server *srv)
     return 0;
 }
 
+/* --dev: whether a skill's files changed since the last look (the first
+ * look only takes the fingerprint). Main thread. */
+static bool
+notice_changes(struct http_server *srv)
+{
+    bool truncated = false;
+    uint64_t fp = watch_fingerprint(srv->cfg.skills_dir, &truncated);
+    bool changed = srv->watching && fp != srv->fingerprint;
+
+    if (truncated && !srv->watch_truncated)
+        log_msg(LOG_WARN,
+                "--dev watches up to %d files and folders %d deep in each skill; a skill in %s "
+                "has more, and a change among the rest needs a reload (kill -HUP %ld)",
+                LIMIT_DEV_WATCH_ENTRIES, LIMIT_DEV_WATCH_DEPTH, srv->cfg.skills_dir,
+                (long)getpid());
+    srv->watch_truncated = truncated;
+    srv->watching = true;
+    srv->fingerprint = fp;
+    return changed;
+}
+
 /* SIGTERM/SIGINT: stop accepting, let the requests in flight finish, stop. */
 static void
 drain(struct http_server *srv, int sfd)
@@ -345,7 +366,7 @@ http_serve(const struct http_config *cfg)
                 "lambda_function.py or an ASK CLI project)",
                 cfg->skills_dir);
     if (cfg->dev)
-        srv.fingerprint = watch_fingerprint(cfg->skills_dir);
+        notice_changes(&srv);
 
     srv.threads = thread_count(cfg, srv.gen->skills->count);
     /* libmicrohttpd splits the connection limit between its threads. */
@@ -416,13 +437,8 @@ http_serve(const struct http_config *cfg)
         last_second = now;
         pool_maintain(srv.pool);
         conn_report_refused(&srv);
-        if (cfg->dev) {
-            uint64_t fp = watch_fingerprint(cfg->skills_dir);
-            if (fp != srv.fingerprint) {
-                srv.fingerprint = fp;
-                generation_request(&srv, LOAD_RELOAD, "a skill's files changed");
-            }
-        }
+        if (cfg->dev && notice_changes(&srv))
+            generation_request(&srv, LOAD_RELOAD, "a skill's files changed");
     }
     generation_loader_stop(&srv);
     drain(&srv, sfd);
