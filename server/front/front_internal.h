@@ -56,10 +56,20 @@ struct http_conn {
     _Atomic bool cut;         /* shut down by the reaper */
 };
 
-/* One loaded skill set, shared by the requests that started while it was current. */
+/*
+ * One reading of the skills folder, shared by the requests that started
+ * while it was current. A skill whose folder no longer reads (a broken
+ * skill.json) keeps the version the generation before had: then skills is
+ * a set of our own that shows the skills loaded and the kept ones, whose
+ * strings belong to the generation that loaded them (owners[i], a
+ * reference).
+ */
 struct generation {
-    struct skill_set *skills;
-    unsigned *slots; /* metrics row of each skill, parallel to skills->items */
+    struct skill_set *skills;   /* what requests see: loaded, or loaded with kept skills */
+    struct skill_set *loaded;   /* owned: what skill_set_load() read */
+    struct generation **owners; /* parallel to skills->items: a kept skill's generation;
+                                   NULL when nothing is kept */
+    unsigned *slots;            /* metrics row of each skill, parallel to skills->items */
     atomic_uint refs;
 };
 
@@ -223,8 +233,14 @@ void conn_report_refused(struct http_server *srv);
 /* ---- generation.c: the skill set requests see, and the loader thread ---- */
 
 /* Read the skills folder into a new generation (one reference, the
- * caller's); NULL with err set. */
-struct generation *generation_load(struct http_server *srv, struct ss_error *err);
+ * caller's); NULL with err set. A skill of current (NULL at start-up) whose
+ * folder no longer reads is kept as it was, and the error logged. */
+struct generation *generation_load(struct http_server *srv, struct generation *current,
+                                   struct ss_error *err);
+
+/* Whether skill (an item of g) is the version of an earlier generation,
+ * kept because its folder no longer reads. */
+bool generation_kept(const struct generation *g, const struct skill *skill);
 
 /* A new reference to the current generation. Any thread. */
 struct generation *generation_acquire(struct http_server *srv);

@@ -5,7 +5,11 @@
  * A generation is one reading of the skills folder (skill_set_load()) with
  * the metrics row of each skill. Each request holds a reference to the
  * generation current when its head arrived, so a reload never pulls a skill
- * from under a request in flight; the last reference frees it.
+ * from under a request in flight; the last reference frees it. A skill
+ * whose folder no longer reads (a skill.json that does not parse, a handler
+ * file that is gone) keeps the description it had, as a skill whose code
+ * no longer imports keeps its zygote: the last good version serves until
+ * the folder reads again, and the log says why.
  *
  * The loader thread starts every skill's worker at start-up and, on
  * SIGHUP or a change --dev notices, reads the folder again, reloads every
@@ -28,7 +32,14 @@ generation_release(struct generation *g)
 {
     if (!g || atomic_fetch_sub_explicit(&g->refs, 1, memory_order_acq_rel) != 1)
         return;
-    skill_set_destroy(g->skills);
+    if (g->skills != g->loaded) {
+        for (size_t i = 0; i < g->skills->count; i++)
+            generation_release(g->owners[i]);
+        free(g->skills->items);
+        free(g->skills);
+    }
+    skill_set_destroy(g->loaded);
+    free(g->owners);
     free(g->slots);
     free(g);
 }
@@ -43,23 +54,93 @@ generation_acquire(struct http_server *srv)
     return g;
 }
 
+/* The skills of the current generation whose folders no longer read. */
+struct kept {
+    struct generation *current; /* NULL at start-up */
+    size_t *index;              /* into current->skills->items, in name order */
+    size_t count;
+};
+
 static void
 report_skill_config(void *ctx, const char *name, const struct ss_error *err)
 {
-    (void)ctx;
-    log_msg(LOG_ERROR, "skill %s is left out: %s", name, err->msg);
+    struct kept *kept = ctx;
+    const struct skill *was = kept->current ? skill_set_find(kept->current->skills, name) : NULL;
+
+    if (!was) {
+        log_msg(LOG_ERROR, "skill %s is left out: %s", name, err->msg);
+        return;
+    }
+    /* An edit that breaks what defines the skill (its skill.json, a
+     * project's settings) is refused like one that breaks its code. */
+    log_msg(LOG_ERROR, "skill %s does not load: %s (the version already running keeps serving)",
+            name, err->msg);
+    kept->index[kept->count++] = (size_t)(was - kept->current->skills->items);
+}
+
+/*
+ * Make g->skills the skills just loaded together with the kept ones of
+ * kept->current, in name order. The kept skills are copies of the structs
+ * whose strings belong to the generation that loaded them; g holds a
+ * reference to that one (owners[i]) for as long as it shows them.
+ */
+static enum ss_err
+add_kept(struct generation *g, const struct kept *kept, struct ss_error *err)
+{
+    const struct skill_set *loaded = g->loaded, *old = kept->current->skills;
+    size_t n = loaded->count + kept->count, a = 0, b = 0;
+    struct skill_set *view = calloc(1, sizeof(*view));
+    struct skill *items = calloc(n, sizeof(*items));
+    struct generation **owners = calloc(n, sizeof(*owners));
+
+    if (!view || !items || !owners) {
+        free(view);
+        free(items);
+        free(owners);
+        return ss_fail(err, SS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct skill *from_old = b < kept->count ? &old->items[kept->index[b]] : NULL;
+        if (a < loaded->count && (!from_old || strcmp(loaded->items[a].name, from_old->name) < 0)) {
+            items[i] = loaded->items[a++];
+            continue;
+        }
+        size_t j = kept->index[b++];
+        struct generation *owner = kept->current->owners && kept->current->owners[j]
+                                       ? kept->current->owners[j]
+                                       : kept->current;
+        atomic_fetch_add_explicit(&owner->refs, 1, memory_order_relaxed);
+        items[i] = *from_old;
+        owners[i] = owner;
+    }
+    view->root = loaded->root;
+    view->items = items;
+    view->count = n;
+    g->skills = view;
+    g->owners = owners;
+    return SS_ERR_OK;
 }
 
 struct generation *
-generation_load(struct http_server *srv, struct ss_error *err)
+generation_load(struct http_server *srv, struct generation *current, struct ss_error *err)
 {
+    struct kept kept = {.current = current};
     struct generation *g = calloc(1, sizeof(*g));
     if (!g) {
         ss_fail(err, SS_ERR_NOMEM, "out of memory");
         return NULL;
     }
     atomic_init(&g->refs, 1);
-    if (skill_set_load(srv->cfg.skills_dir, &g->skills, report_skill_config, srv, err) != SS_ERR_OK)
+    if (current && current->skills->count > 0 &&
+        !(kept.index = calloc(current->skills->count, sizeof(*kept.index)))) {
+        ss_fail(err, SS_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (skill_set_load(srv->cfg.skills_dir, &g->loaded, report_skill_config, &kept, err) !=
+        SS_ERR_OK)
+        goto fail;
+    g->skills = g->loaded;
+    if (kept.count > 0 && add_kept(g, &kept, err) != SS_ERR_OK)
         goto fail;
     g->slots = calloc(g->skills->count ? g->skills->count : 1, sizeof(*g->slots));
     if (!g->slots) {
@@ -71,13 +152,21 @@ generation_load(struct http_server *srv, struct ss_error *err)
         g->slots[i] = metrics_skill_slot(srv->metrics, k->name);
         /* Say what was chosen in a project, where the folder could be read
          * more than one way. */
-        if (k->layout != SKILL_LAYOUT_OWN)
+        if (k->layout != SKILL_LAYOUT_OWN && !generation_kept(g, k))
             log_msg(LOG_INFO, "skill %s: %s", k->name, k->layout_note);
     }
+    free(kept.index);
     return g;
 fail:
+    free(kept.index);
     generation_release(g);
     return NULL;
+}
+
+bool
+generation_kept(const struct generation *g, const struct skill *skill)
+{
+    return g->owners && g->owners[skill - g->skills->items];
 }
 
 unsigned
@@ -94,6 +183,8 @@ start_skills(struct http_server *srv, struct generation *g, bool reload)
 {
     for (size_t i = 0; i < g->skills->count; i++) {
         const struct skill *skill = &g->skills->items[i];
+        if (generation_kept(g, skill))
+            continue; /* unchanged: what runs goes on */
         struct ss_error err;
         json_t *hello = NULL;
         ss_error_clear(&err);
@@ -141,7 +232,7 @@ reload_skills(struct http_server *srv, const char *why)
     struct ss_error err;
     ss_error_clear(&err);
     log_msg(LOG_INFO, "reloading the skills (%s)", why);
-    struct generation *g = generation_load(srv, &err);
+    struct generation *g = generation_load(srv, srv->gen, &err);
     if (!g) {
         log_msg(LOG_ERROR, "reload failed, the skills loaded before keep serving: %s", err.msg);
         return;

@@ -354,7 +354,7 @@ http_serve(const struct http_config *cfg)
         }
     }
 
-    srv.gen = generation_load(&srv, &err);
+    srv.gen = generation_load(&srv, NULL, &err);
     if (!srv.gen) {
         log_msg(LOG_ERROR, "%s", err.msg);
         rc = 2;

@@ -847,6 +847,177 @@ class Verified(unittest.TestCase):
                                        'type="IntentRequest",status="400"}'))
 
 
+def save(root, rel, content):
+    """Write root/rel the way an editor saves: a hidden file beside it, then
+    renamed over it, so a watcher never reads a half-written file."""
+    path = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".saving")
+    with open(tmp, "w") as f:
+        f.write(content if isinstance(content, str) else json.dumps(content))
+    os.replace(tmp, path)
+
+
+def skill_processes(folder):
+    """The pids of the processes running the skill whose folder this is
+    (its zygote's monitor, the zygote, its workers: this binary in worker
+    mode, told by --root FOLDER)."""
+    want = os.fsencode(os.path.realpath(folder))
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if b"__worker" in args and any(a == b"--root" and b == want
+                                       for a, b in zip(args, args[1:])):
+            pids.append(int(entry))
+    return pids
+
+
+# A Lambda-style skill with two handlers that say which one runs and what
+# its environment holds.
+GREETER = """import os
+
+
+def speak(text):
+    return {"version": "1.0", "response": {
+        "outputSpeech": {"type": "PlainText", "text": text}, "shouldEndSession": True}}
+
+
+def first(event, context):
+    return speak("first says " + os.environ.get("GREETING", "nothing"))
+
+
+def second(event, context):
+    return speak("second says " + os.environ.get("GREETING", "nothing"))
+"""
+
+
+class Reload(unittest.TestCase):
+    """serve --dev: a change to any file that defines a skill (its settings,
+    its code at any depth, a project's files) starts a new generation with
+    a fresh description, and an edit that breaks the skill keeps the last
+    good version answering."""
+
+    def edit(self, srv, root, rel, content, expect=r"skills? loaded"):
+        """Save a file and wait until the server has reloaded the skills."""
+        mark = len(srv.lines)
+        save(root, rel, content)
+        line = srv.wait_for(expect, EVENT_S, start=mark)
+        self.assertTrue(line, srv.log())
+        self.assertTrue(srv.wait_for(r"skills? loaded", EVENT_S, start=mark), srv.log())
+        return line
+
+    def test_dev_reload_takes_the_new_environment_and_handler(self):
+        skills = skills_dir(files={
+            "greeter/app.py": GREETER,
+            "greeter/skill.json": json.dumps({"handler": "app.first",
+                                              "environment": {"GREETING": "hello"}})})
+        body = fixture("launch.json")
+        # A fresh worker for every request: each one is forked from the
+        # zygote, so each answer shows what the current zygote was given.
+        with Server("--dev", "--fresh-worker", skills=skills) as srv:
+            def ask():
+                status, _, got = srv.request("POST", "/skills/greeter", body)
+                self.assertEqual(status, 200, got)
+                return speech(got)
+
+            self.assertTrue(srv.wait_for(r"skill greeter ready", EVENT_S), srv.log())
+            self.assertEqual(ask(), "first says hello")
+            self.edit(srv, skills, "greeter/skill.json",
+                      {"handler": "app.first", "environment": {"GREETING": "bonjour"}})
+            self.assertEqual(ask(), "first says bonjour")
+            self.edit(srv, skills, "greeter/skill.json",
+                      {"handler": "app.second", "environment": {"GREETING": "bonjour"}})
+            self.assertEqual(ask(), "second says bonjour")
+
+            # A skill.json that does not parse: the last good version keeps
+            # answering, and the log says where the mistake is.
+            line = self.edit(srv, skills, "greeter/skill.json", '{"handler": "app.first",\n',
+                             expect=r"skill greeter does not load")
+            self.assertRegex(line, r"skill\.json:2")
+            self.assertIn("keeps serving", line)
+            self.assertEqual(ask(), "second says bonjour")
+            # A handler that is not there is refused the same way.
+            line = self.edit(srv, skills, "greeter/skill.json", {"handler": "app.third"},
+                             expect=r"skill greeter does not load")
+            self.assertIn("third", line)
+            self.assertEqual(ask(), "second says bonjour")
+            self.edit(srv, skills, "greeter/skill.json",
+                      {"handler": "app.first", "environment": {"GREETING": "hallo"}})
+            self.assertEqual(ask(), "first says hallo")
+
+            # When the skill's processes die (the OOM killer, an operator),
+            # the zygote started in their place is the current version, not
+            # the one the server started with.
+            pids = skill_processes(os.path.join(skills, "greeter"))
+            self.assertTrue(pids, "no process of the skill was found")
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            answers = [ask() for _ in range(3)]
+            self.assertEqual(answers[-1], "first says hallo", answers)
+            self.assertFalse([a for a in answers if "hello" in a or "second" in a], answers)
+            self.assertEqual(srv.stop(), 0, srv.log())
+
+    def test_dev_reload_sees_every_file_of_a_project(self):
+        # An ASK CLI v2 project: the handler in lambda/, a module beside it,
+        # the skill id in .ask/. None of these is at the top of the folder.
+        other = "amzn1.ask.skill.22222222-2222-2222-2222-222222222222"
+        skills = skills_dir(files={
+            "project/ask-resources.json": json.dumps({
+                "askcliResourcesVersion": "2020-03-31",
+                "profiles": {"default": {
+                    "skillMetadata": {"src": "./skill-package"},
+                    "code": {"default": {"src": "./lambda"}},
+                    "skillInfrastructure": {"type": "@ask-cli/lambda-deployer",
+                                            "userConfig": {"runtime": "python3.11",
+                                                           "handler": "app.handle"}}}}}),
+            "project/skill-package/skill.json": json.dumps({"manifest": {
+                "publishingInformation": {"locales": {"en-US": {"name": "Project"}}},
+                "apis": {"custom": {}}, "manifestVersion": "1.0"}}),
+            "project/.ask/ask-states.json": json.dumps({
+                "askcliStatesVersion": "2020-03-31",
+                "profiles": {"default": {"skillId": APPID}}}),
+            "project/lambda/words.py": "TEXT = 'words one'\n",
+            "project/lambda/app.py": (
+                "import words\n\n\ndef handle(event, context):\n"
+                "    return {'version': '1.0', 'response': {'outputSpeech': {\n"
+                "        'type': 'PlainText', 'text': words.TEXT}, 'shouldEndSession': True}}\n"),
+        })
+        body = fixture("launch.json")
+        with Server("--dev", skills=skills) as srv:
+            def ask(app_id):
+                status, _, got = srv.request("POST", "/skills/project",
+                                             with_application(body, app_id))
+                return status, speech(got) if status == 200 else json.loads(got)["error"]
+
+            self.assertTrue(srv.wait_for(r"skill project ready", EVENT_S), srv.log())
+            self.assertEqual(ask(APPID), (200, "words one"))
+            self.edit(srv, skills, "project/lambda/words.py", "TEXT = 'words two'\n")
+            self.assertEqual(ask(APPID), (200, "words two"))
+            # The skill id is the project's: a new one in .ask/ is the one
+            # requests must carry from the next request on.
+            self.edit(srv, skills, "project/.ask/ask-states.json", {
+                "askcliStatesVersion": "2020-03-31",
+                "profiles": {"default": {"skillId": other}}})
+            self.assertEqual(ask(other), (200, "words two"))
+            self.assertEqual(ask(APPID)[0], 400)
+            # A module that no longer imports: the last good version answers,
+            # and the log names the file and line.
+            line = self.edit(srv, skills, "project/lambda/words.py", "TEXT = (\n",
+                             expect=r"skill project does not load")
+            self.assertRegex(line, r"words\.py:1")
+            self.assertEqual(ask(other), (200, "words two"))
+            self.assertEqual(srv.stop(), 0, srv.log())
+
+
 class SkillFailures(unittest.TestCase):
     """A skill that runs away or dies costs its own request, not the others'."""
 
