@@ -212,7 +212,7 @@
 /* Smallest RSA key accepted for the signing certificate (Amazon's is 2048). */
 #define LIMIT_VERIFY_RSA_BITS_MIN 2048
 
-/* ---- http: the HTTPS front (server/front/http.c); the body limit is LIMIT_BODY_BYTES ---- */
+/* ---- http: the HTTPS front (server/front/); the body limit is LIMIT_BODY_BYTES ---- */
 
 /* Connections the kernel queues before the server accepts them. */
 #define LIMIT_HTTP_LISTEN_BACKLOG 511

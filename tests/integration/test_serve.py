@@ -1,7 +1,13 @@
 """skillserver serve, end to end: the real binary on a free port, real sockets
 (http.client, ssl, raw sockets for misbehaving clients), the bundled skills
 and the test skills. Every server here runs with --no-verify except the one
-that checks that verification is called at all."""
+that checks that verification is called at all.
+
+One file of about a thousand lines on purpose: it is the contract of `serve`
+(routes, TLS, limits, signals, reload, failures), one class per concern, and
+the classes share the helpers at the top; the web simulator's API and the
+attacks on the endpoint have files of their own (test_web_api.py,
+test_http_hardening.py)."""
 import json
 import os
 import shutil

@@ -1,5 +1,5 @@
 /*
- * test_http.c - the pure helpers of server/front/http.c: --listen parsing, the
+ * test_http.c - the pure helpers of server/front/ (http.h): --listen parsing, the
  * loopback rule behind --no-verify and --dev, routes, the Host, Origin and
  * Content-Type rules of the unverified routes, and the framing rules against
  * request smuggling. The server itself is tested end to end in
