@@ -310,4 +310,9 @@
 /* Attributes read per SSML tag; Alexa's tags have at most three. */
 #define LIMIT_SPEECH_TAG_ATTRS 8
 
+/* Text made of one answer for a person (its words, or espeak-ng's SSML of it): an answer
+ * Alexa accepts is at most 8,000 characters (24,000 bytes of UTF-8), and the tags added for
+ * espeak-ng stay far below the rest. */
+#define LIMIT_SPEECH_TEXT_BYTES (64 * 1024)
+
 #endif
