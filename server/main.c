@@ -3,8 +3,8 @@
  *
  *   skillserver serve   [--listen ADDR:PORT] [--tls-cert PEM --tls-key PEM | --no-tls] ...
  *   skillserver invoke  SKILL [FILE|-]
- *   skillserver request SKILL INTENT [slot=value ...] [--launch|--end]
- *   skillserver say     [--skill SKILL] ["utterance"] [--wav FILE] [--show]
+ *   skillserver request SKILL INTENT [slot=value ...] [--launch|--end] [--locale LL-CC]
+ *   skillserver say     [--skill SKILL] ["utterance"] [--wav FILE] [--show] [--locale LL-CC]
  *   skillserver ssml    check [FILE|-]
  *
  * Global options (--skills DIR, --data DIR, --dev) may stand before or after
@@ -200,6 +200,8 @@ static const char usage_request[] =
     "skills/SKILL/model.json when it exists.\n"
     "\n"
     "  --attributes JSON   continue a session that has these session attributes\n"
+    "  --locale LL-CC      the request's locale (default: the skill's), and the model of\n"
+    "                      that locale for the slots, e.g. --locale de-DE\n"
     "\n"
     "example:\n"
     "  skillserver request thank_you ThankYouIntent name=Sam | skillserver invoke thank_you\n";
@@ -236,6 +238,9 @@ static const char usage_say[] =
     "until the skill ends it, you say \"exit\", or the input ends (Ctrl-D).\n"
     "\n"
     "  --skill SKILL              talk to this skill only\n"
+    "  --locale LL-CC             speak in this locale (default: each skill's own): the\n"
+    "                             requests carry it, and the words are matched against the\n"
+    "                             skill's model for it, e.g. --locale de-DE\n"
     "  --wav FILE                 also write the answer as speech to FILE (a WAV file made\n"
     "                             with espeak-ng; in a conversation, the latest answer)\n"
     "  --speak                    say the answers aloud too, where there is a sound device\n"
@@ -622,6 +627,7 @@ cmd_request(struct options *o)
     struct canned_slot slots[64];
     struct canned_options co = {0};
     json_t *attrs = NULL, *req = NULL;
+    char *model_path = NULL;
     int rc = EXIT_USAGE;
 
     if (o->nargs < 1)
@@ -672,7 +678,10 @@ cmd_request(struct options *o)
         }
         co.session_attributes = attrs;
     }
-    if (skill.model_path && model_load(skill.model_path, &model, &err) != SS_ERR_OK) {
+    co.locale = o->locale;
+    model_path = o->locale ? skill_model_for(&skill, o->locale) : NULL;
+    const char *model_file = o->locale ? model_path : skill.model_path;
+    if (model_file && model_load(model_file, &model, &err) != SS_ERR_OK) {
         fprintf(stderr, "skillserver: %s\n", err.msg);
         goto out;
     }
@@ -693,6 +702,7 @@ out:
     json_decref(req);
     json_decref(attrs);
     model_destroy(model);
+    free(model_path);
     skill_cleanup(&skill);
     return rc;
 }
@@ -821,6 +831,7 @@ cmd_say(struct options *o)
         .skills_dir = o->skills,
         .data_dir = o->data,
         .skill = o->skill,
+        .locale = o->locale,
         .utterance = o->nargs ? utterance : NULL,
         .wav = o->wav,
         .show = o->show,
