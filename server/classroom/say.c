@@ -804,7 +804,8 @@ run_plan(struct say *s, struct say_skill *k, struct request_plan *plan, const ch
         show_json(s, "request:", req);
     struct dispatch_ctx ctx = {
         .pool = s->pool, .store = s->store, .dev = cfg->dev, .pretty = false};
-    enum ss_err e = dispatch_run(&ctx, k->skill, body, strlen(body), proto_now_ms(), &res);
+    enum ss_err e = dispatch_run(&ctx, &VERIFY_POLICY_LOCAL, k->skill, body, strlen(body),
+                                 proto_now_ms(), &res);
     if (res.status >= 400 || !res.body) {
         fprintf(cfg->err, "skillserver: %s could not take the request: %s\n", k->skill->name,
                 res.body ? res.error.msg : "out of memory");
