@@ -1,5 +1,5 @@
 /*
- * test_response.c - unit tests of server/pipeline/response.c.
+ * test_response.c - unit tests of server/pipeline/response/.
  *
  * Requests are built by hand (struct request) so that every request type of
  * spec §6 can be tried; a few go through request_parse() to check the two
