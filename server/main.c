@@ -597,7 +597,9 @@ cmd_invoke(struct options *o)
     }
     struct dispatch_ctx ctx = {
         .pool = rt.pool, .store = rt.store, .dev = o->dev, .pretty = !o->compact};
-    enum ss_err e = dispatch_run(&ctx, &skill, body, len, arrival, &res);
+    /* A canned request carries no signature and an old timestamp; its
+     * applicationId is still checked against the skill's (verify.h). */
+    enum ss_err e = dispatch_run(&ctx, &VERIFY_POLICY_LOCAL, &skill, body, len, arrival, &res);
     if (res.status >= 400) {
         fprintf(stderr, "skillserver: this is not a request %s can answer: %s\n", skill.name,
                 res.error.msg);

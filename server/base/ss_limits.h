@@ -136,7 +136,7 @@
  * most (they have the hard deadline to finish), then it is killed. */
 #define LIMIT_ZYGOTE_RETIRE_MS (LIMIT_HANDLER_TIMEOUT_MS_MAX + 5000)
 
-/* --- response (server/pipeline/response.c) --- */
+/* --- response (server/pipeline/response/) --- */
 
 /* AudioPlayer.Play stream.url: Alexa's documented maximum. */
 #define LIMIT_AUDIO_URL_CHARS 8000

@@ -276,7 +276,8 @@ conversation_run(struct conversation *c, struct conv_skill *k, struct request_pl
     conversation_progress(c, s, CONVERSATION_SENDING);
     struct dispatch_ctx ctx = {
         .pool = c->pool, .store = c->store, .dev = c->cfg.dev, .pretty = false};
-    enum ss_err e = dispatch_run(&ctx, k->skill, body, strlen(body), proto_now_ms(), &res);
+    enum ss_err e = dispatch_run(&ctx, &VERIFY_POLICY_LOCAL, k->skill, body, strlen(body),
+                                 proto_now_ms(), &res);
     if (res.status >= 400 || !res.body) {
         ss_fail(&s->error, res.body ? e : SS_ERR_NOMEM, "%s could not take the request: %s",
                 k->skill->name, res.body ? res.error.msg : "out of memory");
