@@ -305,6 +305,35 @@ class Projects(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("already exists", p.stderr)
 
+    def test_new_follows_the_invocation_name_rules(self):
+        skills = os.path.join(self.tmp, "named-skills")
+        # A name Amazon would refuse: nothing is made, and the message says
+        # what is wrong and what would do.
+        p = run("--skills", skills, "new", "robot_quiz2")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("the invocation name 'robot quiz2' (made from the folder name) has the "
+                      "digit '2': write numbers as words", p.stderr)
+        self.assertIn('--invocation "robot quiz two"', p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(skills, "robot_quiz2")))
+        p = run("--skills", skills, "new", "quiz", "--invocation", "alexa quiz")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn('has the word "alexa"', p.stderr)
+        # The name it offers works, in both layouts.
+        for args, words in ((["robot_quiz2"], "robot quiz two"),
+                            (["robot_quiz3", "--layout", "ask"], "robot quiz three")):
+            with self.subTest(args=args):
+                p = run("--skills", skills, "new", *args, "--invocation", words)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertIn(f'say "open {words}"', p.stdout)
+                p = run("--skills", skills, "say", "open " + words)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertIn("Welcome to " + words, p.stdout)
+        # One word is for brands: made, with a warning that says where to change it.
+        p = run("--skills", skills, "new", "dinosaurs")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("warning: the invocation name 'dinosaurs' is one word", p.stderr)
+        self.assertIn(os.path.join("dinosaurs", "model.json"), p.stderr)
+
 
 
 class ReadmeSection(unittest.TestCase):
