@@ -629,7 +629,7 @@ cmd_request(struct options *o)
 {
     struct skill skill;
     struct ss_error err;
-    struct model *model = NULL;
+    const struct model *model = NULL;
     struct canned_slot slots[64];
     struct canned_options co = {0};
     json_t *attrs = NULL, *req = NULL;
@@ -683,8 +683,8 @@ cmd_request(struct options *o)
         }
         co.session_attributes = attrs;
     }
-    if (skill.model_path && model_load(skill.model_path, &model, &err) != SS_ERR_OK) {
-        fprintf(stderr, "skillserver: %s\n", err.msg);
+    if (skill.model_path && !(model = skill_model(&skill, NULL))) {
+        fprintf(stderr, "skillserver: %s\n", skill_model_file(&skill, NULL)->error.msg);
         goto out;
     }
     if (canned_request(&skill, model, &co, &req, &err) != SS_ERR_OK) {
@@ -703,7 +703,6 @@ out:
         free((char *)slots[i].name);
     json_decref(req);
     json_decref(attrs);
-    model_destroy(model);
     skill_cleanup(&skill);
     return rc;
 }

@@ -29,7 +29,7 @@
 
 struct say_skill {
     const struct skill *skill; /* borrowed from the set */
-    struct model *model;       /* owned; NULL without model.json or when it did not load */
+    const struct model *model; /* borrowed from the skill; NULL without one that loads */
     bool model_broken;         /* model.json exists but did not load */
     bool model_errors;         /* model_check() found errors */
     bool reported;             /* its load report and model check were printed */
@@ -160,8 +160,7 @@ prepare_skills(struct say *s)
     for (size_t i = 0; i < s->count; i++) {
         struct say_skill *k = &s->skills[i];
         k->skill = &s->set->items[i];
-        if (k->skill->model_path &&
-            model_load(k->skill->model_path, &k->model, &err) == SS_ERR_OK) {
+        if ((k->model = skill_model(k->skill, NULL)) != NULL) {
             s->names[i] = k->model->invocation_name;
             continue;
         }
@@ -239,14 +238,11 @@ report_skill(struct say *s, struct say_skill *k)
             handlers[nh++] = json_string_value(v);
     }
     if (k->model_broken) {
-        struct model *m = NULL;
-        if (model_load(k->skill->model_path, &m, &err) != SS_ERR_OK)
-            fprintf(cfg->err,
-                    "skillserver: %s\nskillserver: %s: without a model.json that "
-                    "loads, only \"open %s\" and the built-in intents (help, stop, "
-                    "...) are understood\n",
-                    err.msg, k->skill->name, k->folder_name);
-        model_destroy(m);
+        fprintf(cfg->err,
+                "skillserver: %s\nskillserver: %s: without a model.json that "
+                "loads, only \"open %s\" and the built-in intents (help, stop, "
+                "...) are understood\n",
+                skill_model_file(k->skill, NULL)->error.msg, k->skill->name, k->folder_name);
         k->model_errors = true;
     } else if (k->model) {
         struct model_report r;
@@ -1086,8 +1082,6 @@ say_cleanup(struct say *s)
         store_destroy(s->store);
         skill_set_destroy(s->set);
     }
-    for (size_t i = 0; s->skills && i < s->count; i++)
-        model_destroy(s->skills[i].model);
     free(s->skills);
     free(s->names);
 }

@@ -4,7 +4,8 @@ in one skills folder made here from the shapes the ASK CLI and Lambda
 documentation describe, each driven through `say` (by its invocation name),
 `request | invoke` and `serve`. Also: Lambda's environment (working folder,
 UTF-8, variables, context), a vendored package winning over the system's,
-variables from skill.json, nothing of the server's environment, and the
+variables from skill.json (skillserver.json beside a v1 project's manifest
+skill.json), nothing of the server's environment, and the
 load-time messages for a missing package and an unreadable folder."""
 import json
 import os
@@ -137,6 +138,9 @@ class Projects(unittest.TestCase):
         write(p, "lambda/language_strings.json",
               {"WELCOME": "Welcome to space trivia!", "FACT": "Jupiter has 95 moons."})
         write(p, "lambda/hello_world.py", reporter("handler"))
+        # skill.json is the ASK manifest here, so skillserver's settings are
+        # in skillserver.json.
+        write(p, "skillserver.json", {"environment": {"GREETING": "howdy"}})
 
         # A Lambda function folder, and a model so it can be opened by voice.
         p = os.path.join(skills, "lambda_fn")
@@ -231,6 +235,7 @@ class Projects(unittest.TestCase):
         r, resp = self.check_environment("spacetrivia", code, "hello_world.handler",
                                          ("TriviaIntent",))
         self.assertEqual(resp["response"]["outputSpeech"]["text"], "Jupiter has 95 moons.")
+        self.assertEqual(r["greeting"], "howdy")  # from skillserver.json
 
     def test_lambda_function_folder(self):
         code = os.path.join(self.skills, "lambda_fn")
@@ -266,7 +271,8 @@ class Projects(unittest.TestCase):
             report = json.loads(json.loads(body)["response"]["card"]["content"])
             self.assertEqual(report["secret"], [])  # nothing of the server's environment
             self.assertIn("ASK CLI v1 project, handler hello_world.handler in lambda/ (the "
-                          "code folder lambda/py it names has no hello_world.py)", srv.log())
+                          "code folder lambda/py it names has no hello_world.py); settings from "
+                          "skillserver.json", srv.log())
         finally:
             self.assertEqual(srv.stop(), 0)
 
