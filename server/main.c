@@ -65,6 +65,7 @@ struct options {
     const char *code;
     const char *handler;
     const char *layout;
+    const char *invocation;
     const char *skillkit;
     const char *user;
     const char *locale;   /* ssml check --locale */
@@ -113,6 +114,7 @@ static const char usage_main[] =
     "  ssml    check [FILE|-]                  check SSML the way Alexa would\n"
     "  sign    --key PEM --cert-url URL [FILE] print the signature headers of a request\n"
     "  new     NAME [--layout ask]             make a new skill folder that runs at once\n"
+    "          [--invocation WORDS]\n"
     "\n"
     "options for every command:\n"
     "  --skills DIR   the skills folder (default: ./skills)\n"
@@ -219,12 +221,16 @@ static const char usage_ssml[] =
     "exit status: 0 valid; 1 invalid; 2 bad usage.\n";
 
 static const char usage_new[] =
-    "usage: skillserver new NAME [--layout ask] [--skills DIR]\n"
+    "usage: skillserver new NAME [--layout ask] [--invocation \"WORDS\"] [--skills DIR]\n"
     "\n"
     "Makes the folder NAME in the skills folder with a skill that runs at once:\n"
     "skill.py, model.json and skill.json; with --layout ask, an ASK CLI v2 project\n"
     "(ask-resources.json, skill-package/, lambda/lambda_function.py), shaped for\n"
-    "`ask deploy`. Then try: skillserver say \"open NAME\"\n";
+    "`ask deploy`. Then try: skillserver say \"open NAME\"\n"
+    "\n"
+    "  --invocation \"WORDS\"  what people say to open the skill (default: NAME, with\n"
+    "                       '_' and '-' as spaces); it follows Amazon's rules: lower-case\n"
+    "                       words, numbers written as words, no \"open\" or \"alexa\"\n";
 
 static const char usage_say[] =
     "usage: skillserver say [--skill SKILL] \"UTTERANCE\" [--wav FILE] [--show] [--dev]\n"
@@ -453,6 +459,7 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                                              "--code",
                                              "--handler",
                                              "--layout",
+                                             "--invocation",
                                              "--metrics-listen",
                                              "--max-connections-per-address"};
         const char *eq = strchr(a, '=');
@@ -489,6 +496,8 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->handler = val;
         else if (strcmp(name, "--layout") == 0)
             o->layout = val;
+        else if (strcmp(name, "--invocation") == 0)
+            o->invocation = val;
         else if (strcmp(name, "--skillkit") == 0)
             o->skillkit = val;
         else if (strcmp(name, "--user") == 0)
@@ -625,11 +634,10 @@ cmd_request(struct options *o)
 {
     struct skill skill;
     struct ss_error err;
-    struct model *model = NULL;
+    const struct model *model = NULL;
     struct canned_slot slots[64];
     struct canned_options co = {0};
     json_t *attrs = NULL, *req = NULL;
-    char *model_path = NULL;
     int rc = EXIT_USAGE;
 
     if (o->nargs < 1)
@@ -681,10 +689,9 @@ cmd_request(struct options *o)
         co.session_attributes = attrs;
     }
     co.locale = o->locale;
-    model_path = o->locale ? skill_model_for(&skill, o->locale) : NULL;
-    const char *model_file = o->locale ? model_path : skill.model_path;
-    if (model_file && model_load(model_file, &model, &err) != SS_ERR_OK) {
-        fprintf(stderr, "skillserver: %s\n", err.msg);
+    const struct skill_model *model_file = skill_model_file(&skill, o->locale);
+    if (model_file && !(model = model_file->model)) {
+        fprintf(stderr, "skillserver: %s\n", model_file->error.msg);
         goto out;
     }
     if (canned_request(&skill, model, &co, &req, &err) != SS_ERR_OK) {
@@ -703,8 +710,6 @@ out:
         free((char *)slots[i].name);
     json_decref(req);
     json_decref(attrs);
-    model_destroy(model);
-    free(model_path);
     skill_cleanup(&skill);
     return rc;
 }
@@ -869,18 +874,16 @@ cmd_new(struct options *o)
                               o->layout);
     }
     ss_error_clear(&err);
-    enum ss_err rc = scaffold_new(o->skills, o->args[0], ask, &err);
+    struct scaffold_result made;
+    enum ss_err rc = scaffold_new(o->skills, o->args[0], o->invocation, ask, &made, &err);
     if (rc != SS_ERR_OK) {
         fprintf(stderr, "skillserver: %s\n", err.msg);
         return rc == SS_ERR_USAGE ? EXIT_USAGE : 1;
     }
-    /* The invocation name scaffold_new() gave the skill: words, lower case. */
-    char spoken[LIMIT_SKILL_NAME_CHARS + 1];
-    snprintf(spoken, sizeof(spoken), "%s", o->args[0]);
-    for (char *c = spoken; *c; c++)
-        *c = (*c == '_' || *c == '-') ? ' ' : (char)tolower((unsigned char)*c);
+    if (made.warning[0])
+        fprintf(stderr, "skillserver: warning: %s\n", made.warning);
     printf("made %s/%s%s; try: skillserver --skills %s say \"open %s\"\n", o->skills, o->args[0],
-           ask ? " (an ASK CLI v2 project)" : "", o->skills, spoken);
+           ask ? " (an ASK CLI v2 project)" : "", o->skills, made.invocation);
     return 0;
 }
 

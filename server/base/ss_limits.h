@@ -69,6 +69,12 @@
 /* Names in a project's files (handler, code folder, region, locale). */
 #define LIMIT_SKILL_FIELD_CHARS 256
 
+/* A locale as Alexa writes it ("en-US", "es-419"), with room for longer tags. */
+#define LIMIT_LOCALE_CHARS 16
+
+/* Models one skill keeps, one per locale: Alexa has about twenty locales. */
+#define LIMIT_SKILL_MODELS 32
+
 /* Intent and slot names given on the command line. */
 #define LIMIT_NAME_CHARS 128
 

@@ -198,29 +198,6 @@ find_skill(struct conversation *c, const char *name)
     return NULL;
 }
 
-/* Read skill k's model for the conversation's locale. A model that does not
- * load is noted when the skill is used; other skills still work. */
-static enum ss_err
-load_model(struct conversation *c, struct conv_skill *k)
-{
-    if (c->cfg.locale) {
-        /* NULL: the project has no model for that locale (report_skill()
-         * says so), or no memory, which comes to the same for the words. */
-        k->model_path = skill_model_for(k->skill, c->cfg.locale);
-    } else if (k->skill->model_path) {
-        k->model_path = strdup(k->skill->model_path);
-        if (!k->model_path)
-            return SS_ERR_NOMEM;
-    }
-    ss_error_clear(&k->model_error);
-    if (k->model_path && model_load(k->model_path, &k->model, &k->model_error) != SS_ERR_OK) {
-        if (k->model_error.code == SS_ERR_NOMEM)
-            return SS_ERR_NOMEM;
-        k->model_broken = true;
-    }
-    return SS_ERR_OK;
-}
-
 enum ss_err
 conversation_create(const struct conversation_config *cfg, struct conversation **out,
                     struct ss_error *err)
@@ -265,10 +242,11 @@ conversation_create(const struct conversation_config *cfg, struct conversation *
     for (size_t i = 0; i < c->count; i++) {
         struct conv_skill *k = &c->skills[i];
         k->skill = &set->items[i];
-        if (load_model(c, k) != SS_ERR_OK) {
-            rc = ss_fail(err, SS_ERR_NOMEM, "out of memory");
-            goto out;
-        }
+        /* The catalog read the models with the set; one that does not
+         * load is noted when the skill is used, and other skills still
+         * work. cfg->locale NULL is the skill's own. */
+        k->file = skill_model_file(k->skill, cfg->locale);
+        k->model = skill_model(k->skill, cfg->locale);
         if (k->model) {
             c->names[i] = k->model->invocation_name;
             continue;
@@ -303,10 +281,6 @@ conversation_destroy(struct conversation *c)
     if (!c)
         return;
     conversation_session_close(c);
-    for (size_t i = 0; c->skills && i < c->count; i++) {
-        model_destroy(c->skills[i].model);
-        free(c->skills[i].model_path);
-    }
     free(c->skills);
     free(c->names);
     free(c->held_note);
@@ -350,8 +324,8 @@ report_skill(struct conversation *c, struct conv_skill *k)
         if (json_is_string(v) && nh < LIMIT_MODEL_SUGGEST)
             handlers[nh++] = json_string_value(v);
     }
-    if (k->model_broken) {
-        conversation_note(c, "%s", k->model_error.msg);
+    if (k->file && !k->model) {
+        conversation_note(c, "%s", k->file->error.msg);
         conversation_note(
             c,
             "%s: without a model.json that loads, only \"open %s\" and the built-in intents "
@@ -361,10 +335,10 @@ report_skill(struct conversation *c, struct conv_skill *k)
     } else if (k->model) {
         struct model_report r;
         model_check(k->model, skillkit ? handlers : NULL, skillkit ? nh : 0, &r);
-        size_t need = model_report_format(&r, k->model_path, NULL, 0);
+        size_t need = model_report_format(&r, k->file->path, NULL, 0);
         char *text = malloc(need + 1);
         if (text) {
-            model_report_format(&r, k->model_path, text, need + 1);
+            model_report_format(&r, k->file->path, text, need + 1);
             if (text[0])
                 add_note(c, true, text);
             else
@@ -378,13 +352,13 @@ report_skill(struct conversation *c, struct conv_skill *k)
                 "carries on with what it can understand",
                 k->skill->name, r.errors, r.errors == 1 ? "" : "s");
         }
-    } else if (k->skill->model_path && c->cfg.locale) {
+    } else if (k->skill->model_count) {
         conversation_note(
             c,
             "%s has no interaction model for %s: only \"open %s\" and the built-in intents "
             "(help, stop, yes, no, ...) are understood",
-            k->skill->name, c->cfg.locale, k->folder_name);
-    } else if (!k->skill->model_path) {
+            k->skill->name, conversation_locale(c, k), k->folder_name);
+    } else {
         conversation_note(
             c,
             "%s has no model.json: only \"open %s\" and the built-in intents (help, stop, "

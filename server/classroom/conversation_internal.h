@@ -20,13 +20,13 @@
 #include "skill.h"
 
 struct conv_skill {
-    const struct skill *skill;   /* borrowed from the set */
-    struct model *model;         /* owned; NULL without a model or when it did not load */
-    char *model_path;            /* owned: the model for the conversation's locale, or NULL */
-    struct ss_error model_error; /* why model_path did not load */
-    bool model_broken;           /* model_path exists but did not load */
-    bool model_errors;           /* model_check() found errors */
-    bool reported;               /* its load report and model check were noted */
+    const struct skill *skill;      /* borrowed from the set */
+    const struct skill_model *file; /* borrowed: its model file for the conversation's
+                                       locale, or NULL when it has none */
+    const struct model *model;      /* borrowed: file's model; NULL when there is no file
+                                       or it did not load (file->error says why) */
+    bool model_errors;              /* model_check() found errors */
+    bool reported;                  /* its load report and model check were noted */
     char folder_name[LIMIT_SKILL_NAME_CHARS + 1]; /* "returns none": opens a skill without
                                                      a model */
 };

@@ -60,18 +60,14 @@ simulator_skills_json(const struct skill_set *set, struct pool *pool, size_t *le
 {
     json_t *list = json_array();
     json_t *doc = json_pack("{s:o, s:s}", "skills", list, "default", CONVERSATION_DEFAULT_SKILL);
-    struct ss_error err;
 
     if (!doc)
         return NULL;
     for (size_t i = 0; i < set->count; i++) {
         const struct skill *k = &set->items[i];
-        struct model *m = NULL;
-        json_t *invocation = json_null();
         /* The page shows the name to say; a model that does not load has none. */
-        if (k->model_path && model_load(k->model_path, &m, &err) == SS_ERR_OK)
-            invocation = json_string(m->invocation_name);
-        model_destroy(m);
+        const struct model *m = skill_model(k, NULL);
+        json_t *invocation = m ? json_string(m->invocation_name) : json_null();
         /* A save that broke the skill: the page shows why, while the last
          * good version goes on answering. */
         char problem[512];
