@@ -296,6 +296,11 @@
 /* A line typed into `say`'s interactive mode. */
 #define LIMIT_SAY_LINE_BYTES 4096
 
+/* Text `say` shows for one turn (and the web simulator's "said" and "notes"): words, notes
+ * and, with --show, the indented JSON of each request and response, which are at most
+ * LIMIT_BODY_BYTES each; a turn is one to a few steps (LIMIT_SAY_DIALOG_STEPS at most). */
+#define LIMIT_SAY_TEXT_BYTES (4 * 1024 * 1024)
+
 /* Dialog.Delegate steps Alexa takes on its own between two things the user says: one per
  * slot to elicit or confirm; a skill that delegates forever is stopped here. */
 #define LIMIT_SAY_DIALOG_STEPS 16

@@ -214,8 +214,10 @@ render(struct say *s, const struct conversation_step *step)
 static void
 emit(struct say *s, struct buf *out, struct buf *err)
 {
-    if (out->err != SS_ERR_OK || err->err != SS_ERR_OK)
-        fprintf(s->cfg->err, "skillserver: out of memory\n");
+    enum ss_err e = out->err != SS_ERR_OK ? out->err : err->err;
+    if (e != SS_ERR_OK)
+        fprintf(s->cfg->err, "skillserver: %s\n",
+                e == SS_ERR_TOO_LARGE ? "this turn is too long to show whole" : "out of memory");
     fputs(buf_str(err), s->cfg->err);
     fputs(buf_str(out), s->cfg->out);
     buf_reset(out);
@@ -240,7 +242,7 @@ progress(void *ctx, const struct conversation_turn *t, size_t step, enum convers
 {
     struct say *s = ctx;
     const struct conversation_step *st = &t->steps[step];
-    struct buf out = BUF_INIT(SIZE_MAX), err = BUF_INIT(SIZE_MAX);
+    struct buf out = BUF_INIT(LIMIT_SAY_TEXT_BYTES), err = BUF_INIT(LIMIT_SAY_TEXT_BYTES);
 
     show_notes(s, t, step, &err);
     if (s->head_shown != step + 1) {
@@ -260,7 +262,7 @@ progress(void *ctx, const struct conversation_turn *t, size_t step, enum convers
 static int
 finish_turn(struct say *s, struct conversation_turn *t)
 {
-    struct buf out = BUF_INIT(SIZE_MAX), err = BUF_INIT(SIZE_MAX);
+    struct buf out = BUF_INIT(LIMIT_SAY_TEXT_BYTES), err = BUF_INIT(LIMIT_SAY_TEXT_BYTES);
 
     show_notes(s, t, t->step_count, &err);
     format_end(t, &out, &err);

@@ -150,7 +150,7 @@ simulator_turn_json(const struct say_config *cfg, struct skill_set *set, struct 
     struct conversation_session session;
     struct conversation_turn turn;
     struct conversation *conv = NULL;
-    struct buf said = BUF_INIT(LIMIT_SPEECH_TEXT_BYTES), notes = BUF_INIT(LIMIT_SPEECH_TEXT_BYTES);
+    struct buf said = BUF_INIT(LIMIT_SAY_TEXT_BYTES), notes = BUF_INIT(LIMIT_SAY_TEXT_BYTES);
     struct ss_error err;
     json_error_t jerr;
     json_t *in = json_loadb(body, len, 0, &jerr);
