@@ -32,7 +32,7 @@ if SERVER_DIR not in sys.path:
     sys.path.insert(0, SERVER_DIR)
 
 import skillkit  # noqa: E402
-from skillkit import _output, _runner, testing  # noqa: E402
+from skillkit import _diagnose, _output, _runner, testing  # noqa: E402
 from skillkit.request import Request  # noqa: E402
 
 # A deadline of 0.1-0.2 s that fires at all fires long before this, even on
@@ -763,7 +763,7 @@ class ChildMistakesTest(RunnerCase):
                 error = self.error(intent(name))
                 self.assertEqual(error["type"], type_)
                 self.assertIn(hint, error["spoken"])
-                self.assertTrue(error["spoken"].startswith(f"There is {_runner._article(type_)} "
+                self.assertTrue(error["spoken"].startswith(f"There is {_diagnose.article(type_)} "
                                                            f"{type_} in thank_you, line "))
 
     def test_returning_a_number_says_how_to_make_words(self):
