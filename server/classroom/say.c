@@ -210,7 +210,7 @@ report_skill(struct say *s, struct say_skill *k)
 {
     const struct say_config *cfg = s->cfg;
     struct ss_error err;
-    json_t *hello = NULL;
+    struct message_load hello;
     const char *handlers[LIMIT_MODEL_SUGGEST];
     size_t nh = 0;
 
@@ -222,21 +222,14 @@ report_skill(struct say *s, struct say_skill *k)
     if (rc != SS_ERR_OK)
         fprintf(cfg->err, "skillserver: %s %s: %s\n", k->skill->name,
                 rc == SS_ERR_SKILL_LOAD ? "does not load" : "cannot start", err.msg);
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(hello, "warnings"), i, v)
-    {
-        const char *w = json_string_value(v);
-        if (w && !(k->skill->model_path && strstr(w, "model.json")))
+    for (size_t i = 0; i < hello.warning_count; i++) {
+        const char *w = hello.warnings[i].text;
+        if (!(k->skill->model_path && strstr(w, "model.json")))
             fprintf(cfg->err, "skillserver: %s: warning: %s\n", k->skill->name, w);
     }
-    const char *style = json_string_value(json_object_get(hello, "style"));
-    bool skillkit = rc == SS_ERR_OK && style && strcmp(style, "skillkit") == 0;
-    json_array_foreach(json_object_get(hello, "handlers"), i, v)
-    {
-        if (json_is_string(v) && nh < LIMIT_MODEL_SUGGEST)
-            handlers[nh++] = json_string_value(v);
-    }
+    bool skillkit = rc == SS_ERR_OK && hello.ok && hello.style == MESSAGE_STYLE_SKILLKIT;
+    for (size_t i = 0; i < hello.handler_count && nh < LIMIT_MODEL_SUGGEST; i++)
+        handlers[nh++] = hello.handlers[i];
     if (k->model_broken) {
         struct model *m = NULL;
         if (model_load(k->skill->model_path, &m, &err) != SS_ERR_OK)
@@ -272,7 +265,7 @@ report_skill(struct say *s, struct say_skill *k)
     }
     if (k->model_errors)
         fail(s, EXIT_FAILED);
-    json_decref(hello);
+    message_load_cleanup(&hello);
 }
 
 /*

@@ -36,6 +36,7 @@
 
 #include "launcher.h"
 #include "log.h"
+#include "message.h"
 #include "pidfd.h"
 #include "proto.h"
 #include "sandbox.h"
@@ -78,9 +79,9 @@ struct slot {
     struct worker *idle; /* stack: the most recently used first */
     unsigned running;    /* processes alive or being started */
     unsigned busy;
-    unsigned waiters;    /* threads waiting for a worker to be freed */
-    uint64_t generation; /* bumped by a reload; older workers stop when free */
-    json_t *hello;       /* what the newest worker said when it loaded */
+    unsigned waiters;          /* threads waiting for a worker to be freed */
+    uint64_t generation;       /* bumped by a reload; older workers stop when free */
+    struct message_load hello; /* what the newest zygote said when it loaded */
     /* The skill did not load: calls fail at once until skill.py changes. */
     int load_failed;
     struct timespec load_mtime;
@@ -246,7 +247,7 @@ slot_free(struct slot *s)
         worker_stop(z, 1);
     }
     worker_stop(s->zygote, 0);
-    json_decref(s->hello);
+    message_load_cleanup(&s->hello);
     pthread_mutex_destroy(&s->zlock);
     pthread_cond_destroy(&s->freed);
     free(s->script);
@@ -298,16 +299,18 @@ log_text(struct pool *pool, const char *skill, const char *request_id, const cha
         log_skill(skill, request_id, text);
 }
 
-/* A LOG frame {"text": "..."} from a skill's process. */
-static void
+/* Log a LOG frame from a skill's process. Returns false when it is not one
+ * (then err says why). */
+static bool
 log_record(struct pool *pool, const char *skill, const char *request_id,
-           const struct proto_frame *frame)
+           const struct proto_frame *frame, struct ss_error *err)
 {
-    json_t *rec = json_loadb(frame->data, frame->len, 0, NULL);
-    const char *text = json_string_value(json_object_get(rec, "text"));
-    if (text)
-        log_text(pool, skill, request_id, text);
-    json_decref(rec);
+    struct message_text rec;
+    if (message_decode_log(frame->data, frame->len, &rec, err) != SS_ERR_OK)
+        return false;
+    log_text(pool, skill, request_id, rec.text);
+    message_text_cleanup(&rec);
+    return true;
 }
 
 /* Log what a skill wrote to its stdout or stderr, line by line, at most
@@ -454,34 +457,15 @@ get_slot(struct pool *pool, const struct skill *skill)
     return s;
 }
 
-void
-pool_describe_error(json_t *error, const char *default_file, char *buf, size_t cap)
-{
-    const char *file = json_string_value(json_object_get(error, "file"));
-    json_t *line = json_object_get(error, "line");
-    const char *type = json_string_value(json_object_get(error, "type"));
-    const char *message = json_string_value(json_object_get(error, "message"));
-    char where[512] = "";
-
-    if (!file)
-        file = default_file;
-    if (file && json_is_integer(line))
-        snprintf(where, sizeof(where), "%s:%lld: ", file, (long long)json_integer_value(line));
-    else if (file)
-        snprintf(where, sizeof(where), "%s: ", file);
-    snprintf(buf, cap, "%s%s%s%s", where, type ? type : "", type ? ": " : "",
-             message ? message : "(no message)");
-}
-
 /*
  * Start the zygote of the skill spec describes (launcher_spec()) by exec'ing
- * this binary, and wait for
- * its HELLO. Runs without the pool's lock. On success *out is the new
- * zygote and *hello (new reference) its load report; on SS_ERR_SKILL_LOAD
- * *hello holds the failed report.
+ * this binary, and wait for its HELLO. Runs without the pool's lock. On
+ * success *out is the new zygote and *hello its load report; on
+ * SS_ERR_SKILL_LOAD *hello holds the failed report; otherwise *hello is
+ * empty. The caller cleans *hello up in every case.
  */
 static enum ss_err
-start_zygote(struct pool *pool, const json_t *spec, struct worker **out, json_t **hello,
+start_zygote(struct pool *pool, const json_t *spec, struct worker **out, struct message_load *hello,
              struct ss_error *err)
 {
     const char *name = json_string_value(json_object_get(spec, "name"));
@@ -489,11 +473,12 @@ start_zygote(struct pool *pool, const json_t *spec, struct worker **out, json_t 
     int sv[2] = {-1, -1}, outp[2] = {-1, -1};
     enum ss_err rc = SS_ERR_OK;
     struct proto_frame frame = {0};
-    json_error_t jerr;
+    struct ss_error bad;
     struct worker *w = calloc(1, sizeof(*w));
 
     *out = NULL;
-    *hello = NULL;
+    memset(hello, 0, sizeof(*hello));
+    ss_error_clear(&bad);
     if (!w)
         return ss_fail(err, SS_ERR_NOMEM, "out of memory");
     w->fd = -1;
@@ -542,11 +527,18 @@ start_zygote(struct pool *pool, const json_t *spec, struct worker **out, json_t 
     int64_t deadline = proto_now_ms() + LIMIT_WORKER_START_MS;
     size_t logged = 0;
     enum proto_status st;
+    bool readable = true;
     while ((st = proto_recv(w->fd, &frame, deadline)) == PROTO_OK && frame.type == PROTO_LOG) {
         logged += frame.len;
         if (logged <= LIMIT_SKILL_LOG_BYTES_PER_REQUEST)
-            log_record(pool, name, NULL, &frame);
+            readable = log_record(pool, name, NULL, &frame, &bad);
         proto_frame_cleanup(&frame);
+        if (!readable)
+            break;
+    }
+    if (!readable) {
+        rc = ss_fail(err, SS_ERR_WORKER, "the worker for %s sent a bad message: %s", name, bad.msg);
+        goto out;
     }
     if (st != PROTO_OK || frame.type != PROTO_HELLO) {
         char how[128] = "ended";
@@ -559,15 +551,13 @@ start_zygote(struct pool *pool, const json_t *spec, struct worker **out, json_t 
                      st == PROTO_OK ? "unexpected first message" : proto_status_text(st), how);
         goto out;
     }
-    *hello = json_loadb(frame.data, frame.len, 0, &jerr);
-    if (!json_is_object(*hello)) {
-        rc = ss_fail(err, SS_ERR_WORKER, "the worker for %s sent a bad greeting: %s", name,
-                     jerr.text);
+    if (message_decode_load(frame.data, frame.len, hello, &bad) != SS_ERR_OK) {
+        rc = ss_fail(err, bad.code, "the worker for %s sent a bad load report: %s", name, bad.msg);
         goto out;
     }
-    if (!json_is_true(json_object_get(*hello, "ok"))) {
+    if (!hello->ok) {
         char what[400];
-        pool_describe_error(json_object_get(*hello, "error"), NULL, what, sizeof(what));
+        message_describe_error(&hello->error, NULL, what, sizeof(what));
         rc = ss_fail(err, SS_ERR_SKILL_LOAD, "%s", what);
         goto out;
     }
@@ -583,10 +573,8 @@ out:
         *out = w;
     } else {
         worker_stop(w, rc != SS_ERR_SKILL_LOAD);
-        if (rc != SS_ERR_SKILL_LOAD) {
-            json_decref(*hello);
-            *hello = NULL;
-        }
+        if (rc != SS_ERR_SKILL_LOAD)
+            message_load_cleanup(hello);
     }
     return rc;
 }
@@ -628,23 +616,24 @@ fork_from_zygote(struct slot *s, int *pidfd)
 /*
  * A new worker for slot s, forked from the skill's zygote, which is
  * started first when there is none (then *hello is the zygote's load
- * report, a new reference; otherwise NULL).
+ * report; otherwise it is left empty). The caller cleans *hello up.
  */
 static enum ss_err
 spawn_worker(struct pool *pool, struct slot *s, const char *name, struct worker **out,
-             json_t **hello, struct ss_error *err)
+             struct message_load *hello, struct ss_error *err)
 {
     int fd = -1, pidfd = -1;
     struct proto_frame frame = {0};
+    struct ss_error bad;
     enum ss_err rc = SS_ERR_OK;
 
     *out = NULL;
-    *hello = NULL;
+    memset(hello, 0, sizeof(*hello));
+    ss_error_clear(&bad);
     pthread_mutex_lock(&s->zlock);
     for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
         if (!s->zygote) {
-            json_decref(*hello);
-            *hello = NULL;
+            message_load_cleanup(hello);
             rc = start_zygote(pool, s->spec, &s->zygote, hello, err);
             if (rc != SS_ERR_OK) {
                 pthread_mutex_unlock(&s->zlock);
@@ -665,16 +654,19 @@ spawn_worker(struct pool *pool, struct slot *s, const char *name, struct worker 
     enum proto_status st = PROTO_ERROR;
     if (pid > 0)
         st = proto_recv(fd, &frame, proto_now_ms() + LIMIT_WORKER_START_MS);
-    if (pid <= 0 || st != PROTO_OK || frame.type != PROTO_HELLO) {
+    bool ready = pid > 0 && st == PROTO_OK && frame.type == PROTO_HELLO &&
+                 message_decode_ready(frame.data, frame.len, &bad) == SS_ERR_OK;
+    if (!ready) {
         if (pidfd >= 0)
             pidfd_signal(pidfd, SIGKILL);
         close(fd);
         close(pidfd);
         rc = ss_fail(err, SS_ERR_SKILL_CRASHED, "the zygote of %s could not start a worker: %s",
                      name,
-                     pid <= 0         ? "it did not hand over a live process"
-                     : st == PROTO_OK ? "unexpected first message"
-                                      : proto_status_text(st));
+                     pid <= 0                    ? "it did not hand over a live process"
+                     : st != PROTO_OK            ? proto_status_text(st)
+                     : frame.type != PROTO_HELLO ? "unexpected first message"
+                                                 : bad.msg);
         goto out;
     }
     struct worker *w = calloc(1, sizeof(*w));
@@ -719,16 +711,19 @@ still_failing(struct slot *s)
     return 1;
 }
 
-/* Record the result of starting a worker. Called with the lock held. */
+/* Record the result of starting a worker; hello is the load report of a
+ * zygote that started (empty when none did). Called with the lock held. */
 static void
-note_start(struct pool *pool, struct slot *s, enum ss_err rc, json_t *hello,
+note_start(struct pool *pool, struct slot *s, enum ss_err rc, const struct message_load *hello,
            const struct ss_error *err)
 {
+    bool reported = hello->root != NULL;
     if (rc == SS_ERR_OK)
         pool->stats.started++;
-    if (hello) {
-        json_decref(s->hello);
-        s->hello = json_incref(hello);
+    if (reported) {
+        struct ss_error unused;
+        message_load_cleanup(&s->hello);
+        message_load_copy(hello, &s->hello, &unused); /* only fails out of memory */
     }
     if (rc == SS_ERR_SKILL_LOAD) {
         s->load_failed = 1;
@@ -737,19 +732,21 @@ note_start(struct pool *pool, struct slot *s, enum ss_err rc, json_t *hello,
     }
     if (rc == SS_ERR_SKILL_LOAD)
         snprintf(s->problem, sizeof(s->problem), "%s", err->msg);
-    else if (rc == SS_ERR_OK && hello)
+    else if (rc == SS_ERR_OK && reported)
         s->problem[0] = '\0';
 }
 
 enum ss_err
-pool_start(struct pool *pool, const struct skill *skill, json_t **hello, struct ss_error *err)
+pool_start(struct pool *pool, const struct skill *skill, struct message_load *hello,
+           struct ss_error *err)
 {
     struct worker *w = NULL;
-    json_t *h = NULL;
+    struct message_load h;
+    struct ss_error unused;
     enum ss_err rc = SS_ERR_OK;
 
     if (hello)
-        *hello = NULL;
+        memset(hello, 0, sizeof(*hello));
     pthread_mutex_lock(&pool->lock);
     struct slot *s = get_slot(pool, skill);
     if (!s) {
@@ -759,13 +756,13 @@ pool_start(struct pool *pool, const struct skill *skill, json_t **hello, struct 
     if (still_failing(s)) {
         rc = ss_fail(err, SS_ERR_SKILL_LOAD, "%s", s->load_error);
         if (hello)
-            *hello = json_incref(s->hello);
+            message_load_copy(&s->hello, hello, &unused);
         pthread_mutex_unlock(&pool->lock);
         return rc;
     }
-    if (s->running > 0 && s->hello) {
+    if (s->running > 0 && s->hello.root) {
         if (hello)
-            *hello = json_incref(s->hello);
+            message_load_copy(&s->hello, hello, &unused);
         pthread_mutex_unlock(&pool->lock);
         return SS_ERR_OK;
     }
@@ -776,7 +773,7 @@ pool_start(struct pool *pool, const struct skill *skill, json_t **hello, struct 
     rc = spawn_worker(pool, s, skill->name, &w, &h, err);
 
     pthread_mutex_lock(&pool->lock);
-    note_start(pool, s, rc, h, err);
+    note_start(pool, s, rc, &h, err);
     if (w) {
         w->generation = gen;
         w->last_used_ms = proto_now_ms();
@@ -790,7 +787,7 @@ pool_start(struct pool *pool, const struct skill *skill, json_t **hello, struct 
     if (hello)
         *hello = h;
     else
-        json_decref(h);
+        message_load_cleanup(&h);
     return rc;
 }
 
@@ -824,37 +821,33 @@ exchange(struct pool *pool, struct slot *s, struct worker *w, const char *event,
          struct pool_answer *ans, enum outcome *outcome, struct ss_error *err)
 {
     struct proto_frame frame = {0};
-    char tail[64];
+    struct message_parts parts;
+    struct ss_error bad;
     int64_t hard = arrival_ms + pool->cfg.handler_timeout_ms;
     int64_t soft_ms = arrival_ms + pool->cfg.soft_timeout_ms - proto_now_ms();
 
     *outcome = DONE;
-    /* The event text is valid JSON already: assemble the message around it. */
+    ss_error_clear(&bad);
+    /* The event text is valid JSON already: the message is assembled around it. */
     if (soft_ms < 1)
         soft_ms = 1;
-    snprintf(tail, sizeof(tail), ",\"soft_ms\":%lld}", (long long)soft_ms);
-    const char *attrs = attributes ? attributes : "null";
-    struct iovec parts[] = {
-        {.iov_base = "{\"event\":", .iov_len = 9},
-        {.iov_base = (void *)event, .iov_len = len},
-        {.iov_base = ",\"attributes\":", .iov_len = 14},
-        {.iov_base = (void *)attrs, .iov_len = strlen(attrs)},
-        {.iov_base = tail, .iov_len = strlen(tail)},
-    };
+    message_request_parts(&parts, event, len, attributes, (long long)soft_ms);
     int64_t sent_us = proto_now_us();
     size_t logged = 0;
-    enum proto_status st = proto_sendv(w->fd, PROTO_REQUEST, parts, 5);
+    enum proto_status st = proto_sendv(w->fd, PROTO_REQUEST, parts.iov, parts.count);
     while (st == PROTO_OK) {
         st = proto_recv(w->fd, &frame, hard);
         if (st != PROTO_OK || frame.type == PROTO_ANSWER)
             break;
         if (frame.type == PROTO_DIED) {
-            /* From the zygote, the worker's parent: how it ended. */
-            json_t *rec = json_loadb(frame.data, frame.len, 0, NULL);
-            const char *how = json_string_value(json_object_get(rec, "how"));
+            /* From the zygote, the worker's parent: how it ended. The
+             * worker is gone whether or not the report reads well. */
+            struct message_text died;
+            bool told = message_decode_died(frame.data, frame.len, &died, &bad) == SS_ERR_OK;
             ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s %s while answering", s->name,
-                    how ? how : "ended");
-            json_decref(rec);
+                    told ? died.text : "ended");
+            if (told)
+                message_text_cleanup(&died);
             proto_frame_cleanup(&frame);
             *outcome = DEAD;
             return SS_ERR_SKILL_CRASHED;
@@ -874,9 +867,15 @@ exchange(struct pool *pool, struct slot *s, struct worker *w, const char *event,
                            "stopped",
                            s->name, (long)LIMIT_SKILL_LOG_FLOOD_BYTES);
         }
-        if (logged <= LIMIT_SKILL_LOG_BYTES_PER_REQUEST)
-            log_record(pool, s->name, request_id, &frame);
-        else if (logged - frame.len <= LIMIT_SKILL_LOG_BYTES_PER_REQUEST)
+        if (logged <= LIMIT_SKILL_LOG_BYTES_PER_REQUEST &&
+            !log_record(pool, s->name, request_id, &frame, &bad)) {
+            proto_frame_cleanup(&frame);
+            *outcome = KILLED;
+            return ss_fail(err, SS_ERR_WORKER, "the worker for %s sent a bad message: %s", s->name,
+                           bad.msg);
+        }
+        if (logged > LIMIT_SKILL_LOG_BYTES_PER_REQUEST &&
+            logged - frame.len <= LIMIT_SKILL_LOG_BYTES_PER_REQUEST)
             log_text(pool, s->name, request_id,
                      "(more output during this request is dropped: a request may print at most "
                      "64 KiB)");
@@ -895,15 +894,11 @@ exchange(struct pool *pool, struct slot *s, struct worker *w, const char *event,
         return ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s died while answering",
                        s->name);
     }
-    json_error_t jerr;
-    ans->answer = json_loadb(frame.data, frame.len, 0, &jerr);
+    enum ss_err rc = message_decode_answer(frame.data, frame.len, &ans->answer, &bad);
     proto_frame_cleanup(&frame);
-    if (!json_is_object(ans->answer)) {
-        json_decref(ans->answer);
-        ans->answer = NULL;
+    if (rc != SS_ERR_OK) {
         *outcome = KILLED;
-        return ss_fail(err, SS_ERR_WORKER, "the worker for %s sent a bad answer: %s", s->name,
-                       jerr.text);
+        return ss_fail(err, bad.code, "the worker for %s sent a bad answer: %s", s->name, bad.msg);
     }
     return SS_ERR_OK;
 }
@@ -914,12 +909,13 @@ pool_call(struct pool *pool, const struct skill *skill, const char *event, size_
           struct pool_answer *ans, struct ss_error *err)
 {
     struct worker *w = NULL, *stop = NULL;
-    json_t *hello = NULL;
+    struct message_load hello;
     enum ss_err rc = SS_ERR_OK;
     enum outcome outcome = DONE;
     int64_t hard = arrival_ms + pool->cfg.handler_timeout_ms;
 
-    ans->answer = NULL;
+    memset(&hello, 0, sizeof(hello));
+    memset(&ans->answer, 0, sizeof(ans->answer));
     ans->handler_us = 0;
 
     pthread_mutex_lock(&pool->lock);
@@ -999,7 +995,7 @@ pool_call(struct pool *pool, const struct skill *skill, const char *event, size_
 
     pthread_mutex_lock(&pool->lock);
     if (spawned)
-        note_start(pool, s, spawn_rc, hello, err);
+        note_start(pool, s, spawn_rc, &hello, err);
     s->busy--;
     pool->stats.busy--;
     if (keep && w->generation == s->generation) {
@@ -1029,7 +1025,7 @@ pool_call(struct pool *pool, const struct skill *skill, const char *event, size_
         pthread_cond_signal(&s->freed);
     pthread_mutex_unlock(&pool->lock);
 
-    json_decref(hello);
+    message_load_cleanup(&hello);
     worker_stop(stop, 1);
     return rc;
 }
@@ -1037,19 +1033,18 @@ pool_call(struct pool *pool, const struct skill *skill, const char *event, size_
 void
 pool_answer_cleanup(struct pool_answer *ans)
 {
-    if (ans) {
-        json_decref(ans->answer);
-        ans->answer = NULL;
-    }
+    if (ans)
+        message_answer_cleanup(&ans->answer);
 }
 
 enum ss_err
 pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
 {
     struct worker *fresh = NULL, *old = NULL, *old_zygote = NULL;
-    json_t *hello = NULL;
+    struct message_load hello;
 
     /* A new zygote loads the changed skill. */
+    memset(&hello, 0, sizeof(hello));
     json_t *spec = launcher_spec(skill);
     enum ss_err rc = spec ? start_zygote(pool, spec, &fresh, &hello, err)
                           : ss_fail(err, SS_ERR_NOMEM, "out of memory");
@@ -1060,11 +1055,11 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
     if (!s || rc != SS_ERR_OK) {
         /* Keep what runs; only a skill with nothing running records the failure. */
         if (s && s->running == 0)
-            note_start(pool, s, rc, hello, err);
+            note_start(pool, s, rc, &hello, err);
         if (s && rc == SS_ERR_SKILL_LOAD)
             snprintf(s->problem, sizeof(s->problem), "%s", err->msg);
         pthread_mutex_unlock(&pool->lock);
-        json_decref(hello);
+        message_load_cleanup(&hello);
         worker_stop(fresh, 1);
         return s ? rc : ss_fail(err, SS_ERR_NOMEM, "out of memory");
     }
@@ -1084,7 +1079,7 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
         old_zygote->fd = -1;
     }
     pthread_mutex_lock(&pool->lock);
-    note_start(pool, s, rc, hello, err);
+    note_start(pool, s, rc, &hello, err);
     s->load_failed = 0;
     s->failures = 0;
     s->broken_until_ms = 0;
@@ -1101,7 +1096,7 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
     pthread_cond_broadcast(&s->freed);
     pthread_mutex_unlock(&pool->lock);
 
-    json_decref(hello);
+    message_load_cleanup(&hello);
     while (old) {
         struct worker *next = old->next;
         worker_stop(old, 1);
