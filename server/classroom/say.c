@@ -201,9 +201,9 @@ find_skill(struct say *s, const char *name)
 
 /*
  * Start the skill's worker and say, once, what is wrong with it: its load
- * error or warnings (skillkit's), and model_check() of its model against
- * the handlers it has. skillkit's own comparison of handlers and model.json
- * is left out here, since model_check() makes it with JSON paths.
+ * error or warnings, and model_check() of its model. The warnings about the
+ * model (skillkit compares the handlers with its intents) carry their JSON
+ * path and are printed with model_check()'s findings, in the same form.
  */
 static void
 report_skill(struct say *s, struct say_skill *k)
@@ -211,8 +211,6 @@ report_skill(struct say *s, struct say_skill *k)
     const struct say_config *cfg = s->cfg;
     struct ss_error err;
     struct message_load hello;
-    const char *handlers[LIMIT_MODEL_SUGGEST];
-    size_t nh = 0;
 
     if (k->reported)
         return;
@@ -222,14 +220,10 @@ report_skill(struct say *s, struct say_skill *k)
     if (rc != SS_ERR_OK)
         fprintf(cfg->err, "skillserver: %s %s: %s\n", k->skill->name,
                 rc == SS_ERR_SKILL_LOAD ? "does not load" : "cannot start", err.msg);
-    for (size_t i = 0; i < hello.warning_count; i++) {
-        const char *w = hello.warnings[i].text;
-        if (!(k->skill->model_path && strstr(w, "model.json")))
-            fprintf(cfg->err, "skillserver: %s: warning: %s\n", k->skill->name, w);
-    }
-    bool skillkit = rc == SS_ERR_OK && hello.ok && hello.style == MESSAGE_STYLE_SKILLKIT;
-    for (size_t i = 0; i < hello.handler_count && nh < LIMIT_MODEL_SUGGEST; i++)
-        handlers[nh++] = hello.handlers[i];
+    for (size_t i = 0; i < hello.warning_count; i++)
+        if (!hello.warnings[i].model_path)
+            fprintf(cfg->err, "skillserver: %s: warning: %s\n", k->skill->name,
+                    hello.warnings[i].text);
     if (k->model_broken) {
         struct model *m = NULL;
         if (model_load(k->skill->model_path, &m, &err) != SS_ERR_OK)
@@ -242,7 +236,7 @@ report_skill(struct say *s, struct say_skill *k)
         k->model_errors = true;
     } else if (k->model) {
         struct model_report r;
-        model_check(k->model, skillkit ? handlers : NULL, skillkit ? nh : 0, &r);
+        model_check(k->model, NULL, 0, &r);
         size_t need = model_report_format(&r, k->skill->model_path, NULL, 0);
         char *text = malloc(need + 1);
         if (text) {
@@ -250,6 +244,10 @@ report_skill(struct say *s, struct say_skill *k)
             fputs(text, cfg->err);
             free(text);
         }
+        for (size_t i = 0; i < hello.warning_count; i++)
+            if (hello.warnings[i].model_path)
+                fprintf(cfg->err, "%s: %s: warning: %s\n", k->skill->model_path,
+                        hello.warnings[i].model_path, hello.warnings[i].text);
         if (r.errors) {
             k->model_errors = true;
             fprintf(cfg->err,

@@ -27,6 +27,7 @@
 
 extern char **environ;
 
+#include "launcher.h"
 #include "message.h"
 #include "pidfd.h"
 #include "proto.h"
@@ -134,11 +135,20 @@ report_python_error(const char *what)
 /*
  * The skill's own variables (skill.json "environment") arrive as
  * SKILLSERVER_ENV_NAME (see launcher.h): now that the process is confined,
- * give them their names. And name the runtime as Lambda does.
+ * give them their names. And name the runtime as Lambda does. The path of
+ * the skill's model (LAUNCHER_MODEL_ENV) is taken out of the environment
+ * into *model (owned; NULL when the variable is not set, as when a test
+ * starts the worker itself).
  */
 static int
-adopt_environment(void)
+adopt_environment(char **model)
 {
+    const char *given = getenv(LAUNCHER_MODEL_ENV);
+    *model = NULL;
+    if (given && !(*model = strdup(given)))
+        return -1;
+    if (unsetenv(LAUNCHER_MODEL_ENV) != 0)
+        return -1;
     static const char prefix[] = "SKILLSERVER_ENV_";
     const size_t plen = sizeof(prefix) - 1;
     char runtime[64];
@@ -469,6 +479,7 @@ python_worker_main(const struct python_worker_config *cfg)
     PyObject *runner = NULL, *load = NULL, *handle = NULL, *args = NULL;
     struct ss_error err;
     sigset_t chld;
+    char *model = NULL;
     int rc = 2;
 
     front_fd = cfg->fd;
@@ -478,12 +489,15 @@ python_worker_main(const struct python_worker_config *cfg)
     }
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
-    if (adopt_environment() != 0) {
+    if (adopt_environment(&model) != 0) {
+        free(model);
         report_sandbox_failure("the skill's environment variables could not be set");
         return 1;
     }
-    if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0 || init_python(cfg) != 0)
+    if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0 || init_python(cfg) != 0) {
+        free(model);
         return 2;
+    }
 
     runner = PyImport_ImportModule("skillkit._runner");
     if (!runner) {
@@ -497,8 +511,8 @@ python_worker_main(const struct python_worker_config *cfg)
         goto out;
     }
 
-    args = Py_BuildValue("(ssOz)", cfg->name, cfg->script, cfg->dev ? Py_True : Py_False,
-                         cfg->handler);
+    args = Py_BuildValue("(ssOzz)", cfg->name, cfg->script, cfg->dev ? Py_True : Py_False,
+                         cfg->handler, model);
     int loaded = 0;
     if (!args || call_and_send(load, args, PROTO_HELLO, &loaded) != 0)
         goto out;
@@ -513,6 +527,7 @@ out:
     Py_XDECREF(load);
     Py_XDECREF(handle);
     Py_XDECREF(runner);
+    free(model);
     if (Py_FinalizeEx() < 0 && rc == 0)
         rc = 2;
     return rc;

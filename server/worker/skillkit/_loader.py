@@ -26,9 +26,11 @@ __all__ = ["new_skill", "load", "unload"]
 LOAD = _message.KIND_LOAD
 
 
-def new_skill(name: str, path: str, dev: bool, handler: Optional[str] = None) -> Skill:
-    """A Skill for the file at path, not loaded yet."""
+def new_skill(name: str, path: str, dev: bool, handler: Optional[str] = None,
+              model: Optional[str] = None) -> Skill:
+    """A Skill for the file at path, not loaded yet; model as _runner.load() takes it."""
     skill = Skill(name, os.path.abspath(path), dev, handler)
+    skill.model = model
     skill.defaults = _defaults.make(skill)
     return skill
 

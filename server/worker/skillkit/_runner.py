@@ -2,12 +2,15 @@
 
 Contract with server/worker/python.c (keep it exactly; see DESIGN.md "Python side"):
 
-- ``load(name, path, dev, handler=None) -> str`` imports the skill's file
-  (skills/NAME/skill.py, or the file of ``handler``, "module.function", for a
-  Lambda function or an ASK CLI project) under a private module name and
-  answers JSON ``{"ok": true, "style": "skillkit" |
-  "lambda", "handlers": [...], "warnings": [...]}`` or ``{"ok": false,
-  "error": ERROR}``.
+- ``load(name, path, dev, handler=None, model=None) -> str`` imports the
+  skill's file (skills/NAME/skill.py, or the file of ``handler``,
+  "module.function", for a Lambda function or an ASK CLI project) under a
+  private module name and answers JSON ``{"ok": true, "style": "skillkit" |
+  "lambda", "handlers": [...], "warnings": [...], "model_paths": [...]}`` or
+  ``{"ok": false, "error": ERROR}``. ``model`` is the interaction model the
+  server found for the skill ("" for none); without it, model.json beside
+  the code. ``model_paths`` runs beside ``warnings``: the JSON path in the
+  model that a warning is about, or null.
 - ``handle(message) -> str`` takes JSON ``{"event": envelope, "attributes":
   object | null, "soft_ms": int}`` and answers ``{"ok": true, "reply": REPLY,
   "attributes": object | null}`` (attributes only when the handler changed
@@ -114,14 +117,16 @@ def handle(message: str) -> str:
         _output.flush()
 
 
-def load(name: str, path: str, dev: bool, handler: Optional[str] = None) -> str:
+def load(name: str, path: str, dev: bool, handler: Optional[str] = None,
+         model: Optional[str] = None) -> str:
     """Import the skill at path; see the module docstring. Never raises."""
     global _skill
     try:
         old, _skill = _skill, None
         _loader.unload(old)
         _skill = _loader.new_skill(str(name), str(path), bool(dev),
-                                   str(handler) if handler else None)
+                                   str(handler) if handler else None,
+                                   None if model is None else str(model))
         return dumps(_loader.load(_skill, LOAD_SOFT_SECONDS))
     except BaseException as exc:  # noqa: BLE001 - every failure becomes an ERROR
         try:

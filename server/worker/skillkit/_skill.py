@@ -34,8 +34,18 @@ class Skill:
         self.locale = "en-US"
         self.added_path = False
         self.load_error: Optional[dict] = None
+        #: The interaction model the server found ("" for none); None: model.json
+        #: beside the code, when there is one.
+        self.model: Optional[str] = None
         #: skillkit's own answers for what the skill does not handle (_defaults).
         self.defaults: dict[str, Handler] = {}
+
+    def model_file(self) -> Optional[str]:
+        """The path of the skill's interaction model, or None when it has none."""
+        if self.model is None:
+            path = os.path.join(self.folder, "model.json")
+            return path if os.path.exists(path) else None
+        return self.model or None
 
     def owns(self, filename: Optional[str]) -> bool:
         """True when filename lies in the skill's folder."""
