@@ -236,7 +236,7 @@ report_skill(struct say *s, struct say_skill *k)
         k->model_errors = true;
     } else if (k->model) {
         struct model_report r;
-        model_check(k->model, NULL, 0, &r);
+        model_check(k->model, &r);
         size_t need = model_report_format(&r, k->skill->model_path, NULL, 0);
         char *text = malloc(need + 1);
         if (text) {
