@@ -179,10 +179,10 @@ def _explain_missing(skill: Skill, missing: str, requirements: dict[str, str],
         (r for m, r in requirements.items() if m.lower() == top.lower()), None)
     if req is None:
         return
-    error["message"] = (f"No module named {missing!r}: requirements.txt lists {req}, but it "
-                        f"is not installed: {_pip_hint(skill)}")
-    error["spoken"] = (f"{skill.name} needs the package {req}, which is not installed. The "
-                       f"log says how to install it.")
+    error[_message.MESSAGE] = (f"No module named {missing!r}: requirements.txt lists {req}, "
+                               f"but it is not installed: {_pip_hint(skill)}")
+    error[_message.SPOKEN] = (f"{skill.name} needs the package {req}, which is not installed. "
+                              f"The log says how to install it.")
 
 
 def _failed(skill: Skill, error: dict) -> dict:

@@ -84,6 +84,11 @@ def answered(reply: dict, attributes: Optional[dict]) -> dict:
     return {OK: True, REPLY: reply, ATTRIBUTES: attributes}
 
 
+def request(event: dict, attributes: Optional[dict], soft_ms: int) -> str:
+    """A REQUEST as the front writes it (skillkit.testing sends these)."""
+    return json.dumps({EVENT: event, ATTRIBUTES: attributes, SOFT_MS: soft_ms})
+
+
 def read_request(text: str) -> tuple[dict, Any, int]:
     """(event, attributes, soft_ms) of a REQUEST; ValueError when it is not one."""
     try:
