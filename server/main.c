@@ -3,8 +3,8 @@
  *
  *   skillserver serve   [--listen ADDR:PORT] [--tls-cert PEM --tls-key PEM | --no-tls] ...
  *   skillserver invoke  SKILL [FILE|-]
- *   skillserver request SKILL INTENT [slot=value ...] [--launch|--end]
- *   skillserver say     [--skill SKILL] ["utterance"] [--wav FILE] [--show]
+ *   skillserver request SKILL INTENT [slot=value ...] [--launch|--end] [--locale LL-CC]
+ *   skillserver say     [--skill SKILL] ["utterance"] [--wav FILE] [--show] [--locale LL-CC]
  *   skillserver ssml    check [FILE|-]
  *
  * Global options (--skills DIR, --data DIR, --dev) may stand before or after
@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "canned.h"
 #include "dispatch.h"
 #include "http.h"
@@ -30,6 +31,7 @@
 #include "privs.h"
 #include "proto.h"
 #include "python.h"
+#include "runtime.h"
 #include "say.h"
 #include "scaffold.h"
 #include "sign.h"
@@ -63,6 +65,7 @@ struct options {
     const char *code;
     const char *handler;
     const char *layout;
+    const char *invocation;
     const char *skillkit;
     const char *user;
     const char *locale;   /* ssml check --locale */
@@ -111,6 +114,7 @@ static const char usage_main[] =
     "  ssml    check [FILE|-]                  check SSML the way Alexa would\n"
     "  sign    --key PEM --cert-url URL [FILE] print the signature headers of a request\n"
     "  new     NAME [--layout ask]             make a new skill folder that runs at once\n"
+    "          [--invocation WORDS]\n"
     "\n"
     "options for every command:\n"
     "  --skills DIR   the skills folder (default: ./skills)\n"
@@ -198,6 +202,8 @@ static const char usage_request[] =
     "skills/SKILL/model.json when it exists.\n"
     "\n"
     "  --attributes JSON   continue a session that has these session attributes\n"
+    "  --locale LL-CC      the request's locale (default: the skill's), and the model of\n"
+    "                      that locale for the slots, e.g. --locale de-DE\n"
     "\n"
     "example:\n"
     "  skillserver request thank_you ThankYouIntent name=Sam | skillserver invoke thank_you\n";
@@ -215,12 +221,16 @@ static const char usage_ssml[] =
     "exit status: 0 valid; 1 invalid; 2 bad usage.\n";
 
 static const char usage_new[] =
-    "usage: skillserver new NAME [--layout ask] [--skills DIR]\n"
+    "usage: skillserver new NAME [--layout ask] [--invocation \"WORDS\"] [--skills DIR]\n"
     "\n"
     "Makes the folder NAME in the skills folder with a skill that runs at once:\n"
     "skill.py, model.json and skill.json; with --layout ask, an ASK CLI v2 project\n"
     "(ask-resources.json, skill-package/, lambda/lambda_function.py), shaped for\n"
-    "`ask deploy`. Then try: skillserver say \"open NAME\"\n";
+    "`ask deploy`. Then try: skillserver say \"open NAME\"\n"
+    "\n"
+    "  --invocation \"WORDS\"  what people say to open the skill (default: NAME, with\n"
+    "                       '_' and '-' as spaces); it follows Amazon's rules: lower-case\n"
+    "                       words, numbers written as words, no \"open\" or \"alexa\"\n";
 
 static const char usage_say[] =
     "usage: skillserver say [--skill SKILL] \"UTTERANCE\" [--wav FILE] [--show] [--dev]\n"
@@ -234,6 +244,9 @@ static const char usage_say[] =
     "until the skill ends it, you say \"exit\", or the input ends (Ctrl-D).\n"
     "\n"
     "  --skill SKILL              talk to this skill only\n"
+    "  --locale LL-CC             speak in this locale (default: each skill's own): the\n"
+    "                             requests carry it, and the words are matched against the\n"
+    "                             skill's model for it, e.g. --locale de-DE\n"
     "  --wav FILE                 also write the answer as speech to FILE (a WAV file made\n"
     "                             with espeak-ng; in a conversation, the latest answer)\n"
     "  --speak                    say the answers aloud too, where there is a sound device\n"
@@ -283,53 +296,30 @@ static char *
 read_input(const char *path, size_t limit, size_t *len, char *why, size_t whycap)
 {
     FILE *f = (!path || strcmp(path, "-") == 0) ? stdin : fopen(path, "rb");
-    size_t cap = 8192, n = 0;
-    char *buf = NULL;
+    const char *what = f == stdin ? "the input" : path;
+    struct buf b = BUF_INIT(limit);
 
     if (!f) {
         snprintf(why, whycap, "cannot open %s: %s", path, strerror(errno));
         return NULL;
     }
-    buf = malloc(cap + 1);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n > limit) {
-            snprintf(why, whycap, "%s is larger than %zu bytes", f == stdin ? "the input" : path,
-                     limit);
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        if (got == 0) {
-            if (ferror(f)) {
-                snprintf(why, whycap, "cannot read %s", f == stdin ? "the input" : path);
-                free(buf);
-                buf = NULL;
-            }
-            break;
-        }
-        if (n == cap) {
-            char *grown = realloc(buf, cap * 2 + 1);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                snprintf(why, whycap, "out of memory");
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-    }
-    if (!buf && !why[0])
-        snprintf(why, whycap, "out of memory");
+    enum ss_err rc = buf_read_file(&b, f);
     if (f != stdin)
         fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *len = n;
+    if (rc == SS_ERR_TOO_LARGE)
+        snprintf(why, whycap, "%s is larger than %zu bytes", what, limit);
+    else if (rc == SS_ERR_IO)
+        snprintf(why, whycap, "cannot read %s", what);
+    else if (rc != SS_ERR_OK)
+        snprintf(why, whycap, "out of memory");
+    if (rc != SS_ERR_OK) {
+        buf_reset(&b);
+        return NULL;
     }
-    return buf;
+    char *text = buf_take(&b, len);
+    if (!text)
+        snprintf(why, whycap, "out of memory");
+    return text;
 }
 
 /* The absolute path of this binary, for starting workers. */
@@ -469,6 +459,7 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                                              "--code",
                                              "--handler",
                                              "--layout",
+                                             "--invocation",
                                              "--metrics-listen",
                                              "--max-connections-per-address"};
         const char *eq = strchr(a, '=');
@@ -505,6 +496,8 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->handler = val;
         else if (strcmp(name, "--layout") == 0)
             o->layout = val;
+        else if (strcmp(name, "--invocation") == 0)
+            o->invocation = val;
         else if (strcmp(name, "--skillkit") == 0)
             o->skillkit = val;
         else if (strcmp(name, "--user") == 0)
@@ -573,8 +566,7 @@ cmd_invoke(struct options *o)
     char exe[PATH_MAX], why[256] = "";
     char *body = NULL;
     size_t len = 0;
-    struct pool *pool = NULL;
-    struct store *store = NULL;
+    struct runtime rt = {0};
     struct dispatch_result res;
     int rc = EXIT_USAGE;
 
@@ -598,24 +590,25 @@ cmd_invoke(struct options *o)
         fprintf(stderr, "skillserver: cannot find my own binary in /proc/self/exe\n");
         goto out;
     }
-    int hard = o->handler_timeout_ms ? o->handler_timeout_ms : LIMIT_HANDLER_TIMEOUT_MS_DEFAULT;
-    struct pool_config pc = {
+    struct runtime_config rc_cfg = {
         .exe = exe,
         .skillkit_dir = python_skillkit_dir(),
+        .data_dir = o->data,
         .dev = o->dev,
         .workers = 1,
-        .handler_timeout_ms = hard,
-        .soft_timeout_ms = hard / 2,
+        .handler_timeout_ms = o->handler_timeout_ms,
         .user = o->user,
+        .launcher_fd = -1,
     };
-    pool = pool_create(&pc);
-    store = store_create(o->data);
-    if (!pool || !store) {
-        fprintf(stderr, "skillserver: out of memory\n");
+    if (runtime_open(&rt, &rc_cfg, &err) != SS_ERR_OK) {
+        fprintf(stderr, "skillserver: %s\n", err.msg);
         goto out;
     }
-    struct dispatch_ctx ctx = {.pool = pool, .store = store, .dev = o->dev, .pretty = !o->compact};
-    enum ss_err e = dispatch_run(&ctx, &skill, body, len, arrival, &res);
+    struct dispatch_ctx ctx = {
+        .pool = rt.pool, .store = rt.store, .dev = o->dev, .pretty = !o->compact};
+    /* A canned request carries no signature and an old timestamp; its
+     * applicationId is still checked against the skill's (verify.h). */
+    enum ss_err e = dispatch_run(&ctx, &VERIFY_POLICY_LOCAL, &skill, body, len, arrival, &res);
     if (res.status >= 400) {
         fprintf(stderr, "skillserver: this is not a request %s can answer: %s\n", skill.name,
                 res.error.msg);
@@ -630,8 +623,7 @@ cmd_invoke(struct options *o)
     }
     dispatch_result_cleanup(&res);
 out:
-    pool_destroy(pool);
-    store_destroy(store);
+    runtime_close(&rt);
     free(body);
     skill_cleanup(&skill);
     return rc;
@@ -642,7 +634,7 @@ cmd_request(struct options *o)
 {
     struct skill skill;
     struct ss_error err;
-    struct model *model = NULL;
+    const struct model *model = NULL;
     struct canned_slot slots[64];
     struct canned_options co = {0};
     json_t *attrs = NULL, *req = NULL;
@@ -696,8 +688,10 @@ cmd_request(struct options *o)
         }
         co.session_attributes = attrs;
     }
-    if (skill.model_path && model_load(skill.model_path, &model, &err) != SS_ERR_OK) {
-        fprintf(stderr, "skillserver: %s\n", err.msg);
+    co.locale = o->locale;
+    const struct skill_model *model_file = skill_model_file(&skill, o->locale);
+    if (model_file && !(model = model_file->model)) {
+        fprintf(stderr, "skillserver: %s\n", model_file->error.msg);
         goto out;
     }
     if (canned_request(&skill, model, &co, &req, &err) != SS_ERR_OK) {
@@ -716,7 +710,6 @@ out:
         free((char *)slots[i].name);
     json_decref(req);
     json_decref(attrs);
-    model_destroy(model);
     skill_cleanup(&skill);
     return rc;
 }
@@ -845,6 +838,7 @@ cmd_say(struct options *o)
         .skills_dir = o->skills,
         .data_dir = o->data,
         .skill = o->skill,
+        .locale = o->locale,
         .utterance = o->nargs ? utterance : NULL,
         .wav = o->wav,
         .show = o->show,
@@ -880,18 +874,16 @@ cmd_new(struct options *o)
                               o->layout);
     }
     ss_error_clear(&err);
-    enum ss_err rc = scaffold_new(o->skills, o->args[0], ask, &err);
+    struct scaffold_result made;
+    enum ss_err rc = scaffold_new(o->skills, o->args[0], o->invocation, ask, &made, &err);
     if (rc != SS_ERR_OK) {
         fprintf(stderr, "skillserver: %s\n", err.msg);
         return rc == SS_ERR_USAGE ? EXIT_USAGE : 1;
     }
-    /* The invocation name scaffold_new() gave the skill: words, lower case. */
-    char spoken[LIMIT_SKILL_NAME_CHARS + 1];
-    snprintf(spoken, sizeof(spoken), "%s", o->args[0]);
-    for (char *c = spoken; *c; c++)
-        *c = (*c == '_' || *c == '-') ? ' ' : (char)tolower((unsigned char)*c);
+    if (made.warning[0])
+        fprintf(stderr, "skillserver: warning: %s\n", made.warning);
     printf("made %s/%s%s; try: skillserver --skills %s say \"open %s\"\n", o->skills, o->args[0],
-           ask ? " (an ASK CLI v2 project)" : "", o->skills, spoken);
+           ask ? " (an ASK CLI v2 project)" : "", o->skills, made.invocation);
     return 0;
 }
 

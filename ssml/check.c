@@ -17,6 +17,7 @@
 #include "schema_files.h"
 #include "ss_limits.h"
 #include "ssml_internal.h"
+#include "utf8.h"
 
 #include <libxml/SAX2.h>
 #include <libxml/parser.h>
@@ -358,32 +359,6 @@ trimmed(const char *text, char *buf, size_t cap)
 }
 
 /* --- before parsing: length and the root start tag -------------------------- */
-
-/* Counts UTF-16 code units; returns the offset where the count first passes
- * the limit (or len) in *over_at. */
-static size_t
-utf16_units(const char *s, size_t len, size_t limit, size_t *over_at)
-{
-    const unsigned char *b = (const unsigned char *)s;
-    size_t units = 0;
-
-    /* One unit per sequence start, one more for 4-byte sequences (a
-     * surrogate pair); written branch-free so the compiler vectorises it. */
-    for (size_t i = 0; i < len; i++)
-        units += (size_t)((b[i] & 0xC0) != 0x80) + (size_t)(b[i] >= 0xF0);
-    *over_at = len;
-    if (units > limit) {
-        size_t seen = 0;
-        for (size_t i = 0; i < len; i++) {
-            seen += (size_t)((b[i] & 0xC0) != 0x80) + (size_t)(b[i] >= 0xF0);
-            if (seen > limit) {
-                *over_at = i;
-                break;
-            }
-        }
-    }
-    return units;
-}
 
 /* Finds "<speak" at the start (after white space); returns its offset or -1
  * after recording why the document does not start there. */
@@ -847,7 +822,6 @@ ssml_check_locale(const char *doc, size_t len, enum ssml_where where, const char
     struct check c;
     xmlDocPtr tree = NULL;
     int rc = -1, failed = 0;
-    size_t over_at;
 
     if (!report)
         report = &local;
@@ -866,9 +840,9 @@ ssml_check_locale(const char *doc, size_t len, enum ssml_where where, const char
         s = __atomic_load_n(&schema, __ATOMIC_ACQUIRE);
     }
 
-    size_t units = utf16_units(c.orig, c.orig_len, LIMIT_SSML_CHARS, &over_at);
+    size_t units = utf16_units(c.orig, c.orig_len);
     if (units > LIMIT_SSML_CHARS)
-        check_problem_at(&c, over_at + 1,
+        check_problem_at(&c, utf16_offset_past(c.orig, c.orig_len, LIMIT_SSML_CHARS) + 1,
                          "the SSML is %zu characters long (tags included); Alexa allows %d, and "
                          "this is where it goes over",
                          units, LIMIT_SSML_CHARS);

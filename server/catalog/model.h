@@ -18,6 +18,10 @@
  * the text normalisation that utterances, samples and slot values share.
  *
  * A loaded model is read-only; its strings borrow from the parsed document.
+ * The module is several files, one concern each: model.c (loading and
+ * look-ups), model_text.c (normalisation, closeness, sample splitting),
+ * model_builtin.c (Alexa's built-in intents and slot types), model_lint.c
+ * (model_check()) and model_invocation.c (the invocation name's rules).
  */
 #ifndef SKILLSERVER_MODEL_H
 #define SKILLSERVER_MODEL_H
@@ -194,6 +198,11 @@ struct model_builtin_intent {
 /* The built-in intent called name (an "AMAZON." one), or NULL. */
 const struct model_builtin_intent *model_builtin_intent(const char *name);
 
+/* Every built-in intent and slot type skillserver knows, *count of them, in
+ * a static table. */
+const struct model_builtin_intent *model_builtin_intents(size_t *count);
+const struct model_builtin_type *model_builtin_types(size_t *count);
+
 /* ---- Checks ---- */
 
 enum model_severity { MODEL_ERROR, MODEL_WARNING };
@@ -223,6 +232,29 @@ struct model_report {
  * caller's.
  */
 void model_check(const struct model *model, struct model_report *report);
+
+/*
+ * Add to report the problems of an invocation name (model_check() does it
+ * for the model's), under the path interactionModel.languageModel.
+ * invocationName, each message a phrase that follows "the invocation name"
+ * ("has the digit '2': write numbers as words ..."). Errors: not lower case,
+ * digits, characters other than letters, spaces, apostrophes and periods, a
+ * period outside an abbreviation ("a. b. c."), an apostrophe outside a
+ * possessive ("sam's"), a launch word ("open", "ask", ...) or wake word
+ * ("alexa", "echo", ...), empty, too long, not UTF-8. Warnings (Amazon
+ * waives them for brands): one word; two words one of which is an article
+ * or preposition. Does not clear report.
+ */
+void model_check_invocation(const char *name, struct model_report *report);
+
+/*
+ * A name close to name that model_check_invocation() accepts without a
+ * problem: lower case, numbers as words ("2" -> "two"), other marks as
+ * spaces, launch and wake words left out, "game" added to make two real
+ * words. Writes it to out and returns its length, or returns 0 (out "")
+ * when no such name fits in cap or none is near.
+ */
+size_t model_invocation_suggest(const char *name, char *out, size_t cap);
 
 /*
  * The report as text, one problem a line: "FILE: PATH: error: MESSAGE\n",

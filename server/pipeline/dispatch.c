@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "response.h"
@@ -93,10 +94,24 @@ skill_error(const struct skill *skill, struct dispatch_result *res,
 }
 
 enum ss_err
-dispatch_run(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
-             size_t len, int64_t arrival_ms, struct dispatch_result *res)
+dispatch_run(const struct dispatch_ctx *ctx, const struct verify_policy *policy,
+             const struct skill *skill, const char *body, size_t len, int64_t arrival_ms,
+             struct dispatch_result *res)
 {
-    return dispatch_run_parsed(ctx, skill, body, len, NULL, arrival_ms, res);
+    struct request parsed;
+    enum ss_err rc;
+
+    memset(res, 0, sizeof(*res));
+    ss_error_clear(&res->error);
+    rc = request_parse(&parsed, body, len, &res->error);
+    if (rc != SS_ERR_OK)
+        return refuse(res, rc);
+    rc = verify_parsed(policy, &parsed, skill, time(NULL), NULL, &res->error);
+    if (rc != SS_ERR_OK) {
+        res->req = parsed; /* the caller's log may name the request; cleanup frees it */
+        return refuse(res, rc);
+    }
+    return dispatch_run_parsed(ctx, skill, body, len, &parsed, arrival_ms, res);
 }
 
 enum ss_err
@@ -112,23 +127,14 @@ dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, c
     memset(res, 0, sizeof(*res));
     ss_error_clear(&res->error);
 
-    if (parsed && parsed->root) {
-        res->req = *parsed;
-        memset(parsed, 0, sizeof(*parsed));
-    } else {
-        rc = request_parse(&res->req, body, len, &res->error);
-        if (rc != SS_ERR_OK)
-            return refuse(res, rc);
+    /* Only a verified view gets this far (dispatch.h); there is no parse
+     * here that could run a request around verification. */
+    if (!parsed || !parsed->root) {
+        ss_fail(&res->error, SS_ERR_IO, "dispatch was given no parsed, verified request");
+        return refuse(res, SS_ERR_IO);
     }
-
-    if (skill->application_id &&
-        (!res->req.application_id || strcmp(skill->application_id, res->req.application_id) != 0)) {
-        ss_fail(&res->error, SS_ERR_WRONG_APPLICATION,
-                "the request is for application %s, but %s is configured for %s",
-                res->req.application_id ? res->req.application_id : "(none)", skill->name,
-                skill->application_id);
-        return refuse(res, SS_ERR_WRONG_APPLICATION);
-    }
+    res->req = *parsed;
+    memset(parsed, 0, sizeof(*parsed));
 
     if (ctx->store && res->req.user_id) {
         rc = store_load(ctx->store, skill->name, res->req.user_id, &attributes, &res->error);

@@ -1,0 +1,47 @@
+/*
+ * runtime.c - the pool and the store, opened together (runtime.h).
+ */
+#include "runtime.h"
+
+#include "ss_limits.h"
+
+enum ss_err
+runtime_open(struct runtime *rt, const struct runtime_config *cfg, struct ss_error *err)
+{
+    int hard =
+        cfg->handler_timeout_ms > 0 ? cfg->handler_timeout_ms : LIMIT_HANDLER_TIMEOUT_MS_DEFAULT;
+    /* The soft deadline raises DeadlineExceeded inside the handler at half
+     * the hard one, leaving the other half to report it and answer. */
+    struct pool_config pc = {
+        .exe = cfg->exe,
+        .skillkit_dir = cfg->skillkit_dir,
+        .dev = cfg->dev,
+        .fresh_worker = cfg->fresh_worker,
+        .workers = cfg->workers,
+        .handler_timeout_ms = hard,
+        .soft_timeout_ms = hard / 2,
+        .user = cfg->user,
+        .launcher = cfg->launcher_fd >= 0,
+        .launcher_fd = cfg->launcher_fd,
+    };
+
+    rt->handler_timeout_ms = hard;
+    rt->pool = pool_create(&pc);
+    rt->store = store_create(cfg->data_dir);
+    if (!rt->pool || !rt->store) {
+        runtime_close(rt);
+        return ss_fail(err, SS_ERR_NOMEM, "out of memory");
+    }
+    return SS_ERR_OK;
+}
+
+void
+runtime_close(struct runtime *rt)
+{
+    if (!rt)
+        return;
+    pool_destroy(rt->pool);
+    store_destroy(rt->store);
+    rt->pool = NULL;
+    rt->store = NULL;
+}
