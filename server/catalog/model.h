@@ -9,8 +9,9 @@
  * document of the right shape (and say where the shape is wrong);
  * model_check() then finds what Amazon would reject or what is probably a
  * mistake (naming rules, undefined slots and types, duplicate utterances,
- * missing built-in intents, handlers that do not match the intents), each
- * problem with the file and the JSON path.
+ * missing built-in intents), each problem with the file and the JSON path.
+ * Whether the skill's handlers match the intents is skillkit's check (it
+ * knows the handlers); its findings come with a JSON path too.
  *
  * It also owns the tables of Alexa's built-in intents (with the phrases
  * Alexa understands for them without samples) and built-in slot types, and
@@ -225,17 +226,12 @@ struct model_report {
 
 /*
  * Check model as Amazon's console would, plus what is likely a mistake.
- * handlers (may be NULL) lists the request types and intent names the skill
- * answers, as pool_start()'s load report gives them ("LaunchRequest",
- * "ThankYouIntent", ...; "IntentRequest" answers every intent); with it the
- * check also warns about intents no handler answers and handlers for intents
- * the model lacks, suggesting the closest name. Errors are what Amazon would
- * refuse; warnings what works but is probably not meant. Allocates only
- * while it looks for repeated samples and values (without memory that
- * search is skipped); the report itself is the caller's.
+ * Errors are what Amazon would refuse; warnings what works but is probably
+ * not meant. Allocates only while it looks for repeated samples and values
+ * (without memory that search is skipped); the report itself is the
+ * caller's.
  */
-void model_check(const struct model *model, const char *const *handlers, size_t handler_count,
-                 struct model_report *report);
+void model_check(const struct model *model, struct model_report *report);
 
 /*
  * Add to report the problems of an invocation name (model_check() does it

@@ -4,7 +4,8 @@
  * problem with its JSON path and one sentence saying what to do. The
  * invocation name's rules are model_invocation.c's; the rest is here:
  * names, samples, slots and their types, repeated utterances and values,
- * the dialog model, and handlers against intents.
+ * and the dialog model. Whether the skill's handlers match the intents is
+ * skillkit's check (it knows the handlers).
  *
  * A check never stops at the first problem, so a child editing model.json
  * by hand sees every mistake at once; the report keeps the first
@@ -624,103 +625,8 @@ check_dialog(const struct model *m, struct model_report *r)
         }
 }
 
-/* A handler name that is an intent, not a request type ("LaunchRequest",
- * "AudioPlayer.PlaybackStarted"). */
-static bool
-is_intent_name(const char *name)
-{
-    if (strncmp(name, "AMAZON.", 7) == 0)
-        return true;
-    if (strchr(name, '.'))
-        return false;
-    for (int t = 0; t < REQ_OTHER; t++) {
-        const char *type = request_type_name((enum request_type)t);
-        if (type && strcmp(type, name) == 0)
-            return false;
-    }
-    return true;
-}
-
-/* Built-in intents skillkit answers itself when the skill does not. */
-static bool
-answered_by_default(const char *name)
-{
-    static const char *const defaults[] = {"AMAZON.StopIntent",     "AMAZON.CancelIntent",
-                                           "AMAZON.HelpIntent",     "AMAZON.NavigateHomeIntent",
-                                           "AMAZON.FallbackIntent", NULL};
-    return model_word_in_list(defaults, name, strlen(name));
-}
-
-static void
-check_handlers(const struct model *m, const char *const *handlers, size_t count,
-               struct model_report *r)
-{
-    const char *names[LIMIT_MODEL_SUGGEST], *handled[LIMIT_MODEL_SUGGEST];
-    size_t n = intent_names(m, names, LIMIT_MODEL_SUGGEST), nh = 0;
-    bool catch_all = false;
-    char hint[200];
-
-    for (size_t i = 0; i < count; i++) {
-        if (!handlers[i])
-            continue;
-        if (strcmp(handlers[i], "IntentRequest") == 0)
-            catch_all = true;
-        if (is_intent_name(handlers[i]) && nh < LIMIT_MODEL_SUGGEST)
-            handled[nh++] = handlers[i];
-    }
-    for (size_t i = 0; i < nh; i++) {
-        if (model_intent(m, handled[i]))
-            continue;
-        const char *close = model_closest(handled[i], names, n);
-        if (close && !(strncmp(handled[i], "AMAZON.", 7) == 0 && model_builtin_intent(handled[i])))
-            model_report_add(
-                r, MODEL_WARNING, "interactionModel.languageModel.intents",
-                "skill.py has a handler for %s, but model.json has no intent with that "
-                "name, so Alexa never sends it. Did you mean %s? Check the spelling in "
-                "@intent(...)",
-                handled[i], close);
-        else if (strncmp(handled[i], "AMAZON.", 7) == 0)
-            model_report_add(r, MODEL_WARNING, "interactionModel.languageModel.intents",
-                             "skill.py answers %s, but model.json does not list it, so Alexa never "
-                             "sends it: add {\"name\": \"%s\", \"samples\": []}",
-                             handled[i], handled[i]);
-        else
-            model_report_add(
-                r, MODEL_WARNING, "interactionModel.languageModel.intents",
-                "skill.py has a handler for %s, but model.json has no intent with that "
-                "name, so Alexa never sends it: add the intent with samples, or remove "
-                "the handler",
-                handled[i]);
-    }
-    if (catch_all)
-        return;
-    for (size_t i = 0; i < m->intent_count; i++) {
-        const char *name = m->intents[i].name;
-        bool found = false;
-        for (size_t k = 0; k < nh && !found; k++)
-            found = strcmp(handled[k], name) == 0;
-        if (found || answered_by_default(name) || !name[0])
-            continue;
-        char path[160];
-        snprintf(path, sizeof(path), "interactionModel.languageModel.intents[%zu].name", i);
-        const char *close = model_closest(name, handled, nh);
-        if (close && !model_intent(m, close))
-            snprintf(hint, sizeof(hint),
-                     " (skill.py has @intent(\"%s\"): is that a "
-                     "misspelling of %s?)",
-                     close, name);
-        else
-            hint[0] = '\0';
-        model_report_add(r, MODEL_WARNING, path,
-                         "no function in skill.py answers %s: put "
-                         "@intent(\"%s\") above one%s",
-                         name, name, hint);
-    }
-}
-
 void
-model_check(const struct model *m, const char *const *handlers, size_t handler_count,
-            struct model_report *r)
+model_check(const struct model *m, struct model_report *r)
 {
     memset(r, 0, sizeof(*r));
     if (!m)
@@ -730,8 +636,6 @@ model_check(const struct model *m, const char *const *handlers, size_t handler_c
     check_duplicate_samples(m, r);
     check_types(m, r);
     check_dialog(m, r);
-    if (handlers)
-        check_handlers(m, handlers, handler_count, r);
 }
 
 size_t

@@ -289,17 +289,16 @@ conversation_destroy(struct conversation *c)
 
 /*
  * Start the skill's worker and note, once, what is wrong with it: its load
- * error or warnings (skillkit's), and model_check() of its model against
- * the handlers it has. skillkit's own comparison of handlers and model.json
- * is left out here, since model_check() makes it with JSON paths.
+ * error or warnings, and model_check() of its model. The warnings about the
+ * model (skillkit compares the handlers with the intents of the skill's
+ * model) carry their JSON path and are noted with model_check()'s
+ * findings, in the same form.
  */
 static void
 report_skill(struct conversation *c, struct conv_skill *k)
 {
     struct ss_error err;
-    json_t *hello = NULL;
-    const char *handlers[LIMIT_MODEL_SUGGEST];
-    size_t nh = 0;
+    struct message_load hello;
 
     if (k->reported)
         return;
@@ -309,21 +308,9 @@ report_skill(struct conversation *c, struct conv_skill *k)
     if (rc != SS_ERR_OK)
         conversation_note(c, "%s %s: %s", k->skill->name,
                           rc == SS_ERR_SKILL_LOAD ? "does not load" : "cannot start", err.msg);
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(hello, "warnings"), i, v)
-    {
-        const char *w = json_string_value(v);
-        if (w && !(k->skill->model_path && strstr(w, "model.json")))
-            conversation_note(c, "%s: warning: %s", k->skill->name, w);
-    }
-    const char *style = json_string_value(json_object_get(hello, "style"));
-    bool skillkit = rc == SS_ERR_OK && style && strcmp(style, "skillkit") == 0;
-    json_array_foreach(json_object_get(hello, "handlers"), i, v)
-    {
-        if (json_is_string(v) && nh < LIMIT_MODEL_SUGGEST)
-            handlers[nh++] = json_string_value(v);
-    }
+    for (size_t i = 0; i < hello.warning_count; i++)
+        if (!hello.warnings[i].model_path)
+            conversation_note(c, "%s: warning: %s", k->skill->name, hello.warnings[i].text);
     if (k->file && !k->model) {
         conversation_note(c, "%s", k->file->error.msg);
         conversation_note(
@@ -334,7 +321,7 @@ report_skill(struct conversation *c, struct conv_skill *k)
         k->model_errors = true;
     } else if (k->model) {
         struct model_report r;
-        model_check(k->model, skillkit ? handlers : NULL, skillkit ? nh : 0, &r);
+        model_check(k->model, &r);
         size_t need = model_report_format(&r, k->file->path, NULL, 0);
         char *text = malloc(need + 1);
         if (text) {
@@ -343,6 +330,17 @@ report_skill(struct conversation *c, struct conv_skill *k)
                 add_note(c, true, text);
             else
                 free(text);
+        }
+        /* skillkit compared the handlers with the model of the skill's own
+         * locale, which is the file its findings name. */
+        for (size_t i = 0; i < hello.warning_count; i++) {
+            char *line = NULL;
+            if (!hello.warnings[i].model_path || !k->skill->model_path)
+                continue;
+            if (asprintf(&line, "%s: %s: warning: %s\n", k->skill->model_path,
+                         hello.warnings[i].model_path, hello.warnings[i].text) < 0)
+                line = NULL;
+            add_note(c, true, line);
         }
         if (r.errors) {
             k->model_errors = true;
@@ -367,7 +365,7 @@ report_skill(struct conversation *c, struct conv_skill *k)
     }
     if (k->model_errors)
         c->turn->model_errors = true;
-    json_decref(hello);
+    message_load_cleanup(&hello);
 }
 
 /*

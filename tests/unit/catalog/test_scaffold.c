@@ -39,7 +39,7 @@ invocation_is(const char *name, const char *want)
     } else {
         is_str(m->invocation_name, want, "%s opens with '%s'", name, want);
         struct model_report r;
-        model_check(m, NULL, 0, &r);
+        model_check(m, &r);
         ok(r.errors == 0, "%s's model has nothing Amazon would refuse", name);
     }
     model_destroy(m);
