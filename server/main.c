@@ -3,8 +3,8 @@
  *
  *   skillserver serve   [--listen ADDR:PORT] [--tls-cert PEM --tls-key PEM | --no-tls] ...
  *   skillserver invoke  SKILL [FILE|-]
- *   skillserver request SKILL INTENT [slot=value ...] [--launch|--end]
- *   skillserver say     [--skill SKILL] ["utterance"] [--wav FILE] [--show]
+ *   skillserver request SKILL INTENT [slot=value ...] [--launch|--end] [--locale LL-CC]
+ *   skillserver say     [--skill SKILL] ["utterance"] [--wav FILE] [--show] [--locale LL-CC]
  *   skillserver ssml    check [FILE|-]
  *
  * Global options (--skills DIR, --data DIR, --dev) may stand before or after
@@ -23,22 +23,18 @@
 
 #include "buf.h"
 #include "canned.h"
-#include "dispatch.h"
 #include "http.h"
+#include "invoke.h"
 #include "log.h"
 #include "model.h"
-#include "pool.h"
 #include "privs.h"
-#include "proto.h"
 #include "python.h"
-#include "runtime.h"
 #include "say.h"
 #include "scaffold.h"
 #include "sign.h"
 #include "skill.h"
 #include "ss_limits.h"
 #include "ssml.h"
-#include "store.h"
 
 #ifndef SKILLSERVER_VERSION
 #define SKILLSERVER_VERSION "unknown"
@@ -65,6 +61,7 @@ struct options {
     const char *code;
     const char *handler;
     const char *layout;
+    const char *invocation;
     const char *skillkit;
     const char *user;
     const char *locale;   /* ssml check --locale */
@@ -113,6 +110,7 @@ static const char usage_main[] =
     "  ssml    check [FILE|-]                  check SSML the way Alexa would\n"
     "  sign    --key PEM --cert-url URL [FILE] print the signature headers of a request\n"
     "  new     NAME [--layout ask]             make a new skill folder that runs at once\n"
+    "          [--invocation WORDS]\n"
     "\n"
     "options for every command:\n"
     "  --skills DIR   the skills folder (default: ./skills)\n"
@@ -200,6 +198,8 @@ static const char usage_request[] =
     "skills/SKILL/model.json when it exists.\n"
     "\n"
     "  --attributes JSON   continue a session that has these session attributes\n"
+    "  --locale LL-CC      the request's locale (default: the skill's), and the model of\n"
+    "                      that locale for the slots, e.g. --locale de-DE\n"
     "\n"
     "example:\n"
     "  skillserver request thank_you ThankYouIntent name=Sam | skillserver invoke thank_you\n";
@@ -217,12 +217,16 @@ static const char usage_ssml[] =
     "exit status: 0 valid; 1 invalid; 2 bad usage.\n";
 
 static const char usage_new[] =
-    "usage: skillserver new NAME [--layout ask] [--skills DIR]\n"
+    "usage: skillserver new NAME [--layout ask] [--invocation \"WORDS\"] [--skills DIR]\n"
     "\n"
     "Makes the folder NAME in the skills folder with a skill that runs at once:\n"
     "skill.py, model.json and skill.json; with --layout ask, an ASK CLI v2 project\n"
     "(ask-resources.json, skill-package/, lambda/lambda_function.py), shaped for\n"
-    "`ask deploy`. Then try: skillserver say \"open NAME\"\n";
+    "`ask deploy`. Then try: skillserver say \"open NAME\"\n"
+    "\n"
+    "  --invocation \"WORDS\"  what people say to open the skill (default: NAME, with\n"
+    "                       '_' and '-' as spaces); it follows Amazon's rules: lower-case\n"
+    "                       words, numbers written as words, no \"open\" or \"alexa\"\n";
 
 static const char usage_say[] =
     "usage: skillserver say [--skill SKILL] \"UTTERANCE\" [--wav FILE] [--show] [--dev]\n"
@@ -236,6 +240,9 @@ static const char usage_say[] =
     "until the skill ends it, you say \"exit\", or the input ends (Ctrl-D).\n"
     "\n"
     "  --skill SKILL              talk to this skill only\n"
+    "  --locale LL-CC             speak in this locale (default: each skill's own): the\n"
+    "                             requests carry it, and the words are matched against the\n"
+    "                             skill's model for it, e.g. --locale de-DE\n"
     "  --wav FILE                 also write the answer as speech to FILE (a WAV file made\n"
     "                             with espeak-ng; in a conversation, the latest answer)\n"
     "  --speak                    say the answers aloud too, where there is a sound device\n"
@@ -280,44 +287,32 @@ fail_usage(const char *usage, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* Read all of path ("-" or NULL: stdin), at most limit bytes. */
+/* Read all of path ("-" or NULL: stdin), at most limit bytes; NULL after
+ * saying why. */
 static char *
-read_input(const char *path, size_t limit, size_t *len, char *why, size_t whycap)
+read_input(const char *path, size_t limit, size_t *len)
 {
-    FILE *f = (!path || strcmp(path, "-") == 0) ? stdin : fopen(path, "rb");
-    const char *what = f == stdin ? "the input" : path;
     struct buf b = BUF_INIT(limit);
+    struct ss_error err;
+    char *text = NULL;
 
-    if (!f) {
-        snprintf(why, whycap, "cannot open %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    enum ss_err rc = buf_read_file(&b, f);
-    if (f != stdin)
-        fclose(f);
-    if (rc == SS_ERR_TOO_LARGE)
-        snprintf(why, whycap, "%s is larger than %zu bytes", what, limit);
-    else if (rc == SS_ERR_IO)
-        snprintf(why, whycap, "cannot read %s", what);
-    else if (rc != SS_ERR_OK)
-        snprintf(why, whycap, "out of memory");
-    if (rc != SS_ERR_OK) {
-        buf_reset(&b);
-        return NULL;
-    }
-    char *text = buf_take(&b, len);
-    if (!text)
-        snprintf(why, whycap, "out of memory");
+    if (buf_read_path(&b, path, &err) != SS_ERR_OK)
+        fprintf(stderr, "skillserver: %s\n", err.msg);
+    else if (!(text = buf_take(&b, len)))
+        fprintf(stderr, "skillserver: out of memory\n");
     return text;
 }
 
-/* The absolute path of this binary, for starting workers. */
+/* The absolute path of this binary, for starting workers; -1 after saying
+ * why not. */
 static int
 self_path(char *buf, size_t cap)
 {
     ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
-    if (n <= 0)
+    if (n <= 0) {
+        fprintf(stderr, "skillserver: cannot find my own binary in /proc/self/exe\n");
         return -1;
+    }
     buf[n] = '\0';
     return 0;
 }
@@ -448,6 +443,7 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                                              "--code",
                                              "--handler",
                                              "--layout",
+                                             "--invocation",
                                              "--metrics-listen",
                                              "--max-connections-per-address"};
         const char *eq = strchr(a, '=');
@@ -484,6 +480,8 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->handler = val;
         else if (strcmp(name, "--layout") == 0)
             o->layout = val;
+        else if (strcmp(name, "--invocation") == 0)
+            o->invocation = val;
         else if (strcmp(name, "--skillkit") == 0)
             o->skillkit = val;
         else if (strcmp(name, "--user") == 0)
@@ -547,70 +545,29 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
 static int
 cmd_invoke(struct options *o)
 {
-    struct skill skill;
-    struct ss_error err;
-    char exe[PATH_MAX], why[256] = "";
-    char *body = NULL;
-    size_t len = 0;
-    struct runtime rt = {0};
-    struct dispatch_result res;
-    int rc = EXIT_USAGE;
+    char exe[PATH_MAX];
 
     if (o->nargs < 1 || o->nargs > 2)
         return fail_usage(usage_invoke, "%s",
-                          o->nargs < 1 ? "which skill? Name one, such as "
-                                         "thank_you"
+                          o->nargs < 1 ? "which skill? Name one, such as thank_you"
                                        : "too many arguments");
-    ss_error_clear(&err);
-    if (skill_load(o->skills, o->args[0], &skill, &err) != SS_ERR_OK) {
-        fprintf(stderr, "skillserver: %s\n", err.msg);
-        return EXIT_USAGE;
-    }
-    int64_t arrival = proto_now_ms();
-    body = read_input(o->nargs == 2 ? o->args[1] : NULL, LIMIT_BODY_BYTES, &len, why, sizeof(why));
-    if (!body) {
-        fprintf(stderr, "skillserver: %s\n", why);
-        goto out;
-    }
-    if (self_path(exe, sizeof(exe)) != 0) {
-        fprintf(stderr, "skillserver: cannot find my own binary in /proc/self/exe\n");
-        goto out;
-    }
-    struct runtime_config rc_cfg = {
-        .exe = exe,
-        .skillkit_dir = python_skillkit_dir(),
-        .data_dir = o->data,
-        .dev = o->dev,
-        .workers = 1,
-        .handler_timeout_ms = o->handler_timeout_ms,
-        .user = o->user,
-        .launcher_fd = -1,
+    if (self_path(exe, sizeof(exe)) != 0)
+        return EXIT_FAILED;
+    struct invoke_config cfg = {
+        .skills_dir = o->skills,
+        .skill = o->args[0],
+        .input = o->nargs == 2 ? o->args[1] : NULL,
+        .compact = o->compact,
+        .runtime = {.exe = exe,
+                    .skillkit_dir = python_skillkit_dir(),
+                    .data_dir = o->data,
+                    .dev = o->dev,
+                    .handler_timeout_ms = o->handler_timeout_ms,
+                    .user = o->user},
+        .out = stdout,
+        .err = stderr,
     };
-    if (runtime_open(&rt, &rc_cfg, &err) != SS_ERR_OK) {
-        fprintf(stderr, "skillserver: %s\n", err.msg);
-        goto out;
-    }
-    struct dispatch_ctx ctx = {
-        .pool = rt.pool, .store = rt.store, .dev = o->dev, .pretty = !o->compact};
-    enum ss_err e = dispatch_run(&ctx, &skill, body, len, arrival, &res);
-    if (res.status >= 400) {
-        fprintf(stderr, "skillserver: this is not a request %s can answer: %s\n", skill.name,
-                res.error.msg);
-        rc = EXIT_USAGE;
-    } else if (!res.body) {
-        fprintf(stderr, "skillserver: out of memory\n");
-        rc = EXIT_FAILED;
-    } else {
-        fwrite(res.body, 1, res.len, stdout);
-        fputc('\n', stdout);
-        rc = fflush(stdout) == 0 && e == SS_ERR_OK ? 0 : EXIT_FAILED;
-    }
-    dispatch_result_cleanup(&res);
-out:
-    runtime_close(&rt);
-    free(body);
-    skill_cleanup(&skill);
-    return rc;
+    return invoke_run(&cfg);
 }
 
 static int
@@ -618,7 +575,7 @@ cmd_request(struct options *o)
 {
     struct skill skill;
     struct ss_error err;
-    struct model *model = NULL;
+    const struct model *model = NULL;
     struct canned_slot slots[64];
     struct canned_options co = {0};
     json_t *attrs = NULL, *req = NULL;
@@ -672,8 +629,10 @@ cmd_request(struct options *o)
         }
         co.session_attributes = attrs;
     }
-    if (skill.model_path && model_load(skill.model_path, &model, &err) != SS_ERR_OK) {
-        fprintf(stderr, "skillserver: %s\n", err.msg);
+    co.locale = o->locale;
+    const struct skill_model *model_file = skill_model_file(&skill, o->locale);
+    if (model_file && !(model = model_file->model)) {
+        fprintf(stderr, "skillserver: %s\n", model_file->error.msg);
         goto out;
     }
     if (canned_request(&skill, model, &co, &req, &err) != SS_ERR_OK) {
@@ -692,7 +651,6 @@ out:
         free((char *)slots[i].name);
     json_decref(req);
     json_decref(attrs);
-    model_destroy(model);
     skill_cleanup(&skill);
     return rc;
 }
@@ -700,7 +658,7 @@ out:
 static int
 cmd_ssml(struct options *o)
 {
-    char why[256] = "";
+
     size_t len = 0;
     struct ssml_report report;
 
@@ -710,11 +668,9 @@ cmd_ssml(struct options *o)
         return fail_usage(usage_ssml, "%s", "too many arguments");
     const char *path = o->nargs == 2 ? o->args[1] : "-";
     const char *shown = path;
-    char *doc = read_input(path, 1024 * 1024, &len, why, sizeof(why));
-    if (!doc) {
-        fprintf(stderr, "skillserver: %s\n", why);
+    char *doc = read_input(path, 1024 * 1024, &len);
+    if (!doc)
         return EXIT_USAGE;
-    }
     int r =
         ssml_check_locale(doc, len, o->reprompt ? SSML_REPROMPT : SSML_SPEECH, o->locale, &report);
     free(doc);
@@ -733,10 +689,8 @@ cmd_serve(struct options *o)
 
     if (o->nargs > 0)
         return fail_usage(usage_serve, "serve takes no arguments, only options ('%s')", o->args[0]);
-    if (self_path(exe, sizeof(exe)) != 0) {
-        fprintf(stderr, "skillserver: cannot find my own binary in /proc/self/exe\n");
+    if (self_path(exe, sizeof(exe)) != 0)
         return EXIT_FAILED;
-    }
     struct http_config cfg = {
         .listen = o->listen,
         .skills_dir = o->skills,
@@ -767,7 +721,7 @@ cmd_serve(struct options *o)
 static int
 cmd_sign(struct options *o)
 {
-    char why[256] = "", headers[SIGN_HEADERS_MAX];
+    char headers[SIGN_HEADERS_MAX];
     size_t len = 0;
     struct ss_error err;
 
@@ -775,12 +729,9 @@ cmd_sign(struct options *o)
         return fail_usage(usage_sign, "%s", "sign needs --key PEM and --cert-url URL");
     if (o->nargs > 1)
         return fail_usage(usage_sign, "%s", "too many arguments");
-    char *body =
-        read_input(o->nargs == 1 ? o->args[0] : NULL, LIMIT_BODY_BYTES, &len, why, sizeof(why));
-    if (!body) {
-        fprintf(stderr, "skillserver: %s\n", why);
+    char *body = read_input(o->nargs == 1 ? o->args[0] : NULL, LIMIT_BODY_BYTES, &len);
+    if (!body)
         return EXIT_USAGE;
-    }
     ss_error_clear(&err);
     enum ss_err rc =
         sign_headers(o->key, o->cert_url, body, len, o->sha1, headers, sizeof(headers), &err);
@@ -813,14 +764,13 @@ cmd_say(struct options *o)
                           "'%s' is not a skill name (a folder name such as "
                           "thank_you)",
                           o->skill);
-    if (self_path(exe, sizeof(exe)) != 0) {
-        fprintf(stderr, "skillserver: cannot find my own binary in /proc/self/exe\n");
+    if (self_path(exe, sizeof(exe)) != 0)
         return EXIT_FAILED;
-    }
     struct say_config cfg = {
         .skills_dir = o->skills,
         .data_dir = o->data,
         .skill = o->skill,
+        .locale = o->locale,
         .utterance = o->nargs ? utterance : NULL,
         .wav = o->wav,
         .show = o->show,
@@ -856,18 +806,16 @@ cmd_new(struct options *o)
                               o->layout);
     }
     ss_error_clear(&err);
-    enum ss_err rc = scaffold_new(o->skills, o->args[0], ask, &err);
+    struct scaffold_result made;
+    enum ss_err rc = scaffold_new(o->skills, o->args[0], o->invocation, ask, &made, &err);
     if (rc != SS_ERR_OK) {
         fprintf(stderr, "skillserver: %s\n", err.msg);
         return rc == SS_ERR_USAGE ? EXIT_USAGE : 1;
     }
-    /* The invocation name scaffold_new() gave the skill: words, lower case. */
-    char spoken[LIMIT_SKILL_NAME_CHARS + 1];
-    snprintf(spoken, sizeof(spoken), "%s", o->args[0]);
-    for (char *c = spoken; *c; c++)
-        *c = (*c == '_' || *c == '-') ? ' ' : (char)tolower((unsigned char)*c);
+    if (made.warning[0])
+        fprintf(stderr, "skillserver: warning: %s\n", made.warning);
     printf("made %s/%s%s; try: skillserver --skills %s say \"open %s\"\n", o->skills, o->args[0],
-           ask ? " (an ASK CLI v2 project)" : "", o->skills, spoken);
+           ask ? " (an ASK CLI v2 project)" : "", o->skills, made.invocation);
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /*
  * rules.c - Alexa's SSML dialect as tables, and the checks XSD 1.0 cannot say.
  *
- * Owns: the sentences that say what is valid for each tag and attribute (used
+ * Owns: the list of Alexa's tags (SSML_TAGS in ssml.h, looked up here), the
+ * sentences that say what is valid for each tag and attribute (used
  * to translate schema errors; keep them in step with alexa-ssml.xsd), the
  * Polly voice allow-list, the incompatible-tag and locale rules of
  * spec/ssml.md section 5, the audio and consecutive-break limits, and the
@@ -22,34 +23,56 @@
 enum content { C_BLOCK, C_PARAGRAPH, C_INLINE, C_TEXT, C_EMPTY };
 
 struct element_rule {
-    const char *name;
     const char *attrs; /* as shown in messages */
     enum content content;
 };
 
-static const struct element_rule elements[] = {
-    {"speak", "", C_BLOCK},
-    {"p", "", C_PARAGRAPH},
-    {"s", "", C_INLINE},
-    {"break", "strength, time", C_EMPTY},
-    {"emphasis", "level", C_INLINE},
-    {"prosody", "rate, pitch, volume", C_BLOCK},
-    {"say-as", "interpret-as, format", C_TEXT},
-    {"sub", "alias", C_TEXT},
-    {"phoneme", "alphabet, ph", C_TEXT},
-    {"w", "role", C_TEXT},
-    {"lang", "xml:lang", C_BLOCK},
-    {"voice", "name", C_BLOCK},
-    {"audio", "src", C_EMPTY},
-    {"amazon:effect", "name", C_BLOCK},
-    {"amazon:emotion", "name, intensity", C_BLOCK},
-    {"amazon:domain", "name", C_BLOCK},
-    {"alexa:name", "type, personId", C_EMPTY},
+/* Indexed by enum ssml_tag: every tag of SSML_TAGS has its rule. */
+static const struct element_rule elements[SSML_TAG__COUNT] = {
+    [SSML_TAG_SPEAK] = {"", C_BLOCK},
+    [SSML_TAG_P] = {"", C_PARAGRAPH},
+    [SSML_TAG_S] = {"", C_INLINE},
+    [SSML_TAG_BREAK] = {"strength, time", C_EMPTY},
+    [SSML_TAG_EMPHASIS] = {"level", C_INLINE},
+    [SSML_TAG_PROSODY] = {"rate, pitch, volume", C_BLOCK},
+    [SSML_TAG_SAY_AS] = {"interpret-as, format", C_TEXT},
+    [SSML_TAG_SUB] = {"alias", C_TEXT},
+    [SSML_TAG_PHONEME] = {"alphabet, ph", C_TEXT},
+    [SSML_TAG_W] = {"role", C_TEXT},
+    [SSML_TAG_LANG] = {"xml:lang", C_BLOCK},
+    [SSML_TAG_VOICE] = {"name", C_BLOCK},
+    [SSML_TAG_AUDIO] = {"src", C_EMPTY},
+    [SSML_TAG_AMAZON_EFFECT] = {"name", C_BLOCK},
+    [SSML_TAG_AMAZON_EMOTION] = {"name, intensity", C_BLOCK},
+    [SSML_TAG_AMAZON_DOMAIN] = {"name", C_BLOCK},
+    [SSML_TAG_ALEXA_NAME] = {"type, personId", C_EMPTY},
 };
 
-#define TAG_LIST                                                                                   \
-    "speak, p, s, break, emphasis, prosody, say-as, sub, phoneme, w, lang, voice, audio, "         \
-    "amazon:effect, amazon:emotion, amazon:domain, alexa:name"
+static const char *const tag_names[SSML_TAG__COUNT] = {
+#define TAG_NAME(id, name) [SSML_TAG_##id] = name,
+    SSML_TAGS(TAG_NAME)
+#undef TAG_NAME
+};
+
+/* ", speak, p, ..., alexa:name": shown from its third character on. */
+#define TAG_COMMA_NAME(id, name) ", " name
+static const char tag_list[] = SSML_TAGS(TAG_COMMA_NAME);
+#undef TAG_COMMA_NAME
+
+enum ssml_tag
+ssml_tag_find(const char *name, size_t len)
+{
+    for (int i = SSML_TAG_NONE + 1; i < SSML_TAG__COUNT; i++)
+        if (strlen(tag_names[i]) == len && memcmp(tag_names[i], name, len) == 0)
+            return (enum ssml_tag)i;
+    return SSML_TAG_NONE;
+}
+
+const char *
+ssml_tag_name(enum ssml_tag tag)
+{
+    return tag > SSML_TAG_NONE && tag < SSML_TAG__COUNT ? tag_names[tag] : NULL;
+}
 
 struct attr_rule {
     const char *elem;
@@ -92,10 +115,8 @@ static const struct attr_rule attrs[] = {
 static const struct element_rule *
 element(const char *qname)
 {
-    for (size_t i = 0; i < sizeof(elements) / sizeof(elements[0]); i++)
-        if (strcmp(elements[i].name, qname) == 0)
-            return &elements[i];
-    return NULL;
+    enum ssml_tag tag = ssml_tag_find(qname, strlen(qname));
+    return tag == SSML_TAG_NONE ? NULL : &elements[tag];
 }
 
 const char *
@@ -211,7 +232,8 @@ rules_child_message(const char *parent, const char *child, char *out, size_t cap
                      "amazon:effect, amazon:emotion, amazon:domain and alexa:name",
                      child);
         else
-            snprintf(out, cap, "<%.40s> is not an Alexa SSML tag; the tags are " TAG_LIST, child);
+            snprintf(out, cap, "<%.40s> is not an Alexa SSML tag; the tags are %s", child,
+                     tag_list + 2);
         return;
     }
     if (strcmp(child, "speak") == 0) {

@@ -1,5 +1,6 @@
 /*
- * ssml.h - Alexa SSML: escaping text and validating documents.
+ * ssml.h - Alexa SSML: escaping text and validating documents, and the one
+ * list of the tags Alexa's dialect has.
  *
  * The schema (ssml/alexa-ssml.xsd and its imports, compiled into the
  * library) is compiled once per process (ssml_init) and used read-only
@@ -11,7 +12,10 @@
 #ifndef SKILLSERVER_SSML_H
 #define SKILLSERVER_SSML_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+struct buf;
 
 /* Where a document will be spoken: the limits differ (audio 240 s vs 90 s). */
 enum ssml_where { SSML_SPEECH, SSML_REPROMPT };
@@ -80,6 +84,62 @@ size_t ssml_report_format(const struct ssml_report *report, const char *name, ch
  * a result >= cap means out was too small and holds a truncated prefix.
  */
 size_t ssml_escape(const char *text, size_t len, char *out, size_t cap);
+
+/*
+ * ssml_escape() appended to b (buf.h), for text whose escaped length is not
+ * known in advance. Returns false when b failed (its cap, out of memory);
+ * b->err says which.
+ */
+bool ssml_escape_buf(struct buf *b, const char *text, size_t len);
+
+/*
+ * Decode the XML character reference at s[0..n) (s[0] == '&'): one of the
+ * five predefined entities (&amp; &lt; &gt; &quot; &apos;) or a numeric one
+ * (&#233; &#xE9;) naming a character XML allows. Writes its UTF-8 bytes to
+ * out (1..4, *out_len says how many) and returns how many bytes of s it
+ * took; 0 when s does not start with such a reference.
+ */
+size_t ssml_entity(const char *s, size_t n, char out[4], size_t *out_len);
+
+/*
+ * The tags of Alexa's SSML dialect, once: X(ID, "name"). The schema
+ * (alexa-ssml.xsd) says where each may appear; the checker's messages
+ * (rules.c) and the classroom's readers of speech (speech.c) name them
+ * through this list.
+ */
+#define SSML_TAGS(X)                                                                               \
+    X(SPEAK, "speak")                                                                              \
+    X(P, "p")                                                                                      \
+    X(S, "s")                                                                                      \
+    X(BREAK, "break")                                                                              \
+    X(EMPHASIS, "emphasis")                                                                        \
+    X(PROSODY, "prosody")                                                                          \
+    X(SAY_AS, "say-as")                                                                            \
+    X(SUB, "sub")                                                                                  \
+    X(PHONEME, "phoneme")                                                                          \
+    X(W, "w")                                                                                      \
+    X(LANG, "lang")                                                                                \
+    X(VOICE, "voice")                                                                              \
+    X(AUDIO, "audio")                                                                              \
+    X(AMAZON_EFFECT, "amazon:effect")                                                              \
+    X(AMAZON_EMOTION, "amazon:emotion")                                                            \
+    X(AMAZON_DOMAIN, "amazon:domain")                                                              \
+    X(ALEXA_NAME, "alexa:name")
+
+enum ssml_tag {
+    SSML_TAG_NONE, /* not a tag of Alexa's */
+#define SSML_TAG_ENUM(id, name) SSML_TAG_##id,
+    SSML_TAGS(SSML_TAG_ENUM)
+#undef SSML_TAG_ENUM
+        SSML_TAG__COUNT
+};
+
+/* The tag called name[0..len) ("amazon:effect": prefix included, case
+ * counts), or SSML_TAG_NONE. */
+enum ssml_tag ssml_tag_find(const char *name, size_t len);
+
+/* "say-as" for SSML_TAG_SAY_AS; NULL for SSML_TAG_NONE or out of range. */
+const char *ssml_tag_name(enum ssml_tag tag);
 
 /* Length of the valid UTF-8 character at s[0..n), or 0 when the bytes are
  * not valid UTF-8 or encode a character XML 1.0 forbids (surrogates,

@@ -16,9 +16,9 @@
  * always sends it, so that hand-written test requests stay short: a request
  * without it simply has no application_id from the context.
  *
- * Who reads what: response (type, has_session), dispatch (application_id and
- * session_application_id), the access log (request_id, type_name,
- * intent_name), store (user_id), verify (timestamp).
+ * Who reads what: response (type, has_session), the front's router
+ * (application_id), the access log (request_id, type_name, intent_name),
+ * store (user_id), verify (timestamp, application_id, session_application_id).
  *
  * A view is owned by one thread at a time; it is never modified after
  * request_parse() returns. Separate views may be used on separate threads
@@ -100,8 +100,8 @@ struct request {
                                            NULL when neither is there: a skill with a configured
                                            applicationId must treat NULL as a mismatch */
     const char *session_application_id; /* session.application.applicationId; NULL when
-                                           absent. Dispatch requires it to equal
-                                           application_id when present (verification §8) */
+                                           absent. verify_parsed() requires it to be
+                                           the skill's id when present (verification §8) */
     const char *user_id;                /* context.System.user, else session.user; may be NULL;
                                            at most LIMIT_USER_ID_CHARS characters */
     const char *person_id;              /* context.System.person.personId (a recognised voice);

@@ -3,6 +3,7 @@
  */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -108,6 +109,30 @@ buf_read_file(struct buf *b, FILE *f)
     /* An empty file is "", not NULL. */
     if (!b->p && !buf_add(b, "", 0))
         return b->err;
+    return SS_ERR_OK;
+}
+
+enum ss_err
+buf_read_path(struct buf *b, const char *path, struct ss_error *err)
+{
+    bool std_in = !path || strcmp(path, "-") == 0;
+    const char *what = std_in ? "the input" : path;
+    FILE *f = std_in ? stdin : fopen(path, "rb");
+
+    if (!f)
+        return ss_fail(err, SS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    enum ss_err rc = buf_read_file(b, f);
+    if (!std_in)
+        fclose(f);
+    if (rc != SS_ERR_OK) {
+        size_t max = b->max;
+        buf_reset(b);
+        if (rc == SS_ERR_TOO_LARGE)
+            return ss_fail(err, rc, "%s is larger than %zu bytes", what, max);
+        if (rc == SS_ERR_IO)
+            return ss_fail(err, rc, "cannot read %s", what);
+        return ss_fail(err, rc, "out of memory");
+    }
     return SS_ERR_OK;
 }
 

@@ -47,6 +47,12 @@ bool buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
  * or b's error (NOMEM, TOO_LARGE). */
 enum ss_err buf_read_file(struct buf *b, FILE *f);
 
+/* Read the file at path ("-" or NULL: standard input) whole into b, at
+ * most b->max bytes. On failure err says why in words naming the file
+ * ("the input is larger than 131072 bytes", "cannot open x.json: No such
+ * file or directory") and b is left empty. */
+enum ss_err buf_read_path(struct buf *b, const char *path, struct ss_error *err);
+
 /* The text held ("" when nothing was added); valid until the next add. */
 const char *buf_str(const struct buf *b);
 

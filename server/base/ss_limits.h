@@ -69,6 +69,12 @@
 /* Names in a project's files (handler, code folder, region, locale). */
 #define LIMIT_SKILL_FIELD_CHARS 256
 
+/* A locale as Alexa writes it ("en-US", "es-419"), with room for longer tags. */
+#define LIMIT_LOCALE_CHARS 16
+
+/* Models one skill keeps, one per locale: Alexa has about twenty locales. */
+#define LIMIT_SKILL_MODELS 32
+
 /* Intent and slot names given on the command line. */
 #define LIMIT_NAME_CHARS 128
 
@@ -136,7 +142,7 @@
  * most (they have the hard deadline to finish), then it is killed. */
 #define LIMIT_ZYGOTE_RETIRE_MS (LIMIT_HANDLER_TIMEOUT_MS_MAX + 5000)
 
-/* --- response (server/pipeline/response.c) --- */
+/* --- response (server/pipeline/response/) --- */
 
 /* AudioPlayer.Play stream.url: Alexa's documented maximum. */
 #define LIMIT_AUDIO_URL_CHARS 8000
@@ -297,6 +303,11 @@
 /* A line typed into `say`'s interactive mode. */
 #define LIMIT_SAY_LINE_BYTES 4096
 
+/* Text `say` shows for one turn (and the web simulator's "said" and "notes"): words, notes
+ * and, with --show, the indented JSON of each request and response, which are at most
+ * LIMIT_BODY_BYTES each; a turn is one to a few steps (LIMIT_SAY_DIALOG_STEPS at most). */
+#define LIMIT_SAY_TEXT_BYTES (4 * 1024 * 1024)
+
 /* Dialog.Delegate steps Alexa takes on its own between two things the user says: one per
  * slot to elicit or confirm; a skill that delegates forever is stopped here. */
 #define LIMIT_SAY_DIALOG_STEPS 16
@@ -316,5 +327,10 @@
 
 /* Attributes read per SSML tag; Alexa's tags have at most three. */
 #define LIMIT_SPEECH_TAG_ATTRS 8
+
+/* Text made of one answer for a person (its words, or espeak-ng's SSML of it): an answer
+ * Alexa accepts is at most 8,000 characters (24,000 bytes of UTF-8), and the tags added for
+ * espeak-ng stay far below the rest. */
+#define LIMIT_SPEECH_TEXT_BYTES (64 * 1024)
 
 #endif

@@ -9,14 +9,19 @@
  * document of the right shape (and say where the shape is wrong);
  * model_check() then finds what Amazon would reject or what is probably a
  * mistake (naming rules, undefined slots and types, duplicate utterances,
- * missing built-in intents, handlers that do not match the intents), each
- * problem with the file and the JSON path.
+ * missing built-in intents), each problem with the file and the JSON path.
+ * Whether the skill's handlers match the intents is skillkit's check (it
+ * knows the handlers); its findings come with a JSON path too.
  *
  * It also owns the tables of Alexa's built-in intents (with the phrases
  * Alexa understands for them without samples) and built-in slot types, and
  * the text normalisation that utterances, samples and slot values share.
  *
  * A loaded model is read-only; its strings borrow from the parsed document.
+ * The module is several files, one concern each: model.c (loading and
+ * look-ups), model_text.c (normalisation, closeness, sample splitting),
+ * model_builtin.c (Alexa's built-in intents and slot types), model_lint.c
+ * (model_check()) and model_invocation.c (the invocation name's rules).
  */
 #ifndef SKILLSERVER_MODEL_H
 #define SKILLSERVER_MODEL_H
@@ -193,6 +198,11 @@ struct model_builtin_intent {
 /* The built-in intent called name (an "AMAZON." one), or NULL. */
 const struct model_builtin_intent *model_builtin_intent(const char *name);
 
+/* Every built-in intent and slot type skillserver knows, *count of them, in
+ * a static table. */
+const struct model_builtin_intent *model_builtin_intents(size_t *count);
+const struct model_builtin_type *model_builtin_types(size_t *count);
+
 /* ---- Checks ---- */
 
 enum model_severity { MODEL_ERROR, MODEL_WARNING };
@@ -216,17 +226,35 @@ struct model_report {
 
 /*
  * Check model as Amazon's console would, plus what is likely a mistake.
- * handlers (may be NULL) lists the request types and intent names the skill
- * answers, as pool_start()'s load report gives them ("LaunchRequest",
- * "ThankYouIntent", ...; "IntentRequest" answers every intent); with it the
- * check also warns about intents no handler answers and handlers for intents
- * the model lacks, suggesting the closest name. Errors are what Amazon would
- * refuse; warnings what works but is probably not meant. Allocates only
- * while it looks for repeated samples and values (without memory that
- * search is skipped); the report itself is the caller's.
+ * Errors are what Amazon would refuse; warnings what works but is probably
+ * not meant. Allocates only while it looks for repeated samples and values
+ * (without memory that search is skipped); the report itself is the
+ * caller's.
  */
-void model_check(const struct model *model, const char *const *handlers, size_t handler_count,
-                 struct model_report *report);
+void model_check(const struct model *model, struct model_report *report);
+
+/*
+ * Add to report the problems of an invocation name (model_check() does it
+ * for the model's), under the path interactionModel.languageModel.
+ * invocationName, each message a phrase that follows "the invocation name"
+ * ("has the digit '2': write numbers as words ..."). Errors: not lower case,
+ * digits, characters other than letters, spaces, apostrophes and periods, a
+ * period outside an abbreviation ("a. b. c."), an apostrophe outside a
+ * possessive ("sam's"), a launch word ("open", "ask", ...) or wake word
+ * ("alexa", "echo", ...), empty, too long, not UTF-8. Warnings (Amazon
+ * waives them for brands): one word; two words one of which is an article
+ * or preposition. Does not clear report.
+ */
+void model_check_invocation(const char *name, struct model_report *report);
+
+/*
+ * A name close to name that model_check_invocation() accepts without a
+ * problem: lower case, numbers as words ("2" -> "two"), other marks as
+ * spaces, launch and wake words left out, "game" added to make two real
+ * words. Writes it to out and returns its length, or returns 0 (out "")
+ * when no such name fits in cap or none is near.
+ */
+size_t model_invocation_suggest(const char *name, char *out, size_t cap);
 
 /*
  * The report as text, one problem a line: "FILE: PATH: error: MESSAGE\n",

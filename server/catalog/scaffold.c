@@ -2,8 +2,12 @@
  * scaffold.c - writing a new skill folder (see scaffold.h).
  *
  * The files are templates with the skill's name and invocation name filled
- * in; the invocation name is the folder name with '_' and '-' as spaces,
- * lower case, as Alexa requires.
+ * in. The invocation name is checked by model_check_invocation(), the same
+ * rules `say` applies to a model, before anything is written: a name Amazon
+ * would refuse is refused here, with what to write instead, so that a new
+ * skill is ready for `ask deploy` as it is. The templates are JSON and
+ * Python strings, which a name that follows the rules (letters, spaces,
+ * apostrophes, periods) cannot break out of.
  */
 #include "scaffold.h"
 
@@ -13,7 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "model.h"
 #include "skill.h"
+#include "ss_limits.h"
 
 static const char own_skill_py[] =
     "\"\"\"%1$s: a new skill. Try it: skillserver say 'open %2$s'\"\"\"\n"
@@ -148,22 +154,109 @@ make_dir(const char *dir, const char *rel, struct ss_error *err)
     return SS_ERR_OK;
 }
 
-enum ss_err
-scaffold_new(const char *skills_dir, const char *name, bool ask, struct ss_error *err)
+/*
+ * "has the digit '2': ...; it has the word \"skill\", ..." from the report's
+ * problems of one severity, into buf.
+ */
+static void
+join_problems(const struct model_report *r, enum model_severity severity, char *buf, size_t cap)
 {
-    char dir[PATH_MAX], spoken[LIMIT_SKILL_NAME_CHARS + 1];
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < r->count; i++) {
+        if (r->items[i].severity != severity)
+            continue;
+        int w = snprintf(buf + used, cap - used, "%s%s", used ? "; it " : "", r->items[i].message);
+        if (w < 0 || (size_t)w >= cap - used)
+            return;
+        used += (size_t)w;
+    }
+}
+
+/*
+ * Choose the invocation name: the one given, else the folder's name with '_'
+ * and '-' as spaces, lower case. Refuses a name with errors, saying what is
+ * wrong and a name that would do.
+ */
+static enum ss_err
+choose_invocation(const char *name, const char *given, struct scaffold_result *out,
+                  struct ss_error *err)
+{
+    struct model_report r;
+    char problems[400], better[LIMIT_MODEL_TEXT_CHARS];
+    const char *source = given ? "" : " (made from the folder name)";
+
+    if (given) {
+        if (strlen(given) >= sizeof(out->invocation))
+            return ss_fail(err, SS_ERR_USAGE,
+                           "the invocation name is longer than %zu bytes: use two to four "
+                           "words people say to open the skill",
+                           sizeof(out->invocation) - 1);
+        /* Spaces between words, one each: what a shell quote may add is
+         * not a mistake worth refusing. */
+        size_t n = 0;
+        for (const char *g = given; *g; g++)
+            if (*g != ' ' || (n > 0 && g[1] && g[1] != ' '))
+                out->invocation[n++] = *g;
+        out->invocation[n] = '\0';
+    } else {
+        size_t n = strlen(name);
+        for (size_t i = 0; i <= n; i++) {
+            char c = name[i];
+            out->invocation[i] = (c == '_' || c == '-')   ? ' '
+                                 : (c >= 'A' && c <= 'Z') ? (char)(c + 32)
+                                                          : c;
+        }
+    }
+    memset(&r, 0, sizeof(r));
+    model_check_invocation(out->invocation, &r);
+    if (r.errors) {
+        join_problems(&r, MODEL_ERROR, problems, sizeof(problems));
+        if (model_invocation_suggest(out->invocation, better, sizeof(better)))
+            return ss_fail(err, SS_ERR_USAGE,
+                           "the invocation name '%s'%s %s. Choose one with --invocation, "
+                           "such as: --invocation \"%s\"",
+                           out->invocation, source, problems, better);
+        return ss_fail(err, SS_ERR_USAGE,
+                       "the invocation name '%s'%s %s. Choose one with --invocation: two or "
+                       "more words people say to open the skill, such as --invocation "
+                       "\"space facts\"",
+                       out->invocation, source, problems);
+    }
+    if (r.warnings) {
+        join_problems(&r, MODEL_WARNING, problems, sizeof(problems));
+        snprintf(out->warning, sizeof(out->warning), "the invocation name '%.200s' %s",
+                 out->invocation, problems);
+    }
+    return SS_ERR_OK;
+}
+
+/* Say where to change the invocation name a warning is about. */
+static void
+note_where(struct scaffold_result *out, const char *dir, const char *model)
+{
+    size_t n = strlen(out->warning);
+    if (n > 0)
+        snprintf(out->warning + n, sizeof(out->warning) - n,
+                 ". It is made anyway; to change it, edit invocationName in %s/%s", dir, model);
+}
+
+enum ss_err
+scaffold_new(const char *skills_dir, const char *name, const char *invocation, bool ask,
+             struct scaffold_result *out, struct ss_error *err)
+{
+    char dir[PATH_MAX];
+    const char *spoken = out->invocation;
     enum ss_err rc;
 
+    memset(out, 0, sizeof(*out));
     if (!skill_name_valid(name))
         return ss_fail(err, SS_ERR_USAGE,
                        "'%s' cannot be a skill's name: use letters, digits, '_' and '-' "
                        "(at most %d characters), like hello_world",
                        name, LIMIT_SKILL_NAME_CHARS);
-    size_t n = strlen(name);
-    for (size_t i = 0; i <= n; i++) {
-        char c = name[i];
-        spoken[i] = (c == '_' || c == '-') ? ' ' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-    }
+    if ((rc = choose_invocation(name, invocation, out, err)) != SS_ERR_OK)
+        return rc;
     int w = snprintf(dir, sizeof(dir), "%s/%s", skills_dir, name);
     if (w < 0 || (size_t)w >= sizeof(dir))
         return ss_fail(err, SS_ERR_IO, "the path %s/%s is too long", skills_dir, name);
@@ -180,6 +273,7 @@ scaffold_new(const char *skills_dir, const char *name, bool ask, struct ss_error
             (rc = write_file(dir, "model.json", model_json, name, spoken, err)) != SS_ERR_OK ||
             (rc = write_file(dir, "skill.json", own_skill_json, name, spoken, err)) != SS_ERR_OK)
             return rc;
+        note_where(out, dir, "model.json");
         return SS_ERR_OK;
     }
     if ((rc = make_dir(dir, "skill-package", err)) != SS_ERR_OK ||
@@ -197,5 +291,6 @@ scaffold_new(const char *skills_dir, const char *name, bool ask, struct ss_error
         (rc = write_file(dir, "lambda/requirements.txt", requirements_txt, name, spoken, err)) !=
             SS_ERR_OK)
         return rc;
+    note_where(out, dir, "skill-package/interactionModels/custom/en-US.json");
     return SS_ERR_OK;
 }

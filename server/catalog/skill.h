@@ -1,5 +1,8 @@
 /*
- * skill.h - the skill folders, in every layout skillserver runs.
+ * skill.h - the skill folders, in every layout skillserver runs, with their
+ * settings and their interaction models: the catalog. Everything above it
+ * (verification, the worker pool, dispatch, say, the simulator, serve)
+ * asks it what a skill is and borrows what it read.
  *
  * A folder under the skills folder is a skill when it is one of these, told
  * apart in this order (the first that matches wins):
@@ -14,22 +17,38 @@
  *     .ask/config (handler and skill id);
  *  3. skillserver's own: skill.py (+ model.json, skill.json);
  *  4. a Lambda function folder: lambda_function.py (lambda_handler), or a
- *     "handler" ("module.function") in skillserver's own skill.json.
+ *     "handler" ("module.function") in skillserver's settings.
  *
- * skillserver's own skill.json is the folder's skill.json when its top level
- * is not "manifest". Where it exists beside an ASK project, what it says
- * ("handler", "applicationId", "locale", "environment") wins over what the
- * project's files say. A code folder the project names that does not hold
- * the handler's file is looked for in lambda/, lambda/py/, lambda/custom/
- * and the project folder, and skill->layout_note says what was chosen.
+ * skillserver's settings ("handler", "applicationId", "locale",
+ * "environment", and any key a later version reads) are, in every layout:
  *
- * A skill set is read once (at start-up, or per command) and is read-only
- * afterwards, so any thread may look skills up without locking.
+ *  - skillserver.json in the folder, when there is one; then a skill.json
+ *    beside it is only ever read as an ASK manifest, never as settings
+ *    (skill->layout_note says so, and serve logs it);
+ *  - else skill.json, when its top level is not "manifest".
+ *
+ * So an ASK CLI v1 project, whose skill.json is the ASK manifest, keeps its
+ * settings in skillserver.json. What the settings say wins over what the
+ * project's files say; the project fills in what they leave out. A code
+ * folder the project names that does not hold the handler's file is looked
+ * for in lambda/, lambda/py/, lambda/custom/ and the project folder, and
+ * skill->layout_note says what was chosen.
+ *
+ * Models: an ASK project has one per locale (LOCALE.json in its models
+ * folder), the other layouts one model.json for every locale. They are
+ * parsed when the skill is loaded, and the skill owns them: skill_model()
+ * lends them. One whose file does not load is kept with its error, so the
+ * skill still loads and the error is told where the model would be used.
+ *
+ * A skill set is read once per generation (at start-up, on each reload of
+ * serve, or once per command) and is read-only afterwards, so any thread
+ * may look skills and models up without locking.
  */
 #ifndef SKILLSERVER_SKILL_H
 #define SKILLSERVER_SKILL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -42,6 +61,16 @@ enum skill_layout {
     SKILL_LAYOUT_ASK_V1, /* skill.json with "manifest", models/ */
 };
 
+struct model;
+
+/* One interaction model of a skill, parsed when the skill was loaded. */
+struct skill_model {
+    char locale[LIMIT_LOCALE_CHARS + 1]; /* "de-DE"; "" for a model.json (every locale) */
+    char *path;                          /* owned: the file */
+    struct model *model;                 /* owned: NULL when the file did not load */
+    struct ss_error error;               /* why it did not load, with the file and where */
+};
+
 struct skill {
     char name[LIMIT_SKILL_NAME_CHARS + 1];
     enum skill_layout layout;
@@ -49,22 +78,34 @@ struct skill {
     char *code_dir;       /* owned: the code folder: working directory, LAMBDA_TASK_ROOT */
     char *script;         /* owned: absolute path of the file holding the handler */
     char *handler;        /* owned: "module.function"; NULL for skill.py (skillkit's style) */
-    char *model_path;     /* owned: the model for locale when the file exists, else NULL */
+    char *model_path;     /* owned: the file of the model for locale when it exists, else NULL */
     char *models_dir;     /* owned: an ASK project's folder of LOCALE.json models, or NULL */
     char *application_id; /* owned: skill.json, else the project's skill id, else NULL */
     char *locale;         /* owned: skill.json, else the project's first locale, "en-US" */
     char *region;         /* owned: the project's awsRegion, or NULL */
     char *layout_note;    /* owned: one line for the log: the layout and what was chosen */
-    json_t *manifest;     /* owned: skillserver's own skill.json, or an empty object */
-    json_t *environment;  /* borrowed from manifest: "environment", checked, or NULL */
+    json_t *settings;     /* owned: skillserver's settings (see above), or an empty object */
+    json_t *environment;  /* borrowed from settings: "environment", checked, or NULL */
+    struct skill_model *models; /* owned: model_path's first, then the other locales' */
+    size_t model_count;
 };
 
 /* "skillserver", "Lambda function", "ASK CLI v2 project", "ASK CLI v1 project". */
 const char *skill_layout_name(enum skill_layout layout);
 
-/* The model for locale (an ASK project's LOCALE.json, else the skill's
- * model_path), as a new string the caller frees, or NULL when there is none. */
-char *skill_model_for(const struct skill *skill, const char *locale);
+/*
+ * The skill's model for locale (NULL: the skill's own locale): an ASK
+ * project's LOCALE.json, or the model.json of the other layouts, whatever
+ * the locale. NULL when the skill has no model file for that locale, or
+ * when it did not load (skill_model_file() says why). Borrowed: it lives as
+ * long as the skill (in serve, as long as the generation), and is
+ * read-only, so any thread may use it.
+ */
+const struct model *skill_model(const struct skill *skill, const char *locale);
+
+/* The same model with its file and load error, or NULL when the skill has
+ * no model file for that locale. Borrowed, like skill_model(). */
+const struct skill_model *skill_model_file(const struct skill *skill, const char *locale);
 
 struct skill_set {
     char *root; /* owned: absolute path of the skills folder */
@@ -80,20 +121,22 @@ int skill_name_valid(const char *name);
  * Read the skill called name from the folder root. Errors: SS_ERR_UNKNOWN_SKILL
  * (no such folder, or a folder of none of the layouts above; the message lists
  * the skills that exist and what a skill folder holds),
- * SS_ERR_USAGE (an invalid name), SS_ERR_SKILL_CONFIG (skill.json or a
- * project file is not valid, or names a handler that is not there; the
+ * SS_ERR_USAGE (an invalid name), SS_ERR_SKILL_CONFIG (the settings or a
+ * project file are not valid, or name a handler that is not there; the
  * message gives the file, line and field; or the folder or one of its
- * files cannot be read: the message says so and how to fix it). On success fills *out,
- * which the caller releases with skill_cleanup().
+ * files cannot be read: the message says so and how to fix it). A model
+ * that does not load is not an error (see skill_model_file()). On success
+ * fills *out, which the caller releases with skill_cleanup().
  */
 enum ss_err skill_load(const char *root, const char *name, struct skill *out, struct ss_error *err);
 
 void skill_cleanup(struct skill *skill);
 
 /*
- * Read every skill under root, sorted by name. A skill whose skill.json is
- * broken is reported through report (may be NULL) and left out; the others
- * load. Fails only when root cannot be read (SS_ERR_IO) or on OOM.
+ * Read every skill under root, sorted by name, with its models. A skill
+ * whose settings or project files are broken is reported through report
+ * (may be NULL) and left out; the others load. Fails only when root cannot
+ * be read (SS_ERR_IO) or on OOM.
  */
 typedef void (*skill_report_fn)(void *ctx, const char *name, const struct ss_error *err);
 enum ss_err skill_set_load(const char *root, struct skill_set **out, skill_report_fn report,

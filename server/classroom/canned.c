@@ -22,6 +22,17 @@ canned_uuid(char buf[37])
     return 0;
 }
 
+bool
+canned_locale_valid(const char *locale)
+{
+    size_t lang = strspn(locale, "abcdefghijklmnopqrstuvwxyz");
+    const char *region = locale + lang + 1;
+    size_t upper = strspn(region, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    size_t digits = strspn(region, "0123456789");
+    return lang >= 2 && lang <= 3 && locale[lang] == '-' &&
+           ((upper == 2 && !region[2]) || (digits == 3 && !region[3]));
+}
+
 /* Append name to the comma-separated list in buf (used bytes so far in *used). */
 static void
 append_name(char *buf, size_t cap, size_t *used, const char *name)
@@ -168,12 +179,18 @@ canned_request(const struct skill *skill, const struct model *m, const struct ca
     gmtime_r(&t, &tm);
     strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 
+    const char *locale = opt->locale ? opt->locale : skill->locale;
+    if (opt->locale && !canned_locale_valid(locale))
+        return ss_fail(err, SS_ERR_USAGE,
+                       "'%s' is not a locale: write a language and a country, such as en-US or "
+                       "de-DE",
+                       locale);
     const char *type = request_type_name(opt->type);
     if (!type ||
         (opt->type != REQ_LAUNCH && opt->type != REQ_INTENT && opt->type != REQ_SESSION_ENDED))
         return ss_fail(err, SS_ERR_USAGE, "canned requests are Launch, Intent or SessionEnded");
     request = json_pack("{s:s, s:s, s:s, s:s}", "type", type, "requestId", request_id, "locale",
-                        skill->locale, "timestamp", now);
+                        locale, "timestamp", now);
     if (!request)
         goto nomem;
     if (opt->type == REQ_INTENT) {

@@ -10,6 +10,7 @@
 #define SKILLSERVER_CANNED_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -43,16 +44,23 @@ struct canned_options {
     const char *dialog_state;   /* REQ_INTENT with a dialog model: "STARTED", "IN_PROGRESS",
                                    "COMPLETED"; NULL leaves dialogState out */
     const char *end_reason;     /* REQ_SESSION_ENDED: NULL is "USER_INITIATED" */
+    const char *locale;         /* the request's locale; NULL: the skill's (skill->locale) */
 };
 
 /*
  * Build the request. model may be NULL (no model.json): then the slots are
  * exactly the ones given. With a model, an intent it does not define (other
  * than AMAZON.*) and a slot the intent does not have are SS_ERR_USAGE errors
- * that list what exists. *out is a new reference.
+ * that list what exists; so is an opt->locale canned_locale_valid() refuses
+ * (the skill's own locale is skill.c's to check).
+ * *out is a new reference.
  */
 enum ss_err canned_request(const struct skill *skill, const struct model *model,
                            const struct canned_options *opt, json_t **out, struct ss_error *err);
+
+/* True when locale is written as Alexa writes its locales: a language, a
+ * hyphen and a country or region ("en-US", "de-DE", "es-419"). */
+bool canned_locale_valid(const char *locale);
 
 /* A fresh version-4 UUID in buf (37 bytes). Returns 0, or -1 without randomness. */
 int canned_uuid(char buf[37]);

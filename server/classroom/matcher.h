@@ -8,8 +8,8 @@
  * each {slot} takes words its type accepts. Custom types take any words, and
  * resolve values and synonyms to the canonical value and id as Alexa's entity
  * resolution does; built-in types are recognised and normalised the way
- * Alexa reports them (AMAZON.NUMBER "forty two" -> "42", AMAZON.DATE
- * "tomorrow" -> "2026-11-27", AMAZON.TIME, AMAZON.DURATION, ...). Built-in
+ * Alexa reports them by slot_values.h (AMAZON.NUMBER "forty two" -> "42",
+ * AMAZON.DATE "tomorrow" -> "2026-11-27", AMAZON.TIME, AMAZON.DURATION, ...). Built-in
  * intents also match Alexa's own phrases ("help", "stop", "never mind").
  *
  * Scoring, highest first: more literal words; then fewer words taken by
@@ -103,13 +103,5 @@ struct matcher_invocation {
  */
 void matcher_invocation(const char *utterance, const char *const *names, size_t n,
                         struct matcher_invocation *out);
-
-/*
- * Recognise words as a value of a built-in slot kind, as Alexa reports it
- * ("forty two" -> "42"). Returns 1 and the value in out, or 0. For tests
- * and for callers that fill a slot themselves.
- */
-int matcher_builtin_value(enum model_builtin_kind kind, const char *words, time_t now, char *out,
-                          size_t cap);
 
 #endif

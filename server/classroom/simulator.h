@@ -3,15 +3,19 @@
  * skills from a browser, and the small JSON API behind it.
  *
  * The page's files (server/classroom/web/) are compiled into the binary by
- * ssml/embed_schema.py, so serve needs no files at run time. A turn is
- * say_turn_run() (say.h): the same words-to-request-to-answer path as
- * `skillserver say`, with the session kept by the page and sent back with
- * every turn.
+ * ssml/embed_schema.py, so serve needs no files at run time. A turn is a
+ * turn of a conversation (conversation.h), the same words-to-request-to-
+ * answer path as `skillserver say`, with the session (and a dialog under
+ * way) kept by the page and sent back with every turn.
  *
  *   GET  /                  the page (index.html)
  *   GET  /simulator/FILE    its script and style sheet
  *   GET  /simulator/skills  {"skills": [{"name", "invocation"}], "default"}
- *   POST /simulator/turn    {"skill", "utterance", "session"} -> one turn
+ *   POST /simulator/turn    {"skill", "utterance", "locale", "session"} -> one turn:
+ *                           {"skill", "utterance", "locale", "request", "response",
+ *                            "speech", "reprompt", "heard", "said", "notes",
+ *                            "session": {"skill", "id", "attributes", "dialog"} or null,
+ *                            "ended", "error", "problem"}
  *
  * http.c routes here only in --dev; without it these paths are 404.
  */
@@ -39,11 +43,12 @@ const struct simulator_files_entry *simulator_file(const char *name, const char 
 char *simulator_skills_json(const struct skill_set *set, struct pool *pool, size_t *len);
 
 /*
- * One turn from the page's JSON body[0..len) (see the top of this file).
- * Returns the answer's JSON text (caller frees; NULL on OOM) and its HTTP
- * status in *status: 200 for a turn (a skill that failed still answers, with
- * "error" set), 400 for a body that is not the API's, 404 for an unknown
- * skill.
+ * One turn from the page's JSON body[0..len) (see the top of this file),
+ * through set's skills, pool and store (borrowed); of cfg, skills_dir, dev
+ * and now are used. Returns the answer's JSON text (caller frees; NULL on
+ * OOM) and its HTTP status in *status: 200 for a turn (a skill that failed
+ * still answers, with "error" set), 400 for a body that is not the API's or
+ * words that could not be used, 404 for an unknown skill.
  */
 char *simulator_turn_json(const struct say_config *cfg, struct skill_set *set, struct pool *pool,
                           struct store *store, const char *body, size_t len, int *status);

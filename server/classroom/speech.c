@@ -5,7 +5,9 @@
  * A small tag reader rather than libxml2: the documents are short, the
  * transformation is a single pass over start tags, end tags and text, and it
  * must also cope with text that is not well-formed (a prompt from
- * model.json), producing the words it can.
+ * model.json), producing the words it can. What XML and Alexa's dialect are
+ * (escaping, character references, the list of tags) is ssml.h's; the text
+ * is built in a capped struct buf (LIMIT_SPEECH_TEXT_BYTES).
  */
 #include "speech.h"
 
@@ -24,75 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "ss_limits.h"
-
-/* ---- A growing buffer that remembers running out of memory ---- */
-
-struct buf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static void
-put(struct buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void
-puts_(struct buf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-/* Text as XML character data. */
-static void
-put_escaped(struct buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        switch (s[i]) {
-        case '&':
-            puts_(b, "&amp;");
-            break;
-        case '<':
-            puts_(b, "&lt;");
-            break;
-        case '>':
-            puts_(b, "&gt;");
-            break;
-        default:
-            put(b, s + i, 1);
-        }
-    }
-}
-
-static char *
-finish(struct buf *b)
-{
-    if (b->failed || !b->p) {
-        bool failed = b->failed;
-        free(b->p);
-        return failed ? NULL : strdup("");
-    }
-    return b->p;
-}
+#include "ssml.h"
 
 /* ---- Reading tags ---- */
 
@@ -105,10 +41,9 @@ struct attr {
 };
 
 struct tag {
-    const char *name;
-    size_t name_len;
-    bool end;   /* </name> */
-    bool empty; /* <name/> */
+    enum ssml_tag id; /* SSML_TAG_NONE: not one of Alexa's tags */
+    bool end;         /* </name> */
+    bool empty;       /* <name/> */
     struct attr attrs[TAG_ATTRS];
     size_t attr_count;
 };
@@ -129,7 +64,8 @@ skip_space(const char *p)
 }
 
 /* Read the tag at p ('<'); returns what follows it, or NULL when it is not a
- * tag (then the '<' is text). */
+ * tag (then the '<' is text). A tag Alexa does not have is still read (and
+ * its words kept without it): a prompt may hold anything. */
 static const char *
 read_tag(const char *p, struct tag *t)
 {
@@ -139,12 +75,12 @@ read_tag(const char *p, struct tag *t)
         t->end = true;
         p++;
     }
-    t->name = p;
+    const char *name = p;
     while (name_char(*p))
         p++;
-    t->name_len = (size_t)(p - t->name);
-    if (!t->name_len)
+    if (p == name)
         return NULL;
+    t->id = ssml_tag_find(name, (size_t)(p - name));
     for (;;) {
         p = skip_space(p);
         if (*p == '>')
@@ -176,12 +112,6 @@ read_tag(const char *p, struct tag *t)
     }
 }
 
-static bool
-is(const struct tag *t, const char *name)
-{
-    return strlen(name) == t->name_len && strncmp(t->name, name, t->name_len) == 0;
-}
-
 static const struct attr *
 attr(const struct tag *t, const char *name)
 {
@@ -197,56 +127,6 @@ attr_is(const struct tag *t, const char *name, const char *value)
 {
     const struct attr *a = attr(t, name);
     return a && strlen(value) == a->value_len && strncmp(a->value, value, a->value_len) == 0;
-}
-
-/* Append the character an entity at p ('&') names, decoded; returns what
- * follows it. Unknown entities are kept as written. */
-static const char *
-put_entity(struct buf *b, const char *p)
-{
-    static const struct {
-        const char *name;
-        const char *text;
-    } named[] = {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}};
-    for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
-        if (strncmp(p, named[i].name, strlen(named[i].name)) == 0) {
-            puts_(b, named[i].text);
-            return p + strlen(named[i].name);
-        }
-    if (p[1] == '#') {
-        char *end;
-        errno = 0;
-        unsigned long cp =
-            (p[2] == 'x' || p[2] == 'X') ? strtoul(p + 3, &end, 16) : strtoul(p + 2, &end, 10);
-        if (!errno && *end == ';' && end > p + 2 && cp > 0 && cp <= 0x10FFFF &&
-            !(cp >= 0xD800 && cp <= 0xDFFF)) {
-            char u[4];
-            size_t n;
-            if (cp < 0x80) {
-                u[0] = (char)cp;
-                n = 1;
-            } else if (cp < 0x800) {
-                u[0] = (char)(0xC0 | (cp >> 6));
-                u[1] = (char)(0x80 | (cp & 0x3F));
-                n = 2;
-            } else if (cp < 0x10000) {
-                u[0] = (char)(0xE0 | (cp >> 12));
-                u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                u[2] = (char)(0x80 | (cp & 0x3F));
-                n = 3;
-            } else {
-                u[0] = (char)(0xF0 | (cp >> 18));
-                u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-                u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                u[3] = (char)(0x80 | (cp & 0x3F));
-                n = 4;
-            }
-            put(b, u, n);
-            return end + 1;
-        }
-    }
-    put(b, p, 1);
-    return p + 1;
 }
 
 /* An attribute value made only of characters that need no escaping, or NULL. */
@@ -270,11 +150,39 @@ put_attr(struct buf *b, const struct attr *a, const char *name)
 {
     if (!a)
         return;
-    puts_(b, " ");
-    puts_(b, name);
-    puts_(b, "=\"");
-    put(b, a->value, a->value_len);
-    puts_(b, "\"");
+    buf_printf(b, " %s=\"%.*s\"", name, (int)a->value_len, a->value);
+}
+
+/* Text for the output: escaped again for espeak-ng, as it is for plain words. */
+static void
+put_text(struct buf *out, bool espeak, const char *text, size_t n)
+{
+    if (espeak)
+        ssml_escape_buf(out, text, n);
+    else
+        buf_add(out, text, n);
+}
+
+/* The text p[0..n) of the document, its character references decoded
+ * (ssml_entity()), into out; an '&' that starts none is text. */
+static void
+put_words(struct buf *out, bool espeak, const char *p, size_t n)
+{
+    size_t at = 0;
+    while (at < n) {
+        char u[4];
+        size_t len = 0, took = p[at] == '&' ? ssml_entity(p + at, n - at, u, &len) : 0;
+        if (took) {
+            put_text(out, espeak, u, len);
+            at += took;
+            continue;
+        }
+        size_t run = 1;
+        while (at + run < n && p[at + run] != '&')
+            run++;
+        put_text(out, espeak, p + at, run);
+        at += run;
+    }
 }
 
 /*
@@ -300,11 +208,12 @@ convert(const char *in, bool espeak, struct buf *out)
             const char *next = read_tag(p, &t);
             if (!next) {
                 if (!skip)
-                    espeak ? put_escaped(out, p, 1) : put(out, p, 1);
+                    put_text(out, espeak, p, 1);
                 p++;
                 continue;
             }
             p = next;
+            bool p_or_s = t.id == SSML_TAG_P || t.id == SSML_TAG_S;
             if (t.end) {
                 if (overflow) {
                     overflow--;
@@ -317,72 +226,55 @@ convert(const char *in, bool espeak, struct buf *out)
                     skip--;
                     continue;
                 }
-                if (emitted[depth]) {
-                    puts_(out, "</");
-                    puts_(out, emitted[depth]);
-                    puts_(out, ">");
-                } else if (!espeak && (is(&t, "p") || is(&t, "s"))) {
-                    puts_(out, " ");
-                }
+                if (emitted[depth])
+                    buf_printf(out, "</%s>", emitted[depth]);
+                else if (!espeak && p_or_s)
+                    buf_addc(out, ' ');
                 continue;
             }
             const char *keep = NULL; /* element written as is (espeak) */
             bool replace = false;    /* content not spoken */
             if (skip) {
                 replace = true;
-            } else if (is(&t, "sub")) {
+            } else if (t.id == SSML_TAG_SUB) {
                 const struct attr *a = attr(&t, "alias");
                 replace = true;
-                if (a) {
-                    struct buf alias = {0};
-                    const char *q = a->value, *end = a->value + a->value_len;
-                    while (q < end)
-                        q = *q == '&' ? put_entity(&alias, q) : (put(&alias, q, 1), q + 1);
-                    if (alias.p)
-                        espeak ? put_escaped(out, alias.p, alias.len) : puts_(out, alias.p);
-                    out->failed |= alias.failed;
-                    free(alias.p);
-                }
-            } else if (is(&t, "audio")) {
+                if (a)
+                    put_words(out, espeak, a->value, a->value_len);
+            } else if (t.id == SSML_TAG_AUDIO) {
                 replace = true;
                 const struct attr *a = attr(&t, "src");
-                if (espeak) {
-                    puts_(out, "<break time=\"300ms\"/>");
-                } else {
-                    puts_(out, " [audio");
-                    if (a) {
-                        puts_(out, " ");
-                        put(out, a->value, a->value_len);
-                    }
-                    puts_(out, "] ");
-                }
-            } else if (is(&t, "alexa:name")) {
+                if (espeak)
+                    buf_adds(out, "<break time=\"300ms\"/>");
+                else if (a)
+                    buf_printf(out, " [audio %.*s] ", (int)a->value_len, a->value);
+                else
+                    buf_adds(out, " [audio] ");
+            } else if (t.id == SSML_TAG_ALEXA_NAME) {
                 replace = true;
                 if (!espeak)
-                    puts_(out, "[name]");
-            } else if (is(&t, "say-as") && attr_is(&t, "interpret-as", "expletive")) {
+                    buf_adds(out, "[name]");
+            } else if (t.id == SSML_TAG_SAY_AS && attr_is(&t, "interpret-as", "expletive")) {
                 replace = true;
-                puts_(out, espeak ? "beep" : "[bleep]");
-            } else if (is(&t, "break")) {
+                buf_adds(out, espeak ? "beep" : "[bleep]");
+            } else if (t.id == SSML_TAG_BREAK) {
                 if (espeak) {
-                    puts_(out, "<break");
+                    buf_adds(out, "<break");
                     put_attr(out, safe_attr(&t, "time"), "time");
                     put_attr(out, safe_attr(&t, "strength"), "strength");
-                    puts_(out, "/>");
+                    buf_adds(out, "/>");
                 } else {
-                    puts_(out, " ");
+                    buf_addc(out, ' ');
                 }
-            } else if (espeak && (is(&t, "p") || is(&t, "s"))) {
-                keep = t.name_len == 1 && t.name[0] == 'p' ? "p" : "s";
-                puts_(out, "<");
-                puts_(out, keep);
-                puts_(out, ">");
-            } else if (espeak && is(&t, "emphasis")) {
-                keep = "emphasis";
-                puts_(out, "<emphasis");
+            } else if (espeak && p_or_s) {
+                keep = ssml_tag_name(t.id);
+                buf_printf(out, "<%s", keep);
+            } else if (espeak && t.id == SSML_TAG_EMPHASIS) {
+                keep = ssml_tag_name(t.id);
+                buf_adds(out, "<emphasis");
                 put_attr(out, safe_attr(&t, "level"), "level");
-                puts_(out, ">");
-            } else if (espeak && is(&t, "prosody")) {
+            } else if (espeak && t.id == SSML_TAG_PROSODY) {
+                /* espeak-ng takes volume keywords, not Alexa's decibel changes. */
                 static const char *const volumes[] = {"silent", "x-soft", "soft", "medium",
                                                       "loud",   "x-loud", NULL};
                 const struct attr *v = safe_attr(&t, "volume");
@@ -390,30 +282,26 @@ convert(const char *in, bool espeak, struct buf *out)
                 for (size_t i = 0; v && volumes[i]; i++)
                     keyword |= strlen(volumes[i]) == v->value_len &&
                                strncmp(volumes[i], v->value, v->value_len) == 0;
-                keep = "prosody";
-                puts_(out, "<prosody");
+                keep = ssml_tag_name(t.id);
+                buf_adds(out, "<prosody");
                 put_attr(out, safe_attr(&t, "rate"), "rate");
                 put_attr(out, safe_attr(&t, "pitch"), "pitch");
                 put_attr(out, keyword ? v : NULL, "volume");
-                puts_(out, ">");
-            } else if (espeak && is(&t, "say-as") &&
+            } else if (espeak && t.id == SSML_TAG_SAY_AS &&
                        (attr_is(&t, "interpret-as", "characters") ||
                         attr_is(&t, "interpret-as", "spell-out"))) {
-                keep = "say-as";
-                puts_(out, "<say-as interpret-as=\"characters\">");
-            } else if (!espeak && (is(&t, "p") || is(&t, "s"))) {
-                puts_(out, " ");
+                keep = ssml_tag_name(t.id);
+                buf_adds(out, "<say-as interpret-as=\"characters\"");
+            } else if (!espeak && p_or_s) {
+                buf_addc(out, ' ');
             }
-            /* speak, amazon:*, voice, lang, phoneme, w and the rest: their
-             * words, without the tag. */
-            if (t.empty) {
-                if (keep) {
-                    /* <p/> and the like: close what was opened */
-                    out->len -= 1;
-                    puts_(out, "/>");
-                }
+            /* A kept tag is open until here: <p/> and the like stay empty. */
+            if (keep)
+                buf_adds(out, t.empty ? "/>" : ">");
+            /* speak, amazon:*, voice, lang, phoneme, w, tags Alexa does not
+             * have: their words, without the tag. */
+            if (t.empty)
                 continue;
-            }
             if (depth == TAG_DEPTH) {
                 overflow++;
                 continue;
@@ -427,29 +315,13 @@ convert(const char *in, bool espeak, struct buf *out)
             p++;
             continue;
         }
-        if (*p == '&') {
-            if (espeak) {
-                struct buf one = {0};
-                p = put_entity(&one, p);
-                if (one.p)
-                    put_escaped(out, one.p, one.len);
-                out->failed |= one.failed;
-                free(one.p);
-            } else {
-                p = put_entity(out, p);
-            }
-            continue;
-        }
-        size_t n = strcspn(p, "<&");
-        espeak ? put_escaped(out, p, n) : put(out, p, n);
+        size_t n = strcspn(p, "<");
+        put_words(out, espeak, p, n);
         p += n;
     }
     while (espeak && depth > 0) {
-        if (emitted[--depth]) {
-            puts_(out, "</");
-            puts_(out, emitted[depth]);
-            puts_(out, ">");
-        }
+        if (emitted[--depth])
+            buf_printf(out, "</%s>", emitted[depth]);
     }
 }
 
@@ -475,12 +347,12 @@ tidy(char *s)
 char *
 speech_plain_text(const char *speech, bool ssml)
 {
-    struct buf b = {0};
+    struct buf b = BUF_INIT(LIMIT_SPEECH_TEXT_BYTES);
     if (ssml)
         convert(speech ? speech : "", false, &b);
     else
-        puts_(&b, speech ? speech : "");
-    char *text = finish(&b);
+        buf_adds(&b, speech ? speech : "");
+    char *text = buf_take(&b, NULL);
     if (text)
         tidy(text);
     return text;
@@ -489,14 +361,14 @@ speech_plain_text(const char *speech, bool ssml)
 char *
 speech_espeak_ssml(const char *speech, bool ssml)
 {
-    struct buf b = {0};
-    puts_(&b, "<speak>");
+    struct buf b = BUF_INIT(LIMIT_SPEECH_TEXT_BYTES);
+    buf_adds(&b, "<speak>");
     if (ssml)
         convert(speech ? speech : "", true, &b);
     else if (speech)
-        put_escaped(&b, speech, strlen(speech));
-    puts_(&b, "</speak>\n");
-    return finish(&b);
+        ssml_escape_buf(&b, speech, strlen(speech));
+    buf_adds(&b, "</speak>\n");
+    return buf_take(&b, NULL);
 }
 
 const char *

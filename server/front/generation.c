@@ -186,42 +186,36 @@ start_skills(struct http_server *srv, struct generation *g, bool reload)
         if (generation_kept(g, skill))
             continue; /* unchanged: what runs goes on */
         struct ss_error err;
-        json_t *hello = NULL;
+        struct message_load hello;
         ss_error_clear(&err);
+        memset(&hello, 0, sizeof(hello));
         enum ss_err rc = reload ? pool_reload(srv->pool, skill, &err)
                                 : pool_start(srv->pool, skill, &hello, &err);
         if (rc != SS_ERR_OK) {
             log_msg(LOG_ERROR, "skill %s %s: %s%s", skill->name,
                     rc == SS_ERR_SKILL_LOAD ? "does not load" : "cannot start", err.msg,
                     reload ? " (the version already running, if any, keeps serving)" : "");
-            json_decref(hello);
+            message_load_cleanup(&hello);
             continue;
         }
         char handlers[512] = "";
-        size_t used = 0, k;
-        json_t *h;
-        json_array_foreach(json_object_get(hello, "handlers"), k, h)
-        {
-            const char *s = json_string_value(h);
-            int w =
-                s ? snprintf(handlers + used, sizeof(handlers) - used, "%s%s", used ? ", " : "", s)
-                  : 0;
+        size_t used = 0;
+        for (size_t k = 0; k < hello.handler_count; k++) {
+            int w = snprintf(handlers + used, sizeof(handlers) - used, "%s%s", used ? ", " : "",
+                             hello.handlers[k]);
             if (w < 0 || (size_t)w >= sizeof(handlers) - used)
                 break;
             used += (size_t)w;
         }
-        json_array_foreach(json_object_get(hello, "warnings"), k, h)
-        {
-            if (json_is_string(h))
-                log_msg(LOG_WARN, "skill %s: %s", skill->name, json_string_value(h));
-        }
+        for (size_t k = 0; k < hello.warning_count; k++)
+            log_msg(LOG_WARN, "skill %s: %s", skill->name, hello.warnings[k].text);
         if (reload)
             log_msg(LOG_INFO, "skill %s reloaded", skill->name);
         else
             log_msg(LOG_INFO, "skill %s ready%s%s%s%s", skill->name,
                     skill->application_id ? " for " : "",
                     skill->application_id ? skill->application_id : "", used ? ": " : "", handlers);
-        json_decref(hello);
+        message_load_cleanup(&hello);
     }
 }
 

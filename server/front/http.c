@@ -136,16 +136,25 @@ body_append(struct http_request *r, const char *data, size_t n, enum ss_err *why
     return true;
 }
 
-/* A request that failed verification: a bare 400 for the caller, the reason in the log. */
+/*
+ * A request that verification refused: a bare 400 for the caller when the
+ * signature or the timestamp failed; for a wrong applicationId the sentence
+ * that says what to change (it names only ids the caller sent and the
+ * skill's own). The reason goes to the log, with the request id once the
+ * body has been parsed (req may be NULL), and to /metrics.
+ */
 static void
 refuse_unverified(struct http_request *r, struct MHD_Connection *connection, enum ss_err rc,
-                  enum verify_reason reason, const struct ss_error *err)
+                  enum verify_reason reason, const struct ss_error *err, const struct request *req)
 {
     r->verify = verify_reason_name(reason);
     if (reason != VERIFY_R_NONE)
         metrics_count_verify_failure(r->srv->metrics, reason);
-    log_msg(LOG_WARN, "request refused by verification (%s): %s", r->verify, err->msg);
-    if (rc == SS_ERR_VERIFY || rc == SS_ERR_WRONG_APPLICATION)
+    log_msg(LOG_WARN, "request %s refused by verification (%s): %s",
+            req && req->request_id ? req->request_id : "-", r->verify, err->msg);
+    if (rc == SS_ERR_WRONG_APPLICATION)
+        answer_error(r, connection, rc, NULL, "%s", err->msg);
+    else if (rc == SS_ERR_VERIFY)
         answer_error(r, connection, rc, NULL, "%s", "the request could not be verified");
     else
         answer_error(r, connection, rc, NULL, "%s", "the request could not be verified now");
@@ -167,13 +176,16 @@ finish_post(struct http_request *r, struct MHD_Connection *connection)
     conn_set(r->conn, CONN_BUSY);
 
     /*
-     * ==== Request verification: the one call site (server/verify/verify.h). ====
-     * The signature covers the raw body, so it is checked before anything
-     * parses it; the timestamp needs the parsed request, below. With
-     * --no-verify srv->verify is NULL and only dispatch's applicationId
-     * check remains.
+     * ==== Request verification: every rule is verify's (server/verify/verify.h). ====
+     * This path's policy: Amazon's (signature, chain, timestamp, then the
+     * applicationId), or with --no-verify the local one (the applicationId
+     * only). verify_raw() runs before anything parses the body;
+     * verify_parsed() after routing, and before an unroutable request is
+     * answered 404, so that a stale request is refused as stale.
      */
-    if (srv->verify) {
+    const struct verify_policy *policy = srv->verify ? &VERIFY_POLICY_ALEXA : &VERIFY_POLICY_LOCAL;
+    int64_t t0 = proto_now_us();
+    if (policy->signature) {
         struct verify_headers h = {
             .cert_url =
                 MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "SignatureCertChainUrl"),
@@ -181,45 +193,40 @@ finish_post(struct http_request *r, struct MHD_Connection *connection)
                 MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Signature-256"),
             .signature = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Signature"),
         };
-        int64_t t0 = proto_now_us();
-        rc = verify_signature(srv->verify, &h, r->body, r->len, now, &reason, &err);
+        rc = verify_raw(srv->verify, policy, &h, r->body, r->len, now, &reason, &err);
         r->verify_us = proto_now_us() - t0;
         if (rc != SS_ERR_OK) {
-            refuse_unverified(r, connection, rc, reason, &err);
+            refuse_unverified(r, connection, rc, reason, &err, NULL);
             goto out;
         }
         r->verify = "signature ok"; /* the timestamp is still to come */
     }
 
-    /* Parse here only when the route or the timestamp check needs the
-     * request's fields; dispatch then reuses the view (or parses itself). */
-    if (!r->skill || srv->verify) {
-        rc = request_parse(&pre, r->body, r->len, &err);
-        if (rc != SS_ERR_OK) {
-            answer_error(r, connection, rc, NULL, "%s", err.msg);
-            goto out;
-        }
-        if (srv->verify) {
-            int64_t t0 = proto_now_us();
-            rc = verify_timestamp(pre.timestamp, pre.type_name, now, &reason, &err);
-            r->verify_us += proto_now_us() - t0;
-            if (rc != SS_ERR_OK) {
-                refuse_unverified(r, connection, rc, reason, &err);
-                goto out;
-            }
-            r->verify = "ok";
-        }
-        if (!r->skill) {
-            r->skill = skill_set_by_application(r->gen->skills, pre.application_id);
-            if (!r->skill) {
-                answer_error(r, connection, SS_ERR_UNKNOWN_SKILL, NULL,
-                             "no skill here is configured for applicationId %.200s; set it in "
-                             "skills/NAME/skill.json, or POST to /skills/NAME",
-                             pre.application_id ? pre.application_id : "(none)");
-                goto out;
-            }
-            r->slot = generation_slot(r->gen, r->skill);
-        }
+    rc = request_parse(&pre, r->body, r->len, &err);
+    if (rc != SS_ERR_OK) {
+        answer_error(r, connection, rc, NULL, "%s", err.msg);
+        goto out;
+    }
+    if (!r->skill) {
+        r->skill = skill_set_by_application(r->gen->skills, pre.application_id);
+        r->slot = generation_slot(r->gen, r->skill);
+    }
+    t0 = proto_now_us();
+    rc = verify_parsed(policy, &pre, r->skill, now, &reason, &err);
+    if (policy->signature)
+        r->verify_us += proto_now_us() - t0;
+    if (rc != SS_ERR_OK) {
+        refuse_unverified(r, connection, rc, reason, &err, &pre);
+        goto out;
+    }
+    if (policy->signature)
+        r->verify = "ok";
+    if (!r->skill) {
+        answer_error(r, connection, SS_ERR_UNKNOWN_SKILL, NULL,
+                     "no skill here is configured for applicationId %.200s; set it in "
+                     "skills/NAME/skill.json, or POST to /skills/NAME",
+                     pre.application_id ? pre.application_id : "(none)");
+        goto out;
     }
 
     struct dispatch_ctx ctx = {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "response.h"
@@ -80,33 +81,37 @@ apologise(const struct dispatch_ctx *ctx, const struct skill *skill, struct disp
 
 /* The skill's own error report: log the traceback, return the --dev sentence. */
 static const char *
-skill_error(const struct skill *skill, struct dispatch_result *res, json_t *error,
-            enum ss_err *code)
+skill_error(const struct skill *skill, struct dispatch_result *res,
+            const struct message_error *error, enum ss_err *code)
 {
-    const char *kind = json_string_value(json_object_get(error, "kind"));
-    const char *tb = json_string_value(json_object_get(error, "traceback"));
-
-    if (kind && strcmp(kind, "timeout") == 0)
-        *code = SS_ERR_SKILL_TIMEOUT;
-    else if (kind && strcmp(kind, "result") == 0)
-        *code = SS_ERR_SKILL_RESULT;
-    else if (kind && strcmp(kind, "load") == 0)
-        *code = SS_ERR_SKILL_LOAD;
-    else
-        *code = SS_ERR_SKILL_RAISED;
+    *code = message_error_code(error);
     char what[sizeof(res->error.msg)];
-    pool_describe_error(error, skill->script, what, sizeof(what));
+    message_describe_error(error, skill->script, what, sizeof(what));
     ss_fail(&res->error, *code, "%s", what);
-    if (tb)
-        log_skill(skill->name, res->req.request_id, tb);
-    return json_string_value(json_object_get(error, "spoken"));
+    if (error->traceback)
+        log_skill(skill->name, res->req.request_id, error->traceback);
+    return error->spoken;
 }
 
 enum ss_err
-dispatch_run(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
-             size_t len, int64_t arrival_ms, struct dispatch_result *res)
+dispatch_run(const struct dispatch_ctx *ctx, const struct verify_policy *policy,
+             const struct skill *skill, const char *body, size_t len, int64_t arrival_ms,
+             struct dispatch_result *res)
 {
-    return dispatch_run_parsed(ctx, skill, body, len, NULL, arrival_ms, res);
+    struct request parsed;
+    enum ss_err rc;
+
+    memset(res, 0, sizeof(*res));
+    ss_error_clear(&res->error);
+    rc = request_parse(&parsed, body, len, &res->error);
+    if (rc != SS_ERR_OK)
+        return refuse(res, rc);
+    rc = verify_parsed(policy, &parsed, skill, time(NULL), NULL, &res->error);
+    if (rc != SS_ERR_OK) {
+        res->req = parsed; /* the caller's log may name the request; cleanup frees it */
+        return refuse(res, rc);
+    }
+    return dispatch_run_parsed(ctx, skill, body, len, &parsed, arrival_ms, res);
 }
 
 enum ss_err
@@ -122,23 +127,14 @@ dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, c
     memset(res, 0, sizeof(*res));
     ss_error_clear(&res->error);
 
-    if (parsed && parsed->root) {
-        res->req = *parsed;
-        memset(parsed, 0, sizeof(*parsed));
-    } else {
-        rc = request_parse(&res->req, body, len, &res->error);
-        if (rc != SS_ERR_OK)
-            return refuse(res, rc);
+    /* Only a verified view gets this far (dispatch.h); there is no parse
+     * here that could run a request around verification. */
+    if (!parsed || !parsed->root) {
+        ss_fail(&res->error, SS_ERR_IO, "dispatch was given no parsed, verified request");
+        return refuse(res, SS_ERR_IO);
     }
-
-    if (skill->application_id &&
-        (!res->req.application_id || strcmp(skill->application_id, res->req.application_id) != 0)) {
-        ss_fail(&res->error, SS_ERR_WRONG_APPLICATION,
-                "the request is for application %s, but %s is configured for %s",
-                res->req.application_id ? res->req.application_id : "(none)", skill->name,
-                skill->application_id);
-        return refuse(res, SS_ERR_WRONG_APPLICATION);
-    }
+    res->req = *parsed;
+    memset(parsed, 0, sizeof(*parsed));
 
     if (ctx->store && res->req.user_id) {
         rc = store_load(ctx->store, skill->name, res->req.user_id, &attributes, &res->error);
@@ -154,29 +150,26 @@ dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, c
     res->handler_us = ans.handler_us;
     if (rc == SS_ERR_SKILL_LOAD) {
         /* The load report has the sentence written for the skill's author. */
-        json_t *hello = NULL;
+        struct message_load hello;
         struct ss_error unused;
         pool_start(ctx->pool, skill, &hello, &unused);
-        const char *spoken =
-            json_string_value(json_object_get(json_object_get(hello, "error"), "spoken"));
-        apologise(ctx, skill, res, rc, spoken);
-        json_decref(hello);
+        apologise(ctx, skill, res, rc, hello.ok ? NULL : hello.error.spoken);
+        message_load_cleanup(&hello);
         goto out;
     }
     if (rc != SS_ERR_OK) {
         apologise(ctx, skill, res, rc, NULL);
         goto out;
     }
-    if (!json_is_true(json_object_get(ans.answer, "ok"))) {
+    if (!ans.answer.ok) {
         enum ss_err code;
-        const char *spoken = skill_error(skill, res, json_object_get(ans.answer, "error"), &code);
+        const char *spoken = skill_error(skill, res, &ans.answer.error, &code);
         apologise(ctx, skill, res, code, spoken);
         goto out;
     }
 
     struct warn_ctx wctx = {skill, res->req.request_id};
-    rc = response_build(&res->req, json_object_get(ans.answer, "reply"), &envelope, warn_response,
-                        &wctx, &res->error);
+    rc = response_build(&res->req, ans.answer.reply, &envelope, warn_response, &wctx, &res->error);
     if (rc == SS_ERR_OK)
         rc = response_dump_warn(envelope, ctx->pretty, &res->body, &res->len, warn_response, &wctx,
                                 &res->error);
@@ -185,8 +178,8 @@ dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, c
         goto out;
     }
 
-    json_t *changed = json_object_get(ans.answer, "attributes");
-    if (ctx->store && res->req.user_id && json_is_object(changed)) {
+    json_t *changed = ans.answer.attributes;
+    if (ctx->store && res->req.user_id && changed) {
         char *text = json_dumps(changed, JSON_COMPACT);
         struct ss_error serr;
         if (!text ||

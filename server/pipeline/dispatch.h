@@ -1,15 +1,17 @@
 /*
  * dispatch.h - one request through the pipeline.
  *
- * request (parse) -> application check -> store (load) -> pool (the skill's
+ * request (parse) -> verify_parsed() -> store (load) -> pool (the skill's
  * worker runs the handler) -> response (envelope, limits, SSML) -> store
- * (save) -> JSON text. `invoke` and `serve` both call dispatch_run(): there
- * is one pipeline, not two.
+ * (save) -> JSON text. `invoke`, `say` and `serve` all run this: there is
+ * one pipeline, not two. Which verification rules apply is not dispatch's
+ * decision: each caller names its policy (verify.h), and verify owns every
+ * rule, the applicationId one included.
  *
  * Whatever the skill does - raise, time out, crash, return nonsense or bad
  * SSML - a request that parsed gets a valid Alexa response: the skill's, or
  * a spoken apology (in --dev, the spoken error). Only a request that is not
- * a valid Alexa request, or is for another application, gets a 4xx.
+ * a valid Alexa request, or that verification refuses, gets a 4xx.
  */
 #ifndef SKILLSERVER_DISPATCH_H
 #define SKILLSERVER_DISPATCH_H
@@ -23,6 +25,7 @@
 #include "request.h"
 #include "skill.h"
 #include "store.h"
+#include "verify.h"
 
 struct dispatch_ctx {
     struct pool *pool;   /* the skills' workers */
@@ -43,18 +46,25 @@ struct dispatch_result {
 };
 
 /*
- * Run body[0..len) for skill. arrival_ms (proto_now_ms()) starts the
- * deadlines. Fills res (release with dispatch_result_cleanup) and returns
- * res->err. res->body is NULL only when out of memory.
+ * Run body[0..len) for skill: parse it, pass it through verify_parsed()
+ * with policy (the caller's path: VERIFY_POLICY_LOCAL for `invoke` and
+ * `say`; a policy that checks signatures needs verify_raw() on the body
+ * first, which only a caller with the headers can do), then run it.
+ * arrival_ms (proto_now_ms()) starts the deadlines. Fills res (release with
+ * dispatch_result_cleanup) and returns res->err; a refused request gets
+ * res->status 400 (500 for a NULL policy) and reaches no worker. res->body
+ * is NULL only when out of memory.
  */
-enum ss_err dispatch_run(const struct dispatch_ctx *ctx, const struct skill *skill,
-                         const char *body, size_t len, int64_t arrival_ms,
-                         struct dispatch_result *res);
+enum ss_err dispatch_run(const struct dispatch_ctx *ctx, const struct verify_policy *policy,
+                         const struct skill *skill, const char *body, size_t len,
+                         int64_t arrival_ms, struct dispatch_result *res);
 
 /*
- * The same for a body the caller has parsed already (to route it or check
- * its timestamp): parsed, the view of exactly body[0..len), moves into
- * res->req and is left zeroed, so the body is parsed once per request.
+ * The same for a body the caller has parsed and verified already: the front
+ * runs verify_raw() before parsing and verify_parsed() between routing and
+ * this call (see verify.h for why the order matters), so parsed must have
+ * passed both. parsed, the view of exactly body[0..len), moves into res->req
+ * and is left zeroed, so the body is parsed once per request.
  */
 enum ss_err dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill,
                                 const char *body, size_t len, struct request *parsed,

@@ -1,8 +1,9 @@
 /*
- * verify.c - the verify module's context and entry points: the order of the
- * checks (URL before cache, signature before any body field), the
- * Signature-256 / Signature policy of spec §6.3, the timestamp window of
- * spec §7 and the applicationId comparison of spec §8.
+ * verify.c - the verify module's context and its entry point: the policies,
+ * the order of the checks (URL before cache, signature before any body
+ * field, timestamp before applicationId), the Signature-256 / Signature
+ * policy of spec §6.3, the timestamp window of spec §7 and the applicationId
+ * rule of spec §8, which lives here and nowhere else.
  *
  * The string parsers live in verify_url.c, the chain checks in
  * verify_chain.c and the cache with its download in verify_cache.c.
@@ -17,7 +18,11 @@
 #include <sys/stat.h>
 
 #include "request.h"
+#include "skill.h"
 #include "verify_internal.h"
+
+const struct verify_policy VERIFY_POLICY_ALEXA = {.signature = true, .timestamp = true};
+const struct verify_policy VERIFY_POLICY_LOCAL = {.signature = false, .timestamp = false};
 
 static const struct {
     const char *name;
@@ -106,7 +111,6 @@ verify_ctx_create(const struct verify_config *config, struct ss_error *err)
     }
     verify_cache_init(ctx);
     ctx->allow_sha1 = config->allow_sha1;
-    ctx->no_verify = config->no_verify;
     ctx->download_timeout_ms =
         config->download_timeout_ms > 0 ? config->download_timeout_ms : LIMIT_VERIFY_DOWNLOAD_MS;
     if (!set_string(&ctx->trust_ca, config->trust_ca) ||
@@ -123,9 +127,6 @@ verify_ctx_create(const struct verify_config *config, struct ss_error *err)
         ss_fail(err, SS_ERR_IO, "OpenSSL has no SHA-256 or SHA-1");
         goto fail;
     }
-
-    if (ctx->no_verify)
-        return ctx; /* nothing is downloaded or checked */
 
     ctx->store = X509_STORE_new();
     if (!ctx->store) {
@@ -396,43 +397,82 @@ verify_timestamp(const char *timestamp, const char *request_type, time_t now,
     return SS_ERR_OK;
 }
 
-enum ss_err
-verify_application(const char *expected, const struct request *req, enum verify_reason *reason,
-                   struct ss_error *err)
+/*
+ * Spec §8, and what verify.h promises about it. The sentences are for the
+ * person who made the request or set up the skill (a teacher with a canned
+ * request, a developer with two skills): they name both ids, the skill, and
+ * the one thing to change. Ids are cut at 80 characters (Amazon's are 52)
+ * so that the sentence fits in err.
+ */
+static enum ss_err
+check_application(const struct request *req, const struct skill *skill, enum verify_reason *reason,
+                  struct ss_error *err)
 {
-    if (reason)
-        *reason = VERIFY_R_NONE;
-    if (!expected)
+    const char *want = skill ? skill->application_id : NULL;
+    const char *context = req->application_id;
+    const char *session = req->session_application_id;
+
+    if (!want)
         return SS_ERR_OK;
-    if (!req || !req->application_id)
+    if (!context)
         return verify_fail(err, reason, SS_ERR_WRONG_APPLICATION, VERIFY_R_APPLICATION_ID,
-                           "request has no applicationId, the skill expects %.200s", expected);
-    if (strcmp(req->application_id, expected) != 0)
+                           "this request does not say which skill it is for (it has no "
+                           "applicationId), but %s is set up for applicationId %.80s only: put "
+                           "that id in the request's context.System.application.applicationId, "
+                           "or take \"applicationId\" out of its skill.json to accept any",
+                           skill->name, want);
+    if (strcmp(context, want) != 0)
         return verify_fail(err, reason, SS_ERR_WRONG_APPLICATION, VERIFY_R_APPLICATION_ID,
-                           "applicationId %.150s is not the skill's %.150s", req->application_id,
-                           expected);
-    /* Spec §8.1: a session, when present, must name the same skill. */
-    if (req->session_application_id && strcmp(req->session_application_id, expected) != 0)
+                           "this request is for the skill with applicationId %.80s, but %s is "
+                           "set up for applicationId %.80s: if the request is meant for %s, "
+                           "change \"applicationId\" in its skill.json to %.80s; if not, send "
+                           "it to the skill it is for",
+                           context, skill->name, want, skill->name, context);
+    if (session && strcmp(session, want) != 0)
         return verify_fail(err, reason, SS_ERR_WRONG_APPLICATION, VERIFY_R_APPLICATION_ID,
-                           "session.application.applicationId %.150s is not the skill's %.150s",
-                           req->session_application_id, expected);
+                           "this request names two different skills: "
+                           "context.System.application.applicationId is %.80s (%s's), but "
+                           "session.application.applicationId is %.80s. Alexa always sends the "
+                           "same id in both, so the request was changed or made up: set "
+                           "session.application.applicationId to %.80s as well",
+                           context, skill->name, session, want);
     return SS_ERR_OK;
 }
 
 enum ss_err
-verify_request(struct verify_ctx *ctx, const struct verify_headers *hdr, const char *body,
-               size_t len, const struct request *req, const char *expected_app_id, time_t now,
-               enum verify_reason *reason, struct ss_error *err)
+verify_raw(struct verify_ctx *ctx, const struct verify_policy *policy,
+           const struct verify_headers *hdr, const char *body, size_t len, time_t now,
+           enum verify_reason *reason, struct ss_error *err)
+{
+    if (reason)
+        *reason = VERIFY_R_NONE;
+    if (!policy)
+        return verify_fail(err, reason, SS_ERR_IO, VERIFY_R_INTERNAL,
+                           "no verification policy was given for this request");
+    if (!policy->signature)
+        return SS_ERR_OK;
+    if (!ctx || !hdr)
+        return verify_fail(err, reason, SS_ERR_IO, VERIFY_R_INTERNAL,
+                           "the signature cannot be checked: verification was not started");
+    return verify_signature(ctx, hdr, body, len, now, reason, err);
+}
+
+enum ss_err
+verify_parsed(const struct verify_policy *policy, const struct request *req,
+              const struct skill *skill, time_t now, enum verify_reason *reason,
+              struct ss_error *err)
 {
     enum ss_err rc;
-    if (!ctx->no_verify) {
-        rc = verify_signature(ctx, hdr, body, len, now, reason, err);
-        if (rc != SS_ERR_OK)
-            return rc;
-        rc = verify_timestamp(req ? req->timestamp : NULL, req ? req->type_name : NULL, now, reason,
-                              err);
+
+    if (reason)
+        *reason = VERIFY_R_NONE;
+    if (!policy || !req)
+        return verify_fail(err, reason, SS_ERR_IO, VERIFY_R_INTERNAL,
+                           "no verification policy or no request was given");
+    if (policy->timestamp) {
+        rc = verify_timestamp(req->timestamp, req->type_name, now, reason, err);
         if (rc != SS_ERR_OK)
             return rc;
     }
-    return verify_application(expected_app_id, req, reason, err);
+    return check_application(req, skill, reason, err);
 }

@@ -1,13 +1,20 @@
 /*
- * verify.h - proving that a request came from Amazon (spec/request-verification.md).
+ * verify.h - proving that a request came from Amazon and is for this skill
+ * (spec/request-verification.md).
  *
- * The verify module owns: the SignatureCertChainUrl rules (§3), the download of
- * the signing chain with libcurl and its cache in memory and on disk (§4), the
- * chain checks with OpenSSL (§5), the RSA signature over the raw body with the
+ * The verify module owns every rule a request must pass before a skill runs:
+ * the SignatureCertChainUrl rules (§3), the download of the signing chain
+ * with libcurl and its cache in memory and on disk (§4), the chain checks
+ * with OpenSSL (§5), the RSA signature over the raw body with the
  * Signature-256 / Signature policy (§6), the timestamp window (§7) and the
- * applicationId comparison (§8).
+ * applicationId rule (§8). Nobody else decides any of them: callers say only
+ * which path a request came by, with a struct verify_policy.
  *
  * What must stay true:
+ * - Every path that runs a skill passes through the entry point,
+ *   verify_raw() then verify_parsed(), with its policy: `serve` (and
+ *   `serve --no-verify`) in the front, `invoke` and `say` (and with it the
+ *   web simulator) through dispatch_run().
  * - The URL is checked before the cache is consulted and before any network
  *   I/O; a URL that fails §3 never reaches the cache or libcurl.
  * - Only chains that passed every check of §5 are cached; a cached chain has
@@ -17,14 +24,15 @@
  *   (/metrics counts by it, the log prints it) and a sentence in err->msg.
  *   Verification failures return SS_ERR_VERIFY (HTTP 400), a wrong
  *   applicationId SS_ERR_WRONG_APPLICATION (400), and only internal failures
- *   (out of memory, a broken OpenSSL) SS_ERR_NOMEM / SS_ERR_IO (500).
+ *   (out of memory, a broken OpenSSL, a caller without a policy) SS_ERR_NOMEM
+ *   / SS_ERR_IO (500).
  *
  * Threads: a struct verify_ctx is created once at start-up and then shared by
  * all request threads; every function here is thread-safe. Costs per request
  * on the cached path: one mutex-protected lookup (hash compare, no
  * allocation), base64 decode, one RSA-2048 PKCS#1 verify (~20 us), timestamp
- * parse. A cache miss costs one HTTPS download (bounded by
- * LIMIT_VERIFY_DOWNLOAD_MS) and a full chain check (~0.3 ms); concurrent
+ * parse, two string compares. A cache miss costs one HTTPS download (bounded
+ * by LIMIT_VERIFY_DOWNLOAD_MS) and a full chain check (~0.3 ms); concurrent
  * misses for one URL share a single download.
  */
 #ifndef SKILLSERVER_VERIFY_H
@@ -39,6 +47,7 @@
 #include "ss_limits.h"
 
 struct request;
+struct skill;
 
 /* X(NAME, short name for metrics and logs, sentence) */
 #define VERIFY_REASONS(X)                                                                          \
@@ -78,6 +87,9 @@ const char *verify_reason_text(enum verify_reason reason);
 
 /* ---- the context shared by the request threads ---- */
 
+/* The trust store, the chain cache and the downloader: needed only on a path
+ * whose policy checks signatures (serve without --no-verify). */
+
 struct verify_config {
     /* PEM file with the roots trusted for the signing chain and for the
      * HTTPS download (--trust-ca); NULL: the system's default store and
@@ -93,8 +105,6 @@ struct verify_config {
     /* Accept the legacy SHA-1 Signature header when Signature-256 is
      * absent (spec §6.3 ALLOW_LEGACY_SHA1_SIGNATURE; default false). */
     bool allow_sha1;
-    /* --no-verify: verify_request() checks only the applicationId. */
-    bool no_verify;
     /* Download time limit in ms; 0: LIMIT_VERIFY_DOWNLOAD_MS. */
     long download_timeout_ms;
 };
@@ -122,7 +132,34 @@ struct verify_stats {
 };
 void verify_ctx_stats(struct verify_ctx *ctx, struct verify_stats *out);
 
-/* ---- the entry points of the HTTP layer ---- */
+/* ---- the entry point: what every request passes before a skill runs ---- */
+
+/*
+ * Which rules apply on a path. The applicationId rule has no switch here: it
+ * applies on every path, whenever the skill has an applicationId configured,
+ * because a request for another skill is wrong wherever it comes from, and
+ * the skill's own id is something the skill's owner chose to set.
+ *
+ * - VERIFY_POLICY_ALEXA, for `serve`: the request claims to come from
+ *   Amazon, so the signature and its chain (§3-§6) and the timestamp (§7)
+ *   are checked, then the applicationId.
+ * - VERIFY_POLICY_LOCAL, for `serve --no-verify`, `invoke`, `say` and the
+ *   web simulator's turns: the request was made on this machine (by hand, by
+ *   `skillserver request`, by say's matcher), so it carries no signature and
+ *   often an old timestamp (canned requests); only the applicationId is
+ *   checked.
+ *
+ * The timestamp goes with the signature: it is the signature that makes the
+ * timestamp trustworthy, and a replayed request is an attack only on a path
+ * that trusts signatures.
+ */
+struct verify_policy {
+    bool signature; /* §3-§6: chain URL, chain, Signature-256 over the raw body */
+    bool timestamp; /* §7: request.timestamp within LIMIT_VERIFY_TIMESTAMP_S */
+};
+
+extern const struct verify_policy VERIFY_POLICY_ALEXA;
+extern const struct verify_policy VERIFY_POLICY_LOCAL;
 
 /* The three signature headers as received (NULL when absent). */
 struct verify_headers {
@@ -132,21 +169,67 @@ struct verify_headers {
 };
 
 /*
- * Everything in order: verify_signature() (skipped with no_verify), then
- * verify_timestamp() on req->timestamp (skipped with no_verify), then
- * verify_application(). expected_app_id is the skill's configured
- * applicationId or NULL when it has none. now is the current time (a
- * parameter so tests can pin it). Returns SS_ERR_OK and reason NONE, or an
- * error with *reason set; reason may be NULL.
+ * The entry point is two calls of the same owner, because the rules need the
+ * request in two states and the order between them matters:
  *
- * req must come from request_parse() of the same body bytes. An HTTP layer
- * that does not want to parse unsigned bodies calls verify_signature()
- * before request_parse() and the other two after it; the result is the same.
+ *   verify_raw(body)  ->  request_parse(body)  ->  [route]  ->  verify_parsed(req, skill)
+ *
+ * The signature covers the raw bytes, and nothing may parse a body before
+ * its signature is proven (a parser is attack surface, and spec §7 says to
+ * trust no field of an unsigned body), so verify_raw() takes the bytes and
+ * runs first. The timestamp and the applicationId are fields of the parsed
+ * request; the caller parses once and hands the same view on to dispatch,
+ * so verify_parsed() takes the view rather than parsing a second time. A
+ * single call taking both the bytes and the view would have to be called
+ * after parsing, which is exactly what must not happen.
+ *
+ * Both take the same policy; a caller names its policy once and passes it to
+ * both. A path without a signature (VERIFY_POLICY_LOCAL) may skip
+ * verify_raw(), which then does nothing; dispatch_run() calls
+ * verify_parsed() itself, so `invoke` and `say` only name their policy.
  */
-enum ss_err verify_request(struct verify_ctx *ctx, const struct verify_headers *hdr,
-                           const char *body, size_t len, const struct request *req,
-                           const char *expected_app_id, time_t now, enum verify_reason *reason,
-                           struct ss_error *err);
+
+/*
+ * Before parsing: when policy->signature, the cert URL (§3), the chain from
+ * the cache or a download (§4, §5), and the signature over body[0..len)
+ * (§6), with ctx (which must then not be NULL). Otherwise returns SS_ERR_OK
+ * at once and ctx and hdr may be NULL. May block on a download (bounded) on
+ * a cache miss. Does not look at the body's content. A NULL policy is an
+ * internal error (SS_ERR_IO, reason INTERNAL): there is no default.
+ */
+enum ss_err verify_raw(struct verify_ctx *ctx, const struct verify_policy *policy,
+                       const struct verify_headers *hdr, const char *body, size_t len, time_t now,
+                       enum verify_reason *reason, struct ss_error *err);
+
+/*
+ * After parsing (req from request_parse() of the bytes verify_raw() saw):
+ * when policy->timestamp, the timestamp (§7); then, always, the
+ * applicationId rule (§8) against skill->application_id:
+ *
+ *  - skill has no applicationId configured: no id check at all (any id, or
+ *    none, or two different ones; the skill's owner asked for nothing).
+ *  - context.System.application.applicationId (req->application_id, which
+ *    request_parse() takes from the session when the context has none) must
+ *    be the skill's; a request with neither id is refused.
+ *  - session.application.applicationId, when the request has a session with
+ *    one, must be the skill's too. Amazon sends the same id in both places,
+ *    so a request whose session names another skill than its context was
+ *    made up or changed: refused, whatever the context says.
+ *  - Refusals return SS_ERR_WRONG_APPLICATION, reason APPLICATION_ID, and a
+ *    sentence naming the ids, the skill and what to change.
+ *
+ * skill may be NULL when the caller has not found a skill for the request
+ * (routing by applicationId failed): then only the policy's checks run, so
+ * that a stale request is refused as such before the caller answers 404.
+ * Pure computation. NULL policy or req: SS_ERR_IO, reason INTERNAL.
+ */
+enum ss_err verify_parsed(const struct verify_policy *policy, const struct request *req,
+                          const struct skill *skill, time_t now, enum verify_reason *reason,
+                          struct ss_error *err);
+
+/* ---- the steps of the entry point, public for fuzz targets and benchmarks ---- */
+
+/* A request path calls verify_raw() / verify_parsed(), never these. */
 
 /*
  * The cryptographic part: cert URL (§3), chain from cache or download (§4,
@@ -164,15 +247,6 @@ enum ss_err verify_signature(struct verify_ctx *ctx, const struct verify_headers
  */
 enum ss_err verify_timestamp(const char *timestamp, const char *request_type, time_t now,
                              enum verify_reason *reason, struct ss_error *err);
-
-/*
- * When expected is not NULL, require req->application_id == expected, and
- * session.application.applicationId == expected too when the request carries
- * it (spec §8.1). Returns SS_ERR_WRONG_APPLICATION with reason
- * APPLICATION_ID otherwise. Pure computation.
- */
-enum ss_err verify_application(const char *expected, const struct request *req,
-                               enum verify_reason *reason, struct ss_error *err);
 
 /* ---- parsers, public for tests and fuzz targets ---- */
 

@@ -1,7 +1,7 @@
 /*
  * verify_internal.h - what the verify_*.c files share and nobody else sees.
  *
- * verify.c      context, entry points, signature and timestamp/application checks
+ * verify.c      context, entry point, policies, signature, timestamp and applicationId
  * verify_url.c  pure string parsing: chain URL, timestamp, base64
  * verify_chain.c  PEM chain parsing and the OpenSSL checks of spec §5
  * verify_cache.c  memory + disk cache of checked chains, libcurl download
@@ -54,7 +54,6 @@ struct verify_ctx {
     char *cache_dir;
     char *connect_to;
     bool allow_sha1;
-    bool no_verify;
     long download_timeout_ms;
 
     X509_STORE *store;               /* trusted roots; X509_STORE locks itself */

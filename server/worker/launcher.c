@@ -49,6 +49,7 @@ launcher_spec(const struct skill *skill)
     if (!spec)
         return NULL;
     if ((skill->handler && json_object_set_new(spec, "handler", json_string(skill->handler))) ||
+        (skill->model_path && json_object_set_new(spec, "model", json_string(skill->model_path))) ||
         (skill->region && json_object_set_new(spec, "region", json_string(skill->region))) ||
         (skill->environment && json_object_set(spec, "env", skill->environment))) {
         json_decref(spec);
@@ -66,6 +67,7 @@ zygote_environment(const struct launcher_config *cfg, const json_t *spec)
     const char *code = json_string_value(json_object_get(spec, "code"));
     const char *handler = json_string_value(json_object_get(spec, "handler"));
     const char *region = json_string_value(json_object_get(spec, "region"));
+    const char *model = json_string_value(json_object_get(spec, "model"));
     json_t *own = json_object_get(spec, "env");
     size_t cap = 32 + json_object_size(own), n = 0;
     char **env = calloc(cap + 1, sizeof(*env));
@@ -100,6 +102,7 @@ zygote_environment(const struct launcher_config *cfg, const json_t *spec)
         PUT("AWS_REGION=%s", region);
         PUT("AWS_DEFAULT_REGION=%s", region);
     }
+    PUT(LAUNCHER_MODEL_ENV "=%s", model ? model : "");
     const char *key;
     json_t *value;
     json_object_foreach(own, key, value)

@@ -26,6 +26,9 @@
 #include "error.h"
 #include "skill.h"
 
+/* The variable that tells a zygote where its skill's model is. */
+#define LAUNCHER_MODEL_ENV "SKILLSERVER_MODEL"
+
 /* What every zygote of one server gets the same. */
 struct launcher_config {
     const char *exe;          /* this binary */
@@ -39,8 +42,9 @@ struct launcher_config {
  * What a zygote needs to know of its skill, as a JSON object (new
  * reference, NULL on OOM): {"name", "dir" (the folder its sandbox shows),
  * "code" (the working directory), "script", "handler" (absent for skill.py),
- * "region" (optional), "env" (skill.json's "environment", optional)}. The
- * same object travels to the launcher.
+ * "model" (the interaction model for the skill's locale, absent when it has
+ * none), "region" (optional), "env" (skill.json's "environment",
+ * optional)}. The same object travels to the launcher.
  */
 json_t *launcher_spec(const struct skill *skill);
 
@@ -60,8 +64,11 @@ struct launcher_fds {
  * stream, AWS_REGION when the project names one); the skill's own variables
  * travel as SKILLSERVER_ENV_NAME and take their names only once the worker
  * is confined (python.c), so none of them can steer the dynamic loader of
- * a process that is not yet sandboxed. Nothing of the caller's environment
- * is passed. Errors: SS_ERR_SKILL_CRASHED with the reason.
+ * a process that is not yet sandboxed. LAUNCHER_MODEL_ENV names the model
+ * (empty: none), for skillkit's comparison of handlers and intents; python.c
+ * takes it out of the environment before the skill runs. Nothing of the
+ * caller's environment is passed. Errors: SS_ERR_SKILL_CRASHED with the
+ * reason.
  */
 enum ss_err launcher_zygote(const struct launcher_config *cfg, const json_t *spec,
                             const struct launcher_fds *fds, pid_t *pid, struct ss_error *err);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "message.h"
 #include "skill.h"
 
 /* Called for each line a skill prints while it runs (from the calling thread). */
@@ -43,8 +44,8 @@ struct pool_config {
 };
 
 struct pool_answer {
-    json_t *answer;     /* owned: the worker's ANSWER, {"ok": ..., "reply"|"error": ...} */
-    int64_t handler_us; /* from sending the request to receiving the answer */
+    struct message_answer answer; /* the worker's ANSWER, decoded (message.h) */
+    int64_t handler_us;           /* from sending the request to receiving the answer */
 };
 
 /* Counters since the pool was created, for /metrics. */
@@ -66,14 +67,15 @@ struct pool *pool_create(const struct pool_config *cfg);
 void pool_destroy(struct pool *pool);
 
 /*
- * Make sure skill has a worker and return what loading it said, as a new
- * reference in *hello when hello is not NULL: skillkit's load() result
- * {"ok": true, "handlers": [...], "warnings": [...]} or {"ok": false,
- * "error": {...}}. Errors: SS_ERR_SKILL_LOAD when the skill does not import
- * (the message gives file:line and the exception), SS_ERR_SKILL_CRASHED /
- * SS_ERR_WORKER when the worker could not start.
+ * Make sure skill has a worker and, when hello is not NULL, fill *hello with
+ * what loading it said (message.h's load report: its handlers and warnings,
+ * or its error), to be released with message_load_cleanup(); it is left
+ * empty (hello->root NULL) when no zygote ever reported. Errors:
+ * SS_ERR_SKILL_LOAD when the skill does not import (the message gives
+ * file:line and the exception; *hello holds the failed report),
+ * SS_ERR_SKILL_CRASHED / SS_ERR_WORKER when the worker could not start.
  */
-enum ss_err pool_start(struct pool *pool, const struct skill *skill, json_t **hello,
+enum ss_err pool_start(struct pool *pool, const struct skill *skill, struct message_load *hello,
                        struct ss_error *err);
 
 /*
@@ -81,22 +83,18 @@ enum ss_err pool_start(struct pool *pool, const struct skill *skill, json_t **he
  * envelope's JSON text (already parsed once, so known to be valid JSON);
  * attributes is the persistent attributes' JSON text or NULL; arrival_ms is
  * when the request arrived (proto_now_ms()), from which both deadlines count.
- * On SS_ERR_OK ans->answer holds the worker's answer, which may itself report
- * a skill error ({"ok": false, "error": {...}}). Errors: SS_ERR_SKILL_LOAD,
+ * On SS_ERR_OK ans->answer holds the worker's decoded answer, which may itself
+ * report a skill error (answer.ok false, answer.error). Errors: SS_ERR_SKILL_LOAD,
  * SS_ERR_SKILL_TIMEOUT (hard deadline: the worker was killed, or no worker
  * became free in time), SS_ERR_SKILL_CRASHED (the worker died; the message
- * names the signal; or the skill is marked broken), SS_ERR_WORKER.
+ * names the signal; or the skill is marked broken), SS_ERR_WORKER (the
+ * worker sent something message.h does not accept; it was stopped).
  */
 enum ss_err pool_call(struct pool *pool, const struct skill *skill, const char *event, size_t len,
                       const char *attributes, const char *request_id, int64_t arrival_ms,
                       struct pool_answer *ans, struct ss_error *err);
 
 void pool_answer_cleanup(struct pool_answer *ans);
-
-/* A skill error object (the "error" of a HELLO or an ANSWER) as one line,
- * "file:line: Type: message", into buf. default_file stands in when the
- * error names no file; NULL leaves the place out. */
-void pool_describe_error(json_t *error, const char *default_file, char *buf, size_t cap);
 
 /*
  * Load skill again (its files changed). A new worker is started first; if it

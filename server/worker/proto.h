@@ -4,12 +4,13 @@
  * Front and worker talk over one AF_UNIX stream socket. A frame is a 5-byte
  * header - payload length (uint32, host byte order: both ends are the same
  * binary on the same machine) and a type byte - followed by the payload,
- * which is UTF-8 JSON text for every type:
+ * which is UTF-8 JSON text for every type; what the JSON says is
+ * message.h's, the one owner of the format:
  *
- *   worker -> front  HELLO   once, after loading the skill: skillkit's load() result
- *   front -> worker  REQUEST {"event": <request envelope>, "attributes": ..., "soft_ms": N}
- *   worker -> front  LOG     any number, while a request runs: {"text": "..."}
- *   worker -> front  ANSWER  one per REQUEST: skillkit's handle() result
+ *   worker -> front  HELLO   once, after loading the skill: the load report
+ *   front -> worker  REQUEST one request: the envelope, attributes, soft deadline
+ *   worker -> front  LOG     any number, while a request runs: one printed line
+ *   worker -> front  ANSWER  one per REQUEST: the reply, or the skill's error
  *
  * A zygote (a worker process that only forks workers) gets FORK frames with
  * an empty payload and one descriptor attached (SCM_RIGHTS): the socket the
@@ -17,9 +18,9 @@
  * FORKED frame carrying the new worker's pidfd (or no descriptor when the
  * fork failed). The front checks with the kernel that the descriptor is a
  * pidfd and which process it names (see pidfd.h); it never takes a pid's
- * number from a skill's process. The worker's HELLO on its socket is
- * {"ok": true}. The zygote is the worker's parent: when the worker ends it
- * sends DIED {"how": "was killed by signal 11 (Segmentation fault)"} on the
+ * number from a skill's process. The worker's HELLO on its socket is READY.
+ * The zygote is the worker's parent: when the worker ends it sends DIED
+ * (how it ended: "was killed by signal 11 (Segmentation fault)") on the
  * worker's socket and closes its copy, so the front learns how it ended.
  *
  * Frames larger than LIMIT_FRAME_BYTES are refused on both ends.

@@ -16,7 +16,6 @@
 #include "python.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +27,8 @@
 
 extern char **environ;
 
+#include "launcher.h"
+#include "message.h"
 #include "pidfd.h"
 #include "proto.h"
 #include "sandbox.h"
@@ -70,8 +71,8 @@ skillserver_log(PyObject *self, PyObject *arg)
     if (len > LIMIT_LOG_RECORD_BYTES)
         len = LIMIT_LOG_RECORD_BYTES;
 
-    /* {"text": <text as a JSON string>} built with Python's json would cost a
-     * call; escaping here is simple and keeps logging cheap. */
+    /* The LOG is assembled around the text quoted by Python's json, so that
+     * logging costs one call. */
     PyObject *json = PyImport_ImportModule("json");
     if (!json)
         return NULL;
@@ -87,12 +88,9 @@ skillserver_log(PyObject *self, PyObject *arg)
         Py_DECREF(quoted);
         return NULL;
     }
-    struct iovec parts[] = {
-        {.iov_base = "{\"text\":", .iov_len = 8},
-        {.iov_base = (void *)q, .iov_len = (size_t)qlen},
-        {.iov_base = "}", .iov_len = 1},
-    };
-    enum proto_status st = proto_sendv(front_fd, PROTO_LOG, parts, 3);
+    struct message_parts parts;
+    message_log_parts(&parts, q, (size_t)qlen);
+    enum proto_status st = proto_sendv(front_fd, PROTO_LOG, parts.iov, parts.count);
     Py_DECREF(quoted);
     if (st != PROTO_OK) {
         PyErr_SetString(PyExc_OSError, "the server closed the log channel");
@@ -137,11 +135,20 @@ report_python_error(const char *what)
 /*
  * The skill's own variables (skill.json "environment") arrive as
  * SKILLSERVER_ENV_NAME (see launcher.h): now that the process is confined,
- * give them their names. And name the runtime as Lambda does.
+ * give them their names. And name the runtime as Lambda does. The path of
+ * the skill's model (LAUNCHER_MODEL_ENV) is taken out of the environment
+ * into *model (owned; NULL when the variable is not set, as when a test
+ * starts the worker itself).
  */
 static int
-adopt_environment(void)
+adopt_environment(char **model)
 {
+    const char *given = getenv(LAUNCHER_MODEL_ENV);
+    *model = NULL;
+    if (given && !(*model = strdup(given)))
+        return -1;
+    if (unsetenv(LAUNCHER_MODEL_ENV) != 0)
+        return -1;
     static const char prefix[] = "SKILLSERVER_ENV_";
     const size_t plen = sizeof(prefix) - 1;
     char runtime[64];
@@ -227,7 +234,8 @@ fail:
 }
 
 /* Call fn(args...) which returns a str; send it as a frame of type. When
- * ok is not NULL, set it to whether the JSON text says "ok": true. */
+ * ok is not NULL, the str is a load report: set *ok to whether the skill
+ * loaded. */
 static int
 call_and_send(PyObject *fn, PyObject *args, uint8_t type, int *ok)
 {
@@ -246,9 +254,10 @@ call_and_send(PyObject *fn, PyObject *args, uint8_t type, int *ok)
         goto out;
     }
     if (ok) {
-        json_t *doc = json_loadb(text, (size_t)len, 0, NULL);
-        *ok = json_is_true(json_object_get(doc, "ok"));
-        json_decref(doc);
+        struct message_load load;
+        struct ss_error err;
+        *ok = message_decode_load(text, (size_t)len, &load, &err) == SS_ERR_OK && load.ok;
+        message_load_cleanup(&load);
     }
     enum proto_status st = proto_send(front_fd, type, text, (size_t)len);
     if (st != PROTO_OK) {
@@ -267,11 +276,8 @@ out:
 static void
 report_sandbox_failure(const char *why)
 {
-    json_t *e = json_pack("{s:b, s:{s:s, s:s, s:s, s:s}}", "ok", 0, "error", "kind", "load", "type",
-                          "SandboxError", "message", why, "spoken",
-                          "The server could not start this skill safely.");
-    char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
-    json_decref(e);
+    char *text = message_encode_load_failure("SandboxError", why,
+                                             "The server could not start this skill safely.");
     if (!text || proto_send(front_fd, PROTO_HELLO, text, strlen(text)) != PROTO_OK)
         fprintf(stderr, "skillserver worker: %s\n", why);
     free(text);
@@ -339,8 +345,9 @@ become_worker(const struct python_worker_config *cfg, int ctl, int passed)
         fprintf(stderr, "skillserver worker: %s\n", err.msg);
         return -1;
     }
-    static const char hello[] = "{\"ok\": true}";
-    return proto_send(front_fd, PROTO_HELLO, hello, sizeof(hello) - 1) == PROTO_OK ? 0 : -1;
+    char ready[32];
+    size_t len = message_encode_ready(ready, sizeof(ready));
+    return len && proto_send(front_fd, PROTO_HELLO, ready, len) == PROTO_OK ? 0 : -1;
 }
 
 /* Reap every ended child; tell the front how each worker ended. Orphans
@@ -355,14 +362,10 @@ reap_children(void)
         for (size_t i = 0; i < nchildren; i++) {
             if (children[i].pid != pid)
                 continue;
-            char how[160], text[200];
+            char how[160], text[256];
             proto_exit_text(status, how, sizeof(how));
-            json_t *j = json_pack("{s:s}", "how", how);
-            char *dumped = j ? json_dumps(j, JSON_COMPACT) : NULL;
-            json_decref(j);
-            snprintf(text, sizeof(text), "%s", dumped ? dumped : "{}");
-            free(dumped);
-            proto_send(children[i].fd, PROTO_DIED, text, strlen(text));
+            size_t len = message_encode_died(how, text, sizeof(text));
+            proto_send(children[i].fd, PROTO_DIED, text, len);
             close(children[i].fd);
             children[i] = children[--nchildren];
             break;
@@ -476,6 +479,7 @@ python_worker_main(const struct python_worker_config *cfg)
     PyObject *runner = NULL, *load = NULL, *handle = NULL, *args = NULL;
     struct ss_error err;
     sigset_t chld;
+    char *model = NULL;
     int rc = 2;
 
     front_fd = cfg->fd;
@@ -485,12 +489,15 @@ python_worker_main(const struct python_worker_config *cfg)
     }
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
-    if (adopt_environment() != 0) {
+    if (adopt_environment(&model) != 0) {
+        free(model);
         report_sandbox_failure("the skill's environment variables could not be set");
         return 1;
     }
-    if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0 || init_python(cfg) != 0)
+    if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0 || init_python(cfg) != 0) {
+        free(model);
         return 2;
+    }
 
     runner = PyImport_ImportModule("skillkit._runner");
     if (!runner) {
@@ -504,8 +511,8 @@ python_worker_main(const struct python_worker_config *cfg)
         goto out;
     }
 
-    args = Py_BuildValue("(ssOz)", cfg->name, cfg->script, cfg->dev ? Py_True : Py_False,
-                         cfg->handler);
+    args = Py_BuildValue("(ssOzz)", cfg->name, cfg->script, cfg->dev ? Py_True : Py_False,
+                         cfg->handler, model);
     int loaded = 0;
     if (!args || call_and_send(load, args, PROTO_HELLO, &loaded) != 0)
         goto out;
@@ -520,6 +527,7 @@ out:
     Py_XDECREF(load);
     Py_XDECREF(handle);
     Py_XDECREF(runner);
+    free(model);
     if (Py_FinalizeEx() < 0 && rc == 0)
         rc = 2;
     return rc;

@@ -26,7 +26,8 @@ struct python_worker_config {
 /*
  * The zygote of a skill: enter the skill's sandbox (see sandbox.h), then
  * initialise CPython (isolated, without Python's own signal handlers), load
- * the skill through skillkit._runner.load() and send HELLO; then fork a
+ * the skill through skillkit._runner.load() (with the model path the
+ * launcher put in LAUNCHER_MODEL_ENV, when there) and send HELLO; then fork a
  * worker for each PROTO_FORK frame. A worker adds its stricter filter, greets
  * the front on its own socket and answers REQUEST frames until the front
  * closes it. Returns the process exit status, in the zygote and in each

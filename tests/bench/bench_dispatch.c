@@ -64,7 +64,7 @@ main(int argc, char **argv)
     struct dispatch_result res;
 
     /* Warm up: start the worker. */
-    dispatch_run(&ctx, &skill, body, len, proto_now_ms(), &res);
+    dispatch_run(&ctx, &VERIFY_POLICY_LOCAL, &skill, body, len, proto_now_ms(), &res);
     if (res.err != SS_ERR_OK) {
         fprintf(stderr, "warm-up failed: %s\n", res.error.msg);
         return 1;
@@ -74,7 +74,7 @@ main(int argc, char **argv)
     double cpu0 = cpu_seconds();
     int64_t t0 = proto_now_us();
     for (int i = 0; i < n; i++) {
-        dispatch_run(&ctx, &skill, body, len, proto_now_ms(), &res);
+        dispatch_run(&ctx, &VERIFY_POLICY_LOCAL, &skill, body, len, proto_now_ms(), &res);
         if (res.err != SS_ERR_OK) {
             fprintf(stderr, "call %d failed: %s\n", i, res.error.msg);
             return 1;

@@ -1,13 +1,43 @@
 /*
  * fuzz_response.c - skill replies (written by skill code, so untrusted) through
  * response_build and response_dump for several request types: never a crash,
- * a leak, an overlong message, or a success without an envelope.
+ * a leak, an overlong message, or a success without an envelope. The raw
+ * bytes are also an apology's sentence (a --dev error text quotes skill
+ * code): always a response whose speech is within the limit.
  */
 #include "response.h"
+#include "ss_limits.h"
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The apology for sentence[0..size), NUL-terminated at the first NUL. */
+static void
+apology_of(const uint8_t *sentence, size_t size)
+{
+    struct request r;
+    char *text = malloc(size + 1);
+    json_t *env;
+
+    if (!text)
+        return;
+    memcpy(text, sentence, size);
+    text[size] = '\0';
+    memset(&r, 0, sizeof(r));
+    r.type = REQ_INTENT;
+    env = response_apology(&r, text);
+    if (!env)
+        abort();
+    const char *said = json_string_value(
+        json_object_get(json_object_get(json_object_get(env, "response"), "outputSpeech"), "text"));
+    char *dumped = json_dumps(env, JSON_COMPACT);
+    if (!said || response_speech_length(said) > LIMIT_SPEECH_CHARS || !dumped)
+        abort();
+    free(dumped);
+    json_decref(env);
+    free(text);
+}
 
 static void
 warn(void *ctx, const char *m)
@@ -73,6 +103,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         json_decref(a);
     }
+    apology_of(data + 1, size - 1);
     json_decref(reply);
     json_decref(si);
     return 0;

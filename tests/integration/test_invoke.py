@@ -7,8 +7,8 @@ import tempfile
 import time
 import unittest
 
-from harness import (FIXTURES, SOURCE_ROOT, TEST_SKILLS, bundled_skills, fixtures, load_json,
-                     run)
+from harness import (FIXTURES, SKILLS, SOURCE_ROOT, TEST_SKILLS, bundled_skills, fixtures,
+                     load_json, run)
 
 GOLDEN = os.path.join(SOURCE_ROOT, "tests", "data", "invoke")
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -285,6 +285,69 @@ class MisbehavingSkills(unittest.TestCase):
         p = self.invoke("appid", ok)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("right application", p.stdout)
+
+
+APPID = "amzn1.ask.skill.11111111-1111-1111-1111-111111111111"  # tests/data/skills/appid
+OTHER = "amzn1.ask.skill.22222222-2222-2222-2222-222222222222"
+
+
+def launch_for(context_id, session_id):
+    """The launch fixture naming context_id in context.System.application and
+    session_id in session.application (None: no session at all)."""
+    doc = json.loads(launch_request())
+    doc["context"]["System"]["application"]["applicationId"] = context_id
+    if session_id is None:
+        del doc["session"]
+    else:
+        doc["session"]["application"]["applicationId"] = session_id
+    return json.dumps(doc)
+
+
+class ApplicationId(unittest.TestCase):
+    """The applicationId rule (server/verify/verify.h) holds for invoke and
+    say as it does for serve: both ids of a request must be the skill's
+    configured one, and a skill without one takes any."""
+
+    def invoke(self, skill, body, skills=TEST_SKILLS):
+        return run("--skills", skills, "invoke", skill, stdin=body)
+
+    def assert_refused(self, p, *words):
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(p.stdout, "", "a refused request reached the skill")
+        for word in words:
+            self.assertIn(word, p.stderr)
+
+    def test_both_ids_the_skills(self):
+        p = self.invoke("appid", launch_for(APPID, APPID))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("right application", p.stdout)
+
+    def test_session_naming_another_skill_is_refused(self):
+        p = self.invoke("appid", launch_for(APPID, OTHER))
+        self.assert_refused(p, APPID, OTHER, "appid", "session.application.applicationId")
+
+    def test_context_naming_another_skill_is_refused(self):
+        p = self.invoke("appid", launch_for(OTHER, OTHER))
+        self.assert_refused(p, APPID, OTHER, "appid", "skill.json")
+        p = self.invoke("appid", launch_for(OTHER, APPID))
+        self.assert_refused(p, APPID, OTHER)
+
+    def test_without_a_session_the_context_decides(self):
+        p = self.invoke("appid", launch_for(APPID, None))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("right application", p.stdout)
+        self.assert_refused(self.invoke("appid", launch_for(OTHER, None)), OTHER)
+
+    def test_a_skill_without_an_id_takes_any(self):
+        p = self.invoke("thank_you", launch_for(APPID, OTHER), skills=SKILLS)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        load_json(p.stdout)
+
+    def test_say_sends_the_skills_own_id(self):
+        p = run("--skills", TEST_SKILLS, "say", "--skill", "appid", "--show", "open appid")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("right application", p.stdout)
+        self.assertIn(APPID, p.stdout + p.stderr)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ in one skills folder made here from the shapes the ASK CLI and Lambda
 documentation describe, each driven through `say` (by its invocation name),
 `request | invoke` and `serve`. Also: Lambda's environment (working folder,
 UTF-8, variables, context), a vendored package winning over the system's,
-variables from skill.json, nothing of the server's environment, and the
+variables from skill.json (skillserver.json beside a v1 project's manifest
+skill.json), nothing of the server's environment, and the
 load-time messages for a missing package and an unreadable folder."""
 import json
 import os
@@ -137,6 +138,9 @@ class Projects(unittest.TestCase):
         write(p, "lambda/language_strings.json",
               {"WELCOME": "Welcome to space trivia!", "FACT": "Jupiter has 95 moons."})
         write(p, "lambda/hello_world.py", reporter("handler"))
+        # skill.json is the ASK manifest here, so skillserver's settings are
+        # in skillserver.json.
+        write(p, "skillserver.json", {"environment": {"GREETING": "howdy"}})
 
         # A Lambda function folder, and a model so it can be opened by voice.
         p = os.path.join(skills, "lambda_fn")
@@ -231,6 +235,7 @@ class Projects(unittest.TestCase):
         r, resp = self.check_environment("spacetrivia", code, "hello_world.handler",
                                          ("TriviaIntent",))
         self.assertEqual(resp["response"]["outputSpeech"]["text"], "Jupiter has 95 moons.")
+        self.assertEqual(r["greeting"], "howdy")  # from skillserver.json
 
     def test_lambda_function_folder(self):
         code = os.path.join(self.skills, "lambda_fn")
@@ -266,7 +271,8 @@ class Projects(unittest.TestCase):
             report = json.loads(json.loads(body)["response"]["card"]["content"])
             self.assertEqual(report["secret"], [])  # nothing of the server's environment
             self.assertIn("ASK CLI v1 project, handler hello_world.handler in lambda/ (the "
-                          "code folder lambda/py it names has no hello_world.py)", srv.log())
+                          "code folder lambda/py it names has no hello_world.py); settings from "
+                          "skillserver.json", srv.log())
         finally:
             self.assertEqual(srv.stop(), 0)
 
@@ -304,6 +310,35 @@ class Projects(unittest.TestCase):
         p = run("--skills", skills, "new", "hello_kit")
         self.assertEqual(p.returncode, 2)
         self.assertIn("already exists", p.stderr)
+
+    def test_new_follows_the_invocation_name_rules(self):
+        skills = os.path.join(self.tmp, "named-skills")
+        # A name Amazon would refuse: nothing is made, and the message says
+        # what is wrong and what would do.
+        p = run("--skills", skills, "new", "robot_quiz2")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("the invocation name 'robot quiz2' (made from the folder name) has the "
+                      "digit '2': write numbers as words", p.stderr)
+        self.assertIn('--invocation "robot quiz two"', p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(skills, "robot_quiz2")))
+        p = run("--skills", skills, "new", "quiz", "--invocation", "alexa quiz")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn('has the word "alexa"', p.stderr)
+        # The name it offers works, in both layouts.
+        for args, words in ((["robot_quiz2"], "robot quiz two"),
+                            (["robot_quiz3", "--layout", "ask"], "robot quiz three")):
+            with self.subTest(args=args):
+                p = run("--skills", skills, "new", *args, "--invocation", words)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertIn(f'say "open {words}"', p.stdout)
+                p = run("--skills", skills, "say", "open " + words)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertIn("Welcome to " + words, p.stdout)
+        # One word is for brands: made, with a warning that says where to change it.
+        p = run("--skills", skills, "new", "dinosaurs")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("warning: the invocation name 'dinosaurs' is one word", p.stderr)
+        self.assertIn(os.path.join("dinosaurs", "model.json"), p.stderr)
 
 
 

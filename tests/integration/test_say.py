@@ -355,6 +355,115 @@ class ModelChecks(unittest.TestCase):
             self.assertNotIn("error:", p.stderr, words)
 
 
+def bilingual_project(root):
+    """An ASK CLI v2 project with an en-US and a de-DE model, whose handler
+    answers in the request's language; returns the skills folder."""
+    def write(rel, doc):
+        path = os.path.join(root, "greeter", rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(doc if isinstance(doc, str) else json.dumps(doc, ensure_ascii=False))
+
+    def model(invocation, samples):
+        return {"interactionModel": {"languageModel": {
+            "invocationName": invocation,
+            "intents": [{"name": "GreetIntent", "samples": samples}] + [
+                {"name": n, "samples": []} for n in (
+                    "AMAZON.HelpIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent",
+                    "AMAZON.NavigateHomeIntent", "AMAZON.FallbackIntent")],
+            "types": []}}}
+
+    write("ask-resources.json", {"askcliResourcesVersion": "2020-03-31", "profiles": {
+        "default": {"skillMetadata": {"src": "./skill-package"},
+                    "code": {"default": {"src": "./lambda"}},
+                    "skillInfrastructure": {"type": "@ask-cli/lambda-deployer", "userConfig": {
+                        "runtime": "python3.11", "handler": "lambda_function.lambda_handler"}}}}})
+    write("skill-package/skill.json", {"manifest": {"publishingInformation": {"locales": {
+        "en-US": {"name": "Greeter"}, "de-DE": {"name": "Begrüßer"}}}, "apis": {"custom": {}}}})
+    write("skill-package/interactionModels/custom/en-US.json",
+          model("the greeter", ["hello", "good morning"]))
+    write("skill-package/interactionModels/custom/de-DE.json",
+          model("der begrüßer", ["hallo", "guten morgen"]))
+    write("lambda/lambda_function.py", """
+WORDS = {"en-US": ("Welcome to the greeter.", "Hello to you too!"),
+         "de-DE": ("Willkommen beim Begrüßer.", "Hallo, schön dich zu hören!")}
+
+def lambda_handler(event, context):
+    req = event["request"]
+    welcome, hello = WORDS.get(req.get("locale"), WORDS["en-US"])
+    text = welcome if req["type"] == "LaunchRequest" else hello
+    return {"version": "1.0", "response": {
+        "outputSpeech": {"type": "PlainText", "text": text},
+        "shouldEndSession": req["type"] != "LaunchRequest"}}
+""")
+    return root
+
+
+class Locales(unittest.TestCase):
+    """--locale: the request carries it and the words are read with that
+    locale's model (issue 12's locale gap)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.skills = bilingual_project(tempfile.mkdtemp(prefix="say-locale-"))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.skills, True)
+
+    def test_german_through_say(self):
+        p = say("--locale", "de-DE", "--show", "guten morgen", skills=self.skills)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(heard(p), ["(heard by greeter: GreetIntent)"])
+        (request,) = json_documents(p.stdout, "request:")
+        self.assertEqual(request["request"]["locale"], "de-DE")
+        self.assertTrue(p.stdout.endswith("Hallo, schön dich zu hören!\n"), p.stdout)
+        p = say("--locale", "de-DE", "open der begrüßer", skills=self.skills)
+        self.assertEqual((p.returncode, p.stdout), (0, "Willkommen beim Begrüßer.\n"),
+                         p.stderr)
+
+    def test_the_default_locale_is_the_skills(self):
+        p = say("hello", skills=self.skills)
+        self.assertEqual((p.returncode, p.stdout), (0, "Hello to you too!\n"), p.stderr)
+        # German words mean nothing to the English model.
+        p = say("guten morgen", skills=self.skills)
+        self.assertEqual(heard(p), ["(heard by greeter: AMAZON.FallbackIntent)"])
+
+    def test_a_conversation_in_german(self):
+        p = say("--locale", "de-DE", stdin="open der begrüßer\nhallo\n", skills=self.skills)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines(), ["Willkommen beim Begrüßer.",
+                                                 "Hallo, schön dich zu hören!",
+                                                 "[session ended]"])
+
+    def test_wav_in_german(self):
+        path = os.path.join(self.skills, "hallo.wav")
+        p = say("--locale", "de-DE", "hallo", "--wav", path, skills=self.skills)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertGreater(wav_header(path)[1], 0)
+
+    def test_a_locale_without_a_model(self):
+        p = say("--locale", "fr-FR", "bonjour", skills=self.skills)
+        self.assertIn("greeter has no interaction model for fr-FR", p.stderr)
+        (line,) = heard(p)
+        self.assertTrue(line.startswith("(heard by greeter: AMAZON.FallbackIntent"), line)
+
+    def test_bad_locales(self):
+        for bad in ("german", "de_DE", "DE-de", "de-"):
+            p = say("--locale", bad, "hallo", skills=self.skills)
+            self.assertEqual(p.returncode, 2, bad)
+            self.assertIn("is not a locale", p.stderr)
+
+    def test_request_takes_the_locale(self):
+        p = run("request", "greeter", "GreetIntent", "--locale", "de-DE",
+                "--skills", self.skills)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["request"]["locale"], "de-DE")
+        p = run("request", "greeter", "GreetIntent", "--locale", "de", "--skills", self.skills)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("is not a locale", p.stderr)
+
+
 class ChildMistakes(unittest.TestCase):
     """Mistakes children make, spoken in --dev in words a child can act on."""
 

@@ -46,6 +46,15 @@ def with_application(body, app_id):
     return json.dumps(doc).encode()
 
 
+def with_ids(body, context_id, session_id):
+    """body naming context_id in context.System.application and session_id in
+    session.application."""
+    doc = json.loads(body)
+    doc["context"]["System"]["application"]["applicationId"] = context_id
+    doc["session"]["application"]["applicationId"] = session_id
+    return json.dumps(doc).encode()
+
+
 def speech(body):
     out = json.loads(body)["response"]["outputSpeech"]
     return out.get("text") or out.get("ssml")
@@ -190,6 +199,26 @@ class Routes(unittest.TestCase):
 
     def test_wrong_application_is_400(self):
         self.assert_json_error(*self.post("/skills/appid", fixture("launch.json")), 400)
+
+    def test_session_naming_another_skill_is_400(self):
+        # --no-verify skips Amazon's signature and timestamp, never the
+        # applicationId: a session naming another skill than the context
+        # is refused, by name and when routed by the context's id.
+        other = "amzn1.ask.skill.22222222-2222-2222-2222-222222222222"
+        counted = 'skillserver_verification_failures_total{reason="application_id"}'
+        before = metric(self.srv.request("GET", "/metrics")[2].decode(), counted) or 0
+        for path in ("/skills/appid", "/"):
+            with self.subTest(path=path):
+                doc = self.assert_json_error(
+                    *self.post(path, with_ids(fixture("launch.json"), APPID, other)), 400)
+                self.assertEqual(doc["error"], "applicationId does not match the skill")
+                for word in (APPID, other, "appid", "session.application.applicationId"):
+                    self.assertIn(word, doc["message"])
+        page = self.srv.request("GET", "/metrics")[2].decode()
+        self.assertEqual(metric(page, counted), before + 2, "not counted as a verification failure")
+        # Both ids the skill's: answered.
+        status, _, body = self.post("/skills/appid", with_ids(fixture("launch.json"), APPID, APPID))
+        self.assertEqual((status, speech(body)), (200, "right application"))
 
     def test_unknown_skill_and_path_are_404(self):
         doc = self.assert_json_error(*self.post("/skills/nope", fixture("launch.json")), 404)

@@ -65,14 +65,16 @@ def timestamp(offset=0):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def body(offset=0, app_id=APPID):
-    """The launch fixture with a fresh request id and a timestamp now + offset."""
+def body(offset=0, app_id=APPID, session_app_id=None):
+    """The launch fixture with a fresh request id and a timestamp now + offset,
+    naming app_id in the context and session_app_id (default: app_id) in the
+    session."""
     with open(os.path.join(FIXTURES, "launch.json")) as f:
         doc = json.load(f)
     doc["request"]["requestId"] = "amzn1.echo-api.request." + str(uuid.uuid4())
     doc["request"]["timestamp"] = timestamp(offset)
     doc["context"]["System"]["application"]["applicationId"] = app_id
-    doc["session"]["application"]["applicationId"] = app_id
+    doc["session"]["application"]["applicationId"] = session_app_id or app_id
     return json.dumps(doc).encode()
 
 
@@ -256,6 +258,20 @@ class Verification(unittest.TestCase):
         self.assertFalse(self.reached(data))
         data = body(app_id="amzn1.ask.skill.22222222-2222-2222-2222-222222222222")
         self.assert_accepted(data, self.sign(data), skill="pinned")
+
+    def test_session_naming_another_skill(self):
+        # Signed by "Amazon" and fresh, the context naming the skill: the
+        # session's id must be the skill's too (spec §8.1).
+        pinned = "amzn1.ask.skill.22222222-2222-2222-2222-222222222222"
+        other = "amzn1.ask.skill.33333333-3333-3333-3333-333333333333"
+        data = body(app_id=pinned, session_app_id=other)
+        self.assert_refused(data, self.sign(data), "application_id", skill="pinned")
+        # Without a configured applicationId there is nothing to compare with.
+        data = body(app_id=pinned, session_app_id=other)
+        self.assert_accepted(data, self.sign(data), skill="reached")
+        # The timestamp is checked before the applicationId.
+        data = body(-210, app_id=pinned, session_app_id=other)
+        self.assert_refused(data, self.sign(data), "timestamp_too_old", skill="pinned")
 
     def test_chain_is_downloaded_once_and_survives_a_restart(self):
         url = "https://s3.amazonaws.com/echo.api/cached.pem"

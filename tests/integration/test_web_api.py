@@ -7,6 +7,7 @@ import tempfile
 import unittest
 
 from harness import Server, copy_skills
+from test_say import bilingual_project
 
 TEMP_DIRS = []
 
@@ -23,9 +24,10 @@ def skills_with(*names):
     return copy_skills(root, names)
 
 
-def turn(srv, utterance, session=None, skill=None):
+def turn(srv, utterance, session=None, skill=None, locale=None):
     """POST one turn; returns (status, the answer's JSON)."""
-    body = json.dumps({"skill": skill, "utterance": utterance, "session": session})
+    body = json.dumps({"skill": skill, "utterance": utterance, "session": session,
+                       "locale": locale})
     status, headers, data = srv.request("POST", "/simulator/turn", body.encode())
     assert headers["content-type"].startswith("application/json"), headers
     return status, json.loads(data)
@@ -148,6 +150,68 @@ class WebApi(unittest.TestCase):
         status, _, body = self.srv.request("POST", "/skills/thank_you", request)
         self.assertEqual(status, 200, body)
         self.assertIn("outputSpeech", json.loads(body)["response"])
+
+
+class LocalesAndDialogs(unittest.TestCase):
+    """A turn in the locale the page names; a dialog the page carries from
+    turn to turn in its session."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server("--dev", skills=bilingual_project(skills_with("coffee_order")))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def test_a_turn_in_german(self):
+        status, data = turn(self.srv, "guten morgen", skill="greeter", locale="de-DE")
+        self.assertEqual(status, 200, data)
+        self.assertEqual(data["request"]["request"]["locale"], "de-DE")
+        self.assertEqual(data["locale"], "de-DE")
+        self.assertEqual(data["heard"], "GreetIntent")
+        self.assertEqual(data["speech"], "Hallo, schön dich zu hören!")
+        status, data = turn(self.srv, "open der begrüßer", locale="de-DE")
+        self.assertEqual((status, data["speech"]), (200, "Willkommen beim Begrüßer."), data)
+        # Without a locale, the skill's own: German words are not understood.
+        status, data = turn(self.srv, "guten morgen", skill="greeter")
+        self.assertEqual((status, data["heard"]), (200, "AMAZON.FallbackIntent"), data)
+        self.assertEqual(data["request"]["request"]["locale"], "en-US")
+
+    def test_bad_locales(self):
+        status, data = turn(self.srv, "hallo", skill="greeter", locale="deutsch")
+        self.assertEqual(status, 400, data)
+        self.assertIn("is not a locale", data["error"])
+        status, _, body = self.srv.request("POST", "/simulator/turn",
+                                           b'{"utterance": "hallo", "locale": 5}')
+        self.assertEqual(status, 400, body)
+
+    def test_a_dialog_across_turns(self):
+        status, data = turn(self.srv, "open coffee corner", skill="coffee_order")
+        self.assertEqual(status, 200, data)
+        status, data = turn(self.srv, "i want a coffee", data["session"], "coffee_order")
+        self.assertEqual(status, 200, data)
+        self.assertEqual(data["said"], "Which drink would you like?\n")
+        self.assertEqual(data["session"]["dialog"]["waiting"], "slot")
+        self.assertEqual(data["session"]["dialog"]["slot"], "drink")
+        status, data = turn(self.srv, "a flattie please", data["session"], "coffee_order")
+        self.assertTrue(data["heard"].startswith("OrderIntent [dialog IN_PROGRESS]"),
+                        data["heard"])
+        self.assertEqual(data["said"], "What size of flattie?\n")
+        status, data = turn(self.srv, "big", data["session"], "coffee_order")
+        self.assertEqual(data["said"], "A big flattie, is that right?\n")
+        self.assertEqual(data["session"]["dialog"]["waiting"], "confirmation")
+        status, data = turn(self.srv, "yes", data["session"], "coffee_order")
+        self.assertEqual((status, data["speech"]), (200, "One big flat white, coming up!"), data)
+        self.assertEqual(data["request"]["request"]["dialogState"], "COMPLETED")
+        self.assertTrue(data["ended"])
+
+    def test_a_dialog_the_page_made_up_is_refused(self):
+        status, data = turn(self.srv, "open coffee corner", skill="coffee_order")
+        session = dict(data["session"], dialog={"waiting": "everything"})
+        status, data = turn(self.srv, "big", session, "coffee_order")
+        self.assertEqual(status, 400, data)
+        self.assertIn("dialog", data["error"])
 
 
 class HotReload(unittest.TestCase):

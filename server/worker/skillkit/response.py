@@ -19,7 +19,7 @@ from .ssml import SSML
 
 __all__ = [
     "ABSENT", "Response", "ask", "tell", "Card", "SimpleCard", "StandardCard",
-    "LinkAccountCard", "PermissionsCard", "Speech",
+    "LinkAccountCard", "PermissionsCard", "Speech", "envelope_reply",
 ]
 
 Speech = Union[str, SSML, Sequence[Union[str, SSML]], None]
@@ -397,3 +397,9 @@ def ask(speech: Speech, reprompt: Speech = None) -> Response:
 def tell(speech: Speech) -> Response:
     """Say speech and end the session."""
     return Response(speech, end_session=True)
+
+
+def envelope_reply(envelope: dict) -> dict:
+    """The reply object of server/pipeline/response.h for a complete Alexa
+    response (what a lambda_handler returns)."""
+    return {"kind": "envelope", "envelope": envelope}

@@ -35,7 +35,7 @@ import types
 import uuid
 from typing import Any, Optional, Union
 
-from . import _runner
+from . import _message, _runner
 
 __all__ = [
     "launch_request", "intent_request", "session_ended_request", "can_fulfill_request",
@@ -217,19 +217,19 @@ def run(skill: Union[str, os.PathLike, types.ModuleType], event: dict, *,
     path = _skill_path(skill)
     name = name or os.path.basename(os.path.dirname(path))
     loaded = json.loads(_runner.load(name, path, dev))
-    if not loaded.get("ok"):
+    if not loaded.get(_message.OK):
         return loaded
-    message = json.dumps({"event": event, "attributes": attributes, "soft_ms": soft_ms})
-    return json.loads(_runner.handle(message))
+    return json.loads(_runner.handle(_message.request(event, attributes, soft_ms)))
 
 
 def _ok(result: dict) -> dict:
-    if not isinstance(result, dict) or not result.get("ok"):
-        error = (result or {}).get("error") or {}
-        detail = error.get("traceback") or ""
-        raise AssertionError(f"the skill failed ({error.get('kind')}): "
-                             f"{error.get('spoken') or error.get('message')}\n{detail}")
-    return result["reply"]
+    if not isinstance(result, dict) or not result.get(_message.OK):
+        error = (result or {}).get(_message.ERROR) or {}
+        detail = error.get(_message.TRACEBACK) or ""
+        raise AssertionError(f"the skill failed ({error.get(_message.KIND)}): "
+                             f"{error.get(_message.SPOKEN) or error.get(_message.MESSAGE)}"
+                             f"\n{detail}")
+    return result[_message.REPLY]
 
 
 def _text(segments: Optional[list]) -> Optional[str]:
@@ -322,12 +322,12 @@ class Conversation:
         result = run(self.skill, event, attributes=self.persistent or None,
                      soft_ms=self.soft_ms, dev=self.dev)
         self.last = result
-        if not result.get("ok"):
+        if not result.get(_message.OK):
             return result
-        if result.get("attributes") is not None:
-            self.persistent = result["attributes"]
+        if result.get(_message.ATTRIBUTES) is not None:
+            self.persistent = result[_message.ATTRIBUTES]
         if "session" in event:
-            reply = result["reply"]
+            reply = result[_message.REPLY]
             if reply["kind"] == "envelope":
                 body = reply["envelope"].get("response", {})
                 attributes = reply["envelope"].get("sessionAttributes")

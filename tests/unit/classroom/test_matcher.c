@@ -1,5 +1,6 @@
-/* test_matcher.c - utterance resolution: samples, every built-in slot kind,
- * custom types with synonyms, fallback, ambiguity, invocation phrases. */
+/* test_matcher.c - utterance resolution: samples, every built-in slot kind
+ * inside a sample, custom types with synonyms, fallback, ambiguity,
+ * invocation phrases. The values of built-in kinds alone: test_slot_values.c. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -47,17 +48,6 @@ value(const char *utterance, const char *intent, const char *name, const char *w
 {
     match(utterance, intent);
     is_str(slot(name), want, "'%s': {%s} = %s", utterance, name, want ? want : "(none)");
-}
-
-static void
-builtin(enum model_builtin_kind kind, const char *words, const char *want)
-{
-    char out[64] = "";
-    int got = matcher_builtin_value(kind, words, NOW, out, sizeof(out));
-    if (want)
-        is_str(got ? out : NULL, want, "builtin '%s' = %s", words, want);
-    else
-        ok(!got, "builtin '%s' is not a value (got %s)", words, out);
 }
 
 int
@@ -268,32 +258,6 @@ main(void)
     matcher_invocation("Thank you!", names, 5, &inv);
     ok(inv.form == MATCHER_PLAIN, "plain words");
     is_str(inv.rest, "thank you", "normalised");
-
-    /* Built-in values directly. */
-    builtin(MODEL_BUILTIN_NUMBER, "nineteen hundred", "1900");
-    builtin(MODEL_BUILTIN_NUMBER, "two million three hundred thousand", "2300000");
-    builtin(MODEL_BUILTIN_NUMBER, "two three", NULL);
-    builtin(MODEL_BUILTIN_NUMBER, "twenty thirty", NULL);
-    builtin(MODEL_BUILTIN_NUMBER, "one hundred and", NULL);
-    builtin(MODEL_BUILTIN_NUMBER, "thousand million", NULL);
-    builtin(MODEL_BUILTIN_FOUR_DIGIT, "one two three four", "1234");
-    builtin(MODEL_BUILTIN_FOUR_DIGIT, "twenty twenty", "2020");
-    builtin(MODEL_BUILTIN_FOUR_DIGIT, "one two three", NULL);
-    builtin(MODEL_BUILTIN_PHONE, "five five five oh one two three", "5550123");
-    builtin(MODEL_BUILTIN_DAY_OF_WEEK, "Monday", "monday");
-    builtin(MODEL_BUILTIN_DAY_OF_WEEK, "someday", NULL);
-    builtin(MODEL_BUILTIN_MONTH, "june", "june");
-    builtin(MODEL_BUILTIN_COLOR, "light blue", "light blue");
-    builtin(MODEL_BUILTIN_ORDINAL, "one hundred and first", "101");
-    builtin(MODEL_BUILTIN_DATE, "last year", "2025");
-    builtin(MODEL_BUILTIN_DATE, "next month", "2026-12");
-    builtin(MODEL_BUILTIN_DATE, "twenty twenty six", "2026");
-    builtin(MODEL_BUILTIN_DATE, "2026-02-29", NULL);
-    builtin(MODEL_BUILTIN_TIME, "ten past nine in the evening", "21:10");
-    builtin(MODEL_BUILTIN_TIME, "25:00", NULL);
-    builtin(MODEL_BUILTIN_DURATION, "a minute", "PT1M");
-    builtin(MODEL_BUILTIN_DURATION, "one year two months", "P1Y2M");
-    builtin(MODEL_BUILTIN_FIRST_NAME, "zoë", "Zoë");
 
     model_destroy(m);
     return tap_done();

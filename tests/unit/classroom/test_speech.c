@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "speech.h"
+#include "ss_limits.h"
 #include "tap.h"
 
 static void
@@ -94,6 +95,15 @@ main(void)
     espeak("<speak><s>one</s><p/></speak>", "<speak><s>one</s><p/></speak>\n");
     espeak("<speak><break time=\"1s&quot; onload=&quot;x\"/></speak>", "<speak><break/></speak>\n");
     espeak("<speak><p>unclosed", "<speak><p>unclosed</p></speak>\n");
+    /* Escaping is ssml.h's: quotes too, and what XML forbids is dropped. */
+    espeak("<speak>Tom's &quot;cat&quot;\x01</speak>",
+           "<speak>Tom&apos;s &quot;cat&quot;</speak>\n");
+    espeak("<speak><sub alias=\"caf&#233; &amp; co\">x</sub></speak>",
+           "<speak>caf\xc3\xa9 &amp; co</speak>\n");
+    /* A tag Alexa does not have: its words, without it. An entity XML does
+     * not have: kept as written. */
+    plain("<speak><foo bar=\"1\">words</foo> &nbsp;x</speak>", "words &nbsp;x");
+    espeak("<speak><foo>words</foo></speak>", "<speak>words</speak>\n");
     char *e = speech_espeak_ssml("Tom & Jerry <3", false);
     is_str(e, "<speak>Tom &amp; Jerry &lt;3</speak>\n", "plain text is escaped");
     free(e);
@@ -111,6 +121,18 @@ main(void)
     e = speech_espeak_ssml(deep, true);
     ok(e && strstr(e, "deep") && strncmp(e, "<speak>", 7) == 0, "deep nesting for espeak");
     free(e);
+
+    /* Past LIMIT_SPEECH_TEXT_BYTES there is no text, rather than a huge one. */
+    size_t huge_len = LIMIT_SPEECH_TEXT_BYTES + 10;
+    char *huge = malloc(huge_len + 1);
+    if (huge) {
+        memset(huge, 'a', huge_len);
+        huge[huge_len] = '\0';
+        t = speech_plain_text(huge, false);
+        ok(t == NULL, "speech over the cap gives no text");
+        free(t);
+        free(huge);
+    }
 
     is_str(speech_voice("en-US"), "en-us", "voice en-US");
     is_str(speech_voice("en-GB"), "en-gb", "voice en-GB");

@@ -4,9 +4,11 @@
  * Runs the data-driven corpus in tests/data/ssml (every valid document must
  * pass, every invalid one must fail with its expected message; the format
  * is in tests/data/ssml/README.md), then positions, limits, the audio
- * registry, the report format, escaping, and several threads validating at
- * once against answers computed on one thread.
+ * registry, the report format, escaping (into a buffer and into a struct
+ * buf) and decoding character references, the list of Alexa's tags, and
+ * several threads validating at once against answers computed on one thread.
  */
+#include "buf.h"
 #include "ss_limits.h"
 #include "ssml.h"
 #include "tap.h"
@@ -291,6 +293,102 @@ test_escape(void)
     is_int(ssml_escape("\xf0\x9f\x98\x80", 4, out, sizeof(out)), 4, "keeps 4-byte characters");
 }
 
+static void
+test_escape_buf(void)
+{
+    struct buf b = BUF_INIT(64);
+    ok(ssml_escape_buf(&b, "Tom & 'Jerry'", 13), "escapes into a buf");
+    is_str(buf_str(&b), "Tom &amp; &apos;Jerry&apos;", "the same entities as ssml_escape");
+    ok(ssml_escape_buf(&b, "\x01<\xff", 3), "appends");
+    is_str(buf_str(&b), "Tom &amp; &apos;Jerry&apos;&lt;", "drops what XML forbids");
+    buf_reset(&b);
+
+    struct buf small = BUF_INIT(8);
+    ok(!ssml_escape_buf(&small, "a&b&c", 5), "past the cap fails");
+    is_int(small.err, SS_ERR_TOO_LARGE, "with the buffer's error");
+    ok(!ssml_escape_buf(&small, "x", 1), "and stays failed");
+    buf_reset(&small);
+}
+
+static void
+entity(const char *s, const char *want, size_t want_took)
+{
+    char out[4];
+    size_t len = 99, took = ssml_entity(s, strlen(s), out, &len);
+    char got[5] = "";
+    if (took)
+        memcpy(got, out, len < 4 ? len : 4), got[len < 4 ? len : 4] = '\0';
+    is_int(took, want_took, "'%s' takes %zu bytes", s, want_took);
+    if (want)
+        is_str(took ? got : NULL, want, "'%s' is '%s'", s, want);
+    else
+        ok(took == 0 && len == 0, "'%s' is no reference", s);
+}
+
+static void
+test_entity(void)
+{
+    entity("&amp;rest", "&", 5);
+    entity("&lt;", "<", 4);
+    entity("&gt;", ">", 4);
+    entity("&quot;", "\"", 6);
+    entity("&apos;s", "'", 6);
+    entity("&#233;t", "\xc3\xa9", 6);
+    entity("&#xE9;", "\xc3\xa9", 6);
+    entity("&#x1F600;", "\xf0\x9f\x98\x80", 9);
+    entity("&#9;", "\t", 4);
+    entity("&nbsp;", NULL, 0);       /* HTML's, not XML's */
+    entity("&amp", NULL, 0);         /* no ';' */
+    entity("&#;", NULL, 0);          /* no digits */
+    entity("&#x;", NULL, 0);         /* no digits */
+    entity("&#1;", NULL, 0);         /* a control character XML forbids */
+    entity("&#0;", NULL, 0);         /* NUL */
+    entity("&#xD800;", NULL, 0);     /* a surrogate */
+    entity("&#xFFFE;", NULL, 0);     /* not a character */
+    entity("&#x110000;", NULL, 0);   /* past Unicode */
+    entity("&#123456789;", NULL, 0); /* too many digits */
+    entity("x&amp;", NULL, 0);       /* must start at '&' */
+    char out[4];
+    size_t len;
+    is_int(ssml_entity("&amp;", 3, out, &len), 0, "only the bytes given are read");
+}
+
+static void
+test_tags(void)
+{
+    is_int(ssml_tag_find("speak", 5), SSML_TAG_SPEAK, "speak");
+    is_int(ssml_tag_find("amazon:effect", 13), SSML_TAG_AMAZON_EFFECT, "a prefixed tag");
+    is_int(ssml_tag_find("say-asX", 6), SSML_TAG_SAY_AS, "by length");
+    is_int(ssml_tag_find("Speak", 5), SSML_TAG_NONE, "case counts");
+    is_int(ssml_tag_find("mark", 4), SSML_TAG_NONE, "SSML's mark is not Alexa's");
+    is_int(ssml_tag_find("", 0), SSML_TAG_NONE, "no name");
+    is_str(ssml_tag_name(SSML_TAG_ALEXA_NAME), "alexa:name", "name of a tag");
+    ok(ssml_tag_name(SSML_TAG_NONE) == NULL && ssml_tag_name(SSML_TAG__COUNT) == NULL,
+       "no name outside the list");
+
+    /* The checker's list of tags is this list, and every tag in it is one
+     * the checker knows (its message for a misplaced one is not "is not an
+     * Alexa SSML tag"). */
+    struct ssml_report r;
+    const char *doc = "<speak><mark name=\"x\"/></speak>";
+    ok(ssml_check(doc, strlen(doc), SSML_SPEECH, &r) == 1 && r.count >= 1, "mark is refused");
+    char all[512] = "";
+    for (int i = SSML_TAG_NONE + 1; i < SSML_TAG__COUNT; i++) {
+        const char *name = ssml_tag_name((enum ssml_tag)i);
+        snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", i > 1 ? ", " : "", name);
+        char in_p[128];
+        snprintf(in_p, sizeof(in_p),
+                 "<speak><say-as interpret-as=\"digits\"><%s/></say-as></speak>", name);
+        struct ssml_report k;
+        ssml_check(in_p, strlen(in_p), SSML_SPEECH, &k);
+        ok(k.count >= 1 && !strstr(k.problems[0].message, "is not an Alexa SSML tag"),
+           "<%s> is a tag the checker knows", name);
+    }
+    char want[600];
+    snprintf(want, sizeof(want), "<mark> is not an Alexa SSML tag; the tags are %s", all);
+    is_str(r.count ? r.problems[0].message : NULL, want, "the message lists every tag");
+}
+
 /* --- threads ------------------------------------------------------------- */
 
 static const char *const thread_docs[] = {
@@ -375,6 +473,9 @@ main(void)
     test_limits();
     test_audio_registry();
     test_escape();
+    test_escape_buf();
+    test_entity();
+    test_tags();
     test_threads();
 
     /* After shutdown, a check compiles the schema again by itself. */

@@ -7,10 +7,14 @@
  * with a certificate for s3.amazonaws.com from the test root) and points the
  * verify context at it with a connect-to mapping, exactly as
  * --cert-connect-to does. Downloads are counted from the server's log.
+ *
+ * One file for the whole part, longer than 800 lines: every test here uses
+ * the same throw-away chain and chain host, which take seconds to make.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,7 @@
 
 #include "request.h"
 #include "sign.h"
+#include "skill.h"
 #include "verify.h"
 
 #include "tap.h"
@@ -717,82 +722,198 @@ test_timestamps(void)
            "skill event 3601 s old rejected");
 }
 
-/* ---- §8: applicationId, and verify_request end to end ---- */
+/* ---- the entry point: each policy x each applicationId case (§7, §8) ---- */
 
-static void
-test_application(void)
+#define ID_A "amzn1.ask.skill.aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
+#define ID_B "amzn1.ask.skill.bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"
+
+/* A LaunchRequest made at now - age, naming context_id in
+ * context.System.application (NULL: no context.System) and session_id in
+ * session.application (NULL: no session). Caller frees. */
+static char *
+entry_body(const char *context_id, const char *session_id, time_t now, long age)
 {
-    enum verify_reason reason;
-    struct ss_error err;
-    struct request req = {0};
+    char ts[64];
+    fmt_time(now - age, ts, sizeof(ts));
+    json_t *doc =
+        json_pack("{s:s, s:{}, s:{s:s, s:s, s:s}}", "version", "1.0", "context", "request", "type",
+                  "LaunchRequest", "requestId", "amzn1.echo-api.request.entry", "timestamp", ts);
+    if (doc && context_id)
+        json_object_set_new(json_object_get(doc, "context"), "System",
+                            json_pack("{s:{s:s}}", "application", "applicationId", context_id));
+    if (doc && session_id)
+        json_object_set_new(doc, "session",
+                            json_pack("{s:b, s:s, s:{s:s}}", "new", 1, "sessionId", "s",
+                                      "application", "applicationId", session_id));
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!text)
+        tap_fail("cannot build a request body");
+    return text;
+}
 
-    req.application_id = "amzn1.ask.skill.A";
-    is_int(verify_application(NULL, &req, &reason, &err), SS_ERR_OK, "no configured id: any id");
-    is_int(verify_application("amzn1.ask.skill.A", &req, &reason, &err), SS_ERR_OK,
-           "matching id accepted");
-    is_int(verify_application("amzn1.ask.skill.B", &req, &reason, &err), SS_ERR_WRONG_APPLICATION,
-           "wrong applicationId rejected");
-    is_reason(reason, VERIFY_R_APPLICATION_ID, "wrong applicationId reason");
-    is_int(ss_err_status(SS_ERR_WRONG_APPLICATION), 400, "wrong applicationId is a 400");
-    is_int(verify_application("amzn1.ask.skill.A", &req, &reason, &err), SS_ERR_OK, "prefix ok");
-    is_int(verify_application("amzn1.ask.skill.", &req, &reason, &err), SS_ERR_WRONG_APPLICATION,
-           "a prefix of the id is not the id");
-    req.session_application_id = "amzn1.ask.skill.B";
-    is_int(verify_application("amzn1.ask.skill.A", &req, &reason, &err), SS_ERR_WRONG_APPLICATION,
-           "session naming another skill rejected");
-    req.session_application_id = "amzn1.ask.skill.A";
-    is_int(verify_application("amzn1.ask.skill.A", &req, &reason, &err), SS_ERR_OK,
-           "session naming the same skill accepted");
-    req.application_id = NULL;
-    is_int(verify_application("amzn1.ask.skill.A", &req, &reason, &err), SS_ERR_WRONG_APPLICATION,
-           "request without an id rejected when one is configured");
+/*
+ * One request through the whole entry point as a caller uses it:
+ * verify_raw() on the bytes (signed with the leaf key when the policy checks
+ * signatures), request_parse(), verify_parsed(). Returns the result and
+ * fills *reason and err.
+ */
+static enum ss_err
+entry(struct verify_ctx *ctx, const struct verify_policy *policy, const struct skill *skill,
+      const char *context_id, const char *session_id, long age, enum verify_reason *reason,
+      struct ss_error *err)
+{
+    time_t now = time(NULL);
+    struct request req;
+    enum ss_err rc = SS_ERR_NOMEM;
+    char *body = entry_body(context_id, session_id, now, age);
+    if (!body)
+        return rc;
+    struct verify_headers h = {.cert_url = URL_BASE "chain.pem",
+                               .signature_256 = sig(leaf_key, false, body)};
+    *reason = VERIFY_R__COUNT;
+    ss_error_clear(err);
+    rc = verify_raw(ctx, policy, &h, body, strlen(body), now, reason, err);
+    if (rc == SS_ERR_OK) {
+        if (request_parse(&req, body, strlen(body), err) != SS_ERR_OK) {
+            tap_fail("request_parse: %s", err->msg);
+            free(body);
+            return SS_ERR_FIELD;
+        }
+        rc = verify_parsed(policy, &req, skill, now, reason, err);
+        request_cleanup(&req);
+    }
+    /* The return code and the reason agree. */
+    if ((rc == SS_ERR_OK) != (*reason == VERIFY_R_NONE))
+        tap_fail("the entry point returned %s with the reason %s", ss_err_name(rc),
+                 verify_reason_name(*reason));
+    free(body);
+    return rc;
+}
+
+/* err's sentence mentions every one of the NULL-terminated words. */
+static void
+mentions(const struct ss_error *err, const char *what, ...)
+{
+    va_list ap;
+    va_start(ap, what);
+    for (const char *w = va_arg(ap, const char *); w; w = va_arg(ap, const char *))
+        ok(strstr(err->msg, w) != NULL, "%s: the sentence names %s (%s)", what, w, err->msg);
+    va_end(ap);
 }
 
 static void
-test_verify_request(void)
+test_entry_point(void)
 {
+    struct verify_ctx *ctx = make_ctx(false, NULL, NULL);
+    struct skill pinned = {.name = "pinned", .application_id = ID_A};
+    struct skill unpinned = {.name = "unpinned"};
     enum verify_reason reason;
     struct ss_error err;
+    ss_error_clear(&err);
+    if (!ok(ctx, "context created"))
+        return;
+
+    const struct {
+        const char *name;
+        const struct verify_policy *policy;
+    } policies[] = {{"alexa", &VERIFY_POLICY_ALEXA}, {"local", &VERIFY_POLICY_LOCAL}};
+
+    ok(VERIFY_POLICY_ALEXA.signature && VERIFY_POLICY_ALEXA.timestamp,
+       "serve's policy checks the signature and the timestamp");
+    ok(!VERIFY_POLICY_LOCAL.signature && !VERIFY_POLICY_LOCAL.timestamp,
+       "the local policy checks neither");
+
+    for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+        const char *pn = policies[i].name;
+        const struct verify_policy *pol = policies[i].policy;
+
+        /* match */
+        is_int(entry(ctx, pol, &pinned, ID_A, ID_A, 10, &reason, &err), SS_ERR_OK,
+               "%s: both ids the skill's: accepted (%s)", pn, err.msg);
+
+        /* context mismatch */
+        is_int(entry(ctx, pol, &pinned, ID_B, ID_B, 10, &reason, &err), SS_ERR_WRONG_APPLICATION,
+               "%s: context names another skill: refused", pn);
+        is_reason(reason, VERIFY_R_APPLICATION_ID, "%s: context mismatch reason", pn);
+        mentions(&err, "context mismatch", ID_A, ID_B, "pinned", "skill.json", NULL);
+
+        /* session mismatch: the context is right, the session names another skill */
+        is_int(entry(ctx, pol, &pinned, ID_A, ID_B, 10, &reason, &err), SS_ERR_WRONG_APPLICATION,
+               "%s: session names another skill: refused", pn);
+        is_reason(reason, VERIFY_R_APPLICATION_ID, "%s: session mismatch reason", pn);
+        mentions(&err, "session mismatch", ID_A, ID_B, "pinned",
+                 "session.application.applicationId", NULL);
+
+        /* session absent (AudioPlayer requests have none): the context decides */
+        is_int(entry(ctx, pol, &pinned, ID_A, NULL, 10, &reason, &err), SS_ERR_OK,
+               "%s: no session, context the skill's: accepted (%s)", pn, err.msg);
+        is_int(entry(ctx, pol, &pinned, ID_B, NULL, 10, &reason, &err), SS_ERR_WRONG_APPLICATION,
+               "%s: no session, context another skill's: refused", pn);
+        /* no context.System: the session's id stands in for it */
+        is_int(entry(ctx, pol, &pinned, NULL, ID_A, 10, &reason, &err), SS_ERR_OK,
+               "%s: no context id, session the skill's: accepted (%s)", pn, err.msg);
+        is_int(entry(ctx, pol, &pinned, NULL, ID_B, 10, &reason, &err), SS_ERR_WRONG_APPLICATION,
+               "%s: no context id, session another skill's: refused", pn);
+        /* no id at all */
+        is_int(entry(ctx, pol, &pinned, NULL, NULL, 10, &reason, &err), SS_ERR_WRONG_APPLICATION,
+               "%s: no applicationId anywhere: refused", pn);
+        mentions(&err, "no id", ID_A, "pinned", NULL);
+
+        /* no configured id: no id check, whatever the request says */
+        is_int(entry(ctx, pol, &unpinned, ID_A, ID_B, 10, &reason, &err), SS_ERR_OK,
+               "%s: no configured id, ids that differ: accepted (%s)", pn, err.msg);
+        is_int(entry(ctx, pol, &unpinned, NULL, NULL, 10, &reason, &err), SS_ERR_OK,
+               "%s: no configured id, no ids: accepted (%s)", pn, err.msg);
+        /* no skill found (routing failed): only the policy's checks */
+        is_int(entry(ctx, pol, NULL, ID_B, ID_A, 10, &reason, &err), SS_ERR_OK,
+               "%s: no skill: no id check (%s)", pn, err.msg);
+
+        /* an id that only starts like the skill's is not the skill's */
+        struct skill prefix = {.name = "prefix", .application_id = "amzn1.ask.skill."};
+        is_int(entry(ctx, pol, &prefix, ID_A, ID_A, 10, &reason, &err), SS_ERR_WRONG_APPLICATION,
+               "%s: a prefix of the id is not the id", pn);
+    }
+    is_int(ss_err_status(SS_ERR_WRONG_APPLICATION), 400, "a wrong applicationId is a 400");
+
+    /* What differs between the policies: the signature and the timestamp. */
     time_t now = time(NULL);
-    char ts[64];
-    fmt_time(now - 10, ts, sizeof(ts));
-    struct request req = {
-        .timestamp = ts, .type_name = "LaunchRequest", .application_id = "amzn1.ask.skill.A"};
-    struct verify_headers h = {.cert_url = URL_BASE "chain.pem",
-                               .signature_256 = sig(leaf_key, false, BODY)};
-    struct verify_ctx *ctx = make_ctx(false, NULL, NULL);
-    struct verify_config off_cfg = {.no_verify = true};
-    struct verify_ctx *off = verify_ctx_create(&off_cfg, &err);
-    if (!ok(ctx && off, "contexts created"))
-        goto out;
-
-    is_int(
-        verify_request(ctx, &h, BODY, strlen(BODY), &req, "amzn1.ask.skill.A", now, &reason, &err),
-        SS_ERR_OK, "signed, fresh, right skill: accepted (%s)", err.msg);
-    is_reason(reason, VERIFY_R_NONE, "reason none");
-    is_int(
-        verify_request(ctx, &h, BODY, strlen(BODY), &req, "amzn1.ask.skill.B", now, &reason, &err),
-        SS_ERR_WRONG_APPLICATION, "wrong skill rejected after a good signature");
-    is_int(verify_request(ctx, &h, BODY, strlen(BODY), &req, NULL, now + 161, &reason, &err),
-           SS_ERR_VERIFY, "stale request rejected");
-    is_reason(reason, VERIFY_R_TIMESTAMP_OLD, "stale request reason");
-    h.signature_256 = sig(other_key, false, BODY);
-    is_int(
-        verify_request(ctx, &h, BODY, strlen(BODY), &req, "amzn1.ask.skill.A", now, &reason, &err),
-        SS_ERR_VERIFY, "bad signature rejected before anything else");
-    is_reason(reason, VERIFY_R_SIGNATURE_MISMATCH, "bad signature reason");
-
-    /* --no-verify: the applicationId is still checked, nothing else. */
+    char *body = entry_body(ID_A, ID_A, now, 10);
     struct verify_headers none = {0};
-    is_int(verify_request(off, &none, BODY, strlen(BODY), &req, "amzn1.ask.skill.A", now + 9999,
-                          &reason, &err),
-           SS_ERR_OK, "no_verify: unsigned, stale request passes");
-    is_int(verify_request(off, &none, BODY, strlen(BODY), &req, "amzn1.ask.skill.B", now, &reason,
-                          &err),
-           SS_ERR_WRONG_APPLICATION, "no_verify: wrong applicationId still rejected");
-out:
+    is_int(verify_raw(ctx, &VERIFY_POLICY_ALEXA, &none, body, strlen(body), now, &reason, &err),
+           SS_ERR_VERIFY, "alexa: an unsigned body is refused before it is parsed");
+    is_reason(reason, VERIFY_R_SIGNATURE_MISSING, "alexa: unsigned reason");
+    is_int(verify_raw(NULL, &VERIFY_POLICY_LOCAL, NULL, body, strlen(body), now, &reason, &err),
+           SS_ERR_OK, "local: no signature, no headers, no context needed");
+    is_reason(reason, VERIFY_R_NONE, "local: reason none");
+    is_int(verify_raw(NULL, &VERIFY_POLICY_ALEXA, &none, body, strlen(body), now, &reason, &err),
+           SS_ERR_IO, "alexa without a context: an internal error, not a pass");
+    is_reason(reason, VERIFY_R_INTERNAL, "alexa without a context: reason internal");
+    is_int(verify_raw(ctx, NULL, &none, body, strlen(body), now, &reason, &err), SS_ERR_IO,
+           "no policy: refused, there is no default");
+    struct request req;
+    if (ok(request_parse(&req, body, strlen(body), &err) == SS_ERR_OK, "body parses")) {
+        is_int(verify_parsed(NULL, &req, &pinned, now, &reason, &err), SS_ERR_IO,
+               "verify_parsed without a policy: refused");
+        is_reason(reason, VERIFY_R_INTERNAL, "no policy: reason internal");
+        request_cleanup(&req);
+    }
+    free(body);
+
+    is_int(entry(ctx, &VERIFY_POLICY_ALEXA, &pinned, ID_A, ID_A, 161, &reason, &err), SS_ERR_VERIFY,
+           "alexa: a stale request is refused");
+    is_reason(reason, VERIFY_R_TIMESTAMP_OLD, "alexa: stale reason");
+    is_int(entry(ctx, &VERIFY_POLICY_ALEXA, &pinned, ID_B, ID_A, 161, &reason, &err), SS_ERR_VERIFY,
+           "alexa: the timestamp is checked before the applicationId");
+    is_reason(reason, VERIFY_R_TIMESTAMP_OLD, "alexa: stale and wrong id: the timestamp's reason");
+    is_int(entry(ctx, &VERIFY_POLICY_ALEXA, NULL, ID_A, ID_A, 161, &reason, &err), SS_ERR_VERIFY,
+           "alexa: no skill found, stale: still refused as stale");
+    is_int(entry(ctx, &VERIFY_POLICY_LOCAL, &pinned, ID_A, ID_A, 99999, &reason, &err), SS_ERR_OK,
+           "local: an old canned request is accepted (%s)", err.msg);
+    is_int(entry(ctx, &VERIFY_POLICY_LOCAL, &pinned, ID_A, ID_B, 99999, &reason, &err),
+           SS_ERR_WRONG_APPLICATION, "local: but not one whose session names another skill");
+
     verify_ctx_destroy(ctx);
-    verify_ctx_destroy(off);
 }
 
 /* ---- §4: the cache ---- */
@@ -1081,8 +1202,7 @@ main(void)
     test_chains();
     test_chain_parse();
     test_timestamps();
-    test_application();
-    test_verify_request();
+    test_entry_point();
     test_cache_concurrent();
     test_cache_restart();
     test_cache_expiry();

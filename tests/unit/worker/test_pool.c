@@ -83,7 +83,7 @@ main(void)
 {
     struct ss_error err;
     struct pool_answer ans;
-    json_t *hello;
+    struct message_load hello;
 
     signal(SIGPIPE, SIG_IGN);
     struct pool_config cfg = {
@@ -100,23 +100,23 @@ main(void)
 
     struct skill persistent = load("persistent");
     is_int(pool_start(pool, &persistent, &hello, &err), SS_ERR_OK, "start a worker");
-    ok(json_is_true(json_object_get(hello, "ok")), "hello says ok");
-    json_decref(hello);
+    ok(hello.ok, "hello says ok");
+    message_load_cleanup(&hello);
     is_int(call(pool, &persistent, "{\"visits\": 41}", &ans, &err), SS_ERR_OK, "call it");
-    ok(json_is_true(json_object_get(ans.answer, "ok")), "answer ok");
-    json_t *reply = json_object_get(ans.answer, "reply");
+    ok(ans.answer.ok, "answer ok");
+    json_t *reply = ans.answer.reply;
     is_str(json_string_value(json_object_get(reply, "kind")), "reply", "a skillkit reply");
     char *speech = json_dumps(json_object_get(reply, "speech"), JSON_COMPACT);
     contains(speech, "Visit number 42.", "persistent attributes reached the skill");
     free(speech);
-    json_t *attrs = json_object_get(ans.answer, "attributes");
+    json_t *attrs = ans.answer.attributes;
     is_int(json_integer_value(json_object_get(attrs, "visits")), 42, "changed attributes back");
     ok(ans.handler_us > 0, "handler time measured");
     pool_answer_cleanup(&ans);
 
     /* The same worker serves the next request. */
     is_int(call(pool, &persistent, NULL, &ans, &err), SS_ERR_OK, "second call");
-    speech = json_dumps(json_object_get(json_object_get(ans.answer, "reply"), "speech"), 0);
+    speech = json_dumps(json_object_get(ans.answer.reply, "speech"), 0);
     contains(speech, "Visit number 1.", "null attributes start empty");
     free(speech);
     pool_answer_cleanup(&ans);
@@ -135,21 +135,20 @@ main(void)
     is_int(pool_start(pool, &syntax, &hello, &err), SS_ERR_SKILL_LOAD, "syntax error at load");
     contains(err.msg, "skill.py:4", "file and line of the syntax error");
     contains(err.msg, "SyntaxError", "exception type");
-    ok(json_is_false(json_object_get(hello, "ok")), "the failed report comes back too");
-    json_decref(hello);
+    ok(hello.root && !hello.ok, "the failed report comes back too");
+    message_load_cleanup(&hello);
     is_int(call(pool, &syntax, NULL, &ans, &err), SS_ERR_SKILL_LOAD, "calls fail the same way");
 
     struct skill nohandlers = load("no_handlers");
     is_int(pool_start(pool, &nohandlers, &hello, &err), SS_ERR_SKILL_LOAD, "no handlers");
-    json_decref(hello);
+    message_load_cleanup(&hello);
 
     struct skill loops = load("loops");
     /* Answered (not SKILL_TIMEOUT): the soft deadline's exception came
      * before the hard deadline. */
     is_int(call(pool, &loops, NULL, &ans, &err), SS_ERR_OK, "soft deadline answers");
-    json_t *e = json_object_get(ans.answer, "error");
-    is_str(json_string_value(json_object_get(e, "kind")), "timeout", "kind timeout");
-    is_int(json_integer_value(json_object_get(e, "line")), 6, "line that was running");
+    is_int(ans.answer.error.kind, MESSAGE_KIND_TIMEOUT, "kind timeout");
+    is_int(ans.answer.error.line, 6, "line that was running");
     pool_answer_cleanup(&ans);
 
     struct skill blocks = load("blocks_alarm");
@@ -173,16 +172,15 @@ main(void)
     pool_answer_cleanup(&ans);
 
     is_int(call(pool, &raises, NULL, &ans, &err), SS_ERR_OK, "launch of raises is fine");
-    ok(json_is_true(json_object_get(ans.answer, "ok")), "and answers ok");
+    ok(ans.answer.ok, "and answers ok");
     pool_answer_cleanup(&ans);
     /* Its ThankYouIntent handler raises a NameError: an answer, not a pool error. */
     is_int(pool_call(pool, &raises, thank_you, strlen(thank_you), NULL, "r2", proto_now_ms(), &ans,
                      &err),
            SS_ERR_OK, "an intent whose handler raises is answered");
-    ok(json_is_false(json_object_get(ans.answer, "ok")), "the answer reports the failure");
-    e = json_object_get(ans.answer, "error");
-    is_str(json_string_value(json_object_get(e, "type")), "NameError", "the exception's type");
-    is_int(json_integer_value(json_object_get(e, "line")), 11, "and the line that raised");
+    ok(!ans.answer.ok, "the answer reports the failure");
+    is_str(ans.answer.error.type, "NameError", "the exception's type");
+    is_int(ans.answer.error.line, 11, "and the line that raised");
     pool_answer_cleanup(&ans);
     is_int(call(pool, &raises, NULL, &ans, &err), SS_ERR_OK, "the same worker answers again");
     pool_answer_cleanup(&ans);
@@ -194,7 +192,7 @@ main(void)
     cfg.exe = "/nonexistent/skillserver";
     pool = pool_create(&cfg);
     is_int(pool_start(pool, &persistent, &hello, &err), SS_ERR_SKILL_CRASHED, "missing binary");
-    ok(hello == NULL, "no report from a worker that never started");
+    ok(hello.root == NULL, "no report from a worker that never started");
     pool_destroy(pool);
 
     skill_cleanup(&persistent);

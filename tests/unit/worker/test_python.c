@@ -1,5 +1,6 @@
 /* test_python.c - the CPython boundary, driven directly over its socket. */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,8 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
+#include "message.h"
 #include "proto.h"
 #include "python.h"
 #include "tap.h"
@@ -41,16 +41,55 @@ start(const char *skill, int *fd, int dev)
     return pid;
 }
 
-static json_t *
-recv_json(int fd, uint8_t *type)
+/* The next frame from the worker; false when none came in time. */
+static bool
+recv_frame(int fd, struct proto_frame *f)
+{
+    return proto_recv(fd, f, proto_now_ms() + 10000) == PROTO_OK;
+}
+
+/* The next frame, which must be a HELLO with a load report, decoded. */
+static bool
+recv_load(int fd, struct message_load *load)
 {
     struct proto_frame f;
-    if (proto_recv(fd, &f, proto_now_ms() + 10000) != PROTO_OK)
-        return NULL;
-    *type = f.type;
-    json_t *j = json_loadb(f.data, f.len, 0, NULL);
+    struct ss_error err;
+    memset(load, 0, sizeof(*load));
+    if (!recv_frame(fd, &f))
+        return false;
+    bool good =
+        f.type == PROTO_HELLO && message_decode_load(f.data, f.len, load, &err) == SS_ERR_OK;
     proto_frame_cleanup(&f);
-    return j;
+    return good;
+}
+
+/* The next frame, which must be an ANSWER, decoded. */
+static bool
+recv_answer(int fd, struct message_answer *answer)
+{
+    struct proto_frame f;
+    struct ss_error err;
+    memset(answer, 0, sizeof(*answer));
+    if (!recv_frame(fd, &f))
+        return false;
+    bool good =
+        f.type == PROTO_ANSWER && message_decode_answer(f.data, f.len, answer, &err) == SS_ERR_OK;
+    proto_frame_cleanup(&f);
+    return good;
+}
+
+/* The next frame, which must be a LOG, decoded. */
+static bool
+recv_log(int fd, struct message_text *log)
+{
+    struct proto_frame f;
+    struct ss_error err;
+    memset(log, 0, sizeof(*log));
+    if (!recv_frame(fd, &f))
+        return false;
+    bool good = f.type == PROTO_LOG && message_decode_log(f.data, f.len, log, &err) == SS_ERR_OK;
+    proto_frame_cleanup(&f);
+    return good;
 }
 
 static int
@@ -72,15 +111,16 @@ int
 main(void)
 {
     int fd;
-    uint8_t type;
-    json_t *j;
+    struct message_load load;
+    struct message_answer answer;
+    struct message_text log;
 
     signal(SIGPIPE, SIG_IGN);
     pid_t pid = start("raises", &fd, 1);
-    j = recv_json(fd, &type);
-    is_int(type, PROTO_HELLO, "first frame is HELLO");
-    ok(json_is_true(json_object_get(j, "ok")), "skill loaded");
-    json_decref(j);
+    ok(recv_load(fd, &load), "first frame is HELLO with a load report");
+    ok(load.ok, "skill loaded");
+    is_int(load.style, MESSAGE_STYLE_SKILLKIT, "written with skillkit");
+    message_load_cleanup(&load);
 
     /* Many requests through one interpreter: reference leaks or double frees
      * in the boundary show up here under ASan. */
@@ -88,49 +128,44 @@ main(void)
     for (int i = 0; i < 200; i++) {
         if (proto_send(fd, PROTO_REQUEST, request_msg, strlen(request_msg)) != PROTO_OK)
             break;
-        j = recv_json(fd, &type);
-        json_t *e = json_object_get(j, "error");
-        if (type == PROTO_ANSWER && json_is_false(json_object_get(j, "ok")) &&
-            strcmp(json_string_value(json_object_get(e, "type")), "NameError") == 0)
+        if (recv_answer(fd, &answer) && !answer.ok && answer.error.type &&
+            strcmp(answer.error.type, "NameError") == 0)
             good++;
-        json_decref(j);
+        message_answer_cleanup(&answer);
     }
     is_int(good, 200, "200 raising requests answered with the NameError");
 
     ok(proto_send(fd, PROTO_REQUEST, "not json", 8) == PROTO_OK, "send garbage");
-    j = recv_json(fd, &type);
-    is_int(type, PROTO_ANSWER, "garbage still gets an ANSWER");
-    ok(json_is_false(json_object_get(j, "ok")), "which is an error");
-    json_decref(j);
+    ok(recv_answer(fd, &answer), "garbage still gets an ANSWER");
+    ok(!answer.ok, "which is an error");
+    is_int(answer.error.kind, MESSAGE_KIND_RAISED, "of kind raised");
+    message_answer_cleanup(&answer);
     is_int(finish(pid, fd), 0, "worker exits 0 when the front closes");
 
     pid = start("syntax_error", &fd, 0);
-    j = recv_json(fd, &type);
-    is_int(type, PROTO_HELLO, "HELLO for a broken skill");
-    ok(json_is_false(json_object_get(j, "ok")), "says it did not load");
-    is_int(json_integer_value(json_object_get(json_object_get(j, "error"), "line")), 4,
-           "line of the syntax error");
-    json_decref(j);
+    ok(recv_load(fd, &load), "HELLO for a broken skill");
+    ok(!load.ok, "says it did not load");
+    is_int(load.error.kind, MESSAGE_KIND_LOAD, "an error of kind load");
+    ok(load.error.has_line, "with a line");
+    is_int(load.error.line, 4, "line of the syntax error");
+    message_load_cleanup(&load);
     is_int(finish(pid, fd), 1, "worker exits 1 after a failed load");
 
     pid = start("prints", &fd, 0);
-    j = recv_json(fd, &type);
-    json_decref(j);
+    ok(recv_load(fd, &load), "HELLO of a skill that prints");
+    message_load_cleanup(&load);
     const char *launch_msg =
         "{\"event\": {\"version\":\"1.0\",\"context\":{},\"request\":{\"type\":"
         "\"LaunchRequest\",\"requestId\":\"r\"}}, \"attributes\": null, \"soft_ms\": 0}";
     proto_send(fd, PROTO_REQUEST, launch_msg, strlen(launch_msg));
-    j = recv_json(fd, &type);
-    is_int(type, PROTO_LOG, "print() becomes a LOG frame");
-    is_str(json_string_value(json_object_get(j, "text")), "printed by the skill", "its text");
-    json_decref(j);
-    j = recv_json(fd, &type);
-    is_int(type, PROTO_LOG, "stderr too");
-    json_decref(j);
-    j = recv_json(fd, &type);
-    is_int(type, PROTO_ANSWER, "then the ANSWER");
-    ok(json_is_true(json_object_get(j, "ok")), "ok");
-    json_decref(j);
+    ok(recv_log(fd, &log), "print() becomes a LOG frame");
+    is_str(log.text, "printed by the skill", "its text");
+    message_text_cleanup(&log);
+    ok(recv_log(fd, &log), "stderr too");
+    message_text_cleanup(&log);
+    ok(recv_answer(fd, &answer), "then the ANSWER");
+    ok(answer.ok, "ok");
+    message_answer_cleanup(&answer);
     is_int(finish(pid, fd), 0, "clean exit");
     return tap_done();
 }

@@ -32,7 +32,7 @@ if SERVER_DIR not in sys.path:
     sys.path.insert(0, SERVER_DIR)
 
 import skillkit  # noqa: E402
-from skillkit import _output, _runner, testing  # noqa: E402
+from skillkit import _diagnose, _output, _runner, testing  # noqa: E402
 from skillkit.request import Request  # noqa: E402
 
 # A deadline of 0.1-0.2 s that fires at all fires long before this, even on
@@ -434,6 +434,109 @@ class LoadTest(RunnerCase):
         self.assertIn("did you mean ThankYouIntent", warnings)
         self.assertIn("GoodbyeIntent", warnings)
 
+    def model_warnings(self, result):
+        """{text: path} of the warnings about the model, which carry their JSON path."""
+        self.assertLoaded(result)
+        self.assertEqual(len(result["model_paths"]), len(result["warnings"]))
+        return {w: p for w, p in zip(result["warnings"], result["model_paths"]) if p}
+
+    def test_model_warnings_name_their_json_path(self):
+        with open(os.path.join(SOURCE_ROOT, "tests", "data", "models", "coffee.json"),
+                  encoding="utf-8") as f:
+            coffee = json.load(f)
+        result, _ = self.load("""
+            from skillkit import intent, launch, on, session_ended, stop
+            @launch
+            def hi(req): return "hi"
+            @intent("OrderIntnet")
+            def order(req): return "ordered"
+            @intent("CountIntent")
+            def count(req): return "counted"
+            @intent("AMAZON.YesIntent")
+            def yes(req): return "yes"
+            @session_ended
+            def ended(req): return None
+            @on("AudioPlayer.PlaybackStarted", "CanFulfillIntentRequest")
+            def other(req): return None
+            @stop
+            def bye(req): return "bye"
+            """, name="coffee", model=coffee)
+        found = self.model_warnings(result)
+        lm = "interactionModel.languageModel."
+        expected = {
+            "skill.py has a handler for OrderIntnet, but model.json has no intent with that "
+            "name, so Alexa never sends it. Did you mean OrderIntent? Check the spelling in "
+            "@intent(...)": lm + "intents",
+            "skill.py answers AMAZON.YesIntent, but model.json does not list it, so Alexa "
+            "never sends it: add {\"name\": \"AMAZON.YesIntent\", \"samples\": []}": lm + "intents",
+            "no function in skill.py answers OrderIntent: put @intent(\"OrderIntent\") above "
+            "one (skill.py has @intent(\"OrderIntnet\"): did you mean OrderIntent?)":
+                lm + "intents[0].name",
+            "no function in skill.py answers BirthdayIntent: put @intent(\"BirthdayIntent\") "
+            "above one": lm + "intents[2].name",
+        }
+        for text, path in expected.items():
+            self.assertEqual(found.get(text), path, text)
+        # Request types are not intents, and intents skillkit answers itself
+        # (stop, help, ...) need no handler: the rest of coffee's intents do.
+        self.assertEqual(len(found), 15, "\n".join(found))
+        self.assertFalse(any("CountIntent" in w for w in found), found)
+        self.assertFalse(any("HelpIntent" in w or "LaunchRequest" in w for w in found), found)
+
+    def test_a_handler_for_every_intent_answers_the_whole_model(self):
+        with open(os.path.join(SOURCE_ROOT, "tests", "data", "models", "coffee.json"),
+                  encoding="utf-8") as f:
+            coffee = json.load(f)
+        result, _ = self.load("""
+            from skillkit import launch, on
+            @launch
+            def hi(req): return "hi"
+            @on("IntentRequest")
+            def every(req): return "yes"
+            """, name="coffee", model=coffee)
+        self.assertEqual(self.model_warnings(result), {})
+        self.assertEqual(result["warnings"], [])
+
+    def test_the_model_the_server_names_is_compared(self):
+        model = {"interactionModel": {"languageModel": {"invocationName": "thank you",
+                 "intents": [{"name": "GoodbyeIntent", "samples": ["bye"]}]}}}
+        path = self.skills.make("named", """
+            from skillkit import launch, intent
+            @launch
+            def hi(req): return "hi"
+            @intent("ThankYouIntent")
+            def thanks(req): return "welcome"
+            """, model={"interactionModel": {"languageModel": {"intents": []}}})
+        german = os.path.join(os.path.dirname(path), "models", "de-DE.json")
+        os.makedirs(os.path.dirname(german))
+        with open(german, "w", encoding="utf-8") as f:
+            json.dump(model, f)
+        with self.quiet():
+            result = json.loads(_runner.load("named", path, True, None, german))
+        found = self.model_warnings(result)
+        self.assertIn("skill.py has a handler for ThankYouIntent, but de-DE.json has no intent "
+                      "with that name, so Alexa never sends it: add the intent with samples, or "
+                      "remove the handler", found)
+        self.assertEqual(found.get("no function in skill.py answers GoodbyeIntent: put "
+                                   "@intent(\"GoodbyeIntent\") above one"),
+                         "interactionModel.languageModel.intents[0].name")
+        # "" is the server's word for a skill without a model.
+        with self.quiet():
+            result = json.loads(_runner.load("named", path, True, None, ""))
+        self.assertEqual(self.model_warnings(result), {})
+
+    def test_a_model_that_cannot_be_read_is_a_warning_about_it(self):
+        result, _ = self.load("""
+            from skillkit import launch
+            @launch
+            def hi(req): return "hi"
+            """, name="broken_model", model={"interactionModel": {}})
+        found = self.model_warnings(result)
+        self.assertEqual(len(found), 1, found)
+        text, where = next(iter(found.items()))
+        self.assertTrue(text.startswith("model.json cannot be read"), text)
+        self.assertEqual(where, "interactionModel.languageModel.intents")
+
     def test_missing_launch_warns(self):
         result, _ = self.load("""
             from skillkit import intent
@@ -763,7 +866,7 @@ class ChildMistakesTest(RunnerCase):
                 error = self.error(intent(name))
                 self.assertEqual(error["type"], type_)
                 self.assertIn(hint, error["spoken"])
-                self.assertTrue(error["spoken"].startswith(f"There is {_runner._article(type_)} "
+                self.assertTrue(error["spoken"].startswith(f"There is {_diagnose.article(type_)} "
                                                            f"{type_} in thank_you, line "))
 
     def test_returning_a_number_says_how_to_make_words(self):

@@ -1,0 +1,67 @@
+/*
+ * invoke.c - one request from a file through one skill (invoke.h).
+ */
+#include "invoke.h"
+
+#include <stdlib.h>
+
+#include "buf.h"
+#include "dispatch.h"
+#include "proto.h"
+#include "skill.h"
+#include "ss_limits.h"
+
+enum { INVOKE_FAILED = 1, INVOKE_USAGE = 2 };
+
+int
+invoke_run(const struct invoke_config *cfg)
+{
+    struct skill skill;
+    struct ss_error err;
+    struct buf body = BUF_INIT(LIMIT_BODY_BYTES);
+    struct runtime rt = {0};
+    struct dispatch_result res;
+    int rc = INVOKE_USAGE;
+
+    ss_error_clear(&err);
+    if (skill_load(cfg->skills_dir, cfg->skill, &skill, &err) != SS_ERR_OK) {
+        fprintf(cfg->err, "skillserver: %s\n", err.msg);
+        return INVOKE_USAGE;
+    }
+    /* The deadline counts from when the request arrived, as in serve. */
+    int64_t arrival = proto_now_ms();
+    if (buf_read_path(&body, cfg->input, &err) != SS_ERR_OK) {
+        fprintf(cfg->err, "skillserver: %s\n", err.msg);
+        goto out;
+    }
+    struct runtime_config rc_cfg = cfg->runtime;
+    rc_cfg.workers = 1;
+    rc_cfg.launcher_fd = -1;
+    if (runtime_open(&rt, &rc_cfg, &err) != SS_ERR_OK) {
+        fprintf(cfg->err, "skillserver: %s\n", err.msg);
+        rc = INVOKE_FAILED;
+        goto out;
+    }
+    struct dispatch_ctx ctx = {
+        .pool = rt.pool, .store = rt.store, .dev = rc_cfg.dev, .pretty = !cfg->compact};
+    enum ss_err e =
+        dispatch_run(&ctx, &VERIFY_POLICY_LOCAL, &skill, buf_str(&body), body.len, arrival, &res);
+    if (res.status >= 400) {
+        fprintf(cfg->err, "skillserver: this is not a request %s can answer: %s\n", skill.name,
+                res.error.msg);
+        rc = INVOKE_USAGE;
+    } else if (!res.body) {
+        fprintf(cfg->err, "skillserver: out of memory\n");
+        rc = INVOKE_FAILED;
+    } else {
+        fwrite(res.body, 1, res.len, cfg->out);
+        fputc('\n', cfg->out);
+        rc = fflush(cfg->out) == 0 && e == SS_ERR_OK ? 0 : INVOKE_FAILED;
+    }
+    dispatch_result_cleanup(&res);
+out:
+    runtime_close(&rt);
+    buf_reset(&body);
+    skill_cleanup(&skill);
+    return rc;
+}

@@ -1,0 +1,66 @@
+"""The soft deadline: SIGALRM raises DeadlineExceeded in the skill's own code.
+
+The front's hard deadline kills the worker; this one comes earlier and
+raises inside the handler (or inside the skill's module-level code while it
+loads), so the author sees the line that was running. It is armed only while
+skill code runs and disarmed before anything is returned to the front.
+"""
+from __future__ import annotations
+
+import signal
+from typing import Any, Optional
+
+from .errors import DeadlineExceeded
+
+__all__ = ["install", "arm", "disarm", "last_seconds", "seconds_text"]
+
+_alarm = {"installed": False, "armed": False, "set": False, "seconds": 0.0}
+
+
+def seconds_text(seconds: float) -> str:
+    """Seconds as said aloud: whole from one second up, else two decimals."""
+    amount = round(seconds) if seconds >= 1 else round(seconds, 2)
+    return "1 second" if amount == 1 else f"{amount:g} seconds"
+
+
+def last_seconds() -> float:
+    """The length of the deadline armed last (what a DeadlineExceeded ran into)."""
+    return _alarm["seconds"]
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    """SIGALRM: interrupt whatever line of the skill is running."""
+    if _alarm["armed"]:
+        _alarm["armed"] = False
+        raise DeadlineExceeded(f"still running after {seconds_text(_alarm['seconds'])}")
+
+
+def install() -> Optional[str]:
+    """Install the SIGALRM handler; return a warning when that is impossible."""
+    if _alarm["installed"]:
+        return None
+    try:
+        signal.signal(signal.SIGALRM, _on_alarm)
+    except (ValueError, OSError, AttributeError) as exc:
+        return f"no soft deadline in this process ({exc}); only the hard one applies"
+    _alarm["installed"] = True
+    return None
+
+
+def arm(seconds: float) -> None:
+    """Raise DeadlineExceeded in whatever runs seconds from now (0: no deadline)."""
+    if seconds <= 0 or not _alarm["installed"]:
+        return
+    _alarm["seconds"] = seconds
+    _alarm["armed"] = True
+    _alarm["set"] = True
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
+def disarm() -> None:
+    """Stop the deadline; safe to call when none is armed."""
+    # Clear the flag first: a signal already on its way is then ignored.
+    _alarm["armed"] = False
+    if _alarm["set"]:
+        _alarm["set"] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)

@@ -1,0 +1,268 @@
+"""What went wrong, in words for the skill's author: ERRORs and their sentences.
+
+Every failure of a skill becomes an ERROR (see _message): where it happened
+(the innermost frame in the skill's folder), the traceback without
+skillkit's frames, and a sentence to speak that a child can act on. A
+handler that returns something Alexa cannot use raises BadResult (kind
+"result"), which names the function and says what to return instead.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import traceback
+from typing import Any, Optional
+
+from . import _deadline, _message
+from ._registry import Handler
+from ._skill import PACKAGE_DIR, Skill
+from .errors import DeadlineExceeded, SkillDefinitionError
+
+__all__ = ["BadResult", "exception_error", "error_for", "bad_return", "who", "short",
+           "sentence", "article", "where", "describe_type"]
+
+#: Exception text is cut to this many characters in the spoken sentence.
+SPOKEN_DETAIL_CHARS = 120
+
+
+class BadResult(Exception):
+    """A handler returned something that is not a response (kind "result")."""
+
+    def __init__(self, message: str, spoken: str, handler: Optional[Handler]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.spoken = spoken
+        self.handler = handler
+
+
+def short(text: str) -> str:
+    """First line of text, cut for speaking, without a final period."""
+    text = text.strip().splitlines()[0] if text.strip() else ""
+    if len(text) > SPOKEN_DETAIL_CHARS:
+        text = text[:SPOKEN_DETAIL_CHARS - 3].rstrip() + "..."
+    return text.rstrip(".")
+
+
+def sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def article(word: str) -> str:
+    return "an" if word[:1].upper() in "AEIOU" else "a"
+
+
+def where(skill: Skill, file: Optional[str], line: Optional[int]) -> str:
+    """'thank_you, line 5' or 'thank_you, file helpers.py, line 5'."""
+    place = skill.name
+    if file and os.path.abspath(file) != skill.path:
+        place += f", file {os.path.basename(file)}"
+    if line:
+        place += f", line {line}"
+    return place
+
+
+def _internal(filename: str) -> bool:
+    return (filename.startswith(PACKAGE_DIR + os.sep)
+            or filename.startswith("<frozen importlib"))
+
+
+def _locate(exc: BaseException, skill: Optional[Skill]
+            ) -> tuple[Optional[str], Optional[int], Optional[str]]:
+    """(file, line, function) where exc happened: the innermost frame in the
+    skill's folder, else the innermost frame; a SyntaxError's own position."""
+    if isinstance(exc, SyntaxError) and exc.filename and (
+            skill is None or skill.owns(exc.filename) or exc.__traceback__ is None):
+        return exc.filename, exc.lineno, None
+    frames = list(traceback.walk_tb(exc.__traceback__))
+    chosen = None
+    for frame, lineno in frames:
+        if skill is not None and skill.owns(frame.f_code.co_filename):
+            chosen = (frame, lineno)
+    if chosen is None and frames:
+        chosen = frames[-1]
+    if chosen is None:
+        return (skill.path if skill else None), None, None
+    frame, lineno = chosen
+    function = frame.f_code.co_name
+    return frame.f_code.co_filename, lineno, (None if function == "<module>" else function)
+
+
+def _format_traceback(exc: BaseException) -> str:
+    """The traceback as the author wants it: without skillkit's and
+    importlib's frames before the skill's first one, nor skillkit's after its
+    last one (the alarm handler that raised DeadlineExceeded, the check that
+    rejected an argument). With no skill frame at all (a bug here), whole."""
+    te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    frames = list(te.stack)
+    first = 0
+    while first < len(frames) and _internal(frames[first].filename):
+        first += 1
+    last = len(frames)
+    while last > first and frames[last - 1].filename.startswith(PACKAGE_DIR + os.sep):
+        last -= 1
+    if first < last:
+        te.stack = traceback.StackSummary.from_list(frames[first:last])
+    elif isinstance(exc, SyntaxError):
+        te.stack = traceback.StackSummary.from_list([])
+    return "".join(te.format())
+
+
+def _innermost_frame(exc: BaseException) -> Any:
+    frames = list(traceback.walk_tb(exc.__traceback__))
+    return frames[-1][0] if frames else None
+
+
+def _hint(exc: BaseException) -> str:
+    """One more sentence for the exceptions beginners meet most, saying what
+    to change; "" for the others. (Python 3.11 prints "Did you mean" only in
+    its own tracebacks, so the suggestion is computed here.)"""
+    message = str(exc)
+    if isinstance(exc, NameError) and isinstance(getattr(exc, "name", None), str):
+        frame = _innermost_frame(exc)
+        known: list[str] = []
+        if frame is not None:
+            known = [*frame.f_locals, *frame.f_globals, *frame.f_builtins]
+        close = difflib.get_close_matches(exc.name, [k for k in known if not k.startswith("_")],
+                                          1)
+        if close:
+            return f"Did you mean {close[0]}?"
+        return f"Check the spelling of {exc.name}, or give it a value before this line."
+    if isinstance(exc, AttributeError) and getattr(exc, "obj", 0) is None:
+        return ("Something there is None, which means nothing: a slot nobody said is None, "
+                "so check it with if before using it.")
+    if isinstance(exc, TypeError) and "NoneType" in message:
+        return ("Something there is None, which means nothing: a slot nobody said is None, "
+                "so check it with if before using it.")
+    if isinstance(exc, TypeError) and ("concatenate str" in message or (
+            "unsupported operand" in message and "'str'" in message)):
+        return "To put a number into words, write str(number)."
+    if isinstance(exc, KeyError):
+        return ("That key is not in the dictionary yet: use .get(key, default) to get a "
+                "default instead.")
+    if isinstance(exc, IndexError):
+        return "The list is shorter than that: count from 0, and check its length first."
+    return ""
+
+
+def exception_error(kind: str, exc: BaseException, skill: Optional[Skill]) -> dict:
+    """An ERROR for an exception raised by skill code (or, for bugs, by us)."""
+    file, line, function = _locate(exc, skill)
+    type_name = type(exc).__name__
+    if isinstance(exc, SyntaxError):
+        message = exc.msg or str(exc)
+    else:
+        message = str(exc)
+    if skill is None:
+        spoken = sentence(f"There is {article(type_name)} {type_name}: {short(message)}")
+    elif isinstance(exc, DeadlineExceeded):
+        seconds = _deadline.seconds_text(_deadline.last_seconds())
+        running = f" line {line}" if line and skill.owns(file) else ""
+        if running and file and os.path.abspath(file) != skill.path:
+            running += f" of {os.path.basename(file)}"
+        task = "to load" if kind == _message.KIND_LOAD else ""
+        spoken = (f"{skill.name} took too long{' ' + task if task else ''}: it was still "
+                  f"running{running} after {seconds}. Look for a loop that never stops.")
+        if kind == _message.KIND_LOAD:
+            message = f"the skill was still loading after {seconds}"
+        else:
+            message = f"the handler was still running after {seconds} (the soft deadline)"
+    elif isinstance(exc, ModuleNotFoundError) and exc.name:
+        place = f" on line {line}" if line else ""
+        if file and os.path.abspath(file) != skill.path:
+            place += f" of {os.path.basename(file)}"
+        spoken = (f"{skill.name} imports a module called {exc.name}{place}, but there is no "
+                  f"module with that name. Check the spelling.")
+    elif isinstance(exc, SkillDefinitionError):
+        spoken = sentence(f"There is a mistake in {where(skill, file, line)}: "
+                          f"{short(message)}")
+    else:
+        detail = short(message)
+        spoken = sentence(f"There is {article(type_name)} {type_name} in "
+                          f"{where(skill, file, line)}" + (f": {detail}" if detail else ""))
+        if skill.owns(file):
+            hint = _hint(exc)
+            if hint:
+                spoken += " " + hint
+    return _message.error(kind, message, spoken, type_=type_name, file=file, line=line,
+                          function=function, trace=_format_traceback(exc))
+
+
+def _result_error(bad: BadResult, skill: Skill) -> dict:
+    handler = bad.handler
+    return _message.error(_message.KIND_RESULT, bad.message, bad.spoken,
+                          file=handler.file if handler else skill.path,
+                          line=handler.line if handler else None,
+                          function=handler.name if handler else None)
+
+
+def error_for(exc: BaseException, skill: Optional[Skill]) -> dict:
+    """The ERROR for an exception that escaped a request to skill."""
+    if isinstance(exc, BadResult) and skill is not None:
+        return _result_error(exc, skill)
+    if isinstance(exc, DeadlineExceeded):
+        return exception_error(_message.KIND_TIMEOUT, exc, skill)
+    return exception_error(_message.KIND_RAISED, exc, skill)
+
+
+# ---------------------------------------------------------------------------
+# Checking what handlers return.
+
+def who(handler: Handler, skill: Skill, line: bool = False) -> str:
+    """'The function thanks in thank_you' (with line: ', line 5') and the like."""
+    role = {"handler": "The function", "before": "The @before function",
+            "after": "The @after function", "error": "The @error handler",
+            "lambda": "The function"}[handler.role]
+    place = f", line {handler.line}," if line and handler.line else ""
+    return f"{role} {handler.name} in {skill.name}{place}"
+
+
+def _what(value: Any) -> tuple[str, str, str]:
+    """(for the spoken sentence, for the message, what to do) naming a returned value."""
+    words = "Return the words for Alexa to say."
+    if value is None:
+        return ("nothing", "None (no return statement, or return without a value)",
+                "Add a return line with the words for Alexa to say, like: return \"Hello!\"")
+    if isinstance(value, bool):
+        return str(value), str(value), "Alexa can only say words: put them in quotes."
+    if isinstance(value, (int, float)):
+        return (f"the number {value!r}", f"the number {value!r}",
+                f"Alexa can only say words: make it words with str, like: "
+                f"return str({value!r})")
+    if isinstance(value, tuple):
+        return "a tuple", ("a tuple (a comma after the words makes one: "
+                           "return \"Hi\", is a tuple)"), (
+                   "A comma after the words makes a tuple: take the comma away.")
+    if isinstance(value, list):
+        return ("a list",
+                "a list (put the words in one string, or use Response(speech=[...]))",
+                "Alexa says one piece of text: join the words together, like: "
+                "return \" \".join(words)")
+    if isinstance(value, dict):
+        return ("a dictionary without a response",
+                "a dict without a 'response' key (an Alexa response envelope has one)", words)
+    name = type(value).__name__
+    return f"{article(name)} {name}", f"{article(name)} {name} object", words
+
+
+def bad_return(handler: Handler, value: Any, skill: Skill) -> BadResult:
+    """The BadResult for handler returning value, which is not a response."""
+    spoken_what, message_what, todo = _what(value)
+    if handler.role == "lambda":
+        return BadResult(
+            f"{handler.name} returned {message_what}; it must return a response dict like "
+            f"{{'version': '1.0', 'response': {{...}}}}",
+            f"{who(handler, skill)} returned {spoken_what}. Return the response dictionary.",
+            handler)
+    return BadResult(
+        f"{handler.name} returned {message_what}; return words (a str), SSML, ask(...), "
+        f"tell(...), a Response, or an Alexa response dict",
+        sentence(f"{who(handler, skill, line=True)} returned {spoken_what}. {todo}"),
+        handler)
+
+
+def describe_type(value: Any) -> str:
+    """'a list', 'an int': value's type with its article."""
+    name = type(value).__name__
+    return f"{article(name)} {name}"
+

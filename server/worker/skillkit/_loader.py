@@ -1,0 +1,312 @@
+"""Loading a skill: its file imported under a private name, with its folder on sys.path.
+
+A skill's folder is looked over first (files the workers cannot read, a
+requirements.txt whose packages are missing, siblings named like a standard
+module); then its file is imported under the soft deadline, with the
+decorators filling the skill's registry; then what the import left decides
+the style: skillkit handlers, else a classic ``lambda_handler``. Every
+failure is an ERROR of kind "load"; what works but is probably not meant is
+a warning.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from typing import Any, Optional
+
+from . import _deadline, _defaults, _message, _model_check, _output
+from ._diagnose import describe_type, exception_error, sentence, short, where
+from ._registry import Handler, registering
+from ._skill import PACKAGE_DIR, Skill, read_json
+from .errors import SkillDefinitionError
+
+__all__ = ["new_skill", "load", "unload"]
+
+LOAD = _message.KIND_LOAD
+
+
+def new_skill(name: str, path: str, dev: bool, handler: Optional[str] = None,
+              model: Optional[str] = None) -> Skill:
+    """A Skill for the file at path, not loaded yet; model as _runner.load() takes it."""
+    skill = Skill(name, os.path.abspath(path), dev, handler)
+    skill.model = model
+    skill.defaults = _defaults.make(skill)
+    return skill
+
+
+def unload(old: Optional[Skill]) -> None:
+    """Forget a loaded skill: its module, its folder on sys.path, its siblings."""
+    if old is None:
+        return
+    sys.modules.pop(old.module_name, None)
+    if not old.added_path:
+        # Nothing of the skill ran, or its folder was on sys.path already
+        # (then its modules are not the skill's alone): leave them be.
+        return
+    if old.folder in sys.path:
+        sys.path.remove(old.folder)
+    prefix = old.folder + os.sep
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if not isinstance(file, str):
+            continue
+        file = os.path.abspath(file)
+        if file.startswith(prefix) and not file.startswith(PACKAGE_DIR + os.sep):
+            del sys.modules[name]
+
+
+def _skill_locale(skill: Skill) -> str:
+    try:
+        manifest = read_json(os.path.join(skill.folder, "skill.json"))
+    except (OSError, ValueError):
+        return "en-US"
+    locale = manifest.get("locale") if isinstance(manifest, dict) else None
+    return locale if isinstance(locale, str) and locale else "en-US"
+
+
+def _shadow_warnings(skill: Skill) -> list[str]:
+    """Sibling modules that `import` would never find (stdlib comes first)."""
+    warnings = []
+    try:
+        entries = sorted(os.listdir(skill.folder))
+    except OSError:
+        return warnings
+    for entry in entries:
+        stem, ext = os.path.splitext(entry)
+        if ext != ".py" or stem == "skill":
+            continue
+        if stem in sys.stdlib_module_names or stem in ("skillkit", "_skillserver"):
+            warnings.append(f"{entry} has the same name as Python's {stem} module, so "
+                            f"'import {stem}' gets Python's, not yours. Rename the file.")
+    return warnings
+
+
+
+#: At most this many files and folders are looked at for unreadable ones at
+#: load time (a vendored SDK has a few thousand).
+READABLE_CHECK_ENTRIES = 20000
+
+
+def _unreadable(folder: str) -> Optional[str]:
+    """The first folder or Python file under folder this process cannot read."""
+    seen = 0
+    for top, dirs, files in os.walk(folder, onerror=None):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+        for d in dirs:
+            full = os.path.join(top, d)
+            if not os.access(full, os.R_OK | os.X_OK):
+                return full
+        for f in files:
+            full = os.path.join(top, f)
+            if f.endswith((".py", ".json", ".txt")) and not os.access(full, os.R_OK):
+                return full
+        seen += len(dirs) + len(files)
+        if seen > READABLE_CHECK_ENTRIES:
+            break
+    if not os.access(folder, os.R_OK | os.X_OK):
+        return folder
+    return None
+
+
+def _vendored_index() -> int:
+    """Where the code folder goes on sys.path: before the first folder of
+    installed packages (site-packages, dist-packages)."""
+    for i, entry in enumerate(sys.path):
+        if entry.endswith(("site-packages", "dist-packages")):
+            return i
+    return len(sys.path)
+
+
+#: Distributions whose module has another name than the distribution.
+_MODULE_OF = {"python-dateutil": "dateutil", "pyyaml": "yaml", "beautifulsoup4": "bs4",
+              "pillow": "PIL", "ask-sdk": "ask_sdk_core", "scikit-learn": "sklearn"}
+
+
+def _requirements(folder: str) -> dict[str, str]:
+    """requirements.txt beside the code: {module name: requirement name}."""
+    found: dict[str, str] = {}
+    try:
+        with open(os.path.join(folder, "requirements.txt"), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except (OSError, ValueError):
+        return found
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        req = ""
+        for ch in line:
+            if not (ch.isalnum() or ch in "._-"):
+                break
+            req += ch
+        if req:
+            module = _MODULE_OF.get(req.lower(), req.replace("-", "_").replace(".", "_"))
+            found[module] = req
+    return found
+
+
+def _pip_hint(skill: Skill) -> str:
+    return (f"run pip install -r requirements.txt -t . in {skill.folder} on a machine that has "
+            f"pip, so the package sits beside your code")
+
+
+def _missing_warnings(skill: Skill, requirements: dict[str, str]) -> list[str]:
+    """A warning for each requirement that cannot be imported."""
+    import importlib.metadata
+    warnings = []
+    for module, req in requirements.items():
+        try:
+            importlib.metadata.distribution(req)
+            continue
+        except Exception:  # noqa: BLE001 - any failure means "not found"
+            pass
+        try:
+            if importlib.util.find_spec(module) is not None:
+                continue
+        except (ImportError, ValueError):
+            pass
+        warnings.append(f"requirements.txt lists {req}, but it is not installed beside the "
+                        f"code: {_pip_hint(skill)}")
+    return warnings
+
+
+def _explain_missing(skill: Skill, missing: str, requirements: dict[str, str],
+                     error: dict) -> None:
+    """Make a load error for a missing module say how to vendor it."""
+    top = missing.split(".")[0]
+    req = requirements.get(top) or next(
+        (r for m, r in requirements.items() if m.lower() == top.lower()), None)
+    if req is None:
+        return
+    error[_message.MESSAGE] = (f"No module named {missing!r}: requirements.txt lists {req}, "
+                               f"but it is not installed: {_pip_hint(skill)}")
+    error[_message.SPOKEN] = (f"{skill.name} needs the package {req}, which is not installed. "
+                              f"The log says how to install it.")
+
+
+def _failed(skill: Skill, error: dict) -> dict:
+    """The HELLO of a skill that did not load; handle() answers with the same ERROR."""
+    skill.load_error = error
+    return _message.failed(error)
+
+
+def load(skill: Skill, soft_seconds: float) -> dict:
+    """Import skill (from new_skill) and return its HELLO as a dict.
+
+    Module-level code of the skill runs under a soft deadline of
+    soft_seconds. On failure skill.load_error is the ERROR.
+    """
+    name, path = skill.name, skill.path
+    _output.install()
+    # (text, JSON path in model.json or None), in the order they were found.
+    warnings: list[tuple[str, Optional[str]]] = []
+    alarm_warning = _deadline.install()
+    if alarm_warning:
+        warnings.append((alarm_warning, None))
+
+    if not os.path.isfile(path):
+        return _failed(skill, _message.error(
+            LOAD, f"{path} does not exist or is not a file",
+            f"{name} has no skill.py file. Put your skill in skills/{name}/skill.py.",
+            type_="FileNotFoundError", file=path))
+    skill.locale = _skill_locale(skill)
+    unreadable = _unreadable(skill.folder)
+    if unreadable:
+        return _failed(skill, _message.error(
+            LOAD, f"{unreadable} cannot be read by the skill's workers (they run as another "
+            f"user, with only read access): let everyone read the skill's files, for example "
+            f"with chmod -R a+rX {skill.folder}",
+            f"{name} cannot be loaded: some of its files cannot be read. The log says which.",
+            type_="PermissionError", file=unreadable))
+    if skill.folder not in sys.path:
+        # Before the system's packages, so that packages vendored beside the
+        # code (pip install -t) win, as on Lambda; after the standard library
+        # and skillkit, so that a sibling file sharing a name with them does
+        # not break the skill.
+        sys.path.insert(_vendored_index(), skill.folder)
+        skill.added_path = True
+    requirements = _requirements(skill.folder)
+    warnings.extend((text, None) for text in _missing_warnings(skill, requirements))
+
+    # Directory listings are cached by the import system; a sibling module
+    # written a moment ago (tests, --dev reloads) must be found.
+    importlib.invalidate_caches()
+    spec = importlib.util.spec_from_file_location(skill.module_name, path)
+    if spec is None or spec.loader is None:
+        return _failed(skill, _message.error(
+            LOAD, f"{path} cannot be imported as a Python module",
+            f"{name} cannot be loaded: skill.py is not a Python file.", file=path))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[skill.module_name] = module
+    try:
+        with registering(skill.registry):
+            _deadline.arm(soft_seconds)
+            try:
+                spec.loader.exec_module(module)
+            finally:
+                _deadline.disarm()
+    except BaseException as exc:  # noqa: BLE001 - any failure of the import is a load error
+        sys.modules.pop(skill.module_name, None)
+        error = exception_error(LOAD, exc, skill)
+        if isinstance(exc, ModuleNotFoundError) and exc.name:
+            _explain_missing(skill, exc.name, requirements, error)
+        return _failed(skill, error)
+    finally:
+        _output.flush()
+    return _choose_style(skill, module, warnings)
+
+
+def _choose_style(skill: Skill, module: Any, warnings: list[tuple[str, Optional[str]]]
+                  ) -> dict:
+    """The HELLO once the module imported: skillkit handlers, else lambda_handler."""
+    name, path = skill.name, skill.path
+    registry = skill.registry
+    function_name = skill.handler.rpartition(".")[2] if skill.handler else "lambda_handler"
+    lambda_fn = getattr(module, function_name, None)
+    if skill.handler and lambda_fn is None and not registry.routes:
+        return _failed(skill, _message.error(
+            LOAD, f"the handler {skill.handler} names a function {function_name}, but "
+            f"{os.path.basename(path)} has no {function_name}",
+            f"{name} has no function called {function_name} in {os.path.basename(path)}. "
+            f"Check the handler in the skill's settings.", file=path))
+    if registry.routes:
+        skill.style = _message.STYLE_SKILLKIT
+        handlers = registry.names()
+        if lambda_fn is not None:
+            warnings.append(("lambda_handler is not used: the skill has skillkit handlers, "
+                             "and they answer every request", None))
+        if ("type", "LaunchRequest") not in registry.routes:
+            warnings.append(("no @launch handler: opening the skill gets the default welcome",
+                             None))
+        warnings.extend(_model_check.warnings(skill))
+    elif callable(lambda_fn):
+        try:
+            skill.lambda_handler = Handler(lambda_fn, "lambda", function_name)
+        except SkillDefinitionError as exc:
+            return _failed(skill, _message.error(
+                LOAD, str(exc), sentence(
+                    f"There is a mistake in {where(skill, path, None)}: {short(str(exc))}"),
+                type_="SkillDefinitionError", file=path,
+                line=getattr(getattr(lambda_fn, "__code__", None), "co_firstlineno", None),
+                function="lambda_handler"))
+        skill.style = _message.STYLE_LAMBDA
+        handlers = [function_name]
+        if registry.before or registry.after or registry.error:
+            warnings.append(("@before, @after and @error are not used by a lambda_handler "
+                             "skill", None))
+    else:
+        if lambda_fn is not None:
+            detail = (f"lambda_handler in {os.path.basename(path)} is "
+                      f"{describe_type(lambda_fn)}, not a function")
+        elif registry.before or registry.after or registry.error:
+            detail = "it has @before, @after or @error functions but no handler"
+        else:
+            detail = "it has no handlers"
+        message = (f"{detail}: put @launch or @intent(\"Name\") from skillkit above a "
+                   f"function, or define lambda_handler(event, context)")
+        spoken = (f"{name} has no handlers. Put @launch or @intent above a function, or "
+                  f"write a function called lambda_handler.")
+        return _failed(skill, _message.error(LOAD, message, spoken, file=path))
+    warnings.extend((text, None) for text in _shadow_warnings(skill))
+    return _message.loaded(skill.style, handlers, warnings)

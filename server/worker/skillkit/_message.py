@@ -1,0 +1,107 @@
+"""The messages between the front and a worker: their keys, written once.
+
+server/worker/message.h is the C side of this module: it documents the same
+format and decodes every message a worker sends. tests/unit/worker/test_message.c
+reads the ``NAME = "value"`` lines below and checks them against message.h,
+so keep one constant a line in that form.
+
+Worker -> front (the payloads of server/worker/proto.h's frames):
+
+- HELLO, the load report: ``{"ok": true, "style": STYLE, "handlers": [str],
+  "warnings": [str], "model_paths": [str | null]}`` or ``{"ok": false,
+  "error": ERROR}``. ``model_paths`` runs beside ``warnings``: for a warning
+  about model.json, the JSON path in it that the warning is about; null for
+  the others.
+- ANSWER: ``{"ok": true, "reply": REPLY, "attributes": object | null}``
+  (attributes only when the handler changed them) or ``{"ok": false,
+  "error": ERROR}``. REPLY is the reply format of server/pipeline/response.h
+  (skillkit.response builds it).
+- ERROR: ``{"kind": KIND, "type", "message", "file", "line", "function",
+  "traceback", "spoken"}``, each a str or null (line an int or null).
+- LOG ``{"text": str}`` and DIED ``{"how": str}``, written by the C side.
+
+Front -> worker: REQUEST ``{"event": envelope, "attributes": object | null,
+"soft_ms": int}``.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+OK = "ok"
+ERROR = "error"
+REPLY = "reply"
+ATTRIBUTES = "attributes"
+STYLE = "style"
+HANDLERS = "handlers"
+WARNINGS = "warnings"
+MODEL_PATHS = "model_paths"
+KIND = "kind"
+TYPE = "type"
+MESSAGE = "message"
+FILE = "file"
+LINE = "line"
+FUNCTION = "function"
+TRACEBACK = "traceback"
+SPOKEN = "spoken"
+TEXT = "text"
+HOW = "how"
+EVENT = "event"
+SOFT_MS = "soft_ms"
+
+KIND_LOAD = "load"
+KIND_RAISED = "raised"
+KIND_RESULT = "result"
+KIND_TIMEOUT = "timeout"
+
+STYLE_SKILLKIT = "skillkit"
+STYLE_LAMBDA = "lambda"
+
+
+def error(kind: str, message: str, spoken: str, *, type_: Optional[str] = None,
+          file: Optional[str] = None, line: Optional[int] = None,
+          function: Optional[str] = None, trace: Optional[str] = None) -> dict:
+    """An ERROR."""
+    return {KIND: kind, TYPE: type_, MESSAGE: message, FILE: file, LINE: line,
+            FUNCTION: function, TRACEBACK: trace, SPOKEN: spoken}
+
+
+def failed(error_: dict) -> dict:
+    """A HELLO or an ANSWER that reports an ERROR."""
+    return {OK: False, ERROR: error_}
+
+
+def loaded(style: str, handlers: list[str],
+           warnings: list[tuple[str, Optional[str]]]) -> dict:
+    """The HELLO of a skill that loaded; warnings are (text, model.json path or None)."""
+    return {OK: True, STYLE: style, HANDLERS: handlers,
+            WARNINGS: [text for text, _ in warnings],
+            MODEL_PATHS: [path for _, path in warnings]}
+
+
+def answered(reply: dict, attributes: Optional[dict]) -> dict:
+    """The ANSWER of a request the skill answered."""
+    return {OK: True, REPLY: reply, ATTRIBUTES: attributes}
+
+
+def request(event: dict, attributes: Optional[dict], soft_ms: int) -> str:
+    """A REQUEST as the front writes it (skillkit.testing sends these)."""
+    return json.dumps({EVENT: event, ATTRIBUTES: attributes, SOFT_MS: soft_ms})
+
+
+def read_request(text: str) -> tuple[dict, Any, int]:
+    """(event, attributes, soft_ms) of a REQUEST; ValueError when it is not one."""
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"the server sent a message that is not JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get(EVENT), dict):
+        raise ValueError("the server sent a message without an 'event' object")
+    soft_ms = data.get(SOFT_MS)
+    soft_ms = soft_ms if isinstance(soft_ms, int) and soft_ms > 0 else 0
+    return data[EVENT], data.get(ATTRIBUTES), soft_ms
+
+
+#: What handle() and load() answer when even reporting an error failed.
+LAST_RESORT = json.dumps(failed(error(KIND_RAISED, "skillkit could not report an error",
+                                      "The skill failed.")), separators=(",", ":"))

@@ -1,0 +1,60 @@
+"""The skill loaded in this process: its names, its files and its handlers."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Optional
+
+from ._registry import Handler, Registry
+
+__all__ = ["Skill", "PACKAGE_DIR", "read_json"]
+
+#: skillkit's own folder: frames in it are not the author's.
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class Skill:
+    """What loading one skill found; the runner keeps one at a time."""
+
+    def __init__(self, name: str, path: str, dev: bool, handler: Optional[str] = None) -> None:
+        self.name = name
+        self.path = path
+        self.handler = handler
+        # The code folder: the file's folder, above the packages a dotted
+        # handler ("package.module.function") names.
+        self.folder = os.path.dirname(path)
+        if handler:
+            for _ in range(handler.rpartition(".")[0].count(".")):
+                self.folder = os.path.dirname(self.folder)
+        self.dev = dev
+        self.module_name = "_skill_" + "".join(c if c.isalnum() else "_" for c in name)
+        self.registry = Registry()
+        self.lambda_handler: Optional[Handler] = None
+        self.style = ""
+        self.locale = "en-US"
+        self.added_path = False
+        self.load_error: Optional[dict] = None
+        #: The interaction model the server found ("" for none); None: model.json
+        #: beside the code, when there is one.
+        self.model: Optional[str] = None
+        #: skillkit's own answers for what the skill does not handle (_defaults).
+        self.defaults: dict[str, Handler] = {}
+
+    def model_file(self) -> Optional[str]:
+        """The path of the skill's interaction model, or None when it has none."""
+        if self.model is None:
+            path = os.path.join(self.folder, "model.json")
+            return path if os.path.exists(path) else None
+        return self.model or None
+
+    def owns(self, filename: Optional[str]) -> bool:
+        """True when filename lies in the skill's folder."""
+        if not filename:
+            return False
+        return os.path.abspath(filename).startswith(self.folder + os.sep)
+
+
+def read_json(path: str) -> Any:
+    """The JSON document in the file at path (OSError, ValueError)."""
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
