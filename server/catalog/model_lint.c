@@ -18,7 +18,6 @@
 
 #include "model.h"
 #include "model_internal.h"
-#include "request.h"
 #include "ss_limits.h"
 
 void

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import textwrap
@@ -408,7 +409,9 @@ class ReadmeSection(unittest.TestCase):
             self.assertIn("skill space-facts: ASK CLI v2 project, handler "
                           "lambda_function.lambda_handler in lambda/", seen)
         finally:
-            proc.terminate()
+            # The whole group: the shell may not have exec'd skillserver, and
+            # terminating only the shell would leave the server running.
+            os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=60)
 
 
