@@ -15,6 +15,17 @@ buf_init(struct buf *b, size_t max)
     *b = (struct buf)BUF_INIT(max);
 }
 
+void
+buf_init_in(struct buf *b, char *storage, size_t size, size_t max)
+{
+    buf_init(b, max);
+    b->fixed = storage;
+    b->fixed_size = size;
+    b->p = storage;
+    b->cap = size;
+    storage[0] = '\0';
+}
+
 /* Make room for need more bytes and a NUL. */
 static bool
 reserve(struct buf *b, size_t need)
@@ -34,14 +45,22 @@ reserve(struct buf *b, size_t need)
     /* Never allocate more than the cap allows (want fits: need was checked). */
     if (b->max < SIZE_MAX && cap > b->max + 1)
         cap = b->max + 1;
-    char *p = realloc(b->p, cap);
+    char *p = b->p == b->fixed ? malloc(cap) : realloc(b->p, cap);
     if (!p) {
         b->err = SS_ERR_NOMEM;
         return false;
     }
+    if (b->p && b->p == b->fixed)
+        memcpy(p, b->fixed, b->len + 1);
     b->p = p;
     b->cap = cap;
     return true;
+}
+
+bool
+buf_reserve(struct buf *b, size_t n)
+{
+    return reserve(b, n);
 }
 
 bool
@@ -148,10 +167,14 @@ buf_take(struct buf *b, size_t *len)
     char *p = NULL;
 
     if (b->err == SS_ERR_OK) {
-        p = b->p ? b->p : strdup("");
+        if (b->p && b->p != b->fixed) {
+            p = b->p;
+            b->p = NULL;
+        } else {
+            p = b->p ? strndup(b->p, b->len) : strdup("");
+        }
         if (p && len)
             *len = b->len;
-        b->p = NULL;
     }
     buf_reset(b);
     return p;
@@ -160,6 +183,10 @@ buf_take(struct buf *b, size_t *len)
 void
 buf_reset(struct buf *b)
 {
-    free(b->p);
-    buf_init(b, b->max);
+    if (b->p != b->fixed)
+        free(b->p);
+    if (b->fixed)
+        buf_init_in(b, b->fixed, b->fixed_size, b->max);
+    else
+        buf_init(b, b->max);
 }

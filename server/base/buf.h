@@ -21,20 +21,32 @@
 #include "error.h"
 
 struct buf {
-    char *p;         /* NULL until the first add; then NUL-terminated */
-    size_t len;      /* bytes held, without the NUL */
-    size_t cap;      /* bytes allocated */
-    size_t max;      /* most bytes it may hold, without the NUL */
-    enum ss_err err; /* SS_ERR_OK, or NOMEM / TOO_LARGE after a failed add */
+    char *p;           /* NULL until the first add; then NUL-terminated */
+    size_t len;        /* bytes held, without the NUL */
+    size_t cap;        /* bytes allocated */
+    size_t max;        /* most bytes it may hold, without the NUL */
+    enum ss_err err;   /* SS_ERR_OK, or NOMEM / TOO_LARGE after a failed add */
+    char *fixed;       /* the caller's storage it starts in (buf_init_in), never freed */
+    size_t fixed_size; /* its size */
 };
 
 /* An empty buffer that may hold up to max bytes. */
 #define BUF_INIT(max_bytes)                                                                        \
     {                                                                                              \
-        NULL, 0, 0, (max_bytes), SS_ERR_OK                                                         \
+        .max = (max_bytes)                                                                         \
     }
 
 void buf_init(struct buf *b, size_t max);
+
+/* An empty buffer that starts in the caller's storage[0..size) (size >= 1)
+ * and moves to the heap only when it outgrows it: no allocation for the
+ * common small case. storage must outlive b. */
+void buf_init_in(struct buf *b, char *storage, size_t size, size_t max);
+
+/* Make room for n more bytes now (a length announced in advance), so that
+ * adding them later does not reallocate. False (b->err set) past the cap or
+ * on OOM. */
+bool buf_reserve(struct buf *b, size_t n);
 
 /* Append n bytes. Returns false (and leaves b->err set) when it fails or
  * failed before. */
@@ -58,10 +70,10 @@ const char *buf_str(const struct buf *b);
 
 /* Hand the memory to the caller (free() it) and leave b empty; *len gets
  * the length when len is not NULL. NULL when b failed (b is then emptied)
- * or when nothing was added and the allocation of "" fails. */
+ * or on OOM (a buffer still in the caller's storage, or empty, is copied). */
 char *buf_take(struct buf *b, size_t *len);
 
-/* Free the contents and make b empty again, keeping its cap. */
+/* Free the contents and make b empty again, keeping its cap and storage. */
 void buf_reset(struct buf *b);
 
 #endif

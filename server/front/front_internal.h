@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "buf.h"
 #include "dispatch.h"
 #include "error.h"
 #include "http.h"
@@ -155,8 +156,8 @@ struct http_request {
     char refused_value[128];
     char sim_name[LIMIT_SKILL_NAME_CHARS + 1]; /* HTTP_ROUTE_SIM_FILE: the file */
     const char *sim_type;                      /* its Content-Type */
-    char *body;                                /* inline_body, or malloc'ed for large bodies */
-    size_t len, cap;
+    struct buf body; /* up to LIMIT_BODY_BYTES, in inline_body while it fits */
+    size_t dropped;  /* bytes dropped unread after the body passed its limit */
     char inline_body[INLINE_BODY_BYTES];
 };
 

@@ -95,14 +95,9 @@ begin_body(struct http_request *r, struct MHD_Connection *connection)
             return;
         }
         /* Size the buffer once, from the announced length. */
-        if (n > r->cap && !r->reject) {
-            char *big = malloc((size_t)n);
-            if (!big) {
-                answer_defer(r, SS_ERR_NOMEM, NULL, "out of memory");
-                return;
-            }
-            r->body = big;
-            r->cap = (size_t)n;
+        if (!r->reject && !buf_reserve(&r->body, (size_t)n)) {
+            answer_defer(r, SS_ERR_NOMEM, NULL, "out of memory");
+            return;
         }
     }
 }
@@ -111,29 +106,10 @@ begin_body(struct http_request *r, struct MHD_Connection *connection)
 static bool
 body_append(struct http_request *r, const char *data, size_t n, enum ss_err *why)
 {
-    if (n > LIMIT_BODY_BYTES - r->len) {
-        *why = SS_ERR_TOO_LARGE;
-        return false;
-    }
-    if (r->len + n > r->cap) {
-        size_t cap = r->cap * 2;
-        while (cap < r->len + n)
-            cap *= 2;
-        if (cap > LIMIT_BODY_BYTES)
-            cap = LIMIT_BODY_BYTES;
-        char *grown = r->body == r->inline_body ? malloc(cap) : realloc(r->body, cap);
-        if (!grown) {
-            *why = SS_ERR_NOMEM;
-            return false;
-        }
-        if (r->body == r->inline_body)
-            memcpy(grown, r->inline_body, r->len);
-        r->body = grown;
-        r->cap = cap;
-    }
-    memcpy(r->body + r->len, data, n);
-    r->len += n;
-    return true;
+    if (buf_add(&r->body, data, n))
+        return true;
+    *why = r->body.err;
+    return false;
 }
 
 /*
@@ -193,7 +169,7 @@ finish_post(struct http_request *r, struct MHD_Connection *connection)
                 MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Signature-256"),
             .signature = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Signature"),
         };
-        rc = verify_raw(srv->verify, policy, &h, r->body, r->len, now, &reason, &err);
+        rc = verify_raw(srv->verify, policy, &h, r->body.p, r->body.len, now, &reason, &err);
         r->verify_us = proto_now_us() - t0;
         if (rc != SS_ERR_OK) {
             refuse_unverified(r, connection, rc, reason, &err, NULL);
@@ -202,7 +178,7 @@ finish_post(struct http_request *r, struct MHD_Connection *connection)
         r->verify = "signature ok"; /* the timestamp is still to come */
     }
 
-    rc = request_parse(&pre, r->body, r->len, &err);
+    rc = request_parse(&pre, r->body.p, r->body.len, &err);
     if (rc != SS_ERR_OK) {
         answer_error(r, connection, rc, NULL, "%s", err.msg);
         goto out;
@@ -231,7 +207,7 @@ finish_post(struct http_request *r, struct MHD_Connection *connection)
 
     struct dispatch_ctx ctx = {
         .pool = srv->pool, .store = srv->store, .dev = srv->cfg.dev, .pretty = false};
-    dispatch_run_parsed(&ctx, r->skill, r->body, r->len, &pre, r->arrival_ms, &r->res);
+    dispatch_run_parsed(&ctx, r->skill, r->body.p, r->body.len, &pre, r->arrival_ms, &r->res);
     r->have_res = true;
     r->err = r->res.err;
     if (r->res.err != SS_ERR_OK)
@@ -275,8 +251,8 @@ answer_simulator(struct http_request *r, struct MHD_Connection *connection)
             .skillkit_dir = srv->cfg.skillkit_dir,
         };
         conn_set(r->conn, CONN_BUSY);
-        body = simulator_turn_json(&cfg, r->gen->skills, srv->pool, srv->store, r->body, r->len,
-                                   &status);
+        body = simulator_turn_json(&cfg, r->gen->skills, srv->pool, srv->store, r->body.p,
+                                   r->body.len, &status);
         len = body ? strlen(body) : 0;
     }
     if (!body)
@@ -299,8 +275,7 @@ request_begin(struct http_server *srv, struct MHD_Connection *connection, const 
     r->arrival_ms = proto_now_ms();
     r->verify = srv->verify ? "not reached" : "off";
     r->log = true;
-    r->body = r->inline_body;
-    r->cap = sizeof(r->inline_body);
+    buf_init_in(&r->body, r->inline_body, sizeof(r->inline_body), LIMIT_BODY_BYTES);
     snprintf(r->path, sizeof(r->path), "%s", url);
     atomic_fetch_add_explicit(&srv->in_flight, 1, memory_order_relaxed);
     return r;
@@ -311,8 +286,7 @@ request_end(struct http_request *r)
 {
     if (r->have_res)
         dispatch_result_cleanup(&r->res);
-    if (r->body != r->inline_body)
-        free(r->body);
+    buf_reset(&r->body);
     generation_release(r->gen);
     atomic_fetch_sub_explicit(&r->srv->in_flight, 1, memory_order_relaxed);
     free(r);
@@ -470,9 +444,9 @@ http_on_access(void *cls, struct MHD_Connection *connection, const char *url, co
         }
         /* Dropped unread, but counted: past LIMIT_HTTP_DROP_BYTES the client gets
          * no answer, only a closed connection. */
-        if (n > LIMIT_HTTP_DROP_BYTES - r->len)
+        if (n > LIMIT_HTTP_DROP_BYTES - r->body.len - r->dropped)
             return MHD_NO;
-        r->len += n;
+        r->dropped += n;
         return MHD_YES;
     }
     if (r->answered)

@@ -103,9 +103,41 @@ test_read_file(void)
         fclose(empty);
 }
 
+static void
+test_in_storage(void)
+{
+    char inline_[8];
+    struct buf b;
+
+    buf_init_in(&b, inline_, sizeof(inline_), 100);
+    ok(buf_adds(&b, "1234567") && b.p == inline_, "7 bytes and a NUL stay in the storage");
+    ok(buf_addc(&b, '8') && b.p != inline_, "the 8th moves to the heap");
+    is_str(buf_str(&b), "12345678", "with what was held");
+    buf_reset(&b);
+    ok(b.p == inline_ && b.len == 0 && b.cap == sizeof(inline_), "reset goes back to the storage");
+    buf_adds(&b, "abc");
+    size_t len = 0;
+    char *taken = buf_take(&b, &len);
+    ok(taken && taken != inline_ && strcmp(taken, "abc") == 0 && len == 3,
+       "taking from the storage hands over a copy");
+    free(taken);
+
+    ok(buf_reserve(&b, 50) && b.cap >= 51 && b.p != inline_, "reserve makes room at once");
+    char *before = b.p;
+    bool all = true;
+    for (int i = 0; i < 50; i++)
+        all &= buf_addc(&b, 'x');
+    ok(all && b.p == before, "and adding that much does not move it");
+    ok(!buf_reserve(&b, 51), "reserving past the cap fails");
+    is_int(b.err, SS_ERR_TOO_LARGE, "as TOO_LARGE");
+    buf_reset(&b);
+    ok(b.p == inline_ && b.err == SS_ERR_OK, "reset clears the error too");
+}
+
 int
 main(void)
 {
+    test_in_storage();
     test_grow();
     test_cap();
     test_take();
