@@ -6,6 +6,7 @@
  *   skillserver request SKILL INTENT [slot=value ...] [--launch|--end] [--locale LL-CC]
  *   skillserver say     [--skill SKILL] ["utterance"] [--wav FILE] [--show] [--locale LL-CC]
  *   skillserver ssml    check [FILE|-]
+ *   skillserver export  SKILL DIR
  *
  * Global options (--skills DIR, --data DIR, --dev) may stand before or after
  * the subcommand. Exit codes: 0 success, 1 the skill or SSML failed, 2 bad
@@ -23,6 +24,7 @@
 
 #include "buf.h"
 #include "canned.h"
+#include "export.h"
 #include "http.h"
 #include "invoke.h"
 #include "log.h"
@@ -640,6 +642,32 @@ cmd_new(struct options *o)
 }
 
 static int
+cmd_export(struct options *o)
+{
+    struct ss_error err;
+    struct export_result done;
+
+    if (o->nargs != 2)
+        return fail_usage(usage_export, "say which skill and where to: for example, "
+                                        "skillserver export thank_you ~/thank-you-skill");
+    ss_error_clear(&err);
+    struct export_config cfg = {.skills_dir = o->skills,
+                                .skill = o->args[0],
+                                .dir = o->args[1],
+                                .skillkit_dir = python_skillkit_dir()};
+    enum ss_err rc = export_skill(&cfg, &done, &err);
+    fputs(done.warnings, stderr);
+    if (rc != SS_ERR_OK) {
+        fprintf(stderr, "skillserver: %s\n", err.msg);
+        return rc == SS_ERR_USAGE || rc == SS_ERR_UNKNOWN_SKILL ? EXIT_USAGE : EXIT_FAILED;
+    }
+    printf("exported %s to %s (an ASK CLI v2 project; invocation name \"%s\", %s).\n"
+           "Next: cd %s && ask deploy   (the README says how, step by step)\n",
+           o->args[0], o->args[1], done.invocation, done.locales, o->args[1]);
+    return 0;
+}
+
+static int
 cmd_worker(struct options *o)
 {
     if (o->fd < 3 || !o->name || !o->script || !o->skillkit) {
@@ -719,6 +747,7 @@ main(int argc, char **argv)
         {"sign", cmd_sign, usage_sign},
         {"say", cmd_say, usage_say},
         {"new", cmd_new, usage_new},
+        {"export", cmd_export, usage_export},
         {"__worker", cmd_worker, ""},
     };
     for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {

@@ -22,6 +22,7 @@ const char usage_main[] =
     "  ssml    check [FILE|-]                  check SSML the way Alexa would\n"
     "  sign    --key PEM --cert-url URL [FILE] print the signature headers of a request\n"
     "  new     NAME [--layout ask]             make a new skill folder that runs at once\n"
+    "  export  SKILL DIR                       the skill as an ASK CLI project for a real Echo\n"
     "          [--invocation WORDS]\n"
     "\n"
     "options for every command:\n"
@@ -139,6 +140,16 @@ const char usage_new[] =
     "  --invocation \"WORDS\"  what people say to open the skill (default: NAME, with\n"
     "                       '_' and '-' as spaces); it follows Amazon's rules: lower-case\n"
     "                       words, numbers written as words, no \"open\" or \"alexa\"\n";
+
+const char usage_export[] =
+    "usage: skillserver export SKILL DIR [--skills DIR]\n"
+    "\n"
+    "Writes SKILL as an ASK CLI v2 project into the new folder DIR, ready for\n"
+    "`ask deploy`: ask-resources.json, skill-package/ (the manifest and the\n"
+    "interaction model of each locale) and lambda/ (the skill's code, skillkit, and\n"
+    "lambda_function.py, which AWS Lambda calls). DIR must not exist or be empty.\n"
+    "Then: cd DIR && ask deploy. What stays on skillserver: persistent attributes\n"
+    "(req.persistent is empty on Lambda), the sandbox and skillserver's checks.\n";
 
 const char usage_say[] =
     "usage: skillserver say [--skill SKILL] \"UTTERANCE\" [--wav FILE] [--show] [--dev]\n"
