@@ -26,11 +26,13 @@ bool
 canned_locale_valid(const char *locale)
 {
     size_t lang = strspn(locale, "abcdefghijklmnopqrstuvwxyz");
+    if (lang < 2 || lang > 3 || locale[lang] != '-')
+        return false;
+    /* Only now is there a byte after the '-' (at least the NUL). */
     const char *region = locale + lang + 1;
     size_t upper = strspn(region, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
     size_t digits = strspn(region, "0123456789");
-    return lang >= 2 && lang <= 3 && locale[lang] == '-' &&
-           ((upper == 2 && !region[2]) || (digits == 3 && !region[3]));
+    return (upper == 2 && !region[2]) || (digits == 3 && !region[3]);
 }
 
 /* Append name to the comma-separated list in buf (used bytes so far in *used). */

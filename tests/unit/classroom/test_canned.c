@@ -1,13 +1,41 @@
 /* test_canned.c - made-up requests: shape, ids, slots, resolution, errors. */
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "canned.h"
 #include "request.h"
 #include "tap.h"
 
+/* Each string in its own exact-size allocation, so that ASan sees any read
+ * past the end of a short one ("german" has no '-' to step over). */
+static void
+test_locale_valid(void)
+{
+    static const struct {
+        const char *text;
+        bool valid;
+    } cases[] = {
+        {"en-US", true}, {"de-DE", true},  {"es-419", true},   {"fil-PH", true}, {"german", false},
+        {"en", false},   {"en-", false},   {"", false},        {"EN-us", false}, {"en-USA", false},
+        {"e-US", false}, {"en_US", false}, {"en-4190", false}, {"-US", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *copy = strdup(cases[i].text);
+        if (!copy) {
+            tap_fail("out of memory");
+            return;
+        }
+        ok(canned_locale_valid(copy) == cases[i].valid, "'%s' is %sa locale", cases[i].text,
+           cases[i].valid ? "" : "not ");
+        free(copy);
+    }
+}
+
 int
 main(void)
 {
+    test_locale_valid();
     struct skill skill;
     struct ss_error err;
     struct model *m;
