@@ -99,11 +99,18 @@ load(const char *root, const char *name)
     return s;
 }
 
-/* Run body for skill, arriving now; the caller cleans res up. */
+/* Run body for skill, arriving now; the caller cleans res up. The skill is
+ * started first, as serve starts every skill before its first request: the
+ * deadline counts from the request's arrival, and a zygote's start (CPython
+ * and the skill's import, slow under ASan on a busy machine) must not eat
+ * the handler's time. A skill that does not load fails again, the same way,
+ * in dispatch. */
 static enum ss_err
 run(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
     struct dispatch_result *res)
 {
+    struct ss_error err;
+    (void)pool_start(ctx->pool, skill, NULL, &err);
     return dispatch_run(ctx, &VERIFY_POLICY_LOCAL, skill, body, strlen(body), proto_now_ms(), res);
 }
 
