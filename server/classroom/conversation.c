@@ -486,7 +486,10 @@ turn_words(struct conversation *c, const char *line)
             goto out;
         }
         conversation_plan_intent(c, k, words, now, plan);
-        if (plan->match.fallback && inv->near >= 0 && c->names[inv->near])
+        /* "open thank yu": a name misspelt, whether or not the words
+         * happened to fit something loosely. */
+        if ((plan->match.fallback || !plan->match.exact) && inv->near >= 0 &&
+            c->names[inv->near])
             conversation_note(c, "did you mean \"open %s\"? (%s's invocation name)",
                               c->names[inv->near], c->skills[inv->near].skill->name);
         break;

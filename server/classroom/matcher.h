@@ -52,6 +52,8 @@ struct matcher_result {
     const struct model_intent *intent; /* NULL when the model does not list it */
     bool fallback;                     /* nothing matched: AMAZON.FallbackIntent */
     const char *sample;                /* the sample or built-in phrase that matched */
+    bool exact;                        /* said as written: no word ignored or read as another */
+    char how[256]; /* what else: "ignored: um, so much; read 'thnak' as 'thank'", or "" */
     int score;
     struct matcher_slot slots[LIMIT_MATCHER_SLOTS];
     size_t slot_count;

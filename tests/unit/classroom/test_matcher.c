@@ -227,6 +227,8 @@ main(void)
     matcher_invocation("open thank you", names, 5, &inv);
     ok(inv.form == MATCHER_OPEN && inv.skill == 0, "open NAME");
     matcher_invocation("Alexa, launch the counting game", names, 5, &inv);
+    ok(inv.form == MATCHER_OPEN && inv.skill == 1, "launch the NAME");
+    matcher_invocation("Alexa, launch the counting machine", names, 5, &inv);
     ok(inv.form == MATCHER_PLAIN, "launch with a wrong name is not a launch");
     matcher_invocation("Alexa, launch counting game", names, 5, &inv);
     ok(inv.form == MATCHER_OPEN && inv.skill == 1, "alexa, launch NAME");
@@ -236,9 +238,9 @@ main(void)
     matcher_invocation("tell thank you thanks a lot", names, 5, &inv);
     ok(inv.form == MATCHER_ASK && inv.skill == 0, "tell NAME ...");
     is_str(inv.rest, "thanks a lot", "what is told");
-    matcher_invocation("tell thank you very much", names, 5, &inv);
+    matcher_invocation("tell thank you very loudly", names, 5, &inv);
     ok(inv.form == MATCHER_ASK && inv.skill == 4, "the longest name wins");
-    is_str(inv.rest, "much", "after the longest name");
+    is_str(inv.rest, "loudly", "after the longest name");
     matcher_invocation("ask counting game", names, 5, &inv);
     ok(inv.form == MATCHER_OPEN && inv.skill == 1, "ask NAME alone opens it");
     matcher_invocation("open counting game and count", names, 5, &inv);
