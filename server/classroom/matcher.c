@@ -488,7 +488,7 @@ follow(const struct sample *s, const struct words *u, time_t now, const struct d
         case ACT_SAME:
             p->literal += c.wj;
             p->exact = false;
-            buf_printf(&read, "%s'", read.len ? ", '" : "'");
+            buf_adds(&read, read.len ? ", '" : "'");
             for (size_t i = 0; i < c.wj; i++)
                 buf_printf(&read, "%s%s", i ? " " : "", u->w[w + i]);
             buf_adds(&read, "' as '");
