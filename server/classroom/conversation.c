@@ -108,6 +108,7 @@ step_cleanup(struct conversation_step *s)
 {
     free(s->heard.words);
     free(s->heard.sample);
+    free(s->heard.how);
     free(s->heard.other_intent);
     free(s->heard.other_sample);
     free(s->heard.text);
@@ -486,7 +487,9 @@ turn_words(struct conversation *c, const char *line)
             goto out;
         }
         conversation_plan_intent(c, k, words, now, plan);
-        if (plan->match.fallback && inv->near >= 0 && c->names[inv->near])
+        /* "open thank yu": a name misspelt, whether or not the words
+         * happened to fit something loosely. */
+        if ((plan->match.fallback || !plan->match.exact) && inv->near >= 0 && c->names[inv->near])
             conversation_note(c, "did you mean \"open %s\"? (%s's invocation name)",
                               c->names[inv->near], c->skills[inv->near].skill->name);
         break;

@@ -113,6 +113,8 @@ struct conversation_heard {
     bool fallback;      /* no sample matched the words: AMAZON.FallbackIntent */
     char *words;        /* owned: the words the intent was read from, or NULL */
     char *sample;       /* owned: the sample or phrase that matched, or NULL */
+    char *how;          /* owned: what else the matcher did ("ignored: um, so much;
+                           read 'thnak' as 'thank'"), or NULL when nothing */
     char *other_intent; /* owned: another intent that matched as well, or NULL */
     char *other_sample; /* owned: its sample */
     char *text;         /* owned: all of it in a line: ThankYouIntent, name = "Sam" */

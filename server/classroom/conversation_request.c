@@ -60,6 +60,7 @@ record_heard(struct conversation *c, struct conversation_heard *h, const struct 
         h->fallback = m->fallback;
         h->words = conversation_dup(c, words);
         h->sample = conversation_dup(c, m->sample);
+        h->how = m->how[0] && !m->fallback ? conversation_dup(c, m->how) : NULL;
         h->other_intent = conversation_dup(c, m->other_intent);
         h->other_sample = conversation_dup(c, m->other_sample);
     }

@@ -2,12 +2,24 @@
  * matcher.c - utterance resolution (see matcher.h).
  *
  * Each sample is matched against the utterance's words by dynamic
- * programming over (token, word) positions: a literal token takes exactly
- * its word, a {slot} token takes 1..k words its type accepts. The score of a
- * match is additive (see SCORE_*), so the best split is found in
- * O(tokens x words x k) without trying every split. Slot values are only
- * formatted once, for the winning split. What words a built-in slot type
+ * programming over (token, word) positions. A literal token takes its word
+ * said exactly, or misspelt (matcher_words_close()); a run of tokens takes a
+ * phrase that means the same ("my name is" / "i am"); a {slot} token takes
+ * 1..k words its type accepts; filler words between tokens are skipped.
+ * Words before and after the whole sample are extra: fillers and lead-ins
+ * ("can you") cost nearly nothing, other words cost SCORE_EXTRA and may
+ * not touch a slot (they would be part of its value). A sample with a slot
+ * is also tried in other orders, its words turned around a split point, so
+ * that "my name is Leo thank you" finds "thank you my name is {name}". The
+ * score of a match is additive (see SCORE_*), so the best split is found in
+ * O(tokens x words x k) without trying every split; what the best split did
+ * (words ignored, read as others) is recovered from the table afterwards,
+ * for the threshold and for `say --show`. What words a built-in slot type
  * accepts, and the value Alexa reports for them, is slot_values.c's.
+ *
+ * A little over 800 lines: the invocation phrases at the end share the
+ * word splitting (short forms, fillers) with the matching, and moving them
+ * out would need an internal header for three small helpers.
  */
 #include "matcher.h"
 
@@ -16,23 +28,71 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "matcher_words.h"
 #include "slot_values.h"
 
-/* Lexicographic score packed into one int: literal words, then fewer
- * anything-goes slot words, then more recognised slot words. With at most
+/* Score of a match, additive over what each word did. Literal words
+ * dominate, so that a sample said in full beats any shorter one; a fuzzy,
+ * same-meaning or reordered match costs less than an extra word, which
+ * costs less than a literal gains. Then fewer anything-goes slot words, then
+ * more recognised slot words, as Alexa ranks them. With at most
  * LIMIT_MATCHER_WORDS words no term can overflow into the one above. */
 #define SCORE_LITERAL 10000
+#define SCORE_WEAK 1000       /* a literal filler word ("very much"): little meaning */
+#define SCORE_FUZZY 7000      /* a literal word misspelt */
+#define SCORE_SAME (-2500)    /* per phrase read as another that means the same */
+#define SCORE_ROTATED (-2500) /* the sample's words in another order */
+#define SCORE_EXTRA (-4000)   /* a word outside the sample that means something */
+#define SCORE_SKIP (-10)      /* a filler or lead-in left out */
 #define SCORE_WILD (-100)
 #define SCORE_TYPED 1
 #define NO_MATCH INT_MIN
+
+/* Extra words may be at most this many times the sample's literal words:
+ * "thank you for helping me" is thanks; "i want more ice cream" is not
+ * counting. */
+#define EXTRA_PER_LITERAL 2
+
+/* A phrase of matcher_words_same found at a position: group g, phrase p,
+ * len words. */
+struct phrase_at {
+    unsigned char g, p, len;
+};
+#define PHRASES_AT 4
 
 struct words {
     const char *w[LIMIT_MATCHER_WORDS];
     size_t n;
     char buf[LIMIT_MODEL_TEXT_CHARS];
+    /* Per word, found once: a filler, a lead-in, phrases that start there. */
+    bool filler[LIMIT_MATCHER_WORDS], lead[LIMIT_MATCHER_WORDS];
+    struct phrase_at said[LIMIT_MATCHER_WORDS][PHRASES_AT];
+    unsigned char said_count[LIMIT_MATCHER_WORDS];
 };
 
-/* Split normalised text into words; -1 when there are too many or it is too long. */
+static size_t phrase_at_words(const char *phrase, const struct words *u, size_t w);
+
+/* Find what each word is (struct words' per-word fields). */
+static void
+classify(struct words *u)
+{
+    for (size_t w = 0; w < u->n; w++) {
+        u->filler[w] = matcher_words_filler(u->w[w]);
+        u->lead[w] = matcher_words_lead_in(u->w[w]);
+        u->said_count[w] = 0;
+        for (size_t g = 0; matcher_words_same[g][0]; g++)
+            for (size_t p = 0; matcher_words_same[g][p] && u->said_count[w] < PHRASES_AT; p++) {
+                size_t len = phrase_at_words(matcher_words_same[g][p], u, w);
+                if (len)
+                    u->said[w][u->said_count[w]++] =
+                        (struct phrase_at){(unsigned char)g, (unsigned char)p, (unsigned char)len};
+            }
+    }
+}
+
+/* Split normalised text into words, short forms written out ("u" ->
+ * "you"); -1 when there are too many or it is too long. */
 static int
 split_words(const char *text, struct words *out)
 {
@@ -40,13 +100,23 @@ split_words(const char *text, struct words *out)
     if (model_normalise(text, out->buf, sizeof(out->buf)) >= sizeof(out->buf))
         return -1;
     for (char *p = out->buf; *p;) {
-        if (out->n == LIMIT_MATCHER_WORDS)
-            return -1;
-        out->w[out->n++] = p;
+        const char *as[MATCHER_EXPAND_MAX];
+        char *word = p;
         p += strcspn(p, " ");
         if (*p)
             *p++ = '\0';
+        size_t k = matcher_words_expand(word, as);
+        if (k == 0) {
+            as[0] = word;
+            k = 1;
+        }
+        for (size_t i = 0; i < k; i++) {
+            if (out->n == LIMIT_MATCHER_WORDS)
+                return -1;
+            out->w[out->n++] = as[i];
+        }
     }
+    classify(out);
     return 0;
 }
 
@@ -124,6 +194,15 @@ recognise(const struct slot_kind *k, const char *const *w, size_t n, time_t now,
             return SLOT_FIT_NONE;
         fit = SLOT_FIT_WILD;
     }
+    /* Fillers alone are never a value said for a slot ("thank you alexa"
+     * is not a name). */
+    if (fit == SLOT_FIT_WILD) {
+        size_t fillers = 0;
+        while (fillers < n && matcher_words_filler(w[fillers]))
+            fillers++;
+        if (fillers == n)
+            return SLOT_FIT_NONE;
+    }
     const char *said = count ? text : value;
     if (fit != SLOT_FIT_NONE && strlen(said) >= sizeof(out->value))
         return SLOT_FIT_NONE;
@@ -141,17 +220,44 @@ recognise(const struct slot_kind *k, const char *const *w, size_t n, time_t now,
 
 /* ---- Matching one sample ---- */
 
+/* What the best match did at a (token, word) cell. */
+enum act {
+    ACT_NONE,
+    ACT_LITERAL, /* a token took its word */
+    ACT_FUZZY,   /* a token took its word misspelt */
+    ACT_SAME,    /* tk tokens took wj words that mean the same */
+    ACT_SLOT,    /* a {slot} took wj words */
+    ACT_SKIP,    /* a filler or lead-in word was left out */
+    ACT_EXTRA,   /* a word outside the sample */
+};
+
+struct cell {
+    unsigned char act, tk, wj;
+};
+
 struct dp {
     int best[LIMIT_MATCHER_WORDS + 1][LIMIT_MATCHER_WORDS + 1];
-    unsigned char take[LIMIT_MATCHER_WORDS + 1][LIMIT_MATCHER_WORDS + 1];
+    struct cell how[LIMIT_MATCHER_WORDS + 1][LIMIT_MATCHER_WORDS + 1];
+    int prefix[LIMIT_MATCHER_WORDS + 1]; /* cost of leaving out words [0, w) */
 };
 
 struct sample {
     struct model_token tokens[LIMIT_MATCHER_WORDS];
     struct slot_kind kinds[LIMIT_MATCHER_WORDS];
     size_t count;
+    bool has_slot;
     char buf[LIMIT_MODEL_TEXT_CHARS * 2];
+    /* The order tried: tok[i] is tokens[(i + turn) % count]. */
+    size_t turn;
+    const struct model_token *tok[LIMIT_MATCHER_WORDS];
+    const struct slot_kind *kind[LIMIT_MATCHER_WORDS];
+    /* Phrases of matcher_words_same that start at tok[i], in this order. */
+    struct phrase_at meant[LIMIT_MATCHER_WORDS][PHRASES_AT];
+    unsigned char meant_count[LIMIT_MATCHER_WORDS];
+    bool weak[LIMIT_MATCHER_WORDS]; /* tok[i] is a filler word */
 };
+
+static size_t phrase_at_tokens(const char *phrase, const struct sample *s, size_t t);
 
 /* Split sample and find each slot's kind; -1 when it cannot match (a slot
  * the intent lacks, too many slots: model_check() reports those). */
@@ -172,64 +278,256 @@ prepare(const struct model *m, const struct model_intent *in, const char *text, 
         s->kinds[i] =
             (struct slot_kind){slot, model_type(m, slot->type), model_builtin_type(slot->type)};
     }
+    s->has_slot = slots > 0;
     return 0;
 }
 
-/* Best score of the whole sample against the whole utterance, or NO_MATCH. */
+/* Put the sample's tokens in the order turned by turn; false when that
+ * order would start or end with a slot (extra words would touch it). */
+static bool
+order(struct sample *s, size_t turn)
+{
+    s->turn = turn;
+    for (size_t i = 0; i < s->count; i++) {
+        size_t k = (i + turn) % s->count;
+        s->tok[i] = &s->tokens[k];
+        s->kind[i] = &s->kinds[k];
+    }
+    if (turn != 0 && (s->tok[0]->slot || s->tok[s->count - 1]->slot))
+        return false;
+    for (size_t t = 0; t < s->count; t++) {
+        s->meant_count[t] = 0;
+        s->weak[t] = !s->tok[t]->slot && matcher_words_filler(s->tok[t]->text);
+        for (size_t g = 0; matcher_words_same[g][0]; g++)
+            for (size_t p = 0; matcher_words_same[g][p] && s->meant_count[t] < PHRASES_AT; p++) {
+                size_t len = phrase_at_tokens(matcher_words_same[g][p], s, t);
+                if (len)
+                    s->meant[t][s->meant_count[t]++] =
+                        (struct phrase_at){(unsigned char)g, (unsigned char)p, (unsigned char)len};
+            }
+    }
+    return true;
+}
+
+/* Words of phrase said at tokens tok[t..] of s (literal), or 0. */
+static size_t
+phrase_at_tokens(const char *phrase, const struct sample *s, size_t t)
+{
+    size_t n = 0;
+    if (t >= s->count || s->tok[t]->slot || s->tok[t]->text[0] != phrase[0])
+        return 0; /* most phrases differ at once */
+    for (const char *p = phrase; *p; n++) {
+        size_t len = strcspn(p, " ");
+        if (t + n >= s->count || s->tok[t + n]->slot || s->tok[t + n]->len != len ||
+            strncmp(s->tok[t + n]->text, p, len) != 0)
+            return 0;
+        p += len;
+        p += *p == ' ';
+    }
+    return n;
+}
+
+/* Words of phrase said at u->w[w..], or 0. */
+static size_t
+phrase_at_words(const char *phrase, const struct words *u, size_t w)
+{
+    size_t n = 0;
+    if (w >= u->n || u->w[w][0] != phrase[0])
+        return 0;
+    for (const char *p = phrase; *p; n++) {
+        size_t len = strcspn(p, " ");
+        if (w + n >= u->n || strlen(u->w[w + n]) != len || strncmp(u->w[w + n], p, len) != 0)
+            return 0;
+        p += len;
+        p += *p == ' ';
+    }
+    return n;
+}
+
+static void
+consider(int *best, struct cell *how, int rest, int gain, enum act act, size_t tk, size_t wj)
+{
+    if (rest == NO_MATCH || rest + gain <= *best)
+        return;
+    *best = rest + gain;
+    *how = (struct cell){(unsigned char)act, (unsigned char)tk, (unsigned char)wj};
+}
+
+/* Best score of the sample (in its current order) against the utterance,
+ * from the first word onwards, with words before and after it extra, or
+ * NO_MATCH. *start gets the first word the sample takes. */
 static int
-run(const struct sample *s, const struct words *u, time_t now, struct dp *dp)
+run(const struct sample *s, const struct words *u, time_t now, struct dp *dp, size_t *start)
 {
     size_t nt = s->count, nw = u->n;
+    bool slot_last = s->tok[nt - 1]->slot, slot_first = s->tok[0]->slot;
+
     for (size_t t = nt + 1; t-- > 0;)
         for (size_t w = nw + 1; w-- > 0;) {
             int best = NO_MATCH;
-            unsigned char take = 0;
+            struct cell how = {ACT_NONE, 0, 0};
             if (t == nt) {
-                best = w == nw ? 0 : NO_MATCH;
-            } else if (!s->tokens[t].slot) {
-                if (w < nw && dp->best[t + 1][w + 1] != NO_MATCH &&
-                    strcmp(s->tokens[t].text, u->w[w]) == 0) {
-                    best = dp->best[t + 1][w + 1] + SCORE_LITERAL;
-                    take = 1;
-                }
-            } else {
-                size_t most = max_words(&s->kinds[t], nw - w);
+                /* After the sample: fillers, or extra words not touching a slot. */
+                if (w == nw)
+                    best = 0;
+                else if (u->filler[w])
+                    consider(&best, &how, dp->best[nt][w + 1], SCORE_SKIP, ACT_SKIP, 0, 1);
+                else if (!slot_last)
+                    consider(&best, &how, dp->best[nt][w + 1], SCORE_EXTRA, ACT_EXTRA, 0, 1);
+                dp->best[t][w] = best;
+                dp->how[t][w] = how;
+                continue;
+            }
+            const struct model_token *tok = s->tok[t];
+            if (t > 0 && w < nw && u->filler[w])
+                consider(&best, &how, dp->best[t][w + 1], SCORE_SKIP, ACT_SKIP, 0, 1);
+            if (!tok->slot && w < nw) {
+                if (strcmp(tok->text, u->w[w]) == 0)
+                    consider(&best, &how, dp->best[t + 1][w + 1],
+                             s->weak[t] ? SCORE_WEAK : SCORE_LITERAL, ACT_LITERAL, 1, 1);
+                else if (matcher_words_close(u->w[w], tok->text))
+                    consider(&best, &how, dp->best[t + 1][w + 1], SCORE_FUZZY, ACT_FUZZY, 1, 1);
+                for (size_t i = 0; i < s->meant_count[t]; i++)
+                    for (size_t j = 0; j < u->said_count[w]; j++) {
+                        struct phrase_at a = s->meant[t][i], b = u->said[w][j];
+                        if (a.g == b.g && a.p != b.p)
+                            consider(&best, &how, dp->best[t + a.len][w + b.len],
+                                     (int)a.len * SCORE_LITERAL + SCORE_SAME, ACT_SAME, a.len,
+                                     b.len);
+                    }
+            } else if (tok->slot) {
+                size_t most = max_words(s->kind[t], nw - w);
                 for (size_t len = 1; len <= most; len++) {
                     int rest = dp->best[t + 1][w + len];
                     if (rest == NO_MATCH)
                         continue;
-                    enum slot_fit fit = recognise(&s->kinds[t], u->w + w, len, now, NULL);
+                    enum slot_fit fit = recognise(s->kind[t], u->w + w, len, now, NULL);
                     if (fit == SLOT_FIT_NONE)
                         continue;
-                    int score =
-                        rest + (int)len * (fit == SLOT_FIT_TYPED ? SCORE_TYPED : SCORE_WILD);
-                    if (score > best) {
-                        best = score;
-                        take = (unsigned char)len;
-                    }
+                    consider(&best, &how, rest,
+                             (int)len * (fit == SLOT_FIT_TYPED ? SCORE_TYPED : SCORE_WILD),
+                             ACT_SLOT, 1, len);
                 }
             }
             dp->best[t][w] = best;
-            dp->take[t][w] = take;
+            dp->how[t][w] = how;
         }
-    return dp->best[0][0];
+
+    /* Before the sample: fillers and lead-ins ("um can you"), then extra
+     * words, which may not touch a slot. */
+    int result = NO_MATCH;
+    bool leading = true;
+    dp->prefix[0] = 0;
+    for (size_t w = 0; w <= nw; w++) {
+        if (w > 0) {
+            leading = leading && (u->filler[w - 1] || u->lead[w - 1]);
+            bool skip = leading || u->filler[w - 1];
+            dp->prefix[w] = dp->prefix[w - 1] + (skip ? SCORE_SKIP : SCORE_EXTRA);
+            if (!skip && slot_first)
+                break;
+        }
+        if (w < nw && dp->best[0][w] != NO_MATCH && dp->prefix[w] + dp->best[0][w] > result) {
+            result = dp->prefix[w] + dp->best[0][w];
+            *start = w;
+        }
+    }
+    return result == NO_MATCH ? NO_MATCH : result + (s->turn ? SCORE_ROTATED : 0);
 }
 
-/* The slots of the split run() found. */
+/* What a match did, walked back from the table. */
+struct path {
+    size_t literal;  /* words said as the sample's (also misspelt, or the same meant) */
+    size_t extra;    /* words outside the sample that mean something */
+    bool exact;      /* the sample as written, every word, nothing else */
+    struct buf *how; /* NULL, or where to say it */
+};
+
+/* Add words[from, to) to a list in b: "um, so much" (sep between runs). */
 static void
-fill_slots(const struct sample *s, const struct words *u, time_t now, const struct dp *dp,
-           struct matcher_result *out)
+add_run(struct buf *b, const char *const *w, size_t from, size_t to, const char *label,
+        bool *started)
 {
-    size_t w = 0;
-    out->slot_count = 0;
-    for (size_t t = 0; t < s->count && w < u->n; t++) {
-        size_t len = dp->take[t][w];
-        if (s->tokens[t].slot && out->slot_count < LIMIT_MATCHER_SLOTS &&
-            recognise(&s->kinds[t], u->w + w, len, now, &out->slots[out->slot_count]) !=
-                SLOT_FIT_NONE)
-            out->slot_count++;
-        w += len;
+    if (from >= to || !b)
+        return;
+    buf_adds(b, *started ? ", " : label);
+    *started = true;
+    for (size_t i = from; i < to; i++)
+        buf_printf(b, "%s%s", i > from ? " " : "", w[i]);
+}
+
+/* Follow the best match from word start: count what it did into p, and
+ * the slots into out (may be NULL). */
+static void
+follow(const struct sample *s, const struct words *u, time_t now, const struct dp *dp, size_t start,
+       struct path *p, struct matcher_result *out)
+{
+    struct buf read = BUF_INIT(sizeof(out->how));
+    size_t t = 0, w = start, run_from = 0;
+    bool ignored = false, reread = false;
+
+    *p = (struct path){0, 0, s->turn == 0, p->how};
+    bool leading = true;
+    for (size_t i = 0; i < start; i++) {
+        leading = leading && (u->filler[i] || u->lead[i]);
+        if (!leading && !u->filler[i])
+            p->extra++;
     }
+    if (out)
+        out->slot_count = 0;
+    while (t <= s->count && w <= u->n) {
+        if (t == s->count && w == u->n)
+            break;
+        struct cell c = dp->how[t][w];
+        if (c.act == ACT_NONE)
+            break;
+        if (c.act != ACT_SKIP && c.act != ACT_EXTRA) {
+            add_run(p->how, u->w, run_from, w, "ignored: ", &ignored);
+            run_from = w + c.wj;
+        }
+        switch ((enum act)c.act) {
+        case ACT_LITERAL:
+            p->literal++;
+            break;
+        case ACT_FUZZY:
+        case ACT_SAME:
+            p->literal += c.wj;
+            p->exact = false;
+            buf_adds(&read, read.len ? ", '" : "'");
+            for (size_t i = 0; i < c.wj; i++)
+                buf_printf(&read, "%s%s", i ? " " : "", u->w[w + i]);
+            buf_adds(&read, "' as '");
+            for (size_t i = 0; i < c.tk; i++)
+                buf_printf(&read, "%s%s", i ? " " : "", s->tok[t + i]->text);
+            buf_addc(&read, '\'');
+            reread = true;
+            break;
+        case ACT_SLOT:
+            if (out && out->slot_count < LIMIT_MATCHER_SLOTS &&
+                recognise(s->kind[t], u->w + w, c.wj, now, &out->slots[out->slot_count]) !=
+                    SLOT_FIT_NONE)
+                out->slot_count++;
+            break;
+        case ACT_EXTRA:
+            p->extra++;
+            p->exact = false;
+            break;
+        case ACT_SKIP:
+            p->exact = false;
+            break;
+        case ACT_NONE:
+            break;
+        }
+        t += c.tk;
+        w += c.wj;
+    }
+    if (start > 0)
+        p->exact = false;
+    add_run(p->how, u->w, run_from, u->n, "ignored: ", &ignored);
+    if (p->how && reread)
+        buf_printf(p->how, "%sread %s", ignored ? "; " : "", buf_str(&read));
+    if (p->how && s->turn)
+        buf_printf(p->how, "%sin another order", ignored || reread ? "; " : "");
+    buf_reset(&read);
 }
 
 /* The search over samples, with the best so far. */
@@ -242,7 +540,48 @@ struct search {
     struct matcher_result *out;
     bool found;
     bool explicit_sample; /* the best is a model's sample, not a built-in phrase */
+    bool exact;           /* the best is a sample said as written */
 };
+
+/* Try the sample in its current order. */
+static void
+try_order(struct search *x, const struct model_intent *in, const char *intent_name,
+          const char *text, bool explicit_sample)
+{
+    size_t start = 0;
+    struct path p = {0};
+    int score = run(&x->s, x->u, x->now, &x->dp, &start);
+    if (score == NO_MATCH)
+        return;
+    follow(&x->s, x->u, x->now, &x->dp, start, &p, NULL);
+    /* Too few of the words are the sample's: Alexa would not guess. */
+    if (p.extra > EXTRA_PER_LITERAL * p.literal)
+        return;
+    struct matcher_result *out = x->out;
+    bool better = !x->found || score > out->score ||
+                  (score == out->score && explicit_sample && !x->explicit_sample);
+    if (better) {
+        struct buf how = BUF_INIT(sizeof(out->how));
+        out->intent_name = intent_name;
+        out->intent = in;
+        out->fallback = false;
+        out->sample = text;
+        out->score = score;
+        out->other_intent = out->other_sample = NULL;
+        p.how = &how;
+        follow(&x->s, x->u, x->now, &x->dp, start, &p, out);
+        snprintf(out->how, sizeof(out->how), "%s", how.len ? buf_str(&how) : "");
+        buf_reset(&how);
+        out->exact = p.exact;
+        x->found = true;
+        x->explicit_sample = explicit_sample;
+        x->exact = p.exact;
+    } else if (score == out->score && explicit_sample == x->explicit_sample &&
+               strcmp(intent_name, out->intent_name) != 0 && !out->other_intent) {
+        out->other_intent = intent_name;
+        out->other_sample = text;
+    }
+}
 
 static void
 try_sample(struct search *x, const struct model_intent *in, const char *intent_name,
@@ -250,27 +589,10 @@ try_sample(struct search *x, const struct model_intent *in, const char *intent_n
 {
     if (prepare(x->m, in, text, &x->s) != 0)
         return;
-    int score = run(&x->s, x->u, x->now, &x->dp);
-    if (score == NO_MATCH)
-        return;
-    struct matcher_result *out = x->out;
-    bool better = !x->found || score > out->score ||
-                  (score == out->score && explicit_sample && !x->explicit_sample);
-    if (better) {
-        out->intent_name = intent_name;
-        out->intent = in;
-        out->fallback = false;
-        out->sample = text;
-        out->score = score;
-        out->other_intent = out->other_sample = NULL;
-        fill_slots(&x->s, x->u, x->now, &x->dp, out);
-        x->found = true;
-        x->explicit_sample = explicit_sample;
-    } else if (score == out->score && explicit_sample == x->explicit_sample &&
-               strcmp(intent_name, out->intent_name) != 0 && !out->other_intent) {
-        out->other_intent = intent_name;
-        out->other_sample = text;
-    }
+    /* In other orders only when it has a slot: "my name is {name} thank you". */
+    for (size_t turn = 0; turn < (x->s.has_slot ? x->s.count : 1); turn++)
+        if (order(&x->s, turn))
+            try_order(x, in, intent_name, text, explicit_sample);
 }
 
 /* A search with nothing found yet. Not zeroed: run() writes every table cell
@@ -287,6 +609,7 @@ new_search(const struct model *m, const struct words *u, time_t now, struct matc
     x->out = out;
     x->found = false;
     x->explicit_sample = false;
+    x->exact = false;
     return x;
 }
 
@@ -306,6 +629,18 @@ static const char *const no_model_intents[] = {"AMAZON.HelpIntent",   "AMAZON.St
                                                "AMAZON.CancelIntent", "AMAZON.YesIntent",
                                                "AMAZON.NoIntent",     NULL};
 
+/* Alexa's phrases for a built-in intent, and the ways children say it. */
+static void
+try_builtin(struct search *x, const struct model_intent *in, const char *name)
+{
+    const struct model_builtin_intent *b = model_builtin_intent(name);
+    const char *const *more = matcher_words_builtin(name);
+    for (size_t k = 0; b && b->phrases[k]; k++)
+        try_sample(x, in, b->name, b->phrases[k], false);
+    for (size_t k = 0; b && more && more[k]; k++)
+        try_sample(x, in, b->name, more[k], false);
+}
+
 int
 matcher_match(const struct model *m, const char *utterance, time_t now, struct matcher_result *out)
 {
@@ -321,16 +656,14 @@ matcher_match(const struct model *m, const char *utterance, time_t now, struct m
         const struct model_intent *in = &m->intents[i];
         for (size_t k = 0; k < in->sample_count; k++)
             try_sample(x, in, in->name, in->samples[k], true);
-        const struct model_builtin_intent *b = model_builtin_intent(in->name);
-        for (size_t k = 0; b && b->phrases[k]; k++)
-            try_sample(x, in, in->name, b->phrases[k], false);
+        try_builtin(x, in, in->name);
     }
-    for (size_t i = 0; !m && no_model_intents[i]; i++) {
-        const struct model_builtin_intent *b = model_builtin_intent(no_model_intents[i]);
-        for (size_t k = 0; b && b->phrases[k]; k++)
-            try_sample(x, NULL, b->name, b->phrases[k], false);
-    }
-    if (!x->found)
+    for (size_t i = 0; !m && no_model_intents[i]; i++)
+        try_builtin(x, NULL, no_model_intents[i]);
+    /* Two intents fit equally well but neither was said as written: Alexa
+     * would be guessing, so it is the fallback. (Two samples said exactly
+     * are the model's own ambiguity: the first listed wins, reported.) */
+    if (!x->found || (out->other_intent && !x->exact))
         fallback(m, out);
     free(x);
     return 0;
@@ -371,6 +704,14 @@ static const char *const open_verbs[] = {"open", "launch", "start", "load", "beg
                                          "use",  "run",    "play",  NULL};
 static const char *const ask_connectors[] = {"to", "for", "about", "if", "whether", "that", NULL};
 static const char *const open_connectors[] = {"and", "to", "for", NULL};
+static const char *const name_articles[] = {"the", "up", "my", NULL};
+static const char *const skill_words[] = {"skill", "app", "game", NULL};
+
+static bool
+is_verb(const char *word)
+{
+    return strcmp(word, "ask") == 0 || strcmp(word, "tell") == 0 || index_of(open_verbs, word) >= 0;
+}
 
 /* Does name (normalised words) start at u->w[at]? Returns its word count or 0. */
 static size_t
@@ -390,7 +731,7 @@ matcher_invocation(const char *utterance, const char *const *names, size_t n,
 {
     struct words *u = calloc(2, sizeof(*u));
     struct words *name = u ? u + 1 : NULL;
-    size_t start = 0, best_len = 0, best = 0;
+    size_t start = 0, best_len = 0, best = 0, start_name = 0;
 
     memset(out, 0, sizeof(*out));
     out->form = MATCHER_PLAIN;
@@ -411,19 +752,34 @@ matcher_invocation(const char *utterance, const char *const *names, size_t n,
         out->soft_exit = true;
         goto out;
     }
+    /* "um can you open ...", "let's play ...": what leads to the verb. */
+    size_t verb = start;
+    while (verb < u->n && !is_verb(u->w[verb]) &&
+           (matcher_words_filler(u->w[verb]) || matcher_words_lead_in(u->w[verb])))
+        verb++;
+    if (verb < u->n && is_verb(u->w[verb]))
+        start = verb;
     if (u->n - start < 2)
         goto out;
     bool ask = strcmp(u->w[start], "ask") == 0 || strcmp(u->w[start], "tell") == 0;
     bool open = index_of(open_verbs, u->w[start]) >= 0;
     if (!ask && !open)
         goto out;
+    /* "open the counting game", "open up thank you". */
+    size_t at_name = start + 1;
+    if (at_name + 1 < u->n && index_of(name_articles, u->w[at_name]) >= 0)
+        at_name++;
     for (size_t i = 0; i < n; i++) {
         if (!names[i] || split_words(names[i], name) != 0)
             continue;
-        size_t len = name_at(u, start + 1, name);
+        size_t len = name_at(u, at_name, name);
+        size_t plain = at_name > start + 1 ? name_at(u, start + 1, name) : 0;
+        if (plain > len)
+            len = plain; /* a name that starts with "the" */
         if (len > best_len) {
             best_len = len;
             best = i;
+            start_name = plain == len && at_name > start + 1 ? start + 1 : at_name;
         }
     }
     if (best_len == 0) {
@@ -452,17 +808,22 @@ matcher_invocation(const char *utterance, const char *const *names, size_t n,
         free(bufs);
         goto out;
     }
-    size_t at = start + 1 + best_len;
+    size_t at = start_name + best_len;
     out->skill = best;
+    if (at < u->n && index_of(skill_words, u->w[at]) >= 0)
+        at++; /* "open the thank you skill" */
     if (at < u->n && index_of(ask ? ask_connectors : open_connectors, u->w[at]) >= 0)
         at++;
+    size_t rest_from = at;
+    while (at < u->n && matcher_words_filler(u->w[at]))
+        at++; /* "open thank you please" */
     if (at == u->n) {
         out->form = MATCHER_OPEN;
         out->rest[0] = '\0';
         goto out;
     }
     out->form = MATCHER_ASK;
-    if (join(u->w + at, u->n - at, out->rest, sizeof(out->rest)) != 0)
+    if (join(u->w + rest_from, u->n - rest_from, out->rest, sizeof(out->rest)) != 0)
         out->form = MATCHER_PLAIN;
 out:
     free(u);

@@ -3,22 +3,27 @@
  * offline: from an utterance ("thanks my name is Sam") to an intent and its
  * slots, using the skill's interaction model.
  *
- * The utterance is normalised (model_normalise()) and matched against every
- * sample of every intent, whole: literal words must be said as written, and
- * each {slot} takes words its type accepts. Custom types take any words, and
+ * The utterance is normalised (model_normalise(), short forms written out)
+ * and matched against every sample of every intent, loosely as children
+ * speak (matcher.c says how): fillers ignored, extra words around a sample,
+ * a slot in another position, phrases that mean the same, close spellings.
+ * Each {slot} takes words its type accepts. Custom types take any words, and
  * resolve values and synonyms to the canonical value and id as Alexa's entity
  * resolution does; built-in types are recognised and normalised the way
  * Alexa reports them by slot_values.h (AMAZON.NUMBER "forty two" -> "42",
  * AMAZON.DATE "tomorrow" -> "2026-11-27", AMAZON.TIME, AMAZON.DURATION, ...). Built-in
  * intents also match Alexa's own phrases ("help", "stop", "never mind").
  *
- * Scoring, highest first: more literal words; then fewer words taken by
+ * Scoring, highest first: more literal words (less for each one misspelt,
+ * read as another or outside the sample); then fewer words taken by
  * slots that accept anything (a custom value Alexa does not know, a first
  * name, a search query); then more words recognised by a slot's type. Equal
  * scores keep the intent listed first in the model (and a model's own sample
  * before a built-in phrase) and report the other one as an ambiguity, so the
- * result never depends on anything but the model and the words. Nothing that
- * matches gives AMAZON.FallbackIntent, as Alexa does.
+ * result never depends on anything but the model and the words; when the
+ * best match is not exact, such a tie gives AMAZON.FallbackIntent instead
+ * of a guess. Nothing that matches closely enough gives
+ * AMAZON.FallbackIntent, as Alexa does.
  *
  * Also here: the phrases people use to start a skill ("open X", "ask X to
  * ...") and to leave one ("exit").
@@ -52,6 +57,8 @@ struct matcher_result {
     const struct model_intent *intent; /* NULL when the model does not list it */
     bool fallback;                     /* nothing matched: AMAZON.FallbackIntent */
     const char *sample;                /* the sample or built-in phrase that matched */
+    bool exact;                        /* said as written: no word ignored or read as another */
+    char how[256]; /* what else: "ignored: um, so much; read 'thnak' as 'thank'", or "" */
     int score;
     struct matcher_slot slots[LIMIT_MATCHER_SLOTS];
     size_t slot_count;

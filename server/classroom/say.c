@@ -66,13 +66,17 @@ format_words(struct buf *out, const char *label, const char *words)
         buf_printf(out, "%s%s\n", label, words);
 }
 
-/* What was understood, on err: "(heard by thank_you: ThankYouIntent)". */
+/* What was understood, on err: "(heard by thank_you: ThankYouIntent)"; with
+ * show, also how: "(matched 'thank you' (ignored: um, so much))". */
 static void
-format_heard(const struct conversation_step *s, struct buf *err)
+format_heard(const struct conversation_step *s, bool show, struct buf *err)
 {
     const struct conversation_heard *h = &s->heard;
 
     buf_printf(err, "(heard by %s: %s)\n", s->skill, h->text ? h->text : "");
+    if (show && h->sample && !h->fallback)
+        buf_printf(err, "(matched '%s'%s%s%s)\n", h->sample, h->how ? " (" : "",
+                   h->how ? h->how : "", h->how ? ")" : "");
     if (h->fallback && h->words)
         buf_printf(err, "(no sample of %s matches \"%s\")\n", s->skill, h->words);
     if (h->other_intent)
@@ -89,7 +93,7 @@ format_head(const struct conversation_step *s, bool show, struct buf *out, struc
 {
     if (s->kind != CONVERSATION_REQUEST)
         return;
-    format_heard(s, err);
+    format_heard(s, show, err);
     if (s->request && show)
         format_json(out, "request:", s->request);
 }

@@ -235,22 +235,26 @@ simulator_turn_json(const struct say_config *cfg, struct skill_set *set, struct 
                          "dialog", session.dialog);
     /* The skill failed in some request of the turn: the last such failure. */
     const char *failed = NULL;
-    const char *heard = NULL;
+    const char *heard = NULL, *matched = NULL, *how = NULL;
     for (size_t i = 0; i < turn.step_count; i++) {
         const struct conversation_step *s = &turn.steps[i];
         if (s->response && s->error.code != SS_ERR_OK)
             failed = s->error.msg;
-        if (s->kind == CONVERSATION_REQUEST)
+        if (s->kind == CONVERSATION_REQUEST) {
             heard = s->heard.text;
+            matched = s->heard.fallback ? NULL : s->heard.sample;
+            how = s->heard.how;
+        }
     }
     char problem[512];
     bool broken = pool_problem(pool, last->skill, problem, sizeof(problem));
-    doc = json_pack("{s:s, s:s, s:s, s:O, s:O, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
+    doc = json_pack("{s:s, s:s, s:s, s:O, s:O, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, "
+                    "s:o}",
                     "skill", last->skill, "utterance", json_string_value(utterance), "locale",
                     last->locale, "request", last->request, "response", last->response, "speech",
                     text_or_null(last->speech), "reprompt", text_or_null(last->reprompt), "heard",
-                    text_or_null(heard), "said",
-                    text_or_null(said.err == SS_ERR_OK ? buf_str(&said) : NULL), "notes",
+                    text_or_null(heard), "matched", text_or_null(matched), "how", text_or_null(how),
+                    "said", text_or_null(said.err == SS_ERR_OK ? buf_str(&said) : NULL), "notes",
                     text_or_null(notes.err == SS_ERR_OK ? buf_str(&notes) : NULL), "session", sess,
                     "ended", !session.skill[0], "error", text_or_null(failed), "problem",
                     text_or_null(broken ? problem : NULL));

@@ -27,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 check_match(const struct model *m, const struct matcher_result *r)
 {
-    if (!r->intent_name || r->slot_count > LIMIT_MATCHER_SLOTS)
+    if (!r->intent_name || r->slot_count > LIMIT_MATCHER_SLOTS ||
+        !memchr(r->how, '\0', sizeof(r->how)) || (r->fallback && r->how[0]))
         abort();
     if (r->fallback && (r->slot_count || strcmp(r->intent_name, "AMAZON.FallbackIntent")))
         abort();

@@ -81,8 +81,10 @@ class BundledSkills(unittest.TestCase):
         self.assertIn("(heard by thank_you: LaunchRequest)", heard(p))
 
     def test_first_name_slot(self):
+        # No sample says it so, but "thanks" means "thank you" (the skill's
+        # own help suggests these very words), as Alexa understands it.
         p = say("thanks, my name is sam")
-        self.assertIn("(heard by thank_you: AMAZON.FallbackIntent)", heard(p))
+        self.assertIn('(heard by thank_you: ThankYouIntent, name = "Sam")', heard(p))
         p = say("thank you Sam")
         self.assertEqual(p.stdout, "You're welcome, Sam!\n", p.stderr)
         self.assertEqual(heard(p), ['(heard by thank_you: ThankYouIntent, name = "Sam")'])
@@ -141,6 +143,34 @@ class BundledSkills(unittest.TestCase):
         self.assertTrue(request["session"]["new"])
         self.assertEqual(response["response"]["outputSpeech"]["text"], "You're welcome, Sam!")
         self.assertTrue(p.stdout.endswith("You're welcome, Sam!\n"))
+
+    def test_show_says_which_sample_matched_and_what_was_ignored(self):
+        p = say("--show", "um thank you so much my name is Leo")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(heard(p), ['(heard by thank_you: ThankYouIntent, name = "Leo")'])
+        self.assertIn("(matched 'thank you my name is {name}' (ignored: um, so much))\n",
+                      p.stderr)
+        self.assertTrue(p.stdout.endswith("You're welcome, Leo!\n"), p.stdout)
+        p = say("--show", "it's Mia, thank you")
+        self.assertIn("(matched 'thank you my name is {name}' (read 'it is' as 'my name is'; "
+                      "in another order))\n", p.stderr)
+        p = say("--show", "--skill", "counter", "keep countin please")
+        self.assertIn("(matched 'keep counting' (ignored: please; read 'countin' as "
+                      "'counting'))\n", p.stderr)
+        p = say("--show", "thank you")
+        self.assertIn("(matched 'thank you')\n", p.stderr)
+        p = say("thank you so much")
+        self.assertNotIn("(matched", p.stderr, "only with --show")
+        p = say("--show", "what is the weather like")
+        self.assertNotIn("(matched", p.stderr, "nothing matched")
+
+    def test_children_are_understood(self):
+        for words, answer in [("thx", "You're welcome!"),
+                              ("can you open the counting game please", "Let's count!"),
+                              ("hi, I'm Mia", "Hello, Mia! Nice to meet you.")]:
+            p = say(words)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertTrue(p.stdout.startswith(answer), (words, p.stdout, p.stderr))
 
     def test_exit_sends_session_ended(self):
         p = say("--skill", "counter", "exit")

@@ -83,6 +83,15 @@ class WebApi(unittest.TestCase):
         self.assertTrue(data["heard"].startswith("ThankYouIntent"), data["heard"])
         self.assertEqual(data["request"]["request"]["intent"]["name"], "ThankYouIntent")
 
+    def test_the_sample_and_what_was_ignored(self):
+        status, data = turn(self.srv, "um thank you so much", skill="thank_you")
+        self.assertEqual(status, 200, data)
+        self.assertEqual((data["matched"], data["how"]), ("thank you", "ignored: um, so much"))
+        status, data = turn(self.srv, "thank you", skill="thank_you")
+        self.assertEqual((data["matched"], data["how"]), ("thank you", None))
+        status, data = turn(self.srv, "play music", skill="thank_you")
+        self.assertEqual((data["matched"], data["how"]), (None, None))
+
     def test_a_slot_is_heard(self):
         status, data = turn(self.srv, "thank you my name is Sam", skill="thank_you")
         self.assertEqual(status, 200, data)

@@ -196,6 +196,53 @@ main(void)
         strcat(longer, "word ");
     ok(matcher_match(m, longer, NOW, &r) == -1 && r.fallback, "too many words");
 
+    /* What children say: fillers and politeness words are left out. */
+    match("um hello please", "HelloIntent");
+    is_str(r.sample, "hello", "the sample");
+    is_str(r.how, "ignored: um, please", "what was ignored");
+    ok(!r.exact, "not said as written");
+    match("hello", "HelloIntent");
+    ok(r.exact && r.how[0] == '\0', "said as written: nothing to explain");
+    /* Short forms. */
+    match("hello pls", "HelloIntent");
+    is_str(r.how, "ignored: please", "pls is please");
+    match("u", "AMAZON.FallbackIntent");
+    /* A sample inside a longer utterance; extra words may not touch a slot,
+     * and may be at most twice the sample's words. */
+    match("hello there my friend", "HelloIntent");
+    is_str(r.how, "ignored: there my friend", "extra words said");
+    match("i said hello", "HelloIntent");
+    match("so then i said hello to everyone", "AMAZON.FallbackIntent");
+    value("my name is sam smith", "AMAZON.FallbackIntent", "name", NULL);
+    value("well my name is sam", "HelloIntent", "name", "Sam");
+    /* A slot in another position: the sample turned around a split point. */
+    value("wake me at seven am please", "AlarmIntent", "time", "07:00");
+    value("my name is sam hello", "HelloIntent", "name", "Sam");
+    ok(strstr(r.how, "in another order") != NULL, "said in another order: %s", r.how);
+    /* Phrases that mean the same. */
+    value("hi i am sam", "HiSamIntent", "name", NULL);
+    value("hi it is alex", "HelloIntent", "name", "Alex");
+    ok(strstr(r.how, "'it is' as 'i am'") != NULL, "read as: %s", r.how);
+    /* Lead-ins at the start. */
+    value("can you count to ten", "CountIntent", "number", "10");
+    /* Close spellings: one edit from 5 letters, none on short words. */
+    match("helo", "HelloIntent");
+    is_str(r.how, "read 'helo' as 'hello'", "the misspelling said");
+    match("serch for cats", "SearchIntent");
+    match("elp", "AMAZON.FallbackIntent");
+    match("hallo", "HelloIntent");
+    match("wake me at sevn am", "AMAZON.FallbackIntent"); /* slot words are not guessed */
+    /* Built-in intents as children say them. */
+    match("i am finished", "AMAZON.StopIntent");
+    match("stop it please", "AMAZON.StopIntent");
+    match("i don't know what to say", "AMAZON.HelpIntent");
+    match("forget about it", "AMAZON.CancelIntent");
+    /* A loose match two intents fit equally: the fallback, not a guess. */
+    match("good morning to you all", "AMAZON.FallbackIntent");
+    ok(r.fallback, "ambiguous and inexact: fallback");
+    /* Fillers are never a first name. */
+    value("my name is please", "AMAZON.FallbackIntent", "name", NULL);
+
     /* Without a model: the common built-in intents. */
     ok(matcher_match(NULL, "help", NOW, &r) == 0, "no model");
     is_str(r.intent_name, "AMAZON.HelpIntent", "help without a model");
@@ -227,6 +274,8 @@ main(void)
     matcher_invocation("open thank you", names, 5, &inv);
     ok(inv.form == MATCHER_OPEN && inv.skill == 0, "open NAME");
     matcher_invocation("Alexa, launch the counting game", names, 5, &inv);
+    ok(inv.form == MATCHER_OPEN && inv.skill == 1, "launch the NAME");
+    matcher_invocation("Alexa, launch the counting machine", names, 5, &inv);
     ok(inv.form == MATCHER_PLAIN, "launch with a wrong name is not a launch");
     matcher_invocation("Alexa, launch counting game", names, 5, &inv);
     ok(inv.form == MATCHER_OPEN && inv.skill == 1, "alexa, launch NAME");
@@ -236,9 +285,9 @@ main(void)
     matcher_invocation("tell thank you thanks a lot", names, 5, &inv);
     ok(inv.form == MATCHER_ASK && inv.skill == 0, "tell NAME ...");
     is_str(inv.rest, "thanks a lot", "what is told");
-    matcher_invocation("tell thank you very much", names, 5, &inv);
+    matcher_invocation("tell thank you very loudly", names, 5, &inv);
     ok(inv.form == MATCHER_ASK && inv.skill == 4, "the longest name wins");
-    is_str(inv.rest, "much", "after the longest name");
+    is_str(inv.rest, "loudly", "after the longest name");
     matcher_invocation("ask counting game", names, 5, &inv);
     ok(inv.form == MATCHER_OPEN && inv.skill == 1, "ask NAME alone opens it");
     matcher_invocation("open counting game and count", names, 5, &inv);
@@ -255,6 +304,16 @@ main(void)
     ok(inv.form == MATCHER_EXIT, "alexa quit");
     matcher_invocation("goodbye", names, 5, &inv);
     ok(inv.form == MATCHER_EXIT && inv.soft_exit, "goodbye ends softly");
+    matcher_invocation("um can you open the thank you skill please", names, 5, &inv);
+    ok(inv.form == MATCHER_OPEN && inv.skill == 0, "lead-ins, the, skill, please");
+    matcher_invocation("let's play counting game", names, 5, &inv);
+    ok(inv.form == MATCHER_OPEN && inv.skill == 1, "let's play NAME");
+    matcher_invocation("tell thank you that my name is Sam", names, 5, &inv);
+    ok(inv.form == MATCHER_ASK && inv.skill == 0, "tell NAME that ...");
+    is_str(inv.rest, "my name is sam", "what is told");
+    matcher_invocation("can you help me", names, 5, &inv);
+    ok(inv.form == MATCHER_PLAIN, "lead-ins without a verb");
+    is_str(inv.rest, "can you help me", "words kept whole");
     matcher_invocation("Thank you!", names, 5, &inv);
     ok(inv.form == MATCHER_PLAIN, "plain words");
     is_str(inv.rest, "thank you", "normalised");
