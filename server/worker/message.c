@@ -267,6 +267,12 @@ decode_load(json_t *root, struct message_load *out, struct ss_error *err)
             goto fail;
         }
     }
+    json_t *model = json_object_get(root, KEY(MODEL));
+    if (model && !json_is_null(model) && !json_is_object(model)) {
+        rc = wrong_type(err, what, KEY(MODEL), model, "an object");
+        goto fail;
+    }
+    out->model = json_is_object(model) ? model : NULL;
     out->handler_count = json_array_size(handlers);
     out->warning_count = json_array_size(warnings);
     /* One more than needed, so that an empty list is not a NULL that looks

@@ -11,10 +11,15 @@
  *
  *   HELLO from a zygote, the load report (skillkit._runner.load()):
  *     {"ok": true, "style": "skillkit" | "lambda", "handlers": [str, ...],
- *      "warnings": [str, ...], "model_paths": [str | null, ...]}
+ *      "warnings": [str, ...], "model_paths": [str | null, ...],
+ *      "model": object}
  *     or {"ok": false, "error": ERROR}
  *     model_paths (optional) runs beside warnings: for a warning about the
  *     skill's model.json, the JSON path in it that the warning is about.
+ *     model (optional) is the interaction model skillkit inferred from a
+ *     skill written as plain functions, a model.json document; sent only
+ *     when the skill has no model file. Here only that it is an object:
+ *     model_parse() checks its shape like any model file.
  *   HELLO from a worker forked by the zygote: READY {"ok": true}
  *   ANSWER (skillkit._runner.handle()):
  *     {"ok": true, "reply": REPLY, "attributes": object | null}
@@ -63,6 +68,7 @@
     X(HANDLERS, "handlers")        \
     X(WARNINGS, "warnings")        \
     X(MODEL_PATHS, "model_paths")  \
+    X(MODEL, "model")              \
     X(KIND, "kind")                \
     X(TYPE, "type")                \
     X(MESSAGE, "message")          \
@@ -145,6 +151,7 @@ struct message_load {
     size_t handler_count;
     struct message_warning *warnings; /* owned array */
     size_t warning_count;
+    json_t *model; /* borrowed, an object or NULL: the model inferred from plain functions */
     /* When !ok: */
     struct message_error error;
 };

@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Any, Optional
 
-from . import _deadline, _defaults, _message, _model_check, _output
+from . import _deadline, _defaults, _message, _model_check, _output, _plain
 from ._diagnose import describe_type, exception_error, sentence, short, where
 from ._registry import Handler, registering
 from ._skill import PACKAGE_DIR, Skill, read_json
@@ -270,13 +270,21 @@ def _choose_style(skill: Skill, module: Any, warnings: list[tuple[str, Optional[
             f"{os.path.basename(path)} has no {function_name}",
             f"{name} has no function called {function_name} in {os.path.basename(path)}. "
             f"Check the handler in the skill's settings.", file=path))
+    # Neither decorators nor lambda_handler: the skill's plain functions are
+    # its handlers, and its model is inferred from them (_plain).
+    inferred: Optional[dict] = None
+    if (not registry.routes and not registry.before and not registry.after
+            and registry.error is None and not callable(lambda_fn)
+            and not _plain.takes_req(module)):
+        inferred, plain_warnings = _plain.infer(name, module, registry, skill.locale)
+        warnings.extend((text, None) for text in plain_warnings)
     if registry.routes:
         skill.style = _message.STYLE_SKILLKIT
         handlers = registry.names()
         if lambda_fn is not None:
             warnings.append(("lambda_handler is not used: the skill has skillkit handlers, "
                              "and they answer every request", None))
-        if ("type", "LaunchRequest") not in registry.routes:
+        if ("type", "LaunchRequest") not in registry.routes and inferred is None:
             warnings.append(("no @launch handler: opening the skill gets the default welcome",
                              None))
         warnings.extend(_model_check.warnings(skill))
@@ -301,12 +309,20 @@ def _choose_style(skill: Skill, module: Any, warnings: list[tuple[str, Optional[
                       f"{describe_type(lambda_fn)}, not a function")
         elif registry.before or registry.after or registry.error:
             detail = "it has @before, @after or @error functions but no handler"
+        elif _plain.takes_req(module):
+            detail = ("it has no handlers: its functions take req, so they need a decorator "
+                      "to say what they answer (a plain function takes only its slots)")
         else:
             detail = "it has no handlers"
-        message = (f"{detail}: put @launch or @intent(\"Name\") from skillkit above a "
-                   f"function, or define lambda_handler(event, context)")
-        spoken = (f"{name} has no handlers. Put @launch or @intent above a function, or "
-                  f"write a function called lambda_handler.")
+        message = (f"{detail}: write a function, such as def hello(): return \"Hi!\", "
+                   f"or put @launch or @intent(\"Name\") from skillkit above one, or "
+                   f"define lambda_handler(event, context)")
+        spoken = (f"{name} has no handlers. Write a function that returns what to say, "
+                  f"put @launch or @intent above a function, or write a function called "
+                  f"lambda_handler.")
         return _failed(skill, _message.error(LOAD, message, spoken, file=path))
     warnings.extend((text, None) for text in _shadow_warnings(skill))
-    return _message.loaded(skill.style, handlers, warnings)
+    # The inferred model reaches the server only when the skill has none of
+    # its own: an explicit model wins.
+    model = inferred if inferred is not None and skill.model_file() is None else None
+    return _message.loaded(skill.style, handlers, warnings, model)

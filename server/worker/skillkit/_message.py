@@ -8,10 +8,12 @@ so keep one constant a line in that form.
 Worker -> front (the payloads of server/worker/proto.h's frames):
 
 - HELLO, the load report: ``{"ok": true, "style": STYLE, "handlers": [str],
-  "warnings": [str], "model_paths": [str | null]}`` or ``{"ok": false,
-  "error": ERROR}``. ``model_paths`` runs beside ``warnings``: for a warning
-  about model.json, the JSON path in it that the warning is about; null for
-  the others.
+  "warnings": [str], "model_paths": [str | null], "model": object}`` or
+  ``{"ok": false, "error": ERROR}``. ``model_paths`` runs beside
+  ``warnings``: for a warning about model.json, the JSON path in it that the
+  warning is about; null for the others. ``model`` (optional) is the
+  interaction model inferred from a skill's plain functions (_plain), as a
+  model.json document; it is sent only when the skill has no model file.
 - ANSWER: ``{"ok": true, "reply": REPLY, "attributes": object | null}``
   (attributes only when the handler changed them) or ``{"ok": false,
   "error": ERROR}``. REPLY is the reply format of server/pipeline/response.h
@@ -36,6 +38,7 @@ STYLE = "style"
 HANDLERS = "handlers"
 WARNINGS = "warnings"
 MODEL_PATHS = "model_paths"
+MODEL = "model"
 KIND = "kind"
 TYPE = "type"
 MESSAGE = "message"
@@ -72,11 +75,15 @@ def failed(error_: dict) -> dict:
 
 
 def loaded(style: str, handlers: list[str],
-           warnings: list[tuple[str, Optional[str]]]) -> dict:
-    """The HELLO of a skill that loaded; warnings are (text, model.json path or None)."""
-    return {OK: True, STYLE: style, HANDLERS: handlers,
-            WARNINGS: [text for text, _ in warnings],
-            MODEL_PATHS: [path for _, path in warnings]}
+           warnings: list[tuple[str, Optional[str]]], model: Optional[dict] = None) -> dict:
+    """The HELLO of a skill that loaded; warnings are (text, model.json path or None);
+    model is the interaction model inferred from plain functions, or None."""
+    hello = {OK: True, STYLE: style, HANDLERS: handlers,
+             WARNINGS: [text for text, _ in warnings],
+             MODEL_PATHS: [path for _, path in warnings]}
+    if model is not None:
+        hello[MODEL] = model
+    return hello
 
 
 def answered(reply: dict, attributes: Optional[dict]) -> dict:

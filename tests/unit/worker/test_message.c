@@ -135,6 +135,38 @@ test_load_ok(void)
     message_load_cleanup(&ld);
 }
 
+/* A skill written as plain functions sends the model skillkit inferred. */
+static void
+test_load_model(void)
+{
+    struct message_load ld, copy;
+    struct ss_error err;
+    const char *text =
+        "{\"ok\": true, \"style\": \"skillkit\", \"handlers\": [\"ThankYouIntent\"],"
+        " \"warnings\": [], \"model_paths\": [], \"model\": {\"interactionModel\":"
+        " {\"languageModel\": {\"invocationName\": \"jokes\", \"intents\": [], \"types\": []}}}}";
+
+    is_int(LOAD(text, &ld, &err), SS_ERR_OK, "a load report with a model decodes");
+    ok(json_is_object(ld.model), "the model is an object");
+    ok(json_object_get(ld.model, "interactionModel") != NULL, "as skillkit wrote it");
+    is_int(message_load_copy(&ld, &copy, &err), SS_ERR_OK, "copy it");
+    message_load_cleanup(&ld);
+    ok(json_is_object(copy.model), "the copy keeps the model");
+    message_load_cleanup(&copy);
+    ok(copy.model == NULL, "cleanup forgets it");
+
+    is_int(LOAD("{\"ok\":true,\"style\":\"skillkit\",\"handlers\":[],\"warnings\":[],"
+                "\"model\":null}",
+                &ld, &err),
+           SS_ERR_OK, "model null is no model");
+    ok(ld.model == NULL, "no model");
+    message_load_cleanup(&ld);
+    is_int(LOAD("{\"ok\":true,\"style\":\"skillkit\",\"handlers\":[],\"warnings\":[]}", &ld, &err),
+           SS_ERR_OK, "no model member");
+    ok(ld.model == NULL, "no model either");
+    message_load_cleanup(&ld);
+}
+
 static void
 test_load_failed(void)
 {
@@ -224,6 +256,12 @@ test_load_refused(void)
     refuse_load("{\"ok\": true, \"style\": \"lambda\", \"handlers\": [], \"warnings\": [],"
                 " \"model_paths\": \"x\"}",
                 "\"model_paths\" is a string, not an array", "model_paths a string");
+    refuse_load("{\"ok\": true, \"style\": \"skillkit\", \"handlers\": [], \"warnings\": [],"
+                " \"model\": [1]}",
+                "\"model\" is an array, not an object", "model an array");
+    refuse_load("{\"ok\": true, \"style\": \"skillkit\", \"handlers\": [], \"warnings\": [],"
+                " \"model\": \"{}\"}",
+                "\"model\" is a string, not an object", "model a string");
     refuse_load("{\"ok\": false}", "has no \"error\"", "failed without an error");
     refuse_load("{\"ok\": false, \"error\": \"boom\"}", "\"error\" is a string, not an object",
                 "error a string");
@@ -592,6 +630,7 @@ main(void)
 {
     test_key_lists_agree();
     test_load_ok();
+    test_load_model();
     test_load_failed();
     test_load_refused();
     test_answer();

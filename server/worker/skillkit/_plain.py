@@ -1,0 +1,411 @@
+"""A skill written as plain functions: its handlers and its interaction model, inferred.
+
+Convention over configuration: when a skill's module has no decorated
+handler and no ``lambda_handler``, every public function defined in the
+module itself (not imported from elsewhere) answers something:
+
+- ``welcome()`` (or ``launch()``) answers "Alexa, open <skill>";
+  ``help()``, ``stop()`` (also cancel, unless there is a ``cancel()``),
+  ``fallback()`` and functions named like another built-in intent
+  (``yes``, ``no``, ``repeat``, ``start_over``, ...) answer that intent;
+- any other function ``thank_you(name)`` is the intent ``ThankYouIntent``:
+  its name said as words is a sample utterance (with a few natural
+  variants), its parameters are slots (typed by name or annotation), and a
+  parameter with a default is optional.
+
+At request time the slot values are passed as arguments (numbers
+converted for number slots, a missing optional slot gets its default);
+a missing required slot is asked for (Dialog.ElicitSlot: "What is your
+name?"). A module whose functions take ``req`` first is written for the decorators
+and is not read this way (its load error says to add them).
+
+The model goes to the server in the load report (``interactionModel``
+JSON, as a model.json has it) when the skill has no model of its own; an
+explicit model.json or an ASK project's model wins, and so do decorators.
+
+Slot types: a parameter's annotation (int/float -> AMAZON.NUMBER, date,
+time, timedelta), else its name or the last word of its name (name ->
+AMAZON.FirstName, number/count -> AMAZON.NUMBER, city -> AMAZON.US_CITY,
+...). Anything else is AMAZON.SearchQuery, which takes any words: a custom
+type would need a list of values a function does not have, and Amazon
+refuses a custom type without values. Amazon allows one SearchQuery slot
+per intent, so a second one is a warning that says what to do.
+"""
+from __future__ import annotations
+
+import builtins
+import datetime
+import inspect
+import keyword
+import re
+from typing import Any, Callable, Optional
+
+from ._registry import Handler, Registry, def_line
+from .request import Request
+from .response import Response
+
+__all__ = ["plain_functions", "takes_req", "infer", "intent_name", "words_of", "slot_type"]
+
+#: Functions with these names answer Alexa's own requests and intents.
+SPECIAL = {
+    "welcome": ("type", "LaunchRequest"),
+    "launch": ("type", "LaunchRequest"),
+    "help": ("intent", "AMAZON.HelpIntent"),
+    "stop": ("intent", "AMAZON.StopIntent"),
+    "cancel": ("intent", "AMAZON.CancelIntent"),
+    "fallback": ("intent", "AMAZON.FallbackIntent"),
+}
+
+#: Built-in intents a function of the same name answers ("yes" -> AMAZON.YesIntent).
+#: Alexa understands them without samples, so they carry none.
+BUILTIN_INTENTS = ("Yes", "No", "Repeat", "StartOver", "Next", "Previous", "Pause", "Resume",
+                   "More", "NavigateHome")
+
+#: Amazon requires these in every custom model.
+REQUIRED_INTENTS = ("AMAZON.CancelIntent", "AMAZON.HelpIntent", "AMAZON.StopIntent",
+                    "AMAZON.NavigateHomeIntent", "AMAZON.FallbackIntent")
+
+#: A parameter's name (or the last word of it) -> its slot type.
+TYPE_BY_NAME = {
+    "name": "AMAZON.FirstName", "firstname": "AMAZON.FirstName", "friend": "AMAZON.FirstName",
+    "number": "AMAZON.NUMBER", "count": "AMAZON.NUMBER", "num": "AMAZON.NUMBER",
+    "n": "AMAZON.NUMBER", "amount": "AMAZON.NUMBER", "age": "AMAZON.NUMBER",
+    "times": "AMAZON.NUMBER", "many": "AMAZON.NUMBER", "x": "AMAZON.NUMBER",
+    "y": "AMAZON.NUMBER", "a": "AMAZON.NUMBER", "b": "AMAZON.NUMBER",
+    "city": "AMAZON.US_CITY", "town": "AMAZON.US_CITY",
+    "date": "AMAZON.DATE", "day": "AMAZON.DATE", "birthday": "AMAZON.DATE",
+    "time": "AMAZON.TIME", "duration": "AMAZON.DURATION", "minutes": "AMAZON.DURATION",
+    "seconds": "AMAZON.DURATION", "long": "AMAZON.DURATION",
+    "color": "AMAZON.Color", "colour": "AMAZON.Color",
+    "animal": "AMAZON.Animal", "pet": "AMAZON.Animal", "country": "AMAZON.Country",
+    "food": "AMAZON.Food", "dessert": "AMAZON.Dessert", "sport": "AMAZON.Sport",
+    "weekday": "AMAZON.DayOfWeek", "month": "AMAZON.Month", "ordinal": "AMAZON.Ordinal",
+    "place": "AMAZON.Ordinal", "phone": "AMAZON.PhoneNumber", "language": "AMAZON.Language",
+    "book": "AMAZON.Book", "movie": "AMAZON.Movie", "film": "AMAZON.Movie",
+    "song": "AMAZON.MusicRecording", "game": "AMAZON.Game", "person": "AMAZON.Person",
+    "year": "AMAZON.FOUR_DIGIT_NUMBER",
+}
+
+#: An annotation -> its slot type.
+TYPE_BY_ANNOTATION = {
+    int: "AMAZON.NUMBER", float: "AMAZON.NUMBER",
+    datetime.date: "AMAZON.DATE", datetime.time: "AMAZON.TIME",
+    datetime.timedelta: "AMAZON.DURATION",
+}
+
+ANY_WORDS = "AMAZON.SearchQuery"
+
+#: The words a slot of a type follows in a sample, besides none at all.
+CARRIERS = {
+    "AMAZON.FirstName": ("my name is", "i am", "it is"),
+    "AMAZON.US_CITY": ("in", "for"),
+    "AMAZON.DATE": ("on", "for"),
+    "AMAZON.TIME": ("at",),
+    "AMAZON.DURATION": ("for",),
+    "AMAZON.Country": ("in",),
+}
+
+#: Words a sample may start with when a function's name starts with a verb:
+#: a request sounds like one with them.
+VERBS = frozenset("""add ask call check count find get give guess help make pick play read
+roll say show sing spell start tell flip choose throw toss teach draw do open""".split())
+
+#: Samples kept per intent (Amazon allows many more; these are for a person to read).
+MAX_SAMPLES = 24
+
+_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _split(name: str) -> list[str]:
+    """The words of a Python name: snake_case and camelCase, digits spelled out."""
+    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name)
+    words = []
+    for part in name.split("_"):
+        for piece in re.findall(r"[A-Za-z]+|[0-9]", part):
+            words.append(_DIGITS[int(piece)] if piece.isdigit() else piece.lower())
+    return words
+
+
+def words_of(name: str) -> str:
+    """'thank_you' -> 'thank you'; 'tellJoke2' -> 'tell joke two'."""
+    return " ".join(_split(name))
+
+
+def intent_name(function: str) -> str:
+    """'thank_you' -> 'ThankYouIntent' (a trailing 'intent' is not doubled)."""
+    words = _split(function)
+    if words and words[-1] == "intent":
+        words = words[:-1]
+    return "".join(w[:1].upper() + w[1:] for w in words) + "Intent"
+
+
+def _slot_name(param: str) -> str:
+    """A parameter as a slot name: letters and underscores only (Amazon's rule)."""
+    return "_".join(_split(param)) or "value"
+
+
+def _annotation(param: inspect.Parameter) -> Any:
+    ann = param.annotation
+    if isinstance(ann, str):  # from __future__ import annotations
+        return {"int": int, "float": float, "str": str}.get(ann, ann)
+    return ann
+
+
+def slot_type(param: str, annotation: Any = inspect.Parameter.empty,
+              locale: str = "en-US") -> str:
+    """The slot type for a parameter, from its annotation, else its name."""
+    found = TYPE_BY_ANNOTATION.get(annotation) if not isinstance(annotation, str) else None
+    if found is None:
+        words = _split(param)
+        whole = "".join(words)
+        found = TYPE_BY_NAME.get(whole) or (TYPE_BY_NAME.get(words[-1]) if words else None)
+        if found is None and isinstance(annotation, str):
+            found = TYPE_BY_NAME.get(annotation.lower())
+    if found == "AMAZON.US_CITY":
+        found = {"en-GB": "AMAZON.GB_CITY", "de-DE": "AMAZON.DE_CITY"}.get(locale, found)
+    return found or ANY_WORDS
+
+
+def plain_functions(module: Any) -> list[tuple[str, Callable[..., Any]]]:
+    """The public functions defined in module itself, in the order they were written."""
+    found = []
+    for name, value in list(vars(module).items()):
+        if name.startswith("_") or not inspect.isfunction(value):
+            continue
+        if getattr(value, "__module__", None) != module.__name__:
+            continue  # imported from elsewhere (skillkit's ask, a helper module)
+        found.append((name, value))
+    return found
+
+
+def takes_req(module: Any) -> bool:
+    """True when a public function of module takes req first: a skill written for
+    the decorators that forgot them, not a plain one (its load error says so)."""
+    for _, fn in plain_functions(module):
+        try:
+            params = list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            continue
+        if params and params[0] in ("req", "request"):
+            return True
+    return False
+
+
+class _Param:
+    __slots__ = ("name", "slot", "type", "default", "optional", "kind")
+
+    def __init__(self, param: inspect.Parameter, locale: str) -> None:
+        self.name = param.name
+        self.slot = _slot_name(param.name)
+        self.type = slot_type(param.name, _annotation(param), locale)
+        self.default = param.default
+        self.optional = param.default is not param.empty
+        self.kind = _annotation(param)
+
+
+class _Intent:
+    """One inferred intent: its function, name, parameters and samples."""
+
+    def __init__(self, function: str, fn: Callable[..., Any], name: str, locale: str) -> None:
+        self.function = function
+        self.fn = fn
+        self.name = name
+        self.params: list[_Param] = []
+        signature = inspect.signature(fn)
+        for param in signature.parameters.values():
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            self.params.append(_Param(param, locale))
+
+    @property
+    def slots(self) -> list[_Param]:
+        return self.params
+
+
+def _spoken(phrase: str, slot: _Param) -> list[str]:
+    """Ways to say slot after phrase: "thank you {name}", "thank you my name is {name}"."""
+    ref = "{" + slot.slot + "}"
+    out = [f"{phrase} {ref}"]
+    out += [f"{phrase} {carrier} {ref}" for carrier in CARRIERS.get(slot.type, ())]
+    if slot.type == "AMAZON.FirstName":
+        out.append(f"my name is {ref} {phrase}")
+    return out
+
+
+def samples_for(intent: _Intent) -> list[str]:
+    """The sample utterances of an inferred intent."""
+    words = words_of(intent.function)
+    if words.endswith(" intent"):
+        words = words[:-len(" intent")]
+    phrases = [words]
+    first = words.split(" ", 1)[0]
+    if first in VERBS:
+        phrases += [f"please {words}", f"{words} please", f"can you {words}"]
+    slots = intent.slots
+    required = [s for s in slots if not s.optional]
+    # The words alone too: for a required slot Alexa then asks for it.
+    samples: list[str] = list(phrases)
+    # Every slot filled, then the required ones only; the slots in their order.
+    for chosen in (slots, required):
+        if not chosen:
+            continue
+        first_slot, rest = chosen[0], chosen[1:]
+        tail = " ".join("and {" + s.slot + "}" for s in rest)
+        for phrase in phrases[:2]:
+            for said in _spoken(phrase, first_slot):
+                samples.append(f"{said} {tail}".strip() if rest else said)
+    seen: set[str] = set()
+    unique = []
+    for s in samples:
+        if s not in seen:
+            seen.add(s)
+            unique.append(s)
+    return unique[:MAX_SAMPLES]
+
+
+def invocation_name(skill_name: str) -> str:
+    """The folder's name as words: 'thank_you' -> 'thank you'."""
+    return words_of(skill_name) or "my skill"
+
+
+def _prompt(param: _Param) -> str:
+    if param.type == "AMAZON.FirstName" and param.slot in ("name", "first_name"):
+        return "What is your name?"
+    return f"What is the {words_of(param.name)}?"
+
+
+def _convert(param: _Param, value: str) -> Any:
+    """A slot's text as the parameter wants it; None when it cannot be."""
+    if param.type != "AMAZON.NUMBER" and param.kind not in (int, float):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if param.kind is float:
+        return number
+    return int(number) if number == int(number) else number
+
+
+def _caller(intent: _Intent) -> Callable[[Request], Any]:
+    """The handler that fills the function's parameters from the request's slots."""
+    params = intent.params
+
+    def plain(req: Request) -> Any:
+        args: dict[str, Any] = {}
+        for p in params:
+            raw = req.slot(p.slot)
+            value = None if raw in (None, "", "?") else _convert(p, raw)
+            if value is None:
+                if p.optional:
+                    continue
+                if req.type != "IntentRequest":
+                    args[p.name] = None
+                    continue
+                # Alexa asks for it and sends the answer back to this intent.
+                prompt = _prompt(p)
+                updated = req.event.get("request", {}).get("intent") or {"name": intent.name}
+                return Response(prompt, prompt, end_session=False, directives=[{
+                    "type": "Dialog.ElicitSlot", "slotToElicit": p.slot,
+                    "updatedIntent": updated}])
+            args[p.name] = value
+        return intent.fn(**args)
+    return plain
+
+
+def _handler(fn: Callable[..., Any], wrapper: Callable[[Request], Any]) -> Handler:
+    """A Handler that calls wrapper and is reported as fn (its name, file and line)."""
+    handler = Handler(wrapper, "handler", fn.__name__)
+    handler.name = fn.__name__
+    handler.file = fn.__code__.co_filename
+    handler.line = def_line(fn)
+    return handler
+
+
+def infer(skill_name: str, module: Any, registry: Registry, locale: str = "en-US",
+          ) -> tuple[Optional[dict], list[str]]:
+    """Fill registry from the plain functions of module.
+
+    Returns (the interaction model as a model.json document, warnings), or
+    (None, []) when the module has no public function.
+    """
+    warnings: list[str] = []
+    functions = plain_functions(module)
+    if not functions:
+        return None, warnings
+    intents: list[_Intent] = []
+    by_name: dict[str, str] = {}
+    builtins_used: list[str] = []
+    for function, fn in functions:
+        key = SPECIAL.get(function.lower())
+        builtin = next((b for b in BUILTIN_INTENTS if intent_name(function) == b + "Intent"),
+                       None)
+        if key is None and builtin is not None:
+            key = ("intent", f"AMAZON.{builtin}Intent")
+        if key is not None:
+            if key in registry.routes:
+                warnings.append(f"{function}() and {registry.routes[key].name}() both answer "
+                                f"{key[1]}; {registry.routes[key].name}() is used. Rename one.")
+                continue
+            intent = _Intent(function, fn, key[1], locale)
+            handler = _handler(fn, _caller(intent))
+            registry.add_route(key, handler)
+            if key[0] == "intent":
+                builtins_used.append(key[1])
+            if intent.slots:
+                warnings.append(f"{function}() answers {key[1]}, which has no slots: its "
+                                f"parameters ({', '.join(p.name for p in intent.slots)}) "
+                                f"get their defaults or None")
+            continue
+        name = intent_name(function)
+        if name in by_name:
+            warnings.append(f"{by_name[name]}() and {function}() both become {name}; only "
+                            f"{by_name[name]}() answers it. Give {function}() another name.")
+            continue
+        by_name[name] = function
+        intent = _Intent(function, fn, name, locale)
+        warnings.extend(_param_warnings(intent))
+        registry.add_route(("intent", name), _handler(fn, _caller(intent)))
+        intents.append(intent)
+    # "cancel" means "stop" unless the skill says otherwise.
+    stop_handler = registry.routes.get(("intent", "AMAZON.StopIntent"))
+    if stop_handler is not None and ("intent", "AMAZON.CancelIntent") not in registry.routes:
+        registry.add_route(("intent", "AMAZON.CancelIntent"), stop_handler)
+    return _model(skill_name, intents, builtins_used), warnings
+
+
+def _param_warnings(intent: _Intent) -> list[str]:
+    warnings = []
+    where = f"{intent.function}()"
+    words = [p for p in intent.slots if p.type == ANY_WORDS]
+    if len(words) > 1:
+        warnings.append(
+            f"{where} has {len(words)} parameters that can be any words "
+            f"({', '.join(p.name for p in words)}); Amazon allows one such slot per intent. "
+            f"Name the others after what they hold (name, number, city, color, ...) or "
+            f"write a model.json")
+    for p in intent.slots:
+        if hasattr(builtins, p.name) or keyword.issoftkeyword(p.name):
+            warnings.append(f"{where}'s parameter {p.name} has the name of Python's own "
+                            f"{p.name}, which it hides inside {intent.function}: it still "
+                            f"works as the slot {p.slot}, but another name is clearer")
+    return warnings
+
+
+def _model(skill_name: str, intents: list[_Intent], builtins_used: list[str]) -> dict:
+    """The interactionModel document, as a model.json would have it."""
+    listed = []
+    for intent in intents:
+        listed.append({
+            "name": intent.name,
+            "slots": [{"name": p.slot, "type": p.type} for p in intent.slots],
+            "samples": samples_for(intent),
+        })
+    for name in list(REQUIRED_INTENTS) + builtins_used:
+        if not any(i["name"] == name for i in listed):
+            listed.append({"name": name, "samples": []})
+    return {"interactionModel": {"languageModel": {
+        "invocationName": invocation_name(skill_name),
+        "intents": listed,
+        "types": [],
+    }}}
