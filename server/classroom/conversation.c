@@ -282,10 +282,42 @@ conversation_destroy(struct conversation *c)
     if (!c)
         return;
     conversation_session_close(c);
+    for (size_t i = 0; c->skills && i < c->count; i++)
+        model_destroy(c->skills[i].inferred);
     free(c->skills);
     free(c->names);
     free(c->held_note);
     free(c);
+}
+
+/*
+ * A skill without a model file may be written as plain functions: then its
+ * worker's load report carries the model skillkit inferred from them, which
+ * is understood like a model.json (parsed by model_parse(), so a worker's
+ * hostile document is checked like any file). Asked once per skill; the
+ * pool keeps the worker it starts for the turn.
+ */
+static void
+infer_model(struct conversation *c, struct conv_skill *k)
+{
+    struct ss_error err;
+    struct message_load hello;
+    char name[LIMIT_SKILL_NAME_CHARS + 64];
+
+    if (k->file || k->inferred_asked || !c->pool)
+        return;
+    k->inferred_asked = true;
+    ss_error_clear(&err);
+    if (pool_start(c->pool, k->skill, &hello, &err) == SS_ERR_OK && hello.ok && hello.model) {
+        char *text = json_dumps(hello.model, JSON_COMPACT);
+        snprintf(name, sizeof(name), "%s (the model read from its functions)", k->skill->name);
+        if (text && model_parse(name, text, strlen(text), &k->inferred, &err) == SS_ERR_OK)
+            k->model = k->inferred;
+        else if (text)
+            conversation_note(c, "%s", err.msg);
+        free(text);
+    }
+    message_load_cleanup(&hello);
 }
 
 /*
@@ -320,7 +352,7 @@ report_skill(struct conversation *c, struct conv_skill *k)
             "(help, stop, ...) are understood",
             k->skill->name, k->folder_name);
         k->model_errors = true;
-    } else if (k->model) {
+    } else if (k->model && k->file) {
         struct model_report r;
         model_check(k->model, &r);
         size_t need = model_report_format(&r, k->file->path, NULL, 0);
@@ -351,6 +383,8 @@ report_skill(struct conversation *c, struct conv_skill *k)
                 "carries on with what it can understand",
                 k->skill->name, r.errors, r.errors == 1 ? "" : "s");
         }
+    } else if (k->inferred) {
+        /* Understood from its functions: `skillserver model` shows how. */
     } else if (k->skill->model_count) {
         conversation_note(
             c,
@@ -388,6 +422,7 @@ choose_skill(struct conversation *c, const char *words, time_t now)
         return &c->skills[0];
     for (size_t i = 0; i < c->count; i++) {
         struct conv_skill *k = &c->skills[i];
+        infer_model(c, k);
         if (!k->model || matcher_match(k->model, words, now, r) != 0 || r->fallback)
             continue;
         if (!best || r->score > best_score) {
@@ -457,6 +492,7 @@ turn_words(struct conversation *c, const char *line)
         k = find_skill(c, cfg->skill);
     else
         k = choose_skill(c, words, now);
+    infer_model(c, k);
     report_skill(c, k);
 
     if (inv->form == MATCHER_EXIT && inv->soft_exit && k->model) {

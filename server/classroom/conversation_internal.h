@@ -23,8 +23,12 @@ struct conv_skill {
     const struct skill *skill;      /* borrowed from the set */
     const struct skill_model *file; /* borrowed: its model file for the conversation's
                                        locale, or NULL when it has none */
-    const struct model *model;      /* borrowed: file's model; NULL when there is no file
-                                       or it did not load (file->error says why) */
+    const struct model *model;      /* file's model (borrowed), else inferred; NULL when
+                                       there is neither, or the file did not load
+                                       (file->error says why) */
+    struct model *inferred;         /* owned: the model skillkit inferred from a skill of
+                                       plain functions, when it has no model file */
+    bool inferred_asked;            /* its worker was asked for one */
     bool model_errors;              /* model_check() found errors */
     bool reported;                  /* its load report and model check were noted */
     char folder_name[LIMIT_SKILL_NAME_CHARS + 1]; /* "returns none": opens a skill without
