@@ -7,6 +7,7 @@
  *   skillserver say     [--skill SKILL] ["utterance"] [--wav FILE] [--show] [--locale LL-CC]
  *   skillserver ssml    check [FILE|-]
  *   skillserver export  SKILL DIR
+ *   skillserver model   SKILL [--locale LL-CC]
  *
  * Global options (--skills DIR, --data DIR, --dev) may stand before or after
  * the subcommand. Exit codes: 0 success, 1 the skill or SSML failed, 2 bad
@@ -29,6 +30,7 @@
 #include "invoke.h"
 #include "log.h"
 #include "model.h"
+#include "model_show.h"
 #include "privs.h"
 #include "python.h"
 #include "say.h"
@@ -398,6 +400,7 @@ cmd_request(struct options *o)
     struct skill skill;
     struct ss_error err;
     const struct model *model = NULL;
+    struct model *inferred = NULL;
     struct canned_slot slots[64];
     struct canned_options co = {0};
     json_t *attrs = NULL, *req = NULL;
@@ -457,6 +460,21 @@ cmd_request(struct options *o)
         fprintf(stderr, "skillserver: %s\n", model_file->error.msg);
         goto out;
     }
+    if (!model_file && !skill.model_count && co.type == REQ_INTENT) {
+        /* A skill of plain functions: the model its worker reads from them
+         * names its intents and slots. A skill that does not load still
+         * gets its request (invoke then says what is wrong). */
+        char exe[PATH_MAX];
+        struct runtime_config rt = {.exe = exe,
+                                    .skillkit_dir = python_skillkit_dir(),
+                                    .data_dir = o->data,
+                                    .dev = o->dev,
+                                    .user = o->user};
+        struct ss_error ignored;
+        if (self_path(exe, sizeof(exe)) == 0 &&
+            model_show_infer(&skill, &rt, &inferred, &ignored) == SS_ERR_OK)
+            model = inferred;
+    }
     if (canned_request(&skill, model, &co, &req, &err) != SS_ERR_OK) {
         fprintf(stderr, "skillserver: %s\n", err.msg);
         goto out;
@@ -473,8 +491,36 @@ out:
         free((char *)slots[i].name);
     json_decref(req);
     json_decref(attrs);
+    model_destroy(inferred);
     skill_cleanup(&skill);
     return rc;
+}
+
+static int
+cmd_model(struct options *o)
+{
+    char exe[PATH_MAX];
+
+    if (o->nargs != 1)
+        return fail_usage(usage_model, "%s",
+                          o->nargs < 1 ? "which skill? Name one, such as thank_you"
+                                       : "name one skill only");
+    if (self_path(exe, sizeof(exe)) != 0)
+        return EXIT_FAILED;
+    struct model_show_config cfg = {
+        .skills_dir = o->skills,
+        .skill = o->args[0],
+        .locale = o->locale,
+        .runtime = {.exe = exe,
+                    .skillkit_dir = python_skillkit_dir(),
+                    .data_dir = o->data,
+                    .dev = o->dev,
+                    .handler_timeout_ms = o->handler_timeout_ms,
+                    .user = o->user},
+        .out = stdout,
+        .err = stderr,
+    };
+    return model_show_run(&cfg);
 }
 
 static int
@@ -744,6 +790,7 @@ main(int argc, char **argv)
         {"invoke", cmd_invoke, usage_invoke},
         {"request", cmd_request, usage_request},
         {"ssml", cmd_ssml, usage_ssml},
+        {"model", cmd_model, usage_model},
         {"sign", cmd_sign, usage_sign},
         {"say", cmd_say, usage_say},
         {"new", cmd_new, usage_new},

@@ -20,6 +20,8 @@ const char usage_main[] =
     "  say     [--skill SKILL] \"UTTERANCE\"    say it to the skills as to an Echo, hear\n"
     "          [--wav FILE]                    the answer (no utterance: a conversation)\n"
     "  ssml    check [FILE|-]                  check SSML the way Alexa would\n"
+    "  model   SKILL [--locale LL-CC]          print a skill's interaction model (ASK JSON),\n"
+    "                                          read from its functions when it has no file\n"
     "  sign    --key PEM --cert-url URL [FILE] print the signature headers of a request\n"
     "  new     NAME [--layout ask]             make a new skill folder that runs at once\n"
     "  export  SKILL DIR                       the skill as an ASK CLI project for a real Echo\n"
@@ -128,6 +130,20 @@ const char usage_ssml[] =
     "  --reprompt      check as a reprompt (at most 90 s of audio instead of 240 s)\n"
     "\n"
     "exit status: 0 valid; 1 invalid; 2 bad usage.\n";
+
+const char usage_model[] =
+    "usage: skillserver model SKILL [--locale LL-CC]\n"
+    "\n"
+    "Prints the interaction model of SKILL in the ASK JSON format (what Alexa's\n"
+    "developer console takes): its model.json, or an ASK project's model for the\n"
+    "locale, or, for a skill written as plain functions, the model skillserver reads\n"
+    "from them (each function an intent, its name the words to say, its parameters\n"
+    "the slots). Save it as skills/SKILL/model.json to change it: the file then wins.\n"
+    "\n"
+    "  --locale LL-CC      the model of that locale (ASK projects have one per locale)\n"
+    "\n"
+    "example:\n"
+    "  skillserver model jokes > skills/jokes/model.json\n";
 
 const char usage_new[] =
     "usage: skillserver new NAME [--layout ask] [--invocation \"WORDS\"] [--skills DIR]\n"

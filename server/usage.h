@@ -13,6 +13,7 @@ extern const char usage_serve[];
 extern const char usage_invoke[];
 extern const char usage_request[];
 extern const char usage_ssml[];
+extern const char usage_model[];
 extern const char usage_new[];
 extern const char usage_export[];
 extern const char usage_say[];

@@ -123,7 +123,7 @@ make_intent(const struct skill *skill, const struct model *m, const struct canne
         list_intents(m, names, sizeof(names));
         json_decref(slots);
         return ss_fail(err, SS_ERR_USAGE,
-                       "%s has no intent called '%s' in its model.json "
+                       "%s has no intent called '%s' in its interaction model "
                        "(its intents: %s)",
                        skill->name, opt->intent, names);
     }
