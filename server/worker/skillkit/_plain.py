@@ -103,7 +103,12 @@ CARRIERS = {
     "AMAZON.TIME": ("at",),
     "AMAZON.DURATION": ("for",),
     "AMAZON.Country": ("in",),
+    "AMAZON.Animal": ("a", "an"),
 }
+
+#: A name ending in one of these ("joke_about") needs its slot after it: the
+#: words alone are not a sample.
+PREPOSITIONS = frozenset("about for with to of in on at from by like".split())
 
 #: Words a sample may start with when a function's name starts with a verb:
 #: a request sounds like one with them.
@@ -244,7 +249,7 @@ def samples_for(intent: _Intent) -> list[str]:
     slots = intent.slots
     required = [s for s in slots if not s.optional]
     # The words alone too: for a required slot Alexa then asks for it.
-    samples: list[str] = list(phrases)
+    samples: list[str] = [] if words.rsplit(" ", 1)[-1] in PREPOSITIONS else list(phrases)
     # Every slot filled, then the required ones only; the slots in their order.
     for chosen in (slots, required):
         if not chosen:
