@@ -1,0 +1,326 @@
+"""Unit tests of skills written as plain functions (skillkit/_plain.py), under plain python3.
+
+A skill.py with neither decorators nor lambda_handler: each public function
+is an intent, its name the sample, its parameters the slots; the inferred
+model travels in the load report. Covers names and variants, slot types by
+name and annotation, optional parameters, what a request passes, clashes,
+keyword-like names, imported functions, and decorated skills winning.
+Run: python3 tests/taprun.py tests/unit/worker/test_plain.py
+"""
+import contextlib
+import datetime
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import textwrap
+import unittest
+
+SOURCE_ROOT = os.environ.get("SOURCE_ROOT") or os.path.abspath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+SERVER_DIR = os.path.join(SOURCE_ROOT, "server", "worker")
+sys.dont_write_bytecode = True
+if SERVER_DIR not in sys.path:
+    sys.path.insert(0, SERVER_DIR)
+
+from skillkit import _plain, _runner  # noqa: E402
+
+ISSUE_EXAMPLE = """
+    def thank_you(name):
+        return "You're welcome, " + name + "!"
+
+    def tell_me_a_joke():
+        return "Why did the robot go on holiday? To recharge!"
+    """
+
+
+def intent_request(intent_name, /, **slots):
+    return {"version": "1.0",
+            "session": {"new": True, "sessionId": "s", "application": {"applicationId": "a"},
+                        "user": {"userId": "u"}, "attributes": {}},
+            "request": {"type": "IntentRequest", "requestId": "r", "locale": "en-US",
+                        "timestamp": "2026-01-01T00:00:00Z",
+                        "intent": {"name": intent_name, "confirmationStatus": "NONE",
+                                   "slots": {k: {"name": k, "value": v}
+                                             for k, v in slots.items()}}}}
+
+
+def launch_request():
+    event = intent_request("x")
+    event["request"] = {"type": "LaunchRequest", "requestId": "r", "locale": "en-US",
+                        "timestamp": "2026-01-01T00:00:00Z"}
+    return event
+
+
+class PlainCase(unittest.TestCase):
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="plain-test-")
+        self.addCleanup(shutil.rmtree, self.root, True)
+
+    def load(self, source, name="my_jokes", files=None, model=None):
+        folder = os.path.join(self.root, name)
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, "skill.py")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(textwrap.dedent(source).lstrip("\n"))
+        for filename, text in (files or {}).items():
+            with open(os.path.join(folder, filename), "w", encoding="utf-8") as f:
+                f.write(textwrap.dedent(text).lstrip("\n"))
+        if model is not None:
+            with open(os.path.join(folder, "model.json"), "w", encoding="utf-8") as f:
+                json.dump(model, f)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            hello = json.loads(_runner.load(name, path, True))
+        self.assertTrue(hello["ok"], hello.get("error"))
+        return hello
+
+    def reply(self, event):
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            result = json.loads(_runner.handle(json.dumps(
+                {"event": event, "attributes": None, "soft_ms": 0})))
+        self.assertTrue(result["ok"], result.get("error"))
+        return result["reply"]
+
+    def said(self, event):
+        return " ".join(part["text"] for part in self.reply(event)["speech"])
+
+    @staticmethod
+    def intents(hello):
+        return {i["name"]: i for i in hello["model"]["interactionModel"]["languageModel"]
+                ["intents"]}
+
+
+class NamesTest(PlainCase):
+    def test_intent_names(self):
+        self.assertEqual(_plain.intent_name("thank_you"), "ThankYouIntent")
+        self.assertEqual(_plain.intent_name("tellJoke"), "TellJokeIntent")
+        self.assertEqual(_plain.intent_name("add2"), "AddTwoIntent")
+        self.assertEqual(_plain.intent_name("greet_intent"), "GreetIntent")
+        self.assertEqual(_plain.words_of("tell_me_a_joke"), "tell me a joke")
+
+    def test_issue_example(self):
+        hello = self.load(ISSUE_EXAMPLE)
+        self.assertEqual(hello["style"], "skillkit")
+        self.assertEqual(hello["warnings"], [])
+        self.assertEqual(hello["handlers"][:2], ["ThankYouIntent", "TellMeAJokeIntent"])
+        lm = hello["model"]["interactionModel"]["languageModel"]
+        self.assertEqual(lm["invocationName"], "my jokes")
+        intents = self.intents(hello)
+        self.assertIn("thank you", intents["ThankYouIntent"]["samples"])
+        self.assertIn("thank you my name is {name}", intents["ThankYouIntent"]["samples"])
+        self.assertIn("thank you {name}", intents["ThankYouIntent"]["samples"])
+        self.assertEqual(intents["ThankYouIntent"]["slots"],
+                         [{"name": "name", "type": "AMAZON.FirstName"}])
+        self.assertIn("tell me a joke", intents["TellMeAJokeIntent"]["samples"])
+        for required in ("AMAZON.CancelIntent", "AMAZON.HelpIntent", "AMAZON.StopIntent",
+                         "AMAZON.NavigateHomeIntent"):
+            self.assertIn(required, intents)
+        self.assertEqual(self.said(intent_request("ThankYouIntent", name="Sam")),
+                         "You're welcome, Sam!")
+        self.assertTrue(self.reply(intent_request("TellMeAJokeIntent"))["shouldEndSession"])
+
+    def test_verb_variants(self):
+        hello = self.load("def tell_me_a_joke():\n    return 'ha'\n")
+        samples = self.intents(hello)["TellMeAJokeIntent"]["samples"]
+        self.assertIn("please tell me a joke", samples)
+        self.assertIn("tell me a joke please", samples)
+        hello = self.load("def thank_you():\n    return 'ok'\n", name="other")
+        self.assertEqual(self.intents(hello)["ThankYouIntent"]["samples"], ["thank you"])
+
+    def test_samples_are_words_amazon_takes(self):
+        hello = self.load("def count_to3(number):\n    return 'ok'\n")
+        for sample in self.intents(hello)["CountToThreeIntent"]["samples"]:
+            self.assertRegex(sample, r"^[a-z {}_]+$")
+
+    def test_special_functions(self):
+        self.load("""
+            from skillkit import ask
+            def welcome():
+                return ask("Hi there")
+            def help():
+                return "Say hello"
+            def stop():
+                return "Bye"
+            def yes():
+                return "Great"
+            """)
+        self.assertEqual(self.said(launch_request()), "Hi there")
+        self.assertEqual(self.said(intent_request("AMAZON.HelpIntent")), "Say hello")
+        self.assertEqual(self.said(intent_request("AMAZON.StopIntent")), "Bye")
+        self.assertEqual(self.said(intent_request("AMAZON.CancelIntent")), "Bye")
+        self.assertEqual(self.said(intent_request("AMAZON.YesIntent")), "Great")
+
+    def test_cancel_of_its_own(self):
+        self.load("def stop():\n    return 'Bye'\ndef cancel():\n    return 'Cancelled'\n")
+        self.assertEqual(self.said(intent_request("AMAZON.CancelIntent")), "Cancelled")
+        self.assertEqual(self.said(intent_request("AMAZON.StopIntent")), "Bye")
+
+
+class SlotTest(PlainCase):
+    def test_types_by_name(self):
+        cases = {"name": "AMAZON.FirstName", "first_name": "AMAZON.FirstName",
+                 "number": "AMAZON.NUMBER", "count": "AMAZON.NUMBER",
+                 "city": "AMAZON.US_CITY", "date": "AMAZON.DATE", "time": "AMAZON.TIME",
+                 "duration": "AMAZON.DURATION", "color": "AMAZON.Color",
+                 "colour": "AMAZON.Color", "favourite_animal": "AMAZON.Animal",
+                 "country": "AMAZON.Country", "wish": "AMAZON.SearchQuery"}
+        for param, want in cases.items():
+            self.assertEqual(_plain.slot_type(param), want, param)
+        self.assertEqual(_plain.slot_type("city", locale="en-GB"), "AMAZON.GB_CITY")
+
+    def test_types_by_annotation(self):
+        self.assertEqual(_plain.slot_type("apples", int), "AMAZON.NUMBER")
+        self.assertEqual(_plain.slot_type("height", float), "AMAZON.NUMBER")
+        self.assertEqual(_plain.slot_type("party", datetime.date), "AMAZON.DATE")
+        hello = self.load("""
+            from __future__ import annotations
+            def share(apples: int, friends: int = 2):
+                return f"{apples // friends} each"
+            """)
+        slots = self.intents(hello)["ShareIntent"]["slots"]
+        self.assertEqual(slots, [{"name": "apples", "type": "AMAZON.NUMBER"},
+                                 {"name": "friends", "type": "AMAZON.NUMBER"}])
+
+    def test_numbers_are_converted(self):
+        self.load("def add(a: int, b: int):\n    return f'{a + b}'\n")
+        self.assertEqual(self.said(intent_request("AddIntent", a="3", b="4")), "7")
+
+    def test_optional_parameter(self):
+        hello = self.load("""
+            def greet(name="friend"):
+                return "Hello " + name
+            """)
+        samples = self.intents(hello)["GreetIntent"]["samples"]
+        self.assertIn("greet", samples)
+        self.assertIn("greet {name}", samples)
+        self.assertEqual(self.said(intent_request("GreetIntent")), "Hello friend")
+        self.assertEqual(self.said(intent_request("GreetIntent", name="Leo")), "Hello Leo")
+
+    def test_missing_required_slot_is_asked_for(self):
+        self.load(ISSUE_EXAMPLE)
+        reply = self.reply(intent_request("ThankYouIntent"))
+        self.assertEqual(reply["speech"][0]["text"], "What is your name?")
+        self.assertFalse(reply["shouldEndSession"])
+        directive = reply["directives"][0]
+        self.assertEqual(directive["type"], "Dialog.ElicitSlot")
+        self.assertEqual(directive["slotToElicit"], "name")
+        self.assertEqual(directive["updatedIntent"]["name"], "ThankYouIntent")
+
+    def test_a_number_that_is_not_one_is_asked_again(self):
+        self.load("def double(number: int):\n    return str(number * 2)\n")
+        reply = self.reply(intent_request("DoubleIntent", number="?"))
+        self.assertEqual(reply["directives"][0]["slotToElicit"], "number")
+
+
+class ClashTest(PlainCase):
+    def test_two_functions_one_intent(self):
+        hello = self.load("""
+            def thank_you():
+                return "one"
+            def thankYou():
+                return "two"
+            """)
+        self.assertEqual(len(hello["warnings"]), 1)
+        self.assertIn("both become ThankYouIntent", hello["warnings"][0])
+        self.assertEqual(self.said(intent_request("ThankYouIntent")), "one")
+
+    def test_keyword_like_names(self):
+        hello = self.load("""
+            def class_():
+                return "class"
+            def say_hi(list, type="x"):
+                return "hi " + list
+            """)
+        self.assertIn("ClassIntent", self.intents(hello))
+        self.assertEqual(self.intents(hello)["ClassIntent"]["samples"], ["class"])
+        warnings = " ".join(hello["warnings"])
+        self.assertIn("parameter list", warnings)
+        self.assertIn("parameter type", warnings)
+        self.assertEqual(self.said(intent_request("SayHiIntent", list="Mo")), "hi Mo")
+
+    def test_function_named_like_a_builtin_intent_twice(self):
+        hello = self.load("def welcome():\n    return 'a'\ndef launch():\n    return 'b'\n")
+        self.assertIn("both answer LaunchRequest", hello["warnings"][0])
+        self.assertEqual(self.said(launch_request()), "a")
+
+    def test_two_any_words_slots_are_a_warning(self):
+        hello = self.load("def remember(thing, wish):\n    return 'ok'\n")
+        self.assertIn("one such slot per intent", " ".join(hello["warnings"]))
+
+
+class WhatIsTakenTest(PlainCase):
+    def test_imported_functions_are_not_intents(self):
+        hello = self.load("""
+            from os.path import join
+            from helpers import shout
+            from skillkit import ask
+            def hello():
+                return shout("hi")
+            def _private():
+                return "no"
+            """, files={"helpers.py": "def shout(s):\n    return s.upper()\n"})
+        names = [n for n in self.intents(hello) if not n.startswith("AMAZON.")]
+        self.assertEqual(names, ["HelloIntent"])
+        self.assertEqual(self.said(intent_request("HelloIntent")), "HI")
+
+    def test_decorated_skill_wins(self):
+        hello = self.load("""
+            from skillkit import intent
+            @intent("HelloIntent")
+            def hi(req):
+                return "decorated"
+            def tell_me_a_joke():
+                return "plain"
+            """)
+        self.assertNotIn("model", hello)
+        self.assertEqual(hello["handlers"], ["HelloIntent"])
+
+    def test_lambda_handler_wins(self):
+        hello = self.load("""
+            def lambda_handler(event, context):
+                return {"version": "1.0", "response": {}}
+            def helper():
+                return "x"
+            """)
+        self.assertEqual(hello["style"], "lambda")
+        self.assertNotIn("model", hello)
+
+    def test_explicit_model_wins(self):
+        model = {"interactionModel": {"languageModel": {
+            "invocationName": "my jokes",
+            "intents": [{"name": "TellMeAJokeIntent", "samples": ["a joke"]},
+                        {"name": "AMAZON.HelpIntent", "samples": []},
+                        {"name": "AMAZON.StopIntent", "samples": []},
+                        {"name": "AMAZON.CancelIntent", "samples": []},
+                        {"name": "AMAZON.NavigateHomeIntent", "samples": []}]}}}
+        hello = self.load("def tell_me_a_joke():\n    return 'ha'\n", model=model)
+        self.assertNotIn("model", hello)
+        self.assertEqual(self.said(intent_request("TellMeAJokeIntent")), "ha")
+
+    def test_functions_taking_req_need_decorators(self):
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            folder = os.path.join(self.root, "old")
+            os.makedirs(folder)
+            path = os.path.join(folder, "skill.py")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("def thanks(req):\n    return 'hi'\n")
+            hello = json.loads(_runner.load("old", path, True))
+        self.assertFalse(hello["ok"])
+        self.assertIn("need a decorator", hello["error"]["message"])
+
+    def test_bundled_joke_time(self):
+        path = os.path.join(SOURCE_ROOT, "skills", "joke_time", "skill.py")
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            hello = json.loads(_runner.load("joke_time", path, True))
+        self.assertTrue(hello["ok"], hello.get("error"))
+        self.assertEqual(hello["warnings"], [])
+        lm = hello["model"]["interactionModel"]["languageModel"]
+        self.assertEqual(lm["invocationName"], "joke time")
+        self.assertIn("TellMeAJokeAboutIntent", self.intents(hello))
+        self.assertIn("cat", self.said(intent_request("TellMeAJokeAboutIntent", animal="cat")))
+
+
+if __name__ == "__main__":
+    unittest.main()
