@@ -697,10 +697,20 @@ cmd_export(struct options *o)
         return fail_usage(usage_export, "say which skill and where to: for example, "
                                         "skillserver export thank_you ~/thank-you-skill");
     ss_error_clear(&err);
+    char exe[PATH_MAX];
+    if (self_path(exe, sizeof(exe)) != 0)
+        return EXIT_FAILED;
+    /* A skill of plain functions: its worker reads the model from them. */
+    struct runtime_config runtime = {.exe = exe,
+                                     .skillkit_dir = python_skillkit_dir(),
+                                     .data_dir = o->data,
+                                     .dev = o->dev,
+                                     .user = o->user};
     struct export_config cfg = {.skills_dir = o->skills,
                                 .skill = o->args[0],
                                 .dir = o->args[1],
-                                .skillkit_dir = python_skillkit_dir()};
+                                .skillkit_dir = python_skillkit_dir(),
+                                .runtime = &runtime};
     enum ss_err rc = export_skill(&cfg, &done, &err);
     fputs(done.warnings, stderr);
     if (rc != SS_ERR_OK) {

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "model_show.h"
 #include "skill.h"
 
 /* The Lambda runtime asked for: one Lambda offers, and not older than the
@@ -102,32 +103,44 @@ model_place(const struct skill *skill)
 /*
  * The models to export, one per locale: the skill's model files as the
  * catalog read them (an ASK project's LOCALE.json each, or one model.json
- * for the skill's locale). This is the one source of models; a model
- * inferred from the skill's functions would be added here. Refuses a skill
- * with no model, a model that does not load, and one with errors Amazon
- * would refuse, saying what to do; warnings go to out.
+ * for the skill's locale), else the model inferred from the skill's plain
+ * functions (*inferred, owned by the caller, for the skill's locale). This
+ * is the one source of models. Refuses a skill with no model, a model that
+ * does not load, and one with errors Amazon would refuse, saying what to
+ * do; warnings go to out.
  */
 static enum ss_err
-export_models(const struct skill *skill, struct export_models *models, struct export_result *out,
+export_models(const struct skill *skill, const struct runtime_config *runtime,
+              struct model **inferred, struct export_models *models, struct export_result *out,
               struct ss_error *err)
 {
     struct model_report *report = NULL;
     enum ss_err rc = SS_ERR_OK;
+    size_t count = skill->model_count;
 
-    if (skill->model_count == 0)
+    if (count == 0 && runtime) {
+        if ((rc = model_show_infer(skill, runtime, inferred, err)) != SS_ERR_OK)
+            return rc;
+        count = *inferred ? 1 : 0;
+    }
+    if (count == 0)
         return ss_fail(err, SS_ERR_USAGE,
                        "%s has no interaction model yet, and Alexa needs one to know what "
                        "people may say to it: add %s (skillserver new makes one to start "
-                       "from), try it with skillserver say, then export again",
+                       "from; skillserver model prints the one read from plain functions), "
+                       "try it with skillserver say, then export again",
                        skill->name, model_place(skill));
-    models->items = calloc(skill->model_count, sizeof(*models->items));
+    models->items = calloc(count, sizeof(*models->items));
     report = malloc(sizeof(*report));
     if (!models->items || !report) {
         rc = ss_fail(err, SS_ERR_NOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < skill->model_count; i++) {
-        const struct skill_model *sm = &skill->models[i];
+    for (size_t i = 0; i < count; i++) {
+        /* The inferred model stands where a model.json would be. */
+        struct skill_model plain = {.path = (char *)"the model read from its functions",
+                                    .model = *inferred};
+        const struct skill_model *sm = skill->model_count ? &skill->models[i] : &plain;
         struct export_model *em = &models->items[models->count];
 
         if (!sm->model) {
@@ -710,6 +723,7 @@ export_skill(const struct export_config *cfg, struct export_result *out, struct 
 {
     struct skill skill;
     struct export_models models = {0};
+    struct model *inferred = NULL;
     char tmp[PATH_MAX];
     bool loaded = false, made = false;
     enum ss_err rc;
@@ -718,7 +732,7 @@ export_skill(const struct export_config *cfg, struct export_result *out, struct 
     if ((rc = skill_load(cfg->skills_dir, cfg->skill, &skill, err)) != SS_ERR_OK)
         return rc;
     loaded = true;
-    if ((rc = export_models(&skill, &models, out, err)) != SS_ERR_OK ||
+    if ((rc = export_models(&skill, cfg->runtime, &inferred, &models, out, err)) != SS_ERR_OK ||
         (rc = check_destination(cfg, &skill, err)) != SS_ERR_OK ||
         (rc = choose_entry(&skill, out, err)) != SS_ERR_OK)
         goto out;
@@ -763,6 +777,7 @@ out:
     if (made)
         (void)nftw(tmp, remove_one, 16, FTW_DEPTH | FTW_PHYS);
     models_cleanup(&models);
+    model_destroy(inferred);
     if (loaded)
         skill_cleanup(&skill);
     return rc;

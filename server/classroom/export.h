@@ -17,8 +17,11 @@
  *                          lambda_function.py of its own)
  *
  * The models come from export's one acquisition function (export.c,
- * export_models()): the skill's model files as the catalog found them. A
- * skill without a model is refused, saying what to add. An ASK project's
+ * export_models()): the skill's model files as the catalog found them, else
+ * the model skillkit infers from a skill written as plain functions
+ * (model_show_infer(), which starts the skill's sandboxed worker when
+ * cfg->runtime is given). A skill with neither is refused, saying what to
+ * add. An ASK project's
  * own manifest is kept (its endpoint left to `ask deploy`); other skills
  * get one made from the invocation name.
  *
@@ -33,6 +36,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "runtime.h"
 #include "ss_limits.h"
 
 struct export_config {
@@ -40,6 +44,9 @@ struct export_config {
     const char *skill;        /* the skill's name (its folder under skills_dir) */
     const char *dir;          /* where the project goes */
     const char *skillkit_dir; /* the folder holding the skillkit package */
+    /* How to start the skill's worker to read the model of a skill of plain
+     * functions; NULL: such a skill is refused like one without a model. */
+    const struct runtime_config *runtime;
 };
 
 struct export_result {
@@ -57,7 +64,8 @@ struct export_result {
  * skill has no model or a model Amazon would refuse: the message says what
  * to do), SS_ERR_SKILL_CONFIG (the skill's files are broken), SS_ERR_IO
  * (with the path and the reason), SS_ERR_NOMEM. On failure nothing is left
- * behind. Runs no Python; one thread.
+ * behind. Runs no Python itself (a skill of plain functions: its worker
+ * does, see above); one thread.
  */
 enum ss_err export_skill(const struct export_config *cfg, struct export_result *out,
                          struct ss_error *err);

@@ -151,6 +151,33 @@ class PlainSkills(unittest.TestCase):
         p = self.run_in("model", "my_jokes")
         self.assertEqual(json.loads(p.stdout), doc)
 
+    def test_export_takes_the_inferred_model(self):
+        out = tempfile.mkdtemp(prefix="plain-export-")
+        self.addCleanup(shutil.rmtree, out, True)
+        project = os.path.join(out, "my_jokes")
+        p = self.run_in("export", "my_jokes", project)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(project, "skill-package", "interactionModels", "custom",
+                               "en-US.json")) as f:
+            exported = json.load(f)
+        self.assertEqual(exported, json.loads(self.run_in("model", "my_jokes").stdout))
+        with open(os.path.join(project, "skill-package", "skill.json")) as f:
+            manifest = json.load(f)
+        self.assertIn("en-US", manifest["manifest"]["publishingInformation"]["locales"])
+        self.assertTrue(os.path.isfile(os.path.join(project, "lambda", "skillkit", "_plain.py")))
+        # The project runs unchanged as an ASK CLI project.
+        p = run("say", "--skills", out, "--skill", "my_jokes", "thank you my name is Sam")
+        self.assertEqual((p.returncode, p.stdout), (0, "You're welcome, Sam!\n"), p.stderr)
+
+    def test_export_refuses_a_decorated_skill_without_a_model(self):
+        copy_skills(self.root, ["thank_you"])
+        os.remove(os.path.join(self.root, "thank_you", "model.json"))
+        out = tempfile.mkdtemp(prefix="plain-export-")
+        self.addCleanup(shutil.rmtree, out, True)
+        p = self.run_in("export", "thank_you", os.path.join(out, "t"))
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("no interaction model", p.stderr)
+
 
 class ModelCommand(unittest.TestCase):
     def test_bundled_models(self):
