@@ -420,17 +420,27 @@ choose_skill(struct conversation *c, const char *words, time_t now)
     r = malloc(sizeof(*r));
     if (!r)
         return &c->skills[0];
-    for (size_t i = 0; i < c->count; i++) {
-        struct conv_skill *k = &c->skills[i];
-        infer_model(c, k);
-        if (!k->model || matcher_match(k->model, words, now, r) != 0 || r->fallback)
-            continue;
-        if (!best || r->score > best_score) {
-            best = k;
-            best_score = r->score;
-            tied = NULL;
-        } else if (r->score == best_score) {
-            tied = k;
+    /* Skills with a model file first; only when none of them understands
+     * the words are the workers of the skills of plain functions started
+     * to read theirs (each start costs a sandboxed interpreter, most of a
+     * second, which "thank you" need not wait for). */
+    for (int pass = 0; pass < 2 && !best; pass++) {
+        for (size_t i = 0; i < c->count; i++) {
+            struct conv_skill *k = &c->skills[i];
+            if (pass == 1) {
+                if (k->file || k->inferred_asked)
+                    continue;
+                infer_model(c, k);
+            }
+            if (!k->model || matcher_match(k->model, words, now, r) != 0 || r->fallback)
+                continue;
+            if (!best || r->score > best_score) {
+                best = k;
+                best_score = r->score;
+                tied = NULL;
+            } else if (r->score == best_score) {
+                tied = k;
+            }
         }
     }
     free(r);
