@@ -2,22 +2,22 @@
  * check.c - validating an SSML document: size, parse, schema, then rules.
  *
  * Owns the compiled schema (one per process, built from the schema files
- * compiled into the library, never from disk or the network) and the path
- * of one document through libxml2: a validation copy with the amazon:/alexa:
- * namespaces declared on <speak> (spec/ssml.md 2.2), a parse with no network,
- * no DTD and no entity expansion, XSD validation, and the translation of
- * libxml2's errors into sentences that name the position, the tag or
- * attribute and what would be valid. What stays true: after ssml_init() the
- * schema is only read; every libxml2 context used by a check belongs to that
- * call (libxml2 allows one validation context per thread at a time, sharing
- * the xmlSchema read-only), so checks run in parallel.
+ * compiled into the library, never from disk or the network), the path of
+ * one document through libxml2, and the positions of its problems in the
+ * document as given. The path: a validation copy with the amazon:/alexa:
+ * namespaces declared on <speak> (spec/ssml.md 2.2), a parse with no
+ * network, no DTD and no entity expansion, then XSD validation. messages.c
+ * puts what goes wrong into words; rules.c checks what the schema cannot
+ * say. What stays true: after ssml_init() the schema is only read; every
+ * libxml2 context used by a check belongs to that call (libxml2 allows one
+ * validation context per thread at a time, sharing the xmlSchema
+ * read-only), so checks run in parallel.
  */
 #include "ssml.h"
 
 #include "schema_files.h"
 #include "ss_limits.h"
 #include "ssml_internal.h"
-#include "utf8.h"
 
 #include <libxml/SAX2.h>
 #include <libxml/parser.h>
@@ -202,11 +202,8 @@ add_problem(struct check *c, int line, int col, const char *fmt, va_list ap)
     r->count++;
 }
 
-static void problem_lc(struct check *c, int line, int col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-problem_lc(struct check *c, int line, int col, const char *fmt, ...)
+void
+check_problem_lc(struct check *c, int line, int col, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -257,12 +254,6 @@ check_problem_at(struct check *c, size_t off1, const char *fmt, ...)
     va_end(ap);
 }
 
-static int
-is_space(char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
-}
-
 /* Offset of attribute qname in the start tag at buf[tag] ('<'), or tag. The
  * tag is well-formed here, and '<' never occurs inside a start tag. */
 static size_t
@@ -271,15 +262,15 @@ attr_offset(const struct check *c, size_t tag, const char *qname)
     const char *b = c->buf;
     size_t n = c->buf_len, i = tag + 1, want = strlen(qname);
 
-    while (i < n && !is_space(b[i]) && b[i] != '>' && b[i] != '/')
+    while (i < n && !check_is_space(b[i]) && b[i] != '>' && b[i] != '/')
         i++;
     for (;;) {
-        while (i < n && is_space(b[i]))
+        while (i < n && check_is_space(b[i]))
             i++;
         if (i >= n || b[i] == '>' || b[i] == '/')
             return tag;
         size_t start = i;
-        while (i < n && !is_space(b[i]) && b[i] != '=')
+        while (i < n && !check_is_space(b[i]) && b[i] != '=')
             i++;
         if (i - start == want && memcmp(b + start, qname, want) == 0)
             return start;
@@ -347,154 +338,7 @@ check_shown(const char *value, char *buf, size_t cap)
     return buf;
 }
 
-/* check_shown() for libxml2's messages, which end in a newline. */
-static const char *
-trimmed(const char *text, char *buf, size_t cap)
-{
-    check_shown(text, buf, cap);
-    size_t n = strlen(buf);
-    while (n > 0 && (buf[n - 1] == '?' || buf[n - 1] == ' ' || buf[n - 1] == '.'))
-        buf[--n] = '\0';
-    return buf;
-}
-
-/* --- before parsing: length and the root start tag -------------------------- */
-
-/* Finds "<speak" at the start (after white space); returns its offset or -1
- * after recording why the document does not start there. */
-static long
-find_root(struct check *c)
-{
-    size_t i = 0;
-
-    while (i < c->orig_len && is_space(c->orig[i]))
-        i++;
-    const char *p = c->orig + i;
-    size_t left = c->orig_len - i;
-    if (left >= 7 && memcmp(p, "<speak", 6) == 0 && (is_space(p[6]) || p[6] == '>' || p[6] == '/'))
-        return (long)i;
-    if (left == 0)
-        check_problem_at(c, 0, "the document is empty: SSML must be <speak>...</speak>");
-    else if (left >= 5 && memcmp(p, "<?xml", 5) == 0)
-        check_problem_at(c, i + 1,
-                         "remove the XML declaration (<?xml ...?>): SSML must start with <speak>");
-    else if (left >= 9 && memcmp(p, "<!DOCTYPE", 9) == 0)
-        check_problem_at(c, i + 1, "a DOCTYPE is not allowed in SSML: it must start with <speak>");
-    else if (left >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
-             (unsigned char)p[2] == 0xBF)
-        check_problem_at(c, i + 1, "remove the byte order mark: SSML must start with <speak>");
-    else
-        check_problem_at(
-            c, i + 1, "SSML must be one <speak> element: start with <speak> and end with </speak>");
-    return -1;
-}
-
 /* --- parsing ---------------------------------------------------------------- */
-
-/* What follows the last " and " of msg ("... p line 1 and s" gives "s"). */
-static const char *
-last_and(const char *msg)
-{
-    const char *found = "?";
-    for (const char *p = msg; (p = strstr(p, " and ")) != NULL; p += 5)
-        found = p + 5;
-    return found;
-}
-
-/* Translates the parser's errors; only the first fatal one is kept because the
- * rest follow from it. */
-static void
-on_parse_error(void *ctx, xmlErrorPtr e)
-{
-    xmlParserCtxtPtr p = ctx;
-    struct check *c = p->_private;
-    char what[80], shown[80];
-    const char *m = e->message ? e->message : "";
-    int line = e->line, col = e->int2;
-
-    if (e->level == XML_ERR_WARNING)
-        return;
-    if (c->fatal_seen)
-        return;
-    if (e->level == XML_ERR_FATAL)
-        c->fatal_seen = 1;
-    /* Positions on the <speak> line after the injected declarations move back. */
-    if (line == c->inject_line && col > c->inject_col) {
-        col -= (int)c->inject_len;
-        if (col < c->inject_col)
-            col = c->inject_col;
-    }
-    switch (e->code) {
-    case XML_ERR_NAME_REQUIRED:
-        if (strncmp(m, "xmlParseEntityRef", 17) == 0)
-            problem_lc(c, line, col, "a bare '&' must be written &amp;");
-        else if (strstr(m, "StartTag"))
-            problem_lc(c, line, col, "a bare '<' must be written &lt; (or a tag name is missing)");
-        else
-            problem_lc(c, line, col, "a name is missing here (%s)",
-                       trimmed(m, shown, sizeof(shown)));
-        break;
-    case XML_ERR_ENTITYREF_SEMICOL_MISSING:
-        problem_lc(c, line, col, "'&' starts an entity that has no ';': write a bare '&' as &amp;");
-        break;
-    case XML_ERR_UNDECLARED_ENTITY:
-    case XML_WAR_UNDECLARED_ENTITY:
-        problem_lc(c, line, col,
-                   "'&%s;' is not an XML entity: use &amp; &lt; &gt; &quot; &apos; or a number "
-                   "such as &#233;",
-                   check_shown(e->str1, what, sizeof(what)));
-        break;
-    case XML_ERR_TAG_NAME_MISMATCH:
-        /* "Opening and ending tag mismatch: OPEN line N and CLOSE" */
-        problem_lc(c, line, col, "closing tag </%s> does not match the open <%s>",
-                   trimmed(last_and(m), what, sizeof(what)),
-                   check_shown(e->str1 ? e->str1 : "?", shown, sizeof(shown)));
-        break;
-    case XML_ERR_TAG_NOT_FINISHED:
-        problem_lc(c, line, col, "<%s> is never closed",
-                   check_shown(e->str1 ? e->str1 : "?", what, sizeof(what)));
-        break;
-    case XML_ERR_DOCUMENT_END:
-        problem_lc(c, line, col,
-                   "nothing may follow </speak>: SSML is exactly one <speak> element");
-        break;
-    case XML_ERR_LT_IN_ATTRIBUTE:
-        problem_lc(c, line, col, "a '<' inside an attribute value must be written &lt;");
-        break;
-    case XML_ERR_ATTRIBUTE_NOT_STARTED:
-    case XML_ERR_ATTRIBUTE_WITHOUT_VALUE:
-        problem_lc(c, line, col, "attribute values must be in quotes, such as time=\"1s\"");
-        break;
-    case XML_ERR_ATTRIBUTE_REDEFINED:
-        if (e->str1 && strncmp(e->str1, "xmlns", 5) == 0) {
-            problem_lc(c, line, col,
-                       "namespace declarations (xmlns%s%s) are not allowed in Alexa SSML",
-                       e->str2 ? ":" : "", e->str2 ? check_shown(e->str2, what, sizeof(what)) : "");
-            break;
-        }
-        problem_lc(c, line, col, "attribute %s is given twice",
-                   check_shown(e->str1 ? e->str1 : "?", what, sizeof(what)));
-        break;
-    case XML_NS_ERR_UNDEFINED_NAMESPACE:
-        problem_lc(c, line, col,
-                   "unknown prefix '%s:': only the amazon: and alexa: tags of Alexa SSML have one",
-                   check_shown(e->str1 ? e->str1 : "?", what, sizeof(what)));
-        break;
-    case XML_ERR_INVALID_CHAR:
-    case XML_ERR_INVALID_ENCODING:
-        if (strstr(m, "UTF-8"))
-            problem_lc(c, line, col, "the text is not valid UTF-8");
-        else
-            problem_lc(c, line, col,
-                       "a character XML does not allow (such as a control character) is here");
-        break;
-    default: {
-        /* libxml2's sentence, on one line, is the best we have here. */
-        char text[160];
-        problem_lc(c, line, col, "not well-formed XML: %s", trimmed(m, text, sizeof(text)));
-    }
-    }
-}
 
 static void
 on_start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
@@ -560,7 +404,7 @@ parse(struct check *c, struct thread_ctx *t, int *failed)
         goto out;
     p->_private = c;
     p->sax->startElementNs = on_start_element;
-    p->sax->serror = on_parse_error;
+    p->sax->serror = messages_parse_error;
     p->sax->internalSubset = on_internal_subset;
     p->sax->externalSubset = NULL;
     p->sax->entityDecl = NULL;
@@ -589,217 +433,6 @@ parse(struct check *c, struct thread_ctx *t, int *failed)
     p->_private = NULL;
 out:
     return doc;
-}
-
-/* --- the tree before the schema: what XML allows and Alexa SSML does not --- */
-
-static void
-check_structure(struct check *c, const xmlNode *n, int is_root)
-{
-    for (; n; n = n->next) {
-        if (n->type == XML_PI_NODE) {
-            check_problem_node(c, n, NULL,
-                               "processing instructions (<?%.40s ...?>) are not allowed in SSML",
-                               (const char *)n->name);
-        } else if (n->type == XML_CDATA_SECTION_NODE) {
-            check_problem_node(
-                c, n->parent, NULL,
-                "CDATA sections are not allowed in SSML: escape the text with &lt; and &amp;");
-        } else if (n->type == XML_ELEMENT_NODE) {
-            const xmlNs *ns = n->nsDef;
-            /* The first two declarations on the root are ours. */
-            if (is_root && ns && ns->next)
-                ns = ns->next->next;
-            if (ns)
-                check_problem_node(
-                    c, n, NULL, "namespace declarations (xmlns%s%s) are not allowed in Alexa SSML",
-                    ns->prefix ? ":" : "", ns->prefix ? (const char *)ns->prefix : "");
-            check_structure(c, n->children, 0);
-        }
-        if (is_root)
-            break;
-    }
-}
-
-/* --- schema errors -------------------------------------------------------- */
-
-/* The first 'quoted' name after marker in msg, into out; NULL if none. */
-static const char *
-quoted_after(const char *msg, const char *marker, char *out, size_t cap)
-{
-    const char *s = msg ? strstr(msg, marker) : NULL;
-    if (!s)
-        return NULL;
-    s = strchr(s + strlen(marker) - 1, '\'');
-    if (!s)
-        return NULL;
-    const char *e = strchr(s + 1, '\'');
-    if (!e || (size_t)(e - s - 1) >= cap)
-        return NULL;
-    memcpy(out, s + 1, (size_t)(e - s - 1));
-    out[e - s - 1] = '\0';
-    return out;
-}
-
-/* libxml2 writes a namespaced name as {URI}local: back to prefix:local. */
-static void
-pretty_name(char *name, size_t cap)
-{
-    static const char *const map[][2] = {
-        {"http://www.w3.org/XML/1998/namespace", "xml"},
-        {SSML_NS_AMAZON, "amazon"},
-        {SSML_NS_ALEXA, "alexa"},
-    };
-    char *close = name[0] == '{' ? strchr(name, '}') : NULL;
-    char out[96];
-
-    if (!close)
-        return;
-    *close = '\0';
-    const char *prefix = "?";
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-        if (strcmp(name + 1, map[i][0]) == 0)
-            prefix = map[i][1];
-    snprintf(out, sizeof(out), "%s:%s", prefix, close + 1);
-    size_t n = strlen(out) < cap ? strlen(out) : cap - 1;
-    memcpy(name, out, n);
-    name[n] = '\0';
-}
-
-static const xmlNode *
-first_child_element(const xmlNode *n)
-{
-    for (const xmlNode *k = n ? n->children : NULL; k; k = k->next)
-        if (k->type == XML_ELEMENT_NODE)
-            return k;
-    return NULL;
-}
-
-/* For "Element 'x', attribute 'y': ..." (a value error), the attribute y of
- * element n, with its qualified name in qname; NULL for other messages. */
-static const xmlAttr *
-value_error_attr(const xmlNode *n, const char *msg, char *qname, size_t cap)
-{
-    char raw[96];
-
-    if (!quoted_after(msg, ", attribute '", raw, sizeof(raw)))
-        return NULL;
-    const char *local = raw, *uri = NULL;
-    if (raw[0] == '{') {
-        /* libxml2 writes a namespaced attribute as {URI}name. */
-        char *close = strchr(raw, '}');
-        if (!close)
-            return NULL;
-        *close = '\0';
-        uri = raw + 1;
-        local = close + 1;
-    }
-    for (const xmlAttr *a = n->properties; a; a = a->next) {
-        if (strcmp((const char *)a->name, local) != 0)
-            continue;
-        if (uri ? !(a->ns && a->ns->href && strcmp((const char *)a->ns->href, uri) == 0)
-                : a->ns != NULL)
-            continue;
-        check_qname((const xmlNode *)a, qname, cap);
-        return a;
-    }
-    return NULL;
-}
-
-static void
-on_schema_error(void *ctx, xmlErrorPtr e)
-{
-    struct check *c = ctx;
-    const xmlNode *node = e->node;
-    const char *m = e->message ? e->message : "";
-    char elem[64], child[64], attr[64], msg[256];
-
-    if (e->level == XML_ERR_WARNING)
-        return;
-    if (!node) {
-        char text[160];
-        check_problem_at(c, 0, "invalid SSML: %s", check_shown(m, text, sizeof(text)));
-        return;
-    }
-    if (node->type == XML_ATTRIBUTE_NODE)
-        node = node->parent;
-    check_qname(node, elem, sizeof(elem));
-    const xmlAttr *bad = e->code == XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_1 ||
-                                 e->code == XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_2
-                             ? NULL
-                             : value_error_attr(node, m, attr, sizeof(attr));
-    if (bad) {
-        /* A value the attribute's type rejects (enumeration, pattern, length):
-         * libxml2 reports some of these twice, once per facet. */
-        if ((const xmlNode *)bad == c->last_attr)
-            return;
-        c->last_attr = (const xmlNode *)bad;
-        const char *value = bad->children && bad->children->type == XML_TEXT_NODE
-                                ? (const char *)bad->children->content
-                                : "";
-        rules_value_message(elem, attr, value, msg, sizeof(msg));
-        check_problem_node(c, node, attr, "%s", msg);
-        return;
-    }
-    switch (e->code) {
-    case XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_1:
-    case XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_2:
-        if (quoted_after(m, "attribute '", attr, sizeof(attr))) {
-            pretty_name(attr, sizeof(attr));
-            const char *allowed = rules_element_attrs(elem);
-            if (allowed && !allowed[0])
-                check_problem_node(c, node, attr, "%s takes no attributes, got %s", elem, attr);
-            else
-                check_problem_node(c, node, attr, "%s has no attribute %s; it takes %s", elem, attr,
-                                   allowed ? allowed : "none");
-            return;
-        }
-        break;
-    case XML_SCHEMAV_CVC_COMPLEX_TYPE_4:
-        if (quoted_after(m, "attribute '", attr, sizeof(attr))) {
-            pretty_name(attr, sizeof(attr));
-            const char *valid = rules_attr_valid(elem, attr);
-            check_problem_node(c, node, NULL, "%s needs the attribute %s%s%s%s", elem, attr,
-                               valid ? " (" : "", valid ? valid : "", valid ? ")" : "");
-            return;
-        }
-        break;
-    case XML_SCHEMAV_ELEMENT_CONTENT:
-    case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_4:
-        if (node->parent && node->parent->type == XML_ELEMENT_NODE) {
-            check_qname(node->parent, child, sizeof(child));
-            rules_child_message(child, elem, msg, sizeof(msg));
-            check_problem_node(c, node, NULL, "%s", msg);
-            return;
-        }
-        break;
-    case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_1:
-    case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_2:
-    case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_3: {
-        /* Content the element's type does not allow: text in an empty tag,
-         * or a tag inside a text-only or empty one. */
-        const xmlNode *k = first_child_element(node);
-        if (k) {
-            check_qname(k, child, sizeof(child));
-            rules_child_message(elem, child, msg, sizeof(msg));
-            check_problem_node(c, k, NULL, "%s", msg);
-        } else {
-            check_problem_node(c, node, NULL, "<%s> must be empty, such as <%s .../>, but has text",
-                               elem, elem);
-        }
-        return;
-    }
-    case XML_SCHEMAV_CVC_ELT_1:
-        check_problem_node(c, node, NULL, "SSML must start with <speak>, not <%s>", elem);
-        return;
-    default:
-        break;
-    }
-    /* Rare cases: libxml2's sentence without its "Element 'x': " prefix. */
-    const char *text = strstr(m, "': ");
-    char shown[160];
-    check_problem_node(c, node, NULL, "<%s>: %s", elem,
-                       trimmed(text ? text + 3 : m, shown, sizeof(shown)));
 }
 
 /* --- the check ------------------------------------------------------------ */
@@ -840,17 +473,12 @@ ssml_check_locale(const char *doc, size_t len, enum ssml_where where, const char
         s = __atomic_load_n(&schema, __ATOMIC_ACQUIRE);
     }
 
-    size_t units = utf16_units(c.orig, c.orig_len);
-    if (units > LIMIT_SSML_CHARS)
-        check_problem_at(&c, utf16_offset_past(c.orig, c.orig_len, LIMIT_SSML_CHARS) + 1,
-                         "the SSML is %zu characters long (tags included); Alexa allows %d, and "
-                         "this is where it goes over",
-                         units, LIMIT_SSML_CHARS);
+    messages_length(&c);
     if (c.orig_len > LIMIT_SSML_PARSE_BYTES || c.orig_len > INT32_MAX - sizeof(inject_text)) {
         rc = 1;
         goto out;
     }
-    long root = find_root(&c);
+    long root = messages_root(&c);
     if (root < 0) {
         rc = 1;
         goto out;
@@ -882,7 +510,7 @@ ssml_check_locale(const char *doc, size_t len, enum ssml_where where, const char
         goto out;
     }
     xmlNodePtr root_node = xmlDocGetRootElement(tree);
-    check_structure(&c, root_node, 1);
+    rules_structure(&c, root_node, 1);
     if (report->count > 0) {
         rc = 1;
         goto out;
@@ -901,7 +529,7 @@ ssml_check_locale(const char *doc, size_t len, enum ssml_where where, const char
         }
     }
     xmlSchemaValidCtxtPtr v = t->valid;
-    xmlSchemaSetValidStructuredErrors(v, on_schema_error, &c);
+    xmlSchemaSetValidStructuredErrors(v, messages_schema_error, &c);
     int valid = xmlSchemaValidateDoc(v, tree);
     if (valid < 0 && report->count == 0) {
         rc = fail_internal(report, "libxml2 schema validation failed internally");

@@ -5,10 +5,11 @@
  * sentences that say what is valid for each tag and attribute (used
  * to translate schema errors; keep them in step with alexa-ssml.xsd), the
  * Polly voice allow-list, the incompatible-tag and locale rules of
- * spec/ssml.md section 5, the audio and consecutive-break limits, and the
- * table of known audio durations. Everything here is read-only once
- * ssml_init() and ssml_audio_register() have run, except the per-check state
- * that lives on the stack.
+ * spec/ssml.md section 5, the audio and consecutive-break limits, the table
+ * of known audio durations, and what XML allows and SSML does not (checked
+ * before the schema). Everything here is read-only once ssml_init() and
+ * ssml_audio_register() have run, except the per-check state that lives on
+ * the stack.
  */
 #include "ss_limits.h"
 #include "ssml_internal.h"
@@ -399,6 +400,36 @@ audio_ms(const char *src)
         audio_count ? bsearch(&key, audio_table, audio_count, sizeof(*audio_table), audio_cmp)
                     : NULL;
     return e ? e->ms : -1;
+}
+
+/* --- the tree before the schema: what XML allows and Alexa SSML does not --- */
+
+void
+rules_structure(struct check *c, const xmlNode *n, int is_root)
+{
+    for (; n; n = n->next) {
+        if (n->type == XML_PI_NODE) {
+            check_problem_node(c, n, NULL,
+                               "processing instructions (<?%.40s ...?>) are not allowed in SSML",
+                               (const char *)n->name);
+        } else if (n->type == XML_CDATA_SECTION_NODE) {
+            check_problem_node(
+                c, n->parent, NULL,
+                "CDATA sections are not allowed in SSML: escape the text with &lt; and &amp;");
+        } else if (n->type == XML_ELEMENT_NODE) {
+            const xmlNs *ns = n->nsDef;
+            /* The first two declarations on the root are ours. */
+            if (is_root && ns && ns->next)
+                ns = ns->next->next;
+            if (ns)
+                check_problem_node(
+                    c, n, NULL, "namespace declarations (xmlns%s%s) are not allowed in Alexa SSML",
+                    ns->prefix ? ":" : "", ns->prefix ? (const char *)ns->prefix : "");
+            rules_structure(c, n->children, 0);
+        }
+        if (is_root)
+            break;
+    }
 }
 
 /* --- the walk ------------------------------------------------------------------ */

@@ -1,6 +1,8 @@
 /*
- * ssml_internal.h - what check.c (parsing, schema, positions) and rules.c
- * (the dialect's tables and the checks a schema cannot express) share.
+ * ssml_internal.h - what check.c (libxml2: parsing, schema, positions),
+ * messages.c (the checks before parsing, and libxml2's errors in words) and
+ * rules.c (the dialect's tables and the checks a schema cannot express)
+ * share.
  *
  * One struct check lives on the stack of each ssml_check() call and owns
  * nothing shared, which is what makes concurrent checks safe.
@@ -11,6 +13,7 @@
 #include "ssml.h"
 
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 #include <stddef.h>
 
 /* Project-private namespaces of the validation copy (spec/ssml.md 2.2). */
@@ -34,6 +37,17 @@ struct check {
     int too_deep;
 };
 
+/* XML's white space. */
+static inline int
+check_is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/* Record a problem at a line and column of orig, as libxml2's parser gives them. */
+void check_problem_lc(struct check *c, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Record a problem at a byte offset of buf (offset + 1; 0 = position unknown). */
 void check_problem_at(struct check *c, size_t off1, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -50,7 +64,29 @@ const char *check_qname(const xmlNode *node, char *buf, size_t cap);
  * shown as '?', "..." when cut. */
 const char *check_shown(const char *value, char *buf, size_t cap);
 
+/* --- messages.c --- */
+
+/* Record the problem of a document longer than Alexa allows, if it is. */
+void messages_length(struct check *c);
+
+/* The offset of "<speak" at the start of orig (after white space), or -1
+ * after recording why the document does not start there. */
+long messages_root(struct check *c);
+
+/* libxml2's structured error handlers: the parser's (ctx is the parser
+ * context, whose _private is the struct check) and the schema validator's
+ * (ctx is the struct check). Each error becomes a sentence in the report;
+ * of the parser's, only the first fatal one, since the rest follow from it. */
+void messages_parse_error(void *ctx, xmlErrorPtr e);
+void messages_schema_error(void *ctx, xmlErrorPtr e);
+
 /* --- rules.c --- */
+
+/* What XML allows and Alexa SSML does not (processing instructions, CDATA,
+ * namespace declarations), from n and its siblings down; is_root for the
+ * <speak> element alone, whose first two declarations are the validation
+ * copy's. A document with any of these is not validated against the schema. */
+void rules_structure(struct check *c, const xmlNode *n, int is_root);
 
 /* The attributes an element takes, "strength, time"; "" for none; NULL for
  * an unknown element. */

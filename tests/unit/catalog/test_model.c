@@ -140,7 +140,7 @@ checks(void)
 
     /* coffee.json has duplicate samples on purpose (GreetIntent, MorningIntent,
      * HelpMeIntent/"help" is fine): one error. Whether its intents have
-     * handlers is skillkit's check (test_skillkit.py). */
+     * handlers is skillkit's check (test_skillkit_model.py). */
     EXPECT("coffee", 1, 1,
            {MODEL_ERROR, LM "intents[12].samples[0]", "is also a sample of GreetIntent"});
 

@@ -1,0 +1,500 @@
+"""The runner's handle() (skillkit/_runner.py, _deadline.py, _diagnose.py,
+_persist.py, lambda_context.py), as server/worker/python.c calls it: every
+ERROR kind with the file, line and function, the sentences that tell a
+beginner what to change, the soft deadline, persistent and session
+attributes, and classic Lambda handlers.
+
+Run: python3 tests/taprun.py tests/unit/worker/test_skillkit_handle.py
+(SOURCE_ROOT may name the repository; otherwise it is found from this file.)
+"""
+import json
+import os
+import signal
+import time
+import unittest
+
+from skillkit_support import NEVER_S, RunnerCase, intent, _diagnose, _runner, testing
+
+
+class ErrorTest(RunnerCase):
+
+    def test_raised_error_names_file_line_function(self):
+        result, path = self.load("""
+            from skillkit import intent
+
+            @intent("ThankYouIntent")
+            def thank_you(req):
+                return "Hi " + nme
+            """)
+        self.assertLoaded(result)
+        error = self.error(intent())
+        self.assertEqual((error["kind"], error["type"]), ("raised", "NameError"))
+        self.assertEqual((error["file"], error["line"], error["function"]),
+                         (path, 5, "thank_you"))
+        self.assertEqual(error["message"], "name 'nme' is not defined")
+        self.assertEqual(error["spoken"],
+                         "There is a NameError in thank_you, line 5: name 'nme' is not defined. "
+                         "Check the spelling of nme, or give it a value before this line.")
+        self.assertIn('return "Hi " + nme', error["traceback"])
+        self.assertNotIn("_runner.py", error["traceback"])
+
+    def test_error_in_sibling_at_request_time(self):
+        result, _ = self.load("""
+            from skillkit import launch
+            import maths
+            @launch
+            def hi(req):
+                return maths.half(None)
+            """, name="sib2", files={"maths.py": """
+            def half(x):
+                return x / 2
+            """})
+        self.assertLoaded(result)
+        error = self.error(testing.launch_request())
+        self.assertEqual(os.path.basename(error["file"]), "maths.py")
+        self.assertEqual((error["line"], error["function"]), (2, "half"))
+        self.assertIn("file maths.py, line 2", error["spoken"])
+
+    def test_result_none_names_the_handler(self):
+        result, path = self.load("""
+            from skillkit import intent
+
+            @intent("ThankYouIntent")
+            def thanks(req):
+                words = "You're welcome!"
+            """)
+        error = self.error(intent())
+        self.assertEqual(error["kind"], "result")
+        self.assertEqual((error["file"], error["line"], error["function"]), (path, 4, "thanks"))
+        self.assertEqual(error["spoken"], "The function thanks in thank_you, line 4, returned "
+                                          "nothing. Add a return line with the words for Alexa "
+                                          "to say, like: return \"Hello!\".")
+        self.assertIn("None", error["message"])
+
+    def test_result_other_values(self):
+        self.load("""
+            from skillkit import intent
+            @intent("Number")
+            def number(req): return 42
+            @intent("List")
+            def a_list(req): return ["a", "b"]
+            @intent("Tuple")
+            def a_tuple(req): return "Hi",
+            @intent("Dict")
+            def a_dict(req): return {"speech": "hi"}
+            @intent("Bool")
+            def a_bool(req): return True
+            @intent("Object")
+            def an_object(req): return object()
+            """)
+        cases = {"Number": "the number 42", "List": "a list", "Tuple": "a tuple",
+                 "Dict": "a dictionary without a response", "Bool": "True",
+                 "Object": "an object"}
+        for name, words in cases.items():
+            error = self.error(intent(name))
+            self.assertEqual(error["kind"], "result", name)
+            self.assertIn(f"returned {words}.", error["spoken"])
+        self.assertIn("comma", self.error(intent("Tuple"))["message"])
+
+    def test_wrong_argument_type_points_at_the_skill_line(self):
+        _, path = self.load("""
+            from skillkit import launch, ask
+
+            @launch
+            def hi(req):
+                return ask(5)
+            """)
+        error = self.error(testing.launch_request())
+        self.assertEqual((error["kind"], error["type"]), ("raised", "TypeError"))
+        self.assertEqual((error["file"], error["line"]), (path, 5))
+        self.assertIn("the number 5", error["message"])
+        self.assertNotIn("response.py", error["traceback"])
+
+    def test_system_exit_does_not_exit(self):
+        self.load("""
+            import sys
+            from skillkit import launch
+            @launch
+            def hi(req):
+                sys.exit(3)
+            """)
+        error = self.error(testing.launch_request())
+        self.assertEqual((error["kind"], error["type"], error["line"]), ("raised", "SystemExit", 5))
+
+    def test_unserialisable_directive(self):
+        self.load("""
+            from skillkit import launch, Response
+            @launch
+            def hi(req):
+                return Response("hi", directives=[{"type": "X", "items": {1, 2}}])
+            """)
+        error = self.error(testing.launch_request())
+        self.assertEqual(error["kind"], "result")
+        self.assertIn("directives[0]['items']", error["message"])
+        self.assertIn("a set", error["spoken"])
+
+    def test_lone_surrogate_in_speech(self):
+        self.load("""
+            from skillkit import launch
+            @launch
+            def hi(req):
+                return "broken \\ud800 text"
+            """)
+        error = self.error(testing.launch_request())
+        self.assertEqual(error["kind"], "result")
+        self.assertIn("the speech", error["message"])
+
+    def test_handle_before_load_and_bad_messages(self):
+        saved = _runner._skill
+        _runner._skill = None
+        try:
+            with self.quiet():
+                result = json.loads(_runner.handle("{}"))
+            self.assertEqual(result["error"]["kind"], "load")
+        finally:
+            _runner._skill = saved
+        self.load("""
+            from skillkit import launch
+            @launch
+            def hi(req): return "hi"
+            """)
+        for message in ("not json", "[]", '{"event": 5}', "", '{"event": {}, "soft_ms": "x"}'):
+            with self.quiet():
+                text = _runner.handle(message)
+            result = json.loads(text)
+            if message.startswith('{"event": {}'):
+                # An empty event is a request of no known type: the empty answer.
+                self.assertTrue(result["ok"], result)
+                continue
+            self.assertFalse(result["ok"], message)
+            self.assertEqual(result["error"]["kind"], "raised")
+            self.assertTrue(result["error"]["spoken"])
+        with self.quiet():
+            self.assertFalse(json.loads(_runner.handle(None))["ok"])
+
+
+class ChildMistakesTest(RunnerCase):
+    """The mistakes children make most get a sentence that says what to change."""
+
+    def test_misspelt_intent_in_a_decorator_is_spoken_in_dev(self):
+        source = """
+            from skillkit import fallback, intent
+            @intent("ThankyouIntent")
+            def thanks(req):
+                return "You're welcome!"
+            @fallback
+            def other(req):
+                return "I only know thank you."
+            """
+        self.load(source, dev=True)
+        reply = self.reply(intent("ThankYouIntent"))
+        self.assertEqual(reply["speech"], [{"text": (
+            "thank_you has no function for ThankYouIntent. The function thanks on line 3 is for "
+            "ThankyouIntent: check the spelling, it must be ThankYouIntent, with a capital Y.")}])
+        self.assertIn("has no function for ThankYouIntent", self.err.getvalue())
+        # Without --dev the skill's own fallback answers, as on Alexa.
+        self.load(source, dev=False)
+        self.assertEqual(self.reply(intent("ThankYouIntent"))["speech"],
+                         [{"text": "I only know thank you."}])
+        # An intent with no look-alike is not a misspelling.
+        self.load(source, dev=True)
+        self.assertEqual(self.reply(intent("GoodbyeIntent"))["speech"],
+                         [{"text": "I only know thank you."}])
+
+    def test_hints_for_common_exceptions(self):
+        self.load("""
+            from skillkit import intent
+            @intent("Shout")
+            def shout(req):
+                name = req.slot("name")
+                return "Hello " + name.upper()
+            @intent("Age")
+            def age(req):
+                years = 10
+                return "You are " + years
+            @intent("Typo")
+            def typo(req):
+                name = "Sam"
+                return "Hi " + nam
+            @intent("Count")
+            def count(req):
+                return str(req.session["count"])
+            """)
+        cases = {
+            "Shout": ("AttributeError", "a slot nobody said is None, so check it with if"),
+            "Age": ("TypeError", "To put a number into words, write str(number)."),
+            "Typo": ("NameError", "Did you mean name?"),
+            "Count": ("KeyError", "use .get(key, default)"),
+        }
+        for name, (type_, hint) in cases.items():
+            with self.subTest(intent=name):
+                error = self.error(intent(name))
+                self.assertEqual(error["type"], type_)
+                self.assertIn(hint, error["spoken"])
+                self.assertTrue(error["spoken"].startswith(f"There is {_diagnose.article(type_)} "
+                                                           f"{type_} in thank_you, line "))
+
+    def test_returning_a_number_says_how_to_make_words(self):
+        self.load("""
+            from skillkit import intent
+            @intent("Add")
+            def add(req):
+                return 2 + 3
+            """)
+        error = self.error(intent("Add"))
+        self.assertEqual(error["spoken"], "The function add in thank_you, line 3, returned the "
+                                          "number 5. Alexa can only say words: make it words "
+                                          "with str, like: return str(5).")
+
+
+class DeadlineTest(RunnerCase):
+
+    def tearDown(self):
+        self.assertEqual(signal.getitimer(signal.ITIMER_REAL), (0.0, 0.0))
+        super().tearDown()
+
+    def test_busy_loop_reports_the_running_line(self):
+        _, path = self.load("""
+            from skillkit import intent
+
+            @intent("ThankYouIntent")
+            def thanks(req):
+                while True:
+                    pass
+            """)
+        start = time.monotonic()
+        error = self.error(intent(), soft_ms=200)
+        self.assertLess(time.monotonic() - start, NEVER_S)
+        self.assertEqual((error["kind"], error["type"]), ("timeout", "DeadlineExceeded"))
+        self.assertEqual((error["file"], error["function"]), (path, "thanks"))
+        self.assertIn(error["line"], (5, 6))
+        self.assertEqual(error["spoken"], f"thank_you took too long: it was still running line "
+                                          f"{error['line']} after 0.2 seconds. Look for a loop "
+                                          f"that never stops.")
+        self.assertNotIn("_runner.py", error["traceback"])
+
+    def test_except_exception_does_not_swallow_it(self):
+        self.load("""
+            from skillkit import intent
+
+            @intent("ThankYouIntent")
+            def thanks(req):
+                n = 0
+                while True:
+                    try:
+                        n += 1
+                    except Exception:
+                        return "swallowed"
+            """)
+        error = self.error(intent(), soft_ms=150)
+        self.assertEqual(error["kind"], "timeout")
+        self.assertIn(error["line"], (6, 7, 8))
+
+    def test_error_handler_does_not_see_it_and_sleep_is_interrupted(self):
+        self.load("""
+            import time
+            from skillkit import intent, error
+
+            @intent("ThankYouIntent")
+            def thanks(req):
+                time.sleep(10)
+
+            @error
+            def oops(req, exc):
+                return "handled"
+            """)
+        start = time.monotonic()
+        error = self.error(intent(), soft_ms=100)
+        self.assertLess(time.monotonic() - start, 8, "the 10 s sleep was not interrupted")
+        self.assertEqual((error["kind"], error["line"]), ("timeout", 6))
+
+    def test_timer_is_disarmed_after_a_fast_handler(self):
+        self.load("""
+            import time
+            from skillkit import intent
+            @intent("Fast")
+            def fast(req): return "quick"
+            @intent("Slow")
+            def slow(req):
+                time.sleep(0.3)
+                return "slow but fine"
+            """)
+        self.assertEqual(self.reply(intent("Fast"), soft_ms=100)["speech"], [{"text": "quick"}])
+        time.sleep(0.2)  # a stray SIGALRM would raise here
+        # No deadline: a slow handler runs to the end.
+        self.assertEqual(self.reply(intent("Slow"), soft_ms=0)["speech"],
+                         [{"text": "slow but fine"}])
+
+    def test_skill_recovers_after_a_timeout(self):
+        self.load("""
+            from skillkit import intent
+            @intent("Loop")
+            def loop(req):
+                while True:
+                    pass
+            @intent("Ok")
+            def ok(req): return "fine"
+            """)
+        self.assertEqual(self.error(intent("Loop"), soft_ms=100)["kind"], "timeout")
+        self.assertEqual(self.reply(intent("Ok"), soft_ms=1000)["speech"], [{"text": "fine"}])
+
+    def test_lambda_timeout(self):
+        self.load("""
+            def lambda_handler(event, context):
+                while True:
+                    pass
+            """, name="lambda_loop")
+        error = self.error(intent(), soft_ms=100)
+        self.assertEqual((error["kind"], error["function"]), ("timeout", "lambda_handler"))
+
+
+class AttributesTest(RunnerCase):
+
+    def skill(self):
+        self.load("""
+            from skillkit import intent
+            @intent("Read")
+            def read(req):
+                return str(req.persistent.get("best"))
+            @intent("Bump")
+            def bump(req):
+                req.persistent["best"] = req.persistent.get("best", 0) + 1
+                return "ok"
+            @intent("Same")
+            def same(req):
+                req.persistent["best"] = req.persistent["best"]
+                return "ok"
+            @intent("Reorder")
+            def reorder(req):
+                req.persistent = dict(reversed(list(req.persistent.items())))
+                return "ok"
+            @intent("Nested")
+            def nested(req):
+                req.persistent.setdefault("scores", []).append(1)
+                return "ok"
+            @intent("Clear")
+            def clear(req):
+                req.persistent.clear()
+                return "ok"
+            @intent("Set")
+            def bad_set(req):
+                req.persistent["seen"] = {"a", "b"}
+                return "ok"
+            @intent("Nan")
+            def bad_nan(req):
+                req.persistent["x"] = float("nan")
+                return "ok"
+            @intent("Key")
+            def bad_key(req):
+                req.persistent[("a", 1)] = 1
+                return "ok"
+            @intent("Replace")
+            def replace(req):
+                req.persistent = 5
+                return "ok"
+            @intent("Session")
+            def session(req):
+                req.session["when"] = object()
+                return "ok"
+            """, name="attrs")
+
+    def test_loaded_and_unchanged(self):
+        self.skill()
+        result = self.handle(intent("Read"), attributes={"best": 4})
+        self.assertEqual(result["reply"]["speech"], [{"text": "4"}])
+        self.assertIsNone(result["attributes"])
+        self.assertIsNone(self.handle(intent("Read"))["attributes"])
+        self.assertIsNone(self.handle(intent("Same"), attributes={"best": 4})["attributes"])
+        self.assertIsNone(self.handle(intent("Reorder"),
+                                      attributes={"a": 1, "b": {"c": 2, "d": 3}})["attributes"])
+
+    def test_changes_are_returned(self):
+        self.skill()
+        self.assertEqual(self.handle(intent("Bump"))["attributes"], {"best": 1})
+        self.assertEqual(self.handle(intent("Bump"), attributes={"best": 4, "x": "y"})
+                         ["attributes"], {"best": 5, "x": "y"})
+        self.assertEqual(self.handle(intent("Nested"), attributes={"scores": [3]})
+                         ["attributes"], {"scores": [3, 1]})
+        self.assertEqual(self.handle(intent("Clear"), attributes={"best": 4})["attributes"], {})
+
+    def test_unsaveable_values_name_the_key(self):
+        self.skill()
+        error = self.error(intent("Set"))
+        self.assertEqual((error["kind"], error["function"]), ("result", "bad_set"))
+        self.assertIn("req.persistent['seen']", error["message"])
+        self.assertIn("a set", error["spoken"])
+        self.assertIn("req.persistent['x']", self.error(intent("Nan"))["message"])
+        self.assertIn("key that is not a string", self.error(intent("Key"))["message"])
+        self.assertIn("must stay a dict", self.error(intent("Replace"))["message"])
+        error = self.error(intent("Session"))
+        self.assertIn("req.session['when']", error["message"])
+
+    def test_session_attributes_round_trip(self):
+        self.load("""
+            from skillkit import intent, ask
+            @intent("Count")
+            def count(req):
+                req.session["n"] = req.session.get("n", 0) + 1
+                return ask(str(req.session["n"]))
+            """, name="sess")
+        reply = self.reply(intent("Count"))
+        self.assertEqual(reply["sessionAttributes"], {"n": 1})
+        reply = self.reply(testing.intent_request("Count", session_attributes={"n": 4}))
+        self.assertEqual(reply["sessionAttributes"], {"n": 5})
+        self.assertEqual(reply["speech"], [{"text": "5"}])
+
+
+class LambdaTest(RunnerCase):
+
+    def test_lambda_skill_gets_event_and_context(self):
+        result, _ = self.load("""
+            def lambda_handler(event, context):
+                return {"version": "1.0", "response": {"outputSpeech": {
+                    "type": "PlainText", "text": " ".join([
+                        event["request"]["type"], context.function_name,
+                        context.aws_request_id, str(context.get_remaining_time_in_millis()),
+                        context.memory_limit_in_mb, context.log_group_name])}}}
+            """, name="classic")
+        self.assertEqual((result["style"], result["handlers"]), ("lambda", ["lambda_handler"]))
+        event = testing.launch_request()
+        reply = self.reply(event, soft_ms=2000)
+        self.assertEqual(reply["kind"], "envelope")
+        words = reply["envelope"]["response"]["outputSpeech"]["text"].split()
+        self.assertEqual(words[:3], ["LaunchRequest", "classic", event["request"]["requestId"]])
+        self.assertTrue(0 < int(words[3]) <= 2000, words[3])
+        self.assertEqual(words[4:], ["128", "/aws/lambda/classic"])
+
+    def test_lambda_errors(self):
+        _, path = self.load("""
+            def lambda_handler(event, context):
+                if event["request"]["type"] == "LaunchRequest":
+                    return None
+                return event["request"]["missing"]
+            """, name="classic_bad")
+        error = self.error(testing.launch_request())
+        self.assertEqual((error["kind"], error["function"]), ("result", "lambda_handler"))
+        self.assertEqual(error["spoken"], "The function lambda_handler in classic_bad returned "
+                                          "nothing. Return the response dictionary.")
+        error = self.error(intent())
+        self.assertEqual((error["kind"], error["type"], error["line"], error["file"]),
+                         ("raised", "KeyError", 4, path))
+
+    def test_lambda_with_one_parameter(self):
+        self.load("""
+            def lambda_handler(event):
+                return {"version": "1.0", "response": {}}
+            """, name="classic_one")
+        self.assertEqual(self.reply(testing.launch_request())["envelope"],
+                         {"version": "1.0", "response": {}})
+
+    def test_lambda_unserialisable(self):
+        self.load("""
+            def lambda_handler(event, context):
+                return {"version": "1.0", "response": {}, "sessionAttributes": {"x": {1}}}
+            """, name="classic_set")
+        error = self.error(testing.launch_request())
+        self.assertIn("the returned dictionary['sessionAttributes']['x']", error["message"])
+
+
+if __name__ == "__main__":
+    unittest.main()
