@@ -377,5 +377,4 @@
  * give its worker back fast enough that 2 s answers hold for the rest of the class. */
 #define LIMIT_CLASS_HANDLER_TIMEOUT_MS 2000
 
-
 #endif
