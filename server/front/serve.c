@@ -100,7 +100,7 @@ configure(struct http_server *srv, const struct http_config *cfg)
     bool loopback = http_addr_is_loopback((struct sockaddr *)&srv->addr);
     /* No flag lifts this one: the simulator runs any skill unverified and
      * speaks its errors, which is for the author at this machine only. */
-    if (cfg->dev && !loopback) {
+    if (cfg->dev && !loopback && !cfg->class_mode) {
         log_msg(LOG_ERROR,
                 "--dev on %s would let anyone on the network run your skills through the "
                 "simulator without verification and hear their errors; --dev is for this "
@@ -242,6 +242,10 @@ server_cleanup(struct http_server *srv)
         close(srv->listen_fd);
     if (srv->metrics_fd >= 0)
         close(srv->metrics_fd);
+    if (srv->room) {
+        class_room_close(srv->room);
+        free(srv->room);
+    }
     store_destroy(srv->store);
     verify_ctx_destroy(srv->verify);
     generation_release(srv->gen);
@@ -253,10 +257,35 @@ server_cleanup(struct http_server *srv)
     pthread_cond_destroy(&srv->load_cond);
 }
 
+/*
+ * --class: the class's own settings over the flags. Its skills are the
+ * children's folders under DATA/class/skills (never --skills); every skill
+ * reloads on a save and speaks its errors (--dev's behaviour, with the
+ * simulator's routes replaced by the class's); one fresh worker per
+ * request per skill, so nothing a child's global variable holds reaches a
+ * friend who calls the skill; a short hard deadline, so a loop gives its
+ * worker back soon (server/class/README, "The per-class worker cap").
+ */
+static void
+class_settings(struct http_config *cfg, struct http_server *srv)
+{
+    snprintf(srv->class_skills, sizeof(srv->class_skills), "%s/class/skills", cfg->data_dir);
+    cfg->skills_dir = srv->class_skills;
+    cfg->dev = true;
+    cfg->fresh_worker = true;
+    cfg->workers = 1;
+    if (cfg->handler_timeout_ms <= 0)
+        cfg->handler_timeout_ms = LIMIT_CLASS_HANDLER_TIMEOUT_MS;
+    if (!cfg->listen)
+        cfg->listen = "0.0.0.0:8443";
+}
+
 int
-http_serve(const struct http_config *cfg)
+http_serve(const struct http_config *given)
 {
     struct http_server srv;
+    struct http_config class_cfg;
+    const struct http_config *cfg = given;
     struct ss_error err;
     sigset_t stop;
     int sfd = -1, rc;
@@ -266,6 +295,11 @@ http_serve(const struct http_config *cfg)
     srv.listen_fd = -1;
     srv.metrics_fd = -1;
     ss_error_clear(&err);
+    if (given->class_mode) {
+        class_cfg = *given;
+        class_settings(&class_cfg, &srv);
+        cfg = &class_cfg;
+    }
     pthread_mutex_init(&srv.gen_lock, NULL);
     pthread_mutex_init(&srv.conn_lock, NULL);
     pthread_mutex_init(&srv.load_lock, NULL);
@@ -354,6 +388,38 @@ http_serve(const struct http_config *cfg)
         }
     }
 
+    if (cfg->class_mode) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        struct class_room_config room_cfg = {
+            .data_dir = cfg->data_dir,
+            .password = cfg->class_password,
+            .workers = cfg->class_workers > 0 ? cfg->class_workers
+                       : cpus > 2             ? (int)cpus
+                                              : 2,
+            .tls = srv.tls_cert_pem != NULL,
+        };
+        srv.room = calloc(1, sizeof(*srv.room));
+        if (!srv.room) {
+            log_msg(LOG_ERROR, "out of memory");
+            goto out;
+        }
+        if (class_room_open(srv.room, &room_cfg, &err) != SS_ERR_OK) {
+            log_msg(LOG_ERROR, "the class cannot start: %s", err.msg);
+            rc = err.code == SS_ERR_USAGE ? 2 : 1;
+            goto out;
+        }
+        srv.room->pool = srv.pool;
+        if (!srv.tls_cert_pem && !http_addr_is_loopback((struct sockaddr *)&srv.addr)) {
+            log_msg(LOG_ERROR,
+                    "--class on %s needs TLS: browsers give the microphone only to "
+                    "secure pages, and the children's passwords and code go over "
+                    "the class's network (make a certificate with "
+                    "certs/make-endpoint-cert.sh, or listen on 127.0.0.1 for a test)",
+                    srv.cfg.listen);
+            rc = 2;
+            goto out;
+        }
+    }
     srv.gen = generation_load(&srv, NULL, &err);
     if (!srv.gen) {
         log_msg(LOG_ERROR, "%s", err.msg);
@@ -369,6 +435,11 @@ http_serve(const struct http_config *cfg)
         notice_changes(&srv);
 
     srv.threads = thread_count(cfg, srv.gen->skills->count);
+    /* A class's children join after the start, each turn holding a thread
+     * while it waits for the class's cap on workers. */
+    if (srv.room && srv.threads < LIMIT_CLASS_CHILDREN + 4)
+        srv.threads = LIMIT_CLASS_CHILDREN + 4 > LIMIT_HTTP_THREADS_MAX ? LIMIT_HTTP_THREADS_MAX
+                                                                        : LIMIT_CLASS_CHILDREN + 4;
     /* libmicrohttpd splits the connection limit between its threads. */
     if (srv.threads > srv.max_connections)
         srv.threads = srv.max_connections;
@@ -407,7 +478,12 @@ http_serve(const struct http_config *cfg)
             "try: curl %s-X POST %s/skills/%s -H 'Content-Type: application/json' "
             "--data @tests/fixtures/requests/launch.json",
             srv.tls_cert_pem ? "-k " : "", srv.where, example);
-    if (cfg->dev)
+    if (srv.room)
+        log_msg(LOG_INFO,
+                "class: children open %s/ and join with the code; the teacher opens "
+                "%s/class/teacher",
+                srv.where, srv.where);
+    else if (cfg->dev)
         log_msg(LOG_INFO, "or open %s/ in a browser to talk to the skills", srv.where);
 
     int64_t last_second = proto_now_ms();
