@@ -515,7 +515,8 @@ answer_login(struct class_room *room, const struct class_call *call, const struc
 
 /* The child's code and whether it loads. */
 static void
-answer_me(struct class_room *room, const struct class_who *who, struct class_reply *out)
+answer_me(struct class_room *room, const struct class_call *call, const struct class_who *who,
+          struct class_reply *out)
 {
     char *code = malloc(LIMIT_CLASS_CODE_BYTES + 1);
     char problem[512], path[CLASS_FOLDER_CHARS + 16];
@@ -528,9 +529,12 @@ answer_me(struct class_room *room, const struct class_who *who, struct class_rep
     bool broken = room->pool && pool_problem(room->pool, who->folder, problem, sizeof(problem));
     pthread_mutex_lock(&room->lock);
     struct class_child *k = child_of(room, who->folder);
-    json_t *doc = json_pack("{s:s, s:s, s:s%, s:s?}", "skill", who->folder, "name",
+    /* ready: the skill set requests see has the skill (a new child's
+     * folder is read by the next reload, a moment after the join). */
+    bool ready = call->skills && skill_set_find(call->skills, who->folder);
+    json_t *doc = json_pack("{s:s, s:s, s:s%, s:s?, s:b}", "skill", who->folder, "name",
                             k ? k->shown : who->folder, "code", code, len, "problem",
-                            broken ? problem : NULL);
+                            broken ? problem : NULL, "ready", ready);
     pthread_mutex_unlock(&room->lock);
     free(code);
     reply_json(out, 200, doc);
@@ -574,6 +578,13 @@ static void
 answer_turn(struct class_room *room, const struct class_call *call, const char *folder,
             const struct class_body *b, struct class_reply *out)
 {
+    if (!call->skills || !skill_set_find(call->skills, folder)) {
+        reply_json(out, 200,
+                   json_pack("{s:s, s:s, s:b, s:n}", "skill", folder, "speech",
+                             "This skill is still starting. Try again in a moment.", "ended", 1,
+                             "session"));
+        return;
+    }
     json_t *session = json_object_get((json_t *)b->doc, "session"); /* borrowed */
     if (!json_is_object(session) || !json_is_string(json_object_get(session, "skill")) ||
         strcmp(json_string_value(json_object_get(session, "skill")), folder) != 0)
@@ -787,7 +798,7 @@ class_answer(struct class_room *room, const struct class_call *call, struct clas
         reply_json(out, 200, json_pack("{s:b}", "signed_out", 1));
         break;
     case CLASS_R_ME:
-        answer_me(room, &who, out);
+        answer_me(room, call, &who, out);
         break;
     case CLASS_R_SAVE:
         answer_save(room, call, &who, &b, out);
