@@ -72,6 +72,8 @@ struct generation {
     struct generation **owners; /* parallel to skills->items: a kept skill's generation;
                                    NULL when nothing is kept */
     unsigned *slots;            /* metrics row of each skill, parallel to skills->items */
+    uint64_t *prints;           /* each skill folder's watch_fingerprint() when read, parallel
+                                   to skills->items: a reload restarts only the changed ones */
     atomic_uint refs;
 };
 
