@@ -88,7 +88,7 @@ const char usage_serve[] =
     "  --class-password P|@FILE  the teacher's password (default: made at the first start\n"
     "                            and printed once)\n"
     "  --class-workers N         the class's skills' worker processes at once (default:\n"
-    "                            CPUs, at least 2)\n"
+    "                            4 per CPU, at least 8)\n"
     "  --user NAME               started as root: the user to run as once the port is\n"
     "                            bound, and the skills' user (default " PRIVS_USER_DEFAULT ")\n"
     "\n"

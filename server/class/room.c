@@ -322,13 +322,19 @@ class_room_close(struct class_room *room)
 /* ---- the worker cap ---- */
 
 bool
-class_room_slot_take(struct class_room *room, int64_t deadline_ms)
+class_room_slot_take(struct class_room *room, bool slow, int64_t deadline_ms)
 {
     bool got = false;
+    /* One slow slot per 8 (two CPUs' worth at the default cap): a loop
+     * burns a whole CPU until the soft deadline, so more slow slots than
+     * half the CPUs would leave the rest of the class no CPU to answer on. */
+    int slow_cap = room->cap / 8 > 0 ? room->cap / 8 : 1;
     pthread_mutex_lock(&room->cap_lock);
     for (;;) {
-        if (room->busy < room->cap) {
+        if (room->busy < room->cap && (!slow || room->busy_slow < slow_cap)) {
             room->busy++;
+            if (slow)
+                room->busy_slow++;
             got = true;
             break;
         }
@@ -351,11 +357,15 @@ class_room_slot_take(struct class_room *room, int64_t deadline_ms)
 }
 
 void
-class_room_slot_give(struct class_room *room)
+class_room_slot_give(struct class_room *room, bool slow)
 {
     pthread_mutex_lock(&room->cap_lock);
     room->busy--;
-    pthread_cond_signal(&room->cap_cond);
+    if (slow)
+        room->busy_slow--;
+    /* Every waiter looks again: a slow one may be waiting for a slow slot
+     * while a quick one could take the general slot just freed. */
+    pthread_cond_broadcast(&room->cap_cond);
     pthread_mutex_unlock(&room->cap_lock);
 }
 
@@ -596,8 +606,13 @@ answer_turn(struct class_room *room, const struct class_call *call, const char *
     if (!body)
         return reply_json(out, 500, NULL);
 
-    int64_t deadline = proto_now_ms() + (call->say ? call->say->handler_timeout_ms : 2000);
-    if (!class_room_slot_take(room, deadline)) {
+    int timeout_ms = call->say ? call->say->handler_timeout_ms : LIMIT_CLASS_HANDLER_TIMEOUT_MS;
+    pthread_mutex_lock(&room->lock);
+    struct class_child *k = child_of(room, folder);
+    bool slow = k && k->slow;
+    pthread_mutex_unlock(&room->lock);
+    int64_t start = proto_now_ms();
+    if (!class_room_slot_take(room, slow, start + timeout_ms)) {
         free(body);
         log_msg(LOG_WARN, "class: no worker slot for %s within the deadline", folder);
         reply_json(out, 200,
@@ -606,9 +621,18 @@ answer_turn(struct class_room *room, const struct class_call *call, const char *
         return;
     }
     int status = 500;
+    int64_t t0 = proto_now_ms();
     char *answer = simulator_turn_json(call->say, call->skills, room->pool, call->store, body,
                                        strlen(body), &status);
-    class_room_slot_give(room);
+    class_room_slot_give(room, slow);
+    /* Slow from now on when this turn ran to the soft deadline (half the
+     * hard one, where the worker raises inside the handler). */
+    bool now_slow = proto_now_ms() - t0 >= timeout_ms / 2;
+    pthread_mutex_lock(&room->lock);
+    k = child_of(room, folder);
+    if (k)
+        k->slow = now_slow;
+    pthread_mutex_unlock(&room->lock);
     free(body);
     if (answer && status == 200) {
         json_t *doc = json_loads(answer, 0, NULL);

@@ -36,6 +36,7 @@ struct class_child {
     char folder[CLASS_FOLDER_CHARS + 1];
     char shown[LIMIT_CLASS_CHILD_NAME_CHARS + 1]; /* the name as typed (UTF-8, cut) */
     bool anyone;                                  /* the teacher shared it beyond the class */
+    bool slow; /* its last turn ran to the soft deadline: it waits for the slow slots */
     struct class_turn recent[LIMIT_CLASS_RECENT_TURNS];
     unsigned next_turn;
 };
@@ -61,8 +62,9 @@ struct class_room {
 
     pthread_mutex_t cap_lock;
     pthread_cond_t cap_cond;
-    int cap;  /* worker processes of the class at once */
-    int busy; /* under cap_lock */
+    int cap;       /* worker processes of the class at once */
+    int busy;      /* under cap_lock */
+    int busy_slow; /* of them, turns of slow skills: at most an eighth of the cap */
 };
 
 /* One request under /class/, as front read it (everything borrowed). */
@@ -121,8 +123,12 @@ void class_answer(struct class_room *room, const struct class_call *call, struct
 void class_reply_cleanup(struct class_reply *out);
 
 /* The cap on workers: take a slot, waiting until deadline_ms
- * (proto_now_ms()) at most; false when none came. Give it back after. */
-bool class_room_slot_take(struct class_room *room, int64_t deadline_ms);
-void class_room_slot_give(struct class_room *room);
+ * (proto_now_ms()) at most; false when none came. Give it back after, with
+ * the same slow. A slow skill (its last turn ran to the soft deadline: a
+ * loop, most likely) may take a slot only while fewer than an eighth of the
+ * cap (at least one) are slow ones, so five endless loops cannot hold the
+ * slots, nor the CPUs, while the rest of the class waits. */
+bool class_room_slot_take(struct class_room *room, bool slow, int64_t deadline_ms);
+void class_room_slot_give(struct class_room *room, bool slow);
 
 #endif

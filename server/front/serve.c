@@ -389,13 +389,16 @@ http_serve(const struct http_config *given)
     }
 
     if (cfg->class_mode) {
+        /* Four workers a CPU: a child's handler mostly waits on its fork
+         * and its sockets, and a loop holds a slot for up to the deadline. */
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        int cap = cpus > 0 ? (int)(4 * cpus) : 8;
         struct class_room_config room_cfg = {
             .data_dir = cfg->data_dir,
             .password = cfg->class_password,
             .workers = cfg->class_workers > 0 ? cfg->class_workers
-                       : cpus > 2             ? (int)cpus
-                                              : 2,
+                       : cap < 8              ? 8
+                                              : cap,
             .tls = srv.tls_cert_pem != NULL,
         };
         srv.room = calloc(1, sizeof(*srv.room));
