@@ -736,6 +736,10 @@ answer_reset(struct class_room *room, const struct class_call *call, const struc
     if (k)
         k->next_turn = 0;
     pthread_mutex_unlock(&room->lock);
+    /* The stored attributes too, when asked: what the skill remembered of
+     * everyone who talked to it. */
+    if (b->attributes && call->store && store_forget(call->store, b->name, &err) != SS_ERR_OK)
+        return refuse(out, call, SS_ERR_IO, err.msg);
     out->reload = true;
     log_msg(LOG_INFO, "class: the teacher reset %s", b->name);
     reply_json(out, 200, json_pack("{s:b}", "reset", 1));
