@@ -371,6 +371,37 @@ class_room_slot_give(struct class_room *room, bool slow)
 
 /* ---- answers ---- */
 
+/* A load error as a child reads it: "skill.py:4: SyntaxError: ...", without
+ * the server's folders before the file's name (where the class's data is
+ * is none of a browser's business). In place. */
+static void
+friendly_problem(char *text)
+{
+    char *p = strstr(text, "/skill.py:");
+    if (!p)
+        return;
+    p++;
+    /* Back to the start of the path: after a space, or the very start. */
+    char *start = p;
+    while (start > text && start[-1] != ' ')
+        start--;
+    memmove(start, p, strlen(p) + 1);
+    friendly_problem(start + 1);
+}
+
+/* The same for a string field of a turn's answer. */
+static void
+friendly_field(json_t *doc, const char *key)
+{
+    const char *v = json_string_value(json_object_get(doc, key));
+    char buf[1024];
+    if (!v)
+        return;
+    snprintf(buf, sizeof(buf), "%s", v);
+    friendly_problem(buf);
+    json_object_set_new(doc, key, json_string(buf));
+}
+
 /* The roster entry of folder, or NULL. Under room->lock. */
 static struct class_child *
 child_of(struct class_room *room, const char *folder)
@@ -537,6 +568,8 @@ answer_me(struct class_room *room, const struct class_call *call, const struct c
     if (!read_file(room->skills_fd, path, code, LIMIT_CLASS_CODE_BYTES + 1, &len))
         code[0] = '\0';
     bool broken = room->pool && pool_problem(room->pool, who->folder, problem, sizeof(problem));
+    if (broken)
+        friendly_problem(problem);
     pthread_mutex_lock(&room->lock);
     struct class_child *k = child_of(room, who->folder);
     /* ready: the skill set requests see has the skill (a new child's
@@ -634,10 +667,15 @@ answer_turn(struct class_room *room, const struct class_call *call, const char *
         k->slow = now_slow;
     pthread_mutex_unlock(&room->lock);
     free(body);
-    if (answer && status == 200) {
-        json_t *doc = json_loads(answer, 0, NULL);
+    json_t *doc = answer && status == 200 ? json_loads(answer, 0, NULL) : NULL; /* owned */
+    if (doc) {
         remember(room, folder, b->text, json_string_value(json_object_get(doc, "speech")));
-        json_decref(doc);
+        friendly_field(doc, "problem");
+        friendly_field(doc, "error");
+        friendly_field(doc, "speech");
+        friendly_field(doc, "notes");
+        free(answer);
+        return reply_json(out, 200, doc);
     }
     out->status = answer ? status : 500;
     out->body = answer;
@@ -666,6 +704,8 @@ answer_class(struct class_room *room, struct class_reply *out)
     for (size_t i = 0; list && i < room->count; i++) {
         const struct class_child *k = &room->children[i];
         bool broken = room->pool && pool_problem(room->pool, k->folder, problem, sizeof(problem));
+        if (broken)
+            friendly_problem(problem);
         json_t *recent = json_array();
         unsigned n =
             k->next_turn < LIMIT_CLASS_RECENT_TURNS ? k->next_turn : LIMIT_CLASS_RECENT_TURNS;

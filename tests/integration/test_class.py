@@ -245,7 +245,8 @@ class ClassServer(unittest.TestCase):
         save_and_wait(child, "def hello():\n    return 'Hi, I am Ada.'\n", "Hi, I am Ada.")
         me = save_and_wait(child, "def hello(:\n    return 1\n")
         self.assertIn("SyntaxError", me["problem"])
-        self.assertRegex(me["problem"], r"skill\.py:1")
+        self.assertTrue(me["problem"].startswith("skill.py:1:"), me["problem"])
+        self.assertNotIn(self.data, json.dumps(me), "the server's folders are not shown")
         _, _, t = child.say("hello")
         self.assertEqual(t["speech"], "Hi, I am Ada.", "the last good version answers")
         save_and_wait(child, "def hello():\n    return 'Fixed!'\n", "Fixed!")
@@ -261,7 +262,9 @@ class ClassServer(unittest.TestCase):
         status, _, t = Browser(self.srv).say("hello", skill=child.skill)
         self.assertEqual((status, t["speech"]), (200, "Fixed!"))
         # Reset by the teacher: the starter again.
-        self.teacher.post("/class/api/reset", {"name": child.skill})
+        status, _, _ = self.teacher.post("/class/api/reset", {"name": child.skill,
+                                                              "attributes": True})
+        self.assertEqual(status, 200)
         _, _, me = child.get("/class/api/me")
         self.assertIn("def hello():", me["code"])
         self.assertNotIn("Fixed!", me["code"])
