@@ -73,8 +73,9 @@
     $("save").disabled = true;
     api("save", { code: editor.get() }).then(function (j) {
       if (j._status !== 200) { $("problem").textContent = j.message; return; }
-      // The server loads the new version; ask how it went.
-      return new Promise(function (ok) { setTimeout(ok, 700); }).then(refresh);
+      // The server loads the new version in a moment (longer when the whole
+      // class saves at once); ask how it went a few times.
+      [500, 1000, 2000, 3500, 6000].forEach(function (ms) { setTimeout(refresh, ms); });
     }).finally(function () { $("save").disabled = false; });
   }
   function say(text) {
