@@ -371,6 +371,21 @@ class_room_slot_give(struct class_room *room, bool slow)
 
 /* ---- answers ---- */
 
+/* Copy UTF-8 text into dst (cap bytes), cut at a character's boundary so
+ * that what is kept is still UTF-8 (jansson refuses anything else). */
+static void
+copy_utf8(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 /* A load error as a child reads it: "skill.py:4: SyntaxError: ...", without
  * the server's folders before the file's name (where the class's data is
  * is none of a browser's business). In place. */
@@ -397,7 +412,7 @@ friendly_field(json_t *doc, const char *key)
     char buf[1024];
     if (!v)
         return;
-    snprintf(buf, sizeof(buf), "%s", v);
+    copy_utf8(buf, sizeof(buf), v);
     friendly_problem(buf);
     json_object_set_new(doc, key, json_string(buf));
 }
@@ -607,8 +622,8 @@ remember(struct class_room *room, const char *folder, const char *said, const ch
     struct class_child *k = child_of(room, folder);
     if (k) {
         struct class_turn *t = &k->recent[k->next_turn % LIMIT_CLASS_RECENT_TURNS];
-        snprintf(t->said, sizeof(t->said), "%s", said ? said : "");
-        snprintf(t->heard, sizeof(t->heard), "%s", heard ? heard : "");
+        copy_utf8(t->said, sizeof(t->said), said ? said : "");
+        copy_utf8(t->heard, sizeof(t->heard), heard ? heard : "");
         k->next_turn++;
     }
     pthread_mutex_unlock(&room->lock);

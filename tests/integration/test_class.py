@@ -269,6 +269,15 @@ class ClassServer(unittest.TestCase):
         self.assertIn("def hello():", me["code"])
         self.assertNotIn("Fixed!", me["code"])
 
+    def test_long_words_keep_the_board_readable(self):
+        # What is said is kept cut for the teacher's page: at a character, never
+        # inside one, or the board would stop being JSON.
+        child = self.join("Eli")
+        status, _, _ = child.say("\u00e9" * 300 + " \U0001F600" * 50)
+        self.assertEqual(status, 200)
+        status, _, board = self.teacher.get("/class/api/class")
+        self.assertEqual(status, 200, board)
+
     def test_a_child_saves_only_their_own(self):
         before = self.zoe.get("/class/api/me")[2]["code"]
         self.sam.post("/class/api/save", {"code": "def hello():\n    return 'sam'\n",
