@@ -97,6 +97,7 @@ struct options {
     bool class_mode;            /* serve --class */
     const char *class_password; /* serve --class-password */
     int class_workers;          /* serve --class-workers */
+    const char *class_hosts;    /* serve --class-host */
     /* positional arguments */
     const char *args[64];
     int nargs;
@@ -278,7 +279,8 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                                              "--metrics-listen",
                                              "--max-connections-per-address",
                                              "--class-password",
-                                             "--class-workers"};
+                                             "--class-workers",
+                                             "--class-host"};
         const char *eq = strchr(a, '=');
         size_t alen = eq ? (size_t)(eq - a) : strlen(a);
         const char *name = NULL;
@@ -365,6 +367,8 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->metrics_listen = val;
         else if (strcmp(name, "--class-password") == 0)
             o->class_password = val;
+        else if (strcmp(name, "--class-host") == 0)
+            o->class_hosts = val;
         else if (strcmp(name, "--class-workers") == 0) {
             long n = parse_count(val, 256);
             if (n < 0)
@@ -602,10 +606,11 @@ cmd_serve(struct options *o)
         .class_mode = o->class_mode,
         .class_password = o->class_password,
         .class_workers = o->class_workers,
+        .class_hosts = o->class_hosts,
     };
-    if ((o->class_password || o->class_workers) && !o->class_mode)
+    if ((o->class_password || o->class_workers || o->class_hosts) && !o->class_mode)
         return fail_usage(usage_serve, "%s",
-                          "--class-password and --class-workers go with --class");
+                          "--class-password, --class-workers and --class-host go with --class");
     return http_serve(&cfg);
 }
 

@@ -189,6 +189,14 @@ bool class_origin_ok(const char *origin, const char *host, const char *sec_fetch
  * words a ten-year-old can act on. Never NULL; "" for OK. */
 const char *class_err_words(enum ss_err code);
 
+/* Whether host (a Host header: NAME or ADDRESS, with or without ":PORT") is
+ * one this class server answers to: an IP address literal (what is typed on
+ * a class's network), "localhost", or one of names (the machine's names and
+ * --class-host), case-insensitively. A name of another site pointed at this
+ * machine (DNS rebinding) is refused, so a page of that site is never the
+ * class's own origin. Pure. */
+bool class_host_ok(const char *host, const char *const *names, size_t count);
+
 /* The fields of a class route's JSON body (all borrowed from a document the
  * caller frees with class_body_cleanup()). */
 struct class_body {

@@ -6,8 +6,10 @@
  * refuses what class_allowed() and class_origin_ok() refuse; the table of
  * routes below is the one place that says which route is whose.
  */
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <string.h>
+#include <strings.h>
 
 #include "class.h"
 #include "skill.h"
@@ -162,6 +164,42 @@ class_err_words(enum ss_err code)
     default:
         return "Something went wrong. Ask your teacher.";
     }
+}
+
+bool
+class_host_ok(const char *host, const char *const *names, size_t count)
+{
+    char name[256];
+    unsigned char addr[16];
+
+    if (!host || !*host)
+        return false;
+    size_t n = strlen(host);
+    if (host[0] == '[') {
+        /* [IPv6]:PORT */
+        const char *close = strchr(host, ']');
+        if (!close || (size_t)(close - host - 1) >= sizeof(name))
+            return false;
+        memcpy(name, host + 1, (size_t)(close - host - 1));
+        name[close - host - 1] = '\0';
+        if (close[1] && (close[1] != ':' || strspn(close + 2, "0123456789") != strlen(close + 2)))
+            return false;
+        return inet_pton(AF_INET6, name, addr) == 1;
+    }
+    const char *colon = strchr(host, ':');
+    size_t len = colon ? (size_t)(colon - host) : n;
+    if (len == 0 || len >= sizeof(name))
+        return false;
+    if (colon && (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1)))
+        return false;
+    memcpy(name, host, len);
+    name[len] = '\0';
+    if (inet_pton(AF_INET, name, addr) == 1 || strcasecmp(name, "localhost") == 0)
+        return true;
+    for (size_t i = 0; i < count; i++)
+        if (names[i] && strcasecmp(name, names[i]) == 0)
+            return true;
+    return false;
 }
 
 /* A string field: absent is fine (NULL); present and not a string is not. */

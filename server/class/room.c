@@ -261,6 +261,41 @@ setup_password(struct class_room *room, const char *given, struct ss_error *err)
     return rc;
 }
 
+static void
+add_host(struct class_room *room, const char *name, size_t len)
+{
+    if (len == 0 || len >= sizeof(room->host_names[0]) ||
+        room->host_count >= sizeof(room->host_names) / sizeof(room->host_names[0]))
+        return;
+    memcpy(room->host_names[room->host_count], name, len);
+    room->host_names[room->host_count][len] = '\0';
+    room->host_list[room->host_count] = room->host_names[room->host_count];
+    room->host_count++;
+}
+
+/* The machine's name, NAME.local (mDNS, how a Pi is usually reached), and
+ * the names of --class-host. */
+static void
+add_host_names(struct class_room *room, const char *extra)
+{
+    char name[256];
+    if (gethostname(name, sizeof(name)) == 0) {
+        name[sizeof(name) - 1] = '\0';
+        add_host(room, name, strlen(name));
+        char local[262];
+        int n = snprintf(local, sizeof(local), "%s.local", name);
+        if (n > 0 && (size_t)n < sizeof(local))
+            add_host(room, local, (size_t)n);
+    }
+    while (extra && *extra) {
+        size_t len = strcspn(extra, ",");
+        add_host(room, extra, len);
+        extra += len;
+        if (*extra == ',')
+            extra++;
+    }
+}
+
 enum ss_err
 class_room_open(struct class_room *room, const struct class_room_config *cfg, struct ss_error *err)
 {
@@ -295,6 +330,7 @@ class_room_open(struct class_room *room, const struct class_room_config *cfg, st
         rc = err->code;
         goto out;
     }
+    add_host_names(room, cfg->hosts);
     load_roster(room);
     rc = setup_password(room, cfg->password, err);
 out:
@@ -832,6 +868,11 @@ class_answer(struct class_room *room, const struct class_call *call, struct clas
     memset(&b, 0, sizeof(b));
     who.role = CLASS_NOBODY;
     who.folder[0] = '\0';
+
+    /* A Host that is not one of ours: another site's name pointed at this
+     * machine. Nothing is answered to it, pages included. */
+    if (!class_host_ok(call->host, room->host_list, room->host_count))
+        return refuse(out, call, SS_ERR_CLASS_CROSS_SITE, "the Host is not a name of this server");
 
     enum class_cookie c = class_cookie_value(call->cookie, id);
     if (c == CLASS_COOKIE_BAD)

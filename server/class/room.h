@@ -25,6 +25,7 @@ struct class_room_config {
     const char *password; /* --class-password (or "@FILE"); NULL: teacher.hash or a new one */
     int workers;          /* the class's cap on worker processes at once */
     bool tls;             /* cookies are Secure; Origin is https:// */
+    const char *hosts;    /* --class-host: more names the server answers to, comma-separated */
 };
 
 struct class_turn {
@@ -58,6 +59,11 @@ struct class_room {
     struct class_tries tries[64];
     struct class_sessions sessions;
     bool tls;
+    /* The names a Host may give besides addresses and localhost: this
+     * machine's (NAME, NAME.local) and --class-host's. */
+    char host_names[8][256];
+    const char *host_list[8];
+    size_t host_count;
     struct pool *pool; /* borrowed, set by front once the pool exists */
 
     pthread_mutex_t cap_lock;

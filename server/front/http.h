@@ -53,7 +53,8 @@ struct http_config {
                                      (and the skills too); NULL: PRIVS_USER_DEFAULT */
     bool class_mode;              /* --class: one server for a class (server/class/README) */
     const char *class_password;   /* --class-password PASSWORD or @FILE; NULL: made once */
-    int class_workers;            /* --class-workers: the class's cap; 0: CPUs, at least 2 */
+    int class_workers;            /* --class-workers: the class's cap; 0: 4 a CPU, at least 8 */
+    const char *class_hosts;      /* --class-host NAME[,NAME]: more names it answers to */
 };
 
 /* Without --tls-cert/--tls-key (and without --no-tls), serve uses

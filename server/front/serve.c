@@ -400,6 +400,7 @@ http_serve(const struct http_config *given)
                        : cap < 8              ? 8
                                               : cap,
             .tls = srv.tls_cert_pem != NULL,
+            .hosts = cfg->class_hosts,
         };
         srv.room = calloc(1, sizeof(*srv.room));
         if (!srv.room) {

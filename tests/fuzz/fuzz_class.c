@@ -2,8 +2,8 @@
  * fuzz_class.c - the parsers of serve --class that take outside input:
  * class_cookie_value() (the Cookie header), class_body_parse() (the JSON
  * bodies of every class route), class_route_of() (the path),
- * class_origin_ok() (Origin, Host, Sec-Fetch-Site) and class_name_fold()
- * (a typed first name).
+ * class_origin_ok() (Origin, Host, Sec-Fetch-Site), class_host_ok() (Host)
+ * and class_name_fold() (a typed first name).
  *
  * The input is split at its first two NUL bytes into pieces; each piece is
  * tried as each of them. Properties checked besides "no crash": a cookie
@@ -33,6 +33,8 @@ one(const char *s, size_t len)
         (void)class_body_parse((enum class_route)r, s, len, &b, &err);
         class_body_cleanup(&b);
     }
+    const char *names[] = {"pi.local"};
+    (void)class_host_ok(s, names, 1);
     enum class_route r = class_route_of(s, name, sizeof(name));
     if ((r == CLASS_R_FILE || r == CLASS_R_CALL) && (strchr(name, '/') || name[0] == '.'))
         abort();

@@ -214,6 +214,17 @@ class ClassServer(unittest.TestCase):
         _, _, me = self.sam.get("/class/api/me")
         self.assertNotIn("return 'x'", me["code"])
 
+    def test_another_sites_name_is_refused(self):
+        # DNS rebinding: evil.example pointed at the class server. Its pages
+        # would be same-origin with themselves; the Host gives them away.
+        for path in ("/class/", "/class/api/me"):
+            status, _, doc = self.sam.get(path, headers={"Host": f"evil.example:{self.srv.port}"})
+            self.assertEqual(status, 403, path)
+        status, _, _ = self.sam.post("/class/api/save", {"code": "x"},
+                                     headers={"Host": f"evil.example:{self.srv.port}",
+                                              "Origin": f"https://evil.example:{self.srv.port}"})
+        self.assertEqual(status, 403)
+
     def test_oversize_code(self):
         code = "# " + "x" * (64 * 1024) + "\n"
         status, _, doc = self.zoe.post("/class/api/save", {"code": code})

@@ -243,6 +243,18 @@ test_routes(void)
     is_int(class_allowed(CLASS_R_JOIN, CLASS_NOBODY), SS_ERR_OK, "join: anyone");
     is_int(class_allowed(CLASS_R_SKILLS, CLASS_NOBODY), SS_ERR_CLASS_SIGN_IN, "skills: sign in");
     is_int(class_allowed(CLASS_R_NONE, CLASS_TEACHER), SS_ERR_UNKNOWN_SKILL, "no route");
+    const char *names[] = {"pi", "pi.local"};
+    ok(class_host_ok("pi.local:8443", names, 2), "the machine's name");
+    ok(class_host_ok("PI", names, 2), "in any case, without a port");
+    ok(class_host_ok("192.168.1.20:8443", names, 2), "an address");
+    ok(class_host_ok("[fe80::1]:8443", names, 2), "an IPv6 address");
+    ok(class_host_ok("localhost:8443", names, 2), "localhost");
+    ok(!class_host_ok("evil.example:8443", names, 2), "another site's name (DNS rebinding)");
+    ok(!class_host_ok("pi.local.evil.example", names, 2), "a longer name");
+    ok(!class_host_ok("pi.local:84x", names, 2), "a port that is not a number");
+    ok(!class_host_ok("[fe80::1", names, 2), "an unclosed bracket");
+    ok(!class_host_ok("", names, 2) && !class_host_ok(NULL, names, 2), "no Host");
+    ok(!class_host_ok("999.1.1.1", names, 0), "not an address");
     ok(strstr(class_err_words(SS_ERR_CLASS_SIGN_IN), "join") != NULL, "words for a child");
     ok(class_err_words(SS_ERR_IO)[0] != '\0', "words for every kind");
     ok(class_route_is_post(CLASS_R_JOIN) && !class_route_is_post(CLASS_R_ME), "methods");
