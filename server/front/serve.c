@@ -12,6 +12,8 @@
  * handler.
  */
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -173,6 +175,88 @@ start_daemon(struct http_server *srv)
     snprintf(srv->where, sizeof(srv->where), "%s://%s", srv->tls_cert_pem ? "https" : "http",
              where);
     return 0;
+}
+
+/* --class: tell the teacher the addresses the children type. srv->where
+ * names the listening address, which on 0.0.0.0 or :: is no address a
+ * browser can open, so every address of the machine's interfaces that a
+ * class's network can reach (not loopback, not link-local IPv6, which a URL
+ * bar cannot take without its zone) is listed with the port instead. Main
+ * thread, at start-up. */
+static void
+class_tell_addresses(const struct http_server *srv)
+{
+    const struct sockaddr *own = (const struct sockaddr *)&srv->addr;
+    const char *scheme = srv->tls_cert_pem ? "https" : "http";
+    bool wildcard = false;
+    in_port_t port = 0;
+    if (own->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)own;
+        wildcard = a->sin_addr.s_addr == htonl(INADDR_ANY);
+        port = a->sin_port;
+    } else if (own->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)own;
+        wildcard = IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr);
+        port = a->sin6_port;
+    }
+    if (!wildcard) {
+        log_msg(LOG_INFO, "class: the children type %s/class/ (the teacher: %s/class/teacher)",
+                srv->where, srv->where);
+        return;
+    }
+    struct ifaddrs *all = NULL;
+    int shown = 0;
+    if (getifaddrs(&all) == 0) {
+        for (const struct ifaddrs *i = all; i; i = i->ifa_next) {
+            if (!i->ifa_addr)
+                continue;
+            struct sockaddr_storage a;
+            memset(&a, 0, sizeof(a));
+            int family = i->ifa_addr->sa_family;
+            /* Only the listening socket's family: an IPv6 socket is
+             * IPV6_V6ONLY (listen.c), so :: takes no IPv4 connection. */
+            if (family != own->sa_family)
+                continue;
+            if (family == AF_INET) {
+                memcpy(&a, i->ifa_addr, sizeof(struct sockaddr_in));
+                ((struct sockaddr_in *)&a)->sin_port = port;
+            } else if (family == AF_INET6) {
+                memcpy(&a, i->ifa_addr, sizeof(struct sockaddr_in6));
+                struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a;
+                if (IN6_IS_ADDR_LINKLOCAL(&a6->sin6_addr))
+                    continue;
+                a6->sin6_port = port;
+                a6->sin6_scope_id = 0;
+            } else {
+                continue;
+            }
+            if (http_addr_is_loopback((struct sockaddr *)&a))
+                continue;
+            char where[80];
+            http_format_addr((struct sockaddr *)&a, where, sizeof(where));
+            log_msg(LOG_INFO, "class: the children type %s://%s/class/", scheme, where);
+            shown++;
+        }
+        freeifaddrs(all);
+    }
+    char host[256];
+    if (gethostname(host, sizeof(host)) == 0) {
+        host[sizeof(host) - 1] = '\0';
+        char *dot = strchr(host, '.');
+        if (dot)
+            *dot = '\0';
+        log_msg(LOG_INFO,
+                "class: or, where the network knows .local names, %s://%s.local:%u/class/", scheme,
+                host, (unsigned)ntohs(port));
+    }
+    if (shown == 0)
+        log_msg(LOG_WARN, "class: this machine has no address on a network yet: join the "
+                          "class's network (the addresses are printed again at the next start)");
+    log_msg(LOG_INFO, "class: the teacher opens the same address with /class/teacher");
+    if (srv->tls_cert_pem)
+        log_msg(LOG_INFO, "class: each browser warns once that the connection is not private "
+                          "(the certificate was made by this machine); the teacher's page "
+                          "says what to tell the class");
 }
 
 /* --dev: whether a skill's files changed since the last look (the first
@@ -417,9 +501,10 @@ http_serve(const struct http_config *given)
             log_msg(LOG_ERROR,
                     "--class on %s needs TLS: browsers give the microphone only to "
                     "secure pages, and the children's passwords and code go over "
-                    "the class's network (make a certificate with "
-                    "certs/make-endpoint-cert.sh, or listen on 127.0.0.1 for a test)",
-                    srv.cfg.listen);
+                    "the class's network. Make a certificate for this machine with "
+                    "`certs/make-endpoint-cert.sh --class %s/tls` and start without "
+                    "--no-tls (or listen on 127.0.0.1 for a test)",
+                    srv.cfg.listen, cfg->data_dir);
             rc = 2;
             goto out;
         }
@@ -483,10 +568,7 @@ http_serve(const struct http_config *given)
             "--data @tests/fixtures/requests/launch.json",
             srv.tls_cert_pem ? "-k " : "", srv.where, example);
     if (srv.room)
-        log_msg(LOG_INFO,
-                "class: children open %s/ and join with the code; the teacher opens "
-                "%s/class/teacher",
-                srv.where, srv.where);
+        class_tell_addresses(&srv);
     else if (cfg->dev)
         log_msg(LOG_INFO, "or open %s/ in a browser to talk to the skills", srv.where);
 

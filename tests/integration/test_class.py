@@ -3,15 +3,20 @@ binary over HTTPS, a teacher and children with their own cookies, and
 requests without a session, with another's session, from another site, with
 code too large, with paths for names, and children's code that loops or
 reads what is not theirs."""
+import ipaddress
 import json
 import os
 import re
 import shutil
+import socket
+import ssl
+import subprocess
 import tempfile
 import time
 import unittest
+import http.client
 
-from harness import Server, make_endpoint_cert
+from harness import SOURCE_ROOT, Server, make_endpoint_cert
 
 TEMP_DIRS = []
 PASSWORD = "correct horse battery"
@@ -331,6 +336,118 @@ class ClassServer(unittest.TestCase):
                 "            pass\n"
                 "    return ' '.join(got) or 'blocked'\n")
         save_and_wait(spy, code, "blocked")
+
+
+WARNING_WORDS = ("not private", "made its own certificate", "Advanced", "Proceed",
+                 "Accept the Risk", "Show Details", "visit this website", "microphone")
+
+
+def machine_addresses():
+    """The addresses a class's network can reach this machine by, as the
+    certificate script should find them (no loopback, no link-local)."""
+    out = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+    found = []
+    for a in out:
+        ip = ipaddress.ip_address(a)
+        if not ip.is_loopback and not ip.is_link_local:
+            found.append(ip)
+    return found
+
+
+class ClassCertificate(unittest.TestCase):
+    """certs/make-endpoint-cert.sh --class DATA/tls, then serve --class with no
+    TLS flags: the certificate names this machine, the start-up tells the
+    teacher the addresses, a browser trusting it connects by address, and the
+    pages explain the browser's one-time warning."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.data = temp_dir("skillserver-class-cert-")
+        cls.tls = os.path.join(cls.data, "tls")
+        script = os.path.join(SOURCE_ROOT, "certs", "make-endpoint-cert.sh")
+        made = subprocess.run(["sh", script, "--class", cls.tls], check=True,
+                              capture_output=True, text=True, timeout=60)
+        cls.made = made.stdout
+        cls.cert = os.path.join(cls.tls, "certificate.pem")
+        cls.srv = Server("--class", "--class-password", PASSWORD, "--listen", "0.0.0.0:0",
+                         skills=temp_dir("skillserver-class-unused-"), tls=False,
+                         verify=True, data=cls.data)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def fetch(self, address, path):
+        """GET path from address as a browser that trusts the certificate
+        (as its CA) and checks that it names address."""
+        ctx = ssl.create_default_context(cafile=self.cert)
+        self.assertTrue(ctx.check_hostname)
+        conn = http.client.HTTPSConnection(address, self.srv.port, timeout=30, context=ctx)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            return resp.status, resp.read().decode()
+        finally:
+            conn.close()
+
+    def test_the_certificate_names_this_machine(self):
+        out = subprocess.run(["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in",
+                              self.cert], check=True, capture_output=True, text=True).stdout
+        dns = set(re.findall(r"DNS:([^,\s]+)", out))
+        ips = {ipaddress.ip_address(a) for a in re.findall(r"IP Address:([^,\s]+)", out)}
+        host = socket.gethostname()
+        short = host.split(".")[0]
+        self.assertLessEqual({host, short + ".local", "localhost"}, dns, out)
+        want = set(machine_addresses()) | {ipaddress.ip_address("127.0.0.1"),
+                                           ipaddress.ip_address("::1")}
+        self.assertLessEqual(want, ips, out)
+        self.assertFalse(any(ip.is_link_local for ip in ips), out)
+        for ip in machine_addresses():
+            shown = f"[{ip}]" if ip.version == 6 else str(ip)
+            self.assertIn(f"https://{shown}:8443/class/", self.made)
+
+    def test_the_teacher_is_told_the_addresses(self):
+        for ip in machine_addresses():
+            if ip.version == 4:
+                self.assertTrue(self.srv.wait_for(
+                    re.escape(f"class: the children type https://{ip}:{self.srv.port}/class/"),
+                    timeout=10), self.srv.log())
+        self.assertTrue(self.srv.wait_for(r"class: the teacher opens", timeout=10))
+        self.assertNotIn("https://0.0.0.0", "\n".join(
+            line for line in self.srv.log().splitlines() if "children type" in line))
+
+    def test_a_browser_trusting_it_connects_by_address(self):
+        # The server listens on 0.0.0.0: every IPv4 address of the machine,
+        # and loopback, with the name checked against the certificate.
+        addresses = [str(ip) for ip in machine_addresses() if ip.version == 4] + ["127.0.0.1"]
+        for address in addresses:
+            status, body = self.fetch(address, "/class/teacher")
+            self.assertEqual(status, 200, address)
+            self.assertIn("not private", body, address)
+        # A certificate for another name is refused by the same client.
+        ctx = ssl.create_default_context(cafile=self.cert)
+        with socket.create_connection(("127.0.0.1", self.srv.port), timeout=30) as raw:
+            with self.assertRaises(ssl.SSLCertVerificationError):
+                ctx.wrap_socket(raw, server_hostname="elsewhere.example").close()
+
+    def test_the_pages_explain_the_warning(self):
+        _, teacher = self.fetch("127.0.0.1", "/class/teacher")
+        teacher = " ".join(teacher.split())
+        for words in WARNING_WORDS:
+            self.assertIn(words, teacher)
+        self.assertIn("the class's own network", teacher)
+        _, join = self.fetch("127.0.0.1", "/class/")
+        join = " ".join(join.split())
+        for words in ("not private", "made its own certificate", "Advanced", "microphone"):
+            self.assertIn(words, join)
+
+    def test_without_a_certificate_it_says_what_to_run(self):
+        data = temp_dir("skillserver-class-nocert-")
+        cmd = [os.environ.get("SKILLSERVER") or self.srv.cmd[0], "serve", "--class",
+               "--class-password", PASSWORD, "--listen", "0.0.0.0:0", "--data", data]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 2, out.stderr)
+        self.assertIn(f"certs/make-endpoint-cert.sh --class {data}/tls", out.stderr)
 
 
 if __name__ == "__main__":
