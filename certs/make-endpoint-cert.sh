@@ -1,5 +1,6 @@
 #!/bin/sh
 # make-endpoint-cert.sh [--days N] [--force | --if-missing] DOMAIN DIR
+# make-endpoint-cert.sh [--days N] [--force | --if-missing] --class DIR
 #
 # Make a self-signed HTTPS certificate for the skill endpoint at DOMAIN the
 # way the Alexa developer console accepts one (spec/request-verification.md
@@ -16,6 +17,16 @@
 # Self-signed certificates are for development: a published skill needs one
 # from a certificate authority.
 #
+# --class makes the certificate of a class server (skillserver serve --class)
+# for this machine instead of a DOMAIN: its subjectAltName holds the host
+# name, NAME.local, every address of the machine that is not loopback or
+# link-local (from `ip -o addr`, else `hostname -I`), localhost, 127.0.0.1 and
+# ::1, so a child's browser accepts it by whichever of them it is given.
+# Link-local IPv6 addresses (fe80::) are left out: a browser cannot open one
+# without a zone (%eth0), which no URL bar takes. It then prints the
+# addresses the children type. Run it again (--force) when the machine gets a
+# new address on another network.
+#
 #   --days N       validity (default 365)
 #   --force        replace an existing key and certificate
 #   --if-missing   do nothing (and succeed) when both files already exist
@@ -26,12 +37,14 @@ set -eu
 
 usage() {
     echo "usage: $0 [--days N] [--force | --if-missing] DOMAIN DIR" >&2
+    echo "       $0 [--days N] [--force | --if-missing] --class DIR" >&2
     exit 2
 }
 
 days=365
 force=0
 if_missing=0
+class=0
 while [ $# -gt 0 ]; do
     case $1 in
     --days)
@@ -41,14 +54,39 @@ while [ $# -gt 0 ]; do
         ;;
     --force) force=1; shift ;;
     --if-missing) if_missing=1; shift ;;
+    --class) class=1; shift ;;
     --help | -h) usage ;;
     -*) echo "$0: unknown option $1" >&2; usage ;;
     *) break ;;
     esac
 done
-[ $# -eq 2 ] || usage
-domain=$1
-dir=$2
+# This machine's addresses that a browser on the class's network can open,
+# one a line: no loopback (named separately below) and no link-local IPv6.
+machine_addresses() {
+    if command -v ip >/dev/null 2>&1; then
+        # "2: eth0    inet 192.0.2.2/24 brd ... scope global eth0"
+        ip -o addr show 2>/dev/null |
+            awk '$3 == "inet" || $3 == "inet6" { sub("/.*", "", $4); print $4 }'
+    else
+        hostname -I 2>/dev/null | tr ' ' '\n'
+    fi | while read -r a; do
+        case $a in
+        '' | 127.* | ::1 | [Ff][Ee]8* | [Ff][Ee][9AaBb]*) ;;
+        *[!0-9A-Fa-f.:]*) ;; # not an address: never written into the configuration
+        *) echo "$a" ;;
+        esac
+    done | awk '!seen[$0]++'
+}
+
+if [ $class -eq 1 ]; then
+    [ $# -eq 1 ] || usage
+    domain=$(hostname 2>/dev/null || uname -n)
+    dir=$1
+else
+    [ $# -eq 2 ] || usage
+    domain=$1
+    dir=$2
+fi
 
 case $days in
 '' | *[!0-9]*) echo "$0: --days takes a number of days, not '$days'" >&2; exit 2 ;;
@@ -87,7 +125,24 @@ case $domain in
 esac
 case $domain in *:*) is_ip=1 ;; esac
 
-if [ $is_ip -eq 1 ]; then
+if [ $class -eq 1 ]; then
+    case $domain in
+    '' | *[!A-Za-z0-9.-]*) echo "$0: this machine's host name '$domain' is not usable" >&2; exit 1 ;;
+    esac
+    addresses=$(machine_addresses)
+    short=${domain%%.*}
+    names="DNS.1 = $domain
+DNS.2 = $short.local
+DNS.3 = localhost"
+    [ "$short" = "$domain" ] || names="$names
+DNS.4 = $short"
+    n=1
+    for a in $addresses 127.0.0.1 ::1; do
+        names="$names
+IP.$n = $a"
+        n=$((n + 1))
+    done
+elif [ $is_ip -eq 1 ]; then
     names="IP.1 = $domain"
 elif [ "$domain" = localhost ]; then
     names="DNS.1 = localhost
@@ -135,6 +190,30 @@ openssl req -new -x509 -sha256 -days "$days" -key "$key.tmp" -config "$cnf" \
 mv "$key.tmp" "$key"
 mv "$cert.tmp" "$cert"
 chmod 600 "$key"
+
+if [ $class -eq 1 ]; then
+    echo "Made a self-signed certificate for this machine, $domain (valid $days days):"
+    echo "  $cert"
+    echo "  $key   (secret: never commit or share it)"
+    echo "Start the class server with:"
+    echo "  skillserver serve --class --listen 0.0.0.0:8443 --tls-cert $cert --tls-key $key"
+    echo "The children type one of these into their browser:"
+    if [ -z "$addresses" ]; then
+        echo "  (this machine has no network address yet: join the class's network and run"
+        echo "  this again with --force)"
+    fi
+    for a in $addresses; do
+        case $a in
+        *:*) echo "  https://[$a]:8443/class/" ;;
+        *) echo "  https://$a:8443/class/" ;;
+        esac
+    done
+    echo "  https://$short.local:8443/class/   (where the network knows .local names)"
+    echo "The first time, each browser warns that the connection is not private: the"
+    echo "certificate was made by this machine, not bought. The class page explains how"
+    echo "to go on (https://ADDRESS:8443/class/teacher)."
+    exit 0
+fi
 
 cat <<EOF
 Made a self-signed certificate for $domain (valid $days days):

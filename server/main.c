@@ -94,6 +94,10 @@ struct options {
     unsigned max_per_address; /* serve --max-connections-per-address */
     const char *metrics_listen;
     bool no_metrics;
+    bool class_mode;            /* serve --class */
+    const char *class_password; /* serve --class-password */
+    int class_workers;          /* serve --class-workers */
+    const char *class_hosts;    /* serve --class-host */
     /* positional arguments */
     const char *args[64];
     int nargs;
@@ -236,6 +240,10 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->no_metrics = true;
             continue;
         }
+        if (strcmp(a, "--class") == 0) {
+            o->class_mode = true;
+            continue;
+        }
         if (strcmp(a, "--fresh-worker") == 0) {
             o->fresh_worker = true;
             continue;
@@ -269,7 +277,10 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                                              "--layout",
                                              "--invocation",
                                              "--metrics-listen",
-                                             "--max-connections-per-address"};
+                                             "--max-connections-per-address",
+                                             "--class-password",
+                                             "--class-workers",
+                                             "--class-host"};
         const char *eq = strchr(a, '=');
         size_t alen = eq ? (size_t)(eq - a) : strlen(a);
         const char *name = NULL;
@@ -354,7 +365,17 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->max_per_address = (unsigned)n;
         } else if (strcmp(name, "--metrics-listen") == 0)
             o->metrics_listen = val;
-        else if (strcmp(name, "--fd") == 0)
+        else if (strcmp(name, "--class-password") == 0)
+            o->class_password = val;
+        else if (strcmp(name, "--class-host") == 0)
+            o->class_hosts = val;
+        else if (strcmp(name, "--class-workers") == 0) {
+            long n = parse_count(val, 256);
+            if (n < 0)
+                return fail_usage(usage, "--class-workers takes a number from 1 to 256, not '%s'",
+                                  val);
+            o->class_workers = (int)n;
+        } else if (strcmp(name, "--fd") == 0)
             o->fd = atoi(val);
         else if (strcmp(name, "--handler-timeout") == 0 &&
                  parse_seconds(val, &o->handler_timeout_ms) != 0)
@@ -582,7 +603,14 @@ cmd_serve(struct options *o)
         .exe = exe,
         .skillkit_dir = python_skillkit_dir(),
         .user = o->user,
+        .class_mode = o->class_mode,
+        .class_password = o->class_password,
+        .class_workers = o->class_workers,
+        .class_hosts = o->class_hosts,
     };
+    if ((o->class_password || o->class_workers || o->class_hosts) && !o->class_mode)
+        return fail_usage(usage_serve, "%s",
+                          "--class-password, --class-workers and --class-host go with --class");
     return http_serve(&cfg);
 }
 

@@ -30,6 +30,7 @@ LAYERS = [
     ("worker", "server/worker/", "pool.h"),
     ("pipeline", "server/pipeline/", "dispatch.h"),
     ("classroom", "server/classroom/", "say.h"),
+    ("class", "server/class/", "class.h"),
     ("front", "server/front/", "http.h"),
 ]
 # What each part may see besides itself: everything below it, except that
@@ -44,6 +45,8 @@ SEES = {
     "pipeline": {"base", "ssml", "alexa", "catalog", "verify", "worker", "pipeline"},
     "classroom": {"base", "ssml", "alexa", "catalog", "verify", "worker", "pipeline",
                   "classroom"},
+    "class": {"base", "ssml", "alexa", "catalog", "verify", "worker", "pipeline",
+              "classroom", "class"},
     "front": {name for name, _, _ in LAYERS},
 }
 

@@ -45,7 +45,14 @@
       "Sorry, this skill's answer was too long to say.")                                        \
     X(SSML, 200, "response has invalid SSML", "Sorry, this skill gave an answer I can't say.")  \
     X(WORKER, 500, "worker protocol failed",                                                    \
-      "Sorry, something went wrong in this skill. Please try again.")
+      "Sorry, something went wrong in this skill. Please try again.")                           \
+    X(CLASS_SIGN_IN, 401, "class: no valid session", "")                                        \
+    X(CLASS_FORBIDDEN, 403, "class: not allowed for this session", "")                          \
+    X(CLASS_CROSS_SITE, 403, "class: state-changing request from another origin", "")           \
+    X(CLASS_CODE, 403, "class: wrong join code or password", "")                                \
+    X(CLASS_NAME, 400, "class: name refused", "")                                               \
+    X(CLASS_FULL, 409, "class: the class is full", "")                                          \
+    X(CLASS_TRIES, 429, "class: too many wrong tries", "")
 
 enum ss_err {
 #define SS_ERR_ENUM(name, status, text, spoken) SS_ERR_##name,

@@ -333,4 +333,48 @@
  * espeak-ng stay far below the rest. */
 #define LIMIT_SPEECH_TEXT_BYTES (64 * 1024)
 
+/* ---- serve --class (server/class/README) ---- */
+
+/* Children in one class: a school class is up to about 30; 40 leaves room for visitors. */
+#define LIMIT_CLASS_CHILDREN 40
+
+/* Sessions kept at once: every child on two devices plus a few teachers. */
+#define LIMIT_CLASS_SESSIONS 128
+
+/* A session ends this long after it began: longer than a school day. */
+#define LIMIT_CLASS_SESSION_S (12 * 3600)
+
+/* A session not used for this long ends: a lesson's break, not a night. */
+#define LIMIT_CLASS_SESSION_IDLE_S (3 * 3600)
+
+/* A child's first name, in letters: every real first name fits. */
+#define LIMIT_CLASS_CHILD_NAME_CHARS 24
+
+/* A child's skill.py from the editor: a lesson's skill is a few KiB; 64 KiB is generous
+ * and keeps thirty saves a second cheap. */
+#define LIMIT_CLASS_CODE_BYTES (64 * 1024)
+
+/* Any other class request body (join, login, reset, a turn): a few short strings. */
+#define LIMIT_CLASS_JSON_BYTES 4096
+
+/* A Cookie header read: browsers send at most about 4 KiB per cookie. */
+#define LIMIT_CLASS_COOKIE_BYTES 4096
+
+/* The join code: 6 characters from 31 unambiguous ones (~2^30), easy to read off a board;
+ * guessing is bounded by LIMIT_CLASS_LOGIN_TRIES. */
+#define LIMIT_CLASS_CODE_CHARS 6
+
+/* Wrong join codes or teacher passwords accepted per client address a minute. */
+#define LIMIT_CLASS_LOGIN_TRIES 10
+
+/* PBKDF2-HMAC-SHA256 rounds for the teacher's password: ~50 ms on a Raspberry Pi 4. */
+#define LIMIT_CLASS_PBKDF2_ITER 100000
+
+/* Turns kept per child for the teacher's page: "the last few things said". */
+#define LIMIT_CLASS_RECENT_TURNS 5
+
+/* Hard deadline of a class skill: children's handlers take milliseconds, and a loop must
+ * give its worker back fast enough that 2 s answers hold for the rest of the class. */
+#define LIMIT_CLASS_HANDLER_TIMEOUT_MS 2000
+
 #endif

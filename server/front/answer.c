@@ -43,11 +43,22 @@ enum MHD_Result
 answer(struct http_request *r, struct MHD_Connection *connection, int status, char *body,
        size_t len, bool owned, const char *type, const char *allow)
 {
+    const char *extra[] = {allow ? MHD_HTTP_HEADER_ALLOW : NULL, allow, NULL};
+    return answer_extra(r, connection, status, body, len, owned, type, extra);
+}
+
+enum MHD_Result
+answer_extra(struct http_request *r, struct MHD_Connection *connection, int status, char *body,
+             size_t len, bool owned, const char *type, const char *const *extra)
+{
     enum MHD_Result ok = MHD_NO;
-    struct MHD_Response *resp = answer_response(body, len, owned, type, allow);
+    struct MHD_Response *resp = answer_response(body, len, owned, type, NULL);
 
     if (!resp)
         return MHD_NO;
+    for (size_t i = 0; extra && extra[i]; i += 2)
+        if (MHD_add_response_header(resp, extra[i], extra[i + 1]) != MHD_YES)
+            goto out;
     /* While draining, every answer ends its connection so keep-alive clients
      * go elsewhere and the drain finishes. (libmicrohttpd closes after an
      * answer queued before the body was read, and says so itself; r->close

@@ -27,6 +27,7 @@
 #include "dispatch.h"
 #include "error.h"
 #include "http.h"
+#include "room.h"
 #include "skill.h"
 #include "ss_limits.h"
 
@@ -71,6 +72,8 @@ struct generation {
     struct generation **owners; /* parallel to skills->items: a kept skill's generation;
                                    NULL when nothing is kept */
     unsigned *slots;            /* metrics row of each skill, parallel to skills->items */
+    uint64_t *prints;           /* each skill folder's watch_fingerprint() when read, parallel
+                                   to skills->items: a reload restarts only the changed ones */
     atomic_uint refs;
 };
 
@@ -123,6 +126,9 @@ struct http_server {
     const char *load_why;
     bool load_quit;
 
+    struct class_room *room; /* --class: the class; NULL otherwise */
+    char class_skills[4096]; /* --class: DATA/class/skills, the skills folder */
+
     int launcher_fd; /* started as root: the launcher's socket; else -1 */
     int listen_fd;   /* bound before the daemon starts; -1 once it owns it */
     int metrics_fd;  /* the same for --metrics-listen */
@@ -156,6 +162,7 @@ struct http_request {
     char refused_value[128];
     char sim_name[LIMIT_SKILL_NAME_CHARS + 1]; /* HTTP_ROUTE_SIM_FILE: the file */
     const char *sim_type;                      /* its Content-Type */
+    enum class_route class_route;              /* HTTP_ROUTE_CLASS: which (name in sim_name) */
     struct buf body; /* up to LIMIT_BODY_BYTES, in inline_body while it fits */
     size_t dropped;  /* bytes dropped unread after the body passed its limit */
     char inline_body[INLINE_BODY_BYTES];
@@ -173,6 +180,11 @@ struct MHD_Response *answer_response(char *body, size_t len, bool owned, const c
  * connection. */
 enum MHD_Result answer(struct http_request *r, struct MHD_Connection *connection, int status,
                        char *body, size_t len, bool owned, const char *type, const char *allow);
+
+/* answer() with more headers: extra holds name, value, ..., NULL. */
+enum MHD_Result answer_extra(struct http_request *r, struct MHD_Connection *connection, int status,
+                             char *body, size_t len, bool owned, const char *type,
+                             const char *const *extra);
 
 /* A short JSON error {"error": ..., "message": ...} with code's status. */
 enum MHD_Result answer_error(struct http_request *r, struct MHD_Connection *connection,

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
+#include "watch.h"
 
 void
 generation_release(struct generation *g)
@@ -41,6 +42,7 @@ generation_release(struct generation *g)
     skill_set_destroy(g->loaded);
     free(g->owners);
     free(g->slots);
+    free(g->prints);
     free(g);
 }
 
@@ -143,13 +145,16 @@ generation_load(struct http_server *srv, struct generation *current, struct ss_e
     if (kept.count > 0 && add_kept(g, &kept, err) != SS_ERR_OK)
         goto fail;
     g->slots = calloc(g->skills->count ? g->skills->count : 1, sizeof(*g->slots));
-    if (!g->slots) {
+    g->prints = calloc(g->skills->count ? g->skills->count : 1, sizeof(*g->prints));
+    if (!g->slots || !g->prints) {
         ss_fail(err, SS_ERR_NOMEM, "out of memory");
         goto fail;
     }
     for (size_t i = 0; i < g->skills->count; i++) {
         const struct skill *k = &g->skills->items[i];
         g->slots[i] = metrics_skill_slot(srv->metrics, k->name);
+        bool truncated = false;
+        g->prints[i] = watch_skill_fingerprint(k->dir, &truncated);
         /* Say what was chosen in a project, where the folder could be read
          * more than one way. */
         if (k->layout != SKILL_LAYOUT_OWN && !generation_kept(g, k))
@@ -177,14 +182,34 @@ generation_slot(const struct generation *g, const struct skill *skill)
     return g->slots[skill - g->skills->items];
 }
 
-/* Start (or reload) every skill's worker and say how each one loaded. */
+/* Whether skill (item i of g) is as it was in before: same folder, same
+ * files. A class of thirty saves one skill at a time; restarting all thirty
+ * zygotes for each save would cost most of a second of CPU each. */
+static bool
+unchanged_since(const struct generation *g, size_t i, const struct generation *before)
+{
+    if (!before)
+        return false;
+    const struct skill *k = &g->skills->items[i];
+    const struct skill *old = skill_set_find(before->skills, k->name);
+    if (!old)
+        return false;
+    size_t j = (size_t)(old - before->skills->items);
+    return strcmp(old->dir, k->dir) == 0 && before->prints[j] == g->prints[i];
+}
+
+/* Start (or reload) every skill's worker and say how each one loaded; on a
+ * reload, only the skills changed since before. */
 static void
-start_skills(struct http_server *srv, struct generation *g, bool reload)
+start_skills(struct http_server *srv, struct generation *g, bool reload,
+             const struct generation *before)
 {
     for (size_t i = 0; i < g->skills->count; i++) {
         const struct skill *skill = &g->skills->items[i];
         if (generation_kept(g, skill))
             continue; /* unchanged: what runs goes on */
+        if (reload && unchanged_since(g, i, before))
+            continue;
         struct ss_error err;
         struct message_load hello;
         ss_error_clear(&err);
@@ -231,7 +256,10 @@ reload_skills(struct http_server *srv, const char *why)
         log_msg(LOG_ERROR, "reload failed, the skills loaded before keep serving: %s", err.msg);
         return;
     }
-    start_skills(srv, g, true);
+    /* SIGHUP reloads every skill (DESIGN.md: "SIGHUP reloads every skill
+     * gracefully"); a change seen by --dev or a class save, only the changed. */
+    bool every = why && strcmp(why, "SIGHUP") == 0;
+    start_skills(srv, g, true, every ? NULL : srv->gen);
     pthread_mutex_lock(&srv->gen_lock);
     struct generation *old = srv->gen;
     srv->gen = g;
@@ -261,7 +289,7 @@ loader_main(void *arg)
         pthread_mutex_unlock(&srv->load_lock);
         /* Only this thread replaces srv->gen, so reading it here is safe. */
         if (what == LOAD_START)
-            start_skills(srv, srv->gen, false);
+            start_skills(srv, srv->gen, false, NULL);
         else
             reload_skills(srv, why);
         pthread_mutex_lock(&srv->load_lock);

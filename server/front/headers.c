@@ -215,6 +215,7 @@ headers_unverified_route(const struct http_server *srv, enum http_route route)
     case HTTP_ROUTE_SKILL:
     case HTTP_ROUTE_APP:
         return srv->verify == NULL;
+    case HTTP_ROUTE_CLASS: /* its sessions and Origin rule: server/class/ */
     case HTTP_ROUTE_NONE:
     case HTTP_ROUTE_HEALTH:
     case HTTP_ROUTE_METRICS:

@@ -16,7 +16,9 @@
  * Alexa body inline) allocated when its head is complete and freed in the
  * completion callback, plus what dispatch and libmicrohttpd allocate.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,8 @@ http_route_of(const char *url, char *name, size_t cap)
         memcpy(name, n, strlen(n) + 1);
         return HTTP_ROUTE_SKILL;
     }
+    if (strncmp(url, "/class/", 7) == 0)
+        return HTTP_ROUTE_CLASS; /* class_route_of() reads the rest */
     if (strncmp(url, sim, sizeof(sim) - 1) == 0) {
         const char *n = url + sizeof(sim) - 1;
         if (strcmp(n, "turn") == 0)
@@ -223,6 +227,102 @@ out:
     request_cleanup(&pre);
 }
 
+/* The client's address without its port, for the class's log and its
+ * count of wrong tries. */
+static void
+client_address(struct MHD_Connection *connection, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, cap, "-");
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        (void)inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+    else if (sa->sa_family == AF_INET6)
+        (void)inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+                        (socklen_t)cap);
+}
+
+/* The headers every class answer carries: the pages load nothing from
+ * elsewhere and cannot be framed by another site. */
+#define CLASS_CSP                                                                                  \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; "        \
+    "form-action 'self'"
+
+/* A request under /class/ (--class only; route() made sure): the class part
+ * decides who may do what and answers the API; the pages are served here. */
+static enum MHD_Result
+answer_class(struct http_request *r, struct MHD_Connection *connection, const char *method)
+{
+    struct http_server *srv = r->srv;
+    struct class_reply reply;
+    char client[64];
+
+    client_address(connection, client, sizeof(client));
+    struct say_config say = {
+        .skills_dir = srv->cfg.skills_dir,
+        .data_dir = srv->cfg.data_dir,
+        .dev = true,
+        .handler_timeout_ms = srv->handler_timeout_ms,
+        .exe = srv->cfg.exe,
+        .skillkit_dir = srv->cfg.skillkit_dir,
+    };
+    struct class_call call = {
+        .route = r->class_route,
+        .path = r->path,
+        .name = r->sim_name,
+        .post = is_method(method, MHD_HTTP_METHOD_POST),
+        .cookie = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Cookie"),
+        .origin = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Origin"),
+        .host = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Host"),
+        .sec_fetch_site =
+            MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Sec-Fetch-Site"),
+        .client = client,
+        .body = r->body.p,
+        .len = r->body.len,
+        .now = time(NULL),
+        .say = &say,
+        .skills = r->gen->skills,
+        .store = srv->store,
+    };
+    conn_set(r->conn, CONN_BUSY);
+    class_answer(srv->room, &call, &reply);
+    if (reply.reload)
+        generation_request(srv, LOAD_RELOAD, "a class skill changed");
+    const char *extra[] = {"Content-Security-Policy",
+                           CLASS_CSP,
+                           "X-Frame-Options",
+                           "DENY",
+                           "X-Content-Type-Options",
+                           "nosniff",
+                           "Cache-Control",
+                           "no-store",
+                           "Referrer-Policy",
+                           "no-referrer",
+                           reply.have_cookie ? MHD_HTTP_HEADER_SET_COOKIE : NULL,
+                           reply.cookie,
+                           NULL};
+    if (reply.page) {
+        const char *type = NULL;
+        const struct class_files_entry *f =
+            class_file(class_page_name(r->class_route, r->sim_name), &type);
+        class_reply_cleanup(&reply);
+        if (!f)
+            return answer_error(r, connection, SS_ERR_UNKNOWN_SKILL, NULL, "%s",
+                                "there is nothing here");
+        return answer_extra(r, connection, 200, (char *)f->text, f->len, false, type, extra);
+    }
+    char *body = reply.body;
+    reply.body = NULL; /* libmicrohttpd frees it */
+    if (!body)
+        return answer_error(r, connection, SS_ERR_NOMEM, NULL, "out of memory");
+    r->err = reply.status >= 400 ? SS_ERR_USAGE : SS_ERR_OK;
+    return answer_extra(r, connection, reply.status, body, reply.len, true, JSON_TYPE, extra);
+}
+
 /* The simulator's routes (--dev only; route() made sure). */
 static enum MHD_Result
 answer_simulator(struct http_request *r, struct MHD_Connection *connection)
@@ -333,11 +433,25 @@ route(struct http_request *r, struct MHD_Connection *connection, const char *url
         }
         r->slot = generation_slot(r->gen, r->skill);
         break;
+    case HTTP_ROUTE_CLASS:
+        r->class_route =
+            r->srv->room ? class_route_of(url, r->sim_name, sizeof(r->sim_name)) : CLASS_R_NONE;
+        if (r->class_route == CLASS_R_NONE) {
+            r->route = HTTP_ROUTE_NONE;
+            answer_defer(r, SS_ERR_UNKNOWN_SKILL, NULL, "nothing here");
+            break;
+        }
+        if (class_route_is_post(r->class_route) ? !post : !get) {
+            allow = class_route_is_post(r->class_route) ? "POST" : "GET, HEAD";
+            break;
+        }
+        break;
     case HTTP_ROUTE_SIM_FILE:
     case HTTP_ROUTE_SIM_SKILLS:
     case HTTP_ROUTE_SIM_TURN:
-        /* The simulator exists only in --dev; otherwise these paths are nothing. */
-        if (!r->srv->cfg.dev) {
+        /* The simulator exists only in --dev; otherwise these paths are
+         * nothing. A class server has its own pages instead. */
+        if (!r->srv->cfg.dev || r->srv->room) {
             r->route = HTTP_ROUTE_NONE;
             answer_defer(r, SS_ERR_UNKNOWN_SKILL, NULL,
                          "nothing here; POST Alexa requests to /skills/NAME or /");
@@ -354,6 +468,12 @@ route(struct http_request *r, struct MHD_Connection *connection, const char *url
         snprintf(r->sim_name, sizeof(r->sim_name), "%s", name);
         break;
     case HTTP_ROUTE_APP:
+        if (get && r->srv->room) {
+            /* GET / of a class server: the class's page. */
+            r->route = HTTP_ROUTE_CLASS;
+            r->class_route = CLASS_R_PAGE;
+            break;
+        }
         if (get && r->srv->cfg.dev) {
             /* GET / in --dev: the simulator's page. POST / is Alexa's, as always. */
             r->route = HTTP_ROUTE_SIM_FILE;
@@ -385,7 +505,8 @@ route(struct http_request *r, struct MHD_Connection *connection, const char *url
         answer_defer(r, SS_ERR_METHOD, allow, "%.32s is not allowed here; use %s", method, allow);
     bool unverified = headers_unverified_route(r->srv, r->route);
     if (!(unverified && headers_refuse_if_not_local(r, connection)) && post && !r->reject)
-        headers_check_content_type(r, connection, unverified);
+        /* A class POST takes only JSON too: a cross-site form cannot send it. */
+        headers_check_content_type(r, connection, unverified || r->route == HTTP_ROUTE_CLASS);
     /* The body limit holds for every request, whatever will be answered. */
     if (post || !get)
         begin_body(r, connection);
@@ -470,6 +591,8 @@ http_on_access(void *cls, struct MHD_Connection *connection, const char *url, co
     case HTTP_ROUTE_SIM_SKILLS:
     case HTTP_ROUTE_SIM_TURN:
         return answer_simulator(r, connection);
+    case HTTP_ROUTE_CLASS:
+        return answer_class(r, connection, method);
     case HTTP_ROUTE_NONE:
         break;
     }

@@ -51,6 +51,10 @@ struct http_config {
     const char *skillkit_dir;     /* the skillkit package's folder */
     const char *user;             /* started as root: run as this user after binding
                                      (and the skills too); NULL: PRIVS_USER_DEFAULT */
+    bool class_mode;              /* --class: one server for a class (server/class/README) */
+    const char *class_password;   /* --class-password PASSWORD or @FILE; NULL: made once */
+    int class_workers;            /* --class-workers: the class's cap; 0: 4 a CPU, at least 8 */
+    const char *class_hosts;      /* --class-host NAME[,NAME]: more names it answers to */
 };
 
 /* Without --tls-cert/--tls-key (and without --no-tls), serve uses
@@ -96,6 +100,7 @@ enum http_route {
     HTTP_ROUTE_SIM_FILE,   /* /simulator/FILE (FILE copied out): --dev only */
     HTTP_ROUTE_SIM_SKILLS, /* /simulator/skills: --dev only */
     HTTP_ROUTE_SIM_TURN,   /* /simulator/turn: --dev only */
+    HTTP_ROUTE_CLASS,      /* /class/...: --class only (server/class/README) */
 };
 
 /*

@@ -12,6 +12,8 @@
  * handler.
  */
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -100,7 +102,7 @@ configure(struct http_server *srv, const struct http_config *cfg)
     bool loopback = http_addr_is_loopback((struct sockaddr *)&srv->addr);
     /* No flag lifts this one: the simulator runs any skill unverified and
      * speaks its errors, which is for the author at this machine only. */
-    if (cfg->dev && !loopback) {
+    if (cfg->dev && !loopback && !cfg->class_mode) {
         log_msg(LOG_ERROR,
                 "--dev on %s would let anyone on the network run your skills through the "
                 "simulator without verification and hear their errors; --dev is for this "
@@ -175,6 +177,88 @@ start_daemon(struct http_server *srv)
     return 0;
 }
 
+/* --class: tell the teacher the addresses the children type. srv->where
+ * names the listening address, which on 0.0.0.0 or :: is no address a
+ * browser can open, so every address of the machine's interfaces that a
+ * class's network can reach (not loopback, not link-local IPv6, which a URL
+ * bar cannot take without its zone) is listed with the port instead. Main
+ * thread, at start-up. */
+static void
+class_tell_addresses(const struct http_server *srv)
+{
+    const struct sockaddr *own = (const struct sockaddr *)&srv->addr;
+    const char *scheme = srv->tls_cert_pem ? "https" : "http";
+    bool wildcard = false;
+    in_port_t port = 0;
+    if (own->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)own;
+        wildcard = a->sin_addr.s_addr == htonl(INADDR_ANY);
+        port = a->sin_port;
+    } else if (own->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)own;
+        wildcard = IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr);
+        port = a->sin6_port;
+    }
+    if (!wildcard) {
+        log_msg(LOG_INFO, "class: the children type %s/class/ (the teacher: %s/class/teacher)",
+                srv->where, srv->where);
+        return;
+    }
+    struct ifaddrs *all = NULL;
+    int shown = 0;
+    if (getifaddrs(&all) == 0) {
+        for (const struct ifaddrs *i = all; i; i = i->ifa_next) {
+            if (!i->ifa_addr)
+                continue;
+            struct sockaddr_storage a;
+            memset(&a, 0, sizeof(a));
+            int family = i->ifa_addr->sa_family;
+            /* Only the listening socket's family: an IPv6 socket is
+             * IPV6_V6ONLY (listen.c), so :: takes no IPv4 connection. */
+            if (family != own->sa_family)
+                continue;
+            if (family == AF_INET) {
+                memcpy(&a, i->ifa_addr, sizeof(struct sockaddr_in));
+                ((struct sockaddr_in *)&a)->sin_port = port;
+            } else if (family == AF_INET6) {
+                memcpy(&a, i->ifa_addr, sizeof(struct sockaddr_in6));
+                struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a;
+                if (IN6_IS_ADDR_LINKLOCAL(&a6->sin6_addr))
+                    continue;
+                a6->sin6_port = port;
+                a6->sin6_scope_id = 0;
+            } else {
+                continue;
+            }
+            if (http_addr_is_loopback((struct sockaddr *)&a))
+                continue;
+            char where[80];
+            http_format_addr((struct sockaddr *)&a, where, sizeof(where));
+            log_msg(LOG_INFO, "class: the children type %s://%s/class/", scheme, where);
+            shown++;
+        }
+        freeifaddrs(all);
+    }
+    char host[256];
+    if (gethostname(host, sizeof(host)) == 0) {
+        host[sizeof(host) - 1] = '\0';
+        char *dot = strchr(host, '.');
+        if (dot)
+            *dot = '\0';
+        log_msg(LOG_INFO,
+                "class: or, where the network knows .local names, %s://%s.local:%u/class/", scheme,
+                host, (unsigned)ntohs(port));
+    }
+    if (shown == 0)
+        log_msg(LOG_WARN, "class: this machine has no address on a network yet: join the "
+                          "class's network (the addresses are printed again at the next start)");
+    log_msg(LOG_INFO, "class: the teacher opens the same address with /class/teacher");
+    if (srv->tls_cert_pem)
+        log_msg(LOG_INFO, "class: each browser warns once that the connection is not private "
+                          "(the certificate was made by this machine); the teacher's page "
+                          "says what to tell the class");
+}
+
 /* --dev: whether a skill's files changed since the last look (the first
  * look only takes the fingerprint). Main thread. */
 static bool
@@ -242,6 +326,10 @@ server_cleanup(struct http_server *srv)
         close(srv->listen_fd);
     if (srv->metrics_fd >= 0)
         close(srv->metrics_fd);
+    if (srv->room) {
+        class_room_close(srv->room);
+        free(srv->room);
+    }
     store_destroy(srv->store);
     verify_ctx_destroy(srv->verify);
     generation_release(srv->gen);
@@ -253,10 +341,35 @@ server_cleanup(struct http_server *srv)
     pthread_cond_destroy(&srv->load_cond);
 }
 
+/*
+ * --class: the class's own settings over the flags. Its skills are the
+ * children's folders under DATA/class/skills (never --skills); every skill
+ * reloads on a save and speaks its errors (--dev's behaviour, with the
+ * simulator's routes replaced by the class's); one fresh worker per
+ * request per skill, so nothing a child's global variable holds reaches a
+ * friend who calls the skill; a short hard deadline, so a loop gives its
+ * worker back soon (server/class/README, "The per-class worker cap").
+ */
+static void
+class_settings(struct http_config *cfg, struct http_server *srv)
+{
+    snprintf(srv->class_skills, sizeof(srv->class_skills), "%s/class/skills", cfg->data_dir);
+    cfg->skills_dir = srv->class_skills;
+    cfg->dev = true;
+    cfg->fresh_worker = true;
+    cfg->workers = 1;
+    if (cfg->handler_timeout_ms <= 0)
+        cfg->handler_timeout_ms = LIMIT_CLASS_HANDLER_TIMEOUT_MS;
+    if (!cfg->listen)
+        cfg->listen = "0.0.0.0:8443";
+}
+
 int
-http_serve(const struct http_config *cfg)
+http_serve(const struct http_config *given)
 {
     struct http_server srv;
+    struct http_config class_cfg;
+    const struct http_config *cfg = given;
     struct ss_error err;
     sigset_t stop;
     int sfd = -1, rc;
@@ -266,6 +379,11 @@ http_serve(const struct http_config *cfg)
     srv.listen_fd = -1;
     srv.metrics_fd = -1;
     ss_error_clear(&err);
+    if (given->class_mode) {
+        class_cfg = *given;
+        class_settings(&class_cfg, &srv);
+        cfg = &class_cfg;
+    }
     pthread_mutex_init(&srv.gen_lock, NULL);
     pthread_mutex_init(&srv.conn_lock, NULL);
     pthread_mutex_init(&srv.load_lock, NULL);
@@ -354,6 +472,43 @@ http_serve(const struct http_config *cfg)
         }
     }
 
+    if (cfg->class_mode) {
+        /* Four workers a CPU: a child's handler mostly waits on its fork
+         * and its sockets, and a loop holds a slot for up to the deadline. */
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        int cap = cpus > 0 ? (int)(4 * cpus) : 8;
+        struct class_room_config room_cfg = {
+            .data_dir = cfg->data_dir,
+            .password = cfg->class_password,
+            .workers = cfg->class_workers > 0 ? cfg->class_workers
+                       : cap < 8              ? 8
+                                              : cap,
+            .tls = srv.tls_cert_pem != NULL,
+            .hosts = cfg->class_hosts,
+        };
+        srv.room = calloc(1, sizeof(*srv.room));
+        if (!srv.room) {
+            log_msg(LOG_ERROR, "out of memory");
+            goto out;
+        }
+        if (class_room_open(srv.room, &room_cfg, &err) != SS_ERR_OK) {
+            log_msg(LOG_ERROR, "the class cannot start: %s", err.msg);
+            rc = err.code == SS_ERR_USAGE ? 2 : 1;
+            goto out;
+        }
+        srv.room->pool = srv.pool;
+        if (!srv.tls_cert_pem && !http_addr_is_loopback((struct sockaddr *)&srv.addr)) {
+            log_msg(LOG_ERROR,
+                    "--class on %s needs TLS: browsers give the microphone only to "
+                    "secure pages, and the children's passwords and code go over "
+                    "the class's network. Make a certificate for this machine with "
+                    "`certs/make-endpoint-cert.sh --class %s/tls` and start without "
+                    "--no-tls (or listen on 127.0.0.1 for a test)",
+                    srv.cfg.listen, cfg->data_dir);
+            rc = 2;
+            goto out;
+        }
+    }
     srv.gen = generation_load(&srv, NULL, &err);
     if (!srv.gen) {
         log_msg(LOG_ERROR, "%s", err.msg);
@@ -369,6 +524,11 @@ http_serve(const struct http_config *cfg)
         notice_changes(&srv);
 
     srv.threads = thread_count(cfg, srv.gen->skills->count);
+    /* A class's children join after the start, each turn holding a thread
+     * while it waits for the class's cap on workers. */
+    if (srv.room && srv.threads < LIMIT_CLASS_CHILDREN + 4)
+        srv.threads = LIMIT_CLASS_CHILDREN + 4 > LIMIT_HTTP_THREADS_MAX ? LIMIT_HTTP_THREADS_MAX
+                                                                        : LIMIT_CLASS_CHILDREN + 4;
     /* libmicrohttpd splits the connection limit between its threads. */
     if (srv.threads > srv.max_connections)
         srv.threads = srv.max_connections;
@@ -407,7 +567,9 @@ http_serve(const struct http_config *cfg)
             "try: curl %s-X POST %s/skills/%s -H 'Content-Type: application/json' "
             "--data @tests/fixtures/requests/launch.json",
             srv.tls_cert_pem ? "-k " : "", srv.where, example);
-    if (cfg->dev)
+    if (srv.room)
+        class_tell_addresses(&srv);
+    else if (cfg->dev)
         log_msg(LOG_INFO, "or open %s/ in a browser to talk to the skills", srv.where);
 
     int64_t last_second = proto_now_ms();

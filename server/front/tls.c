@@ -101,6 +101,18 @@ tls_configure(struct http_server *srv, const struct http_config *cfg)
                 log_msg(LOG_ERROR, "out of memory");
                 return 1;
             }
+            if ((access(srv->default_cert, F_OK) != 0 || access(srv->default_key, F_OK) != 0) &&
+                cfg->class_mode) {
+                /* A class's certificate names this machine's addresses, not
+                 * localhost only: the children's browsers open it by address. */
+                log_msg(LOG_ERROR,
+                        "serve --class needs a certificate for this machine: make one with "
+                        "`certs/make-endpoint-cert.sh --class %s/tls` (it names this machine's "
+                        "host name and addresses), then start serve --class again; or give "
+                        "--tls-cert PEM --tls-key PEM",
+                        cfg->data_dir);
+                return 2;
+            }
             if (access(srv->default_cert, F_OK) != 0 || access(srv->default_key, F_OK) != 0) {
                 log_msg(LOG_ERROR,
                         "serve needs a certificate: --tls-cert PEM --tls-key PEM, or one in "

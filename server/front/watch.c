@@ -129,3 +129,18 @@ watch_fingerprint(const char *root, bool *truncated)
         *truncated = w.truncated;
     return w.sum;
 }
+
+uint64_t
+watch_skill_fingerprint(const char *dir, bool *truncated)
+{
+    struct walk w = {.sum = 1469598103934665603ULL};
+    if (truncated)
+        *truncated = false;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    walk_folder(&w, fd, 1469598103934665603ULL, 0);
+    if (truncated)
+        *truncated = w.truncated;
+    return w.sum;
+}

@@ -21,4 +21,8 @@
  */
 uint64_t watch_fingerprint(const char *root, bool *truncated);
 
+/* The same for one skill's folder dir (its files, as watch_fingerprint() walks
+ * each skill), so a reload can tell which skills changed. */
+uint64_t watch_skill_fingerprint(const char *dir, bool *truncated);
+
 #endif

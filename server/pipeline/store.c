@@ -177,3 +177,24 @@ out:
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
+
+enum ss_err
+store_forget(struct store *s, const char *skill, struct ss_error *err)
+{
+    sqlite3_stmt *del = NULL;
+    enum ss_err rc;
+
+    pthread_mutex_lock(&s->lock);
+    rc = open_db(s, 0, err);
+    if (rc != SS_ERR_OK || !s->db)
+        goto out;
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM attributes WHERE skill = ?", -1, &del, NULL) !=
+            SQLITE_OK ||
+        sqlite3_bind_text(del, 1, skill, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_step(del) != SQLITE_DONE)
+        rc = ss_fail(err, SS_ERR_IO, "cannot write %s: %s", s->path, sqlite3_errmsg(s->db));
+out:
+    sqlite3_finalize(del);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}

@@ -34,4 +34,11 @@ enum ss_err store_load(struct store *store, const char *skill, const char *user,
 enum ss_err store_save(struct store *store, const char *skill, const char *user, const char *json,
                        struct ss_error *err);
 
+/*
+ * Forget every user's attributes of skill (a class skill reset by the
+ * teacher between lessons). A store never written has nothing to forget.
+ * Errors: SS_ERR_IO.
+ */
+enum ss_err store_forget(struct store *store, const char *skill, struct ss_error *err);
+
 #endif

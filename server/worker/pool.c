@@ -333,6 +333,11 @@ pool_start(struct pool *pool, const struct skill *skill, struct message_load *he
 
     pthread_mutex_lock(&pool->lock);
     note_start(pool, s, rc, &h, err);
+    /* A worker forked from a running zygote brings no load report; the
+     * caller still gets the skill's, the one its zygote gave (after a
+     * reload, the new one), or a plain skill's model would be lost. */
+    if (rc == SS_ERR_OK && !h.root && s->hello.root && hello)
+        message_load_copy(&s->hello, &h, &unused);
     if (w) {
         w->generation = gen;
         w->last_used_ms = proto_now_ms();

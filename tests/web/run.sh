@@ -1,6 +1,7 @@
 #!/bin/sh
-# The web simulator's test, for meson (protocol tap): installs playwright-core
-# from package-lock.json when it is missing, then runs node's test runner.
+# A web test, for meson (protocol tap): installs playwright-core from
+# package-lock.json when it is missing, then runs node's test runner on the
+# test file given (default: simulator.test.js).
 # Fails, never skips, when node, npm or Chromium is not there.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -12,4 +13,4 @@ if [ ! -d "$HERE/node_modules/playwright-core" ]; then
     command -v npm >/dev/null 2>&1 || fail "npm is missing: apt-get install npm (make test does)"
     npm ci --prefix "$HERE" --no-audit --no-fund >&2 || fail "npm ci in tests/web failed"
 fi
-cd "$HERE" && exec node --test --test-reporter=tap simulator.test.js
+cd "$HERE" && exec node --test --test-reporter=tap "${1:-simulator.test.js}"

@@ -59,6 +59,14 @@ main(void)
     ok(json == NULL, "other user has nothing");
     store_load(s, "other", "u1", &json, &err);
     ok(json == NULL, "other skill has nothing");
+    is_int(store_save(s, "gone", "u1", "{}", &err), SS_ERR_OK, "a skill to forget");
+    is_int(store_save(s, "gone", "u2", "{}", &err), SS_ERR_OK, "with two users");
+    is_int(store_forget(s, "gone", &err), SS_ERR_OK, "forget a skill");
+    store_load(s, "gone", "u2", &json, &err);
+    ok(json == NULL, "every user's attributes of it are gone");
+    store_load(s, "counter", "u1", &json, &err);
+    is_str(json, "{\"best\": 5}", "another skill's are kept");
+    free(json);
     store_destroy(s);
 
     /* Private whatever mode the folder and file were given meanwhile. */
