@@ -15,6 +15,10 @@
 # 3. invoke: `skillserver invoke thank_you` on a canned request, start to
 #    exit, the median of BENCH_INVOKE_RUNS (default 20): a zygote's whole
 #    start (sandbox, CPython, skillkit, the skill) plus one request.
+# 4. class-load: a `serve --class` with 30 children saving and talking to
+#    their skills at once, 5 of them looping (tests/integration/
+#    test_class_load.py): p50/p99 of the well-behaved answers, and a failure
+#    when one takes over 2 s. It runs once, not per round.
 #
 # BENCH_COMPARE=OTHER_BINARY runs every case with that skillserver too,
 # alternating with BUILD's, in the same run (for example the build of an
@@ -23,7 +27,7 @@
 # Environment: BENCH_SECONDS, BENCH_CONNECTIONS (default 32), BENCH_THREADS
 # (wrk threads, default 2), BENCH_CASES (space-separated subset of: plain-1
 # verify-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post
-# invoke), BENCH_SKIP_MICRO=1, BENCH_COMPARE, BENCH_INVOKE_RUNS.
+# invoke class-load), BENCH_SKIP_MICRO=1, BENCH_COMPARE, BENCH_INVOKE_RUNS.
 set -eu
 
 BUILD=${1:-build}
@@ -34,7 +38,7 @@ SECONDS_EACH=${BENCH_SECONDS:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_THREADS:-2}
 CPUS=$(nproc)
-CASES=${BENCH_CASES:-plain-1 verify-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post invoke}
+CASES=${BENCH_CASES:-plain-1 verify-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post invoke class-load}
 MAIN_BIN=$BIN
 COMPARE=${BENCH_COMPARE:-}
 label=
@@ -254,8 +258,17 @@ for c in $CASES; do
     http-get) run_case healthz http /healthz - --no-tls ;;
     http-post) run_case post-404 http /skills/none "$post" --no-tls ;;
     invoke) invoke_case ;;
+    class-load) ;;
     *) echo "   unknown case $c" ;;
     esac
   done
 done
+case " $CASES " in
+*" class-load "*)
+    echo "== class-load: 30 children, 5 endless loops, over HTTPS"
+    SKILLSERVER="$BUILD/server/skillserver" SOURCE_ROOT="$ROOT" BUILD_ROOT="$BUILD" \
+        python3 "$ROOT/tests/taprun.py" "$ROOT/tests/integration/test_class_load.py" 2>&1 |
+        sed 's/^/   /' || true
+    ;;
+esac
 echo "== load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
