@@ -145,6 +145,21 @@ self_path(char *buf, size_t cap)
     return 0;
 }
 
+/* What a command that runs skills on this machine gives the runtime
+ * (runtime.h): this binary, skillkit, and the options every such command
+ * shares. exe must outlive the result. */
+static struct runtime_config
+runtime_of(const struct options *o, const char *exe)
+{
+    return (struct runtime_config){.exe = exe,
+                                   .skillkit_dir = python_skillkit_dir(),
+                                   .data_dir = o->data,
+                                   .dev = o->dev,
+                                   .handler_timeout_ms = o->handler_timeout_ms,
+                                   .user = o->user,
+                                   .launcher_fd = -1};
+}
+
 static int
 parse_seconds(const char *text, int *ms)
 {
@@ -403,12 +418,7 @@ cmd_invoke(struct options *o)
         .skill = o->args[0],
         .input = o->nargs == 2 ? o->args[1] : NULL,
         .compact = o->compact,
-        .runtime = {.exe = exe,
-                    .skillkit_dir = python_skillkit_dir(),
-                    .data_dir = o->data,
-                    .dev = o->dev,
-                    .handler_timeout_ms = o->handler_timeout_ms,
-                    .user = o->user},
+        .runtime = runtime_of(o, exe),
         .out = stdout,
         .err = stderr,
     };
@@ -486,11 +496,7 @@ cmd_request(struct options *o)
          * names its intents and slots. A skill that does not load still
          * gets its request (invoke then says what is wrong). */
         char exe[PATH_MAX];
-        struct runtime_config rt = {.exe = exe,
-                                    .skillkit_dir = python_skillkit_dir(),
-                                    .data_dir = o->data,
-                                    .dev = o->dev,
-                                    .user = o->user};
+        struct runtime_config rt = runtime_of(o, exe);
         struct ss_error ignored;
         if (self_path(exe, sizeof(exe)) == 0 &&
             model_show_infer(&skill, &rt, &inferred, &ignored) == SS_ERR_OK)
@@ -532,12 +538,7 @@ cmd_model(struct options *o)
         .skills_dir = o->skills,
         .skill = o->args[0],
         .locale = o->locale,
-        .runtime = {.exe = exe,
-                    .skillkit_dir = python_skillkit_dir(),
-                    .data_dir = o->data,
-                    .dev = o->dev,
-                    .handler_timeout_ms = o->handler_timeout_ms,
-                    .user = o->user},
+        .runtime = runtime_of(o, exe),
         .out = stdout,
         .err = stderr,
     };
@@ -729,11 +730,7 @@ cmd_export(struct options *o)
     if (self_path(exe, sizeof(exe)) != 0)
         return EXIT_FAILED;
     /* A skill of plain functions: its worker reads the model from them. */
-    struct runtime_config runtime = {.exe = exe,
-                                     .skillkit_dir = python_skillkit_dir(),
-                                     .data_dir = o->data,
-                                     .dev = o->dev,
-                                     .user = o->user};
+    struct runtime_config runtime = runtime_of(o, exe);
     struct export_config cfg = {.skills_dir = o->skills,
                                 .skill = o->args[0],
                                 .dir = o->args[1],

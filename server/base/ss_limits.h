@@ -286,6 +286,11 @@
 /* One sample, slot value or invocation name when compared; Amazon's samples are far shorter. */
 #define LIMIT_MODEL_TEXT_CHARS 1024
 
+/* One file `skillserver new` writes from its templates: the largest is the
+ * interaction model, about 1 KiB with two invocation names of at most
+ * LIMIT_MODEL_TEXT_CHARS each; 16 KiB leaves room for both. */
+#define LIMIT_SCAFFOLD_FILE_BYTES (16 * 1024)
+
 /* Names considered for a "did you mean" suggestion (a model's intents, types or slots). */
 #define LIMIT_MODEL_SUGGEST 256
 

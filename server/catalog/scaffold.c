@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "buf.h"
 #include "model.h"
 #include "skill.h"
 #include "ss_limits.h"
@@ -116,11 +117,8 @@ static const char requirements_txt[] =
     "# Packages this skill needs. Vendor them beside the code with:\n"
     "#   pip install -r requirements.txt -t .\n";
 
-/* Write one file (fails when it exists). template may use %1$s (the name)
- * and %2$s (the invocation name). */
-static enum ss_err
-write_file(const char *dir, const char *rel, const char *template, const char *name,
-           const char *spoken, struct ss_error *err)
+enum ss_err
+scaffold_write(const char *dir, const char *rel, const char *text, struct ss_error *err)
 {
     char path[PATH_MAX];
     int w = snprintf(path, sizeof(path), "%s/%s", dir, rel);
@@ -129,11 +127,7 @@ write_file(const char *dir, const char *rel, const char *template, const char *n
     FILE *f = fopen(path, "wx");
     if (!f)
         return ss_fail(err, SS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-        /* The templates are this file's own constants. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    int ok = fprintf(f, template, name, spoken) >= 0;
-#pragma GCC diagnostic pop
+    int ok = fputs(text, f) >= 0;
     if (fclose(f) != 0)
         ok = 0;
     if (!ok)
@@ -141,8 +135,8 @@ write_file(const char *dir, const char *rel, const char *template, const char *n
     return SS_ERR_OK;
 }
 
-static enum ss_err
-make_dir(const char *dir, const char *rel, struct ss_error *err)
+enum ss_err
+scaffold_mkdir(const char *dir, const char *rel, struct ss_error *err)
 {
     char path[PATH_MAX];
     int w = rel ? snprintf(path, sizeof(path), "%s/%s", dir, rel)
@@ -152,6 +146,24 @@ make_dir(const char *dir, const char *rel, struct ss_error *err)
     if (mkdir(path, 0755) != 0 && errno != EEXIST)
         return ss_fail(err, SS_ERR_IO, "cannot make the folder %s: %s", path, strerror(errno));
     return SS_ERR_OK;
+}
+
+/* Write one of this file's templates, with %1$s the name and %2$s the
+ * invocation name filled in. */
+static enum ss_err
+write_file(const char *dir, const char *rel, const char *template, const char *name,
+           const char *spoken, struct ss_error *err)
+{
+    struct buf text = BUF_INIT(LIMIT_SCAFFOLD_FILE_BYTES);
+    /* The templates are this file's own constants. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    bool ok = buf_printf(&text, template, name, spoken);
+#pragma GCC diagnostic pop
+    enum ss_err rc = ok ? scaffold_write(dir, rel, buf_str(&text), err)
+                        : ss_fail(err, text.err, "cannot make %s: %s", rel, ss_err_text(text.err));
+    buf_reset(&text);
+    return rc;
 }
 
 /*
@@ -260,7 +272,7 @@ scaffold_new(const char *skills_dir, const char *name, const char *invocation, b
     int w = snprintf(dir, sizeof(dir), "%s/%s", skills_dir, name);
     if (w < 0 || (size_t)w >= sizeof(dir))
         return ss_fail(err, SS_ERR_IO, "the path %s/%s is too long", skills_dir, name);
-    if ((rc = make_dir(skills_dir, NULL, err)) != SS_ERR_OK)
+    if ((rc = scaffold_mkdir(skills_dir, NULL, err)) != SS_ERR_OK)
         return rc;
     if (mkdir(dir, 0755) != 0)
         return ss_fail(err, errno == EEXIST ? SS_ERR_USAGE : SS_ERR_IO,
@@ -276,10 +288,10 @@ scaffold_new(const char *skills_dir, const char *name, const char *invocation, b
         note_where(out, dir, "model.json");
         return SS_ERR_OK;
     }
-    if ((rc = make_dir(dir, "skill-package", err)) != SS_ERR_OK ||
-        (rc = make_dir(dir, "skill-package/interactionModels", err)) != SS_ERR_OK ||
-        (rc = make_dir(dir, "skill-package/interactionModels/custom", err)) != SS_ERR_OK ||
-        (rc = make_dir(dir, "lambda", err)) != SS_ERR_OK ||
+    if ((rc = scaffold_mkdir(dir, "skill-package", err)) != SS_ERR_OK ||
+        (rc = scaffold_mkdir(dir, "skill-package/interactionModels", err)) != SS_ERR_OK ||
+        (rc = scaffold_mkdir(dir, "skill-package/interactionModels/custom", err)) != SS_ERR_OK ||
+        (rc = scaffold_mkdir(dir, "lambda", err)) != SS_ERR_OK ||
         (rc = write_file(dir, "ask-resources.json", ask_resources_json, name, spoken, err)) !=
             SS_ERR_OK ||
         (rc = write_file(dir, "skill-package/skill.json", ask_manifest_json, name, spoken, err)) !=

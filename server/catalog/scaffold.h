@@ -34,6 +34,14 @@ struct scaffold_result {
  * (with the path and the reason). On failure, what was written is left for
  * the user to see, and the message names it.
  */
+/* Write text to DIR/REL, which must not exist yet (nothing is overwritten). */
+enum ss_err scaffold_write(const char *dir, const char *rel, const char *text,
+                           struct ss_error *err);
+
+/* Make the folder DIR/REL (DIR itself when rel is NULL); one that exists
+ * already is fine. */
+enum ss_err scaffold_mkdir(const char *dir, const char *rel, struct ss_error *err);
+
 enum ss_err scaffold_new(const char *skills_dir, const char *name, const char *invocation, bool ask,
                          struct scaffold_result *out, struct ss_error *err);
 

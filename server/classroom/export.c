@@ -31,6 +31,7 @@
 
 #include "model.h"
 #include "model_show.h"
+#include "scaffold.h"
 #include "skill.h"
 
 /* The Lambda runtime asked for: one Lambda offers, and not older than the
@@ -198,24 +199,6 @@ join_path(char *buf, size_t cap, const char *a, const char *b, struct ss_error *
     return SS_ERR_OK;
 }
 
-static enum ss_err
-write_text(const char *dir, const char *rel, const char *text, struct ss_error *err)
-{
-    char path[PATH_MAX];
-    int w = snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    if (w < 0 || (size_t)w >= sizeof(path))
-        return ss_fail(err, SS_ERR_IO, "the path %s/%s is too long", dir, rel);
-    FILE *f = fopen(path, "wx");
-    if (!f)
-        return ss_fail(err, SS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    int ok = fputs(text, f) >= 0;
-    if (fclose(f) != 0)
-        ok = 0;
-    if (!ok)
-        return ss_fail(err, SS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    return SS_ERR_OK;
-}
-
 /* doc (borrowed) as JSON with two spaces of indent and a final newline. */
 static enum ss_err
 write_json(const char *dir, const char *rel, const json_t *doc, struct ss_error *err)
@@ -228,22 +211,10 @@ write_json(const char *dir, const char *rel, const json_t *doc, struct ss_error 
         free(text);
         return ss_fail(err, SS_ERR_NOMEM, "out of memory");
     }
-    rc = write_text(dir, rel, line, err);
+    rc = scaffold_write(dir, rel, line, err);
     free(line);
     free(text);
     return rc;
-}
-
-static enum ss_err
-make_dir(const char *dir, const char *rel, struct ss_error *err)
-{
-    char path[PATH_MAX];
-    int w = snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    if (w < 0 || (size_t)w >= sizeof(path))
-        return ss_fail(err, SS_ERR_IO, "the path %s/%s is too long", dir, rel);
-    if (mkdir(path, 0755) != 0)
-        return ss_fail(err, SS_ERR_IO, "cannot make the folder %s: %s", path, strerror(errno));
-    return SS_ERR_OK;
 }
 
 static enum ss_err
@@ -585,7 +556,7 @@ write_entry(const struct skill *skill, const char *lambda_dir, const char *entry
         goto out;
     }
     snprintf(rel, sizeof(rel), "%s.py", entry);
-    rc = write_text(lambda_dir, rel, text, err);
+    rc = scaffold_write(lambda_dir, rel, text, err);
 out:
     free(text);
     free(file);
@@ -678,11 +649,11 @@ write_project(const struct export_config *cfg, const struct skill *skill,
     json_t *doc = NULL;
     enum ss_err rc;
 
-    if ((rc = make_dir(tmp, "skill-package", err)) != SS_ERR_OK ||
-        (rc = make_dir(tmp, "skill-package/interactionModels", err)) != SS_ERR_OK ||
-        (rc = make_dir(tmp, "skill-package/interactionModels/custom", err)) != SS_ERR_OK ||
-        (rc = make_dir(tmp, "lambda", err)) != SS_ERR_OK ||
-        (rc = make_dir(tmp, "lambda/skillkit", err)) != SS_ERR_OK)
+    if ((rc = scaffold_mkdir(tmp, "skill-package", err)) != SS_ERR_OK ||
+        (rc = scaffold_mkdir(tmp, "skill-package/interactionModels", err)) != SS_ERR_OK ||
+        (rc = scaffold_mkdir(tmp, "skill-package/interactionModels/custom", err)) != SS_ERR_OK ||
+        (rc = scaffold_mkdir(tmp, "lambda", err)) != SS_ERR_OK ||
+        (rc = scaffold_mkdir(tmp, "lambda/skillkit", err)) != SS_ERR_OK)
         return rc;
     for (size_t i = 0; i < models->count; i++) {
         snprintf(rel, sizeof(rel), "skill-package/interactionModels/custom/%s.json",
