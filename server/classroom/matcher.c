@@ -136,15 +136,6 @@ join(const char *const *w, size_t n, char *out, size_t cap)
     return 0;
 }
 
-static int
-index_of(const char *const *list, const char *word)
-{
-    for (int i = 0; list[i]; i++)
-        if (strcmp(list[i], word) == 0)
-            return i;
-    return -1;
-}
-
 /* ---- Slots ---- */
 
 /* How a {slot} is recognised: by the model's values, a built-in kind, or both
@@ -710,7 +701,8 @@ static const char *const skill_words[] = {"skill", "app", "game", NULL};
 static bool
 is_verb(const char *word)
 {
-    return strcmp(word, "ask") == 0 || strcmp(word, "tell") == 0 || index_of(open_verbs, word) >= 0;
+    return strcmp(word, "ask") == 0 || strcmp(word, "tell") == 0 ||
+           matcher_word_index(open_verbs, word) >= 0;
 }
 
 /* Does name (normalised words) start at u->w[at]? Returns its word count or 0. */
@@ -762,12 +754,12 @@ matcher_invocation(const char *utterance, const char *const *names, size_t n,
     if (u->n - start < 2)
         goto out;
     bool ask = strcmp(u->w[start], "ask") == 0 || strcmp(u->w[start], "tell") == 0;
-    bool open = index_of(open_verbs, u->w[start]) >= 0;
+    bool open = matcher_word_index(open_verbs, u->w[start]) >= 0;
     if (!ask && !open)
         goto out;
     /* "open the counting game", "open up thank you". */
     size_t at_name = start + 1;
-    if (at_name + 1 < u->n && index_of(name_articles, u->w[at_name]) >= 0)
+    if (at_name + 1 < u->n && matcher_word_index(name_articles, u->w[at_name]) >= 0)
         at_name++;
     for (size_t i = 0; i < n; i++) {
         if (!names[i] || split_words(names[i], name) != 0)
@@ -786,7 +778,7 @@ matcher_invocation(const char *utterance, const char *const *names, size_t n,
         /* "open thank yu": which name was meant? The words up to a connector. */
         size_t end = start + 1;
         const char *const *stops = ask ? ask_connectors : open_connectors;
-        while (end < u->n && index_of(stops, u->w[end]) < 0)
+        while (end < u->n && matcher_word_index(stops, u->w[end]) < 0)
             end++;
         char said[LIMIT_MODEL_TEXT_CHARS];
         const char *normal[LIMIT_MODEL_SUGGEST];
@@ -810,9 +802,9 @@ matcher_invocation(const char *utterance, const char *const *names, size_t n,
     }
     size_t at = start_name + best_len;
     out->skill = best;
-    if (at < u->n && index_of(skill_words, u->w[at]) >= 0)
+    if (at < u->n && matcher_word_index(skill_words, u->w[at]) >= 0)
         at++; /* "open the thank you skill" */
-    if (at < u->n && index_of(ask ? ask_connectors : open_connectors, u->w[at]) >= 0)
+    if (at < u->n && matcher_word_index(ask ? ask_connectors : open_connectors, u->w[at]) >= 0)
         at++;
     size_t rest_from = at;
     while (at < u->n && matcher_words_filler(u->w[at]))

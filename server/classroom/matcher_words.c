@@ -10,8 +10,8 @@
 
 #define WORDS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-static int
-index_of(const char *const *list, const char *word)
+int
+matcher_word_index(const char *const *list, const char *word)
 {
     for (int i = 0; list[i]; i++)
         if (strcmp(list[i], word) == 0)
@@ -85,7 +85,7 @@ matcher_words_filler(const char *word)
         "hm",   "ah",     "oh",    "like", "so",  "well", "hey",    "alexa",    "please",
         "just", "really", "very",  "much", "a",   "lot",  "lots",   "actually", "okay",
         "ok",   "now",    "there", "and",  "too", "then", "anyway", "thing",    NULL};
-    return index_of(fillers, word) >= 0;
+    return matcher_word_index(fillers, word) >= 0;
 }
 
 bool
@@ -94,7 +94,7 @@ matcher_words_lead_in(const char *word)
     static const char *const lead_ins[] = {"can",  "could", "would", "will", "you", "we",   "i",
                                            "want", "to",    "let",   "us",   "me",  "need", "wanna",
                                            "go",   "ahead", "and",   "but",  NULL};
-    return index_of(lead_ins, word) >= 0;
+    return matcher_word_index(lead_ins, word) >= 0;
 }
 
 const char *const matcher_words_same[][MATCHER_SAME_MAX] = {

@@ -22,6 +22,10 @@
 /* Most phrases in one group of phrases that mean the same. */
 #define MATCHER_SAME_MAX 8
 
+/* The position of word in list (NULL-terminated), or -1: the one word-list
+ * look-up of the matcher and the slot-value parsers. */
+int matcher_word_index(const char *const *list, const char *word);
+
 /* The words word stands for, into out; returns their count, 0 when word is
  * not a short form. The strings are static. */
 size_t matcher_words_expand(const char *word, const char *out[MATCHER_EXPAND_MAX]);

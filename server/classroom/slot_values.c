@@ -19,14 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int
-index_of(const char *const *list, const char *word)
-{
-    for (int i = 0; list[i]; i++)
-        if (strcmp(list[i], word) == 0)
-            return i;
-    return -1;
-}
+#include "matcher_words.h"
 
 static bool
 all_digits(const char *s, size_t max)
@@ -100,7 +93,7 @@ parse_cardinal(const char *const *w, size_t n, long long *out)
             if (last != L_NONE && last != L_AND)
                 return -1;
             last = L_A;
-        } else if ((v = index_of(units, word)) >= 1 && v <= 9) {
+        } else if ((v = matcher_word_index(units, word)) >= 1 && v <= 9) {
             if (last != L_NONE && last != L_TENS && last != L_HUNDRED && last != L_SCALE &&
                 last != L_AND)
                 return -1;
@@ -111,7 +104,7 @@ parse_cardinal(const char *const *w, size_t n, long long *out)
                 return -1;
             group += v;
             last = L_TEEN;
-        } else if ((v = index_of(tens, word)) >= 2) {
+        } else if ((v = matcher_word_index(tens, word)) >= 2) {
             if (last != L_NONE && last != L_HUNDRED && last != L_SCALE && last != L_AND)
                 return -1;
             group += 10LL * v;
@@ -204,9 +197,9 @@ parse_ordinal(const char *const *w, size_t n, long long *out)
         }
         return parse_cardinal(parts, n, out);
     }
-    if ((v = index_of(ordinals, lastw)) >= 1)
+    if ((v = matcher_word_index(ordinals, lastw)) >= 1)
         ;
-    else if ((v = index_of(tens_ordinals, lastw)) >= 2)
+    else if ((v = matcher_word_index(tens_ordinals, lastw)) >= 2)
         v *= 10;
     else
         return -1;
@@ -225,7 +218,7 @@ parse_ordinal(const char *const *w, size_t n, long long *out)
 static int
 digit_word(const char *w)
 {
-    int v = index_of(units, w);
+    int v = matcher_word_index(units, w);
     if (v >= 0 && v <= 9)
         return v;
     if (strcmp(w, "oh") == 0 || strcmp(w, "o") == 0)
@@ -371,7 +364,7 @@ parse_month_day(const char *const *w, size_t n, time_t now, char *out, size_t ca
     size_t mpos = n;
 
     for (size_t i = 0; i < n; i++)
-        if ((month = index_of(months, w[i])) >= 0) {
+        if ((month = matcher_word_index(months, w[i])) >= 0) {
             mpos = i;
             break;
         }
@@ -437,11 +430,11 @@ parse_date(const char *const *w, size_t n, time_t now, char *out, size_t cap)
             tm = day_of(now, -1);
             return format_tm(&tm, DAY, out, cap);
         }
-        if ((v = index_of(weekdays, s)) >= 0) {
+        if ((v = matcher_word_index(weekdays, s)) >= 0) {
             tm = day_of(now, (v - tm.tm_wday + 7) % 7);
             return format_tm(&tm, DAY, out, cap);
         }
-        if ((v = index_of(months, s)) >= 0) {
+        if ((v = matcher_word_index(months, s)) >= 0) {
             int year = tm.tm_year + 1900 + (v < tm.tm_mon ? 1 : 0);
             return snprintf(out, cap, "%04d-%02d", year, v + 1) < (int)cap ? 0 : -1;
         }
@@ -470,7 +463,7 @@ parse_date(const char *const *w, size_t n, time_t now, char *out, size_t cap)
     if (n == 2 &&
         (strcmp(w[0], "this") == 0 || strcmp(w[0], "next") == 0 || strcmp(w[0], "last") == 0)) {
         int dir = w[0][0] == 't' ? 0 : w[0][0] == 'n' ? 1 : -1;
-        if ((v = index_of(weekdays, w[1])) >= 0) {
+        if ((v = matcher_word_index(weekdays, w[1])) >= 0) {
             int ahead = (v - tm.tm_wday + 7) % 7;
             if (dir == 1 && ahead == 0)
                 ahead = 7;
@@ -573,7 +566,7 @@ parse_time(const char *const *w, size_t n, char *out, size_t cap)
         return snprintf(out, cap, "12:00") < (int)cap ? 0 : -1;
     if (n == 1 && strcmp(w[0], "midnight") == 0)
         return snprintf(out, cap, "00:00") < (int)cap ? 0 : -1;
-    if (n == 1 && (p = index_of(parts, w[0])) >= 0)
+    if (n == 1 && (p = matcher_word_index(parts, w[0])) >= 0)
         return snprintf(out, cap, "%s", codes[p]) < (int)cap ? 0 : -1;
     if (n == 1 && strcmp(w[0], "tonight") == 0)
         return snprintf(out, cap, "NI") < (int)cap ? 0 : -1;
@@ -838,17 +831,17 @@ slot_values_fit(enum model_builtin_kind kind, const char *const *w, size_t n, co
             out[0] = (char)(out[0] - 'a' + 'A');
         return SLOT_FIT_WILD;
     case MODEL_BUILTIN_DAY_OF_WEEK:
-        if (n != 1 || index_of(weekdays, w[0]) < 0)
+        if (n != 1 || matcher_word_index(weekdays, w[0]) < 0)
             return SLOT_FIT_NONE;
         return snprintf(out, cap, "%s", w[0]) < (int)cap ? SLOT_FIT_TYPED : SLOT_FIT_NONE;
     case MODEL_BUILTIN_MONTH:
-        if (n != 1 || index_of(months, w[0]) < 0)
+        if (n != 1 || matcher_word_index(months, w[0]) < 0)
             return SLOT_FIT_NONE;
         return snprintf(out, cap, "%s", w[0]) < (int)cap ? SLOT_FIT_TYPED : SLOT_FIT_NONE;
     case MODEL_BUILTIN_COLOR:
         if (n > 2 || snprintf(out, cap, "%s", text) >= (int)cap)
             return SLOT_FIT_NONE;
-        i = index_of(colors, text);
+        i = matcher_word_index(colors, text);
         return i >= 0 ? SLOT_FIT_TYPED : SLOT_FIT_WILD;
     case MODEL_BUILTIN_WORDS:
         break;
