@@ -22,36 +22,29 @@
 #include "skill.h"
 #include "ss_limits.h"
 
+/* The code of a new skill, the same in both layouts; only its docstring
+ * differs. */
+#define SKILL_PY_BODY                                                                              \
+    "from skillkit import ask, intent, launch\n"                                                   \
+    "\n"                                                                                           \
+    "\n"                                                                                           \
+    "@launch\n"                                                                                    \
+    "def welcome(req):\n"                                                                          \
+    "    return ask(\"Welcome to %2$s! Say hello.\")\n"                                            \
+    "\n"                                                                                           \
+    "\n"                                                                                           \
+    "@intent(\"HelloIntent\")\n"                                                                   \
+    "def hello(req):\n"                                                                            \
+    "    return \"Hello from %2$s!\"\n"
+
 static const char own_skill_py[] =
-    "\"\"\"%1$s: a new skill. Try it: skillserver say 'open %2$s'\"\"\"\n"
-    "from skillkit import ask, intent, launch\n"
-    "\n"
-    "\n"
-    "@launch\n"
-    "def welcome(req):\n"
-    "    return ask(\"Welcome to %2$s! Say hello.\")\n"
-    "\n"
-    "\n"
-    "@intent(\"HelloIntent\")\n"
-    "def hello(req):\n"
-    "    return \"Hello from %2$s!\"\n";
+    "\"\"\"%1$s: a new skill. Try it: skillserver say 'open %2$s'\"\"\"\n" SKILL_PY_BODY;
 
 static const char ask_lambda_py[] =
     "\"\"\"%1$s: a new skill in an ASK CLI project. Try it: skillserver say 'open %2$s'\n"
     "\n"
     "skillserver runs lambda_function.lambda_handler, as ask-resources.json says.\n"
-    "\"\"\"\n"
-    "from skillkit import ask, intent, launch\n"
-    "\n"
-    "\n"
-    "@launch\n"
-    "def welcome(req):\n"
-    "    return ask(\"Welcome to %2$s! Say hello.\")\n"
-    "\n"
-    "\n"
-    "@intent(\"HelloIntent\")\n"
-    "def hello(req):\n"
-    "    return \"Hello from %2$s!\"\n";
+    "\"\"\"\n" SKILL_PY_BODY;
 
 static const char model_json[] =
     "{\n"
