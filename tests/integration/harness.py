@@ -86,6 +86,18 @@ def copy_skills(root, names, files=None):
     return root
 
 
+def ask_model(invocation, intents):
+    """An ASK interaction model: the invocation name, the (name, samples)
+    intents, and the built-in intents every skill lists."""
+    return {"interactionModel": {"languageModel": {
+        "invocationName": invocation,
+        "intents": [{"name": n, "samples": s} for n, s in intents] + [
+            {"name": n, "samples": []} for n in (
+                "AMAZON.HelpIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent",
+                "AMAZON.NavigateHomeIntent", "AMAZON.FallbackIntent")],
+        "types": []}}}
+
+
 def load_json(text):
     return json.loads(text)
 

@@ -19,7 +19,7 @@ import tempfile
 import textwrap
 import unittest
 
-from harness import FIXTURES, SKILLS, run
+from harness import FIXTURES, SKILLS, ask_model as model, run
 
 BUNDLED = ("thank_you", "counter", "lambda_hello")
 
@@ -29,16 +29,6 @@ def write(root, rel, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text if isinstance(text, str) else json.dumps(text, ensure_ascii=False))
-
-
-def model(invocation, intents):
-    return {"interactionModel": {"languageModel": {
-        "invocationName": invocation,
-        "intents": [{"name": n, "samples": s} for n, s in intents] + [
-            {"name": n, "samples": []} for n in (
-                "AMAZON.HelpIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent",
-                "AMAZON.NavigateHomeIntent", "AMAZON.FallbackIntent")],
-        "types": []}}}
 
 
 def two_locales(root):

@@ -18,7 +18,7 @@ import textwrap
 import time
 import unittest
 
-from harness import SKILLSERVER, SOURCE_ROOT, Server, load_json, run
+from harness import SKILLSERVER, SOURCE_ROOT, Server, ask_model as model, load_json, run
 
 SECRET = "server-secret-4f1c2a"
 
@@ -29,16 +29,6 @@ def write(root, rel, text):
     with open(path, "w", encoding="utf-8") as f:
         f.write(textwrap.dedent(text).lstrip("\n") if isinstance(text, str) else
                 json.dumps(text, ensure_ascii=False, indent=2))
-
-
-def model(invocation, intents):
-    return {"interactionModel": {"languageModel": {
-        "invocationName": invocation,
-        "intents": [{"name": n, "samples": s} for n, s in intents] + [
-            {"name": n, "samples": []} for n in (
-                "AMAZON.HelpIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent",
-                "AMAZON.NavigateHomeIntent", "AMAZON.FallbackIntent")],
-        "types": []}}}
 
 
 # A classic Lambda handler that answers with what it finds around it.

@@ -42,6 +42,26 @@ def fixture(name):
         return json.load(f)
 
 
+def write_skill(root, name, source, files=None, model=None, manifest=None):
+    """Write root/name/skill.py (dedented), the other files, model.json and
+    skill.json; return the path of skill.py."""
+    folder = os.path.join(root, name)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "skill.py")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(textwrap.dedent(source).lstrip("\n"))
+    for filename, text in (files or {}).items():
+        with open(os.path.join(folder, filename), "w", encoding="utf-8") as f:
+            f.write(textwrap.dedent(text).lstrip("\n"))
+    if model is not None:
+        with open(os.path.join(folder, "model.json"), "w", encoding="utf-8") as f:
+            json.dump(model, f)
+    if manifest is not None:
+        with open(os.path.join(folder, "skill.json"), "w", encoding="utf-8") as f:
+            json.dump(manifest, f)
+    return path
+
+
 class SkillDir:
     """Skill folders written into a temporary directory."""
 
@@ -49,21 +69,7 @@ class SkillDir:
         self.root = tempfile.mkdtemp(prefix="skillkit-test-")
 
     def make(self, name, source, files=None, model=None, manifest=None):
-        folder = os.path.join(self.root, name)
-        os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, "skill.py")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(textwrap.dedent(source).lstrip("\n"))
-        for filename, text in (files or {}).items():
-            with open(os.path.join(folder, filename), "w", encoding="utf-8") as f:
-                f.write(textwrap.dedent(text).lstrip("\n"))
-        if model is not None:
-            with open(os.path.join(folder, "model.json"), "w", encoding="utf-8") as f:
-                json.dump(model, f)
-        if manifest is not None:
-            with open(os.path.join(folder, "skill.json"), "w", encoding="utf-8") as f:
-                json.dump(manifest, f)
-        return path
+        return write_skill(self.root, name, source, files, model, manifest)
 
     def cleanup(self):
         shutil.rmtree(self.root, ignore_errors=True)

@@ -15,7 +15,6 @@ import os
 import shutil
 import sys
 import tempfile
-import textwrap
 import unittest
 
 SOURCE_ROOT = os.environ.get("SOURCE_ROOT") or os.path.abspath(
@@ -26,6 +25,7 @@ if SERVER_DIR not in sys.path:
     sys.path.insert(0, SERVER_DIR)
 
 from skillkit import _plain, _runner  # noqa: E402
+from skillkit_support import write_skill  # noqa: E402
 
 ISSUE_EXAMPLE = """
     def thank_you(name):
@@ -60,17 +60,7 @@ class PlainCase(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.root, True)
 
     def load(self, source, name="my_jokes", files=None, model=None):
-        folder = os.path.join(self.root, name)
-        os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, "skill.py")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(textwrap.dedent(source).lstrip("\n"))
-        for filename, text in (files or {}).items():
-            with open(os.path.join(folder, filename), "w", encoding="utf-8") as f:
-                f.write(textwrap.dedent(text).lstrip("\n"))
-        if model is not None:
-            with open(os.path.join(folder, "model.json"), "w", encoding="utf-8") as f:
-                json.dump(model, f)
+        path = write_skill(self.root, name, source, files, model)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             hello = json.loads(_runner.load(name, path, True))
         self.assertTrue(hello["ok"], hello.get("error"))
