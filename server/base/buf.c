@@ -155,6 +155,19 @@ buf_read_path(struct buf *b, const char *path, struct ss_error *err)
     return SS_ERR_OK;
 }
 
+void
+buf_drop_front(struct buf *b, size_t n)
+{
+    if (n >= b->len) {
+        b->len = 0;
+    } else {
+        memmove(b->p, b->p + n, b->len - n);
+        b->len -= n;
+    }
+    if (b->p)
+        b->p[b->len] = '\0';
+}
+
 const char *
 buf_str(const struct buf *b)
 {

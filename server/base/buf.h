@@ -73,6 +73,9 @@ const char *buf_str(const struct buf *b);
  * or on OOM (a buffer still in the caller's storage, or empty, is copied). */
 char *buf_take(struct buf *b, size_t *len);
 
+/* Drop the first n bytes (all when n >= len), keeping the rest in order. */
+void buf_drop_front(struct buf *b, size_t n);
+
 /* Free the contents and make b empty again, keeping its cap and storage. */
 void buf_reset(struct buf *b);
 

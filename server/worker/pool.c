@@ -15,11 +15,16 @@
  */
 #include "pool.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +33,7 @@
 #include "log.h"
 #include "message.h"
 #include "output.h"
+#include "pidfd.h"
 #include "process.h"
 #include "proto.h"
 #include "ss_limits.h"
@@ -35,14 +41,23 @@
 /* Check a worker's memory after every this many requests (a /proc read). */
 #define RSS_CHECK_EVERY 32
 
+/* Events the I/O thread takes from epoll at once. */
+#define IO_EVENTS 64
+
+/* The I/O thread looks at the deadlines at least this often. */
+#define IO_TICK_MS 1000
+
 struct slot {
     char name[LIMIT_SKILL_NAME_CHARS + 1];
-    char *script;         /* the handler's file, watched for changes */
-    json_t *spec;         /* launcher_spec() of the skill */
-    struct process *idle; /* stack: the most recently used first */
-    unsigned running;     /* processes alive or being started */
+    char *script;              /* the handler's file, watched for changes */
+    json_t *spec;              /* launcher_spec() of the skill */
+    struct process *idle;      /* stack: the most recently used first */
+    struct process *busy_list; /* workers answering a call */
+    unsigned running;          /* processes alive or being started */
     unsigned busy;
-    unsigned waiters;          /* threads waiting for a worker to be freed */
+    unsigned want; /* workers the keeper is asked to start */
+    /* Calls waiting for a worker, the oldest first. */
+    struct pool_job *pending, *pending_tail;
     uint64_t generation;       /* bumped by a reload; older workers stop when free */
     struct message_load hello; /* what the newest zygote said when it loaded */
     /* The skill did not load: calls fail at once until skill.py changes. */
@@ -62,7 +77,6 @@ struct slot {
     pthread_mutex_t zlock;
     struct process *zygote;
     int64_t broken_until_ms;
-    pthread_cond_t freed;
     struct slot *next;
 };
 
@@ -80,7 +94,26 @@ struct pool {
     /* Where skills' prints go, and the thread reading their output pipes. */
     struct output_sink sink;
     struct output_reader *output;
+    /* The I/O thread: every worker's socket in one epoll set, and an
+     * eventfd that wakes it. */
+    int epfd, wake;
+    pthread_t io;
+    int64_t io_wake_at;       /* when it wakes next unless woken */
+    struct process *retiring; /* out of service, still in the epoll set */
+    /* The keeper: starts and stops processes. */
+    pthread_t keeper;
+    pthread_cond_t keeper_cond;
+    struct process *to_stop;
+    bool threads, quit, aborting;
 };
+
+static void *io_main(void *arg);
+static void *keeper_main(void *arg);
+static void wake_io(struct pool *pool);
+static bool adopt(struct pool *pool, struct slot *s, struct process *w, uint64_t generation);
+
+/* Epoll data for the eventfd that wakes the I/O thread. */
+static char wake_tag;
 
 struct pool *
 pool_create(const struct pool_config *cfg)
@@ -90,6 +123,7 @@ pool_create(const struct pool_config *cfg)
         return NULL;
     pool->cfg = *cfg;
     pool->lifeline[0] = pool->lifeline[1] = -1;
+    pool->epfd = pool->wake = -1;
     pool->sink.log = cfg->log;
     pool->sink.ctx = cfg->log_ctx;
     pool->launch.exe = cfg->exe;
@@ -108,10 +142,29 @@ pool_create(const struct pool_config *cfg)
         free(pool);
         return NULL;
     }
+    if (pthread_cond_init(&pool->keeper_cond, NULL) != 0) {
+        pthread_mutex_destroy(&pool->lock);
+        free(pool);
+        return NULL;
+    }
     if (pipe2(pool->lifeline, O_CLOEXEC) != 0 ||
         (pool->lifeline[0] = process_high_fd(pool->lifeline[0])) < 0 ||
         !(pool->output = output_reader_create(&pool->sink)))
         goto fail;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &wake_tag};
+    if ((pool->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+        (pool->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
+        epoll_ctl(pool->epfd, EPOLL_CTL_ADD, pool->wake, &ev) != 0)
+        goto fail;
+    if (pthread_create(&pool->io, NULL, io_main, pool) != 0)
+        goto fail;
+    if (pthread_create(&pool->keeper, NULL, keeper_main, pool) != 0) {
+        pool->quit = true;
+        wake_io(pool);
+        pthread_join(pool->io, NULL);
+        goto fail;
+    }
+    pool->threads = true;
     return pool;
 fail:
     pool_destroy(pool);
@@ -126,6 +179,11 @@ slot_free(struct slot *s)
         s->idle = w->next;
         process_stop(w, 0);
     }
+    while (s->busy_list) {
+        struct process *w = s->busy_list;
+        s->busy_list = w->next;
+        process_stop(w, 1);
+    }
     while (s->retired) {
         struct process *z = s->retired;
         s->retired = z->next;
@@ -134,10 +192,19 @@ slot_free(struct slot *s)
     process_stop(s->zygote, 0);
     message_load_cleanup(&s->hello);
     pthread_mutex_destroy(&s->zlock);
-    pthread_cond_destroy(&s->freed);
     free(s->script);
     json_decref(s->spec);
     free(s);
+}
+
+static void
+stop_list(struct process *list)
+{
+    while (list) {
+        struct process *next = list->next;
+        process_stop(list, 1);
+        list = next;
+    }
 }
 
 void
@@ -145,6 +212,17 @@ pool_destroy(struct pool *pool)
 {
     if (!pool)
         return;
+    if (pool->threads) {
+        pthread_mutex_lock(&pool->lock);
+        pool->quit = true;
+        pthread_cond_signal(&pool->keeper_cond);
+        wake_io(pool);
+        pthread_mutex_unlock(&pool->lock);
+        pthread_join(pool->io, NULL);
+        pthread_join(pool->keeper, NULL);
+    }
+    stop_list(pool->retiring);
+    stop_list(pool->to_stop);
     while (pool->slots) {
         struct slot *s = pool->slots;
         pool->slots = s->next;
@@ -154,6 +232,11 @@ pool_destroy(struct pool *pool)
     for (int i = 0; i < 2; i++)
         if (pool->lifeline[i] >= 0)
             close(pool->lifeline[i]);
+    if (pool->epfd >= 0)
+        close(pool->epfd);
+    if (pool->wake >= 0)
+        close(pool->wake);
+    pthread_cond_destroy(&pool->keeper_cond);
     pthread_mutex_destroy(&pool->lock);
     free(pool);
 }
@@ -172,14 +255,7 @@ get_slot(struct pool *pool, const struct skill *skill)
     snprintf(s->name, sizeof(s->name), "%s", skill->name);
     s->script = strdup(skill->script);
     s->spec = launcher_spec(skill);
-    if (!s->script || !s->spec || pthread_cond_init(&s->freed, NULL) != 0) {
-        free(s->script);
-        json_decref(s->spec);
-        free(s);
-        return NULL;
-    }
-    if (pthread_mutex_init(&s->zlock, NULL) != 0) {
-        pthread_cond_destroy(&s->freed);
+    if (!s->script || !s->spec || pthread_mutex_init(&s->zlock, NULL) != 0) {
         free(s->script);
         json_decref(s->spec);
         free(s);
@@ -338,15 +414,15 @@ pool_start(struct pool *pool, const struct skill *skill, struct message_load *he
      * reload, the new one), or a plain skill's model would be lost. */
     if (rc == SS_ERR_OK && !h.root && s->hello.root && hello)
         message_load_copy(&s->hello, &h, &unused);
-    if (w) {
-        w->generation = gen;
-        w->last_used_ms = proto_now_ms();
-        w->next = s->idle;
-        s->idle = w;
-        pthread_cond_signal(&s->freed);
-    } else {
-        s->running--;
+    if (w && !adopt(pool, s, w, gen)) {
+        w->next = pool->to_stop; /* never in the epoll set */
+        pool->to_stop = w;
+        pthread_cond_signal(&pool->keeper_cond);
+        w = NULL;
+        rc = ss_fail(err, SS_ERR_WORKER, "the worker for %s could not be watched", skill->name);
     }
+    if (!w)
+        s->running--;
     pthread_mutex_unlock(&pool->lock);
     if (hello)
         *hello = h;
@@ -355,122 +431,586 @@ pool_start(struct pool *pool, const struct skill *skill, struct message_load *he
     return rc;
 }
 
+/* ---- the I/O thread and the keeper ----
+ *
+ * A worker is IDLE (on its slot's idle stack), BUSY (on its slot's busy
+ * list, answering w->job) or GONE (taken out of service, waiting for the
+ * I/O thread to forget its socket and the keeper to stop it). Every
+ * worker's socket is in the I/O thread's epoll set from the moment it is
+ * adopted until the I/O thread itself takes it out; only the keeper frees a
+ * worker, and only after that, so an event in hand never names freed
+ * memory. Requests are written to a worker's socket under the pool's lock,
+ * by whichever thread gives the worker its job; what the socket does not
+ * take at once is written by the I/O thread when it is writable.
+ */
+enum { W_IDLE, W_BUSY, W_GONE };
+
+static void
+wake_io(struct pool *pool)
+{
+    uint64_t one = 1;
+    if (write(pool->wake, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        log_msg(LOG_ERROR, "cannot wake the worker I/O thread: %s", strerror(errno));
+}
+
+/* Take w out of service: the I/O thread forgets its socket, then the keeper
+ * stops it. Called with the lock held. */
+static void
+retire(struct pool *pool, struct process *w)
+{
+    w->state = W_GONE;
+    w->next = pool->retiring;
+    pool->retiring = w;
+    wake_io(pool);
+}
+
+static void
+push_pending(struct slot *s, struct pool_job *job)
+{
+    job->next = NULL;
+    if (s->pending_tail)
+        s->pending_tail->next = job;
+    else
+        s->pending = job;
+    s->pending_tail = job;
+}
+
+static struct pool_job *
+pop_pending(struct slot *s)
+{
+    struct pool_job *job = s->pending;
+    if (job) {
+        s->pending = job->next;
+        if (!s->pending)
+            s->pending_tail = NULL;
+        job->next = NULL;
+    }
+    return job;
+}
+
+static void
+unlink_busy(struct slot *s, struct process *w)
+{
+    for (struct process **p = &s->busy_list; *p; p = &(*p)->next) {
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    }
+    w->next = NULL;
+}
+
+/* Give w the job and write the request to it. A socket that fails is
+ * noticed by the I/O thread (the worker is gone: EPOLLHUP), which then
+ * ends the job. Called with the lock held. */
+static void
+start_job(struct pool *pool, struct slot *s, struct process *w, struct pool_job *job)
+{
+    struct message_parts parts;
+    int64_t soft_ms = job->arrival_ms + pool->cfg.soft_timeout_ms - proto_now_ms();
+
+    w->state = W_BUSY;
+    w->job = job;
+    w->next = s->busy_list;
+    s->busy_list = w;
+    s->busy++;
+    pool->stats.busy++;
+    job->logged = 0;
+    if (soft_ms < 1)
+        soft_ms = 1;
+    /* The event text is valid JSON already: the message is assembled around it. */
+    message_request_parts(&parts, job->event, job->len, job->attributes, (long long)soft_ms);
+    job->sent_us = proto_now_us();
+    enum proto_status st = proto_sendv_some(w->fd, PROTO_REQUEST, parts.iov, parts.count, &w->out);
+    if (st == PROTO_OK && w->out.len > 0) {
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = w};
+        if (epoll_ctl(pool->epfd, EPOLL_CTL_MOD, w->fd, &ev) != 0)
+            st = PROTO_ERROR;
+    }
+    if (st != PROTO_OK && w->pidfd >= 0)
+        pidfd_signal(w->pidfd, SIGKILL); /* the I/O thread sees it end */
+}
+
+/* w is free (new, or done with a job): the next waiting call, or the idle
+ * stack. Called with the lock held. */
+static void
+worker_free(struct pool *pool, struct slot *s, struct process *w)
+{
+    struct pool_job *next = pop_pending(s);
+    if (next) {
+        start_job(pool, s, w, next);
+        return;
+    }
+    w->state = W_IDLE;
+    w->job = NULL;
+    w->last_used_ms = proto_now_ms();
+    w->next = s->idle;
+    s->idle = w;
+}
+
+/* A new worker joins slot s: into the I/O thread's set, then free. Called
+ * with the lock held; false when the epoll set does not take it. */
+static bool
+adopt(struct pool *pool, struct slot *s, struct process *w, uint64_t generation)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+    w->slot = s;
+    w->generation = generation;
+    buf_init(&w->in, LIMIT_FRAME_BYTES + 64);
+    buf_init(&w->out, LIMIT_FRAME_BYTES + 64);
+    if (epoll_ctl(pool->epfd, EPOLL_CTL_ADD, w->fd, &ev) != 0) {
+        log_msg(LOG_ERROR, "cannot watch a worker of %s: %s", s->name, strerror(errno));
+        return false;
+    }
+    worker_free(pool, s, w);
+    return true;
+}
+
+/* Hand a call its outcome. Called without the lock. */
+static void
+finish(struct pool_job *job, enum ss_err rc)
+{
+    job->rc = rc;
+    job->done(job);
+}
+
+/* Fail every call waiting in s (nothing is left to run them). Called with
+ * the lock held; the calls are collected in *out to be finished after it. */
+static void
+fail_pending(struct slot *s, const struct ss_error *why, struct pool_job **out)
+{
+    struct pool_job *job;
+    while ((job = pop_pending(s))) {
+        job->err = *why;
+        job->rc = why->code;
+        job->next = *out;
+        *out = job;
+    }
+}
+
+static void
+finish_all(struct pool_job *list)
+{
+    while (list) {
+        struct pool_job *next = list->next;
+        finish(list, list->rc);
+        list = next;
+    }
+}
+
 /* Outcome of one exchange with a worker. */
 enum outcome { DONE, DEAD, KILLED };
 
-/* Send the request to w and wait for its answer (no lock held). */
-static enum ss_err
-exchange(struct pool *pool, struct slot *s, struct process *w, const char *event, size_t len,
-         const char *attributes, const char *request_id, int64_t arrival_ms,
-         struct pool_answer *ans, enum outcome *outcome, struct ss_error *err)
+/*
+ * The busy worker w is done with its job (an answer, or it died, or it is
+ * killed): account for it, give w its next job or stop it, and hand the
+ * job its outcome. I/O thread only.
+ */
+static void
+end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outcome)
 {
-    struct proto_frame frame = {0};
-    struct message_parts parts;
-    struct ss_error bad;
-    int64_t hard = arrival_ms + pool->cfg.handler_timeout_ms;
-    int64_t soft_ms = arrival_ms + pool->cfg.soft_timeout_ms - proto_now_ms();
+    struct slot *s = w->slot;
+    struct pool_job *job = w->job, *failed = NULL;
 
-    *outcome = DONE;
+    job->ans.handler_us = proto_now_us() - job->sent_us;
+    w->served++;
+    w->last_used_ms = proto_now_ms();
+    bool keep = rc == SS_ERR_OK && outcome == DONE && !pool->cfg.fresh_worker &&
+                w->served < LIMIT_WORKER_REQUESTS &&
+                !(w->served % RSS_CHECK_EVERY == 0 && process_rss(w->pid) > LIMIT_WORKER_RSS_BYTES);
+    if (outcome != DONE && w->pidfd >= 0)
+        pidfd_signal(w->pidfd, SIGKILL);
+
+    pthread_mutex_lock(&pool->lock);
+    unlink_busy(s, w);
+    w->job = NULL;
+    s->busy--;
+    pool->stats.busy--;
+    if (rc == SS_ERR_SKILL_TIMEOUT && outcome == KILLED)
+        pool->stats.timeouts++;
+    if (rc == SS_ERR_SKILL_CRASHED && outcome == DEAD)
+        pool->stats.crashed++;
+    if (outcome != DONE) {
+        if (++s->failures >= LIMIT_WORKER_FAILURES)
+            s->broken_until_ms = proto_now_ms() + LIMIT_BROKEN_RETRY_MS;
+    } else if (rc == SS_ERR_OK) {
+        s->failures = 0;
+    }
+    if (keep && w->generation == s->generation) {
+        worker_free(pool, s, w);
+    } else {
+        if (rc == SS_ERR_OK)
+            pool->stats.recycled++;
+        s->running--;
+        retire(pool, w);
+        if (s->pending) {
+            /* Calls wait for this one's place: a new worker, unless the
+             * skill is broken now. */
+            if (s->broken_until_ms > proto_now_ms()) {
+                struct ss_error why;
+                ss_fail(&why, SS_ERR_SKILL_CRASHED,
+                        "%s is marked broken after %d failures in a row", s->name,
+                        LIMIT_WORKER_FAILURES);
+                fail_pending(s, &why, &failed);
+            } else {
+                s->running++;
+                s->want++;
+                pthread_cond_signal(&pool->keeper_cond);
+            }
+        }
+    }
+    pthread_mutex_unlock(&pool->lock);
+    finish(job, rc);
+    finish_all(failed);
+}
+
+/* One frame from busy worker w. Returns false when the job ended. I/O thread only. */
+static bool
+on_frame(struct pool *pool, struct process *w, struct proto_frame *frame)
+{
+    struct slot *s = w->slot;
+    struct pool_job *job = w->job;
+    struct ss_error bad;
+
     ss_error_clear(&bad);
-    /* The event text is valid JSON already: the message is assembled around it. */
-    if (soft_ms < 1)
-        soft_ms = 1;
-    message_request_parts(&parts, event, len, attributes, (long long)soft_ms);
-    int64_t sent_us = proto_now_us();
-    size_t logged = 0;
-    enum proto_status st = proto_sendv(w->fd, PROTO_REQUEST, parts.iov, parts.count);
-    while (st == PROTO_OK) {
-        st = proto_recv(w->fd, &frame, hard);
-        if (st != PROTO_OK || frame.type == PROTO_ANSWER)
+    if (frame->type == PROTO_ANSWER) {
+        enum ss_err rc = message_decode_answer(frame->data, frame->len, &job->ans.answer, &bad);
+        if (rc != SS_ERR_OK) {
+            ss_fail(&job->err, bad.code, "the worker for %s sent a bad answer: %s", s->name,
+                    bad.msg);
+            end_job(pool, w, bad.code, KILLED);
+        } else {
+            end_job(pool, w, SS_ERR_OK, DONE);
+        }
+        return false;
+    }
+    if (frame->type == PROTO_DIED) {
+        /* From the zygote, the worker's parent: how it ended. The worker is
+         * gone whether or not the report reads well. */
+        struct message_text died;
+        bool told = message_decode_died(frame->data, frame->len, &died, &bad) == SS_ERR_OK;
+        ss_fail(&job->err, SS_ERR_SKILL_CRASHED, "the worker for %s %s while answering", s->name,
+                told ? died.text : "ended");
+        if (told)
+            message_text_cleanup(&died);
+        end_job(pool, w, SS_ERR_SKILL_CRASHED, DEAD);
+        return false;
+    }
+    if (frame->type != PROTO_LOG) {
+        ss_fail(&job->err, SS_ERR_WORKER, "the worker for %s sent an unexpected message", s->name);
+        end_job(pool, w, SS_ERR_WORKER, KILLED);
+        return false;
+    }
+    job->logged += frame->len;
+    if (job->logged > LIMIT_SKILL_LOG_FLOOD_BYTES) {
+        ss_fail(&job->err, SS_ERR_SKILL_CRASHED,
+                "%s printed more than %ld bytes during one request; its worker was stopped",
+                s->name, (long)LIMIT_SKILL_LOG_FLOOD_BYTES);
+        end_job(pool, w, SS_ERR_SKILL_CRASHED, KILLED);
+        return false;
+    }
+    if (job->logged <= LIMIT_SKILL_LOG_BYTES_PER_REQUEST &&
+        !output_record(&pool->sink, s->name, job->request_id, frame, &bad)) {
+        ss_fail(&job->err, SS_ERR_WORKER, "the worker for %s sent a bad message: %s", s->name,
+                bad.msg);
+        end_job(pool, w, SS_ERR_WORKER, KILLED);
+        return false;
+    }
+    if (job->logged > LIMIT_SKILL_LOG_BYTES_PER_REQUEST &&
+        job->logged - frame->len <= LIMIT_SKILL_LOG_BYTES_PER_REQUEST)
+        output_text(&pool->sink, s->name, job->request_id,
+                    "(more output during this request is dropped: a request may print at most "
+                    "64 KiB)");
+    return true;
+}
+
+/* An idle worker that speaks or hangs up is out of order: stop it. */
+static void
+drop_idle(struct pool *pool, struct process *w)
+{
+    struct slot *s = w->slot;
+    for (struct process **p = &s->idle; *p; p = &(*p)->next) {
+        if (*p == w) {
+            *p = w->next;
+            s->running--;
+            retire(pool, w);
+            return;
+        }
+    }
+}
+
+/* Worker w's socket is readable (or hung up): read what is there and act
+ * on every whole frame. I/O thread only. */
+static void
+on_readable(struct pool *pool, struct process *w)
+{
+    char chunk[16384];
+    bool eof = false;
+
+    for (;;) {
+        ssize_t n = recv(w->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+        if (n > 0) {
+            if (!buf_add(&w->in, chunk, (size_t)n)) {
+                eof = true; /* over any frame's size: the worker is stopped */
+                break;
+            }
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+            eof = true;
+        break;
+    }
+    pthread_mutex_lock(&pool->lock);
+    int state = w->state;
+    if (state == W_IDLE)
+        drop_idle(pool, w);
+    pthread_mutex_unlock(&pool->lock);
+    if (state != W_BUSY)
+        return;
+
+    size_t at = 0;
+    bool going = true;
+    while (going) {
+        struct proto_frame frame;
+        size_t used;
+        enum proto_status st = proto_parse(w->in.p + at, w->in.len - at, &frame, &used);
+        if (st == PROTO_MORE)
             break;
-        if (frame.type == PROTO_DIED) {
-            /* From the zygote, the worker's parent: how it ended. The
-             * worker is gone whether or not the report reads well. */
-            struct message_text died;
-            bool told = message_decode_died(frame.data, frame.len, &died, &bad) == SS_ERR_OK;
-            ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s %s while answering", s->name,
-                    told ? died.text : "ended");
-            if (told)
-                message_text_cleanup(&died);
-            proto_frame_cleanup(&frame);
-            *outcome = DEAD;
-            return SS_ERR_SKILL_CRASHED;
+        if (st != PROTO_OK) {
+            ss_fail(&w->job->err, SS_ERR_WORKER, "the worker for %s sent a bad message: %s",
+                    ((struct slot *)w->slot)->name, proto_status_text(st));
+            end_job(pool, w, SS_ERR_WORKER, KILLED);
+            return;
         }
-        if (frame.type != PROTO_LOG) {
-            proto_frame_cleanup(&frame);
-            *outcome = KILLED;
-            return ss_fail(err, SS_ERR_WORKER, "the worker for %s sent an unexpected message",
-                           s->name);
-        }
-        logged += frame.len;
-        if (logged > LIMIT_SKILL_LOG_FLOOD_BYTES) {
-            proto_frame_cleanup(&frame);
-            *outcome = KILLED;
-            return ss_fail(err, SS_ERR_SKILL_CRASHED,
-                           "%s printed more than %ld bytes during one request; its worker was "
-                           "stopped",
-                           s->name, (long)LIMIT_SKILL_LOG_FLOOD_BYTES);
-        }
-        if (logged <= LIMIT_SKILL_LOG_BYTES_PER_REQUEST &&
-            !output_record(&pool->sink, s->name, request_id, &frame, &bad)) {
-            proto_frame_cleanup(&frame);
-            *outcome = KILLED;
-            return ss_fail(err, SS_ERR_WORKER, "the worker for %s sent a bad message: %s", s->name,
-                           bad.msg);
-        }
-        if (logged > LIMIT_SKILL_LOG_BYTES_PER_REQUEST &&
-            logged - frame.len <= LIMIT_SKILL_LOG_BYTES_PER_REQUEST)
-            output_text(&pool->sink, s->name, request_id,
-                        "(more output during this request is dropped: a request may print at most "
-                        "64 KiB)");
+        at += used;
+        going = on_frame(pool, w, &frame);
         proto_frame_cleanup(&frame);
     }
-    ans->handler_us = proto_now_us() - sent_us;
+    buf_drop_front(&w->in, at);
+    if (going && eof) {
+        ss_fail(&w->job->err, SS_ERR_SKILL_CRASHED, "the worker for %s died while answering",
+                ((struct slot *)w->slot)->name);
+        end_job(pool, w, SS_ERR_SKILL_CRASHED, DEAD);
+    }
+}
 
-    if (st == PROTO_TIMEOUT) {
-        *outcome = KILLED;
-        return ss_fail(err, SS_ERR_SKILL_TIMEOUT,
-                       "%s did not answer within %d ms; its worker was stopped", s->name,
-                       pool->cfg.handler_timeout_ms);
+/* The rest of a request, now that w's socket takes it. I/O thread only. */
+static void
+on_writable(struct pool *pool, struct process *w)
+{
+    pthread_mutex_lock(&pool->lock);
+    if (w->state == W_BUSY) {
+        enum proto_status st = proto_flush(w->fd, &w->out);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+        if (st != PROTO_OK && w->pidfd >= 0)
+            pidfd_signal(w->pidfd, SIGKILL);
+        else if (w->out.len == 0)
+            (void)epoll_ctl(pool->epfd, EPOLL_CTL_MOD, w->fd, &ev);
     }
-    if (st != PROTO_OK) {
-        *outcome = DEAD;
-        return ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s died while answering",
-                       s->name);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+/*
+ * Apply the hard deadline to every call, running or waiting, and return
+ * the next time one falls due (or a tick from now). With pool->aborting
+ * every call is due now. I/O thread only.
+ */
+static int64_t
+apply_deadlines(struct pool *pool)
+{
+    for (;;) {
+        int64_t now = proto_now_ms(), next = now + IO_TICK_MS;
+        struct process *late = NULL;
+        struct pool_job *failed = NULL;
+
+        pthread_mutex_lock(&pool->lock);
+        bool all = pool->aborting;
+        for (struct slot *s = pool->slots; s && !late; s = s->next) {
+            for (struct process *w = s->busy_list; w && !late; w = w->next) {
+                int64_t due = w->job->arrival_ms + pool->cfg.handler_timeout_ms;
+                if (all || due <= now)
+                    late = w;
+                else if (due < next)
+                    next = due;
+            }
+            while (s->pending && !late) {
+                int64_t due = s->pending->arrival_ms + pool->cfg.handler_timeout_ms;
+                if (!all && due > now) {
+                    if (due < next)
+                        next = due;
+                    break;
+                }
+                struct pool_job *job = pop_pending(s);
+                if (all)
+                    ss_fail(&job->err, SS_ERR_SKILL_TIMEOUT, "the server is stopping");
+                else
+                    ss_fail(&job->err, SS_ERR_SKILL_TIMEOUT,
+                            "all %d workers of %s stayed busy until the deadline",
+                            pool->cfg.workers, s->name);
+                job->rc = SS_ERR_SKILL_TIMEOUT;
+                job->next = failed;
+                failed = job;
+            }
+        }
+        pool->io_wake_at = next;
+        pthread_mutex_unlock(&pool->lock);
+        finish_all(failed);
+        if (!late)
+            return next;
+        if (all)
+            ss_fail(&late->job->err, SS_ERR_SKILL_TIMEOUT, "the server is stopping");
+        else
+            ss_fail(&late->job->err, SS_ERR_SKILL_TIMEOUT,
+                    "%s did not answer within %d ms; its worker was stopped",
+                    ((struct slot *)late->slot)->name, pool->cfg.handler_timeout_ms);
+        end_job(pool, late, SS_ERR_SKILL_TIMEOUT, KILLED);
     }
-    enum ss_err rc = message_decode_answer(frame.data, frame.len, &ans->answer, &bad);
-    proto_frame_cleanup(&frame);
-    if (rc != SS_ERR_OK) {
-        *outcome = KILLED;
-        return ss_fail(err, bad.code, "the worker for %s sent a bad answer: %s", s->name, bad.msg);
+}
+
+/* Workers taken out of service: out of the epoll set, to the keeper. */
+static void
+forget_retired(struct pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    struct process *list = pool->retiring;
+    pool->retiring = NULL;
+    for (struct process *w = list; w;) {
+        struct process *next = w->next;
+        (void)epoll_ctl(pool->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+        w->next = pool->to_stop;
+        pool->to_stop = w;
+        w = next;
     }
-    return SS_ERR_OK;
+    if (list)
+        pthread_cond_signal(&pool->keeper_cond);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+static void *
+io_main(void *arg)
+{
+    struct pool *pool = arg;
+    struct epoll_event events[IO_EVENTS];
+
+    for (;;) {
+        int64_t next = apply_deadlines(pool);
+        forget_retired(pool);
+        pthread_mutex_lock(&pool->lock);
+        bool quit = pool->quit;
+        pthread_mutex_unlock(&pool->lock);
+        if (quit)
+            break;
+        int64_t wait = next - proto_now_ms();
+        int n = epoll_wait(pool->epfd, events, IO_EVENTS, wait < 0 ? 0 : (int)wait);
+        if (n < 0 && errno != EINTR) {
+            log_msg(LOG_ERROR, "the worker I/O thread cannot wait: %s", strerror(errno));
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            if (events[i].data.ptr == &wake_tag) {
+                uint64_t v;
+                if (read(pool->wake, &v, sizeof(v)) < 0 && errno != EAGAIN)
+                    log_msg(LOG_ERROR, "the worker I/O thread: %s", strerror(errno));
+                continue;
+            }
+            struct process *w = events[i].data.ptr;
+            if (events[i].events & EPOLLOUT)
+                on_writable(pool, w);
+            if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+                on_readable(pool, w);
+        }
+    }
+    return NULL;
+}
+
+/* The keeper: starts the workers calls wait for, stops retired ones. */
+static void *
+keeper_main(void *arg)
+{
+    struct pool *pool = arg;
+
+    pthread_mutex_lock(&pool->lock);
+    for (;;) {
+        struct process *stop = pool->to_stop;
+        pool->to_stop = NULL;
+        struct slot *s = pool->slots;
+        while (s && !s->want)
+            s = s->next;
+        if (!stop && !s) {
+            if (pool->quit)
+                break;
+            pthread_cond_wait(&pool->keeper_cond, &pool->lock);
+            continue;
+        }
+        uint64_t gen = s ? s->generation : 0;
+        if (s)
+            s->want--;
+        pthread_mutex_unlock(&pool->lock);
+
+        while (stop) {
+            struct process *next = stop->next;
+            process_stop(stop, 1);
+            stop = next;
+        }
+        struct process *w = NULL;
+        struct message_load hello;
+        struct ss_error err;
+        struct pool_job *failed = NULL;
+        enum ss_err rc = SS_ERR_OK;
+        if (s)
+            rc = spawn_worker(pool, s, s->name, &w, &hello, &err);
+
+        pthread_mutex_lock(&pool->lock);
+        if (s) {
+            note_start(pool, s, rc, &hello, &err);
+            if (w && !adopt(pool, s, w, gen)) {
+                rc =
+                    ss_fail(&err, SS_ERR_WORKER, "the worker for %s could not be watched", s->name);
+                w->next = pool->to_stop; /* never in the epoll set */
+                pool->to_stop = w;
+                w = NULL;
+            }
+            if (!w) {
+                s->running--;
+                if (rc == SS_ERR_SKILL_CRASHED && ++s->failures >= LIMIT_WORKER_FAILURES)
+                    s->broken_until_ms = proto_now_ms() + LIMIT_BROKEN_RETRY_MS;
+                /* Calls waiting for this worker fail with its reason when no
+                 * other worker of the skill is left to take them. */
+                if (s->running == 0)
+                    fail_pending(s, &err, &failed);
+            }
+            message_load_cleanup(&hello);
+        }
+        pthread_mutex_unlock(&pool->lock);
+        finish_all(failed);
+        pthread_mutex_lock(&pool->lock);
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return NULL;
 }
 
 enum ss_err
-pool_call(struct pool *pool, const struct skill *skill, const char *event, size_t len,
-          const char *attributes, const char *request_id, int64_t arrival_ms,
-          struct pool_answer *ans, struct ss_error *err)
+pool_submit(struct pool *pool, struct pool_job *job)
 {
-    struct process *w = NULL, *stop = NULL;
-    struct message_load hello;
     enum ss_err rc = SS_ERR_OK;
-    enum outcome outcome = DONE;
-    int64_t hard = arrival_ms + pool->cfg.handler_timeout_ms;
 
-    memset(&hello, 0, sizeof(hello));
-    memset(&ans->answer, 0, sizeof(ans->answer));
-    ans->handler_us = 0;
+    memset(&job->ans, 0, sizeof(job->ans));
+    ss_error_clear(&job->err);
+    job->rc = SS_ERR_OK;
+    job->next = NULL;
 
     pthread_mutex_lock(&pool->lock);
-    struct slot *s = get_slot(pool, skill);
+    struct slot *s = get_slot(pool, job->skill);
     if (!s) {
         pthread_mutex_unlock(&pool->lock);
-        return ss_fail(err, SS_ERR_NOMEM, "out of memory");
+        return ss_fail(&job->err, SS_ERR_NOMEM, "out of memory");
     }
+    job->slot = s;
     int64_t now = proto_now_ms();
     if (s->broken_until_ms > now) {
-        rc = ss_fail(err, SS_ERR_SKILL_CRASHED,
+        rc = ss_fail(&job->err, SS_ERR_SKILL_CRASHED,
                      "%s is marked broken after %d failures in a row; it is tried again in "
                      "%lld s",
                      s->name, LIMIT_WORKER_FAILURES,
@@ -479,99 +1019,91 @@ pool_call(struct pool *pool, const struct skill *skill, const char *event, size_
         return rc;
     }
     if (still_failing(s)) {
-        rc = ss_fail(err, SS_ERR_SKILL_LOAD, "%s", s->load_error);
+        rc = ss_fail(&job->err, SS_ERR_SKILL_LOAD, "%s", s->load_error);
         pthread_mutex_unlock(&pool->lock);
         return rc;
     }
-    /* An idle worker, or the right to start one, or wait for one to be freed. */
-    while (!s->idle && s->running >= (unsigned)pool->cfg.workers) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        int64_t wait_ms = hard - proto_now_ms();
-        if (wait_ms <= 0) {
-            rc = ss_fail(err, SS_ERR_SKILL_TIMEOUT,
-                         "all %d workers of %s stayed busy until the deadline", pool->cfg.workers,
-                         s->name);
-            pthread_mutex_unlock(&pool->lock);
-            return rc;
-        }
-        until.tv_sec += wait_ms / 1000;
-        until.tv_nsec += (wait_ms % 1000) * 1000000;
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
-        s->waiters++;
-        pthread_cond_timedwait(&s->freed, &pool->lock, &until);
-        s->waiters--;
-    }
-    uint64_t gen = s->generation;
     if (s->idle) {
-        w = s->idle;
+        struct process *w = s->idle;
         s->idle = w->next;
+        start_job(pool, s, w, job);
     } else {
-        s->running++;
+        push_pending(s, job);
+        if (s->running < (unsigned)pool->cfg.workers) {
+            s->running++;
+            s->want++;
+            pthread_cond_signal(&pool->keeper_cond);
+        }
     }
-    s->busy++;
-    pool->stats.busy++;
+    /* The I/O thread sleeps until the next deadline it knows of; a call
+     * due earlier (the first after a quiet spell) wakes it. */
+    if (job->arrival_ms + pool->cfg.handler_timeout_ms < pool->io_wake_at)
+        wake_io(pool);
     pthread_mutex_unlock(&pool->lock);
+    return SS_ERR_OK;
+}
 
-    int spawned = !w;
-    enum ss_err spawn_rc = SS_ERR_OK;
-    if (spawned) {
-        rc = spawn_rc = spawn_worker(pool, s, skill->name, &w, &hello, err);
-        if (w)
-            w->generation = gen;
-    }
-    if (rc == SS_ERR_OK) {
-        rc = exchange(pool, s, w, event, len, attributes, request_id, arrival_ms, ans, &outcome,
-                      err);
-        w->served++;
-        w->last_used_ms = proto_now_ms();
-    }
+/* pool_run()'s wait for one job. */
+struct waiter {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+};
 
-    /* Decide the worker's fate: back to idle, or stop it. */
-    int keep = rc == SS_ERR_OK && w && !pool->cfg.fresh_worker &&
-               w->served < LIMIT_WORKER_REQUESTS &&
-               !(w->served % RSS_CHECK_EVERY == 0 && process_rss(w->pid) > LIMIT_WORKER_RSS_BYTES);
-    if (w && !keep)
-        stop = w;
+static void
+wake_waiter(struct pool_job *job)
+{
+    struct waiter *w = job->ctx;
+    pthread_mutex_lock(&w->lock);
+    w->done = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
 
-    pthread_mutex_lock(&pool->lock);
-    if (spawned)
-        note_start(pool, s, spawn_rc, &hello, err);
-    s->busy--;
-    pool->stats.busy--;
-    if (keep && w->generation == s->generation) {
-        w->next = s->idle;
-        s->idle = w;
-    } else {
-        if (keep)
-            stop = w; /* a reload replaced its generation */
-        if (w || rc != SS_ERR_OK)
-            s->running--;
-        if (rc == SS_ERR_OK)
-            pool->stats.recycled++;
+enum ss_err
+pool_run(struct pool *pool, struct pool_job *job)
+{
+    struct waiter w = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+    job->done = wake_waiter;
+    job->ctx = &w;
+    enum ss_err rc = pool_submit(pool, job);
+    if (rc != SS_ERR_OK) {
+        job->rc = rc;
+        return rc;
     }
-    if (rc == SS_ERR_SKILL_TIMEOUT && outcome == KILLED)
-        pool->stats.timeouts++;
-    if (rc == SS_ERR_SKILL_CRASHED && outcome == DEAD)
-        pool->stats.crashed++;
-    if (outcome == KILLED || outcome == DEAD || spawn_rc == SS_ERR_SKILL_CRASHED) {
-        if (++s->failures >= LIMIT_WORKER_FAILURES)
-            s->broken_until_ms = proto_now_ms() + LIMIT_BROKEN_RETRY_MS;
-    } else if (rc == SS_ERR_OK) {
-        s->failures = 0;
-    }
-    /* Wake a waiting thread only when there is one: a futex call per
-     * request adds up at thousands of requests a second. */
-    if (s->waiters)
-        pthread_cond_signal(&s->freed);
-    pthread_mutex_unlock(&pool->lock);
+    pthread_mutex_lock(&w.lock);
+    while (!w.done)
+        pthread_cond_wait(&w.cond, &w.lock);
+    pthread_mutex_unlock(&w.lock);
+    pthread_mutex_destroy(&w.lock);
+    pthread_cond_destroy(&w.cond);
+    return job->rc;
+}
 
-    message_load_cleanup(&hello);
-    process_stop(stop, 1);
+enum ss_err
+pool_call(struct pool *pool, const struct skill *skill, const char *event, size_t len,
+          const char *attributes, const char *request_id, int64_t arrival_ms,
+          struct pool_answer *ans, struct ss_error *err)
+{
+    struct pool_job job = {.skill = skill,
+                           .event = event,
+                           .len = len,
+                           .attributes = attributes,
+                           .request_id = request_id,
+                           .arrival_ms = arrival_ms};
+    enum ss_err rc = pool_run(pool, &job);
+    *ans = job.ans;
+    *err = job.err;
     return rc;
+}
+
+void
+pool_abort(struct pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    pool->aborting = true;
+    wake_io(pool);
+    pthread_mutex_unlock(&pool->lock);
 }
 
 void
@@ -584,7 +1116,7 @@ pool_answer_cleanup(struct pool_answer *ans)
 enum ss_err
 pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
 {
-    struct process *fresh = NULL, *old = NULL, *old_zygote = NULL;
+    struct process *fresh = NULL, *old, *old_zygote = NULL;
     struct message_load hello;
 
     /* A new zygote loads the changed skill: its description (handler,
@@ -639,22 +1171,20 @@ pool_reload(struct pool *pool, const struct skill *skill, struct ss_error *err)
     s->generation++;
     old = s->idle;
     s->idle = NULL;
-    for (struct process *o = old; o; o = o->next)
+    while (old) {
+        struct process *next = old->next;
         s->running--;
+        retire(pool, old);
+        old = next;
+    }
     if (old_zygote) {
         old_zygote->next = s->retired;
         s->retired = old_zygote;
         old_zygote->last_used_ms = proto_now_ms();
     }
-    pthread_cond_broadcast(&s->freed);
     pthread_mutex_unlock(&pool->lock);
 
     message_load_cleanup(&hello);
-    while (old) {
-        struct process *next = old->next;
-        process_stop(old, 1);
-        old = next;
-    }
     return SS_ERR_OK;
 }
 
@@ -692,7 +1222,6 @@ idle_worker_busy(struct process *w, int64_t now, const char *skill)
 void
 pool_maintain(struct pool *pool)
 {
-    struct process *stop = NULL;
     int64_t now = proto_now_ms();
 
     pthread_mutex_lock(&pool->lock);
@@ -703,9 +1232,8 @@ pool_maintain(struct pool *pool)
             if ((s->running > 1 && now - w->last_used_ms > LIMIT_WORKER_IDLE_MS) ||
                 idle_worker_busy(w, now, s->name)) {
                 *link = w->next;
-                w->next = stop;
-                stop = w;
                 s->running--;
+                retire(pool, w);
                 pool->stats.recycled++;
             } else {
                 link = &w->next;
@@ -724,11 +1252,6 @@ pool_maintain(struct pool *pool)
         }
     }
     pthread_mutex_unlock(&pool->lock);
-    while (stop) {
-        struct process *next = stop->next;
-        process_stop(stop, 1);
-        stop = next;
-    }
 }
 
 void

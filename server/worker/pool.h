@@ -11,8 +11,11 @@
  * requests, above LIMIT_WORKER_RSS_BYTES, or after any failure, stops idle
  * ones, and marks a skill that keeps crashing as broken for a while.
  *
- * Every function is thread-safe. Processes are started and stopped outside
- * the pool's lock, so a slow start never holds up other skills.
+ * Every function is thread-safe. No caller blocks on a worker: calls are
+ * submitted (pool_submit()) and finished by the pool's I/O thread, which
+ * serves every worker's socket, reads answers as they come and applies the
+ * deadlines; a keeper thread starts and stops processes, so a slow start
+ * never holds up other skills or the I/O.
  */
 #ifndef SKILLSERVER_POOL_H
 #define SKILLSERVER_POOL_H
@@ -79,20 +82,66 @@ enum ss_err pool_start(struct pool *pool, const struct skill *skill, struct mess
                        struct ss_error *err);
 
 /*
- * Run one request through one of skill's workers. event[0..len) is the request
- * envelope's JSON text (already parsed once, so known to be valid JSON);
- * attributes is the persistent attributes' JSON text or NULL; arrival_ms is
- * when the request arrived (proto_now_ms()), from which both deadlines count.
- * On SS_ERR_OK ans->answer holds the worker's decoded answer, which may itself
- * report a skill error (answer.ok false, answer.error). Errors: SS_ERR_SKILL_LOAD,
- * SS_ERR_SKILL_TIMEOUT (hard deadline: the worker was killed, or no worker
- * became free in time), SS_ERR_SKILL_CRASHED (the worker died; the message
- * names the signal; or the skill is marked broken), SS_ERR_WORKER (the
- * worker sent something message.h does not accept; it was stopped).
+ * One request for one of skill's workers, without blocking: the caller
+ * fills the first block, keeps the job and every text it points to alive,
+ * and pool_submit() hands it to an idle worker, or queues it for the next
+ * one to be free or started. event[0..len) is the request envelope's JSON
+ * text (already parsed once, so known to be valid JSON); attributes the
+ * persistent attributes' JSON text or NULL; arrival_ms when the request
+ * arrived (proto_now_ms()), from which both deadlines count.
+ *
+ * When pool_submit() returns SS_ERR_OK, done(job) is called exactly once,
+ * from one of the pool's threads, when rc, err and ans are final; the pool
+ * does not touch the job after that call, so done may free it. done must
+ * be quick: it runs on the thread that serves every worker's socket.
+ * Another return value is the outcome itself (done is not called):
+ * SS_ERR_SKILL_LOAD or SS_ERR_SKILL_CRASHED for a skill that does not load
+ * or is marked broken, SS_ERR_NOMEM.
+ *
+ * The outcomes: SS_ERR_OK with ans->answer holding the worker's decoded
+ * answer, which may itself report a skill error (answer.ok false,
+ * answer.error); SS_ERR_SKILL_LOAD; SS_ERR_SKILL_TIMEOUT (hard deadline: the
+ * worker was killed, or no worker became free in time); SS_ERR_SKILL_CRASHED
+ * (the worker died; the message names the signal; or the skill is marked
+ * broken); SS_ERR_WORKER (the worker sent something message.h does not
+ * accept; it was stopped).
  */
+struct pool_job {
+    const struct skill *skill;
+    const char *event;
+    size_t len;
+    const char *attributes;
+    const char *request_id;
+    int64_t arrival_ms;
+    void (*done)(struct pool_job *job);
+    void *ctx; /* the caller's */
+
+    enum ss_err rc;
+    struct ss_error err;
+    struct pool_answer ans;
+
+    /* The pool's own. */
+    void *slot;
+    struct pool_job *next;
+    int64_t sent_us;
+    size_t logged;
+};
+
+enum ss_err pool_submit(struct pool *pool, struct pool_job *job);
+
+/* pool_submit() and wait for the outcome: what threads that may block use
+ * (the classroom, invoke). Returns job->rc. */
+enum ss_err pool_run(struct pool *pool, struct pool_job *job);
+
+/* The same for one call, with the outcome in *ans and err. */
 enum ss_err pool_call(struct pool *pool, const struct skill *skill, const char *event, size_t len,
                       const char *attributes, const char *request_id, int64_t arrival_ms,
                       struct pool_answer *ans, struct ss_error *err);
+
+/* End every call in flight or waiting now, with SS_ERR_SKILL_TIMEOUT ("the
+ * server is stopping"), killing the workers that run them: a server that
+ * stops before its calls are done. */
+void pool_abort(struct pool *pool);
 
 void pool_answer_cleanup(struct pool_answer *ans);
 

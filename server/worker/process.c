@@ -80,6 +80,8 @@ process_stop(struct process *w, int kill_now)
     }
     if (w->pidfd >= 0)
         close(w->pidfd);
+    buf_reset(&w->in);
+    buf_reset(&w->out);
     free(w);
     return status;
 }

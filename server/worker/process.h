@@ -26,10 +26,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "buf.h"
 #include "error.h"
 #include "launcher.h"
 #include "message.h"
 #include "output.h"
+
+struct pool_job;
 
 /* One process; the pool keeps the fields after pid for its own lists. */
 struct process {
@@ -44,6 +47,13 @@ struct process {
     uint64_t idle_cpu_ms;
     int64_t idle_cpu_at_ms;
     struct process *next; /* in the pool's lists */
+    /* A worker's place in the pool's I/O thread (pool.c): what it is
+     * doing, the call it answers, its slot, and the bytes read from it
+     * that do not make a whole frame yet or not yet written to it. */
+    int state;
+    struct pool_job *job;
+    void *slot;
+    struct buf in, out;
 };
 
 /* fd moved above the numbers a zygote's descriptors are given (0 to 4), so

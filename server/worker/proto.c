@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "ss_limits.h"
 
 #define HEADER_BYTES 5
@@ -82,6 +83,93 @@ proto_sendv(int fd, uint8_t type, const struct iovec *parts, int nparts)
             cur->iov_len -= (size_t)n;
         }
     }
+    return PROTO_OK;
+}
+
+enum proto_status
+proto_sendv_some(int fd, uint8_t type, const struct iovec *parts, int nparts, struct buf *rest)
+{
+    struct iovec iov[9];
+    unsigned char header[HEADER_BYTES];
+    size_t total = 0;
+
+    if (nparts < 0 || nparts > 8) {
+        errno = EINVAL;
+        return PROTO_ERROR;
+    }
+    for (int i = 0; i < nparts; i++)
+        total += parts[i].iov_len;
+    if (total > LIMIT_FRAME_BYTES)
+        return PROTO_TOO_LARGE;
+    uint32_t len32 = (uint32_t)total;
+    memcpy(header, &len32, 4);
+    header[4] = type;
+    iov[0].iov_base = header;
+    iov[0].iov_len = sizeof(header);
+    for (int i = 0; i < nparts; i++)
+        iov[i + 1] = parts[i];
+
+    ssize_t n;
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)nparts + 1};
+    do
+        n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+        return PROTO_ERROR;
+    size_t sent = n < 0 ? 0 : (size_t)n;
+    /* Whatever the socket did not take waits in rest, in order. */
+    for (int i = 0; i <= nparts; i++) {
+        if (sent >= iov[i].iov_len) {
+            sent -= iov[i].iov_len;
+            continue;
+        }
+        if (!buf_add(rest, (const char *)iov[i].iov_base + sent, iov[i].iov_len - sent))
+            return PROTO_NOMEM;
+        sent = 0;
+    }
+    return PROTO_OK;
+}
+
+enum proto_status
+proto_flush(int fd, struct buf *rest)
+{
+    while (rest->len > 0) {
+        ssize_t n = send(fd, rest->p, rest->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return PROTO_OK;
+        if (n < 0)
+            return PROTO_ERROR;
+        buf_drop_front(rest, (size_t)n);
+    }
+    return PROTO_OK;
+}
+
+enum proto_status
+proto_parse(const char *data, size_t len, struct proto_frame *frame, size_t *used)
+{
+    uint32_t n;
+
+    frame->type = 0;
+    frame->len = 0;
+    frame->data = NULL;
+    *used = 0;
+    if (len < HEADER_BYTES)
+        return PROTO_MORE;
+    memcpy(&n, data, 4);
+    if (n > LIMIT_FRAME_BYTES)
+        return PROTO_TOO_LARGE;
+    if (len - HEADER_BYTES < n)
+        return PROTO_MORE;
+    frame->data = malloc((size_t)n + 1);
+    if (!frame->data)
+        return PROTO_NOMEM;
+    memcpy(frame->data, data + HEADER_BYTES, n);
+    frame->data[n] = '\0';
+    frame->type = (uint8_t)data[4];
+    frame->len = n;
+    *used = HEADER_BYTES + (size_t)n;
     return PROTO_OK;
 }
 
@@ -280,6 +368,8 @@ proto_status_text(enum proto_status st)
         return "read or write failed";
     case PROTO_NOMEM:
         return "out of memory";
+    case PROTO_MORE:
+        return "incomplete frame";
     }
     return "unknown";
 }

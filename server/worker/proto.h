@@ -49,6 +49,7 @@ enum proto_status {
     PROTO_TOO_LARGE, /* the announced length is over LIMIT_FRAME_BYTES */
     PROTO_ERROR,     /* a read or write failed, or the peer closed mid-frame; errno is set */
     PROTO_NOMEM,
+    PROTO_MORE, /* proto_parse(): the bytes so far are the start of a frame */
 };
 
 /* One received frame; data is NUL-terminated and owned (free with proto_frame_cleanup). */
@@ -72,6 +73,26 @@ enum proto_status proto_send(int fd, uint8_t type, const void *data, size_t len)
 enum proto_status proto_recv(int fd, struct proto_frame *frame, int64_t deadline_ms);
 
 void proto_frame_cleanup(struct proto_frame *frame);
+
+/*
+ * The same two directions without ever blocking, for one thread that
+ * serves many sockets (pool.c's I/O thread):
+ *
+ * proto_sendv_some() writes what the socket takes now (fd non-blocking or
+ * not) and appends the rest of the frame to rest, for proto_flush() when
+ * the socket is writable again; PROTO_ERROR when the peer is gone,
+ * PROTO_NOMEM when rest cannot hold it.
+ *
+ * proto_parse() takes one frame from the front of data[0..len): PROTO_OK
+ * (frame owned by the caller, *used bytes consumed), PROTO_MORE (no whole
+ * frame yet), PROTO_TOO_LARGE or PROTO_NOMEM.
+ */
+struct buf;
+enum proto_status proto_sendv_some(int fd, uint8_t type, const struct iovec *parts, int nparts,
+                                   struct buf *rest);
+enum proto_status proto_flush(int fd, struct buf *rest);
+enum proto_status proto_parse(const char *data, size_t len, struct proto_frame *frame,
+                              size_t *used);
 
 /* Send an empty frame of type with the descriptor passed attached. */
 enum proto_status proto_send_fd(int fd, uint8_t type, int passed);
