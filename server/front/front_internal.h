@@ -157,6 +157,13 @@ struct http_request {
     bool log;                   /* probes (healthz, metrics) that succeed are not logged */
     bool have_res;              /* res holds dispatch's result (and the parsed request) */
     struct dispatch_result res; /* kept until completion: the access log reads its view */
+    /* While the skill runs the connection is suspended; the pool's
+     * callback resumes it and the access handler answers. */
+    struct MHD_Connection *mhd;
+    struct dispatch_ctx ctx;
+    struct dispatch_call call;
+    bool suspended;  /* waiting for the skill */
+    bool dispatched; /* call is under way: dispatch_end() is due */
     char path[128];
     const char *refused_header; /* NOT_LOCAL: "host" or "origin", logged with its value */
     char refused_value[128];

@@ -140,6 +140,33 @@ refuse_unverified(struct http_request *r, struct MHD_Connection *connection, enu
         answer_error(r, connection, rc, NULL, "%s", "the request could not be verified now");
 }
 
+/* The pool's callback, on its thread: the skill is done, answer. The
+ * request may be freed as soon as the connection is resumed. */
+static void
+resume(void *arg)
+{
+    struct http_request *r = arg;
+    MHD_resume_connection(r->mhd);
+}
+
+/* Back from the skill (the access handler, resumed): the answer. */
+static enum MHD_Result
+answer_dispatched(struct http_request *r, struct MHD_Connection *connection)
+{
+    r->suspended = false;
+    if (r->dispatched)
+        dispatch_end(&r->call, &r->res);
+    r->dispatched = false;
+    r->err = r->res.err;
+    if (r->res.err != SS_ERR_OK)
+        metrics_count_skill_error(r->srv->metrics, r->slot, r->res.err);
+    if (!r->res.body)
+        return answer_error(r, connection, SS_ERR_NOMEM, NULL, "out of memory");
+    char *body = r->res.body;
+    r->res.body = NULL; /* libmicrohttpd frees it */
+    return answer(r, connection, r->res.status, body, r->res.len, true, JSON_TYPE, NULL);
+}
+
 /* The body is complete: verify, route by applicationId if needed, dispatch, answer. */
 static void
 finish_post(struct http_request *r, struct MHD_Connection *connection)
@@ -209,20 +236,18 @@ finish_post(struct http_request *r, struct MHD_Connection *connection)
         goto out;
     }
 
-    struct dispatch_ctx ctx = {
+    /* Suspended before the skill starts, so the pool's callback always
+     * finds it suspended; the access handler answers once resumed. */
+    r->ctx = (struct dispatch_ctx){
         .pool = srv->pool, .store = srv->store, .dev = srv->cfg.dev, .pretty = false};
-    dispatch_run_parsed(&ctx, r->skill, r->body.p, r->body.len, &pre, r->arrival_ms, &r->res);
     r->have_res = true;
-    r->err = r->res.err;
-    if (r->res.err != SS_ERR_OK)
-        metrics_count_skill_error(srv->metrics, r->slot, r->res.err);
-    if (!r->res.body) {
-        answer_error(r, connection, SS_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
-    char *body = r->res.body;
-    r->res.body = NULL; /* libmicrohttpd frees it */
-    answer(r, connection, r->res.status, body, r->res.len, true, JSON_TYPE, NULL);
+    r->mhd = connection;
+    r->suspended = true;
+    MHD_suspend_connection(connection);
+    r->dispatched = dispatch_begin(&r->ctx, r->skill, r->body.p, r->body.len, &pre, r->arrival_ms,
+                                   &r->res, &r->call, resume, r);
+    if (!r->dispatched)
+        MHD_resume_connection(connection);
 out:
     request_cleanup(&pre);
 }
@@ -570,6 +595,8 @@ http_on_access(void *cls, struct MHD_Connection *connection, const char *url, co
         r->dropped += n;
         return MHD_YES;
     }
+    if (r->suspended)
+        return answer_dispatched(r, connection);
     if (r->answered)
         return MHD_YES;
     if (r->reject)
@@ -596,7 +623,7 @@ http_on_access(void *cls, struct MHD_Connection *connection, const char *url, co
     case HTTP_ROUTE_NONE:
         break;
     }
-    return r->answered ? MHD_YES : MHD_NO;
+    return r->answered || r->suspended ? MHD_YES : MHD_NO;
 }
 
 void

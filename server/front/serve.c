@@ -46,11 +46,12 @@
 #define TICK_MS 250
 
 /*
- * HTTP threads. Each one blocks while its request is in a worker, so there is
- * one per worker that may be busy (workers per skill times skills, counted at
- * start-up) plus one per CPU for the HTTP, TLS and JSON work around them.
- * More would only queue inside the pool, and every extra waiter costs a
- * futex wake-up per request.
+ * HTTP threads. An Alexa request never holds its thread while the skill
+ * runs (the connection is suspended until the pool calls back), so one
+ * thread per CPU does the HTTP, TLS, verification and JSON work. The
+ * simulator (--dev) and the class's pages (--class) still wait for a
+ * skill on their thread: then there is one more per worker that may be
+ * busy (workers per skill times skills, counted at start-up).
  */
 static unsigned
 thread_count(const struct http_config *cfg, size_t skills)
@@ -58,6 +59,8 @@ thread_count(const struct http_config *cfg, size_t skills)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (cpus < 1)
         cpus = 1;
+    if (!cfg->dev && !cfg->class_mode)
+        return (unsigned)cpus > LIMIT_HTTP_THREADS_MAX ? LIMIT_HTTP_THREADS_MAX : (unsigned)cpus;
     size_t workers = cfg->workers > 0 ? (size_t)cfg->workers : (size_t)cpus;
     size_t n = workers * (skills ? skills : 1) + (size_t)cpus;
     if (n < LIMIT_HTTP_THREADS_MIN)
@@ -137,7 +140,7 @@ static int
 start_daemon(struct http_server *srv)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+                     MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     struct MHD_OptionItem tls[4];
     struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
 
@@ -301,9 +304,15 @@ drain(struct http_server *srv, int sfd)
         }
         conn_reap_slow(srv);
     }
-    if (atomic_load(&srv->in_flight) > 0)
+    if (atomic_load(&srv->in_flight) > 0) {
         log_msg(LOG_WARN, "%u request%s still in flight are cut off", atomic_load(&srv->in_flight),
                 atomic_load(&srv->in_flight) == 1 ? "" : "s");
+        /* Their skills are stopped, so that each is answered and no
+         * connection is left suspended when libmicrohttpd stops. */
+        pool_abort(srv->pool);
+        for (int i = 0; i < 100 && atomic_load(&srv->in_flight) > 0; i++)
+            poll(NULL, 0, 10);
+    }
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
     if (srv->metrics_daemon)

@@ -114,40 +114,85 @@ dispatch_run(const struct dispatch_ctx *ctx, const struct verify_policy *policy,
     return dispatch_run_parsed(ctx, skill, body, len, &parsed, arrival_ms, res);
 }
 
-enum ss_err
-dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
-                    size_t len, struct request *parsed, int64_t arrival_ms,
-                    struct dispatch_result *res)
+/* The pool's callback: the caller's, with the caller's argument. */
+static void
+call_done(struct pool_job *job)
 {
-    struct pool_answer ans = {0};
-    char *attributes = NULL;
-    json_t *envelope = NULL;
-    enum ss_err rc;
+    struct dispatch_call *call = job->ctx;
+    call->done(call->arg);
+}
 
+/* The first half: take the parsed request over, load the user's
+ * attributes, describe the call. False when res is complete already. */
+static bool
+prepare(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body, size_t len,
+        struct request *parsed, int64_t arrival_ms, struct dispatch_result *res,
+        struct dispatch_call *call)
+{
     memset(res, 0, sizeof(*res));
+    memset(call, 0, sizeof(*call));
     ss_error_clear(&res->error);
+    call->ctx = ctx;
 
     /* Only a verified view gets this far (dispatch.h); there is no parse
      * here that could run a request around verification. */
     if (!parsed || !parsed->root) {
         ss_fail(&res->error, SS_ERR_IO, "dispatch was given no parsed, verified request");
-        return refuse(res, SS_ERR_IO);
+        refuse(res, SS_ERR_IO);
+        return false;
     }
     res->req = *parsed;
     memset(parsed, 0, sizeof(*parsed));
 
     if (ctx->store && res->req.user_id) {
-        rc = store_load(ctx->store, skill->name, res->req.user_id, &attributes, &res->error);
+        enum ss_err rc =
+            store_load(ctx->store, skill->name, res->req.user_id, &call->attributes, &res->error);
         if (rc != SS_ERR_OK) {
             /* The skill still answers; it just starts from empty attributes. */
             log_msg(LOG_ERROR, "%s: %s", skill->name, res->error.msg);
             ss_error_clear(&res->error);
         }
     }
+    call->job = (struct pool_job){.skill = skill,
+                                  .event = body,
+                                  .len = len,
+                                  .attributes = call->attributes,
+                                  .request_id = res->req.request_id,
+                                  .arrival_ms = arrival_ms,
+                                  .done = call_done,
+                                  .ctx = call};
+    return true;
+}
 
-    rc = pool_call(ctx->pool, skill, body, len, attributes, res->req.request_id, arrival_ms, &ans,
-                   &res->error);
-    res->handler_us = ans.handler_us;
+bool
+dispatch_begin(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
+               size_t len, struct request *parsed, int64_t arrival_ms, struct dispatch_result *res,
+               struct dispatch_call *call, void (*done)(void *arg), void *arg)
+{
+    if (!prepare(ctx, skill, body, len, parsed, arrival_ms, res, call))
+        return false;
+    call->done = done;
+    call->arg = arg;
+    enum ss_err rc = pool_submit(ctx->pool, &call->job);
+    if (rc == SS_ERR_OK)
+        return true;
+    call->job.rc = rc;
+    dispatch_end(call, res);
+    return false;
+}
+
+void
+dispatch_end(struct dispatch_call *call, struct dispatch_result *res)
+{
+    const struct dispatch_ctx *ctx = call->ctx;
+    struct pool_job *job = &call->job;
+    const struct skill *skill = job->skill;
+    struct pool_answer *ans = &job->ans;
+    json_t *envelope = NULL;
+    enum ss_err rc = job->rc;
+
+    res->handler_us = ans->handler_us;
+    res->error = job->err;
     if (rc == SS_ERR_SKILL_LOAD) {
         /* The load report has the sentence written for the skill's author. */
         struct message_load hello;
@@ -161,15 +206,15 @@ dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, c
         apologise(ctx, skill, res, rc, NULL);
         goto out;
     }
-    if (!ans.answer.ok) {
+    if (!ans->answer.ok) {
         enum ss_err code;
-        const char *spoken = skill_error(skill, res, &ans.answer.error, &code);
+        const char *spoken = skill_error(skill, res, &ans->answer.error, &code);
         apologise(ctx, skill, res, code, spoken);
         goto out;
     }
 
     struct warn_ctx wctx = {skill, res->req.request_id};
-    rc = response_build(&res->req, ans.answer.reply, &envelope, warn_response, &wctx, &res->error);
+    rc = response_build(&res->req, ans->answer.reply, &envelope, warn_response, &wctx, &res->error);
     if (rc == SS_ERR_OK)
         rc = response_dump_warn(envelope, ctx->pretty, &res->body, &res->len, warn_response, &wctx,
                                 &res->error);
@@ -178,7 +223,7 @@ dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, c
         goto out;
     }
 
-    json_t *changed = ans.answer.attributes;
+    json_t *changed = ans->answer.attributes;
     if (ctx->store && res->req.user_id && changed) {
         char *text = json_dumps(changed, JSON_COMPACT);
         struct ss_error serr;
@@ -192,8 +237,22 @@ dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, c
     res->err = SS_ERR_OK;
 out:
     json_decref(envelope);
-    pool_answer_cleanup(&ans);
-    free(attributes);
+    pool_answer_cleanup(ans);
+    free(call->attributes);
+    call->attributes = NULL;
+}
+
+enum ss_err
+dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
+                    size_t len, struct request *parsed, int64_t arrival_ms,
+                    struct dispatch_result *res)
+{
+    struct dispatch_call call;
+
+    if (prepare(ctx, skill, body, len, parsed, arrival_ms, res, &call)) {
+        pool_run(ctx->pool, &call.job);
+        dispatch_end(&call, res);
+    }
     return res->err;
 }
 

@@ -70,6 +70,34 @@ enum ss_err dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct ski
                                 const char *body, size_t len, struct request *parsed,
                                 int64_t arrival_ms, struct dispatch_result *res);
 
+/*
+ * dispatch_run_parsed() in two halves, for a caller that must not block
+ * while the skill runs (the endpoint's threads):
+ *
+ * dispatch_begin() loads the user's attributes and hands the request to
+ * the pool. It returns true when the skill is running: done(arg) is called
+ * once, from the pool's thread, when dispatch_end() may run. It returns
+ * false when res is complete already (the skill could not be started).
+ * ctx, skill and body[0..len) must stay alive until dispatch_end(); parsed
+ * is taken over as dispatch_run_parsed() does.
+ *
+ * dispatch_end() builds the answer from the skill's reply (response
+ * checks, SSML, the attributes saved) into res.
+ */
+struct dispatch_call {
+    struct pool_job job;
+    char *attributes;
+    const struct dispatch_ctx *ctx;
+    void (*done)(void *arg);
+    void *arg;
+};
+
+bool dispatch_begin(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
+                    size_t len, struct request *parsed, int64_t arrival_ms,
+                    struct dispatch_result *res, struct dispatch_call *call,
+                    void (*done)(void *arg), void *arg);
+void dispatch_end(struct dispatch_call *call, struct dispatch_result *res);
+
 void dispatch_result_cleanup(struct dispatch_result *res);
 
 /* A short JSON error body {"error": "...", "message": "..."} for 4xx answers;
