@@ -485,7 +485,7 @@ add_text(struct message_parts *parts, const char *text, size_t len)
 
 void
 message_request_parts(struct message_parts *parts, const char *event, size_t len,
-                      const char *attributes, long long soft_ms)
+                      const char *attributes, long long soft_ms, long long soft_at)
 {
     size_t used = 0;
     const char *attrs = attributes ? attributes : "null";
@@ -495,7 +495,9 @@ message_request_parts(struct message_parts *parts, const char *event, size_t len
     add_text(parts, event, len);
     add_written(parts, &used, snprintf(ROOM(parts, used), ",\"%s\":", KEY(ATTRIBUTES)));
     add_text(parts, attrs, strlen(attrs));
-    add_written(parts, &used, snprintf(ROOM(parts, used), ",\"%s\":%lld}", KEY(SOFT_MS), soft_ms));
+    add_written(parts, &used,
+                snprintf(ROOM(parts, used), ",\"%s\":%lld,\"%s\":%lld}", KEY(SOFT_MS), soft_ms,
+                         KEY(SOFT_AT), soft_at));
 }
 
 void

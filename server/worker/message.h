@@ -34,7 +34,10 @@
  *   DIED {"how": str}, from the zygote on a worker's socket (python.c)
  *
  * Front -> worker: REQUEST {"event": envelope, "attributes": object | null,
- * "soft_ms": int} (message_request_parts()).
+ * "soft_ms": int, "soft_at": int} (message_request_parts()): the soft
+ * deadline in milliseconds from when it was sent, and as a CLOCK_MONOTONIC
+ * time in milliseconds, which the worker prefers: a request may wait in the
+ * worker's socket behind the one it is answering.
  *
  * A worker runs a hostile skill in its own process, so everything it sends
  * is checked here: a message that is not valid UTF-8 JSON, not an object,
@@ -80,7 +83,8 @@
     X(TEXT, "text")                \
     X(HOW, "how")                  \
     X(EVENT, "event")              \
-    X(SOFT_MS, "soft_ms")
+    X(SOFT_MS, "soft_ms")          \
+    X(SOFT_AT, "soft_at")
 
 /* X(NAME, value): ERROR kinds, in _message.py as KIND_NAME = "value". */
 #define MESSAGE_KINDS(X)           \
@@ -216,9 +220,9 @@ struct message_parts {
 };
 
 /* A REQUEST around event[0..len) (a JSON text, sent as it is), attributes (a
- * JSON text, or NULL for null) and soft_ms. */
+ * JSON text, or NULL for null), soft_ms and soft_at. */
 void message_request_parts(struct message_parts *parts, const char *event, size_t len,
-                           const char *attributes, long long soft_ms);
+                           const char *attributes, long long soft_ms, long long soft_at);
 
 /* A LOG around quoted[0..len), the text already written as a JSON string
  * (with its quotes). */

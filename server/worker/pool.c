@@ -500,26 +500,33 @@ unlink_busy(struct slot *s, struct process *w)
     w->next = NULL;
 }
 
-/* Give w the job and write the request to it. A socket that fails is
- * noticed by the I/O thread (the worker is gone: EPOLLHUP), which then
- * ends the job. Called with the lock held. */
+/* Give w the job, as the call it answers or, when it answers one already,
+ * as the next, and write the request to it. A socket that fails is noticed
+ * by the I/O thread (the worker is gone: EPOLLHUP), which then ends the
+ * calls. Called with the lock held. */
 static void
 start_job(struct pool *pool, struct slot *s, struct process *w, struct pool_job *job)
 {
     struct message_parts parts;
-    int64_t soft_ms = job->arrival_ms + pool->cfg.soft_timeout_ms - proto_now_ms();
+    int64_t soft_at = job->arrival_ms + pool->cfg.soft_timeout_ms;
+    int64_t soft_ms = soft_at - proto_now_ms();
 
-    w->state = W_BUSY;
-    w->job = job;
-    w->next = s->busy_list;
-    s->busy_list = w;
-    s->busy++;
-    pool->stats.busy++;
+    if (w->job) {
+        w->queued = job;
+    } else {
+        w->state = W_BUSY;
+        w->job = job;
+        w->next = s->busy_list;
+        s->busy_list = w;
+        s->busy++;
+        pool->stats.busy++;
+    }
     job->logged = 0;
     if (soft_ms < 1)
         soft_ms = 1;
     /* The event text is valid JSON already: the message is assembled around it. */
-    message_request_parts(&parts, job->event, job->len, job->attributes, (long long)soft_ms);
+    message_request_parts(&parts, job->event, job->len, job->attributes, (long long)soft_ms,
+                          (long long)soft_at);
     job->sent_us = proto_now_us();
     enum proto_status st = proto_sendv_some(w->fd, PROTO_REQUEST, parts.iov, parts.count, &w->out);
     if (st == PROTO_OK && w->out.len > 0) {
@@ -531,14 +538,41 @@ start_job(struct pool *pool, struct slot *s, struct process *w, struct pool_job 
         pidfd_signal(w->pidfd, SIGKILL); /* the I/O thread sees it end */
 }
 
-/* w is free (new, or done with a job): the next waiting call, or the idle
- * stack. Called with the lock held. */
+/* Put a call that a worker held but never started back at the head of
+ * the waiting calls. Called with the lock held. */
+static void
+requeue(struct slot *s, struct pool_job *job)
+{
+    job->next = s->pending;
+    s->pending = job;
+    if (!s->pending_tail)
+        s->pending_tail = job;
+}
+
+/* Whether busy worker w may take a second call behind its first: it is to
+ * keep serving, holds no second call, has written everything, and the call
+ * is not older than its first (whose deadline would then come later). A
+ * skill served by a fresh worker per call never pipelines. Called with the
+ * lock held. */
+static bool
+can_pipeline(const struct pool *pool, const struct slot *s, const struct process *w,
+             const struct pool_job *job)
+{
+    return !pool->cfg.fresh_worker && w->job && !w->queued && !w->draining && w->out.len == 0 &&
+           w->generation == s->generation && job->arrival_ms >= w->job->arrival_ms;
+}
+
+/* w is free (new, or done with a job): the next waiting calls (two, so
+ * that it reads the second without sleeping), or the idle stack. Called
+ * with the lock held. */
 static void
 worker_free(struct pool *pool, struct slot *s, struct process *w)
 {
     struct pool_job *next = pop_pending(s);
     if (next) {
         start_job(pool, s, w, next);
+        if (s->pending && can_pipeline(pool, s, w, s->pending))
+            start_job(pool, s, w, pop_pending(s));
         return;
     }
     w->state = W_IDLE;
@@ -546,6 +580,17 @@ worker_free(struct pool *pool, struct slot *s, struct process *w)
     w->last_used_ms = proto_now_ms();
     w->next = s->idle;
     s->idle = w;
+}
+
+/* A busy worker of s that can take job after its current call. Called
+ * with the lock held. */
+static struct process *
+pipeline_worker(const struct pool *pool, struct slot *s, const struct pool_job *job)
+{
+    for (struct process *w = s->busy_list; w; w = w->next)
+        if (can_pipeline(pool, s, w, job))
+            return w;
+    return NULL;
 }
 
 /* A new worker joins slot s: into the I/O thread's set, then free. Called
@@ -601,10 +646,22 @@ finish_all(struct pool_job *list)
 /* Outcome of one exchange with a worker. */
 enum outcome { DONE, DEAD, KILLED };
 
+/* When w must be stopped after its calls: the quota of calls, memory, or a
+ * reload of its skill. */
+static bool
+worn_out(struct pool *pool, struct slot *s, struct process *w)
+{
+    return pool->cfg.fresh_worker || w->served >= LIMIT_WORKER_REQUESTS ||
+           w->generation != s->generation ||
+           (w->served % RSS_CHECK_EVERY == 0 && process_rss(w->pid) > LIMIT_WORKER_RSS_BYTES);
+}
+
 /*
- * The busy worker w is done with its job (an answer, or it died, or it is
- * killed): account for it, give w its next job or stop it, and hand the
- * job its outcome. I/O thread only.
+ * The busy worker w is done with the call it was answering (an answer, or
+ * it died, or it is killed): account for it, move w on to its next call, a
+ * waiting one, the idle stack or its end, and hand the call its outcome. A
+ * second call w held is started elsewhere if w ends before it (it never
+ * ran), or failed too when its deadline has passed. I/O thread only.
  */
 static void
 end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outcome)
@@ -615,17 +672,11 @@ end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outco
     job->ans.handler_us = proto_now_us() - job->sent_us;
     w->served++;
     w->last_used_ms = proto_now_ms();
-    bool keep = rc == SS_ERR_OK && outcome == DONE && !pool->cfg.fresh_worker &&
-                w->served < LIMIT_WORKER_REQUESTS &&
-                !(w->served % RSS_CHECK_EVERY == 0 && process_rss(w->pid) > LIMIT_WORKER_RSS_BYTES);
     if (outcome != DONE && w->pidfd >= 0)
         pidfd_signal(w->pidfd, SIGKILL);
 
     pthread_mutex_lock(&pool->lock);
-    unlink_busy(s, w);
     w->job = NULL;
-    s->busy--;
-    pool->stats.busy--;
     if (rc == SS_ERR_SKILL_TIMEOUT && outcome == KILLED)
         pool->stats.timeouts++;
     if (rc == SS_ERR_SKILL_CRASHED && outcome == DEAD)
@@ -636,12 +687,41 @@ end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outco
     } else if (rc == SS_ERR_OK) {
         s->failures = 0;
     }
-    if (keep && w->generation == s->generation) {
+    if (outcome == DONE && !w->draining && worn_out(pool, s, w))
+        w->draining = true;
+    if (outcome == DONE && w->queued) {
+        /* Its next call is in its socket already: it goes on with that. */
+        w->job = w->queued;
+        w->queued = NULL;
+        if (s->pending && can_pipeline(pool, s, w, s->pending))
+            start_job(pool, s, w, pop_pending(s));
+        pthread_mutex_unlock(&pool->lock);
+        finish(job, rc);
+        return;
+    }
+    unlink_busy(s, w);
+    s->busy--;
+    pool->stats.busy--;
+    if (outcome == DONE && !w->draining) {
         worker_free(pool, s, w);
     } else {
         if (rc == SS_ERR_OK)
             pool->stats.recycled++;
         s->running--;
+        if (w->queued) {
+            struct pool_job *q = w->queued;
+            w->queued = NULL;
+            if (q->arrival_ms + pool->cfg.handler_timeout_ms <= proto_now_ms()) {
+                ss_fail(&q->err, SS_ERR_SKILL_TIMEOUT,
+                        "%s did not answer within %d ms; its worker was stopped", s->name,
+                        pool->cfg.handler_timeout_ms);
+                q->rc = SS_ERR_SKILL_TIMEOUT;
+                q->next = failed;
+                failed = q;
+            } else {
+                requeue(s, q);
+            }
+        }
         retire(pool, w);
         if (s->pending) {
             /* Calls wait for this one's place: a new worker, unless the
@@ -664,7 +744,7 @@ end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outco
     finish_all(failed);
 }
 
-/* One frame from busy worker w. Returns false when the job ended. I/O thread only. */
+/* One frame from busy worker w. Returns false when w was stopped. I/O thread only. */
 static bool
 on_frame(struct pool *pool, struct process *w, struct proto_frame *frame)
 {
@@ -679,10 +759,10 @@ on_frame(struct pool *pool, struct process *w, struct proto_frame *frame)
             ss_fail(&job->err, bad.code, "the worker for %s sent a bad answer: %s", s->name,
                     bad.msg);
             end_job(pool, w, bad.code, KILLED);
-        } else {
-            end_job(pool, w, SS_ERR_OK, DONE);
+            return false;
         }
-        return false;
+        end_job(pool, w, SS_ERR_OK, DONE);
+        return true;
     }
     if (frame->type == PROTO_DIED) {
         /* From the zygote, the worker's parent: how it ended. The worker is
@@ -763,16 +843,19 @@ on_readable(struct pool *pool, struct process *w)
         break;
     }
     pthread_mutex_lock(&pool->lock);
-    int state = w->state;
-    if (state == W_IDLE)
+    if (w->state == W_IDLE)
         drop_idle(pool, w);
     pthread_mutex_unlock(&pool->lock);
-    if (state != W_BUSY)
-        return;
 
+    /* Every whole frame, for as long as w holds a call: the answer to one
+     * may come with the output of the next. */
     size_t at = 0;
-    bool going = true;
-    while (going) {
+    for (;;) {
+        pthread_mutex_lock(&pool->lock);
+        bool busy = w->state == W_BUSY && w->job;
+        pthread_mutex_unlock(&pool->lock);
+        if (!busy)
+            break;
         struct proto_frame frame;
         size_t used;
         enum proto_status st = proto_parse(w->in.p + at, w->in.len - at, &frame, &used);
@@ -785,11 +868,18 @@ on_readable(struct pool *pool, struct process *w)
             return;
         }
         at += used;
-        going = on_frame(pool, w, &frame);
+        bool alive = on_frame(pool, w, &frame);
         proto_frame_cleanup(&frame);
+        if (!alive)
+            return;
     }
     buf_drop_front(&w->in, at);
-    if (going && eof) {
+    pthread_mutex_lock(&pool->lock);
+    bool busy = w->state == W_BUSY && w->job;
+    if (w->state == W_IDLE && (eof || w->in.len > 0))
+        drop_idle(pool, w); /* more than its answers, or gone */
+    pthread_mutex_unlock(&pool->lock);
+    if (busy && eof) {
         ss_fail(&w->job->err, SS_ERR_SKILL_CRASHED, "the worker for %s died while answering",
                 ((struct slot *)w->slot)->name);
         end_job(pool, w, SS_ERR_SKILL_CRASHED, DEAD);
@@ -830,6 +920,8 @@ apply_deadlines(struct pool *pool)
         for (struct slot *s = pool->slots; s && !late; s = s->next) {
             for (struct process *w = s->busy_list; w && !late; w = w->next) {
                 int64_t due = w->job->arrival_ms + pool->cfg.handler_timeout_ms;
+                if (w->queued && w->queued->arrival_ms < w->job->arrival_ms)
+                    due = w->queued->arrival_ms + pool->cfg.handler_timeout_ms;
                 if (all || due <= now)
                     late = w;
                 else if (due < next)
@@ -1023,17 +1115,22 @@ pool_submit(struct pool *pool, struct pool_job *job)
         pthread_mutex_unlock(&pool->lock);
         return rc;
     }
-    if (s->idle) {
-        struct process *w = s->idle;
+    /* An idle worker; else a new one if the skill may have more (the call
+     * waits for whichever is free first); else behind the call of a busy
+     * one, so that it reads the next request without sleeping; else wait. */
+    struct process *w = s->idle;
+    if (w) {
         s->idle = w->next;
+        start_job(pool, s, w, job);
+    } else if (s->running < (unsigned)pool->cfg.workers) {
+        push_pending(s, job);
+        s->running++;
+        s->want++;
+        pthread_cond_signal(&pool->keeper_cond);
+    } else if (!s->pending && (w = pipeline_worker(pool, s, job))) {
         start_job(pool, s, w, job);
     } else {
         push_pending(s, job);
-        if (s->running < (unsigned)pool->cfg.workers) {
-            s->running++;
-            s->want++;
-            pthread_cond_signal(&pool->keeper_cond);
-        }
     }
     /* The I/O thread sleeps until the next deadline it knows of; a call
      * due earlier (the first after a quiet spell) wakes it. */

@@ -23,11 +23,14 @@ Worker -> front (the payloads of server/worker/proto.h's frames):
 - LOG ``{"text": str}`` and DIED ``{"how": str}``, written by the C side.
 
 Front -> worker: REQUEST ``{"event": envelope, "attributes": object | null,
-"soft_ms": int}``.
+"soft_ms": int, "soft_at": int}``: the soft deadline in ms from when the front sent it,
+and as a CLOCK_MONOTONIC time in ms (``soft_at``, optional), which wins: a request may wait in
+the socket behind the one before it.
 """
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, Optional
 
 OK = "ok"
@@ -51,6 +54,7 @@ TEXT = "text"
 HOW = "how"
 EVENT = "event"
 SOFT_MS = "soft_ms"
+SOFT_AT = "soft_at"
 
 KIND_LOAD = "load"
 KIND_RAISED = "raised"
@@ -106,6 +110,11 @@ def read_request(text: str) -> tuple[dict, Any, int]:
         raise ValueError("the server sent a message without an 'event' object")
     soft_ms = data.get(SOFT_MS)
     soft_ms = soft_ms if isinstance(soft_ms, int) and soft_ms > 0 else 0
+    soft_at = data.get(SOFT_AT)
+    if isinstance(soft_at, int) and soft_ms > 0:
+        # The same clock as the front's (CLOCK_MONOTONIC): what is left now,
+        # after any wait behind the request before this one.
+        soft_ms = max(1, soft_at - int(time.monotonic() * 1000))
     return data[EVENT], data.get(ATTRIBUTES), soft_ms
 
 

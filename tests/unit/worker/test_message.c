@@ -468,7 +468,7 @@ test_encoders(void)
     char buf[256];
 
     const char *event = "{\"version\":\"1.0\",\"request\":{\"type\":\"LaunchRequest\"}}";
-    message_request_parts(&parts, event, strlen(event), "{\"n\":1}", 1234);
+    message_request_parts(&parts, event, strlen(event), "{\"n\":1}", 1234, 987654321);
     ok(parts.count <= MESSAGE_PARTS_MAX, "a REQUEST fits proto_sendv");
     char *text = join(&parts, &len);
     json_t *req = text ? json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
@@ -479,12 +479,14 @@ test_encoders(void)
     is_int(json_integer_value(json_object_get(json_object_get(req, "attributes"), "n")), 1,
            "the attributes");
     is_int(json_integer_value(json_object_get(req, "soft_ms")), 1234, "soft_ms");
+    is_int(json_integer_value(json_object_get(req, "soft_at")), 987654321, "soft_at");
     json_decref(req);
     free(text);
 
-    message_request_parts(&parts, "{}", 2, NULL, 1);
+    message_request_parts(&parts, "{}", 2, NULL, 1, 2);
     text = join(&parts, &len);
-    is_str(text, "{\"event\":{},\"attributes\":null,\"soft_ms\":1}", "no attributes is null");
+    is_str(text, "{\"event\":{},\"attributes\":null,\"soft_ms\":1,\"soft_at\":2}",
+           "no attributes is null");
     free(text);
 
     struct message_text t;

@@ -1,0 +1,192 @@
+/*
+ * test_pool_async.c - calls submitted without waiting (pool_submit()):
+ * many at once on two workers, each answer reaching its own call; a call
+ * sent behind one that never ends, started again on a new worker when the
+ * first is killed; pool_abort().
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+#include "proto.h"
+#include "python.h"
+#include "skill.h"
+#include "tap.h"
+
+#define CALLS 40
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int finished;
+
+static void
+done(struct pool_job *job)
+{
+    (void)job;
+    pthread_mutex_lock(&lock);
+    finished++;
+    pthread_cond_broadcast(&cond);
+    pthread_mutex_unlock(&lock);
+}
+
+/* Wait until n calls have finished, or ms passed; returns how many did. */
+static int
+wait_for(int n, int ms)
+{
+    int64_t until = proto_now_ms() + ms;
+    pthread_mutex_lock(&lock);
+    while (finished < n && proto_now_ms() < until) {
+        pthread_mutex_unlock(&lock);
+        struct timespec pause = {0, 5 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        pthread_mutex_lock(&lock);
+    }
+    int got = finished;
+    pthread_mutex_unlock(&lock);
+    return got;
+}
+
+static struct skill
+load(const char *name)
+{
+    struct skill s;
+    struct ss_error err;
+    if (skill_load(SOURCE_ROOT "/tests/data/skills", name, &s, &err) != SS_ERR_OK) {
+        printf("# cannot load %s: %s\n", name, err.msg);
+        exit(1);
+    }
+    return s;
+}
+
+static const char launch[] =
+    "{\"version\":\"1.0\",\"session\":{\"new\":true,\"sessionId\":\"s\","
+    "\"application\":{\"applicationId\":\"amzn1.ask.skill.x\"},\"attributes\":{},"
+    "\"user\":{\"userId\":\"u\"}},\"context\":{\"System\":{\"application\":"
+    "{\"applicationId\":\"amzn1.ask.skill.x\"},\"user\":{\"userId\":\"u\"}}},"
+    "\"request\":{\"type\":\"LaunchRequest\",\"requestId\":\"r1\",\"locale\":\"en-US\","
+    "\"timestamp\":\"2025-01-15T18:04:05Z\"}}";
+
+static const char thank_you[] =
+    "{\"version\":\"1.0\",\"session\":{\"new\":false,\"sessionId\":\"s\","
+    "\"application\":{\"applicationId\":\"amzn1.ask.skill.x\"},\"attributes\":{},"
+    "\"user\":{\"userId\":\"u\"}},\"context\":{\"System\":{\"application\":"
+    "{\"applicationId\":\"amzn1.ask.skill.x\"},\"user\":{\"userId\":\"u\"}}},"
+    "\"request\":{\"type\":\"IntentRequest\",\"requestId\":\"r2\",\"locale\":\"en-US\","
+    "\"timestamp\":\"2025-01-15T18:04:05Z\",\"intent\":{\"name\":\"ThankYouIntent\","
+    "\"confirmationStatus\":\"NONE\"}}}";
+
+static const char *
+speech_of(const struct pool_job *job, char *buf, size_t cap)
+{
+    char *text = json_dumps(json_object_get(job->ans.answer.reply, "speech"), JSON_COMPACT);
+    snprintf(buf, cap, "%s", text ? text : "");
+    free(text);
+    return buf;
+}
+
+static struct pool_job
+job_for(const struct skill *s, const char *event, const char *attributes)
+{
+    return (struct pool_job){.skill = s,
+                             .event = event,
+                             .len = strlen(event),
+                             .attributes = attributes,
+                             .request_id = "r",
+                             .arrival_ms = proto_now_ms(),
+                             .done = done};
+}
+
+int
+main(void)
+{
+    struct pool_config cfg = {
+        .exe = SKILLSERVER_BIN,
+        .skillkit_dir = python_skillkit_dir(),
+        .handler_timeout_ms = 8000,
+        .soft_timeout_ms = 4000,
+        .workers = 2,
+    };
+    char text[256];
+    signal(SIGPIPE, SIG_IGN);
+
+    /* 1. CALLS calls at once on two workers: every answer is its own. */
+    struct pool *pool = pool_create(&cfg);
+    ok(pool != NULL, "a pool of two workers");
+    struct skill persistent = load("persistent");
+    static struct pool_job jobs[CALLS];
+    static char attrs[CALLS][32];
+    int submitted = 0;
+    for (int i = 0; i < CALLS; i++) {
+        snprintf(attrs[i], sizeof(attrs[i]), "{\"visits\": %d}", i * 10);
+        jobs[i] = job_for(&persistent, launch, attrs[i]);
+        submitted += pool_submit(pool, &jobs[i]) == SS_ERR_OK;
+    }
+    is_int(submitted, CALLS, "every call is taken without waiting");
+    is_int(wait_for(CALLS, 60000), CALLS, "every call is finished");
+    int right = 0;
+    for (int i = 0; i < CALLS; i++) {
+        char want[64];
+        snprintf(want, sizeof(want), "Visit number %d.", i * 10 + 1);
+        json_t *v = json_object_get(jobs[i].ans.answer.attributes, "visits");
+        if (jobs[i].rc == SS_ERR_OK && jobs[i].ans.answer.ok &&
+            strstr(speech_of(&jobs[i], text, sizeof(text)), want) &&
+            json_integer_value(v) == i * 10 + 1)
+            right++;
+        else
+            printf("# call %d: rc %d, speech %s\n", i, (int)jobs[i].rc,
+                   speech_of(&jobs[i], text, sizeof(text)));
+        pool_answer_cleanup(&jobs[i].ans);
+    }
+    is_int(right, CALLS, "each call got the answer to its own request");
+    struct pool_stats st;
+    pool_stats(pool, &st);
+    ok(st.started <= 2, "no more than two workers were started (%llu)",
+       (unsigned long long)st.started);
+    is_int((int)st.busy, 0, "none is busy after");
+    pool_destroy(pool);
+    skill_cleanup(&persistent);
+
+    /* 2. One worker: a call sent behind a launch that never ends is
+     * started again on a new worker when the launch's worker is killed. */
+    cfg.workers = 1;
+    cfg.handler_timeout_ms = 1500;
+    cfg.soft_timeout_ms = 750;
+    pool = pool_create(&cfg);
+    struct skill stuck = load("stuck_launch");
+    struct message_load hello;
+    struct ss_error err;
+    is_int(pool_start(pool, &stuck, &hello, &err), SS_ERR_OK, "start the stuck skill");
+    message_load_cleanup(&hello);
+    finished = 0;
+    struct pool_job first = job_for(&stuck, launch, NULL);
+    is_int(pool_submit(pool, &first), SS_ERR_OK, "the launch is taken");
+    struct timespec pause = {0, 700 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    struct pool_job second = job_for(&stuck, thank_you, NULL);
+    is_int(pool_submit(pool, &second), SS_ERR_OK, "the intent is taken behind it");
+    is_int(wait_for(2, 20000), 2, "both are finished");
+    is_int(first.rc, SS_ERR_SKILL_TIMEOUT, "the launch timed out");
+    contains(first.err.msg, "did not answer within 1500 ms", "and says so");
+    is_int(second.rc, SS_ERR_OK, "the intent was answered");
+    contains(speech_of(&second, text, sizeof(text)), "I am awake.", "by a new worker");
+    pool_answer_cleanup(&first.ans);
+    pool_answer_cleanup(&second.ans);
+
+    /* 3. pool_abort(): a call in flight ends now, with its reason. */
+    finished = 0;
+    struct pool_job third = job_for(&stuck, launch, NULL);
+    is_int(pool_submit(pool, &third), SS_ERR_OK, "another launch is taken");
+    int64_t t0 = proto_now_ms();
+    pool_abort(pool);
+    is_int(wait_for(1, 5000), 1, "abort ends it");
+    ok(proto_now_ms() - t0 < 1000, "at once, not at its deadline");
+    is_int(third.rc, SS_ERR_SKILL_TIMEOUT, "as a timeout");
+    contains(third.err.msg, "the server is stopping", "saying why");
+    pool_answer_cleanup(&third.ans);
+    pool_destroy(pool);
+    skill_cleanup(&stuck);
+    return tap_done();
+}
