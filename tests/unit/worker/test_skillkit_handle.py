@@ -253,6 +253,20 @@ class DeadlineTest(RunnerCase):
         self.assertEqual(signal.getitimer(signal.ITIMER_REAL), (0.0, 0.0))
         super().tearDown()
 
+    def test_soft_deadline_counts_from_the_front_clock(self):
+        # soft_at (CLOCK_MONOTONIC ms, time.monotonic() here) wins over soft_ms:
+        # a request that waited in the socket has only what is left.
+        from skillkit import _message
+        now = int(time.monotonic() * 1000)
+        read = _message.read_request
+        self.assertEqual(read(json.dumps({"event": {}, "soft_ms": 3000}))[2], 3000)
+        left = read(json.dumps({"event": {}, "soft_ms": 3000, "soft_at": now + 2000}))[2]
+        self.assertTrue(1500 <= left <= 2000, left)
+        self.assertEqual(read(json.dumps({"event": {}, "soft_ms": 3000, "soft_at": now - 10}))[2],
+                         1)
+        # No soft deadline at all stays none, whatever soft_at says.
+        self.assertEqual(read(json.dumps({"event": {}, "soft_ms": 0, "soft_at": now + 5}))[2], 0)
+
     def test_busy_loop_reports_the_running_line(self):
         _, path = self.load("""
             from skillkit import intent
