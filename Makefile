@@ -36,7 +36,7 @@ endef
 
 SKILLSERVER = $(BUILD)/server/skillserver
 
-.PHONY: all deps test-deps build run demo test fuzz bench clean
+.PHONY: all deps test-deps build run demo test fuzz bench bench-peer clean
 
 all: build
 
@@ -77,6 +77,19 @@ fuzz: test-deps
 
 bench: test-deps build
 	@sh tests/bench/run.sh "$(BUILD)"
+
+# skillserver side by side with the Node.js ASK SDK (tests/bench/compare.py):
+# the SDK at the versions pinned in tests/bench/peer/package-lock.json goes
+# into tests/bench/peer/node_modules (ignored by git), again only when the
+# lock file changes. BENCH_ROUNDS, BENCH_SECONDS and BENCH_PEER_CASES choose
+# what runs; compare.py's opening comment lists them all.
+PEER = tests/bench/peer
+
+$(PEER)/node_modules/.package-lock.json: $(PEER)/package.json $(PEER)/package-lock.json
+	cd $(PEER) && npm ci --no-audit --no-fund
+
+bench-peer: test-deps build $(PEER)/node_modules/.package-lock.json
+	@python3 tests/bench/compare.py "$(BUILD)"
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
