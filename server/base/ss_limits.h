@@ -85,6 +85,11 @@
 /* A worker whose resident memory passes this after a request is recycled. */
 #define LIMIT_WORKER_RSS_BYTES (256L * 1024 * 1024)
 
+/* Until a skill saves attributes there is no database; whether another
+ * process (invoke, say) made one is looked at no more often than this, not
+ * once a request. */
+#define LIMIT_STORE_ABSENT_RECHECK_MS 1000
+
 /* Idle workers above one per skill are stopped after this long unused. */
 #define LIMIT_WORKER_IDLE_MS 60000
 

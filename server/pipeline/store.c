@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ss_limits.h"
@@ -27,6 +28,7 @@ struct store {
     sqlite3 *db;
     sqlite3_stmt *get;
     sqlite3_stmt *put;
+    struct timespec absent_at; /* when the database was last found missing */
 };
 
 struct store *
@@ -77,8 +79,18 @@ open_db(struct store *s, int create, struct ss_error *err)
 
     if (s->db)
         return SS_ERR_OK;
-    if (!create && access(s->path, F_OK) != 0)
-        return SS_ERR_OK;
+    if (!create) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t since = (int64_t)(now.tv_sec - s->absent_at.tv_sec) * 1000 +
+                        (now.tv_nsec - s->absent_at.tv_nsec) / 1000000;
+        if (s->absent_at.tv_sec && since < LIMIT_STORE_ABSENT_RECHECK_MS)
+            return SS_ERR_OK;
+        if (access(s->path, F_OK) != 0) {
+            s->absent_at = now;
+            return SS_ERR_OK;
+        }
+    }
     if (create && mkdir(s->dir, 0700) != 0 && errno != EEXIST)
         return ss_fail(err, SS_ERR_IO, "cannot create the data folder %s: %s", s->dir,
                        strerror(errno));

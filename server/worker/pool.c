@@ -986,6 +986,8 @@ io_main(void *arg)
     struct pool *pool = arg;
     struct epoll_event events[IO_EVENTS];
 
+    (void)pthread_setname_np(pthread_self(), "ss-worker-io"); /* for top -H and perf */
+
     for (;;) {
         int64_t next = apply_deadlines(pool);
         forget_retired(pool);
@@ -1023,6 +1025,7 @@ keeper_main(void *arg)
 {
     struct pool *pool = arg;
 
+    (void)pthread_setname_np(pthread_self(), "ss-keeper");
     pthread_mutex_lock(&pool->lock);
     for (;;) {
         struct process *stop = pool->to_stop;
