@@ -455,6 +455,22 @@ class Tls(unittest.TestCase):
         raw_exchange(self.srv.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", timeout=3)
         self.assertEqual(self.srv.request("GET", "/healthz")[0], 200)
 
+    def test_no_hello_retry_for_the_clients_first_group(self):
+        # A TLS 1.3 client sends a key share for its first group only; the
+        # server must take it rather than ask for another (HelloRetryRequest:
+        # one more round trip on every new connection).
+        for groups in ("X25519:P-256", "P-256:X25519", "P-384:X25519"):
+            with self.subTest(groups=groups):
+                out = subprocess.run(
+                    ["openssl", "s_client", "-connect", f"127.0.0.1:{self.srv.port}",
+                     "-servername", "localhost", "-tls1_3", "-groups", groups, "-msg"],
+                    input=b"", capture_output=True, timeout=EVENT_S)
+                lines = out.stdout.decode("utf-8", "replace").splitlines()
+                sent = [x for x in lines if x.startswith(">>>") and x.endswith("ClientHello")]
+                got = [x for x in lines if x.startswith("<<<") and x.endswith("Finished")]
+                self.assertTrue(got, "no handshake:\n" + out.stderr.decode("utf-8", "replace"))
+                self.assertEqual(len(sent), 1, "the server asked for another key share")
+
 
 class SlowClients(unittest.TestCase):
     """Connection, idle and slow-client limits."""
