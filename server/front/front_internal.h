@@ -309,6 +309,10 @@ int tls_configure(struct http_server *srv, const struct http_config *cfg);
 /* libmicrohttpd's TLS options for srv's certificate (3 items and the end). */
 void tls_daemon_options(const struct http_server *srv, struct MHD_OptionItem opts[4]);
 
+/* The daemon's flags with what TLS needs added (MHD_USE_TLS, and poll()
+ * instead of epoll); flags unchanged without TLS. */
+unsigned tls_daemon_flags(const struct http_server *srv, unsigned flags);
+
 /* Wipe the key's copy once libmicrohttpd has its own, and free both at the end. */
 void tls_forget_key(struct http_server *srv);
 void tls_cleanup(struct http_server *srv);

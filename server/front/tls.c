@@ -2,7 +2,8 @@
  * tls.c - the endpoint's certificate and private key: which files (the
  * flags, or the pair certs/make-endpoint-cert.sh leaves in DATA/tls/), read
  * once at start-up, before privileges are dropped, and handed to
- * libmicrohttpd (GnuTLS) with the protocol versions and ciphers allowed.
+ * libmicrohttpd (GnuTLS) with the protocol versions and ciphers allowed;
+ * and how the daemon waits on TLS connections.
  *
  * What must stay true: the key is read while the process may still be
  * root, and our copy is wiped as soon as GnuTLS has its own, and again
@@ -149,6 +150,22 @@ tls_configure(struct http_server *srv, const struct http_config *cfg)
                     srv->cfg.tls_key);
     }
     return 0;
+}
+
+unsigned
+tls_daemon_flags(const struct http_server *srv, unsigned flags)
+{
+    if (!srv->tls_cert_pem)
+        return flags;
+    /* libmicrohttpd 0.9.75 (and 1.0.1 still) busy-waits on a TLS connection
+     * whose handshake waits for the client in epoll mode: gnutls_handshake()'s
+     * GNUTLS_E_AGAIN does not clear the connection's read-ready mark, so the
+     * thread calls recv() in a loop until the client's next flight arrives.
+     * Every handshake burnt a thread for a round trip, and one silent TCP
+     * connection held a core until the receive limit cut it off. poll() has
+     * no such mark. */
+    flags &= ~(unsigned)MHD_USE_EPOLL;
+    return flags | MHD_USE_POLL | MHD_USE_TLS;
 }
 
 void

@@ -471,6 +471,26 @@ class Tls(unittest.TestCase):
                 self.assertTrue(got, "no handshake:\n" + out.stderr.decode("utf-8", "replace"))
                 self.assertEqual(len(sent), 1, "the server asked for another key share")
 
+    def test_a_silent_connection_costs_no_cpu(self):
+        # libmicrohttpd in epoll mode polled a connection waiting for the
+        # client's part of the handshake in a loop: one silent connection
+        # kept a core busy.
+        def cpu_s():
+            with open(f"/proc/{self.srv.proc.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        with socket.create_connection(("127.0.0.1", self.srv.port)) as s:
+            before = cpu_s()
+            time.sleep(1.0)
+            spent = cpu_s() - before
+            s.sendall(b"\x16")  # half a record: the server is mid-handshake now
+            time.sleep(1.0)
+            spent2 = cpu_s() - before - spent
+        self.assertLess(spent, 0.2, "the server was busy with a connection that sent nothing")
+        self.assertLess(spent2, 0.2, "the server was busy with a connection in its handshake")
+        self.assertEqual(self.srv.request("GET", "/healthz")[0], 200)
+
 
 class SlowClients(unittest.TestCase):
     """Connection, idle and slow-client limits."""
