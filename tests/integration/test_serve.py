@@ -455,6 +455,39 @@ class Tls(unittest.TestCase):
         raw_exchange(self.srv.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", timeout=3)
         self.assertEqual(self.srv.request("GET", "/healthz")[0], 200)
 
+    def handshake(self, ctx, session=None):
+        """One request on a new connection with ctx (resuming session if given);
+        returns (status, whether the session was resumed, the session)."""
+        conn = self.srv.connection(context=ctx)
+        raw = socket.create_connection(("127.0.0.1", self.srv.port), timeout=EVENT_S)
+        conn.sock = ctx.wrap_socket(raw, server_hostname="localhost", session=session)
+        try:
+            status, _, _ = self.srv.request("POST", "/skills/thank_you",
+                                            fixture("intent_thank_you.json"), conn=conn)
+            # A TLS 1.3 ticket comes after the handshake; reading the answer
+            # has taken it in.
+            return status, conn.sock.session_reused, conn.sock.session
+        finally:
+            conn.close()
+
+    def test_tls13_session_is_resumed(self):
+        ctx = self.srv.ssl_context(minimum_version=ssl.TLSVersion.TLSv1_3)
+        status, reused, session = self.handshake(ctx)
+        self.assertEqual((status, reused), (200, False))
+        self.assertTrue(session.has_ticket, "the server sent no session ticket")
+        for _ in range(2):
+            status, reused, session = self.handshake(ctx, session)
+            self.assertEqual((status, reused), (200, True))
+
+    def test_tls12_has_no_tickets(self):
+        # A TLS 1.2 ticket would hold the session's master secret under the
+        # server's ticket key, which undoes forward secrecy.
+        ctx = self.srv.ssl_context(maximum_version=ssl.TLSVersion.TLSv1_2)
+        status, reused, session = self.handshake(ctx)
+        self.assertEqual((status, reused), (200, False))
+        status, reused, _ = self.handshake(ctx, session)
+        self.assertEqual((status, reused), (200, False))
+
     def test_no_hello_retry_for_the_clients_first_group(self):
         # A TLS 1.3 client sends a key share for its first group only; the
         # server must take it rather than ask for another (HelloRetryRequest:
