@@ -525,6 +525,49 @@ class Tls(unittest.TestCase):
         self.assertEqual(self.srv.request("GET", "/healthz")[0], 200)
 
 
+class TlsEcdsa(unittest.TestCase):
+    """make-endpoint-cert.sh --key-type ecdsa: a P-256 key that only signs,
+    served like the RSA one."""
+
+    def test_ecdsa_certificate_serves(self):
+        tmp = tempfile.mkdtemp(prefix="skillserver-ecdsa-")
+        try:
+            cert = make_endpoint_cert(tmp, key_type="ecdsa")
+            text = subprocess.run(["openssl", "x509", "-in", cert[0], "-noout", "-text"],
+                                  capture_output=True, text=True, check=True).stdout
+            self.assertIn("id-ecPublicKey", text)
+            self.assertIn("prime256v1", text)
+            self.assertIn("DNS:localhost", text)
+            usage = text.split("X509v3 Key Usage:", 1)[1].split("\n")[1].strip()
+            self.assertEqual(usage, "Digital Signature")
+            self.assertEqual(os.stat(cert[1]).st_mode & 0o077, 0)
+            with Server(skills=skills_dir("thank_you"), tls=cert) as srv:
+                for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+                    with self.subTest(version=version):
+                        ctx = srv.ssl_context(minimum_version=version, maximum_version=version)
+                        conn = srv.connection(context=ctx)
+                        status, _, body = srv.request("POST", "/skills/thank_you",
+                                                      fixture("intent_thank_you.json"), conn=conn)
+                        self.assertEqual((status, speech(body)), (200, "You're welcome!"))
+                        if version == ssl.TLSVersion.TLSv1_2:  # 1.3 names no signature
+                            self.assertIn("ECDSA", conn.sock.cipher()[0])
+                        conn.close()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_unknown_key_type_is_refused(self):
+        tmp = tempfile.mkdtemp(prefix="skillserver-ecdsa-")
+        try:
+            script = os.path.join(SOURCE_ROOT, "certs", "make-endpoint-cert.sh")
+            out = subprocess.run(["sh", script, "--key-type", "dsa", "localhost", tmp],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(out.returncode, 2)
+            self.assertIn("--key-type takes rsa or ecdsa", out.stderr)
+            self.assertFalse(os.path.exists(os.path.join(tmp, "private-key.pem")))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class SlowClients(unittest.TestCase):
     """Connection, idle and slow-client limits."""
 
