@@ -187,8 +187,12 @@ tls_daemon_flags(const struct http_server *srv, unsigned flags)
      * thread calls recv() in a loop until the client's next flight arrives.
      * Every handshake burnt a thread for a round trip, and one silent TCP
      * connection held a core until the receive limit cut it off. poll() has
-     * no such mark. */
-    flags &= ~(unsigned)MHD_USE_EPOLL;
+     * no such mark.
+     * MHD_USE_TURBO goes too: with poll() all it changes (0.9.75) is that a
+     * closing connection gets no TLS close_notify, which RFC 8446 §6.1 asks
+     * for and without which OpenSSL clients drop the session as truncated
+     * (no resumption next time). */
+    flags &= ~(unsigned)(MHD_USE_EPOLL | MHD_USE_TURBO);
     return flags | MHD_USE_POLL | MHD_USE_TLS;
 }
 

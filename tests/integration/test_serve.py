@@ -479,6 +479,22 @@ class Tls(unittest.TestCase):
             status, reused, session = self.handshake(ctx, session)
             self.assertEqual((status, reused), (200, True))
 
+    def test_closes_with_close_notify(self):
+        # Without close_notify the end of the stream looks like a truncation:
+        # RFC 8446 §6.1 asks for it, and OpenSSL clients drop the session
+        # (no resumption) when it is missing.
+        raw = socket.create_connection(("127.0.0.1", self.srv.port), timeout=EVENT_S)
+        with self.srv.ssl_context().wrap_socket(raw, server_hostname="localhost",
+                                                suppress_ragged_eofs=False) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(4096)  # SSLEOFError without close_notify
+                if not chunk:
+                    break
+                data += chunk
+        self.assertTrue(data.startswith(b"HTTP/1.1 200"), data)
+
     def test_tls12_has_no_tickets(self):
         # A TLS 1.2 ticket would hold the session's master secret under the
         # server's ticket key, which undoes forward secrecy.
