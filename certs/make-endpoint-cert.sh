@@ -1,11 +1,12 @@
 #!/bin/sh
-# make-endpoint-cert.sh [--days N] [--force | --if-missing] DOMAIN DIR
-# make-endpoint-cert.sh [--days N] [--force | --if-missing] --class DIR
+# make-endpoint-cert.sh [--days N] [--key-type rsa|ecdsa] [--force | --if-missing] DOMAIN DIR
+# make-endpoint-cert.sh [--days N] [--key-type rsa|ecdsa] [--force | --if-missing] --class DIR
 #
 # Make a self-signed HTTPS certificate for the skill endpoint at DOMAIN the
 # way the Alexa developer console accepts one (spec/request-verification.md
-# §1.5): an RSA 2048 key, and an X.509 certificate whose subjectAltName holds
-# DOMAIN. Writes into DIR (created if missing):
+# §1.5): an RSA 2048 key (or ECDSA P-256 with --key-type ecdsa), and an X.509
+# certificate whose subjectAltName holds DOMAIN. Writes into DIR (created if
+# missing):
 #   private-key.pem     the key (mode 600): --tls-key; never share or commit it
 #   certificate.pem     the certificate: --tls-cert, and what you paste into the
 #                       console (Build > Endpoint > HTTPS > "I will upload a
@@ -28,6 +29,11 @@
 # new address on another network.
 #
 #   --days N       validity (default 365)
+#   --key-type T   rsa (default): RSA 2048, the key Amazon's instructions make.
+#                  ecdsa: ECDSA on the P-256 curve. Its handshake signature
+#                  costs a fraction of RSA's (README, "TLS"), but Amazon's
+#                  documentation names only RSA, so rsa stays the default for
+#                  a certificate uploaded to the console.
 #   --force        replace an existing key and certificate
 #   --if-missing   do nothing (and succeed) when both files already exist
 #
@@ -36,12 +42,13 @@
 set -eu
 
 usage() {
-    echo "usage: $0 [--days N] [--force | --if-missing] DOMAIN DIR" >&2
-    echo "       $0 [--days N] [--force | --if-missing] --class DIR" >&2
+    echo "usage: $0 [--days N] [--key-type rsa|ecdsa] [--force | --if-missing] DOMAIN DIR" >&2
+    echo "       $0 [--days N] [--key-type rsa|ecdsa] [--force | --if-missing] --class DIR" >&2
     exit 2
 }
 
 days=365
+key_type=rsa
 force=0
 if_missing=0
 class=0
@@ -50,6 +57,11 @@ while [ $# -gt 0 ]; do
     --days)
         [ $# -ge 2 ] || usage
         days=$2
+        shift 2
+        ;;
+    --key-type)
+        [ $# -ge 2 ] || usage
+        key_type=$2
         shift 2
         ;;
     --force) force=1; shift ;;
@@ -90,6 +102,22 @@ fi
 
 case $days in
 '' | *[!0-9]*) echo "$0: --days takes a number of days, not '$days'" >&2; exit 2 ;;
+esac
+case $key_type in
+rsa)
+    # Amazon's example lists keyEncipherment and dataEncipherment, which only
+    # suit RSA key exchange. skillserver offers forward-secret (ECDHE) key
+    # exchange and TLS 1.3 only, where the key signs the handshake, so
+    # digitalSignature is added; the console checks the subjectAltName, not
+    # this.
+    key_usage="digitalSignature, keyEncipherment, dataEncipherment"
+    ;;
+ecdsa)
+    # An ECDSA key can only sign: clients that check keyUsage (Java does)
+    # refuse one that claims to encipher.
+    key_usage="digitalSignature"
+    ;;
+*) echo "$0: --key-type takes rsa or ecdsa, not '$key_type'" >&2; exit 2 ;;
 esac
 # A host name (optionally a wildcard's first label) or an IP address; nothing
 # that could break out of the configuration file below.
@@ -152,10 +180,6 @@ else
     names="DNS.1 = $domain"
 fi
 
-# keyUsage: Amazon's example lists keyEncipherment and dataEncipherment, which
-# only suit RSA key exchange. skillserver offers forward-secret (ECDHE) key
-# exchange and TLS 1.3 only, where the key signs the handshake, so
-# digitalSignature is added; the console checks the subjectAltName, not this.
 cat >"$cnf" <<EOF
 [req]
 distinguished_name = req_distinguished_name
@@ -170,7 +194,7 @@ O = ${CERT_ORG:-skillserver}
 CN = $domain
 
 [v3_req]
-keyUsage = digitalSignature, keyEncipherment, dataEncipherment
+keyUsage = $key_usage
 extendedKeyUsage = serverAuth
 subjectAltName = @subject_alternate_names
 
@@ -183,7 +207,12 @@ trap 'rm -f "$key.tmp" "$cert.tmp"' EXIT
 old_umask=$(umask)
 umask 077
 rm -f "$key.tmp"
-openssl genrsa -out "$key.tmp" 2048 2>/dev/null
+if [ "$key_type" = ecdsa ]; then
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+        -pkeyopt ec_param_enc:named_curve -out "$key.tmp" 2>/dev/null
+else
+    openssl genrsa -out "$key.tmp" 2048 2>/dev/null
+fi
 umask "$old_umask"
 openssl req -new -x509 -sha256 -days "$days" -key "$key.tmp" -config "$cnf" \
     -out "$cert.tmp"

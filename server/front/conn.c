@@ -39,6 +39,7 @@ conn_on_notify(void *cls, struct MHD_Connection *connection, void **socket_conte
     struct http_server *srv = cls;
 
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        tls_on_connection(srv, connection);
         const union MHD_ConnectionInfo *info =
             MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
         struct http_conn *c = calloc(1, sizeof(*c));

@@ -14,6 +14,7 @@
 #ifndef SKILLSERVER_FRONT_INTERNAL_H
 #define SKILLSERVER_FRONT_INTERNAL_H
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -94,6 +95,8 @@ struct http_server {
     char *tls_cert_pem;
     char *tls_key_pem;
     size_t tls_key_len;
+    gnutls_datum_t tls_ticket_key; /* TLS 1.3 session tickets; {NULL, 0} when off */
+    atomic_bool tls_ticket_failed; /* enabling tickets on a connection failed (logged once) */
     struct sockaddr_storage addr;
     socklen_t addr_len;
     char where[96];                       /* "https://127.0.0.1:8443", for the logs */
@@ -315,6 +318,14 @@ int tls_configure(struct http_server *srv, const struct http_config *cfg);
 
 /* libmicrohttpd's TLS options for srv's certificate (3 items and the end). */
 void tls_daemon_options(const struct http_server *srv, struct MHD_OptionItem opts[4]);
+
+/* The daemon's flags with what TLS needs added (MHD_USE_TLS, and poll()
+ * instead of epoll); flags unchanged without TLS. */
+unsigned tls_daemon_flags(const struct http_server *srv, unsigned flags);
+
+/* A new connection, before its handshake: let it issue and accept TLS 1.3
+ * session tickets. Called from conn_on_notify() on libmicrohttpd's thread. */
+void tls_on_connection(struct http_server *srv, struct MHD_Connection *connection);
 
 /* Wipe the key's copy once libmicrohttpd has its own, and free both at the end. */
 void tls_forget_key(struct http_server *srv);

@@ -145,8 +145,7 @@ start_daemon(struct http_server *srv)
     struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
 
     tls_daemon_options(srv, tls);
-    if (srv->tls_cert_pem)
-        flags |= MHD_USE_TLS;
+    flags = tls_daemon_flags(srv, flags);
     if (srv->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(

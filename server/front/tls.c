@@ -1,12 +1,17 @@
 /*
- * tls.c - the endpoint's certificate and private key: which files (the
- * flags, or the pair certs/make-endpoint-cert.sh leaves in DATA/tls/), read
- * once at start-up, before privileges are dropped, and handed to
- * libmicrohttpd (GnuTLS) with the protocol versions and ciphers allowed.
+ * tls.c - the endpoint's TLS: its certificate and private key (the flags,
+ * or the pair certs/make-endpoint-cert.sh leaves in DATA/tls/), read once at
+ * start-up, before privileges are dropped, and handed to libmicrohttpd
+ * (GnuTLS) with the protocol versions, ciphers and key-exchange groups
+ * allowed; the session-ticket key that lets a client resume a TLS 1.3
+ * session without a new signature; and how the daemon waits on TLS
+ * connections.
  *
  * What must stay true: the key is read while the process may still be
  * root, and our copy is wiped as soon as GnuTLS has its own, and again
- * before it is freed.
+ * before it is freed. The ticket key is made here at start-up, lives only
+ * in this process's memory (never on disk, so a restart invalidates every
+ * ticket) and is wiped at exit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,14 +21,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+
 #include "front_internal.h"
 #include "log.h"
 
-/* GnuTLS priorities: TLS 1.2 and 1.3 only, forward-secret key exchange, AEAD
- * ciphers (spec/request-verification.md §1.4). */
+/* GnuTLS priorities (spec/request-verification.md §1.4):
+ * - TLS 1.2 and 1.3 only; forward-secret (ECDHE) key exchange; AEAD ciphers.
+ * - Groups: X25519, then the NIST curves. Finite-field groups are left out:
+ *   every client that offers them offers a curve too, and an FFDHE-2048
+ *   exchange costs about as much as the certificate's signature.
+ * - The client's order decides (no %SERVER_PRECEDENCE): every choice on the
+ *   list is strong, and a TLS 1.3 client sends a key share for its first
+ *   group only. Were our order to decide, GnuTLS would answer a client whose
+ *   first group is not ours with a HelloRetryRequest: a whole extra round
+ *   trip, and a second ClientHello to parse, on every new connection (NORMAL
+ *   lists P-256 first; OpenSSL, Java and browsers lead with X25519).
+ * - %NO_TICKETS_TLS12: session tickets for TLS 1.3 only. A TLS 1.2 ticket
+ *   carries the session's master secret under the ticket key, so whoever
+ *   later reads that key from this process could decrypt recorded TLS 1.2
+ *   traffic; a TLS 1.3 resumption still runs a fresh ECDHE exchange
+ *   (GnuTLS's server accepts only psk_dhe_ke while no PSK key exchange is
+ *   enabled), so forward secrecy holds. GnuTLS's own "PFS" level makes the
+ *   same choice. */
 #define TLS_PRIORITIES                                                                             \
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-DHE-RSA:-DHE-DSS:-CIPHER-ALL:"               \
-    "+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:%SERVER_PRECEDENCE"
+    "+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:"      \
+    "+GROUP-SECP384R1:+GROUP-SECP521R1:%NO_TICKETS_TLS12"
 
 /* Read a whole (small) PEM file; the caller frees. NULL with err set. */
 static char *
@@ -137,8 +161,57 @@ tls_configure(struct http_server *srv, const struct http_config *cfg)
         if (stat(srv->cfg.tls_key, &st) == 0 && (st.st_mode & 077))
             log_msg(LOG_WARN, "the private key %s can be read by other users; chmod 600 it",
                     srv->cfg.tls_key);
+        /* Made once per start and never rotated by us: GnuTLS derives the key
+         * that actually encrypts tickets from it and replaces that one every
+         * 3 ticket lifetimes (18 h by default), still accepting the previous
+         * one. Without it the server still works, only every connection needs
+         * a full handshake. */
+        int rc = gnutls_session_ticket_key_generate(&srv->tls_ticket_key);
+        if (rc != GNUTLS_E_SUCCESS) {
+            srv->tls_ticket_key = (gnutls_datum_t){NULL, 0};
+            log_msg(LOG_WARN, "TLS session resumption is off: cannot make a ticket key (%s)",
+                    gnutls_strerror(rc));
+        }
     }
     return 0;
+}
+
+unsigned
+tls_daemon_flags(const struct http_server *srv, unsigned flags)
+{
+    if (!srv->tls_cert_pem)
+        return flags;
+    /* libmicrohttpd 0.9.75 (and 1.0.1 still) busy-waits on a TLS connection
+     * whose handshake waits for the client in epoll mode: gnutls_handshake()'s
+     * GNUTLS_E_AGAIN does not clear the connection's read-ready mark, so the
+     * thread calls recv() in a loop until the client's next flight arrives.
+     * Every handshake burnt a thread for a round trip, and one silent TCP
+     * connection held a core until the receive limit cut it off. poll() has
+     * no such mark.
+     * MHD_USE_TURBO goes too: with poll() all it changes (0.9.75) is that a
+     * closing connection gets no TLS close_notify, which RFC 8446 §6.1 asks
+     * for and without which OpenSSL clients drop the session as truncated
+     * (no resumption next time). */
+    flags &= ~(unsigned)(MHD_USE_EPOLL | MHD_USE_TURBO);
+    return flags | MHD_USE_POLL | MHD_USE_TLS;
+}
+
+void
+tls_on_connection(struct http_server *srv, struct MHD_Connection *connection)
+{
+    if (!srv->tls_ticket_key.data)
+        return;
+    /* Called before the handshake starts (MHD_CONNECTION_NOTIFY_STARTED comes
+     * after libmicrohttpd's gnutls_init()). */
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (!info || !info->tls_session)
+        return;
+    int rc = gnutls_session_ticket_enable_server(info->tls_session, &srv->tls_ticket_key);
+    if (rc != GNUTLS_E_SUCCESS &&
+        !atomic_exchange_explicit(&srv->tls_ticket_failed, true, memory_order_relaxed))
+        log_msg(LOG_WARN, "a TLS connection cannot offer session resumption: %s (said once)",
+                gnutls_strerror(rc));
 }
 
 void
@@ -160,6 +233,11 @@ tls_forget_key(struct http_server *srv)
 void
 tls_cleanup(struct http_server *srv)
 {
+    if (srv->tls_ticket_key.data) {
+        gnutls_memset(srv->tls_ticket_key.data, 0, srv->tls_ticket_key.size);
+        gnutls_free(srv->tls_ticket_key.data);
+        srv->tls_ticket_key = (gnutls_datum_t){NULL, 0};
+    }
     free(srv->default_cert);
     free(srv->default_key);
     free(srv->tls_cert_pem);

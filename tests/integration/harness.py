@@ -145,10 +145,13 @@ def wait_for_port_file(path, proc, timeout=120):
     raise AssertionError(f"{' '.join(proc.args)} did not listen within {timeout} s")
 
 
-def make_endpoint_cert(folder, domain="localhost"):
-    """Run certs/make-endpoint-cert.sh; returns (certificate, private key)."""
+def make_endpoint_cert(folder, domain="localhost", key_type=None):
+    """Run certs/make-endpoint-cert.sh (--key-type key_type if given);
+    returns (certificate, private key)."""
     script = os.path.join(SOURCE_ROOT, "certs", "make-endpoint-cert.sh")
-    subprocess.run(["sh", script, domain, folder], check=True, capture_output=True, timeout=60)
+    options = ["--key-type", key_type] if key_type else []
+    subprocess.run(["sh", script, *options, domain, folder], check=True, capture_output=True,
+                   timeout=60)
     return os.path.join(folder, "certificate.pem"), os.path.join(folder, "private-key.pem")
 
 

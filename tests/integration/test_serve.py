@@ -455,6 +455,134 @@ class Tls(unittest.TestCase):
         raw_exchange(self.srv.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", timeout=3)
         self.assertEqual(self.srv.request("GET", "/healthz")[0], 200)
 
+    def handshake(self, ctx, session=None):
+        """One request on a new connection with ctx (resuming session if given);
+        returns (status, whether the session was resumed, the session)."""
+        conn = self.srv.connection(context=ctx)
+        raw = socket.create_connection(("127.0.0.1", self.srv.port), timeout=EVENT_S)
+        conn.sock = ctx.wrap_socket(raw, server_hostname="localhost", session=session)
+        try:
+            status, _, _ = self.srv.request("POST", "/skills/thank_you",
+                                            fixture("intent_thank_you.json"), conn=conn)
+            # A TLS 1.3 ticket comes after the handshake; reading the answer
+            # has taken it in.
+            return status, conn.sock.session_reused, conn.sock.session
+        finally:
+            conn.close()
+
+    def test_tls13_session_is_resumed(self):
+        ctx = self.srv.ssl_context(minimum_version=ssl.TLSVersion.TLSv1_3)
+        status, reused, session = self.handshake(ctx)
+        self.assertEqual((status, reused), (200, False))
+        self.assertTrue(session.has_ticket, "the server sent no session ticket")
+        for _ in range(2):
+            status, reused, session = self.handshake(ctx, session)
+            self.assertEqual((status, reused), (200, True))
+
+    def test_closes_with_close_notify(self):
+        # Without close_notify the end of the stream looks like a truncation:
+        # RFC 8446 §6.1 asks for it, and OpenSSL clients drop the session
+        # (no resumption) when it is missing.
+        raw = socket.create_connection(("127.0.0.1", self.srv.port), timeout=EVENT_S)
+        with self.srv.ssl_context().wrap_socket(raw, server_hostname="localhost",
+                                                suppress_ragged_eofs=False) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(4096)  # SSLEOFError without close_notify
+                if not chunk:
+                    break
+                data += chunk
+        self.assertTrue(data.startswith(b"HTTP/1.1 200"), data)
+
+    def test_tls12_has_no_tickets(self):
+        # A TLS 1.2 ticket would hold the session's master secret under the
+        # server's ticket key, which undoes forward secrecy.
+        ctx = self.srv.ssl_context(maximum_version=ssl.TLSVersion.TLSv1_2)
+        status, reused, session = self.handshake(ctx)
+        self.assertEqual((status, reused), (200, False))
+        status, reused, _ = self.handshake(ctx, session)
+        self.assertEqual((status, reused), (200, False))
+
+    def test_no_hello_retry_for_the_clients_first_group(self):
+        # A TLS 1.3 client sends a key share for its first group only; the
+        # server must take it rather than ask for another (HelloRetryRequest:
+        # one more round trip on every new connection).
+        for groups in ("X25519:P-256", "P-256:X25519", "P-384:X25519"):
+            with self.subTest(groups=groups):
+                out = subprocess.run(
+                    ["openssl", "s_client", "-connect", f"127.0.0.1:{self.srv.port}",
+                     "-servername", "localhost", "-tls1_3", "-groups", groups, "-msg"],
+                    input=b"", capture_output=True, timeout=EVENT_S)
+                lines = out.stdout.decode("utf-8", "replace").splitlines()
+                sent = [x for x in lines if x.startswith(">>>") and x.endswith("ClientHello")]
+                got = [x for x in lines if x.startswith("<<<") and x.endswith("Finished")]
+                self.assertTrue(got, "no handshake:\n" + out.stderr.decode("utf-8", "replace"))
+                self.assertEqual(len(sent), 1, "the server asked for another key share")
+
+    def test_a_silent_connection_costs_no_cpu(self):
+        # libmicrohttpd in epoll mode polled a connection waiting for the
+        # client's part of the handshake in a loop: one silent connection
+        # kept a core busy.
+        def cpu_s():
+            with open(f"/proc/{self.srv.proc.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        with socket.create_connection(("127.0.0.1", self.srv.port)) as s:
+            before = cpu_s()
+            time.sleep(1.0)
+            spent = cpu_s() - before
+            s.sendall(b"\x16")  # half a record: the server is mid-handshake now
+            time.sleep(1.0)
+            spent2 = cpu_s() - before - spent
+        self.assertLess(spent, 0.2, "the server was busy with a connection that sent nothing")
+        self.assertLess(spent2, 0.2, "the server was busy with a connection in its handshake")
+        self.assertEqual(self.srv.request("GET", "/healthz")[0], 200)
+
+
+class TlsEcdsa(unittest.TestCase):
+    """make-endpoint-cert.sh --key-type ecdsa: a P-256 key that only signs,
+    served like the RSA one."""
+
+    def test_ecdsa_certificate_serves(self):
+        tmp = tempfile.mkdtemp(prefix="skillserver-ecdsa-")
+        try:
+            cert = make_endpoint_cert(tmp, key_type="ecdsa")
+            text = subprocess.run(["openssl", "x509", "-in", cert[0], "-noout", "-text"],
+                                  capture_output=True, text=True, check=True).stdout
+            self.assertIn("id-ecPublicKey", text)
+            self.assertIn("prime256v1", text)
+            self.assertIn("DNS:localhost", text)
+            usage = text.split("X509v3 Key Usage:", 1)[1].split("\n")[1].strip()
+            self.assertEqual(usage, "Digital Signature")
+            self.assertEqual(os.stat(cert[1]).st_mode & 0o077, 0)
+            with Server(skills=skills_dir("thank_you"), tls=cert) as srv:
+                for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+                    with self.subTest(version=version):
+                        ctx = srv.ssl_context(minimum_version=version, maximum_version=version)
+                        conn = srv.connection(context=ctx)
+                        status, _, body = srv.request("POST", "/skills/thank_you",
+                                                      fixture("intent_thank_you.json"), conn=conn)
+                        self.assertEqual((status, speech(body)), (200, "You're welcome!"))
+                        if version == ssl.TLSVersion.TLSv1_2:  # 1.3 names no signature
+                            self.assertIn("ECDSA", conn.sock.cipher()[0])
+                        conn.close()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_unknown_key_type_is_refused(self):
+        tmp = tempfile.mkdtemp(prefix="skillserver-ecdsa-")
+        try:
+            script = os.path.join(SOURCE_ROOT, "certs", "make-endpoint-cert.sh")
+            out = subprocess.run(["sh", script, "--key-type", "dsa", "localhost", tmp],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(out.returncode, 2)
+            self.assertIn("--key-type takes rsa or ecdsa", out.stderr)
+            self.assertFalse(os.path.exists(os.path.join(tmp, "private-key.pem")))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
 
 class SlowClients(unittest.TestCase):
     """Connection, idle and slow-client limits."""
