@@ -36,6 +36,9 @@
  * so a typical request costs no allocation for its body. Not a limit. */
 #define INLINE_BODY_BYTES 4096
 
+/* Finished requests kept for reuse: about the requests in flight at once. */
+#define HTTP_SPARE_REQUESTS 64
+
 /* The Content-Types of what the front sends. */
 #define JSON_TYPE "application/json;charset=UTF-8"
 #define TEXT_TYPE "text/plain;charset=UTF-8"
@@ -110,6 +113,13 @@ struct http_server {
     struct http_conn *conns;
     atomic_uint connections;
     atomic_uint in_flight;
+    /* Finished requests kept for the next ones (http.c's request_begin()):
+     * a struct http_request is several KiB, too large for malloc's
+     * per-thread cache, and freeing one next to the heap's top made malloc
+     * consolidate its free lists on every request. */
+    pthread_mutex_t spare_lock;
+    struct http_request *spare[HTTP_SPARE_REQUESTS];
+    unsigned spares;
     atomic_bool draining;
     atomic_uint refused;     /* connections closed at a connection limit, counted by
                                 conn_on_mhd_log() */

@@ -388,8 +388,10 @@ answer_simulator(struct http_request *r, struct MHD_Connection *connection)
 static struct http_request *
 request_begin(struct http_server *srv, struct MHD_Connection *connection, const char *url)
 {
-    struct http_request *r = malloc(sizeof(*r));
-    if (!r)
+    pthread_mutex_lock(&srv->spare_lock);
+    struct http_request *r = srv->spares ? srv->spare[--srv->spares] : NULL;
+    pthread_mutex_unlock(&srv->spare_lock);
+    if (!r && !(r = malloc(sizeof(*r))))
         return NULL;
     /* Everything but the inline body buffer starts zeroed. */
     memset(r, 0, offsetof(struct http_request, inline_body));
@@ -413,7 +415,14 @@ request_end(struct http_request *r)
         dispatch_result_cleanup(&r->res);
     buf_reset(&r->body);
     generation_release(r->gen);
-    atomic_fetch_sub_explicit(&r->srv->in_flight, 1, memory_order_relaxed);
+    struct http_server *srv = r->srv;
+    atomic_fetch_sub_explicit(&srv->in_flight, 1, memory_order_relaxed);
+    pthread_mutex_lock(&srv->spare_lock);
+    if (srv->spares < HTTP_SPARE_REQUESTS) {
+        srv->spare[srv->spares++] = r;
+        r = NULL;
+    }
+    pthread_mutex_unlock(&srv->spare_lock);
     free(r);
 }
 

@@ -343,6 +343,9 @@ server_cleanup(struct http_server *srv)
     generation_release(srv->gen);
     metrics_destroy(srv->metrics);
     tls_cleanup(srv);
+    while (srv->spares > 0)
+        free(srv->spare[--srv->spares]);
+    pthread_mutex_destroy(&srv->spare_lock);
     pthread_mutex_destroy(&srv->gen_lock);
     pthread_mutex_destroy(&srv->conn_lock);
     pthread_mutex_destroy(&srv->load_lock);
@@ -394,6 +397,7 @@ http_serve(const struct http_config *given)
     }
     pthread_mutex_init(&srv.gen_lock, NULL);
     pthread_mutex_init(&srv.conn_lock, NULL);
+    pthread_mutex_init(&srv.spare_lock, NULL);
     pthread_mutex_init(&srv.load_lock, NULL);
     pthread_cond_init(&srv.load_cond, NULL);
     atomic_init(&srv.connections, 0);
