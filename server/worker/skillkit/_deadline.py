@@ -8,9 +8,12 @@ skill code runs and disarmed before anything is returned to the front.
 from __future__ import annotations
 
 import signal
-from typing import Any, Optional
 
 from .errors import DeadlineExceeded
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["install", "arm", "disarm", "last_seconds", "seconds_text"]
 

@@ -28,7 +28,10 @@ Front -> worker: REQUEST ``{"event": envelope, "attributes": object | null,
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 OK = "ok"
 ERROR = "error"

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Optional
 
 from ._diagnose import BadResult, describe_type, who
 from ._registry import Handler
 from ._routing import Turn
 from ._skill import Skill
 from .request import Request
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["check_persistent", "reply_text", "canonical", "dumps"]
 

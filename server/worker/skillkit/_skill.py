@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Optional
 
 from ._registry import Handler, Registry
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["Skill", "PACKAGE_DIR", "read_json"]
 
