@@ -40,18 +40,8 @@ extern char **environ;
 #endif
 #endif
 
-#ifndef SKILLKIT_DIR
-#error "SKILLKIT_DIR must name the folder that holds the skillkit package"
-#endif
-
 /* The worker's socket, for _skillserver.log(). */
 static int front_fd = -1;
-
-const char *
-python_skillkit_dir(void)
-{
-    return SKILLKIT_DIR;
-}
 
 /* _skillserver.log(text): send one log record to the front. */
 static PyObject *

@@ -38,7 +38,4 @@ struct python_worker_config {
  */
 int python_worker_main(const struct python_worker_config *cfg);
 
-/* The directory holding the skillkit package in this build. */
-const char *python_skillkit_dir(void);
-
 #endif

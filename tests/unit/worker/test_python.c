@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "launcher.h"
 #include "message.h"
 #include "proto.h"
 #include "python.h"
@@ -28,7 +29,7 @@ start(const char *skill, int *fd, int dev)
             .fd = sv[1],
             .name = skill,
             .script = strdup(script),
-            .skillkit_dir = python_skillkit_dir(),
+            .skillkit_dir = launcher_skillkit_dir(),
             .dev = dev,
             /* Unconfined, so LeakSanitizer can check the boundary at exit;
              * the sandbox itself is tested through real workers. */
