@@ -61,13 +61,16 @@ skillserver_log(PyObject *self, PyObject *arg)
     if (len > LIMIT_LOG_RECORD_BYTES)
         len = LIMIT_LOG_RECORD_BYTES;
 
-    /* The LOG is assembled around the text quoted by Python's json, so that
-     * logging costs one call. */
-    PyObject *json = PyImport_ImportModule("json");
+    /* The LOG is assembled around the text quoted as json.dumps() quotes a
+     * str, by the function it calls (json's accelerator, _json), so that
+     * logging costs one call and the json package is not imported for it
+     * (see skillkit/_jsontext.py). */
+    PyObject *json = PyImport_ImportModule("_json");
     if (!json)
         return NULL;
     PyObject *slice = PyUnicode_FromStringAndSize(text, len);
-    PyObject *quoted = slice ? PyObject_CallMethod(json, "dumps", "O", slice) : NULL;
+    PyObject *quoted =
+        slice ? PyObject_CallMethod(json, "encode_basestring_ascii", "O", slice) : NULL;
     Py_XDECREF(slice);
     Py_DECREF(json);
     if (!quoted)

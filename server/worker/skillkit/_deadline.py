@@ -7,7 +7,12 @@ skill code runs and disarmed before anything is returned to the front.
 """
 from __future__ import annotations
 
-import signal
+try:
+    # The signal module's functions without its enums (which would import
+    # enum at every zygote start, see _runner): the same calls.
+    import _signal as signal
+except ImportError:
+    import signal
 
 from .errors import DeadlineExceeded
 

@@ -10,7 +10,7 @@ a warning.
 """
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import sys
 
@@ -19,6 +19,15 @@ from ._diagnose import describe_type, exception_error, sentence, short, where
 from ._registry import Handler, registering
 from ._skill import PACKAGE_DIR, Skill, read_json
 from .errors import SkillDefinitionError
+
+try:
+    # What importlib.util exports under these names, without importing
+    # importlib.util, which brings contextlib (and with it collections and
+    # functools) into every zygote (see _runner).
+    from importlib._bootstrap import module_from_spec
+    from importlib._bootstrap_external import spec_from_file_location
+except ImportError:
+    from importlib.util import module_from_spec, spec_from_file_location
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -160,6 +169,7 @@ def _missing_warnings(skill: Skill, requirements: dict[str, str]) -> list[str]:
     if not requirements:
         return warnings
     import importlib.metadata  # costs more than the rest of a load: only when needed
+    import importlib.util
     for module, req in requirements.items():
         try:
             importlib.metadata.distribution(req)
@@ -237,12 +247,12 @@ def load(skill: Skill, soft_seconds: float) -> dict:
     # Directory listings are cached by the import system; a sibling module
     # written a moment ago (tests, --dev reloads) must be found.
     importlib.invalidate_caches()
-    spec = importlib.util.spec_from_file_location(skill.module_name, path)
+    spec = spec_from_file_location(skill.module_name, path)
     if spec is None or spec.loader is None:
         return _failed(skill, _message.error(
             LOAD, f"{path} cannot be imported as a Python module",
             f"{name} cannot be loaded: skill.py is not a Python file.", file=path))
-    module = importlib.util.module_from_spec(spec)
+    module = module_from_spec(spec)
     sys.modules[skill.module_name] = module
     try:
         with registering(skill.registry):

@@ -31,8 +31,11 @@ So what every request needs is imported at the top of a module, and the
 rest where it is used: typing only for annotations (``if TYPE_CHECKING``),
 inspect, traceback, difflib, logging (configured by an import hook when the
 skill imports it), importlib.metadata and _plain only on the paths that need
-them. tests/unit/worker/test_skillkit_imports.py holds the list of what
-start-up may import.
+them; and JSON, signals and module specs come from the C modules behind
+json, signal and importlib.util (_jsontext, _signal, importlib._bootstrap),
+since those packages import re, enum and collections. A skill that imports
+them pays for them itself. tests/unit/worker/test_skillkit_imports.py holds
+the list of what start-up may import.
 
 What must stay true: neither function ever raises (every failure, including a
 bug here, becomes an ERROR); one skill is loaded at a time (loading another

@@ -1,9 +1,9 @@
 """The skill loaded in this process: its names, its files and its handlers."""
 from __future__ import annotations
 
-import json
 import os
 
+from . import _jsontext
 from ._registry import Handler, Registry
 
 TYPE_CHECKING = False
@@ -60,4 +60,4 @@ class Skill:
 def read_json(path: str) -> Any:
     """The JSON document in the file at path (OSError, ValueError)."""
     with open(path, encoding="utf-8") as f:
-        return json.load(f)
+        return _jsontext.loads(f.read())

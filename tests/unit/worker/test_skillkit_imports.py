@@ -18,23 +18,22 @@ from skillkit_support import FIXTURES_DIR, SOURCE_ROOT, RunnerCase
 SERVER_DIR = os.path.join(SOURCE_ROOT, "server", "worker")
 
 #: What loading a skill and answering one request may import beyond a bare
-#: interpreter (python3 -I -S): skillkit itself, the skill, and the standard
-#: modules a request needs. json brings re, and re brings enum, functools
-#: and collections; importlib.util imports a file under a private name.
+#: interpreter (python3 -I -S): skillkit itself, the skill, and the few
+#: standard modules every request needs. os and its helpers come with site
+#: in a worker anyway; JSON goes through json's accelerator (_json) alone,
+#: since the json package brings re, and re brings enum, functools and
+#: collections (skillkit/_jsontext.py).
 ALLOWED = {
-    "__future__", "_collections", "_collections_abc", "_functools", "_json", "_operator",
-    "_sre", "_stat", "collections", "contextlib", "copyreg", "enum", "functools",
-    "genericpath", "importlib", "importlib._abc", "importlib._bootstrap",
-    "importlib._bootstrap_external", "importlib.util", "itertools", "json", "json.decoder",
-    "json.encoder", "json.scanner", "keyword", "math", "operator", "os", "os.path",
-    "posixpath", "re", "re._casefix", "re._compiler", "re._constants", "re._parser",
-    "reprlib", "signal", "stat", "types", "warnings",
+    "__future__", "_collections_abc", "_json", "_stat", "genericpath", "importlib",
+    "importlib._bootstrap", "importlib._bootstrap_external", "math", "os", "os.path",
+    "posixpath", "stat", "types", "warnings",
 }
 
 #: What a request never needs and costs the most: named so that a failure
 #: says which one came back (each is also outside ALLOWED).
 HEAVY = ("typing", "inspect", "logging", "traceback", "linecache", "tokenize", "difflib",
-         "datetime", "importlib.metadata", "threading", "ast", "dis", "email", "zipfile")
+         "datetime", "importlib.metadata", "importlib.util", "threading", "ast", "dis", "email",
+         "zipfile", "json", "re", "enum", "signal", "collections", "functools", "contextlib")
 
 # The worker's part, as python.c plays it: _skillserver (faked here) in
 # place, the runner imported, the skill loaded and one request answered;
@@ -107,6 +106,51 @@ class StartUpImports(unittest.TestCase):
         self.assertEqual(len(logged), 1, lines)
         self.assertRegex(logged[0], r"^log: \[WARNING\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"
                                     r"\.\d{3}Z\t[^\t]*\tfrom logging$")
+
+
+class JsonText(unittest.TestCase):
+    """skillkit._jsontext calls json's accelerator as json does: the same
+    text, the same values, the same errors."""
+
+    def outcome(self, fn, *args, **kwargs):
+        try:
+            return "ok", fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the error is what is compared
+            return type(exc).__name__, str(exc)
+
+    def test_dumps_writes_what_json_writes(self):
+        import json
+
+        from skillkit import _jsontext
+
+        loop = []
+        loop.append(loop)
+        values = [
+            {"b": [1, 2.5, None, True, False, 'x\u00e9\U0001f600\n"\\\x00\x1f'], "a": {}},
+            "plain", "\ud800 a lone surrogate", 1e300, -0.0, 3.0, 1.1, 12345678901234567890,
+            [], {"z": 1, "a": {"c": 2, "b": 1}}, {1: "int key", None: "none key"},
+            float("nan"), float("inf"), {"x": object()}, {(1, 2): "tuple key"}, loop,
+        ]
+        for value in values:
+            for sort_keys in (False, True):
+                with self.subTest(value=repr(value)[:40], sort_keys=sort_keys):
+                    self.assertEqual(
+                        self.outcome(_jsontext.dumps, value, sort_keys=sort_keys),
+                        self.outcome(json.dumps, value, separators=(",", ":"),
+                                     ensure_ascii=False, allow_nan=False, sort_keys=sort_keys))
+
+    def test_loads_reads_what_json_reads(self):
+        import json
+
+        from skillkit import _jsontext
+
+        texts = [' {"a": [1, 2.5e3, -0, 1E400, "\\u00e9\\ud83d\\ude00"]} \n', '"x"', "  3  ",
+                 "NaN", "[Infinity, -Infinity]", '{"a":1,"a":2}', "", "  ", "[1,]", '{"a" 1}',
+                 "[1] x", "\ufeff[1]", '"unterminated', '{"a":1}}', "tru", '"\x01"']
+        for text in texts:
+            with self.subTest(text=text):
+                self.assertEqual(repr(self.outcome(_jsontext.loads, text)),
+                                 repr(self.outcome(json.loads, text)))
 
 
 def _decorated(fn):
