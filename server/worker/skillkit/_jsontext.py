@@ -84,6 +84,17 @@ def _unencodable(value: Any) -> Any:
     raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
 
 
+def _accelerator_works() -> bool:
+    """Whether _json takes the arguments json 3.11 gives it (an exported
+    skill may run on another Python, on Lambda): otherwise json does it."""
+    try:
+        encode = _make_encoder({}, _unencodable, _quote, None, ":", ",", True, False, False)
+        return ("".join(encode({"b": [1, 2.5, None], "a": "\u00e9"}, 0))
+                == '{"a":"\u00e9","b":[1,2.5,null]}' and _scan('[1, "x"]', 0) == ([1, "x"], 8))
+    except Exception:  # noqa: BLE001 - any failure means "use json"
+        return False
+
+
 def dumps(value: Any, sort_keys: bool = False) -> str:
     """json.dumps(value, separators=(",", ":"), ensure_ascii=False,
     allow_nan=False, sort_keys=sort_keys): compact, the text as it is,
@@ -99,3 +110,7 @@ def dumps(value: Any, sort_keys: bool = False) -> str:
     # containers being written must start empty.
     encode = _make_encoder({}, _unencodable, _quote, None, ":", ",", sort_keys, False, False)
     return "".join(encode(value, 0))
+
+
+if _scan is not None and not _accelerator_works():
+    _scan = None

@@ -139,6 +139,20 @@ class JsonText(unittest.TestCase):
                         self.outcome(json.dumps, value, separators=(",", ":"),
                                      ensure_ascii=False, allow_nan=False, sort_keys=sort_keys))
 
+    def test_without_the_accelerator_json_does_the_work(self):
+        from skillkit import _jsontext
+
+        saved = _jsontext._scan
+        _jsontext._scan = None
+        try:
+            self.assertEqual(_jsontext.dumps({"b": "\u00e9", "a": [1.5]}, sort_keys=True),
+                             '{"a":[1.5],"b":"\u00e9"}')
+            self.assertEqual(_jsontext.loads(' {"a": [1]} '), {"a": [1]})
+            with self.assertRaises(ValueError):
+                _jsontext.dumps(float("nan"))
+        finally:
+            _jsontext._scan = saved
+
     def test_loads_reads_what_json_reads(self):
         import json
 
