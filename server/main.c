@@ -28,11 +28,11 @@
 #include "export.h"
 #include "http.h"
 #include "invoke.h"
+#include "launcher.h"
 #include "log.h"
 #include "model.h"
 #include "model_show.h"
 #include "privs.h"
-#include "python.h"
 #include "say.h"
 #include "scaffold.h"
 #include "sign.h"
@@ -58,26 +58,18 @@ struct options {
     bool end;
     int handler_timeout_ms;
     const char *attributes; /* request --attributes JSON */
-    /* worker mode */
-    int fd;
-    const char *name;
-    const char *script;
-    const char *root;
-    const char *code;
-    const char *handler;
-    const char *layout;
-    const char *invocation;
-    const char *skillkit;
-    const char *user;
-    const char *locale;   /* ssml check --locale */
-    const char *key;      /* sign --key */
-    const char *cert_url; /* sign --cert-url */
-    bool sha1;            /* sign --sha1 */
-    bool reprompt;        /* ssml check --reprompt */
-    const char *skill;    /* say --skill */
-    const char *wav;      /* say --wav */
-    bool show;            /* say --show */
-    bool speak;           /* say --speak */
+    const char *layout;     /* new --layout */
+    const char *invocation; /* new --invocation */
+    const char *user;       /* serve --user */
+    const char *locale;     /* ssml check --locale */
+    const char *key;        /* sign --key */
+    const char *cert_url;   /* sign --cert-url */
+    bool sha1;              /* sign --sha1 */
+    bool reprompt;          /* ssml check --reprompt */
+    const char *skill;      /* say --skill */
+    const char *wav;        /* say --wav */
+    bool show;              /* say --show */
+    bool speak;             /* say --speak */
     /* serve */
     const char *listen;
     const char *tls_cert;
@@ -131,28 +123,27 @@ read_input(const char *path, size_t limit, size_t *len)
     return text;
 }
 
-/* The absolute path of this binary, for starting workers; -1 after saying
- * why not. */
+/* The absolute path of the program skills run in (launcher.h), beside
+ * this binary; -1 after saying why it cannot be found. */
 static int
-self_path(char *buf, size_t cap)
+worker_path(char *buf, size_t cap)
 {
-    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
-    if (n <= 0) {
-        fprintf(stderr, "skillserver: cannot find my own binary in /proc/self/exe\n");
+    struct ss_error err;
+    if (launcher_worker_path(buf, cap, &err) != SS_ERR_OK) {
+        fprintf(stderr, "skillserver: %s\n", err.msg);
         return -1;
     }
-    buf[n] = '\0';
     return 0;
 }
 
 /* What a command that runs skills on this machine gives the runtime
- * (runtime.h): this binary, skillkit, and the options every such command
+ * (runtime.h): the worker program, skillkit, and the options every such command
  * shares. exe must outlive the result. */
 static struct runtime_config
 runtime_of(const struct options *o, const char *exe)
 {
     return (struct runtime_config){.exe = exe,
-                                   .skillkit_dir = python_skillkit_dir(),
+                                   .skillkit_dir = launcher_skillkit_dir(),
                                    .data_dir = o->data,
                                    .dev = o->dev,
                                    .handler_timeout_ms = o->handler_timeout_ms,
@@ -268,10 +259,6 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                                              "--data",
                                              "--handler-timeout",
                                              "--attributes",
-                                             "--fd",
-                                             "--name",
-                                             "--script",
-                                             "--skillkit",
                                              "--user",
                                              "--locale",
                                              "--key",
@@ -286,9 +273,6 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                                              "--max-connections",
                                              "--skill",
                                              "--wav",
-                                             "--root",
-                                             "--code",
-                                             "--handler",
                                              "--layout",
                                              "--invocation",
                                              "--metrics-listen",
@@ -318,22 +302,10 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->data = val;
         else if (strcmp(name, "--attributes") == 0)
             o->attributes = val;
-        else if (strcmp(name, "--name") == 0)
-            o->name = val;
-        else if (strcmp(name, "--script") == 0)
-            o->script = val;
-        else if (strcmp(name, "--root") == 0)
-            o->root = val;
-        else if (strcmp(name, "--code") == 0)
-            o->code = val;
-        else if (strcmp(name, "--handler") == 0)
-            o->handler = val;
         else if (strcmp(name, "--layout") == 0)
             o->layout = val;
         else if (strcmp(name, "--invocation") == 0)
             o->invocation = val;
-        else if (strcmp(name, "--skillkit") == 0)
-            o->skillkit = val;
         else if (strcmp(name, "--user") == 0)
             o->user = val;
         else if (strcmp(name, "--locale") == 0)
@@ -390,10 +362,8 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                 return fail_usage(usage, "--class-workers takes a number from 1 to 256, not '%s'",
                                   val);
             o->class_workers = (int)n;
-        } else if (strcmp(name, "--fd") == 0)
-            o->fd = atoi(val);
-        else if (strcmp(name, "--handler-timeout") == 0 &&
-                 parse_seconds(val, &o->handler_timeout_ms) != 0)
+        } else if (strcmp(name, "--handler-timeout") == 0 &&
+                   parse_seconds(val, &o->handler_timeout_ms) != 0)
             return fail_usage(usage,
                               "--handler-timeout takes a number of seconds such as 6 or "
                               "0.5 (at most 60), not '%s'",
@@ -411,7 +381,7 @@ cmd_invoke(struct options *o)
         return fail_usage(usage_invoke, "%s",
                           o->nargs < 1 ? "which skill? Name one, such as thank_you"
                                        : "too many arguments");
-    if (self_path(exe, sizeof(exe)) != 0)
+    if (worker_path(exe, sizeof(exe)) != 0)
         return EXIT_FAILED;
     struct invoke_config cfg = {
         .skills_dir = o->skills,
@@ -498,7 +468,7 @@ cmd_request(struct options *o)
         char exe[PATH_MAX];
         struct runtime_config rt = runtime_of(o, exe);
         struct ss_error ignored;
-        if (self_path(exe, sizeof(exe)) == 0 &&
+        if (worker_path(exe, sizeof(exe)) == 0 &&
             model_show_infer(&skill, &rt, &inferred, &ignored) == SS_ERR_OK)
             model = inferred;
     }
@@ -532,7 +502,7 @@ cmd_model(struct options *o)
         return fail_usage(usage_model, "%s",
                           o->nargs < 1 ? "which skill? Name one, such as thank_you"
                                        : "name one skill only");
-    if (self_path(exe, sizeof(exe)) != 0)
+    if (worker_path(exe, sizeof(exe)) != 0)
         return EXIT_FAILED;
     struct model_show_config cfg = {
         .skills_dir = o->skills,
@@ -579,7 +549,7 @@ cmd_serve(struct options *o)
 
     if (o->nargs > 0)
         return fail_usage(usage_serve, "serve takes no arguments, only options ('%s')", o->args[0]);
-    if (self_path(exe, sizeof(exe)) != 0)
+    if (worker_path(exe, sizeof(exe)) != 0)
         return EXIT_FAILED;
     struct http_config cfg = {
         .listen = o->listen,
@@ -602,7 +572,7 @@ cmd_serve(struct options *o)
         .metrics_listen = o->metrics_listen,
         .no_metrics = o->no_metrics,
         .exe = exe,
-        .skillkit_dir = python_skillkit_dir(),
+        .skillkit_dir = launcher_skillkit_dir(),
         .user = o->user,
         .class_mode = o->class_mode,
         .class_password = o->class_password,
@@ -661,7 +631,7 @@ cmd_say(struct options *o)
                           "'%s' is not a skill name (a folder name such as "
                           "thank_you)",
                           o->skill);
-    if (self_path(exe, sizeof(exe)) != 0)
+    if (worker_path(exe, sizeof(exe)) != 0)
         return EXIT_FAILED;
     struct say_config cfg = {
         .skills_dir = o->skills,
@@ -675,7 +645,7 @@ cmd_say(struct options *o)
         .speak = o->speak,
         .handler_timeout_ms = o->handler_timeout_ms,
         .exe = exe,
-        .skillkit_dir = python_skillkit_dir(),
+        .skillkit_dir = launcher_skillkit_dir(),
         .in = stdin,
         .out = stdout,
         .err = stderr,
@@ -727,14 +697,14 @@ cmd_export(struct options *o)
                                         "skillserver export thank_you ~/thank-you-skill");
     ss_error_clear(&err);
     char exe[PATH_MAX];
-    if (self_path(exe, sizeof(exe)) != 0)
+    if (worker_path(exe, sizeof(exe)) != 0)
         return EXIT_FAILED;
     /* A skill of plain functions: its worker reads the model from them. */
     struct runtime_config runtime = runtime_of(o, exe);
     struct export_config cfg = {.skills_dir = o->skills,
                                 .skill = o->args[0],
                                 .dir = o->args[1],
-                                .skillkit_dir = python_skillkit_dir(),
+                                .skillkit_dir = launcher_skillkit_dir(),
                                 .runtime = &runtime};
     enum ss_err rc = export_skill(&cfg, &done, &err);
     fputs(done.warnings, stderr);
@@ -746,38 +716,6 @@ cmd_export(struct options *o)
            "Next: cd %s && ask deploy   (the README says how, step by step)\n",
            o->args[0], o->args[1], done.invocation, done.locales, o->args[1]);
     return 0;
-}
-
-static int
-cmd_worker(struct options *o)
-{
-    if (o->fd < 3 || !o->name || !o->script || !o->skillkit) {
-        fprintf(stderr, "skillserver: __worker is started by the server itself\n");
-        return EXIT_USAGE;
-    }
-    /* Without --root and --code, the skill's folder is the one holding its
-     * script, and the working directory too. */
-    char skill_dir[PATH_MAX];
-    snprintf(skill_dir, sizeof(skill_dir), "%s", o->script);
-    char *slash = strrchr(skill_dir, '/');
-    if (slash)
-        *slash = '\0';
-    else
-        snprintf(skill_dir, sizeof(skill_dir), ".");
-    struct python_worker_config cfg = {
-        .fd = o->fd,
-        .name = o->name,
-        .script = o->script,
-        .handler = o->handler,
-        .skillkit_dir = o->skillkit,
-        .dev = o->dev,
-        .zygote = true,
-        .sandbox = {.skill_dir = o->root ? o->root : skill_dir,
-                    .work_dir = o->code ? o->code : (o->root ? o->root : skill_dir),
-                    .skillkit_dir = o->skillkit,
-                    .user = o->user},
-    };
-    return python_worker_main(&cfg);
 }
 
 int
@@ -830,7 +768,6 @@ main(int argc, char **argv)
         {"say", cmd_say, usage_say},
         {"new", cmd_new, usage_new},
         {"export", cmd_export, usage_export},
-        {"__worker", cmd_worker, ""},
     };
     for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
         if (strcmp(cmd, commands[k].name) != 0)

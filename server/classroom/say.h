@@ -37,8 +37,8 @@ struct say_config {
     bool dev;                 /* --dev: skill errors are spoken in detail */
     bool speak;               /* interactive: say the answers aloud (needs a sound device) */
     int handler_timeout_ms;   /* 0: LIMIT_HANDLER_TIMEOUT_MS_DEFAULT */
-    const char *exe;          /* this binary, to start worker processes */
-    const char *skillkit_dir; /* python_skillkit_dir() */
+    const char *exe;          /* the worker program (skillserver-worker) */
+    const char *skillkit_dir; /* launcher_skillkit_dir() */
     FILE *in;                 /* utterances in interactive mode (stdin) */
     FILE *out;                /* Alexa's words (stdout) */
     FILE *err;                /* what was understood, warnings (stderr) */

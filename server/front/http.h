@@ -47,7 +47,7 @@ struct http_config {
     unsigned max_per_address;     /* connections per client address; 0: the limits.h default */
     const char *metrics_listen;   /* "ADDR:PORT" of a plain-HTTP /metrics listener; NULL: none */
     bool no_metrics;              /* no /metrics anywhere */
-    const char *exe;              /* this binary, exec'd for the workers */
+    const char *exe;              /* the worker program, exec'd for each skill */
     const char *skillkit_dir;     /* the skillkit package's folder */
     const char *user;             /* started as root: run as this user after binding
                                      (and the skills too); NULL: PRIVS_USER_DEFAULT */

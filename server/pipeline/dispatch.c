@@ -94,23 +94,38 @@ skill_error(const struct skill *skill, struct dispatch_result *res,
 }
 
 enum ss_err
+dispatch_check(const struct verify_policy *policy, const struct skill *skill, const char *body,
+               size_t len, struct request *parsed, struct dispatch_result *res)
+{
+    struct ss_error err;
+    enum ss_err rc;
+
+    ss_error_clear(&err);
+    rc = request_parse(parsed, body, len, &err);
+    if (rc == SS_ERR_OK) {
+        rc = verify_parsed(policy, parsed, skill, time(NULL), NULL, &err);
+        if (rc == SS_ERR_OK)
+            return SS_ERR_OK;
+    }
+    memset(res, 0, sizeof(*res));
+    res->error = err;
+    if (parsed->root) {
+        res->req = *parsed; /* the caller's log may name the request; cleanup frees it */
+        memset(parsed, 0, sizeof(*parsed));
+    }
+    return refuse(res, rc);
+}
+
+enum ss_err
 dispatch_run(const struct dispatch_ctx *ctx, const struct verify_policy *policy,
              const struct skill *skill, const char *body, size_t len, int64_t arrival_ms,
              struct dispatch_result *res)
 {
     struct request parsed;
-    enum ss_err rc;
+    enum ss_err rc = dispatch_check(policy, skill, body, len, &parsed, res);
 
-    memset(res, 0, sizeof(*res));
-    ss_error_clear(&res->error);
-    rc = request_parse(&parsed, body, len, &res->error);
     if (rc != SS_ERR_OK)
-        return refuse(res, rc);
-    rc = verify_parsed(policy, &parsed, skill, time(NULL), NULL, &res->error);
-    if (rc != SS_ERR_OK) {
-        res->req = parsed; /* the caller's log may name the request; cleanup frees it */
-        return refuse(res, rc);
-    }
+        return rc;
     return dispatch_run_parsed(ctx, skill, body, len, &parsed, arrival_ms, res);
 }
 
@@ -161,6 +176,13 @@ prepare(const struct dispatch_ctx *ctx, const struct skill *skill, const char *b
                                   .arrival_ms = arrival_ms,
                                   .done = call_done,
                                   .ctx = call};
+    if (ctx->start_error) {
+        /* The caller could not start the skill: the same failure, not a second try. */
+        call->job.rc = ctx->start_error->code;
+        call->job.err = *ctx->start_error;
+        dispatch_end(call, res);
+        return false;
+    }
     return true;
 }
 

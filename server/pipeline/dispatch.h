@@ -32,6 +32,10 @@ struct dispatch_ctx {
     struct store *store; /* persistent attributes; NULL to keep none */
     bool dev;            /* speak errors in detail */
     bool pretty;         /* indent the response JSON */
+    /* NULL, or why the caller's pool_start() of the skill failed (other
+     * than SS_ERR_SKILL_LOAD, which the pool remembers itself): requests
+     * are answered with that failure instead of starting the skill again. */
+    const struct ss_error *start_error;
 };
 
 struct dispatch_result {
@@ -58,6 +62,18 @@ struct dispatch_result {
 enum ss_err dispatch_run(const struct dispatch_ctx *ctx, const struct verify_policy *policy,
                          const struct skill *skill, const char *body, size_t len,
                          int64_t arrival_ms, struct dispatch_result *res);
+
+/*
+ * The first half of dispatch_run(): parse body[0..len) into *parsed (a view
+ * of the body, for dispatch_run_parsed()) and pass it through
+ * verify_parsed() with policy. Returns SS_ERR_OK with res untouched, or the
+ * refusal, with res filled as dispatch_run() fills it (release with
+ * dispatch_result_cleanup(); *parsed is then empty). For a caller that
+ * starts the skill between the check and the run (invoke).
+ */
+enum ss_err dispatch_check(const struct verify_policy *policy, const struct skill *skill,
+                           const char *body, size_t len, struct request *parsed,
+                           struct dispatch_result *res);
 
 /*
  * The same for a body the caller has parsed and verified already: the front

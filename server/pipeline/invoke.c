@@ -28,8 +28,6 @@ invoke_run(const struct invoke_config *cfg)
         fprintf(cfg->err, "skillserver: %s\n", err.msg);
         return INVOKE_USAGE;
     }
-    /* The deadline counts from when the request arrived, as in serve. */
-    int64_t arrival = proto_now_ms();
     if (buf_read_path(&body, cfg->input, &err) != SS_ERR_OK) {
         fprintf(cfg->err, "skillserver: %s\n", err.msg);
         goto out;
@@ -44,8 +42,23 @@ invoke_run(const struct invoke_config *cfg)
     }
     struct dispatch_ctx ctx = {
         .pool = rt.pool, .store = rt.store, .dev = rc_cfg.dev, .pretty = !cfg->compact};
+    struct request parsed;
     enum ss_err e =
-        dispatch_run(&ctx, &VERIFY_POLICY_LOCAL, &skill, buf_str(&body), body.len, arrival, &res);
+        dispatch_check(&VERIFY_POLICY_LOCAL, &skill, buf_str(&body), body.len, &parsed, &res);
+    if (e == SS_ERR_OK) {
+        /* The skill starts first, and the request arrives when it is ready,
+         * as in serve, where skills start before requests reach them: its
+         * cold start (sandbox, Python, the skill's import, which has a
+         * limit of its own) must not eat the handler's deadlines. A skill
+         * that does not load is remembered by the pool; one that could not
+         * start at all is not started a second time. */
+        struct ss_error start_err;
+        enum ss_err started = pool_start(rt.pool, &skill, NULL, &start_err);
+        if (started != SS_ERR_OK && started != SS_ERR_SKILL_LOAD)
+            ctx.start_error = &start_err;
+        int64_t arrival = proto_now_ms();
+        e = dispatch_run_parsed(&ctx, &skill, buf_str(&body), body.len, &parsed, arrival, &res);
+    }
     if (res.status >= 400) {
         fprintf(cfg->err, "skillserver: this is not a request %s can answer: %s\n", skill.name,
                 res.error.msg);

@@ -17,7 +17,7 @@
 #include "store.h"
 
 struct runtime_config {
-    const char *exe;          /* the skillserver binary (worker mode) */
+    const char *exe;          /* the worker program (skillserver-worker) */
     const char *skillkit_dir; /* folder that holds the skillkit package */
     const char *data_dir;     /* the store's folder */
     bool dev;                 /* errors are spoken in detail */

@@ -5,6 +5,7 @@
  * verify_url.c  pure string parsing: chain URL, timestamp, base64
  * verify_chain.c  PEM chain parsing and the OpenSSL checks of spec §5
  * verify_cache.c  memory + disk cache of checked chains, libcurl download
+ * verify_curl.c   libcurl's functions, loaded on first use (not linked)
  *
  * A struct verify_chain is immutable once parsed and reference-counted, so a
  * request thread can use one after dropping the cache lock while another

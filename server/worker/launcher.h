@@ -2,10 +2,11 @@
  * launcher.h - starting a skill's zygote process, and the launcher that
  * starts them for a front that gave up root.
  *
- * launcher_zygote() is the one place that execs this binary in worker mode: a
- * fixed minimal environment, a new session, no signal blocked, /dev/null
- * for stdin, the output pipe for stdout and stderr, the control socket and
- * the lifeline as descriptors 3 and 4 (sandbox.h), and nothing else.
+ * launcher_zygote() is the one place that execs the worker program
+ * (skillserver-worker, server/worker_main.c): a fixed minimal environment,
+ * a new session, no signal blocked, /dev/null for stdin, the output pipe for
+ * stdout and stderr, the control socket and the lifeline as descriptors 3
+ * and 4 (sandbox.h), and nothing else.
  *
  * serve started as root binds its port, then becomes an unprivileged user.
  * Skills are still started with root's rights (so that a skill folder only
@@ -29,9 +30,20 @@
 /* The variable that tells a zygote where its skill's model is. */
 #define LAUNCHER_MODEL_ENV "SKILLSERVER_MODEL"
 
+/* The program a zygote runs, installed beside skillserver. */
+#define LAUNCHER_WORKER_PROGRAM "skillserver-worker"
+
+/* The folder holding the skillkit package in this build (its sources). */
+const char *launcher_skillkit_dir(void);
+
+/* The absolute path of the worker program: LAUNCHER_WORKER_PROGRAM in the
+ * folder of the running binary, into buf. Errors: SS_ERR_IO, saying why
+ * (it is missing, not executable, or the path does not fit). */
+enum ss_err launcher_worker_path(char *buf, size_t cap, struct ss_error *err);
+
 /* What every zygote of one server gets the same. */
 struct launcher_config {
-    const char *exe;          /* this binary */
+    const char *exe;          /* the worker program (launcher_worker_path()) */
     const char *skillkit_dir; /* the skillkit package's folder */
     const char *user;         /* the skills' user when started as root; NULL: nobody */
     int handler_timeout_ms;   /* the hard deadline, told to skills as Lambda's timeout */

@@ -174,6 +174,13 @@ fail:
 static void
 slot_free(struct slot *s)
 {
+    /* The zygote is told first: it forks no more and ends as soon as its
+     * last worker has, while the workers below are stopped, rather than
+     * after them. */
+    if (s->zygote && s->zygote->fd >= 0) {
+        close(s->zygote->fd);
+        s->zygote->fd = -1;
+    }
     while (s->idle) {
         struct process *w = s->idle;
         s->idle = w->next;

@@ -1,8 +1,8 @@
 /*
  * pool.h - skill worker processes, seen from the front.
  *
- * The front never runs Python. For each skill it starts a zygote (this same
- * binary in worker mode, confined before the skill is loaded: sandbox.h),
+ * The front never runs Python. For each skill it starts a zygote (the
+ * worker program, launcher.h, confined before the skill is loaded: sandbox.h),
  * which forks workers that answer requests one at a time over the framed
  * protocol of proto.h. The pool owns those processes: it starts them on
  * demand up to `workers` per skill, hands each
@@ -32,7 +32,7 @@
 typedef void (*pool_log_fn)(void *ctx, const char *skill, const char *request_id, const char *text);
 
 struct pool_config {
-    const char *exe;          /* the skillserver binary to exec in worker mode */
+    const char *exe;          /* the worker program to exec (launcher_worker_path()) */
     const char *skillkit_dir; /* folder that holds the skillkit package */
     bool dev;                 /* --dev: errors are spoken in detail */
     bool fresh_worker;        /* --fresh-worker: every request gets a new worker */

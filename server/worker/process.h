@@ -2,8 +2,9 @@
  * process.h - one process of a skill, seen from the front: its zygote, or a
  * worker forked from it.
  *
- * A zygote is this binary exec'd with posix_spawn (vfork-like, so cheap and
- * safe from a threaded front) in worker mode, with /dev/null for stdin, a
+ * A zygote is the worker program (skillserver-worker, launcher.h) exec'd
+ * with posix_spawn (vfork-like, so cheap and safe from a threaded front),
+ * with /dev/null for stdin, a
  * pipe for stdout and stderr (handed to output.h's reader), a new session,
  * a fixed minimal environment, its socket as descriptor 3 and the read end
  * of the pool's lifeline pipe as descriptor 4, and no other descriptor
@@ -64,7 +65,7 @@ int process_high_fd(int fd);
 
 /*
  * Start the zygote of the skill spec describes (launcher_spec()) by exec'ing
- * this binary as launch says, or by asking the launcher at launcher_fd (-1:
+ * the worker program as launch says, or by asking the launcher at launcher_fd (-1:
  * none), and wait for its HELLO, logging what the skill prints while it
  * loads to sink; its stdout and stderr go to output. lifeline is the read
  * end of the pool's lifeline pipe. On success

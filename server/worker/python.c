@@ -40,18 +40,8 @@ extern char **environ;
 #endif
 #endif
 
-#ifndef SKILLKIT_DIR
-#error "SKILLKIT_DIR must name the folder that holds the skillkit package"
-#endif
-
 /* The worker's socket, for _skillserver.log(). */
 static int front_fd = -1;
-
-const char *
-python_skillkit_dir(void)
-{
-    return SKILLKIT_DIR;
-}
 
 /* _skillserver.log(text): send one log record to the front. */
 static PyObject *
@@ -71,13 +61,16 @@ skillserver_log(PyObject *self, PyObject *arg)
     if (len > LIMIT_LOG_RECORD_BYTES)
         len = LIMIT_LOG_RECORD_BYTES;
 
-    /* The LOG is assembled around the text quoted by Python's json, so that
-     * logging costs one call. */
-    PyObject *json = PyImport_ImportModule("json");
+    /* The LOG is assembled around the text quoted as json.dumps() quotes a
+     * str, by the function it calls (json's accelerator, _json), so that
+     * logging costs one call and the json package is not imported for it
+     * (see skillkit/_jsontext.py). */
+    PyObject *json = PyImport_ImportModule("_json");
     if (!json)
         return NULL;
     PyObject *slice = PyUnicode_FromStringAndSize(text, len);
-    PyObject *quoted = slice ? PyObject_CallMethod(json, "dumps", "O", slice) : NULL;
+    PyObject *quoted =
+        slice ? PyObject_CallMethod(json, "encode_basestring_ascii", "O", slice) : NULL;
     Py_XDECREF(slice);
     Py_DECREF(json);
     if (!quoted)
@@ -473,6 +466,59 @@ zygote_loop(const struct python_worker_config *cfg, PyObject *handle)
     return 0;
 }
 
+/* Call obj.name() and drop what it returns; false when it raised (the
+ * exception is reported as "Exception ignored in", as Python's own exit
+ * reports one). */
+static bool
+call_quietly(PyObject *obj, const char *name)
+{
+    PyObject *r = PyObject_CallMethod(obj, name, NULL);
+    if (!r) {
+        PyErr_WriteUnraisable(obj);
+        return false;
+    }
+    Py_DECREF(r);
+    return true;
+}
+
+/*
+ * What Python does at exit that someone can see: wait for the skill's
+ * non-daemon threads, run its atexit functions, and flush sys.stdout and
+ * sys.stderr (the skill's log). The rest of Py_FinalizeEx (freeing every
+ * object and module) would only hand memory back to a process that is
+ * about to end, and costs more than the request did: in a forked worker
+ * nearly every page it touches is shared with the zygote and gets copied
+ * first. So Python is left as it is; the process exits next. Returns false
+ * when flushing failed, as Py_FinalizeEx() < 0 does.
+ */
+static bool
+finish_python(void)
+{
+    PyObject *name = PyUnicode_FromString("threading");
+    PyObject *threading = name ? PyImport_GetModule(name) : NULL;
+    bool flushed = true;
+
+    Py_XDECREF(name);
+    PyErr_Clear();
+    if (threading)
+        call_quietly(threading, "_shutdown");
+    Py_XDECREF(threading);
+    PyObject *atexit = PyImport_ImportModule("atexit");
+    if (atexit)
+        call_quietly(atexit, "_run_exitfuncs");
+    else
+        PyErr_Clear();
+    Py_XDECREF(atexit);
+    const char *streams[] = {"stdout", "stderr"};
+    for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
+        PyObject *f = PySys_GetObject(streams[i]); /* borrowed */
+        if (f && f != Py_None && !call_quietly(f, "flush"))
+            flushed = false;
+    }
+    PyErr_Clear();
+    return flushed;
+}
+
 int
 python_worker_main(const struct python_worker_config *cfg)
 {
@@ -528,7 +574,7 @@ out:
     Py_XDECREF(handle);
     Py_XDECREF(runner);
     free(model);
-    if (Py_FinalizeEx() < 0 && rc == 0)
+    if (!finish_python() && rc == 0)
         rc = 2;
     return rc;
 }

@@ -33,11 +33,9 @@ struct python_worker_config {
  * closes it. Returns the process exit status, in the zygote and in each
  * worker alike: 0 after a clean close, 1 when the skill did not load or
  * could not be confined (after reporting it), 2 when Python or the protocol
- * failed.
+ * failed. Python is not finalized (see finish_python() in python.c): the
+ * caller exits with the status next.
  */
 int python_worker_main(const struct python_worker_config *cfg);
-
-/* The directory holding the skillkit package in this build. */
-const char *python_skillkit_dir(void);
 
 #endif

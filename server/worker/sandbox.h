@@ -1,7 +1,8 @@
 /*
  * sandbox.h - confining a skill's processes from before its first line runs.
  *
- * A skill's zygote is this binary exec'd by the front (pool.c) with a
+ * A skill's zygote is the worker program (skillserver-worker, launcher.h)
+ * exec'd by the front (pool.c) with a
  * minimal environment, /dev/null for stdin, a pipe for stdout and stderr, a
  * new session (so no controlling terminal), its socket as descriptor 3 and
  * the front's lifeline as descriptor 4. sandbox_enter() runs first thing in

@@ -19,8 +19,8 @@
 
 #include "canned.h"
 #include "dispatch.h"
+#include "launcher.h"
 #include "proto.h"
-#include "python.h"
 
 static double
 cpu_seconds(void)
@@ -53,8 +53,8 @@ main(int argc, char **argv)
     }
     char *body = json_dumps(req, JSON_COMPACT);
     size_t len = strlen(body);
-    struct pool_config pc = {.exe = SKILLSERVER_BIN,
-                             .skillkit_dir = python_skillkit_dir(),
+    struct pool_config pc = {.exe = SKILLSERVER_WORKER_BIN,
+                             .skillkit_dir = launcher_skillkit_dir(),
                              .workers = 1,
                              .fresh_worker = fresh,
                              .handler_timeout_ms = 6000,

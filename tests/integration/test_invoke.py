@@ -219,6 +219,33 @@ class MisbehavingSkills(unittest.TestCase):
         text = self.assert_apology(p)
         self.assertIn("line 6", text)
 
+    def test_a_cold_start_does_not_eat_the_deadline(self):
+        # The deadlines count from when the skill is ready: a slow import
+        # (1.5 s here) leaves the handler its whole soft deadline (1 s).
+        p = self.invoke("slow_start", None, "--handler-timeout", "2")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        left = int(load_json(p.stdout)["response"]["outputSpeech"]["text"])
+        self.assertGreater(left, 500, "the cold start ate into the soft deadline")
+        self.assertLessEqual(left, 1000)
+
+    def test_a_loop_at_import_is_stopped_by_the_load_limit(self):
+        start = time.monotonic()
+        p = self.invoke("loops_on_import", None, "--dev")
+        self.assertLess(time.monotonic() - start, 60)
+        text = self.assert_apology(p)
+        self.assertIn("took too long to load", text)
+        self.assertIn("still loading after 5 seconds", p.stderr)
+
+    def test_a_start_that_never_ends_is_stopped_once(self):
+        # The start limit (LIMIT_WORKER_START_MS, 10 s) stops the zygote;
+        # invoke answers with that failure rather than starting it again.
+        start = time.monotonic()
+        p = self.invoke("blocks_alarm_on_import")
+        elapsed = time.monotonic() - start
+        self.assert_apology(p)
+        self.assertIn("did not start", p.stderr)
+        self.assertLess(elapsed, 19, "the skill was started twice")
+
     def test_soft_deadline_is_not_swallowed_by_except_exception(self):
         p = self.invoke("loops", intent_request(), "--handler-timeout", "4")
         self.assert_apology(p)

@@ -1023,8 +1023,8 @@ def save(root, rel, content):
 
 def skill_processes(folder):
     """The pids of the processes running the skill whose folder this is
-    (its zygote's monitor, the zygote, its workers: this binary in worker
-    mode, told by --root FOLDER)."""
+    (its zygote's monitor, the zygote, its workers: skillserver-worker, told
+    by --root FOLDER)."""
     want = os.fsencode(os.path.realpath(folder))
     pids = []
     for entry in os.listdir("/proc"):
@@ -1035,8 +1035,9 @@ def skill_processes(folder):
                 args = f.read().split(b"\0")
         except OSError:
             continue
-        if b"__worker" in args and any(a == b"--root" and b == want
-                                       for a, b in zip(args, args[1:])):
+        if (os.path.basename(args[0]) == b"skillserver-worker"
+                and any(a == b"--root" and b == want
+                        for a, b in zip(args, args[1:]))):
             pids.append(int(entry))
     return pids
 

@@ -7,10 +7,18 @@ skill code runs and disarmed before anything is returned to the front.
 """
 from __future__ import annotations
 
-import signal
-from typing import Any, Optional
+try:
+    # The signal module's functions without its enums (which would import
+    # enum at every zygote start, see _runner): the same calls.
+    import _signal as signal
+except ImportError:
+    import signal
 
 from .errors import DeadlineExceeded
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["install", "arm", "disarm", "last_seconds", "seconds_text"]
 
@@ -18,7 +26,12 @@ _alarm = {"installed": False, "armed": False, "set": False, "seconds": 0.0}
 
 
 def seconds_text(seconds: float) -> str:
-    """Seconds as said aloud: whole from one second up, else two decimals."""
+    """Seconds as said aloud: whole from one second up, else two decimals;
+    below a hundredth, milliseconds (a request that waited long for a worker
+    leaves its handler only a little of the soft deadline: never "0 seconds")."""
+    if seconds < 0.01:
+        millis = max(1, round(seconds * 1000))
+        return "1 millisecond" if millis == 1 else f"{millis} milliseconds"
     amount = round(seconds) if seconds >= 1 else round(seconds, 2)
     return "1 second" if amount == 1 else f"{amount:g} seconds"
 

@@ -8,15 +8,16 @@ handler that returns something Alexa cannot use raises BadResult (kind
 """
 from __future__ import annotations
 
-import difflib
 import os
-import traceback
-from typing import Any, Optional
 
 from . import _deadline, _message
 from ._registry import Handler
 from ._skill import PACKAGE_DIR, Skill
 from .errors import DeadlineExceeded, SkillDefinitionError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["BadResult", "exception_error", "error_for", "bad_return", "who", "short",
            "sentence", "article", "where", "describe_type"]
@@ -74,6 +75,8 @@ def _locate(exc: BaseException, skill: Optional[Skill]
     if isinstance(exc, SyntaxError) and exc.filename and (
             skill is None or skill.owns(exc.filename) or exc.__traceback__ is None):
         return exc.filename, exc.lineno, None
+    import traceback  # errors only: not imported at start-up (see _runner)
+
     frames = list(traceback.walk_tb(exc.__traceback__))
     chosen = None
     for frame, lineno in frames:
@@ -93,6 +96,8 @@ def _format_traceback(exc: BaseException) -> str:
     importlib's frames before the skill's first one, nor skillkit's after its
     last one (the alarm handler that raised DeadlineExceeded, the check that
     rejected an argument). With no skill frame at all (a bug here), whole."""
+    import traceback
+
     te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
     frames = list(te.stack)
     first = 0
@@ -109,6 +114,8 @@ def _format_traceback(exc: BaseException) -> str:
 
 
 def _innermost_frame(exc: BaseException) -> Any:
+    import traceback
+
     frames = list(traceback.walk_tb(exc.__traceback__))
     return frames[-1][0] if frames else None
 
@@ -123,6 +130,8 @@ def _hint(exc: BaseException) -> str:
         known: list[str] = []
         if frame is not None:
             known = [*frame.f_locals, *frame.f_globals, *frame.f_builtins]
+        import difflib
+
         close = difflib.get_close_matches(exc.name, [k for k in known if not k.startswith("_")],
                                           1)
         if close:

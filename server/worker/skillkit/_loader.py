@@ -10,16 +10,28 @@ a warning.
 """
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import sys
-from typing import Any, Optional
 
-from . import _deadline, _defaults, _message, _model_check, _output, _plain
+from . import _deadline, _defaults, _message, _model_check, _output
 from ._diagnose import describe_type, exception_error, sentence, short, where
 from ._registry import Handler, registering
 from ._skill import PACKAGE_DIR, Skill, read_json
 from .errors import SkillDefinitionError
+
+try:
+    # What importlib.util exports under these names, without importing
+    # importlib.util, which brings contextlib (and with it collections and
+    # functools) into every zygote (see _runner).
+    from importlib._bootstrap import module_from_spec
+    from importlib._bootstrap_external import spec_from_file_location
+except ImportError:
+    from importlib.util import module_from_spec, spec_from_file_location
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["new_skill", "load", "unload"]
 
@@ -153,8 +165,11 @@ def _pip_hint(skill: Skill) -> str:
 
 def _missing_warnings(skill: Skill, requirements: dict[str, str]) -> list[str]:
     """A warning for each requirement that cannot be imported."""
-    import importlib.metadata
-    warnings = []
+    warnings: list[str] = []
+    if not requirements:
+        return warnings
+    import importlib.metadata  # costs more than the rest of a load: only when needed
+    import importlib.util
     for module, req in requirements.items():
         try:
             importlib.metadata.distribution(req)
@@ -232,12 +247,12 @@ def load(skill: Skill, soft_seconds: float) -> dict:
     # Directory listings are cached by the import system; a sibling module
     # written a moment ago (tests, --dev reloads) must be found.
     importlib.invalidate_caches()
-    spec = importlib.util.spec_from_file_location(skill.module_name, path)
+    spec = spec_from_file_location(skill.module_name, path)
     if spec is None or spec.loader is None:
         return _failed(skill, _message.error(
             LOAD, f"{path} cannot be imported as a Python module",
             f"{name} cannot be loaded: skill.py is not a Python file.", file=path))
-    module = importlib.util.module_from_spec(spec)
+    module = module_from_spec(spec)
     sys.modules[skill.module_name] = module
     try:
         with registering(skill.registry):
@@ -271,13 +286,17 @@ def _choose_style(skill: Skill, module: Any, warnings: list[tuple[str, Optional[
             f"{name} has no function called {function_name} in {os.path.basename(path)}. "
             f"Check the handler in the skill's settings.", file=path))
     # Neither decorators nor lambda_handler: the skill's plain functions are
-    # its handlers, and its model is inferred from them (_plain).
+    # its handlers, and its model is inferred from them (_plain, imported
+    # only for such a skill).
     inferred: Optional[dict] = None
-    if (not registry.routes and not registry.before and not registry.after
-            and registry.error is None and not callable(lambda_fn)
-            and not _plain.takes_req(module)):
-        inferred, plain_warnings = _plain.infer(name, module, registry, skill.locale)
-        warnings.extend((text, None) for text in plain_warnings)
+    undecorated = (not registry.routes and not registry.before and not registry.after
+                   and registry.error is None and not callable(lambda_fn))
+    if undecorated:
+        from . import _plain
+
+        if not _plain.takes_req(module):
+            inferred, plain_warnings = _plain.infer(name, module, registry, skill.locale)
+            warnings.extend((text, None) for text in plain_warnings)
     if registry.routes:
         skill.style = _message.STYLE_SKILLKIT
         handlers = registry.names()
@@ -309,7 +328,7 @@ def _choose_style(skill: Skill, module: Any, warnings: list[tuple[str, Optional[
                       f"{describe_type(lambda_fn)}, not a function")
         elif registry.before or registry.after or registry.error:
             detail = "it has @before, @after or @error functions but no handler"
-        elif _plain.takes_req(module):
+        elif undecorated and _plain.takes_req(module):
             detail = ("it has no handlers: its functions take req, so they need a decorator "
                       "to say what they answer (a plain function takes only its slots)")
         else:

@@ -29,9 +29,13 @@ the socket behind the one before it.
 """
 from __future__ import annotations
 
-import json
 import time
-from typing import Any, Optional
+
+from . import _jsontext
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 OK = "ok"
 ERROR = "error"
@@ -97,13 +101,15 @@ def answered(reply: dict, attributes: Optional[dict]) -> dict:
 
 def request(event: dict, attributes: Optional[dict], soft_ms: int) -> str:
     """A REQUEST as the front writes it (skillkit.testing sends these)."""
+    import json  # tests only: a worker never writes a REQUEST
+
     return json.dumps({EVENT: event, ATTRIBUTES: attributes, SOFT_MS: soft_ms})
 
 
 def read_request(text: str) -> tuple[dict, Any, int]:
     """(event, attributes, soft_ms) of a REQUEST; ValueError when it is not one."""
     try:
-        data = json.loads(text)
+        data = _jsontext.loads(text)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"the server sent a message that is not JSON: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get(EVENT), dict):
@@ -119,5 +125,5 @@ def read_request(text: str) -> tuple[dict, Any, int]:
 
 
 #: What handle() and load() answer when even reporting an error failed.
-LAST_RESORT = json.dumps(failed(error(KIND_RAISED, "skillkit could not report an error",
-                                      "The skill failed.")), separators=(",", ":"))
+LAST_RESORT = _jsontext.dumps(failed(error(KIND_RAISED, "skillkit could not report an error",
+                                           "The skill failed.")))

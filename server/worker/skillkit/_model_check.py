@@ -22,10 +22,13 @@ What is reported:
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
 
 from ._registry import INTENT_REQUEST
 from ._skill import Skill, read_json
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["warnings", "closest"]
 

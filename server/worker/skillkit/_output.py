@@ -7,15 +7,20 @@ stdout). The C side offers a built-in module ``_skillserver`` with
 sys.stderr that send one record per line, cut at LOG_RECORD_BYTES (the same
 16 KiB as LIMIT_LOG_RECORD_BYTES in server/base/ss_limits.h), and a handler on the
 root logger so ``logging.info`` in a classic Lambda skill lands there too.
-Under plain python3 (tests, authors' own scripts) nothing is replaced.
+Most skills never import logging, so the handler is added when the skill
+imports it (an import hook), not by importing it here. Under plain python3
+(tests, authors' own scripts) nothing is replaced.
 """
 from __future__ import annotations
 
 import io
-import logging
 import sys
 import time
-from typing import Callable, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import logging
+    from typing import Any, Callable, Optional
 
 __all__ = ["LineLog", "install", "flush", "set_request_id"]
 
@@ -28,12 +33,63 @@ def set_request_id(request_id: Optional[str]) -> None:
     _request["id"] = request_id or ""
 
 
-class _RequestId(logging.Filter):
-    """Adds aws_request_id to each record, as Lambda's runtime does."""
+def _add_request_id(record: logging.LogRecord) -> bool:
+    """A logging filter that adds aws_request_id to each record, as Lambda's
+    runtime does."""
+    record.aws_request_id = _request["id"]
+    return True
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.aws_request_id = _request["id"]
-        return True
+
+def _configure_logging(module: Any) -> None:
+    """Give the root logger of the logging module Lambda's format, as
+    CloudWatch shows it (level, UTC time, request id), on the worker's
+    stderr; unless it has a handler already."""
+    root = module.getLogger()
+    if root.handlers or len(_writers) < 2:
+        return
+    handler = module.StreamHandler(_writers[1])
+    formatter = module.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+        "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(_add_request_id)
+    root.addHandler(handler)
+
+
+class _LoggingHook:
+    """An import hook (first on sys.meta_path) that lets logging load as
+    usual and then configures it, the moment the skill first imports it."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "logging":
+            return None
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        import importlib.util
+
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ConfiguringLoader(spec.loader)
+        return spec
+
+
+class _ConfiguringLoader:
+    """logging's own loader, which configures the module once it has run."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        _configure_logging(module)
+
+    def __getattr__(self, name: str) -> Any:
+        # get_source, get_filename, is_package...: the real loader's.
+        return getattr(self._loader, name)
 
 #: One log record at most, in UTF-8 bytes (LIMIT_LOG_RECORD_BYTES).
 LOG_RECORD_BYTES = 16 * 1024
@@ -152,17 +208,10 @@ def install() -> bool:
     sys.stderr = err
     # input() must fail at once instead of reading the worker's descriptor 0.
     sys.stdin = io.StringIO()
-    root = logging.getLogger()
-    if not root.handlers:
-        # Lambda's format, as CloudWatch shows it: level, UTC time, request id.
-        handler = logging.StreamHandler(err)
-        formatter = logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
-            "%Y-%m-%dT%H:%M:%S")
-        formatter.converter = time.gmtime
-        handler.setFormatter(formatter)
-        handler.addFilter(_RequestId())
-        root.addHandler(handler)
+    if "logging" in sys.modules:
+        _configure_logging(sys.modules["logging"])
+    else:
+        sys.meta_path.insert(0, _LoggingHook())
     return True
 
 

@@ -7,15 +7,18 @@ datetime``), as a BadResult naming the function that put it there.
 """
 from __future__ import annotations
 
-import json
 import math
-from typing import Any, Optional
 
+from . import _jsontext
 from ._diagnose import BadResult, describe_type, who
 from ._registry import Handler
 from ._routing import Turn
 from ._skill import Skill
 from .request import Request
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["check_persistent", "reply_text", "canonical", "dumps"]
 
@@ -74,20 +77,14 @@ def _unsaveable_error(path: str, what: str, handler: Optional[Handler], skill: S
     return BadResult(message, spoken, handler)
 
 
-# Built once: json.dumps with options builds a new encoder on every call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-_CANONICAL = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False,
-                              sort_keys=True)
-
-
 def canonical(value: Any) -> str:
     """One text per JSON value whatever the key order, to see what changed."""
-    return _CANONICAL.encode(value)
+    return _jsontext.dumps(value, sort_keys=True)
 
 
 def dumps(value: Any) -> str:
     """Compact JSON that is valid UTF-8 (the C side encodes it as such)."""
-    text = _ENCODER.encode(value)
+    text = _jsontext.dumps(value)
     if not text.isascii():
         text.encode("utf-8")  # raises UnicodeEncodeError on a lone surrogate
     return text

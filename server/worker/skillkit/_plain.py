@@ -38,11 +38,14 @@ import datetime
 import inspect
 import keyword
 import re
-from typing import Any, Callable, Optional
 
 from ._registry import Handler, Registry, def_line
 from .request import Request
 from .response import Response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional
 
 __all__ = ["plain_functions", "takes_req", "infer", "intent_name", "words_of", "slot_type"]
 

@@ -12,21 +12,45 @@ the load error points at the author's line.
 """
 from __future__ import annotations
 
-import contextlib
-import inspect
-import linecache
-from typing import Any, Callable, Iterator, Optional, TypeVar
+import sys
+import types
 
 from .errors import SkillDefinitionError
+
+# Imported when used, not at start-up (see _runner): typing (for the
+# annotations only), inspect (for callables that are not plain functions)
+# and linecache.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional, TypeVar
+
+    F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
     "Registry", "Handler", "registering", "launch", "intent", "session_ended", "on",
     "help", "stop", "cancel", "fallback", "error", "before", "after",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 INTENT_REQUEST = "IntentRequest"
+
+
+def _source_lines(filename: str) -> list[str]:
+    """The lines of a function's source file ([] when it cannot be read).
+
+    linecache also knows sources that are not files (doctest examples,
+    IPython cells), so it is asked when something has loaded it already;
+    otherwise the file is read here, which spares a worker the import of
+    linecache and tokenize. Only decorators and ``def`` are looked for, so
+    undecodable bytes may be replaced.
+    """
+    linecache = sys.modules.get("linecache")
+    if linecache is not None:
+        return linecache.getlines(filename)
+    try:
+        with open(filename, encoding="utf-8", errors="replace") as f:
+            return f.readlines()
+    except (OSError, ValueError):
+        return []
 
 
 def def_line(fn: Callable[..., Any]) -> Optional[int]:
@@ -35,13 +59,26 @@ def def_line(fn: Callable[..., Any]) -> Optional[int]:
     if code is None:
         return None
     line = code.co_firstlineno
-    for number in range(line, line + 50):
-        text = linecache.getline(code.co_filename, number).lstrip()
+    lines = _source_lines(code.co_filename)
+    for number in range(line, min(line + 50, len(lines) + 1)):
+        text = lines[number - 1].lstrip()
         if not text:
             break
         if not text.startswith("@"):
             return number
     return line
+
+
+#: co_flags bit of a function that takes *args (inspect.CO_VARARGS).
+_CO_VARARGS = 0x04
+
+
+def _is_plain_function(fn: Any) -> bool:
+    """True for a function whose signature inspect would read from its code
+    object alone: not wrapped (functools.wraps), not given a __signature__,
+    not made by functools.partialmethod."""
+    return (type(fn) is types.FunctionType and not hasattr(fn, "__wrapped__")
+            and not hasattr(fn, "__signature__") and not hasattr(fn, "_partialmethod"))
 
 
 class Handler:
@@ -72,30 +109,57 @@ class Handler:
 
     def _count_args(self, label: str) -> int:
         given = self.ARGS[self.role]
-        try:
-            signature = inspect.signature(self.fn)
-        except (TypeError, ValueError):
+        counted = self._count_plain() if _is_plain_function(self.fn) else self._count_any()
+        if counted is None:
             return len(given)
-        positional = 0
-        required = 0
-        for param in signature.parameters.values():
-            if param.kind is param.VAR_POSITIONAL:
-                return len(given)
-            if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
-                positional += 1
-                if param.default is param.empty:
-                    required += 1
-            elif param.kind is param.KEYWORD_ONLY and param.default is param.empty:
-                raise SkillDefinitionError(
-                    f"{self.name} (line {self.line}) has a keyword-only parameter "
-                    f"{param.name!r} that no one fills in; a {label} function gets "
-                    f"{', '.join(given)}")
+        positional, required, unfilled = counted
+        if unfilled is not None:
+            raise SkillDefinitionError(
+                f"{self.name} (line {self.line}) has a keyword-only parameter "
+                f"{unfilled!r} that no one fills in; a {label} function gets "
+                f"{', '.join(given)}")
         if required > len(given):
             noun = "argument" if len(given) == 1 else "arguments"
             raise SkillDefinitionError(
                 f"{self.name} (line {self.line}) needs {required} arguments, but a "
                 f"{label} function is given {len(given)} {noun}: {', '.join(given)}")
         return min(positional, len(given))
+
+    def _count_plain(self) -> Optional[tuple[int, int, Optional[str]]]:
+        """(positional, required, a keyword-only parameter without a default
+        or None) of a plain function, read from its code object as
+        inspect.signature reads it; None when it takes *args."""
+        code = self.fn.__code__
+        if code.co_flags & _CO_VARARGS:
+            return None
+        positional = code.co_argcount
+        required = positional - len(self.fn.__defaults__ or ())
+        defaults = self.fn.__kwdefaults__ or {}
+        keyword_only = code.co_varnames[positional:positional + code.co_kwonlyargcount]
+        unfilled = next((name for name in keyword_only if name not in defaults), None)
+        return positional, required, unfilled
+
+    def _count_any(self) -> Optional[tuple[int, int, Optional[str]]]:
+        """The same as _count_plain for any callable, through inspect.signature;
+        None when it takes *args or has no signature to read."""
+        import inspect
+
+        try:
+            signature = inspect.signature(self.fn)
+        except (TypeError, ValueError):
+            return None
+        positional = 0
+        required = 0
+        for param in signature.parameters.values():
+            if param.kind is param.VAR_POSITIONAL:
+                return None
+            if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+                positional += 1
+                if param.default is param.empty:
+                    required += 1
+            elif param.kind is param.KEYWORD_ONLY and param.default is param.empty:
+                return positional, required, param.name
+        return positional, required, None
 
     def call(self, *args: Any) -> Any:
         """Call the function with as many of args as it takes."""
@@ -145,16 +209,28 @@ class Registry:
 _active: Optional[Registry] = None
 
 
-@contextlib.contextmanager
-def registering(registry: Registry) -> Iterator[Registry]:
-    """Make registry the one decorators fill, for the duration of a load."""
-    global _active
-    previous = _active
-    _active = registry
-    try:
-        yield registry
-    finally:
-        _active = previous
+class _Registering:
+    """The context manager registering() returns."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._previous: Optional[Registry] = None
+
+    def __enter__(self) -> Registry:
+        global _active
+        self._previous = _active
+        _active = self._registry
+        return self._registry
+
+    def __exit__(self, *exc_info: Any) -> None:
+        global _active
+        _active = self._previous
+
+
+def registering(registry: Registry) -> _Registering:
+    """Make registry the one decorators fill, for the duration of a load
+    (``with registering(registry):``)."""
+    return _Registering(registry)
 
 
 def _check_name(name: Any, decorator: str, example: str) -> str:

@@ -6,14 +6,16 @@ handler whose intent name is nearly the same (said aloud as a spelling
 mistake), then to skillkit's defaults. @before functions run first and may
 answer instead; @after functions may replace the answer; @error recovers
 from what a handler raised. What a function returns becomes a Response or
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 an envelope dict here, or a BadResult.
 """
 from __future__ import annotations
 
-import difflib
-import inspect
 import sys
-from typing import Any, Optional
+import types
 
 from . import _defaults
 from ._diagnose import BadResult, bad_return
@@ -82,8 +84,11 @@ def _misspelt(skill: Skill, name: str) -> Optional[Handler]:
         return None
     registry = skill.registry
     names = [key[1] for key in registry.routes if key[0] == "intent"]
-    close = [n for n in names if n.lower() == name.lower()] or difflib.get_close_matches(
-        name, names, 1, 0.8)
+    close = [n for n in names if n.lower() == name.lower()]
+    if not close:
+        import difflib  # --dev only: not imported at start-up (see _runner)
+
+        close = difflib.get_close_matches(name, names, 1, 0.8)
     if not close:
         return None
     handler = registry.routes[("intent", close[0])]
@@ -127,7 +132,7 @@ def _route(skill: Skill, req: Request) -> Handler:
 def call(handler: Handler, *args: Any) -> Any:
     """Call handler with as many of args as it takes; run it to the end if async."""
     out = handler.call(*args)
-    if inspect.iscoroutine(out):
+    if isinstance(out, types.CoroutineType):  # inspect.iscoroutine, without inspect
         import asyncio  # only skills with async handlers pay for it
         out = asyncio.run(out)
     return out

@@ -25,6 +25,18 @@ on the C side). The work is done by the modules around this one: _loader
 _deadline (the soft deadline), _diagnose (errors in the author's words) and
 _persist (what can be saved and sent).
 
+Start-up: a zygote pays for every module imported before the skill's own
+code runs, once per start (``skillserver invoke`` starts one per request).
+So what every request needs is imported at the top of a module, and the
+rest where it is used: typing only for annotations (``if TYPE_CHECKING``),
+inspect, traceback, difflib, logging (configured by an import hook when the
+skill imports it), importlib.metadata and _plain only on the paths that need
+them; and JSON, signals and module specs come from the C modules behind
+json, signal and importlib.util (_jsontext, _signal, importlib._bootstrap),
+since those packages import re, enum and collections. A skill that imports
+them pays for them itself. tests/unit/worker/test_skillkit_imports.py holds
+the list of what start-up may import.
+
 What must stay true: neither function ever raises (every failure, including a
 bug here, becomes an ERROR); one skill is loaded at a time (loading another
 unloads the first, which only the tests do); the soft deadline is armed only
@@ -32,8 +44,6 @@ while skill code runs for a request, and it is disarmed before anything is
 returned.
 """
 from __future__ import annotations
-
-from typing import Optional
 
 from . import _deadline, _loader, _message, _output
 from ._diagnose import BadResult, bad_return, describe_type, error_for, exception_error
@@ -43,6 +53,10 @@ from ._skill import Skill
 from .lambda_context import LambdaContext
 from .request import Request
 from .response import Response, envelope_reply
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["load", "handle"]
 

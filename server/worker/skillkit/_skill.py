@@ -1,11 +1,14 @@
 """The skill loaded in this process: its names, its files and its handlers."""
 from __future__ import annotations
 
-import json
 import os
-from typing import Any, Optional
 
+from . import _jsontext
 from ._registry import Handler, Registry
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["Skill", "PACKAGE_DIR", "read_json"]
 
@@ -57,4 +60,4 @@ class Skill:
 def read_json(path: str) -> Any:
     """The JSON document in the file at path (OSError, ValueError)."""
     with open(path, encoding="utf-8") as f:
-        return json.load(f)
+        return _jsontext.loads(f.read())

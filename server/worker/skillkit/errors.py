@@ -8,7 +8,9 @@ mistake in how a skill registers its handlers, while the skill is loaded.
 """
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SkillError", "DeadlineExceeded", "SkillDefinitionError"]
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["LambdaContext", "DEFAULT_BUDGET_MS"]
 

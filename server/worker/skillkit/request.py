@@ -12,7 +12,9 @@ time): a missing or wrong-typed member reads as None, never as an exception.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["Request", "Slot"]
 

@@ -13,16 +13,30 @@ joined exactly as written (see skillkit.ssml).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional, Sequence, Union
-
 from .ssml import SSML
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Optional, Sequence, Union
+
+    Speech = Union[str, SSML, Sequence[Union[str, SSML]], None]
 
 __all__ = [
     "ABSENT", "Response", "ask", "tell", "Card", "SimpleCard", "StandardCard",
     "LinkAccountCard", "PermissionsCard", "Speech", "envelope_reply",
 ]
 
-Speech = Union[str, SSML, Sequence[Union[str, SSML]], None]
+
+def __getattr__(name: str) -> object:
+    """``Speech``, the type of what may be said, for annotations in a skill's
+    code: built on demand, so that typing is imported only by code that asks
+    for it."""
+    if name == "Speech":
+        from typing import Sequence, Union
+
+        return Union[str, SSML, Sequence[Union[str, SSML]], None]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 PLAY_BEHAVIORS = ("ENQUEUE", "REPLACE_ALL", "REPLACE_ENQUEUED")
 CAN_FULFILL = ("YES", "NO", "MAYBE")

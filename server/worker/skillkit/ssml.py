@@ -18,8 +18,12 @@ Alexa's full schema (ssml/alexa-ssml.xsd) before it is sent.
 """
 from __future__ import annotations
 
-import re
-from typing import Optional, Union
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from typing import Optional, Union
+
+    Part = Union[str, "SSML", int, float]
 
 __all__ = [
     "SSML", "escape", "join", "speak",
@@ -28,12 +32,37 @@ __all__ = [
     "effect", "whisper", "emotion", "domain", "alexa_name",
 ]
 
+
+class _Pattern:
+    """A regular expression compiled when it is first used, so that a skill
+    that builds no SSML does not import re for it."""
+
+    __slots__ = ("_source", "_compiled")
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._compiled: Optional[re.Pattern[str]] = None
+
+    def _regex(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            import re
+
+            self._compiled = re.compile(self._source)
+        return self._compiled
+
+    def fullmatch(self, text: str) -> object:
+        return self._regex().fullmatch(text)
+
+    def sub(self, repl: object, text: str) -> str:
+        return self._regex().sub(repl, text)
+
+
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
-_ENTITY = re.compile(r"&(amp|lt|gt|quot|apos);")
+_ENTITY = _Pattern(r"&(amp|lt|gt|quot|apos);")
 _UNESCAPES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 # Characters XML 1.0 forbids: C0 controls but TAB/LF/CR, surrogates,
 # U+FFFE and U+FFFF. Alexa rejects the whole response if one is present.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_FORBIDDEN = _Pattern("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def escape(text: object) -> str:
@@ -82,7 +111,15 @@ class SSML:
         return f"SSML({self.markup!r})"
 
 
-Part = Union[str, SSML, int, float]
+def __getattr__(name: str) -> object:
+    """``Part``, the type of what the helpers join, for annotations in a
+    skill's code: built on demand, so that typing is imported only by code
+    that asks for it."""
+    if name == "Part":
+        from typing import Union
+
+        return Union[str, SSML, int, float]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _markup(part: Part) -> str:
@@ -141,7 +178,7 @@ def _one_of(what: str, value: object, allowed: tuple) -> str:
 # --- break ---------------------------------------------------------------
 
 _BREAK_STRENGTHS = ("none", "x-weak", "weak", "medium", "strong", "x-strong")
-_BREAK_TIME = re.compile(r"(?:10|[0-9])s|(?:10000|[1-9][0-9]{0,3}|0)ms")
+_BREAK_TIME = _Pattern(r"(?:10|[0-9])s|(?:10000|[1-9][0-9]{0,3}|0)ms")
 MAX_BREAK_SECONDS = 10
 
 
@@ -187,11 +224,11 @@ def pause(seconds: Union[int, float, str] = 1) -> SSML:
 
 # --- emphasis and prosody ------------------------------------------------
 
-_RATE = re.compile(r"x-slow|slow|medium|fast|x-fast|(?:2[0-9]|[3-9][0-9]|[1-9][0-9]{2,3})%")
-_PITCH = re.compile(
+_RATE = _Pattern(r"x-slow|slow|medium|fast|x-fast|(?:2[0-9]|[3-9][0-9]|[1-9][0-9]{2,3})%")
+_PITCH = _Pattern(
     r"x-low|low|medium|high|x-high|\+(?:50(?:\.0+)?|[1-4]?[0-9](?:\.[0-9]+)?)%"
     r"|-(?:33(?:\.[0-2][0-9]*|\.30*)?|3[0-2](?:\.[0-9]+)?|[12]?[0-9](?:\.[0-9]+)?)%")
-_VOLUME = re.compile(
+_VOLUME = _Pattern(
     r"silent|x-soft|soft|medium|loud|x-loud"
     r"|\+(?:[0-3](?:\.[0-9]+)?|4(?:\.0(?:[0-7][0-9]*|80*)?)?)dB|-[0-9]+(?:\.[0-9]+)?dB")
 
@@ -277,7 +314,7 @@ def w(text: str, role: str) -> SSML:
 
 # --- sound, voices and languages -------------------------------------------
 
-_AUDIO_SRC = re.compile(r"https://[^\s/?#]+(?:[/?#]\S*)?|soundbank://soundlibrary/[^\s/]+(?:/[^\s/]+)+")
+_AUDIO_SRC = _Pattern(r"https://[^\s/?#]+(?:[/?#]\S*)?|soundbank://soundlibrary/[^\s/]+(?:/[^\s/]+)+")
 MAX_AUDIO_SRC_CHARS = 2000
 
 
@@ -361,7 +398,7 @@ def domain(*parts: Part, name: str) -> SSML:
     }, parts)
 
 
-_PERSON_ID = re.compile(r"amzn1\.ask\.person\.[A-Za-z0-9_\-.]+")
+_PERSON_ID = _Pattern(r"amzn1\.ask\.person\.[A-Za-z0-9_\-.]+")
 
 
 def alexa_name(person_id: str) -> SSML:

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "conversation.h"
-#include "python.h"
+#include "launcher.h"
 #include "runtime.h"
 #include "skill.h"
 #include "tap.h"
@@ -422,8 +422,8 @@ main(void)
         return 1;
     }
     struct runtime_config cfg = {
-        .exe = SKILLSERVER_BIN,
-        .skillkit_dir = python_skillkit_dir(),
+        .exe = SKILLSERVER_WORKER_BIN,
+        .skillkit_dir = launcher_skillkit_dir(),
         .data_dir = data,
         .workers = 1,
         .launcher_fd = -1,

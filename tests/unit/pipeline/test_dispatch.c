@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #include "dispatch.h"
+#include "launcher.h"
 #include "pool.h"
 #include "proto.h"
-#include "python.h"
 #include "skill.h"
 #include "store.h"
 #include "tap.h"
@@ -419,8 +419,8 @@ main(void)
      * always comes before the hard deadline's kill (as in test_pool.c). */
     const int hard_ms = 3000;
     struct pool_config cfg = {
-        .exe = SKILLSERVER_BIN,
-        .skillkit_dir = python_skillkit_dir(),
+        .exe = SKILLSERVER_WORKER_BIN,
+        .skillkit_dir = launcher_skillkit_dir(),
         .handler_timeout_ms = hard_ms,
         .soft_timeout_ms = 750,
         .log = capture,

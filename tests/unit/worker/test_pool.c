@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "launcher.h"
 #include "pool.h"
 #include "proto.h"
-#include "python.h"
 #include "skill.h"
 #include "tap.h"
 
@@ -99,8 +99,8 @@ main(void)
 
     signal(SIGPIPE, SIG_IGN);
     struct pool_config cfg = {
-        .exe = SKILLSERVER_BIN,
-        .skillkit_dir = python_skillkit_dir(),
+        .exe = SKILLSERVER_WORKER_BIN,
+        .skillkit_dir = launcher_skillkit_dir(),
         /* Far apart, so that on a loaded machine the soft deadline's
          * exception always comes before the hard deadline's kill. */
         .handler_timeout_ms = 4000,

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "launcher.h"
 #include "pool.h"
 #include "proto.h"
-#include "python.h"
 #include "skill.h"
 #include "tap.h"
 
@@ -103,8 +103,8 @@ int
 main(void)
 {
     struct pool_config cfg = {
-        .exe = SKILLSERVER_BIN,
-        .skillkit_dir = python_skillkit_dir(),
+        .exe = SKILLSERVER_WORKER_BIN,
+        .skillkit_dir = launcher_skillkit_dir(),
         .handler_timeout_ms = 8000,
         .soft_timeout_ms = 4000,
         .workers = 2,

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "launcher.h"
 #include "message.h"
 #include "proto.h"
 #include "python.h"
@@ -28,7 +29,7 @@ start(const char *skill, int *fd, int dev)
             .fd = sv[1],
             .name = skill,
             .script = strdup(script),
-            .skillkit_dir = python_skillkit_dir(),
+            .skillkit_dir = launcher_skillkit_dir(),
             .dev = dev,
             /* Unconfined, so LeakSanitizer can check the boundary at exit;
              * the sandbox itself is tested through real workers. */
@@ -167,5 +168,35 @@ main(void)
     ok(answer.ok, "ok");
     message_answer_cleanup(&answer);
     is_int(finish(pid, fd), 0, "clean exit");
+
+    /* At exit the skill's threads are waited for and its atexit functions
+     * run, though the interpreter is not finalized; their prints reach the
+     * front while it still reads (here: it only stopped writing). */
+    pid = start("at_exit", &fd, 0);
+    ok(recv_load(fd, &load), "HELLO of a skill with an atexit function");
+    message_load_cleanup(&load);
+    proto_send(fd, PROTO_REQUEST, request_msg, strlen(request_msg));
+    shutdown(fd, SHUT_WR);
+    char seen[3][32] = {"", "", ""};
+    int frames = 0;
+    struct proto_frame f;
+    while (frames < 3 && recv_frame(fd, &f)) {
+        struct ss_error err;
+        if (f.type == PROTO_ANSWER &&
+            message_decode_answer(f.data, f.len, &answer, &err) == SS_ERR_OK) {
+            snprintf(seen[frames++], sizeof(seen[0]), "%s", answer.ok ? "answer" : "error");
+            message_answer_cleanup(&answer);
+        } else if (f.type == PROTO_LOG &&
+                   message_decode_log(f.data, f.len, &log, &err) == SS_ERR_OK) {
+            snprintf(seen[frames++], sizeof(seen[0]), "%s", log.text);
+            message_text_cleanup(&log);
+        }
+        proto_frame_cleanup(&f);
+    }
+    /* The thread sleeps before it prints: the answer comes first. */
+    is_str(seen[0], "answer", "the answer");
+    is_str(seen[1], "thread finished", "then the thread, waited for at exit");
+    is_str(seen[2], "atexit ran", "then the atexit function");
+    is_int(finish(pid, fd), 0, "and a clean exit");
     return tap_done();
 }

@@ -287,6 +287,15 @@ class DeadlineTest(RunnerCase):
                                           f"that never stops.")
         self.assertNotIn("_runner.py", error["traceback"])
 
+    def test_the_deadline_is_named_in_words_that_fit_its_length(self):
+        from skillkit._deadline import seconds_text
+
+        # A request that waited long for a worker leaves its handler a few
+        # milliseconds of the soft deadline: never "after 0 seconds".
+        for seconds, text in ((0.0002, "1 millisecond"), (0.004, "4 milliseconds"),
+                              (0.25, "0.25 seconds"), (1, "1 second"), (3.2, "3 seconds")):
+            self.assertEqual(seconds_text(seconds), text)
+
     def test_except_exception_does_not_swallow_it(self):
         self.load("""
             from skillkit import intent
