@@ -2,7 +2,7 @@
  * request.c - parse an Alexa request envelope into the view of request.h.
  *
  * Owns: the jansson document of one request and its slot array. Every string
- * in the view borrows from the document, so a view costs one json_loadb(),
+ * in the view borrows from the document, so a view costs one ss_json_load(),
  * one depth scan of the raw bytes and at most one calloc() for the slots.
  *
  * Must stay true:
@@ -22,15 +22,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ss_json.h"
 #include "ss_limits.h"
 
-/* jansson flags: reject duplicate keys (two "userId"s could make us and
- * Python see different values); accept any top-level value so that a body
- * that is an array or a number gets "must be a JSON object, got array"
- * instead of jansson's terser message. \u0000 stays rejected (no
- * JSON_ALLOW_NUL): our strings are C strings. Integers stay integers, so
- * session attributes round-trip unchanged. */
-#define REQUEST_JSON_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
+/* The body is read by ss_json_load(), which is jansson's json_loadb() with
+ * JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, only faster: duplicate keys are
+ * refused (two "userId"s could make us and Python see different values);
+ * any top-level value is read so that a body that is an array or a number
+ * gets "must be a JSON object, got array" instead of jansson's terser
+ * message. \u0000 stays refused (no JSON_ALLOW_NUL): our strings are C
+ * strings. Integers stay integers, so session attributes round-trip
+ * unchanged. */
 
 /* Entity-resolution authorities of dynamic entities start with this. */
 #define DYNAMIC_AUTHORITY_PREFIX "amzn1.er-authority.echo-sdk.dynamic."
@@ -705,7 +707,7 @@ request_parse(struct request *req, const char *body, size_t len, struct ss_error
                   LIMIT_JSON_DEPTH, deep);
         goto out;
     }
-    root = json_loadb(body, len, REQUEST_JSON_FLAGS, &jerr);
+    root = ss_json_load(body, len, &jerr);
     if (!root) {
         rc = fail(err, SS_ERR_JSON, "JSON syntax error at line %d, column %d: %s", jerr.line,
                   jerr.column, jerr.text);

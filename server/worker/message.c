@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ss_json.h"
 #include "ss_limits.h"
 
 static const char *const key_names[MESSAGE_KEY_COUNT] = {
@@ -102,7 +103,7 @@ parse(const char *what, const char *text, size_t len, json_t **root, struct ss_e
                        len, LIMIT_FRAME_BYTES);
     if (!text)
         return ss_fail(err, SS_ERR_WORKER, "the %s is empty", what);
-    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    json_t *doc = ss_json_load(text, len, &jerr);
     if (!doc) {
         if (json_error_code(&jerr) == json_error_out_of_memory)
             return ss_fail(err, SS_ERR_NOMEM, "out of memory");

@@ -1,0 +1,590 @@
+/*
+ * ss_json.c - a JSON reader for the request path that gives jansson's
+ * verdicts (see ss_json.h).
+ *
+ * Owns nothing between calls. One recursive-descent pass over the bytes:
+ * strings are scanned eight bytes at a time until a quote, a backslash, a
+ * control character or a non-ASCII byte, and copied once, by jansson's
+ * constructor; only strings with escapes are decoded into a scratch buffer
+ * first. Every rule below is jansson 2.14's (src/load.c), stated where it is
+ * applied: whatever this scan does not accept goes to json_loadb(), which
+ * decides.
+ */
+#include "ss_json.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* jansson's flags that this reader reproduces. */
+#define FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
+
+/* Deeper nesting is left to jansson (which allows 2048 levels), so that the
+ * recursion here stays well inside any thread's stack. */
+#define MAX_DEPTH 256
+
+/* Longest number token read here; a longer one (jansson accepts a real of
+ * any length) goes to jansson. */
+#define NUMBER_BYTES 64
+
+struct scan {
+    const unsigned char *p, *end;
+    unsigned depth;
+    char *tmp; /* decoded strings; tmp_stack or the heap */
+    size_t tmp_cap;
+    char tmp_stack[256];
+};
+
+/* 1 for the bytes that stand for themselves inside a string: 0x20-0x7f
+ * except '"' and '\\'. Control characters are refused (jansson: "control
+ * character"), bytes from 0x80 start a UTF-8 sequence. */
+static const unsigned char plain[256] = {
+    /* 0x00 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* 0x10 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* 0x20 */ 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x30 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x40 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x50 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    /* 0x60 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x70 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Whether any of the 8 bytes in v is not plain. Exact in that direction:
+ * it may say yes for a plain byte that follows a special one (a borrow),
+ * which only sends the scan to the byte loop, never no for a special one. */
+static inline uint64_t
+special8(uint64_t v)
+{
+    uint64_t quote = v ^ (ONES * '"'), backslash = v ^ (ONES * '\\');
+    return (v | ((v - ONES * 0x20) & ~v) | ((quote - ONES) & ~quote) |
+            ((backslash - ONES) & ~backslash)) &
+           HIGHS;
+}
+
+static inline void
+skip_space(struct scan *s)
+{
+    /* jansson's whitespace: space, tab, newline, carriage return. */
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
+        s->p++;
+}
+
+/* The length of the valid UTF-8 sequence at p (first byte >= 0x80), or 0:
+ * jansson refuses continuation bytes first, overlong forms, UTF-16
+ * surrogates and anything above U+10FFFF. */
+static size_t
+utf8_at(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t n;
+    unsigned lo = 0x80, hi = 0xbf; /* the range of the second byte */
+
+    if (c < 0xc2)
+        return 0;
+    if (c < 0xe0) {
+        n = 2;
+    } else if (c < 0xf0) {
+        n = 3;
+        if (c == 0xe0)
+            lo = 0xa0; /* overlong below U+0800 */
+        else if (c == 0xed)
+            hi = 0x9f; /* U+D800-U+DFFF */
+    } else if (c < 0xf5) {
+        n = 4;
+        if (c == 0xf0)
+            lo = 0x90; /* overlong below U+10000 */
+        else if (c == 0xf4)
+            hi = 0x8f; /* above U+10FFFF */
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return n;
+}
+
+static bool
+tmp_reserve(struct scan *s, size_t used, size_t more)
+{
+    if (used + more <= s->tmp_cap)
+        return true;
+    size_t cap = s->tmp_cap * 2 > used + more ? s->tmp_cap * 2 : used + more;
+    char *n = s->tmp == s->tmp_stack ? malloc(cap) : realloc(s->tmp, cap);
+    if (!n)
+        return false;
+    if (s->tmp == s->tmp_stack)
+        memcpy(n, s->tmp, used);
+    s->tmp = n;
+    s->tmp_cap = cap;
+    return true;
+}
+
+static int
+hex4(const unsigned char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v += (int)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v += (int)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v += (int)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    return v;
+}
+
+/*
+ * The rest of a string whose escapes need decoding: [start, p) is plain
+ * and p is at the first backslash. Decodes into s->tmp; *len its length.
+ * Refuses what jansson refuses: an unknown escape, \u without four hex
+ * digits, a lone or unpaired surrogate, \u0000 (no JSON_ALLOW_NUL), a raw
+ * control character, invalid UTF-8, no closing quote.
+ */
+static bool
+decode_string(struct scan *s, const unsigned char *start, const unsigned char *p, size_t *len)
+{
+    const unsigned char *end = s->end;
+    size_t n = (size_t)(p - start);
+
+    if (!tmp_reserve(s, 0, n + 8))
+        return false;
+    memcpy(s->tmp, start, n);
+    while (p < end) {
+        unsigned c = *p;
+        if (!tmp_reserve(s, n, 8))
+            return false;
+        if (c == '"') {
+            *len = n;
+            s->p = p + 1;
+            return true;
+        }
+        if (c == '\\') {
+            if (end - p < 2)
+                return false;
+            c = p[1];
+            p += 2;
+            switch (c) {
+            case '"':
+            case '\\':
+            case '/':
+                s->tmp[n++] = (char)c;
+                continue;
+            case 'b':
+                s->tmp[n++] = '\b';
+                continue;
+            case 'f':
+                s->tmp[n++] = '\f';
+                continue;
+            case 'n':
+                s->tmp[n++] = '\n';
+                continue;
+            case 'r':
+                s->tmp[n++] = '\r';
+                continue;
+            case 't':
+                s->tmp[n++] = '\t';
+                continue;
+            case 'u':
+                break;
+            default:
+                return false;
+            }
+            int cp = end - p >= 4 ? hex4(p) : -1;
+            if (cp <= 0)
+                return false; /* not hex, or \u0000 */
+            p += 4;
+            if (cp >= 0xdc00 && cp <= 0xdfff)
+                return false;
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                int low = end - p >= 6 && p[0] == '\\' && p[1] == 'u' ? hex4(p + 2) : -1;
+                if (low < 0xdc00 || low > 0xdfff)
+                    return false;
+                p += 6;
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+            }
+            if (cp < 0x80) {
+                s->tmp[n++] = (char)cp;
+            } else if (cp < 0x800) {
+                s->tmp[n++] = (char)(0xc0 | (cp >> 6));
+                s->tmp[n++] = (char)(0x80 | (cp & 0x3f));
+            } else if (cp < 0x10000) {
+                s->tmp[n++] = (char)(0xe0 | (cp >> 12));
+                s->tmp[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+                s->tmp[n++] = (char)(0x80 | (cp & 0x3f));
+            } else {
+                s->tmp[n++] = (char)(0xf0 | (cp >> 18));
+                s->tmp[n++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+                s->tmp[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+                s->tmp[n++] = (char)(0x80 | (cp & 0x3f));
+            }
+            continue;
+        }
+        if (c < 0x20)
+            return false;
+        size_t k = c < 0x80 ? 1 : utf8_at(p, end);
+        if (k == 0)
+            return false;
+        memcpy(s->tmp + n, p, k);
+        n += k;
+        p += k;
+    }
+    return false;
+}
+
+/*
+ * The string whose opening quote s->p has passed. On success *out is either
+ * in the input (no escapes) or in s->tmp (decoded), valid until the next
+ * string is read, and s->p is past the closing quote. It never holds a NUL
+ * byte (jansson refuses NUL in keys and, without JSON_ALLOW_NUL, in
+ * values): a raw control character and \u0000 are both refused.
+ */
+static bool
+read_string(struct scan *s, const char **out, size_t *len)
+{
+    const unsigned char *p = s->p, *start = p, *end = s->end;
+
+    for (;;) {
+        while (end - p >= 8) {
+            uint64_t v;
+            memcpy(&v, p, sizeof(v));
+            if (special8(v))
+                break;
+            p += 8;
+        }
+        while (p < end && plain[*p])
+            p++;
+        if (p == end)
+            return false;
+        unsigned c = *p;
+        if (c == '"') {
+            *out = (const char *)start;
+            *len = (size_t)(p - start);
+            s->p = p + 1;
+            return true;
+        }
+        if (c == '\\') {
+            if (!decode_string(s, start, p, len))
+                return false;
+            *out = s->tmp;
+            return true;
+        }
+        if (c < 0x80)
+            return false; /* a control character */
+        size_t k = utf8_at(p, end);
+        if (k == 0)
+            return false;
+        p += k;
+    }
+}
+
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void
+make_c_locale(void)
+{
+    c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+/*
+ * A number at s->p, with jansson's grammar: -?(0|[1-9][0-9]*), then an
+ * integer unless a fraction (.[0-9]+) or an exponent ([eE][+-]?[0-9]+)
+ * follows. An integer out of long long's range and a real that overflows
+ * are jansson's errors; a real that underflows is jansson's 0 or
+ * subnormal, as strtod gives it.
+ */
+static json_t *
+read_number(struct scan *s)
+{
+    const unsigned char *p = s->p, *start = p, *end = s->end;
+    bool negative = false, real = false;
+    char text[NUMBER_BYTES];
+
+    if (*p == '-') {
+        negative = true;
+        p++;
+    }
+    if (p == end)
+        return NULL;
+    if (*p == '0') {
+        p++;
+        if (p < end && *p >= '0' && *p <= '9')
+            return NULL; /* a leading zero */
+    } else if (*p >= '1' && *p <= '9') {
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    } else {
+        return NULL;
+    }
+    const unsigned char *int_end = p;
+    if (p < end && *p == '.') {
+        real = true;
+        p++;
+        if (p == end || *p < '0' || *p > '9')
+            return NULL;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        real = true;
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (p == end || *p < '0' || *p > '9')
+            return NULL;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    s->p = p;
+
+    size_t digits = (size_t)(int_end - start) - (negative ? 1 : 0);
+    if (!real && digits <= 18) {
+        /* 18 digits cannot overflow: no strtoll needed. */
+        long long v = 0;
+        for (const unsigned char *q = int_end - digits; q < int_end; q++)
+            v = v * 10 + (*q - '0');
+        return json_integer(negative ? -v : v);
+    }
+    size_t n = (size_t)(p - start);
+    if (n >= sizeof(text))
+        return NULL;
+    memcpy(text, start, n);
+    text[n] = '\0';
+    errno = 0;
+    if (!real) {
+        long long v = strtoll(text, NULL, 10);
+        return errno == ERANGE ? NULL : json_integer(v);
+    }
+    pthread_once(&c_locale_once, make_c_locale);
+    if (c_locale == (locale_t)0)
+        return NULL;
+    double d = strtod_l(text, NULL, c_locale);
+    if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
+        return NULL;
+    return json_real(d);
+}
+
+static json_t *read_value(struct scan *s);
+
+/* key[0..len) = value in obj; value is stolen. A key seen before is
+ * jansson's "duplicate object key": the size not growing shows it. */
+static bool
+set_member(json_t *obj, const char *key, size_t len, json_t *value)
+{
+    size_t before = json_object_size(obj);
+#if JANSSON_VERSION_HEX >= 0x020e00
+    if (json_object_setn_new_nocheck(obj, key, len, value) != 0)
+        return false;
+#else
+    char small[128];
+    char *k = len < sizeof(small) ? small : malloc(len + 1);
+    if (!k) {
+        json_decref(value);
+        return false;
+    }
+    memcpy(k, key, len);
+    k[len] = '\0';
+    int rc = json_object_set_new_nocheck(obj, k, value);
+    if (k != small)
+        free(k);
+    if (rc != 0)
+        return false;
+#endif
+    return json_object_size(obj) > before;
+}
+
+/* An object whose '{' s->p is at. */
+static json_t *
+read_object(struct scan *s)
+{
+    json_t *obj = json_object();
+    char *owned = NULL;
+
+    if (!obj)
+        return NULL;
+    s->p++;
+    skip_space(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+        return obj;
+    }
+    for (;;) {
+        const char *key;
+        size_t len;
+        if (s->p == s->end || *s->p != '"')
+            goto fail;
+        s->p++;
+        if (!read_string(s, &key, &len))
+            goto fail;
+        if (key == s->tmp) {
+            /* Reading the value may reuse tmp. */
+            if (!(owned = malloc(len + 1)))
+                goto fail;
+            memcpy(owned, key, len);
+            key = owned;
+        }
+        skip_space(s);
+        if (s->p == s->end || *s->p != ':')
+            goto fail;
+        s->p++;
+        skip_space(s);
+        json_t *value = read_value(s);
+        if (!value || !set_member(obj, key, len, value))
+            goto fail;
+        free(owned);
+        owned = NULL;
+        skip_space(s);
+        if (s->p == s->end)
+            goto fail;
+        if (*s->p == '}') {
+            s->p++;
+            return obj;
+        }
+        if (*s->p != ',')
+            goto fail;
+        s->p++;
+        skip_space(s);
+    }
+fail:
+    free(owned);
+    json_decref(obj);
+    return NULL;
+}
+
+/* An array whose '[' s->p is at. */
+static json_t *
+read_array(struct scan *s)
+{
+    json_t *arr = json_array();
+
+    if (!arr)
+        return NULL;
+    s->p++;
+    skip_space(s);
+    if (s->p < s->end && *s->p == ']') {
+        s->p++;
+        return arr;
+    }
+    for (;;) {
+        json_t *value = read_value(s);
+        if (!value || json_array_append_new(arr, value) != 0)
+            goto fail;
+        skip_space(s);
+        if (s->p == s->end)
+            goto fail;
+        if (*s->p == ']') {
+            s->p++;
+            return arr;
+        }
+        if (*s->p != ',')
+            goto fail;
+        s->p++;
+        skip_space(s);
+    }
+fail:
+    json_decref(arr);
+    return NULL;
+}
+
+/* true, false or null: exactly the word, which must not run on into more
+ * letters (jansson reads the whole word; the byte after it is checked by
+ * the caller as the next token, and a letter is never one). */
+static json_t *
+read_word(struct scan *s, const char *word, size_t len, json_t *value)
+{
+    if ((size_t)(s->end - s->p) < len || memcmp(s->p, word, len) != 0)
+        return NULL;
+    s->p += len;
+    return value;
+}
+
+/* The value at s->p (not whitespace). */
+static json_t *
+read_value(struct scan *s)
+{
+    json_t *v = NULL;
+
+    if (s->p == s->end)
+        return NULL;
+    switch (*s->p) {
+    case '{':
+    case '[':
+        if (++s->depth > MAX_DEPTH)
+            return NULL;
+        v = *s->p == '{' ? read_object(s) : read_array(s);
+        s->depth--;
+        return v;
+    case '"': {
+        const char *str;
+        size_t len;
+        s->p++;
+        if (!read_string(s, &str, &len))
+            return NULL;
+        return json_stringn_nocheck(str, len);
+    }
+    case 't':
+        return read_word(s, "true", 4, json_true());
+    case 'f':
+        return read_word(s, "false", 5, json_false());
+    case 'n':
+        return read_word(s, "null", 4, json_null());
+    default:
+        return read_number(s);
+    }
+}
+
+json_t *
+ss_json_scan(const char *text, size_t len)
+{
+    struct scan s = {.p = (const unsigned char *)text,
+                     .end = (const unsigned char *)text + len,
+                     .tmp_cap = sizeof(s.tmp_stack)};
+    json_t *doc = NULL;
+
+    s.tmp = s.tmp_stack;
+    if (text) {
+        skip_space(&s);
+        doc = read_value(&s);
+        skip_space(&s);
+        if (doc && s.p != s.end) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    }
+    if (s.tmp != s.tmp_stack)
+        free(s.tmp);
+    return doc;
+}
+
+json_t *
+ss_json_load(const char *text, size_t len, json_error_t *error)
+{
+    json_t *doc = ss_json_scan(text, len);
+
+    if (!doc)
+        return json_loadb(text, len, FLAGS, error);
+    if (error) {
+        error->line = -1;
+        error->column = -1;
+        error->position = (int)len;
+        error->source[0] = '\0';
+        error->text[0] = '\0';
+    }
+    return doc;
+}

@@ -1,0 +1,419 @@
+/*
+ * test_ss_json.c - server/base/ss_json.c: the request path's JSON reader
+ * gives jansson's verdicts and builds jansson's documents.
+ *
+ * Three kinds of check: hand-picked texts at every edge of jansson's grammar
+ * (each must get the same verdict from the scan as from json_loadb, and an
+ * equal document), the request fixtures (which the scan must accept itself,
+ * or the fast path would never run), and a few hundred thousand random
+ * documents, valid and mutated, compared the same way.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ss_json.h"
+#include "tap.h"
+
+#define FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
+
+/* a and b are the same document: same types (an integer is not a real),
+ * same members in the same order, same bytes. */
+static bool
+same(json_t *a, json_t *b)
+{
+    if (json_typeof(a) != json_typeof(b))
+        return false;
+    switch (json_typeof(a)) {
+    case JSON_OBJECT: {
+        if (json_object_size(a) != json_object_size(b))
+            return false;
+        void *ia = json_object_iter(a), *ib = json_object_iter(b);
+        for (; ia && ib; ia = json_object_iter_next(a, ia), ib = json_object_iter_next(b, ib))
+            if (strcmp(json_object_iter_key(ia), json_object_iter_key(ib)) != 0 ||
+                !same(json_object_iter_value(ia), json_object_iter_value(ib)))
+                return false;
+        return !ia && !ib;
+    }
+    case JSON_ARRAY:
+        if (json_array_size(a) != json_array_size(b))
+            return false;
+        for (size_t i = 0; i < json_array_size(a); i++)
+            if (!same(json_array_get(a, i), json_array_get(b, i)))
+                return false;
+        return true;
+    case JSON_STRING:
+        return json_string_length(a) == json_string_length(b) &&
+               memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
+    case JSON_INTEGER:
+        return json_integer_value(a) == json_integer_value(b);
+    case JSON_REAL: {
+        double x = json_real_value(a), y = json_real_value(b);
+        return memcmp(&x, &y, sizeof(x)) == 0;
+    }
+    default:
+        return true;
+    }
+}
+
+/* The scan agrees with jansson on text[0..len): 1 when both accept, 0 when
+ * both refuse, -1 when they disagree. A document the scan leaves to jansson
+ * although jansson accepts it counts as disagreeing when must_scan. */
+static int
+agree(const char *text, size_t len, bool must_scan)
+{
+    json_error_t jerr, serr;
+    json_t *j = json_loadb(text, len, FLAGS, &jerr);
+    json_t *s = ss_json_scan(text, len);
+    json_t *l = ss_json_load(text, len, &serr);
+    int rc;
+
+    if (s)
+        rc = j && same(s, j) ? 1 : -1;
+    else if (j)
+        rc = must_scan ? -1 : 1;
+    else
+        rc = 0;
+    /* The full reader: jansson's document, or jansson's own error. */
+    if (rc >= 0 && (!l != !j || (l && !same(l, j)) || (!l && strcmp(serr.text, jerr.text) != 0)))
+        rc = -1;
+    json_decref(j);
+    json_decref(s);
+    json_decref(l);
+    return rc;
+}
+
+static void
+verdict(const char *text, int want, const char *why)
+{
+    int got = agree(text, strlen(text), true);
+    if (!ok(got == want, "%s: %s", want ? "accepted" : "refused", why))
+        printf("#   text: %s\n#   got %d\n", text, got);
+}
+
+static void
+edges(void)
+{
+    verdict("{}", 1, "an empty object");
+    verdict("[]", 1, "an empty array");
+    verdict(" \t\r\n{ \"a\" : [ 1 , 2 ] } \n", 1, "every kind of whitespace");
+    verdict("\"top\"", 1, "a string at the top (JSON_DECODE_ANY)");
+    verdict("42", 1, "an integer at the top");
+    verdict("-0", 1, "minus zero is the integer 0");
+    verdict("-0.0", 1, "minus zero as a real keeps its sign");
+    verdict("[0, -1, 123456789012345678, 9223372036854775807, -9223372036854775808]", 1,
+            "integers up to long long's ends");
+    verdict("9223372036854775808", 0, "an integer past long long");
+    verdict("-9223372036854775809", 0, "a negative integer past long long");
+    verdict("[1.5, 1e3, 1E+3, 1e-3, 0.1e1, -2.5E-2, 1e-400, 4.9e-324]", 1,
+            "reals, an underflow to 0 and a subnormal");
+    verdict("1e400", 0, "a real that overflows");
+    const char *longest =
+        "[0.000000000000000000000000000000000000000000000000000000000000000000000001]";
+    ok(agree(longest, strlen(longest), false) == 1 && !ss_json_scan(longest, strlen(longest)),
+       "accepted: a real longer than the scan reads, by jansson");
+    verdict("01", 0, "a leading zero");
+    verdict("-", 0, "a lone minus");
+    verdict("-a", 0, "a minus before a letter");
+    verdict("1.", 0, "a fraction without digits");
+    verdict(".5", 0, "no digit before the point");
+    verdict("1e", 0, "an exponent without digits");
+    verdict("1e+", 0, "a signed exponent without digits");
+    verdict("[1x]", 0, "a letter after a number");
+    verdict("+1", 0, "a plus sign");
+    verdict("[true, false, null]", 1, "the three words");
+    verdict("tru", 0, "a word cut short");
+    verdict("truex", 0, "a word that goes on");
+    verdict("[true1]", 0, "a digit after a word");
+    verdict("nul", 0, "null cut short");
+    verdict("True", 0, "a capital letter");
+    verdict("", 0, "nothing");
+    verdict("   ", 0, "only whitespace");
+    verdict("{} {}", 0, "two documents");
+    verdict("{}x", 0, "something after the document");
+    verdict("[1,]", 0, "a trailing comma in an array");
+    verdict("{\"a\":1,}", 0, "a trailing comma in an object");
+    verdict("[,1]", 0, "a leading comma");
+    verdict("{,}", 0, "a lone comma in an object");
+    verdict("{\"a\" 1}", 0, "a missing colon");
+    verdict("{\"a\":}", 0, "a missing value");
+    verdict("{1:2}", 0, "a number as a key");
+    verdict("{\"a\":1 \"b\":2}", 0, "a missing comma");
+    verdict("[1 2]", 0, "a missing comma in an array");
+    verdict("{\"a\":1,\"a\":2}", 0, "a duplicate key");
+    verdict("{\"a\":1,\"\\u0061\":2}", 0, "a duplicate key written with an escape");
+    verdict("{\"a\":{\"a\":1},\"b\":{\"a\":1}}", 1, "the same key in different objects");
+    verdict("{\"\":1}", 1, "an empty key");
+    verdict("[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]", 1, "every short escape");
+    verdict("[\"\\u00e9\\u20AC\\ud83d\\ude00\"]", 1, "\\u escapes of 2, 3 and 4 UTF-8 bytes");
+    verdict("[\"\\u0000\"]", 0, "\\u0000 in a value");
+    verdict("{\"\\u0000\":1}", 0, "\\u0000 in a key");
+    verdict("[\"\\ud83d\"]", 0, "a lone high surrogate");
+    verdict("[\"\\ud83dx\"]", 0, "a high surrogate before a letter");
+    verdict("[\"\\ud83d\\u0041\"]", 0, "a high surrogate before a non-surrogate");
+    verdict("[\"\\ude00\"]", 0, "a lone low surrogate");
+    verdict("[\"\\u12\"]", 0, "a short \\u escape");
+    verdict("[\"\\u12g4\"]", 0, "a \\u escape with a non-hex digit");
+    verdict("[\"\\x41\"]", 0, "an unknown escape");
+    verdict("[\"\\", 0, "a backslash at the end");
+    verdict("[\"abc", 0, "an unterminated string");
+    verdict("[\"a\tb\"]", 0, "a raw tab in a string");
+    verdict("[\"a\nb\"]", 0, "a raw newline in a string");
+    verdict("[\"a\x7f"
+            "b\"]",
+            1, "DEL in a string");
+    verdict("[\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"]", 1, "UTF-8 of 2, 3 and 4 bytes");
+    verdict("[\"\xc3\"]", 0, "a cut 2-byte sequence");
+    verdict("[\"\xe2\x82\"]", 0, "a cut 3-byte sequence");
+    verdict("[\"\x80\"]", 0, "a lone continuation byte");
+    verdict("[\"\xc0\xaf\"]", 0, "an overlong '/'");
+    verdict("[\"\xe0\x80\xaf\"]", 0, "an overlong 3-byte form");
+    verdict("[\"\xf0\x80\x80\xaf\"]", 0, "an overlong 4-byte form");
+    verdict("[\"\xed\xa0\x80\"]", 0, "a UTF-16 surrogate in UTF-8");
+    verdict("[\"\xf4\x90\x80\x80\"]", 0, "a code point above U+10FFFF");
+    verdict("[\"\xf5\x80\x80\x80\"]", 0, "a byte that never starts a sequence");
+    verdict("[\"\xef\xbf\xbf\"]", 1, "U+FFFF is allowed");
+    verdict("[\"\xf4\x8f\xbf\xbf\"]", 1, "U+10FFFF is allowed");
+    verdict("[\"a\\u00e9b\xc3\xa9"
+            "c\\n\"]",
+            1, "escapes and raw UTF-8 in one string");
+    verdict("[\xc3\xa9]", 0, "UTF-8 outside a string");
+    verdict("{\"k\\n\":\"v\\n\",\"k2\":\"v2\"}", 1, "an escaped key, then a plain one");
+
+    /* Strings around the 8-byte steps of the scan. */
+    char text[64];
+    for (int n = 0; n < 20; n++) {
+        for (int at = 0; at <= n; at++) {
+            static const char specials[] = {'"', '\\', '\n', '\x01', '\x80', 'a'};
+            for (size_t k = 0; k < sizeof(specials); k++) {
+                size_t len = 0;
+                text[len++] = '"';
+                for (int i = 0; i < n; i++)
+                    text[len++] = i == at ? specials[k] : 'x';
+                text[len++] = '"';
+                if (agree(text, len, true) < 0) {
+                    tap_fail("a %d-byte string with byte 0x%02x at %d", n,
+                             (unsigned char)specials[k], at);
+                    return;
+                }
+            }
+        }
+    }
+    ok(1, "strings of 0-19 bytes with a special byte anywhere");
+
+    /* Nesting: the scan recurses 256 levels and leaves deeper ones to jansson. */
+    static char deep[2 * 3000 + 1];
+    for (int depth = 250; depth <= 3000; depth += 250) {
+        memset(deep, '[', (size_t)depth);
+        memset(deep + depth, ']', (size_t)depth);
+        if (agree(deep, 2 * (size_t)depth, depth <= 256) < 0) {
+            tap_fail("%d nested arrays", depth);
+            return;
+        }
+    }
+    ok(1, "nesting up to 3000 levels: jansson's verdict");
+}
+
+static void
+fixtures(void)
+{
+    static const char *const names[] = {"launch.json", "intent_order_drink.json",
+                                        "intent_thank_you.json", "session_ended_user.json",
+                                        "apl_user_event.json"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char path[1024];
+        size_t len = 0;
+        snprintf(path, sizeof(path), "%s/tests/fixtures/requests/%s", SOURCE_ROOT, names[i]);
+        char *text = tap_slurp(path, &len);
+        if (!text) {
+            tap_fail("cannot read %s", path);
+            continue;
+        }
+        ok(agree(text, len, true) == 1, "%s: the scan reads it, as jansson does", names[i]);
+        free(text);
+    }
+}
+
+/* xorshift64*: the same documents on every run. */
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static unsigned
+pick(unsigned n)
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return (unsigned)((rng * 0x2545f4914f6cdd1dull) >> 33) % n;
+}
+
+struct text {
+    char b[4096];
+    size_t n;
+};
+
+static void
+put(struct text *t, const char *s)
+{
+    size_t n = strlen(s);
+    if (t->n + n < sizeof(t->b)) {
+        memcpy(t->b + t->n, s, n);
+        t->n += n;
+    }
+}
+
+static void
+gen_string(struct text *t)
+{
+    static const char *const pieces[] = {"a",
+                                         "Z",
+                                         " ",
+                                         "0",
+                                         "\\\"",
+                                         "\\\\",
+                                         "\\/",
+                                         "\\n",
+                                         "\\t",
+                                         "\\u00e9",
+                                         "\\u20ac",
+                                         "\\ud83d\\ude00",
+                                         "\xc3\xa9",
+                                         "\xe2\x82\xac",
+                                         "\xf0\x9f\x98\x80",
+                                         "amzn1.ask",
+                                         "\x7f",
+                                         "key",
+                                         "\\b\\f\\r"};
+    put(t, "\"");
+    unsigned n = pick(12);
+    for (unsigned i = 0; i < n; i++)
+        put(t, pieces[pick(sizeof(pieces) / sizeof(pieces[0]))]);
+    put(t, "\"");
+}
+
+static void
+gen_value(struct text *t, int depth)
+{
+    static const char *const numbers[] = {"0",     "-0",     "7",
+                                          "-12",   "3.25",   "1e5",
+                                          "-1E-3", "0.5e+2", "123456789012345678901",
+                                          "1e309", "2.5",    "-9223372036854775808"};
+    static const char *const spaces[] = {"", "", "", " ", "\n", "\t", "\r\n  "};
+    unsigned kind = pick(depth > 5 ? 6 : 8);
+    put(t, spaces[pick(7)]);
+    switch (kind) {
+    case 0:
+        gen_string(t);
+        break;
+    case 1:
+        put(t, numbers[pick(sizeof(numbers) / sizeof(numbers[0]))]);
+        break;
+    case 2:
+        put(t, "true");
+        break;
+    case 3:
+        put(t, "false");
+        break;
+    case 4:
+        put(t, "null");
+        break;
+    case 5:
+        gen_string(t);
+        break;
+    case 6: {
+        unsigned n = pick(5);
+        put(t, "[");
+        for (unsigned i = 0; i < n; i++) {
+            if (i)
+                put(t, ",");
+            gen_value(t, depth + 1);
+        }
+        put(t, "]");
+        break;
+    }
+    default: {
+        unsigned n = pick(5);
+        put(t, "{");
+        for (unsigned i = 0; i < n; i++) {
+            if (i)
+                put(t, ",");
+            put(t, spaces[pick(7)]);
+            gen_string(t);
+            put(t, spaces[pick(7)]);
+            put(t, ":");
+            gen_value(t, depth + 1);
+        }
+        put(t, "}");
+        break;
+    }
+    }
+    put(t, spaces[pick(7)]);
+}
+
+/* One random change: a byte replaced, removed or added, or the end cut. */
+static void
+mutate(struct text *t)
+{
+    static const char bytes[] = "\"\\{}[],:. \n\t0123456789eE+-atrufsnl\x01\x7f\x80\xbf\xc3\xed"
+                                "\xf0\xf4\xff";
+    if (t->n == 0)
+        return;
+    size_t at = pick((unsigned)t->n);
+    switch (pick(4)) {
+    case 0:
+        t->b[at] = bytes[pick(sizeof(bytes) - 1)];
+        break;
+    case 1:
+        memmove(t->b + at, t->b + at + 1, t->n - at - 1);
+        t->n--;
+        break;
+    case 2:
+        if (t->n + 1 < sizeof(t->b)) {
+            memmove(t->b + at + 1, t->b + at, t->n - at);
+            t->b[at] = bytes[pick(sizeof(bytes) - 1)];
+            t->n++;
+        }
+        break;
+    default:
+        t->n = at;
+        break;
+    }
+}
+
+static void
+random_documents(long rounds)
+{
+    long accepted = 0, refused = 0;
+    for (long i = 0; i < rounds; i++) {
+        struct text t = {.n = 0};
+        gen_value(&t, 0);
+        if (t.n >= sizeof(t.b) - 1)
+            continue;
+        unsigned changes = pick(3);
+        for (unsigned k = 0; k < changes; k++)
+            mutate(&t);
+        int rc = agree(t.b, t.n, true);
+        if (rc < 0) {
+            tap_fail("random document %ld: the scan and jansson disagree", i);
+            printf("#   text: %.*s\n", (int)t.n, t.b);
+            return;
+        }
+        if (rc)
+            accepted++;
+        else
+            refused++;
+    }
+    ok(accepted > rounds / 10 && refused > rounds / 10,
+       "%ld random documents: the same verdict and document (%ld accepted, %ld refused)", rounds,
+       accepted, refused);
+}
+
+int
+main(int argc, char **argv)
+{
+    edges();
+    fixtures();
+    random_documents(argc > 1 ? atol(argv[1]) : 200000);
+    return tap_done();
+}
