@@ -588,3 +588,190 @@ ss_json_load(const char *text, size_t len, json_error_t *error)
     }
     return doc;
 }
+
+/* ---- writing ---- */
+
+struct out {
+    char *buf;
+    size_t size, used;
+};
+
+static inline void
+put(struct out *o, const char *text, size_t n)
+{
+    if (o->used + n <= o->size)
+        memcpy(o->buf + o->used, text, n);
+    o->used += n;
+}
+
+static inline void
+put_char(struct out *o, char c)
+{
+    if (o->used < o->size)
+        o->buf[o->used] = c;
+    o->used++;
+}
+
+/* s[0..len) as a JSON string, as jansson's dump_string() writes it without
+ * JSON_ENSURE_ASCII and JSON_ESCAPE_SLASH: the bytes of plain[] and valid
+ * UTF-8 as they are, the rest escaped. False for invalid UTF-8. */
+static bool
+put_string(struct out *o, const char *str, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p = (const unsigned char *)str, *end = p + len, *run = p;
+
+    put_char(o, '"');
+    while (p < end) {
+        while (end - p >= 8) {
+            uint64_t v;
+            memcpy(&v, p, sizeof(v));
+            if (special8(v))
+                break;
+            p += 8;
+        }
+        while (p < end && plain[*p])
+            p++;
+        if (p == end)
+            break;
+        unsigned c = *p;
+        if (c >= 0x80) {
+            size_t k = utf8_at(p, end);
+            if (k == 0)
+                return false;
+            p += k;
+            continue;
+        }
+        put(o, (const char *)run, (size_t)(p - run));
+        char esc[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t n = 2;
+        switch (c) {
+        case '"':
+        case '\\':
+            esc[1] = (char)c;
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+            break;
+        }
+        put(o, esc, n);
+        p++;
+        run = p;
+    }
+    put(o, (const char *)run, (size_t)(p - run));
+    put_char(o, '"');
+    return true;
+}
+
+/* -1: cannot be written (jansson fails too); -2: nested too deep for this
+ * writer (jansson decides). */
+static int
+put_value(struct out *o, const json_t *json, unsigned depth)
+{
+    char num[100];
+
+    switch (json_typeof(json)) {
+    case JSON_NULL:
+        put(o, "null", 4);
+        return 0;
+    case JSON_TRUE:
+        put(o, "true", 4);
+        return 0;
+    case JSON_FALSE:
+        put(o, "false", 5);
+        return 0;
+    case JSON_INTEGER: {
+        /* Digits from the end, as "%lld" writes them. */
+        long long v = json_integer_value(json);
+        unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+        char *d = num + sizeof(num);
+        do {
+            *--d = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            *--d = '-';
+        put(o, d, (size_t)(num + sizeof(num) - d));
+        return 0;
+    }
+    case JSON_REAL: {
+        size_t n = json_dumpb(json, num, sizeof(num), JSON_COMPACT | JSON_ENCODE_ANY);
+        if (n == 0 || n > sizeof(num))
+            return -1;
+        put(o, num, n);
+        return 0;
+    }
+    case JSON_STRING:
+        return put_string(o, json_string_value(json), json_string_length(json)) ? 0 : -1;
+    case JSON_ARRAY: {
+        if (depth >= MAX_DEPTH)
+            return -2;
+        size_t n = json_array_size(json);
+        put_char(o, '[');
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                put_char(o, ',');
+            int rc = put_value(o, json_array_get(json, i), depth + 1);
+            if (rc)
+                return rc;
+        }
+        put_char(o, ']');
+        return 0;
+    }
+    case JSON_OBJECT: {
+        if (depth >= MAX_DEPTH)
+            return -2;
+        put_char(o, '{');
+        bool first = true;
+        for (void *it = json_object_iter((json_t *)json); it;
+             it = json_object_iter_next((json_t *)json, it)) {
+            if (!first)
+                put_char(o, ',');
+            first = false;
+            const char *key = json_object_iter_key(it);
+            if (!put_string(o, key, strlen(key)))
+                return -1;
+            put_char(o, ':');
+            int rc = put_value(o, json_object_iter_value(it), depth + 1);
+            if (rc)
+                return rc;
+        }
+        put_char(o, '}');
+        return 0;
+    }
+    }
+    return -1;
+}
+
+size_t
+ss_json_dump(const json_t *json, char *buf, size_t size)
+{
+    struct out o = {.buf = buf, .size = buf ? size : 0};
+
+    if (!json_is_object(json) && !json_is_array(json))
+        return 0;
+    int rc = put_value(&o, json, 0);
+    if (rc == -2)
+        return json_dumpb(json, buf, size, JSON_COMPACT);
+    return rc == 0 ? o.used : 0;
+}

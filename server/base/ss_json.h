@@ -40,4 +40,20 @@ json_t *ss_json_load(const char *text, size_t len, json_error_t *error);
  * that whatever it accepts jansson accepts as the same document. */
 json_t *ss_json_scan(const char *text, size_t len);
 
+/*
+ * Writing: ss_json_dump() is json_dumpb(json, buf, size, JSON_COMPACT),
+ * byte for byte: members in the document's order, no spaces, '"', '\\' and
+ * control characters escaped as jansson escapes them (\b \f \n \r \t,
+ * \u001F for the others), everything else (DEL, non-ASCII) as it is. It
+ * returns the full length of the text even when it did not fit in size
+ * bytes (then buf holds some of it; no NUL is added), and 0 when jansson
+ * would fail: json is not an
+ * object or an array, or a string in it is not valid UTF-8. A real is
+ * written by jansson itself (its %.17g rules); a document nested deeper than
+ * the writer recurses is handed to json_dumpb() whole (jansson refuses a
+ * document that contains itself; nesting is the only way to meet one).
+ * Thread-safe; allocates nothing.
+ */
+size_t ss_json_dump(const json_t *json, char *buf, size_t size);
+
 #endif

@@ -4,8 +4,9 @@
  *
  * The property that makes it safe: whatever the scan accepts, jansson's
  * json_loadb() (with JSON_REJECT_DUPLICATES | JSON_DECODE_ANY) accepts as
- * the same document, and ss_json_load() always returns jansson's verdict.
- * Any difference aborts, so the fuzzer finds wrong answers, not only
+ * the same document, and ss_json_load() always returns jansson's verdict;
+ * ss_json_dump() writes what json_dumpb(JSON_COMPACT) writes. Any difference
+ * aborts, so the fuzzer finds wrong answers, not only
  * crashes.
  */
 #include <stdbool.h>
@@ -69,6 +70,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (!l != !j || (l && !same(l, j)) || (!l && strcmp(lerr.text, jerr.text) != 0))
         abort();
+    if (l) {
+        static char a[1 << 16], b[1 << 16];
+        size_t na = ss_json_dump(l, a, sizeof(a)), nb = json_dumpb(l, b, sizeof(b), JSON_COMPACT);
+        if (na != nb || (na <= sizeof(a) && memcmp(a, b, na) != 0))
+            abort();
+    }
     json_decref(j);
     json_decref(s);
     json_decref(l);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "response_internal.h"
+#include "ss_json.h"
 #include "ss_limits.h"
 
 /* ---- canFulfillIntent ---- */
@@ -542,14 +543,16 @@ response_dump_warn(json_t *envelope, bool pretty, char **out, size_t *len, respo
     if (!out || !len || !json_is_object(envelope))
         return ss_fail(err, SS_ERR_USAGE, "response_dump needs an envelope object and outputs");
 
-    /* json_dumpb reports the full length even when it did not fit. */
-    n = json_dumpb(envelope, stack, sizeof(stack), flags);
+    /* Both writers report the full length even when it did not fit.
+     * ss_json_dump writes what json_dumpb(JSON_COMPACT) writes, faster. */
+    n = pretty ? json_dumpb(envelope, stack, sizeof(stack), flags)
+               : ss_json_dump(envelope, stack, sizeof(stack));
     if (n == 0)
         goto bad;
     compact = n;
     if (pretty && n > LIMIT_RESPONSE_WARN_BYTES) {
         /* The limits are about what Alexa receives, which is compact. */
-        compact = json_dumpb(envelope, NULL, 0, JSON_COMPACT);
+        compact = ss_json_dump(envelope, NULL, 0);
         if (compact == 0)
             goto bad;
     }
@@ -563,7 +566,8 @@ response_dump_warn(json_t *envelope, bool pretty, char **out, size_t *len, respo
         return ss_fail(err, SS_ERR_NOMEM, "out of memory serialising the response");
     if (n <= sizeof(stack)) {
         memcpy(buf, stack, n);
-    } else if (json_dumpb(envelope, buf, n, flags) != n) {
+    } else if ((pretty ? json_dumpb(envelope, buf, n, flags) : ss_json_dump(envelope, buf, n)) !=
+               n) {
         free(buf);
         goto bad;
     }

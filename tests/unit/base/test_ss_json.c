@@ -6,7 +6,9 @@
  * (each must get the same verdict from the scan as from json_loadb, and an
  * equal document), the request fixtures (which the scan must accept itself,
  * or the fast path would never run), and a few hundred thousand random
- * documents, valid and mutated, compared the same way.
+ * documents, valid and mutated, compared the same way. ss_json_dump() must
+ * write what json_dumpb(JSON_COMPACT) writes, byte for byte, for every
+ * document read here and for strings no reader would produce.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -58,6 +60,18 @@ same(json_t *a, json_t *b)
     }
 }
 
+/* ss_json_dump(json) is json_dumpb(json, JSON_COMPACT), also when it does
+ * not fit. */
+static bool
+same_dump(const json_t *json)
+{
+    static char a[8192], b[8192];
+    size_t na = ss_json_dump(json, a, sizeof(a)), nb = json_dumpb(json, b, sizeof(b), JSON_COMPACT);
+    if (na != nb || (na <= sizeof(a) && memcmp(a, b, na) != 0))
+        return false;
+    return ss_json_dump(json, NULL, 0) == nb && ss_json_dump(json, a, nb / 2) == nb;
+}
+
 /* The scan agrees with jansson on text[0..len): 1 when both accept, 0 when
  * both refuse, -1 when they disagree. A document the scan leaves to jansson
  * although jansson accepts it counts as disagreeing when must_scan. */
@@ -71,7 +85,7 @@ agree(const char *text, size_t len, bool must_scan)
     int rc;
 
     if (s)
-        rc = j && same(s, j) ? 1 : -1;
+        rc = j && same(s, j) && same_dump(s) ? 1 : -1;
     else if (j)
         rc = must_scan ? -1 : 1;
     else
@@ -214,6 +228,61 @@ edges(void)
         }
     }
     ok(1, "nesting up to 3000 levels: jansson's verdict");
+}
+
+static void
+dumps(void)
+{
+    json_t *strings = json_array();
+    char all[32];
+    for (int c = 0; c < 32; c++)
+        all[c] = (char)c;
+    json_array_append_new(strings, json_stringn_nocheck(all, sizeof(all)));
+    json_array_append_new(strings, json_string("\"\\/\x7f caf\xc3\xa9 \xf0\x9f\x98\x80"));
+    json_array_append_new(strings, json_integer(-9223372036854775807LL - 1));
+    json_array_append_new(strings, json_integer(9223372036854775807LL));
+    json_array_append_new(strings, json_integer(0));
+    json_array_append_new(strings, json_real(1.0));
+    json_array_append_new(strings, json_real(-0.0));
+    json_array_append_new(strings, json_real(1e300));
+    json_array_append_new(strings, json_real(0.1));
+    json_array_append_new(strings, json_real(5e-324));
+    json_t *obj = json_object();
+    json_object_set_new(obj, "key \n\"", json_true());
+    json_object_set_new(obj, "caf\xc3\xa9", json_null());
+    json_object_set_new(obj, "", json_array());
+    json_array_append_new(strings, obj);
+    ok(same_dump(strings), "control characters, quotes, non-ASCII, integers, reals, keys");
+    json_decref(strings);
+
+    json_t *bad = json_array();
+    json_array_append_new(bad, json_stringn_nocheck("caf\xc3", 4));
+    ok(ss_json_dump(bad, NULL, 0) == 0 && json_dumpb(bad, NULL, 0, JSON_COMPACT) == 0,
+       "a string of invalid UTF-8: both fail");
+    json_decref(bad);
+
+    json_t *scalar = json_string("top");
+    ok(ss_json_dump(scalar, NULL, 0) == 0 && json_dumpb(scalar, NULL, 0, JSON_COMPACT) == 0,
+       "a scalar at the top: both fail (no JSON_ENCODE_ANY)");
+    json_decref(scalar);
+
+    json_t *loop = json_array(), *back = json_array();
+    json_array_append(loop, back);
+    json_array_append(back, loop);
+    ok(ss_json_dump(loop, NULL, 0) == 0 && json_dumpb(loop, NULL, 0, JSON_COMPACT) == 0,
+       "a document that contains itself: both fail");
+    json_array_clear(back);
+    json_decref(back);
+    json_decref(loop);
+
+    json_t *deep = json_array(), *inner = deep;
+    for (int i = 0; i < 1000; i++) {
+        json_t *next = json_array();
+        json_array_append_new(inner, next);
+        inner = next;
+    }
+    ok(same_dump(deep), "1000 levels deep: what jansson writes");
+    json_decref(deep);
 }
 
 static void
@@ -413,6 +482,7 @@ int
 main(int argc, char **argv)
 {
     edges();
+    dumps();
     fixtures();
     random_documents(argc > 1 ? atol(argv[1]) : 200000);
     return tap_done();
