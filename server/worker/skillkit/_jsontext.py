@@ -69,13 +69,17 @@ def loads(text: str) -> Any:
         raise TypeError(f"the JSON object must be str, not {text.__class__.__name__}")
     if text.startswith("\ufeff"):
         raise _error("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    # Whitespace is looked for (by copying the rest of the text) only where
+    # there is some: the front's messages have none around them.
+    start = _skip_whitespace(text, 0) if text[:1] in _WHITESPACE else 0
     try:
-        value, end = _scan(text, _skip_whitespace(text, 0))
+        value, end = _scan(text, start)
     except StopIteration as stop:
         raise _error("Expecting value", text, stop.value) from None
-    end = _skip_whitespace(text, end)
     if end != len(text):
-        raise _error("Extra data", text, end)
+        end = _skip_whitespace(text, end)
+        if end != len(text):
+            raise _error("Extra data", text, end)
     return value
 
 
@@ -106,11 +110,36 @@ def dumps(value: Any, sort_keys: bool = False) -> str:
                           sort_keys=sort_keys)
     if isinstance(value, str):
         return _quote(value)
-    # A new encoder each time, as json makes one: its record of the
-    # containers being written must start empty.
-    encode = _make_encoder({}, _unencodable, _quote, None, ":", ",", sort_keys, False, False)
-    return "".join(encode(value, 0))
+    # An encoder's record of the containers being written (markers, to catch
+    # a value that contains itself) must start empty, which is why json makes
+    # a new encoder for every call. Here the encoders are made once and kept
+    # in a pool: one is taken (list.pop is atomic, so two threads never share
+    # one), its record emptied after use (a failed write leaves entries), and
+    # it is put back. A thread that finds the pool empty makes its own.
+    try:
+        markers, encode, encode_sorted = _encoders.pop()
+    except IndexError:
+        markers = {}
+        encode = encode_sorted = _make_encoder(markers, _unencodable, _quote, None, ":", ",",
+                                               sort_keys, False, False)
+        return "".join(encode(value, 0))
+    try:
+        return "".join((encode_sorted if sort_keys else encode)(value, 0))
+    finally:
+        markers.clear()
+        _encoders.append((markers, encode, encode_sorted))
+
+
+def _new_encoders() -> tuple:
+    """(markers, encoder, encoder with sorted keys), the two sharing markers."""
+    markers: dict = {}
+    return (markers,
+            _make_encoder(markers, _unencodable, _quote, None, ":", ",", False, False, False),
+            _make_encoder(markers, _unencodable, _quote, None, ":", ",", True, False, False))
 
 
 if _scan is not None and not _accelerator_works():
     _scan = None
+
+#: The pool of encoders dumps() takes one from.
+_encoders: list = [_new_encoders()] if _scan is not None else []

@@ -218,4 +218,5 @@ def install() -> bool:
 def flush() -> None:
     """Send unfinished lines, so one request's output never joins the next's."""
     for writer in _writers:
-        writer.flush()
+        if writer._pending or writer._dropping:  # what flush() would check, without the call
+            writer.flush()

@@ -151,13 +151,19 @@ class Request:
     def __init__(self, event: dict, persistent: Optional[dict] = None, *,
                  default_locale: str = "en-US") -> None:
         """Wrap envelope ``event``; ``persistent`` is the user's stored attributes."""
-        self.event = event if isinstance(event, dict) else {}
-        session = _obj(self.event, "session")
-        attributes = session.get("attributes")
+        # _obj() written out: this runs for every request.
+        if not isinstance(event, dict):
+            event = {}
+        self.event = event
+        session = event.get("session")
+        attributes = session.get("attributes") if isinstance(session, dict) else None
         self.session: dict = dict(attributes) if isinstance(attributes, dict) else {}
         self.persistent: dict = persistent if isinstance(persistent, dict) else {}
-        self._body = _obj(self.event, "request")
-        self._system = _obj(_obj(self.event, "context"), "System")
+        body = event.get("request")
+        self._body = body if isinstance(body, dict) else {}
+        context = event.get("context")
+        system = context.get("System") if isinstance(context, dict) else None
+        self._system = system if isinstance(system, dict) else {}
         self._slots: Optional[dict[str, Slot]] = None
         self._default_locale = default_locale
 
@@ -168,15 +174,20 @@ class Request:
         """The envelope's ``request`` object (type-specific fields live here)."""
         return self._body
 
+    # The fields every request reads (type, request_id, intent) look into
+    # _body, which is always a dict, without the helpers' checks.
+
     @property
     def type(self) -> str:
         """The request type, e.g. ``LaunchRequest`` or ``IntentRequest``."""
-        return _str(self._body, "type") or ""
+        value = self._body.get("type")
+        return value if isinstance(value, str) else ""
 
     @property
     def request_id(self) -> Optional[str]:
         """Alexa's id of this request (amzn1.echo-api.request....)."""
-        return _str(self._body, "requestId")
+        value = self._body.get("requestId")
+        return value if isinstance(value, str) else None
 
     @property
     def timestamp(self) -> Optional[str]:
@@ -191,7 +202,12 @@ class Request:
     @property
     def intent(self) -> Optional[str]:
         """The intent name (``ThankYouIntent``, ``AMAZON.HelpIntent``) or None."""
-        return _str(_obj(self._body, "intent"), "name")
+        intent = self._body.get("intent")
+        if isinstance(intent, dict):
+            name = intent.get("name")
+            if isinstance(name, str):
+                return name
+        return None
 
     @property
     def confirmation(self) -> Optional[str]:
@@ -226,8 +242,10 @@ class Request:
         """What the user said for slot ``name``, or ``default`` when it is empty."""
         if self._slots is None:
             # The common case reads one plain value: skip building every Slot.
-            raw = _obj(_obj(_obj(self._body, "intent"), "slots"), name)
-            value = raw.get("value")
+            intent = self._body.get("intent")
+            slots = intent.get("slots") if isinstance(intent, dict) else None
+            raw = slots.get(name) if isinstance(slots, dict) else None
+            value = raw.get("value") if isinstance(raw, dict) else None
             if isinstance(value, str):
                 return value
         slot = self.slots.get(name)

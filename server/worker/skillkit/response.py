@@ -280,17 +280,26 @@ class Response:
                  session_attributes: Optional[dict] = None,
                  play_behavior: Optional[str] = None,
                  can_fulfill: Union[str, dict, None] = None) -> None:
-        self.speech: list[dict] = segments(speech, "speech")
+        # Each check runs only for what was given: most responses are one
+        # piece of text, and this runs for every request.
+        if type(speech) is str:
+            self.speech: list[dict] = [{"text": speech}] if speech else []
+        else:
+            self.speech = segments(speech, "speech")
         self.reprompt: Optional[list[dict]] = (None if reprompt is None
                                                else segments(reprompt, "reprompt"))
-        self.card: Optional[dict] = _card(card)
-        if directives is not None and not isinstance(directives, (list, tuple)):
+        self.card: Optional[dict] = None if card is None else _card(card)
+        if directives is None:
+            self.directives: list[dict] = []
+        elif isinstance(directives, (list, tuple)):
+            self.directives = [_directive(d) for d in directives]
+        else:
             raise TypeError(f"directives must be a list of dicts, not {_describe(directives)}")
-        self.directives: list[dict] = [_directive(d) for d in directives or ()]
-        self.end_session = _end_session(end_session)
-        self.session_attributes = _session_attributes(session_attributes)
-        self.play_behavior = _play_behavior(play_behavior)
-        self.can_fulfill = _can_fulfill(can_fulfill)
+        self.end_session = end_session if end_session is AUTO else _end_session(end_session)
+        self.session_attributes = (None if session_attributes is None
+                                   else _session_attributes(session_attributes))
+        self.play_behavior = None if play_behavior is None else _play_behavior(play_behavior)
+        self.can_fulfill = None if can_fulfill is None else _can_fulfill(can_fulfill)
 
     # Fluent building: each method changes the response and returns it.
 
@@ -349,6 +358,8 @@ class Response:
         None, or ABSENT meaning leave it out)."""
         if self.end_session is not AUTO:
             return self.end_session
+        if not self.directives:
+            return (False if self.reprompt else True) if has_session else ABSENT
         types = [d["type"] for d in self.directives]
         if "VideoApp.Launch" in types or not has_session:
             return ABSENT

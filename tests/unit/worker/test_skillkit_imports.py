@@ -139,6 +139,39 @@ class JsonText(unittest.TestCase):
                         self.outcome(json.dumps, value, separators=(",", ":"),
                                      ensure_ascii=False, allow_nan=False, sort_keys=sort_keys))
 
+    def test_a_failed_write_leaves_nothing_behind(self):
+        import json
+
+        from skillkit import _jsontext
+
+        # The encoders are reused: a write that fails half-way must not leave
+        # its containers recorded, or the next write of them would be called
+        # circular.
+        inner = {"a": [1]}
+        bad = [inner, float("nan")]
+        for _ in range(2):
+            self.assertEqual(self.outcome(_jsontext.dumps, bad),
+                             self.outcome(json.dumps, bad, allow_nan=False))
+        self.assertEqual(_jsontext.dumps([inner, inner]), '[{"a":[1]},{"a":[1]}]')
+
+    def test_threads_never_share_an_encoder(self):
+        import threading
+
+        from skillkit import _jsontext
+
+        value = {"k": [{"x": i} for i in range(50)]}
+        want = _jsontext.dumps(value)
+        got = []
+
+        def write():
+            got.extend(_jsontext.dumps(value) for _ in range(200))
+        threads = [threading.Thread(target=write) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(set(got), {want})
+
     def test_without_the_accelerator_json_does_the_work(self):
         from skillkit import _jsontext
 
