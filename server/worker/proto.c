@@ -330,6 +330,68 @@ proto_recv_fd(int fd, uint8_t *type, int *passed, int64_t deadline_ms)
     return PROTO_OK;
 }
 
+/* What an inbox holds at first: room for any request of usual size. */
+#define INBOX_BYTES (64 * 1024)
+
+enum proto_status
+proto_inbox_next(int fd, struct proto_inbox *box, uint8_t *type, const char **data, size_t *len)
+{
+    for (;;) {
+        size_t have = box->end - box->start;
+        size_t need = HEADER_BYTES;
+        if (have >= HEADER_BYTES) {
+            uint32_t n;
+            memcpy(&n, box->buf + box->start, sizeof(n));
+            if (n > LIMIT_FRAME_BYTES)
+                return PROTO_TOO_LARGE;
+            need += n;
+            if (have >= need) {
+                *type = (uint8_t)box->buf[box->start + 4];
+                *data = box->buf + box->start + HEADER_BYTES;
+                *len = n;
+                box->start += need;
+                return PROTO_OK;
+            }
+        }
+        /* Not a whole frame yet: make room for it behind what is read. */
+        if (box->start > 0 && need > box->cap - box->start) {
+            memmove(box->buf, box->buf + box->start, have);
+            box->start = 0;
+            box->end = have;
+        }
+        if (need > box->cap) {
+            size_t cap = need > INBOX_BYTES ? need : INBOX_BYTES;
+            char *grown = realloc(box->buf, cap);
+            if (!grown)
+                return PROTO_NOMEM;
+            box->buf = grown;
+            box->cap = cap;
+        }
+        ssize_t got = recv(fd, box->buf + box->end, box->cap - box->end, 0);
+        if (got == 0) {
+            if (have == 0)
+                return PROTO_EOF;
+            errno = ECONNRESET;
+            return PROTO_ERROR;
+        }
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return PROTO_ERROR;
+        }
+        box->end += (size_t)got;
+    }
+}
+
+void
+proto_inbox_cleanup(struct proto_inbox *box)
+{
+    if (box) {
+        free(box->buf);
+        memset(box, 0, sizeof(*box));
+    }
+}
+
 void
 proto_frame_cleanup(struct proto_frame *frame)
 {

@@ -75,6 +75,25 @@ enum proto_status proto_recv(int fd, struct proto_frame *frame, int64_t deadline
 void proto_frame_cleanup(struct proto_frame *frame);
 
 /*
+ * Frames from a blocking socket, each read with as few recv() calls as it
+ * allows (a worker's requests: one recv() nearly always, where proto_recv()
+ * takes two and a malloc()). A frame is handed out in place, valid until the
+ * next call; bytes of the frame after it stay in the inbox, since the front
+ * may send a request before the answer to the one before. Start from a
+ * zeroed inbox; proto_inbox_cleanup() frees it. Returns PROTO_OK, PROTO_EOF
+ * (closed between frames), PROTO_ERROR (a read failed or the peer closed in
+ * the middle of a frame), PROTO_TOO_LARGE or PROTO_NOMEM. Not thread-safe.
+ */
+struct proto_inbox {
+    char *buf;
+    size_t cap;
+    size_t start, end; /* buf[start..end) is read and not yet handed out */
+};
+enum proto_status proto_inbox_next(int fd, struct proto_inbox *box, uint8_t *type,
+                                   const char **data, size_t *len);
+void proto_inbox_cleanup(struct proto_inbox *box);
+
+/*
  * The same two directions without ever blocking, for one thread that
  * serves many sockets (pool.c's I/O thread):
  *

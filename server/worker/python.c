@@ -281,12 +281,15 @@ report_sandbox_failure(const char *why)
 static int
 serve_requests(PyObject *handle)
 {
+    struct proto_inbox box = {0};
     PyObject *args = NULL;
     int rc = 2;
 
     for (;;) {
-        struct proto_frame frame;
-        enum proto_status st = proto_recv(front_fd, &frame, -1);
+        uint8_t type;
+        const char *data;
+        size_t len;
+        enum proto_status st = proto_inbox_next(front_fd, &box, &type, &data, &len);
         if (st == PROTO_EOF) {
             rc = 0;
             break;
@@ -295,13 +298,11 @@ serve_requests(PyObject *handle)
             fprintf(stderr, "skillserver worker: %s\n", proto_status_text(st));
             break;
         }
-        if (frame.type != PROTO_REQUEST) {
-            proto_frame_cleanup(&frame);
-            fprintf(stderr, "skillserver worker: unexpected frame type %c\n", frame.type);
+        if (type != PROTO_REQUEST) {
+            fprintf(stderr, "skillserver worker: unexpected frame type %c\n", type);
             break;
         }
-        PyObject *message = PyUnicode_DecodeUTF8(frame.data, frame.len, "replace");
-        proto_frame_cleanup(&frame);
+        PyObject *message = PyUnicode_DecodeUTF8(data, (Py_ssize_t)len, "replace");
         args = message ? PyTuple_Pack(1, message) : NULL;
         Py_XDECREF(message);
         if (!args || call_and_send(handle, args, PROTO_ANSWER, NULL) != 0)
@@ -309,6 +310,7 @@ serve_requests(PyObject *handle)
         Py_CLEAR(args);
     }
     Py_XDECREF(args);
+    proto_inbox_cleanup(&box);
     return rc;
 }
 
