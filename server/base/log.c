@@ -101,6 +101,23 @@ log_escape(char *dst, size_t cap, const char *src, size_t max_src, enum log_esca
     if (cap == 0)
         return 0;
     while (i < max_src && s[i]) {
+        /* A run of printable ASCII that stays as it is, copied at once: most
+         * of every line. */
+        size_t run = i;
+        while (run < max_src && s[run] >= 0x20 && s[run] < 0x7f &&
+               !(mode == LOG_ESCAPE_JSON && (s[run] == '"' || s[run] == '\\')))
+            run++;
+        if (run > i) {
+            size_t n = run - i;
+            if (n > cap - 1 - o)
+                n = cap - 1 - o;
+            memcpy(dst + o, s + i, n);
+            o += n;
+            i += n;
+            if (i < run)
+                break; /* dst is full */
+            continue;
+        }
         unsigned char c = s[i];
         char esc[8];
         size_t n = 0, used = 1;
