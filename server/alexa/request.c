@@ -1,9 +1,10 @@
 /*
  * request.c - parse an Alexa request envelope into the view of request.h.
  *
- * Owns: the jansson document of one request and its slot array. Every string
- * in the view borrows from the document, so a view costs one ss_json_load(),
- * one depth scan of the raw bytes and at most one calloc() for the slots.
+ * Owns: the document of one request (an ss_doc: two allocations, however
+ * many members) and its slot array. Every string in the view borrows from
+ * the document, so a view costs one ss_doc_parse() and at most one calloc()
+ * for the slots.
  *
  * Must stay true:
  * - each field is looked up once and type-checked where it is read; a wrong
@@ -25,14 +26,14 @@
 #include "ss_json.h"
 #include "ss_limits.h"
 
-/* The body is read by ss_json_load(), which is jansson's json_loadb() with
- * JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, only faster: duplicate keys are
- * refused (two "userId"s could make us and Python see different values);
- * any top-level value is read so that a body that is an array or a number
- * gets "must be a JSON object, got array" instead of jansson's terser
+/* The body is read by ss_doc_parse(), whose verdicts are jansson's
+ * json_loadb() with JSON_REJECT_DUPLICATES | JSON_DECODE_ANY: duplicate keys
+ * are refused (two "userId"s could make us and Python see different
+ * values); any top-level value is read so that a body that is an array or a
+ * number gets "must be a JSON object, got array" instead of jansson's terser
  * message. \u0000 stays refused (no JSON_ALLOW_NUL): our strings are C
- * strings. Integers stay integers, so session attributes round-trip
- * unchanged. */
+ * strings. The document is only read here; the worker gets the body as it
+ * came. */
 
 /* Entity-resolution authorities of dynamic entities start with this. */
 #define DYNAMIC_AUTHORITY_PREFIX "amzn1.er-authority.echo-sdk.dynamic."
@@ -64,39 +65,39 @@ static const char *const want_text[] = {
 };
 
 static const char *
-kind_text(const json_t *v)
+kind_text(const struct ss_node *v)
 {
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
+    switch ((enum ss_node_type)v->type) {
+    case SS_NODE_OBJECT:
         return "object";
-    case JSON_ARRAY:
+    case SS_NODE_ARRAY:
         return "array";
-    case JSON_STRING:
+    case SS_NODE_STRING:
         return "string";
-    case JSON_INTEGER:
-    case JSON_REAL:
+    case SS_NODE_INTEGER:
+    case SS_NODE_REAL:
         return "number";
-    case JSON_TRUE:
-    case JSON_FALSE:
+    case SS_NODE_TRUE:
+    case SS_NODE_FALSE:
         return "boolean";
-    case JSON_NULL:
+    case SS_NODE_NULL:
         return "null";
     }
     return "unknown";
 }
 
 static bool
-is_wanted(const json_t *v, enum want want)
+is_wanted(const struct ss_node *v, enum want want)
 {
     switch (want) {
     case WANT_STRING:
-        return json_is_string(v);
+        return v->type == SS_NODE_STRING;
     case WANT_OBJECT:
-        return json_is_object(v);
+        return v->type == SS_NODE_OBJECT;
     case WANT_ARRAY:
-        return json_is_array(v);
+        return v->type == SS_NODE_ARRAY;
     case WANT_BOOL:
-        return json_is_boolean(v);
+        return v->type == SS_NODE_TRUE || v->type == SS_NODE_FALSE;
     }
     return false;
 }
@@ -128,8 +129,8 @@ fail(struct ss_error *err, enum ss_err code, const char *fmt, ...)
 
 /* Report a failed lookup of key under the path where/ap ("" for the top). */
 __attribute__((format(printf, 6, 0))) static enum ss_err
-report(struct ss_error *err, enum found found, const json_t *got, enum want want, const char *key,
-       const char *where, va_list ap)
+report(struct ss_error *err, enum found found, const struct ss_node *got, enum want want,
+       const char *key, const char *where, va_list ap)
 {
     char path[256];
 
@@ -142,12 +143,13 @@ report(struct ss_error *err, enum found found, const json_t *got, enum want want
 
 /* parent.key (parent may be NULL: then everything below it is absent). */
 static enum found
-find(const json_t *parent, const char *key, enum want want, unsigned flags, json_t **out)
+find(const struct ss_node *parent, const char *key, enum want want, unsigned flags,
+     const struct ss_node **out)
 {
-    json_t *v = parent ? json_object_get(parent, key) : NULL;
+    const struct ss_node *v = ss_node_get(parent, key);
 
     *out = NULL;
-    if (!v || ((flags & F_NULL_ABSENT) && json_is_null(v)))
+    if (!v || ((flags & F_NULL_ABSENT) && v->type == SS_NODE_NULL))
         return (flags & F_REQUIRED) ? FOUND_MISSING : FOUND_OK;
     if (!is_wanted(v, want)) {
         *out = v;
@@ -163,8 +165,8 @@ find(const json_t *parent, const char *key, enum want want, unsigned flags, json
  * only when the lookup fails, so the happy path never formats anything.
  */
 __attribute__((format(printf, 7, 8))) static enum ss_err
-get(const json_t *parent, const char *key, enum want want, unsigned flags, json_t **out,
-    struct ss_error *err, const char *where, ...)
+get(const struct ss_node *parent, const char *key, enum want want, unsigned flags,
+    const struct ss_node **out, struct ss_error *err, const char *where, ...)
 {
     enum found found = find(parent, key, want, flags, out);
     enum ss_err rc;
@@ -181,10 +183,10 @@ get(const json_t *parent, const char *key, enum want want, unsigned flags, json_
 
 /* get() for a string member: *out borrows from the document. */
 __attribute__((format(printf, 6, 7))) static enum ss_err
-get_string(const json_t *parent, const char *key, unsigned flags, const char **out,
+get_string(const struct ss_node *parent, const char *key, unsigned flags, const char **out,
            struct ss_error *err, const char *where, ...)
 {
-    json_t *v;
+    const struct ss_node *v;
     enum found found = find(parent, key, WANT_STRING, flags, &v);
     enum ss_err rc;
     va_list ap;
@@ -192,7 +194,7 @@ get_string(const json_t *parent, const char *key, unsigned flags, const char **o
     *out = NULL;
     if (found == FOUND_OK) {
         if (v)
-            *out = json_string_value(v);
+            *out = v->v.string;
         return SS_ERR_OK;
     }
     va_start(ap, where);
@@ -203,7 +205,7 @@ get_string(const json_t *parent, const char *key, unsigned flags, const char **o
 
 /* Check that an array element or map value v is of kind want. */
 __attribute__((format(printf, 4, 5))) static enum ss_err
-check_value(const json_t *v, enum want want, struct ss_error *err, const char *where, ...)
+check_value(const struct ss_node *v, enum want want, struct ss_error *err, const char *where, ...)
 {
     char path[256];
     va_list ap;
@@ -269,17 +271,17 @@ too_deep_at(const char *body, size_t len)
 /* userId and personId are documented as at most 255 characters. Count code
  * points only when the byte length could exceed the limit. */
 static bool
-too_long_id(const json_t *v)
+too_long_id(const struct ss_node *v)
 {
     size_t bytes, chars = 0;
     const unsigned char *s;
 
     if (!v)
         return false;
-    bytes = json_string_length(v);
+    bytes = v->count;
     if (bytes <= LIMIT_USER_ID_CHARS)
         return false;
-    s = (const unsigned char *)json_string_value(v);
+    s = (const unsigned char *)v->v.string;
     for (size_t i = 0; i < bytes; i++)
         if ((s[i] & 0xc0) != 0x80)
             chars++;
@@ -288,10 +290,10 @@ too_long_id(const json_t *v)
 
 /* A user or person id member: a string of at most LIMIT_USER_ID_CHARS. */
 static enum ss_err
-get_id(const json_t *parent, const char *key, const char *path, const char **out,
+get_id(const struct ss_node *parent, const char *key, const char *path, const char **out,
        struct ss_error *err)
 {
-    json_t *v;
+    const struct ss_node *v;
     enum ss_err rc = get(parent, key, WANT_STRING, 0, &v, err, "%s", path);
 
     *out = NULL;
@@ -301,15 +303,15 @@ get_id(const json_t *parent, const char *key, const char *path, const char **out
         return fail(err, SS_ERR_FIELD, "%s.%s is longer than %d characters", path, key,
                     LIMIT_USER_ID_CHARS);
     if (v)
-        *out = json_string_value(v);
+        *out = v->v.string;
     return SS_ERR_OK;
 }
 
 static enum request_type
-type_from_name(const json_t *type)
+type_from_name(const struct ss_node *type)
 {
-    const char *s = json_string_value(type);
-    size_t len = json_string_length(type);
+    const char *s = type->v.string;
+    size_t len = type->count;
 
     for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
         if (type_names[i].len == len && memcmp(type_names[i].name, s, len) == 0)
@@ -319,10 +321,10 @@ type_from_name(const json_t *type)
 
 /* confirmationStatus at parent.key; absent -> CONFIRM_ABSENT. */
 __attribute__((format(printf, 5, 6))) static enum ss_err
-get_confirmation(const json_t *parent, const char *key, enum request_confirmation *out,
+get_confirmation(const struct ss_node *parent, const char *key, enum request_confirmation *out,
                  struct ss_error *err, const char *where, ...)
 {
-    json_t *v;
+    const struct ss_node *v;
     enum found found = find(parent, key, WANT_STRING, 0, &v);
     char path[256];
     enum ss_err rc;
@@ -333,7 +335,7 @@ get_confirmation(const json_t *parent, const char *key, enum request_confirmatio
     if (found == FOUND_OK && !v)
         return SS_ERR_OK;
     if (found == FOUND_OK) {
-        s = json_string_value(v);
+        s = v->v.string;
         if (strcmp(s, "NONE") == 0)
             *out = CONFIRM_NONE;
         else if (strcmp(s, "CONFIRMED") == 0)
@@ -362,7 +364,7 @@ bad_value:
 
 /* request.dialogState; absent -> DIALOG_ABSENT. */
 static enum ss_err
-get_dialog(const json_t *request, enum request_dialog *out, struct ss_error *err)
+get_dialog(const struct ss_node *request, enum request_dialog *out, struct ss_error *err)
 {
     const char *s;
     enum ss_err rc = get_string(request, "dialogState", 0, &s, err, "request");
@@ -389,10 +391,10 @@ get_dialog(const json_t *request, enum request_dialog *out, struct ss_error *err
  * match beating a static one, else report the first authority's status.
  */
 static enum ss_err
-parse_resolution(const json_t *slot, const char *key, struct request_resolution *res,
+parse_resolution(const struct ss_node *slot, const char *key, struct request_resolution *res,
                  struct ss_error *err)
 {
-    json_t *resolutions, *per, *chosen = NULL, *values, *first, *value;
+    const struct ss_node *resolutions, *per, *chosen = NULL, *values, *first, *value, *a;
     const char *chosen_authority = NULL, *chosen_code = NULL;
     bool chosen_dynamic = false;
     enum ss_err rc;
@@ -407,9 +409,9 @@ parse_resolution(const json_t *slot, const char *key, struct request_resolution 
     if (rc != SS_ERR_OK || !per)
         return rc;
 
-    n = json_array_size(per);
-    for (i = 0; i < n; i++) {
-        json_t *a = json_array_get(per, i), *status;
+    n = per->count;
+    for (i = 0, a = per + 1; i < n; i++, a = ss_node_next(a)) {
+        const struct ss_node *status;
         const char *authority, *code;
         bool dynamic;
 
@@ -456,9 +458,9 @@ parse_resolution(const json_t *slot, const char *key, struct request_resolution 
     rc = get(chosen, "values", WANT_ARRAY, 0, &values, err,
              "request.intent.slots.%.64s.resolutions.resolutionsPerAuthority[%zu]", key,
              chosen_index);
-    if (rc != SS_ERR_OK || !values || json_array_size(values) == 0)
+    if (rc != SS_ERR_OK || !values || values->count == 0)
         return rc;
-    first = json_array_get(values, 0);
+    first = values + 1;
     rc = check_value(first, WANT_OBJECT, err,
                      "request.intent.slots.%.64s.resolutions.resolutionsPerAuthority[%zu]"
                      ".values[0]",
@@ -484,9 +486,9 @@ parse_resolution(const json_t *slot, const char *key, struct request_resolution 
 
 /* request.intent of IntentRequest and CanFulfillIntentRequest. */
 static enum ss_err
-parse_intent(struct request *req, const json_t *request, struct ss_error *err)
+parse_intent(struct request *req, const struct ss_node *request, struct ss_error *err)
 {
-    json_t *intent, *slots, *value;
+    const struct ss_node *intent, *slots, *member, *value;
     const char *key;
     enum ss_err rc;
     size_t n, i = 0;
@@ -506,16 +508,18 @@ parse_intent(struct request *req, const json_t *request, struct ss_error *err)
         return rc;
 
     rc = get(intent, "slots", WANT_OBJECT, 0, &slots, err, "request.intent");
-    if (rc != SS_ERR_OK || !slots || (n = json_object_size(slots)) == 0)
+    if (rc != SS_ERR_OK || !slots || (n = slots->count) == 0)
         return rc;
     req->slots = calloc(n, sizeof(*req->slots));
     if (!req->slots)
         return fail(err, SS_ERR_NOMEM, "out of memory for %zu slots", n);
 
-    /* jansson iterates in the order the members were sent. */
-    json_object_foreach(slots, key, value)
-    {
+    /* The document keeps the members in the order they were sent. */
+    for (member = slots + 1; i < n; member = ss_node_next(value)) {
         struct request_slot *slot = &req->slots[i];
+
+        key = member->v.string;
+        value = member + 1;
 
         rc = check_value(value, WANT_OBJECT, err, "request.intent.slots.%.64s", key);
         if (rc != SS_ERR_OK)
@@ -538,9 +542,9 @@ parse_intent(struct request *req, const json_t *request, struct ss_error *err)
 
 /* request.error {type, message} of the types that report one. */
 static enum ss_err
-parse_error_report(struct request *req, const json_t *request, struct ss_error *err)
+parse_error_report(struct request *req, const struct ss_node *request, struct ss_error *err)
 {
-    json_t *error;
+    const struct ss_node *error;
     enum ss_err rc = get(request, "error", WANT_OBJECT, 0, &error, err, "request");
 
     if (rc != SS_ERR_OK || !error)
@@ -553,15 +557,15 @@ parse_error_report(struct request *req, const json_t *request, struct ss_error *
 
 /* The request object: type, ids, time, locale and the per-type members. */
 static enum ss_err
-parse_request(struct request *req, const json_t *request, struct ss_error *err)
+parse_request(struct request *req, const struct ss_node *request, struct ss_error *err)
 {
-    json_t *type;
+    const struct ss_node *type;
     enum ss_err rc;
 
     rc = get(request, "type", WANT_STRING, F_REQUIRED, &type, err, "request");
     if (rc != SS_ERR_OK)
         return rc;
-    req->type_name = json_string_value(type);
+    req->type_name = type->v.string;
     req->type = type_from_name(type);
     rc = get_string(request, "requestId", F_REQUIRED, &req->request_id, err, "request");
     if (rc != SS_ERR_OK)
@@ -594,9 +598,9 @@ parse_request(struct request *req, const json_t *request, struct ss_error *err)
 
 /* context.System: application, user, person, device. */
 static enum ss_err
-parse_system(struct request *req, const json_t *context, struct ss_error *err)
+parse_system(struct request *req, const struct ss_node *context, struct ss_error *err)
 {
-    json_t *system, *application, *user, *person, *device;
+    const struct ss_node *system, *application, *user, *person, *device;
     enum ss_err rc;
 
     rc = get(context, "System", WANT_OBJECT, 0, &system, err, "context");
@@ -638,9 +642,9 @@ parse_system(struct request *req, const json_t *context, struct ss_error *err)
 /* session (optional): new, sessionId, attributes, application, user. The
  * context's application and user win; the session's fill the gaps. */
 static enum ss_err
-parse_session(struct request *req, const json_t *root, struct ss_error *err)
+parse_session(struct request *req, const struct ss_node *root, struct ss_error *err)
 {
-    json_t *session, *isnew, *application, *user;
+    const struct ss_node *session, *isnew, *application, *user;
     const char *user_id, *token;
     enum ss_err rc;
 
@@ -651,7 +655,7 @@ parse_session(struct request *req, const json_t *root, struct ss_error *err)
     rc = get(session, "new", WANT_BOOL, F_REQUIRED, &isnew, err, "session");
     if (rc != SS_ERR_OK)
         return rc;
-    req->session_new = json_is_true(isnew);
+    req->session_new = isnew->type == SS_NODE_TRUE;
     rc = get_string(session, "sessionId", F_REQUIRED, &req->session_id, err, "session");
     if (rc != SS_ERR_OK)
         return rc;
@@ -686,7 +690,8 @@ parse_session(struct request *req, const json_t *root, struct ss_error *err)
 enum ss_err
 request_parse(struct request *req, const char *body, size_t len, struct ss_error *err)
 {
-    json_t *root = NULL, *context, *request;
+    const struct ss_node *root, *context, *request;
+    struct ss_doc *doc = NULL;
     json_error_t jerr;
     enum ss_err rc;
     size_t deep;
@@ -701,20 +706,26 @@ request_parse(struct request *req, const char *body, size_t len, struct ss_error
         rc = fail(err, SS_ERR_JSON, "request body is empty");
         goto out;
     }
-    deep = too_deep_at(body, len);
-    if (deep != SIZE_MAX) {
-        rc = fail(err, SS_ERR_JSON, "JSON nests deeper than %d levels at byte %zu",
-                  LIMIT_JSON_DEPTH, deep);
-        goto out;
+    /* The document knows how deep it nests; only a body that is not read
+     * or nests too deep is scanned again, to say where. */
+    doc = ss_doc_parse(body, len, &jerr);
+    if (!doc || doc->depth > LIMIT_JSON_DEPTH) {
+        deep = too_deep_at(body, len);
+        if (deep != SIZE_MAX) {
+            ss_doc_free(doc);
+            rc = fail(err, SS_ERR_JSON, "JSON nests deeper than %d levels at byte %zu",
+                      LIMIT_JSON_DEPTH, deep);
+            goto out;
+        }
     }
-    root = ss_json_load(body, len, &jerr);
-    if (!root) {
+    if (!doc) {
         rc = fail(err, SS_ERR_JSON, "JSON syntax error at line %d, column %d: %s", jerr.line,
                   jerr.column, jerr.text);
         goto out;
     }
-    req->root = root;
-    if (!json_is_object(root)) {
+    req->root = doc;
+    root = doc->nodes;
+    if (root->type != SS_NODE_OBJECT) {
         rc = fail(err, SS_ERR_FIELD, "request body must be a JSON object, got %s", kind_text(root));
         goto out;
     }
@@ -750,7 +761,7 @@ request_cleanup(struct request *req)
     if (!req)
         return;
     free(req->slots);
-    json_decref(req->root);
+    ss_doc_free(req->root);
     memset(req, 0, sizeof(*req));
 }
 

@@ -1,9 +1,10 @@
 /*
  * request.h - a typed, read-only view of an Alexa request envelope.
  *
- * request_parse() parses the raw body with jansson and fills a struct
- * request whose strings borrow from the parsed document: they live exactly
- * as long as the view and are never freed one by one. Unknown fields and
+ * request_parse() parses the raw body (ss_doc_parse(): jansson's verdicts,
+ * without jansson's values) and fills a struct request whose strings and
+ * nodes borrow from the parsed document: they live exactly as long as the
+ * view and are never freed one by one. Unknown fields and
  * unknown request types are accepted (Alexa adds fields over time); a field
  * we read that has the wrong JSON type is an error naming that field.
  *
@@ -21,17 +22,16 @@
  * store (user_id), verify (timestamp, application_id, session_application_id).
  *
  * A view is owned by one thread at a time; it is never modified after
- * request_parse() returns. Separate views may be used on separate threads
- * (jansson is thread-safe for separate documents).
+ * request_parse() returns. Separate views may be used on separate threads.
  */
 #ifndef SKILLSERVER_REQUEST_H
 #define SKILLSERVER_REQUEST_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
+#include "ss_json.h"
 
 /* Every request type named in spec/alexa-protocol.md §3; REQ_OTHER for the rest. */
 #define REQUEST_TYPES(X)                                                                           \
@@ -87,7 +87,7 @@ struct request_slot {
 };
 
 struct request {
-    json_t *root; /* owned: the parsed document every string below borrows from */
+    struct ss_doc *root; /* owned: the parsed document every string below borrows from */
 
     const char *version;
     enum request_type type;
@@ -109,13 +109,14 @@ struct request {
     const char *access_token;           /* account linking: context.System.user.accessToken, else
                                            session.user.accessToken; NULL when absent or null */
     const char *device_id;              /* context.System.device; may be NULL */
-    json_t *supported_interfaces;       /* borrowed; context.System.device.supportedInterfaces,
-                                           an object (keys = interfaces), NULL when absent */
+    const struct ss_node *supported_interfaces; /* borrowed;
+                                           context.System.device.supportedInterfaces, an object
+                                           (keys = interfaces), NULL when absent */
 
     bool has_session; /* a session object was sent (never for AudioPlayer.* etc.) */
     bool session_new;
-    const char *session_id;     /* non-NULL exactly when has_session */
-    json_t *session_attributes; /* borrowed; an object, NULL when absent */
+    const char *session_id;                   /* non-NULL exactly when has_session */
+    const struct ss_node *session_attributes; /* borrowed; an object, NULL when absent */
 
     /* IntentRequest and CanFulfillIntentRequest */
     const char *intent_name; /* NULL for other types */
@@ -147,7 +148,7 @@ struct request {
  *   SS_ERR_NOMEM      out of memory.
  * err may be NULL; its message is printable ASCII (safe for logs and JSON).
  * On success the caller owns req and frees it with request_cleanup().
- * Thread-safe; allocates (jansson's document and one slot array).
+ * Thread-safe; allocates (the document and one slot array).
  */
 enum ss_err request_parse(struct request *req, const char *body, size_t len, struct ss_error *err);
 

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,6 +303,13 @@ make_c_locale(void)
     c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
 }
 
+/* A number as scan_number() read it. */
+struct number {
+    bool real;
+    long long integer;
+    double value;
+};
+
 /*
  * A number at s->p, with jansson's grammar: -?(0|[1-9][0-9]*), then an
  * integer unless a fraction (.[0-9]+) or an exponent ([eE][+-]?[0-9]+)
@@ -309,75 +317,84 @@ make_c_locale(void)
  * are jansson's errors; a real that underflows is jansson's 0 or
  * subnormal, as strtod gives it.
  */
-static json_t *
-read_number(struct scan *s)
+static bool
+scan_number(struct scan *s, struct number *out)
 {
     const unsigned char *p = s->p, *start = p, *end = s->end;
-    bool negative = false, real = false;
+    bool negative = false;
     char text[NUMBER_BYTES];
 
+    out->real = false;
     if (*p == '-') {
         negative = true;
         p++;
     }
     if (p == end)
-        return NULL;
+        return false;
     if (*p == '0') {
         p++;
         if (p < end && *p >= '0' && *p <= '9')
-            return NULL; /* a leading zero */
+            return false; /* a leading zero */
     } else if (*p >= '1' && *p <= '9') {
         while (p < end && *p >= '0' && *p <= '9')
             p++;
     } else {
-        return NULL;
+        return false;
     }
     const unsigned char *int_end = p;
     if (p < end && *p == '.') {
-        real = true;
+        out->real = true;
         p++;
         if (p == end || *p < '0' || *p > '9')
-            return NULL;
+            return false;
         while (p < end && *p >= '0' && *p <= '9')
             p++;
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
-        real = true;
+        out->real = true;
         p++;
         if (p < end && (*p == '+' || *p == '-'))
             p++;
         if (p == end || *p < '0' || *p > '9')
-            return NULL;
+            return false;
         while (p < end && *p >= '0' && *p <= '9')
             p++;
     }
     s->p = p;
 
     size_t digits = (size_t)(int_end - start) - (negative ? 1 : 0);
-    if (!real && digits <= 18) {
+    if (!out->real && digits <= 18) {
         /* 18 digits cannot overflow: no strtoll needed. */
         long long v = 0;
         for (const unsigned char *q = int_end - digits; q < int_end; q++)
             v = v * 10 + (*q - '0');
-        return json_integer(negative ? -v : v);
+        out->integer = negative ? -v : v;
+        return true;
     }
     size_t n = (size_t)(p - start);
     if (n >= sizeof(text))
-        return NULL;
+        return false;
     memcpy(text, start, n);
     text[n] = '\0';
     errno = 0;
-    if (!real) {
-        long long v = strtoll(text, NULL, 10);
-        return errno == ERANGE ? NULL : json_integer(v);
+    if (!out->real) {
+        out->integer = strtoll(text, NULL, 10);
+        return errno != ERANGE;
     }
     pthread_once(&c_locale_once, make_c_locale);
     if (c_locale == (locale_t)0)
+        return false;
+    out->value = strtod_l(text, NULL, c_locale);
+    return !(errno == ERANGE && (out->value == HUGE_VAL || out->value == -HUGE_VAL));
+}
+
+static json_t *
+read_number(struct scan *s)
+{
+    struct number n;
+    if (!scan_number(s, &n))
         return NULL;
-    double d = strtod_l(text, NULL, c_locale);
-    if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
-        return NULL;
-    return json_real(d);
+    return n.real ? json_real(n.value) : json_integer(n.integer);
 }
 
 static json_t *read_value(struct scan *s);
@@ -587,6 +604,437 @@ ss_json_load(const char *text, size_t len, json_error_t *error)
         error->text[0] = '\0';
     }
     return doc;
+}
+
+/* ---- documents without jansson values ---- */
+
+/* What reading into an ss_doc needs besides the scan. Nodes are referred to
+ * by index while the array may still move. */
+struct docscan {
+    struct scan s;
+    struct ss_doc *doc;
+    size_t cap;     /* nodes allocated */
+    size_t used;    /* bytes of doc->chars in use */
+    unsigned depth; /* nesting of the value being read */
+};
+
+/* Objects with more members than this are checked for duplicate keys by
+ * sorting rather than by comparing each pair. */
+#define PAIRWISE_KEYS 16
+
+static long
+new_node(struct docscan *d, enum ss_node_type type)
+{
+    struct ss_doc *doc = d->doc;
+    if (doc->count == d->cap) {
+        size_t cap = d->cap * 2;
+        struct ss_node *grown = realloc(doc->nodes, cap * sizeof(*grown));
+        if (!grown)
+            return -1;
+        doc->nodes = grown;
+        d->cap = cap;
+    }
+    struct ss_node *n = &doc->nodes[doc->count];
+    n->type = (unsigned char)type;
+    n->span = 1;
+    n->count = 0;
+    n->v.integer = 0;
+    return (long)doc->count++;
+}
+
+/* A string node holding str[0..len), copied into doc->chars. There is
+ * always room: a string takes at least its two quotes in the text, and
+ * its copy at most its bytes and a NUL. */
+static bool
+add_string(struct docscan *d, const char *str, size_t len)
+{
+    long i = new_node(d, SS_NODE_STRING);
+    if (i < 0)
+        return false;
+    char *copy = d->doc->chars + d->used;
+    memcpy(copy, str, len);
+    copy[len] = '\0';
+    d->used += len + 1;
+    d->doc->nodes[i].count = (uint32_t)len;
+    d->doc->nodes[i].v.string = copy;
+    return true;
+}
+
+static int
+compare_keys(const void *a, const void *b)
+{
+    const struct ss_node *x = *(const struct ss_node *const *)a;
+    const struct ss_node *y = *(const struct ss_node *const *)b;
+    if (x->count != y->count)
+        return x->count < y->count ? -1 : 1;
+    return memcmp(x->v.string, y->v.string, x->count);
+}
+
+/* Whether two members of the object at nodes[at] have the same key. */
+static bool
+has_duplicate(const struct ss_doc *doc, size_t at)
+{
+    const struct ss_node *obj = &doc->nodes[at];
+    size_t n = obj->count;
+    const struct ss_node *small[PAIRWISE_KEYS];
+    const struct ss_node **keys = n <= PAIRWISE_KEYS ? small : malloc(n * sizeof(*keys));
+    bool dup = false;
+
+    if (!keys)
+        return true; /* out of memory: jansson decides */
+    const struct ss_node *key = obj + 1;
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = key;
+        key = ss_node_next(key + 1);
+    }
+    if (n <= PAIRWISE_KEYS) {
+        for (size_t i = 1; i < n && !dup; i++)
+            for (size_t j = 0; j < i && !dup; j++)
+                dup = compare_keys(&keys[i], &keys[j]) == 0;
+    } else {
+        qsort(keys, n, sizeof(*keys), compare_keys);
+        for (size_t i = 1; i < n && !dup; i++)
+            dup = compare_keys(&keys[i], &keys[i - 1]) == 0;
+        free(keys);
+    }
+    return dup;
+}
+
+static bool doc_value(struct docscan *d);
+
+/* The members or elements of the container at nodes[at], whose opening
+ * bracket s.p is at. */
+static bool
+doc_container(struct docscan *d, long at, bool object)
+{
+    struct scan *s = &d->s;
+    const unsigned char close = object ? '}' : ']';
+    uint32_t count = 0;
+
+    if (++d->depth > MAX_DEPTH)
+        return false;
+    if (d->depth > d->doc->depth)
+        d->doc->depth = d->depth;
+    s->p++;
+    skip_space(s);
+    if (s->p < s->end && *s->p == close) {
+        s->p++;
+    } else {
+        for (;;) {
+            if (object) {
+                const char *key;
+                size_t len;
+                if (s->p == s->end || *s->p != '"')
+                    return false;
+                s->p++;
+                if (!read_string(s, &key, &len) || !add_string(d, key, len))
+                    return false;
+                skip_space(s);
+                if (s->p == s->end || *s->p != ':')
+                    return false;
+                s->p++;
+                skip_space(s);
+            }
+            if (!doc_value(d))
+                return false;
+            count++;
+            skip_space(s);
+            if (s->p == s->end)
+                return false;
+            if (*s->p == close) {
+                s->p++;
+                break;
+            }
+            if (*s->p != ',')
+                return false;
+            s->p++;
+            skip_space(s);
+        }
+    }
+    d->depth--;
+    struct ss_node *n = &d->doc->nodes[at];
+    n->count = count;
+    n->span = (uint32_t)(d->doc->count - (size_t)at);
+    return !object || count < 2 || !has_duplicate(d->doc, (size_t)at);
+}
+
+/* The value at s.p (not whitespace), with jansson's rules as read_value(). */
+static bool
+doc_value(struct docscan *d)
+{
+    struct scan *s = &d->s;
+    long i;
+
+    if (s->p == s->end)
+        return false;
+    switch (*s->p) {
+    case '{':
+    case '[': {
+        bool object = *s->p == '{';
+        i = new_node(d, object ? SS_NODE_OBJECT : SS_NODE_ARRAY);
+        return i >= 0 && doc_container(d, i, object);
+    }
+    case '"': {
+        const char *str;
+        size_t len;
+        s->p++;
+        return read_string(s, &str, &len) && add_string(d, str, len);
+    }
+    case 't':
+        return read_word(s, "true", 4, json_true()) && new_node(d, SS_NODE_TRUE) >= 0;
+    case 'f':
+        return read_word(s, "false", 5, json_false()) && new_node(d, SS_NODE_FALSE) >= 0;
+    case 'n':
+        return read_word(s, "null", 4, json_null()) && new_node(d, SS_NODE_NULL) >= 0;
+    default: {
+        struct number num;
+        if (!scan_number(s, &num))
+            return false;
+        i = new_node(d, num.real ? SS_NODE_REAL : SS_NODE_INTEGER);
+        if (i < 0)
+            return false;
+        if (num.real)
+            d->doc->nodes[i].v.real = num.value;
+        else
+            d->doc->nodes[i].v.integer = num.integer;
+        return true;
+    }
+    }
+}
+
+/* An empty document with room for chars bytes of strings and about nodes
+ * nodes. */
+static struct ss_doc *
+doc_new(size_t chars, size_t nodes, size_t *cap)
+{
+    struct ss_doc *doc = malloc(sizeof(*doc) + chars);
+    if (!doc)
+        return NULL;
+    doc->chars = (char *)(doc + 1);
+    doc->count = 0;
+    doc->depth = 0;
+    *cap = nodes < 16 ? 16 : nodes;
+    doc->nodes = malloc(*cap * sizeof(*doc->nodes));
+    if (!doc->nodes) {
+        free(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/* The bytes the strings of a jansson value take with their NULs. */
+static size_t
+json_chars(const json_t *j)
+{
+    size_t n = 0;
+    const char *key;
+    json_t *v;
+    size_t i;
+
+    if (json_is_string(j))
+        return json_string_length(j) + 1;
+    if (json_is_object(j)) {
+        json_object_foreach((json_t *)j, key, v) n += strlen(key) + 1 + json_chars(v);
+    } else if (json_is_array(j)) {
+        json_array_foreach(j, i, v) n += json_chars(v);
+    }
+    return n;
+}
+
+/* Add a jansson value (already accepted by jansson) as nodes. */
+static bool
+doc_add_json(struct docscan *d, const json_t *j)
+{
+    long i;
+    const char *key;
+    json_t *v;
+    size_t k;
+
+    switch (json_typeof(j)) {
+    case JSON_OBJECT:
+    case JSON_ARRAY:
+        i = new_node(d, json_is_object(j) ? SS_NODE_OBJECT : SS_NODE_ARRAY);
+        if (i < 0)
+            return false;
+        d->depth++;
+        if (d->depth > d->doc->depth)
+            d->doc->depth = d->depth;
+        if (json_is_object(j)) {
+            json_object_foreach((json_t *)j, key, v)
+            {
+                if (!add_string(d, key, strlen(key)) || !doc_add_json(d, v))
+                    return false;
+            }
+        } else {
+            json_array_foreach(j, k, v)
+            {
+                if (!doc_add_json(d, v))
+                    return false;
+            }
+        }
+        d->depth--;
+        d->doc->nodes[i].count =
+            (uint32_t)(json_is_object(j) ? json_object_size(j) : json_array_size(j));
+        d->doc->nodes[i].span = (uint32_t)(d->doc->count - (size_t)i);
+        return true;
+    case JSON_STRING:
+        return add_string(d, json_string_value(j), json_string_length(j));
+    case JSON_INTEGER:
+        i = new_node(d, SS_NODE_INTEGER);
+        if (i >= 0)
+            d->doc->nodes[i].v.integer = json_integer_value(j);
+        return i >= 0;
+    case JSON_REAL:
+        i = new_node(d, SS_NODE_REAL);
+        if (i >= 0)
+            d->doc->nodes[i].v.real = json_real_value(j);
+        return i >= 0;
+    case JSON_TRUE:
+        return new_node(d, SS_NODE_TRUE) >= 0;
+    case JSON_FALSE:
+        return new_node(d, SS_NODE_FALSE) >= 0;
+    case JSON_NULL:
+        return new_node(d, SS_NODE_NULL) >= 0;
+    }
+    return false;
+}
+
+/* What jansson accepted where the scan stopped (nesting deeper than it
+ * recurses, a real longer than it reads), as a document. */
+static struct ss_doc *
+doc_from_json(const json_t *j, json_error_t *error)
+{
+    struct docscan d = {.depth = 0};
+    d.doc = doc_new(json_chars(j), 16, &d.cap);
+    if (d.doc && doc_add_json(&d, j))
+        return d.doc;
+    ss_doc_free(d.doc);
+    if (error) {
+        error->line = error->column = -1;
+        error->position = 0;
+        snprintf(error->text, sizeof(error->text), "out of memory");
+    }
+    return NULL;
+}
+
+struct ss_doc *
+ss_doc_parse(const char *text, size_t len, json_error_t *error)
+{
+    struct docscan d = {.s = {.p = (const unsigned char *)text,
+                              .end = (const unsigned char *)text + len,
+                              .tmp_cap = sizeof(d.s.tmp_stack)},
+                        .depth = 0};
+    bool ok = false;
+
+    d.s.tmp = d.s.tmp_stack;
+    /* A node takes at least two bytes of text but the last: len / 2 + 1
+     * nodes at most. Most documents need far fewer; start at a sixth. */
+    if (text && (d.doc = doc_new(len + 1, len / 6 + 1, &d.cap)) != NULL) {
+        skip_space(&d.s);
+        ok = doc_value(&d);
+        skip_space(&d.s);
+        ok = ok && d.s.p == d.s.end;
+    }
+    if (d.s.tmp != d.s.tmp_stack)
+        free(d.s.tmp);
+    if (ok) {
+        if (error) {
+            error->line = -1;
+            error->column = -1;
+            error->position = (int)len;
+            error->source[0] = '\0';
+            error->text[0] = '\0';
+        }
+        return d.doc;
+    }
+    ss_doc_free(d.doc);
+    json_t *j = json_loadb(text, len, FLAGS, error);
+    if (!j)
+        return NULL;
+    struct ss_doc *doc = doc_from_json(j, error);
+    json_decref(j);
+    return doc;
+}
+
+void
+ss_doc_free(struct ss_doc *doc)
+{
+    if (doc) {
+        free(doc->nodes);
+        free(doc);
+    }
+}
+
+const struct ss_node *
+ss_node_get(const struct ss_node *object, const char *key)
+{
+    if (!object || object->type != SS_NODE_OBJECT)
+        return NULL;
+    size_t len = strlen(key);
+    const struct ss_node *k = object + 1;
+    for (uint32_t i = 0; i < object->count; i++) {
+        if (k->count == len && memcmp(k->v.string, key, len) == 0)
+            return k + 1;
+        k = ss_node_next(k + 1);
+    }
+    return NULL;
+}
+
+const struct ss_node *
+ss_node_at(const struct ss_node *array, size_t index)
+{
+    if (!array || array->type != SS_NODE_ARRAY || index >= array->count)
+        return NULL;
+    const struct ss_node *n = array + 1;
+    while (index-- > 0)
+        n = ss_node_next(n);
+    return n;
+}
+
+json_t *
+ss_node_to_json(const struct ss_node *node)
+{
+    json_t *j = NULL;
+    const struct ss_node *k;
+
+    switch ((enum ss_node_type)node->type) {
+    case SS_NODE_OBJECT:
+        j = json_object();
+        k = node + 1;
+        for (uint32_t i = 0; j && i < node->count; i++) {
+            json_t *v = ss_node_to_json(k + 1);
+            if (!v || json_object_set_new_nocheck(j, k->v.string, v) != 0) {
+                json_decref(j);
+                return NULL;
+            }
+            k = ss_node_next(k + 1);
+        }
+        return j;
+    case SS_NODE_ARRAY:
+        j = json_array();
+        k = node + 1;
+        for (uint32_t i = 0; j && i < node->count; i++) {
+            if (json_array_append_new(j, ss_node_to_json(k)) != 0) {
+                json_decref(j);
+                return NULL;
+            }
+            k = ss_node_next(k);
+        }
+        return j;
+    case SS_NODE_STRING:
+        return json_stringn_nocheck(node->v.string, node->count);
+    case SS_NODE_INTEGER:
+        return json_integer(node->v.integer);
+    case SS_NODE_REAL:
+        return json_real(node->v.real);
+    case SS_NODE_TRUE:
+        return json_true();
+    case SS_NODE_FALSE:
+        return json_false();
+    case SS_NODE_NULL:
+        return json_null();
+    }
+    return NULL;
 }
 
 /* ---- writing ---- */

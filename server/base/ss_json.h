@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * The document in text[0..len) (need not be NUL-terminated), as
@@ -55,5 +56,73 @@ json_t *ss_json_scan(const char *text, size_t len);
  * Thread-safe; allocates nothing.
  */
 size_t ss_json_dump(const json_t *json, char *buf, size_t size);
+
+/*
+ * A document without jansson values, for a reader that only looks members
+ * up: request.c, which reads a few dozen members of every request body.
+ * Building jansson's values costs an allocation or two for every member and
+ * string, and freeing them as much again; an ss_doc is two allocations. Its
+ * nodes lie in one array in document order: an object is followed by its
+ * members (each a string node for the key, then the value), an array by its
+ * elements. Strings are decoded and NUL-terminated (they never hold a NUL:
+ * \u0000 is refused, as jansson refuses it).
+ *
+ * ss_doc_parse() has ss_json_load()'s verdicts (jansson's, with
+ * JSON_REJECT_DUPLICATES | JSON_DECODE_ANY): NULL with error (may be NULL)
+ * filled in by jansson, or the document, freed with ss_doc_free()
+ * (NULL-safe). A document and its nodes are read-only and may be read from
+ * any thread.
+ */
+enum ss_node_type {
+    SS_NODE_OBJECT,
+    SS_NODE_ARRAY,
+    SS_NODE_STRING,
+    SS_NODE_INTEGER,
+    SS_NODE_REAL,
+    SS_NODE_TRUE,
+    SS_NODE_FALSE,
+    SS_NODE_NULL,
+};
+
+struct ss_node {
+    unsigned char type; /* enum ss_node_type */
+    uint32_t span;      /* nodes in this value, itself included: a sibling follows at this + span */
+    uint32_t count;     /* members of an object, elements of an array, bytes of a string */
+    union {
+        const char *string;
+        long long integer;
+        double real;
+    } v;
+};
+
+struct ss_doc {
+    struct ss_node *nodes; /* nodes[0] is the document's value */
+    size_t count;
+    unsigned depth; /* how deep objects and arrays nest: 0 for a scalar, 1 for {} */
+    char *chars;    /* the strings */
+};
+
+struct ss_doc *ss_doc_parse(const char *text, size_t len, json_error_t *error);
+void ss_doc_free(struct ss_doc *doc);
+
+/* The member key of object (NULL when object is NULL or not an object, or
+ * has no such member). Members are compared as decoded bytes. */
+const struct ss_node *ss_node_get(const struct ss_node *object, const char *key);
+
+/* Element index of array (NULL when out of range or not an array). */
+const struct ss_node *ss_node_at(const struct ss_node *array, size_t index);
+
+/* The next sibling of a value in its array, or of a key's value: walking an
+ * object's members is key = object + 1, value = key + 1, next key =
+ * ss_node_next(value), count times. */
+static inline const struct ss_node *
+ss_node_next(const struct ss_node *node)
+{
+    return node + node->span;
+}
+
+/* A jansson copy of node and everything in it (a new reference; NULL on
+ * OOM), for a caller that needs a json_t. */
+json_t *ss_node_to_json(const struct ss_node *node);
 
 #endif

@@ -4,7 +4,8 @@
  *
  * The property that makes it safe: whatever the scan accepts, jansson's
  * json_loadb() (with JSON_REJECT_DUPLICATES | JSON_DECODE_ANY) accepts as
- * the same document, and ss_json_load() always returns jansson's verdict;
+ * the same document, and ss_json_load() and ss_doc_parse() always return
+ * jansson's verdict and document;
  * ss_json_dump() writes what json_dumpb(JSON_COMPACT) writes. Any difference
  * aborts, so the fuzzer finds wrong answers, not only
  * crashes.
@@ -70,6 +71,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (!l != !j || (l && !same(l, j)) || (!l && strcmp(lerr.text, jerr.text) != 0))
         abort();
+    struct ss_doc *doc = ss_doc_parse(text, size, NULL);
+    json_t *back = doc ? ss_node_to_json(doc->nodes) : NULL;
+    if (!doc != !j || (doc && (!back || !same(back, j))))
+        abort();
+    json_decref(back);
+    ss_doc_free(doc);
     if (l) {
         static char a[1 << 16], b[1 << 16];
         size_t na = ss_json_dump(l, a, sizeof(a)), nb = json_dumpb(l, b, sizeof(b), JSON_COMPACT);

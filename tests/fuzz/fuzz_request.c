@@ -50,9 +50,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if ((req.slots == NULL) != (req.slot_count == 0))
         abort();
-    if (req.session_attributes && !json_is_object(req.session_attributes))
+    if (req.session_attributes && req.session_attributes->type != SS_NODE_OBJECT)
         abort();
-    if (req.supported_interfaces && !json_is_object(req.supported_interfaces))
+    if (req.supported_interfaces && req.supported_interfaces->type != SS_NODE_OBJECT)
         abort();
 
     /* Every slot is found by its own name (the first of that name wins, and

@@ -54,9 +54,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const enum request_type types[] = {
         REQ_INTENT,      REQ_LAUNCH,        REQ_AUDIO_NEARLY_FINISHED,
         REQ_CAN_FULFILL, REQ_SESSION_ENDED, REQ_OTHER};
-    json_t *reply = NULL, *si = json_pack("{s:{}}", "AudioPlayer");
+    json_t *reply = NULL;
+    static const char si_text[] = "{\"AudioPlayer\":{}}";
+    struct ss_doc *si = ss_doc_parse(si_text, sizeof(si_text) - 1, NULL);
     if (size < 1) {
-        json_decref(si);
+        ss_doc_free(si);
         return 0;
     }
     uint8_t mode = data[0];
@@ -77,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             r.type = types[i];
             r.type_name = "X";
             r.locale = (mode & 4) ? "fr-FR" : NULL;
-            r.supported_interfaces = (mode & 8) ? si : NULL;
+            r.supported_interfaces = (mode & 8) && si ? si->nodes : NULL;
             json_t *out = NULL;
             struct ss_error e;
             enum ss_err rc = response_build(&r, reply, &out, warn, NULL, &e);
@@ -105,6 +107,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     apology_of(data + 1, size - 1);
     json_decref(reply);
-    json_decref(si);
+    ss_doc_free(si);
     return 0;
 }

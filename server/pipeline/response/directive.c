@@ -64,10 +64,11 @@ refuse_directive(const struct build *b, const char *type, const char **interface
     }
     /* Without supportedInterfaces (hand-written test requests) we cannot
      * know, and keep the directive. */
-    if (b->req && json_is_object(b->req->supported_interfaces)) {
+    if (b->req && b->req->supported_interfaces &&
+        b->req->supported_interfaces->type == SS_NODE_OBJECT) {
         for (size_t i = 0; i < sizeof(interfaces) / sizeof(interfaces[0]); i++) {
             if (starts_with(type, interfaces[i].prefix)) {
-                if (!json_object_get(b->req->supported_interfaces, interfaces[i].name)) {
+                if (!ss_node_get(b->req->supported_interfaces, interfaces[i].name)) {
                     *interface = interfaces[i].name;
                     return NO_INTERFACE;
                 }

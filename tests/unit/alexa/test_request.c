@@ -39,14 +39,15 @@ test_launch(void)
     ok(r.access_token == NULL, "launch: no accessToken");
     is_str(r.device_id, "amzn1.ask.device.EXAMPLEDEVICEID00000000000000000000000000000000000000",
            "launch: deviceId");
-    ok(json_is_object(r.supported_interfaces) &&
-           json_object_get(r.supported_interfaces, "AudioPlayer") != NULL,
+    ok(r.supported_interfaces && r.supported_interfaces->type == SS_NODE_OBJECT &&
+           ss_node_get(r.supported_interfaces, "AudioPlayer") != NULL,
        "launch: supportedInterfaces lists AudioPlayer");
     ok(r.has_session, "launch: has a session");
     ok(r.session_new, "launch: session is new");
     is_str(r.session_id, "amzn1.echo-api.session.00000000-0000-0000-0000-000000000001",
            "launch: sessionId");
-    ok(json_is_object(r.session_attributes) && json_object_size(r.session_attributes) == 0,
+    ok(r.session_attributes && r.session_attributes->type == SS_NODE_OBJECT &&
+           r.session_attributes->count == 0,
        "launch: attributes {}");
     ok(r.intent_name == NULL, "launch: no intent");
     is_int(r.intent_confirmation, CONFIRM_ABSENT, "launch: no intent confirmation");
@@ -79,12 +80,14 @@ test_order_drink(void)
     is_int(r.dialog_state, DIALOG_STARTED, "order: dialogState STARTED");
     ok(r.has_session && !r.session_new, "order: session not new");
     is_str(r.access_token, "Atza|PLACEHOLDER-ACCOUNT-LINKING-TOKEN", "order: accessToken");
-    ok(json_is_object(r.supported_interfaces) &&
-           json_object_get(r.supported_interfaces, "Alexa.Presentation.APL") != NULL,
+    ok(r.supported_interfaces && r.supported_interfaces->type == SS_NODE_OBJECT &&
+           ss_node_get(r.supported_interfaces, "Alexa.Presentation.APL") != NULL,
        "order: APL in supportedInterfaces");
-    is_int(json_integer_value(json_object_get(r.session_attributes, "turn")), 1,
-           "order: session attribute turn");
-    is_str(json_string_value(json_object_get(r.session_attributes, "lastIntent")), "LaunchRequest",
+    const struct ss_node *turn = ss_node_get(r.session_attributes, "turn");
+    const struct ss_node *last = ss_node_get(r.session_attributes, "lastIntent");
+    ok(turn && turn->type == SS_NODE_INTEGER && turn->v.integer == 1,
+       "order: session attribute turn");
+    is_str(last && last->type == SS_NODE_STRING ? last->v.string : NULL, "LaunchRequest",
            "order: session attribute lastIntent");
     is_int(r.slot_count, 2, "order: two slots");
     if (r.slot_count == 2) {

@@ -70,7 +70,8 @@ test_all_fixtures(void)
                rows[i].file);
         ok(r.has_session == request_type_has_session(r.type) || r.type == REQ_CAN_FULFILL,
            "%s: has_session agrees with request_type_has_session", rows[i].file);
-        ok(!r.has_session || !r.session_new || json_object_size(r.session_attributes) == 0,
+        ok(!r.has_session || !r.session_new ||
+               (r.session_attributes && r.session_attributes->count == 0),
            "%s: a new session has attributes {}", rows[i].file);
         is_str(r.application_id, "amzn1.ask.skill.00000000-0000-0000-0000-000000000000",
                "%s: applicationId", rows[i].file);

@@ -60,6 +60,34 @@ same(json_t *a, json_t *b)
     }
 }
 
+/* How deep objects and arrays nest in j. */
+static unsigned
+depth(json_t *j)
+{
+    unsigned deepest = 0;
+    if (json_is_object(j)) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(j, key, v)
+        {
+            unsigned d = depth(v);
+            deepest = d > deepest ? d : deepest;
+        }
+        return deepest + 1;
+    }
+    if (json_is_array(j)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(j, i, v)
+        {
+            unsigned d = depth(v);
+            deepest = d > deepest ? d : deepest;
+        }
+        return deepest + 1;
+    }
+    return 0;
+}
+
 /* ss_json_dump(json) is json_dumpb(json, JSON_COMPACT), also when it does
  * not fit. */
 static bool
@@ -93,6 +121,15 @@ agree(const char *text, size_t len, bool must_scan)
     /* The full reader: jansson's document, or jansson's own error. */
     if (rc >= 0 && (!l != !j || (l && !same(l, j)) || (!l && strcmp(serr.text, jerr.text) != 0)))
         rc = -1;
+    /* The document without jansson values: the same verdict and values. */
+    json_error_t derr;
+    struct ss_doc *doc = ss_doc_parse(text, len, &derr);
+    json_t *back = doc ? ss_node_to_json(doc->nodes) : NULL;
+    if (rc >= 0 && (!doc != !j || (doc && (!back || !same(back, j) || doc->depth != depth(j))) ||
+                    (!doc && strcmp(derr.text, jerr.text) != 0)))
+        rc = -1;
+    json_decref(back);
+    ss_doc_free(doc);
     json_decref(j);
     json_decref(s);
     json_decref(l);
@@ -283,6 +320,47 @@ dumps(void)
     }
     ok(same_dump(deep), "1000 levels deep: what jansson writes");
     json_decref(deep);
+}
+
+/* Looking members and elements up in an ss_doc. */
+static void
+lookups(void)
+{
+    const char *text = "{\"a\":{\"x\":[10,[1,2],{\"k\":null},\"s\\u00e9\"]},\"b\":true,\"\":-2.5,"
+                       "\"c\\u0041\":\"last\"}";
+    struct ss_doc *doc = ss_doc_parse(text, strlen(text), NULL);
+    const struct ss_node *root = doc ? doc->nodes : NULL;
+    const struct ss_node *x = ss_node_get(ss_node_get(root, "a"), "x");
+
+    ok(root && root->type == SS_NODE_OBJECT && root->count == 4, "a document of four members");
+    ok(x && x->type == SS_NODE_ARRAY && x->count == 4, "a.x is an array of four");
+    ok(ss_node_at(x, 0)->type == SS_NODE_INTEGER && ss_node_at(x, 0)->v.integer == 10,
+       "a.x[0] is 10");
+    ok(ss_node_at(ss_node_at(x, 1), 1)->v.integer == 2, "a.x[1][1] is 2");
+    ok(ss_node_get(ss_node_at(x, 2), "k")->type == SS_NODE_NULL, "a.x[2].k is null");
+    is_str(ss_node_at(x, 3)->v.string, "s\xc3\xa9", "a.x[3] is decoded");
+    ok(ss_node_at(x, 4) == NULL, "past the end of an array: NULL");
+    ok(ss_node_get(root, "b")->type == SS_NODE_TRUE, "b after a nested member");
+    ok(ss_node_get(root, "")->v.real == -2.5, "an empty key");
+    is_str(ss_node_get(root, "cA") ? ss_node_get(root, "cA")->v.string : NULL, "last",
+           "a key written with an escape");
+    ok(ss_node_get(root, "missing") == NULL && ss_node_get(x, "a") == NULL &&
+           ss_node_get(NULL, "a") == NULL,
+       "absent, not an object, no object: NULL");
+    ok(doc && doc->depth == 4, "depth 4: the object in an array in a.x");
+    ss_doc_free(doc);
+    ss_doc_free(NULL);
+
+    /* An object with many members: duplicates found by sorting. */
+    char big[4096];
+    size_t n = 0;
+    big[n++] = '{';
+    for (int i = 0; i < 100; i++)
+        n += (size_t)snprintf(big + n, sizeof(big) - n, "%s\"k%d\":%d", i ? "," : "", i, i);
+    big[n++] = '}';
+    ok(agree(big, n, true) == 1, "100 members");
+    memcpy(big + n - 1, ",\"k57\":0}", 9);
+    ok(agree(big, n + 8, true) == 0, "100 members and a duplicate: refused");
 }
 
 static void
@@ -483,6 +561,7 @@ main(int argc, char **argv)
 {
     edges();
     dumps();
+    lookups();
     fixtures();
     random_documents(argc > 1 ? atol(argv[1]) : 200000);
     return tap_done();

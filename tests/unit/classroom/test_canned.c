@@ -120,7 +120,8 @@ main(void)
     request_parse(&view, text, strlen(text), &err);
     is_int(view.type, REQ_LAUNCH, "launch type");
     ok(!view.session_new, "continuing session is not new");
-    is_int(json_integer_value(json_object_get(view.session_attributes, "count")), 2,
+    const struct ss_node *count = ss_node_get(view.session_attributes, "count");
+    is_int(count && count->type == SS_NODE_INTEGER ? count->v.integer : -1, 2,
            "session attributes carried");
     request_cleanup(&view);
     free(text);

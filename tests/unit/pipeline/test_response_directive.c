@@ -193,8 +193,9 @@ static void
 test_supported_interfaces(void)
 {
     struct request r = mkreq(REQ_INTENT);
-    json_t *si = parse(J("{'AudioPlayer':{},'Alexa.Presentation.APL':{'runtime':{'maxVersion':"
-                         "'2023.3'}}}"));
+    const char *si_text = J("{'AudioPlayer':{},'Alexa.Presentation.APL':{'runtime':{'maxVersion':"
+                            "'2023.3'}}}");
+    struct ss_doc *si = ss_doc_parse(si_text, strlen(si_text), NULL);
     const char *dirs = "[{\"type\":\"AudioPlayer.Stop\"},{\"type\":\"VideoApp.Launch\"},"
                        "{\"type\":\"Alexa.Presentation.APL.RenderDocument\",\"token\":\"t\"},"
                        "{\"type\":\"Alexa.Presentation.APLA.RenderDocument\"},"
@@ -206,7 +207,7 @@ test_supported_interfaces(void)
        "without supportedInterfaces every directive is kept");
     is_int(W.count, 0, "and nothing is reported");
 
-    r.supported_interfaces = si;
+    r.supported_interfaces = si ? si->nodes : NULL;
     s = with_directives(&r, dirs, ",\"shouldEndSession\":true");
     is_str(s,
            J("{'version':'1.0','response':{'directives':[{'type':'AudioPlayer.Stop'},{'type':"
@@ -225,13 +226,13 @@ test_supported_interfaces(void)
     ok(strstr(s, "shouldEndSession") != NULL,
        "a dropped VideoApp.Launch does not remove shouldEndSession");
 
-    json_t *empty = json_object();
-    r.supported_interfaces = empty;
+    struct ss_doc *empty = ss_doc_parse("{}", 2, NULL);
+    r.supported_interfaces = empty ? empty->nodes : NULL;
     s = with_directives(&r, "[{\"type\":\"AudioPlayer.Stop\"}]", "");
     is_str(s, J("{'version':'1.0','response':{}}"),
            "a device without AudioPlayer gets no AudioPlayer directive");
-    json_decref(empty);
-    json_decref(si);
+    ss_doc_free(empty);
+    ss_doc_free(si);
 }
 
 int
