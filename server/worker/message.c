@@ -484,21 +484,64 @@ add_text(struct message_parts *parts, const char *text, size_t len)
 
 #define ROOM(parts, used) (parts)->buf + (used), sizeof((parts)->buf) - (used)
 
+/* Append text[0..len) to the piece being written at parts->buf + *at;
+ * false when it would not fit (cannot happen: the keys are short). */
+static bool
+append(struct message_parts *parts, size_t *at, const char *text, size_t len)
+{
+    if (len >= sizeof(parts->buf) - *at)
+        return false;
+    memcpy(parts->buf + *at, text, len);
+    *at += len;
+    return true;
+}
+
+/* ,"key": or {"key": (lead is ',' or '{'). */
+static bool
+append_key(struct message_parts *parts, size_t *at, char lead, const char *key)
+{
+    char open[2] = {lead, '"'};
+    return append(parts, at, open, 2) && append(parts, at, key, strlen(key)) &&
+           append(parts, at, "\":", 2);
+}
+
+static bool
+append_number(struct message_parts *parts, size_t *at, long long v)
+{
+    char digits[24], *d = digits + sizeof(digits);
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--d = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--d = '-';
+    return append(parts, at, d, (size_t)(digits + sizeof(digits) - d));
+}
+
+/* The pieces are written by hand rather than with snprintf: this runs for
+ * every request. */
 void
 message_request_parts(struct message_parts *parts, const char *event, size_t len,
                       const char *attributes, long long soft_ms, long long soft_at)
 {
-    size_t used = 0;
+    size_t used = 0, at = 0;
     const char *attrs = attributes ? attributes : "null";
+    bool ok;
 
     parts->count = 0;
-    add_written(parts, &used, snprintf(ROOM(parts, used), "{\"%s\":", KEY(EVENT)));
+    ok = append_key(parts, &at, '{', KEY(EVENT));
+    add_written(parts, &used, ok ? (int)(at - used) : -1);
     add_text(parts, event, len);
-    add_written(parts, &used, snprintf(ROOM(parts, used), ",\"%s\":", KEY(ATTRIBUTES)));
+    at = used;
+    ok = append_key(parts, &at, ',', KEY(ATTRIBUTES));
+    add_written(parts, &used, ok ? (int)(at - used) : -1);
     add_text(parts, attrs, strlen(attrs));
-    add_written(parts, &used,
-                snprintf(ROOM(parts, used), ",\"%s\":%lld,\"%s\":%lld}", KEY(SOFT_MS), soft_ms,
-                         KEY(SOFT_AT), soft_at));
+    at = used;
+    ok = append_key(parts, &at, ',', KEY(SOFT_MS)) && append_number(parts, &at, soft_ms) &&
+         append_key(parts, &at, ',', KEY(SOFT_AT)) && append_number(parts, &at, soft_at) &&
+         append(parts, &at, "}", 1);
+    add_written(parts, &used, ok ? (int)(at - used) : -1);
 }
 
 void
