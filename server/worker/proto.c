@@ -36,11 +36,12 @@ proto_now_ms(void)
     return proto_now_us() / 1000;
 }
 
-enum proto_status
-proto_sendv(int fd, uint8_t type, const struct iovec *parts, int nparts)
+/* A frame's header for parts[0..nparts) in header, and iov[0..nparts]: the
+ * header, then the parts. */
+static enum proto_status
+frame_iov(uint8_t type, const struct iovec *parts, int nparts, unsigned char *header,
+          struct iovec *iov)
 {
-    struct iovec iov[9];
-    unsigned char header[HEADER_BYTES];
     size_t total = 0;
 
     if (nparts < 0 || nparts > 8) {
@@ -51,14 +52,24 @@ proto_sendv(int fd, uint8_t type, const struct iovec *parts, int nparts)
         total += parts[i].iov_len;
     if (total > LIMIT_FRAME_BYTES)
         return PROTO_TOO_LARGE;
-
     uint32_t len32 = (uint32_t)total;
     memcpy(header, &len32, 4);
     header[4] = type;
     iov[0].iov_base = header;
-    iov[0].iov_len = sizeof(header);
+    iov[0].iov_len = HEADER_BYTES;
     for (int i = 0; i < nparts; i++)
         iov[i + 1] = parts[i];
+    return PROTO_OK;
+}
+
+enum proto_status
+proto_sendv(int fd, uint8_t type, const struct iovec *parts, int nparts)
+{
+    struct iovec iov[9];
+    unsigned char header[HEADER_BYTES];
+    enum proto_status st = frame_iov(type, parts, nparts, header, iov);
+    if (st != PROTO_OK)
+        return st;
 
     struct iovec *cur = iov;
     int left = nparts + 1;
@@ -91,23 +102,9 @@ proto_sendv_some(int fd, uint8_t type, const struct iovec *parts, int nparts, st
 {
     struct iovec iov[9];
     unsigned char header[HEADER_BYTES];
-    size_t total = 0;
-
-    if (nparts < 0 || nparts > 8) {
-        errno = EINVAL;
-        return PROTO_ERROR;
-    }
-    for (int i = 0; i < nparts; i++)
-        total += parts[i].iov_len;
-    if (total > LIMIT_FRAME_BYTES)
-        return PROTO_TOO_LARGE;
-    uint32_t len32 = (uint32_t)total;
-    memcpy(header, &len32, 4);
-    header[4] = type;
-    iov[0].iov_base = header;
-    iov[0].iov_len = sizeof(header);
-    for (int i = 0; i < nparts; i++)
-        iov[i + 1] = parts[i];
+    enum proto_status st = frame_iov(type, parts, nparts, header, iov);
+    if (st != PROTO_OK)
+        return st;
 
     ssize_t n;
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)nparts + 1};

@@ -12,6 +12,8 @@
 #include "skill.h"
 #include "tap.h"
 
+#include "pool_fixtures.h"
+
 /* What the pool logged, "skill|request id|text" a line. The pool's output
  * thread logs what workers write to their stdout/stderr (under ASan, their
  * LeakSanitizer's complaints at exit) while the calling thread logs what a
@@ -39,36 +41,6 @@ logged_now(void)
     memcpy(copy, logged, sizeof(copy));
     pthread_mutex_unlock(&logged_lock);
     return copy;
-}
-
-static const char launch[] =
-    "{\"version\":\"1.0\",\"session\":{\"new\":true,\"sessionId\":\"s\","
-    "\"application\":{\"applicationId\":\"amzn1.ask.skill.x\"},\"attributes\":{},"
-    "\"user\":{\"userId\":\"u\"}},\"context\":{\"System\":{\"application\":"
-    "{\"applicationId\":\"amzn1.ask.skill.x\"},\"user\":{\"userId\":\"u\"}}},"
-    "\"request\":{\"type\":\"LaunchRequest\",\"requestId\":\"r1\",\"locale\":\"en-US\","
-    "\"timestamp\":\"2025-01-15T18:04:05Z\"}}";
-
-/* The same request as an intent that the raises skill fails on. */
-static const char thank_you[] =
-    "{\"version\":\"1.0\",\"session\":{\"new\":false,\"sessionId\":\"s\","
-    "\"application\":{\"applicationId\":\"amzn1.ask.skill.x\"},\"attributes\":{},"
-    "\"user\":{\"userId\":\"u\"}},\"context\":{\"System\":{\"application\":"
-    "{\"applicationId\":\"amzn1.ask.skill.x\"},\"user\":{\"userId\":\"u\"}}},"
-    "\"request\":{\"type\":\"IntentRequest\",\"requestId\":\"r2\",\"locale\":\"en-US\","
-    "\"timestamp\":\"2025-01-15T18:04:05Z\",\"intent\":{\"name\":\"ThankYouIntent\","
-    "\"confirmationStatus\":\"NONE\"}}}";
-
-static struct skill
-load(const char *name)
-{
-    struct skill s;
-    struct ss_error err;
-    if (skill_load(SOURCE_ROOT "/tests/data/skills", name, &s, &err) != SS_ERR_OK) {
-        printf("# cannot load %s: %s\n", name, err.msg);
-        exit(1);
-    }
-    return s;
 }
 
 static enum ss_err

@@ -16,6 +16,8 @@
 #include "skill.h"
 #include "tap.h"
 
+#include "pool_fixtures.h"
+
 #define CALLS 40
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -48,35 +50,6 @@ wait_for(int n, int ms)
     pthread_mutex_unlock(&lock);
     return got;
 }
-
-static struct skill
-load(const char *name)
-{
-    struct skill s;
-    struct ss_error err;
-    if (skill_load(SOURCE_ROOT "/tests/data/skills", name, &s, &err) != SS_ERR_OK) {
-        printf("# cannot load %s: %s\n", name, err.msg);
-        exit(1);
-    }
-    return s;
-}
-
-static const char launch[] =
-    "{\"version\":\"1.0\",\"session\":{\"new\":true,\"sessionId\":\"s\","
-    "\"application\":{\"applicationId\":\"amzn1.ask.skill.x\"},\"attributes\":{},"
-    "\"user\":{\"userId\":\"u\"}},\"context\":{\"System\":{\"application\":"
-    "{\"applicationId\":\"amzn1.ask.skill.x\"},\"user\":{\"userId\":\"u\"}}},"
-    "\"request\":{\"type\":\"LaunchRequest\",\"requestId\":\"r1\",\"locale\":\"en-US\","
-    "\"timestamp\":\"2025-01-15T18:04:05Z\"}}";
-
-static const char thank_you[] =
-    "{\"version\":\"1.0\",\"session\":{\"new\":false,\"sessionId\":\"s\","
-    "\"application\":{\"applicationId\":\"amzn1.ask.skill.x\"},\"attributes\":{},"
-    "\"user\":{\"userId\":\"u\"}},\"context\":{\"System\":{\"application\":"
-    "{\"applicationId\":\"amzn1.ask.skill.x\"},\"user\":{\"userId\":\"u\"}}},"
-    "\"request\":{\"type\":\"IntentRequest\",\"requestId\":\"r2\",\"locale\":\"en-US\","
-    "\"timestamp\":\"2025-01-15T18:04:05Z\",\"intent\":{\"name\":\"ThankYouIntent\","
-    "\"confirmationStatus\":\"NONE\"}}}";
 
 static const char *
 speech_of(const struct pool_job *job, char *buf, size_t cap)
