@@ -1037,6 +1037,118 @@ ss_node_to_json(const struct ss_node *node)
     return NULL;
 }
 
+/* ---- finding members without reading ---- */
+
+/* Past the string whose opening quote p is at; NULL when it does not end. */
+static const char *
+skip_string(const char *p, const char *end)
+{
+    for (const char *q = p + 1;; q++) {
+        q = memchr(q, '"', (size_t)(end - q));
+        if (!q)
+            return NULL;
+        const char *b = q;
+        while (b[-1] == '\\')
+            b--;
+        if (((q - b) & 1) == 0)
+            return q + 1;
+    }
+}
+
+/* Past the value at p; NULL when it does not end where a value can. */
+static const char *
+skip_json_value(const char *p, const char *end)
+{
+    if (p == end)
+        return NULL;
+    if (*p == '"')
+        return skip_string(p, end);
+    if (*p == '{' || *p == '[') {
+        size_t depth = 0;
+        while (p < end) {
+            switch (*p) {
+            case '"':
+                p = skip_string(p, end);
+                if (!p)
+                    return NULL;
+                continue;
+            case '{':
+            case '[':
+                depth++;
+                break;
+            case '}':
+            case ']':
+                if (--depth == 0)
+                    return p + 1;
+                break;
+            default:
+                break;
+            }
+            p++;
+        }
+        return NULL;
+    }
+    const char *start = p;
+    while (p < end && !memchr(",}] \t\r\n", *p, 7))
+        p++;
+    return p > start ? p : NULL;
+}
+
+static const char *
+skip_spaces(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        p++;
+    return p;
+}
+
+bool
+ss_json_spans(const char *text, size_t len, const char *const *keys, size_t n,
+              struct ss_span *spans)
+{
+    const char *p = text, *end = text + len;
+
+    for (size_t i = 0; i < n; i++)
+        spans[i].start = spans[i].end = 0;
+    if (!text)
+        return false;
+    p = skip_spaces(p, end);
+    if (p == end || *p != '{')
+        return false;
+    p = skip_spaces(p + 1, end);
+    if (p < end && *p == '}')
+        return skip_spaces(p + 1, end) == end;
+    for (;;) {
+        if (p == end || *p != '"')
+            return false;
+        const char *key = p + 1, *key_end = skip_string(p, end);
+        if (!key_end || memchr(key, '\\', (size_t)(key_end - 1 - key)))
+            return false;
+        size_t key_len = (size_t)(key_end - 1 - key);
+        p = skip_spaces(key_end, end);
+        if (p == end || *p != ':')
+            return false;
+        const char *value = skip_spaces(p + 1, end);
+        const char *value_end = skip_json_value(value, end);
+        if (!value_end)
+            return false;
+        for (size_t i = 0; i < n; i++) {
+            if (strlen(keys[i]) == key_len && memcmp(keys[i], key, key_len) == 0) {
+                if (spans[i].end != 0)
+                    return false; /* twice */
+                spans[i].start = (size_t)(value - text);
+                spans[i].end = (size_t)(value_end - text);
+            }
+        }
+        p = skip_spaces(value_end, end);
+        if (p < end && *p == '}')
+            return skip_spaces(p + 1, end) == end;
+        if (p == end || *p != ',')
+            return false;
+        p = skip_spaces(p + 1, end);
+    }
+}
+
 /* ---- writing ---- */
 
 struct out {

@@ -25,6 +25,7 @@
 #define SKILLSERVER_SS_JSON_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -124,5 +125,21 @@ ss_node_next(const struct ss_node *node)
 /* A jansson copy of node and everything in it (a new reference; NULL on
  * OOM), for a caller that needs a json_t. */
 json_t *ss_node_to_json(const struct ss_node *node);
+
+/*
+ * Where the values of the members keys[0..n) of the JSON object in
+ * text[0..len) lie, without reading the document: spans[i] is the byte
+ * range of the value of keys[i], {0, 0} when there is no such member. For
+ * a text already read once (message.c puts parts of a request it passes
+ * on in front of it): values are skipped by their brackets and quotes, not
+ * checked. False when the text is not an object as far as the skipping
+ * tells, when a key has a backslash (the keys are compared as written),
+ * or when a wanted key appears twice. Thread-safe; allocates nothing.
+ */
+struct ss_span {
+    size_t start, end;
+};
+bool ss_json_spans(const char *text, size_t len, const char *const *keys, size_t n,
+                   struct ss_span *spans);
 
 #endif

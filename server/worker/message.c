@@ -525,14 +525,29 @@ void
 message_request_parts(struct message_parts *parts, const char *event, size_t len,
                       const char *attributes, long long soft_ms, long long soft_at)
 {
+    const char *const members[] = {KEY(REQUEST), KEY(SESSION)};
+    struct ss_span spans[2];
     size_t used = 0, at = 0;
     const char *attrs = attributes ? attributes : "null";
-    bool ok;
+    bool ok, split = ss_json_spans(event, len, members, 2, spans) && spans[0].end > 0;
 
     parts->count = 0;
-    ok = append_key(parts, &at, '{', KEY(EVENT));
-    add_written(parts, &used, ok ? (int)(at - used) : -1);
-    add_text(parts, event, len);
+    if (split) {
+        /* The envelope's request and session, copied in front of it. */
+        ok = append_key(parts, &at, '{', KEY(REQUEST));
+        add_written(parts, &used, ok ? (int)(at - used) : -1);
+        add_text(parts, event + spans[0].start, spans[0].end - spans[0].start);
+        if (spans[1].end > 0) {
+            at = used;
+            ok = append_key(parts, &at, ',', KEY(SESSION));
+            add_written(parts, &used, ok ? (int)(at - used) : -1);
+            add_text(parts, event + spans[1].start, spans[1].end - spans[1].start);
+        }
+    } else {
+        ok = append_key(parts, &at, '{', KEY(EVENT));
+        add_written(parts, &used, ok ? (int)(at - used) : -1);
+        add_text(parts, event, len);
+    }
     at = used;
     ok = append_key(parts, &at, ',', KEY(ATTRIBUTES));
     add_written(parts, &used, ok ? (int)(at - used) : -1);
@@ -542,6 +557,8 @@ message_request_parts(struct message_parts *parts, const char *event, size_t len
          append_key(parts, &at, ',', KEY(SOFT_AT)) && append_number(parts, &at, soft_at) &&
          append(parts, &at, "}", 1);
     add_written(parts, &used, ok ? (int)(at - used) : -1);
+    if (split)
+        add_text(parts, event, len);
 }
 
 void

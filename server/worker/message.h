@@ -38,6 +38,13 @@
  * deadline in milliseconds from when it was sent, and as a CLOCK_MONOTONIC
  * time in milliseconds, which the worker prefers: a request may wait in the
  * worker's socket behind the one it is answering.
+ * Or, split, as the front writes it when the envelope is an object with a
+ * "request" member: {"request": envelope.request, "session":
+ * envelope.session (only when there is one), "attributes", "soft_ms",
+ * "soft_at"} directly followed by the envelope. The members are copies of
+ * the envelope's text, so the worker reads the first document (what nearly
+ * every request needs) and the envelope only when something asks for more
+ * of it.
  *
  * A worker runs a hostile skill in its own process, so everything it sends
  * is checked here: a message that is not valid UTF-8 JSON, not an object,
@@ -83,6 +90,8 @@
     X(TEXT, "text")                \
     X(HOW, "how")                  \
     X(EVENT, "event")              \
+    X(REQUEST, "request")          \
+    X(SESSION, "session")          \
     X(SOFT_MS, "soft_ms")          \
     X(SOFT_AT, "soft_at")
 
@@ -212,7 +221,7 @@ void message_describe_error(const struct message_error *error, const char *defau
 /* Messages the C side writes. The pieces point into parts->buf and into the
  * caller's strings, which must outlive the send; count is at most
  * MESSAGE_PARTS_MAX, within what proto_sendv() takes. */
-#define MESSAGE_PARTS_MAX 5
+#define MESSAGE_PARTS_MAX 8
 struct message_parts {
     char buf[128];
     struct iovec iov[MESSAGE_PARTS_MAX];
@@ -220,7 +229,8 @@ struct message_parts {
 };
 
 /* A REQUEST around event[0..len) (a JSON text, sent as it is), attributes (a
- * JSON text, or NULL for null), soft_ms and soft_at. */
+ * JSON text, or NULL for null), soft_ms and soft_at: split when event is an
+ * object with one "request" member (see above), else whole. */
 void message_request_parts(struct message_parts *parts, const char *event, size_t len,
                            const char *attributes, long long soft_ms, long long soft_at);
 

@@ -77,6 +77,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     json_decref(back);
     ss_doc_free(doc);
+    /* Spans: never past the text; for an object jansson read, its members. */
+    const char *keys[2] = {"a", "request"};
+    struct ss_span spans[2];
+    if (ss_json_spans(text, size, keys, 2, spans)) {
+        for (int i = 0; i < 2; i++) {
+            if (spans[i].end > size || spans[i].start > spans[i].end)
+                abort();
+            json_t *member = json_is_object(j) ? json_object_get(j, keys[i]) : NULL;
+            if (member) {
+                json_t *v = json_loadb(text + spans[i].start, spans[i].end - spans[i].start,
+                                       JSON_DECODE_ANY, NULL);
+                if (!v || !same(v, member))
+                    abort();
+                json_decref(v);
+            }
+        }
+    }
     if (l) {
         static char a[1 << 16], b[1 << 16];
         size_t na = ss_json_dump(l, a, sizeof(a)), nb = json_dumpb(l, b, sizeof(b), JSON_COMPACT);

@@ -25,7 +25,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["loads", "dumps"]
+__all__ = ["loads", "loads_first", "dumps"]
 
 #: What json.decoder skips around a document (its WHITESPACE pattern).
 _WHITESPACE = " \t\n\r"
@@ -81,6 +81,22 @@ def loads(text: str) -> Any:
         if end != len(text):
             raise _error("Extra data", text, end)
     return value
+
+
+def loads_first(text: str) -> tuple[Any, int]:
+    """The first document in text (after any whitespace) and where it ends:
+    json.JSONDecoder().raw_decode, which leaves what follows unread."""
+    if _scan is None:
+        import json
+
+        return json.JSONDecoder().raw_decode(text, _skip_whitespace(text, 0))
+    if not isinstance(text, str):
+        raise TypeError(f"the JSON object must be str, not {text.__class__.__name__}")
+    start = _skip_whitespace(text, 0) if text[:1] in _WHITESPACE else 0
+    try:
+        return _scan(text, start)
+    except StopIteration as stop:
+        raise _error("Expecting value", text, stop.value) from None
 
 
 def _unencodable(value: Any) -> Any:

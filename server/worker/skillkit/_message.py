@@ -25,7 +25,11 @@ Worker -> front (the payloads of server/worker/proto.h's frames):
 Front -> worker: REQUEST ``{"event": envelope, "attributes": object | null,
 "soft_ms": int, "soft_at": int}``: the soft deadline in ms from when the front sent it,
 and as a CLOCK_MONOTONIC time in ms (``soft_at``, optional), which wins: a request may wait in
-the socket behind the one before it.
+the socket behind the one before it. Or split, as the front writes it: ``{"request":
+envelope["request"], "session": envelope["session"] (only when there is one), "attributes",
+"soft_ms", "soft_at"}`` directly followed by the envelope's text. The first document is all
+most requests need; the envelope is read when something asks for more of it
+(request.Request.event).
 """
 from __future__ import annotations
 
@@ -57,6 +61,8 @@ SPOKEN = "spoken"
 TEXT = "text"
 HOW = "how"
 EVENT = "event"
+REQUEST = "request"
+SESSION = "session"
 SOFT_MS = "soft_ms"
 SOFT_AT = "soft_at"
 
@@ -106,14 +112,27 @@ def request(event: dict, attributes: Optional[dict], soft_ms: int) -> str:
     return json.dumps({EVENT: event, ATTRIBUTES: attributes, SOFT_MS: soft_ms})
 
 
-def read_request(text: str) -> tuple[dict, Any, int]:
-    """(event, attributes, soft_ms) of a REQUEST; ValueError when it is not one."""
+def read_request(text: str) -> tuple[Optional[dict], Any, int, Optional[tuple]]:
+    """(event, attributes, soft_ms, split) of a REQUEST; ValueError when it is not one.
+
+    A split REQUEST gives event None and split (request, session, text,
+    at): the envelope's request and session members (session None when it
+    has none), and where the envelope starts in text, for
+    request.Request._split. A whole one gives split None.
+    """
     try:
-        data = _jsontext.loads(text)
+        data, end = _jsontext.loads_first(text)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"the server sent a message that is not JSON: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get(EVENT), dict):
-        raise ValueError("the server sent a message without an 'event' object")
+    split = None
+    if isinstance(data, dict) and EVENT not in data and REQUEST in data and end < len(text):
+        split = (data[REQUEST], data.get(SESSION), text, end)
+    else:
+        if end < len(text) and not text[end:].isspace():
+            raise ValueError("the server sent a message that is not JSON: "
+                             f"extra data at character {end}")
+        if not isinstance(data, dict) or not isinstance(data.get(EVENT), dict):
+            raise ValueError("the server sent a message without an 'event' object")
     soft_ms = data.get(SOFT_MS)
     soft_ms = soft_ms if isinstance(soft_ms, int) and soft_ms > 0 else 0
     soft_at = data.get(SOFT_AT)
@@ -121,7 +140,18 @@ def read_request(text: str) -> tuple[dict, Any, int]:
         # The same clock as the front's (CLOCK_MONOTONIC): what is left now,
         # after any wait behind the request before this one.
         soft_ms = max(1, soft_at - int(time.monotonic() * 1000))
-    return data[EVENT], data.get(ATTRIBUTES), soft_ms
+    return (None if split else data[EVENT]), data.get(ATTRIBUTES), soft_ms, split
+
+
+def split_request(event: dict, attributes: Optional[dict], soft_ms: int) -> str:
+    """A split REQUEST as the front writes it (for tests)."""
+    import json  # tests only: a worker never writes a REQUEST
+
+    head = {REQUEST: event.get(REQUEST)}
+    if SESSION in event:
+        head[SESSION] = event[SESSION]
+    head.update({ATTRIBUTES: attributes, SOFT_MS: soft_ms})
+    return json.dumps(head) + json.dumps(event)
 
 
 #: What handle() and load() answer when even reporting an error failed.

@@ -75,10 +75,12 @@ def _handle(message: str) -> str:
             _message.KIND_LOAD, "handle() was called before load()", "No skill is loaded.")))
     if skill.load_error is not None:
         return dumps(_message.failed(skill.load_error))
-    event, attributes, soft_ms = _message.read_request(message)
+    event, attributes, soft_ms, split = _message.read_request(message)
     turn = Turn()
 
     if skill.lambda_handler is not None:
+        if event is None:  # a classic handler gets the whole envelope
+            event = Request._split(*split, None, skill.locale).event
         turn.handler = turn.producer = skill.lambda_handler
         body = event.get("request")
         request_id = body.get("requestId") if isinstance(body, dict) else None
@@ -94,8 +96,11 @@ def _handle(message: str) -> str:
         reply = envelope_reply(out)
         return reply_text(_message.answered(reply, None), reply, turn, skill)
 
-    req = Request(event, attributes if isinstance(attributes, dict) else {},
-                  default_locale=skill.locale)
+    persistent = attributes if isinstance(attributes, dict) else {}
+    if event is None:
+        req = Request._split(*split, persistent, skill.locale)
+    else:
+        req = Request(event, persistent, default_locale=skill.locale)
     _output.set_request_id(req.request_id)
     original = canonical(req.persistent) if req.persistent else "{}"
     _deadline.arm(soft_ms / 1000.0)

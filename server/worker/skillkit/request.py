@@ -7,6 +7,9 @@ attributes, returned to Alexa as ``sessionAttributes``) and ``req.persistent``
 
 The view is lazy: a field is looked up when it is read, so a handler that
 reads two fields pays for two lookups, not for parsing the whole envelope.
+In a worker the envelope is not even read as a whole unless something asks
+for more than its request and session (``req.event``, ``req.user_id``, ...):
+the front sends those two apart (skillkit._message, a split REQUEST).
 Envelopes are read leniently (spec/alexa-protocol.md: Alexa adds fields over
 time): a missing or wrong-typed member reads as None, never as an exception.
 """
@@ -145,27 +148,80 @@ class Request:
     user and skill across sessions; only JSON values can be saved).
     """
 
-    __slots__ = ("event", "session", "persistent", "_body", "_system", "_slots",
-                 "_default_locale")
+    __slots__ = ("session", "persistent", "_event", "_text", "_at", "_session_member", "_body",
+                 "_system_found", "_slots", "_default_locale")
 
     def __init__(self, event: dict, persistent: Optional[dict] = None, *,
                  default_locale: str = "en-US") -> None:
         """Wrap envelope ``event``; ``persistent`` is the user's stored attributes."""
-        # _obj() written out: this runs for every request.
         if not isinstance(event, dict):
             event = {}
-        self.event = event
-        session = event.get("session")
+        self._event: Optional[dict] = event
+        self._text: Optional[str] = None
+        self._at = 0
+        self._start(event.get("request"), event.get("session"), persistent, default_locale)
+
+    @classmethod
+    def _split(cls, request: Any, session: Any, text: str, at: int, persistent: Optional[dict],
+               default_locale: str) -> "Request":
+        """A Request of a split REQUEST (skillkit._message): the envelope's
+        request and session members are given, and the envelope itself,
+        text[at:], is read only when something asks for more of it."""
+        self = cls.__new__(cls)
+        self._event = None
+        self._text = text
+        self._at = at
+        self._start(request, session, persistent, default_locale)
+        return self
+
+    def _start(self, request: Any, session: Any, persistent: Optional[dict],
+               default_locale: str) -> None:
+        # _obj() written out: this runs for every request.
+        self._session_member = session
         attributes = session.get("attributes") if isinstance(session, dict) else None
         self.session: dict = dict(attributes) if isinstance(attributes, dict) else {}
         self.persistent: dict = persistent if isinstance(persistent, dict) else {}
-        body = event.get("request")
-        self._body = body if isinstance(body, dict) else {}
-        context = event.get("context")
-        system = context.get("System") if isinstance(context, dict) else None
-        self._system = system if isinstance(system, dict) else {}
+        self._body = request if isinstance(request, dict) else {}
+        self._system_found: Optional[dict] = None
         self._slots: Optional[dict[str, Slot]] = None
         self._default_locale = default_locale
+
+    @property
+    def event(self) -> dict:
+        """The whole envelope as Alexa sent it."""
+        event = self._event
+        if event is None:
+            event = self._event = self._read_event()
+        return event
+
+    def _read_event(self) -> dict:
+        """The envelope of a split REQUEST, read now. Its request and session
+        are the objects already read, so that ``req.body is
+        req.event["request"]`` as for any Request."""
+        from . import _jsontext  # noqa: PLC0415 - already imported by every worker
+
+        try:
+            event = _jsontext.loads(self._text[self._at:]) if self._text is not None else {}
+        except ValueError as exc:
+            raise ValueError(f"the server sent an envelope that is not JSON: {exc}") from None
+        self._text = None
+        if not isinstance(event, dict):
+            return {}
+        if isinstance(event.get("request"), dict):
+            event["request"] = self._body
+        if isinstance(event.get("session"), dict) and isinstance(self._session_member, dict):
+            event["session"] = self._session_member
+        return event
+
+    @property
+    def _system(self) -> dict:
+        """context.System, or {}."""
+        system = self._system_found
+        if system is None:
+            context = self.event.get("context")
+            system = context.get("System") if isinstance(context, dict) else None
+            system = self._system_found = system if isinstance(system, dict) else {}
+        return system
 
     # The request object itself.
 
@@ -270,35 +326,36 @@ class Request:
     @property
     def has_session(self) -> bool:
         """True when the request belongs to a session (AudioPlayer events do not)."""
-        return isinstance(self.event.get("session"), dict)
+        return isinstance(self._session_member, dict)
 
     @property
     def new_session(self) -> bool:
         """True on the first request of a session."""
-        return _obj(self.event, "session").get("new") is True
+        session = self._session_member
+        return isinstance(session, dict) and session.get("new") is True
 
     @property
     def session_id(self) -> Optional[str]:
         """The session's id, or None without a session."""
-        return _str(_obj(self.event, "session"), "sessionId")
+        return _str(self._session_member, "sessionId")
 
     @property
     def application_id(self) -> Optional[str]:
         """The skill id Alexa addressed (amzn1.ask.skill....)."""
         return (_str(_obj(self._system, "application"), "applicationId")
-                or _str(_obj(_obj(self.event, "session"), "application"), "applicationId"))
+                or _str(_obj(self._session_member, "application"), "applicationId"))
 
     @property
     def user_id(self) -> Optional[str]:
         """The user's id for this skill (amzn1.ask.account....)."""
         return (_str(_obj(self._system, "user"), "userId")
-                or _str(_obj(_obj(self.event, "session"), "user"), "userId"))
+                or _str(_obj(self._session_member, "user"), "userId"))
 
     @property
     def access_token(self) -> Optional[str]:
         """The account-linking token, when the user linked an account."""
         return (_str(_obj(self._system, "user"), "accessToken")
-                or _str(_obj(_obj(self.event, "session"), "user"), "accessToken"))
+                or _str(_obj(self._session_member, "user"), "accessToken"))
 
     @property
     def person_id(self) -> Optional[str]:

@@ -88,6 +88,33 @@ depth(json_t *j)
     return 0;
 }
 
+/* ss_json_spans() on text, an object jansson read as j: it finds the spans
+ * (a key with a backslash aside), and each span reads as the member. */
+static bool
+spans_agree(const char *text, size_t len, json_t *j)
+{
+    const char *keys[3] = {"a", "key", ""};
+    struct ss_span spans[3];
+    bool escaped = memchr(text, '\\', len) != NULL;
+
+    if (!ss_json_spans(text, len, keys, 3, spans))
+        return escaped; /* only a key with an escape may stop it */
+    for (int i = 0; i < 3; i++) {
+        json_t *member = json_object_get(j, keys[i]);
+        if (!member != (spans[i].end == 0))
+            return false;
+        if (member) {
+            json_t *v = json_loadb(text + spans[i].start, spans[i].end - spans[i].start,
+                                   JSON_DECODE_ANY, NULL);
+            bool same_value = v && same(v, member);
+            json_decref(v);
+            if (!same_value)
+                return false;
+        }
+    }
+    return true;
+}
+
 /* ss_json_dump(json) is json_dumpb(json, JSON_COMPACT), also when it does
  * not fit. */
 static bool
@@ -130,6 +157,9 @@ agree(const char *text, size_t len, bool must_scan)
         rc = -1;
     json_decref(back);
     ss_doc_free(doc);
+    /* The spans of members of an object jansson read are its members. */
+    if (rc >= 0 && json_is_object(j) && !spans_agree(text, len, j))
+        rc = -1;
     json_decref(j);
     json_decref(s);
     json_decref(l);
@@ -361,6 +391,21 @@ lookups(void)
     ok(agree(big, n, true) == 1, "100 members");
     memcpy(big + n - 1, ",\"k57\":0}", 9);
     ok(agree(big, n + 8, true) == 0, "100 members and a duplicate: refused");
+
+    const char *keys[2] = {"request", "session"};
+    struct ss_span sp[2];
+    const char *env = " {\"session\":{\"request\":1},\"x\":\"}\\\"{\",\"request\" : [ {} ] } ";
+    ok(ss_json_spans(env, strlen(env), keys, 2, sp) &&
+           strncmp(env + sp[0].start, "[ {} ]", sp[0].end - sp[0].start) == 0 &&
+           strncmp(env + sp[1].start, "{\"request\":1}", sp[1].end - sp[1].start) == 0,
+       "spans: members found past strings with brackets, inner keys ignored");
+    ok(ss_json_spans("{\"a\":1}", 7, keys, 2, sp) && sp[0].end == 0 && sp[1].end == 0,
+       "spans: absent members are {0, 0}");
+    ok(!ss_json_spans("{\"request\":1,\"request\":2}", 25, keys, 2, sp),
+       "spans: a wanted key twice: false");
+    ok(!ss_json_spans("[1]", 3, keys, 2, sp) && !ss_json_spans("{\"request\":", 11, keys, 2, sp) &&
+           !ss_json_spans("{\"re\\u0071uest\":1}", 19, keys, 2, sp),
+       "spans: not an object, cut short, an escaped key: false");
 }
 
 static void

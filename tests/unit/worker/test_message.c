@@ -467,27 +467,59 @@ test_encoders(void)
     size_t len = 0;
     char buf[256];
 
+    /* An envelope with a request: split, the request copied in front. */
     const char *event = "{\"version\":\"1.0\",\"request\":{\"type\":\"LaunchRequest\"}}";
     message_request_parts(&parts, event, strlen(event), "{\"n\":1}", 1234, 987654321);
     ok(parts.count <= MESSAGE_PARTS_MAX, "a REQUEST fits proto_sendv");
     char *text = join(&parts, &len);
-    json_t *req = text ? json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
-    ok(json_is_object(req), "a REQUEST is a JSON object: %s", text ? text : "(null)");
-    is_str(json_string_value(
-               json_object_get(json_object_get(json_object_get(req, "event"), "request"), "type")),
-           "LaunchRequest", "the event inside");
+    json_error_t jerr;
+    json_t *req =
+        text ? json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &jerr) : NULL;
+    ok(json_is_object(req), "a split REQUEST starts with a JSON object: %s",
+       text ? text : "(null)");
+    is_str(json_string_value(json_object_get(json_object_get(req, "request"), "type")),
+           "LaunchRequest", "the envelope's request, copied");
+    ok(json_object_get(req, "session") == NULL && json_object_get(req, "event") == NULL,
+       "no session when the envelope has none, and no event member");
     is_int(json_integer_value(json_object_get(json_object_get(req, "attributes"), "n")), 1,
            "the attributes");
     is_int(json_integer_value(json_object_get(req, "soft_ms")), 1234, "soft_ms");
     is_int(json_integer_value(json_object_get(req, "soft_at")), 987654321, "soft_at");
+    is_str(req ? text + jerr.position : NULL, event, "the envelope follows, as it came");
     json_decref(req);
     free(text);
 
-    message_request_parts(&parts, "{}", 2, NULL, 1, 2);
+    /* With a session, and whitespace where JSON allows it. */
+    event = " {\n \"session\" : {\"new\":true, \"attributes\":{\"a\":\"}\\\"\"}} ,"
+            "\"request\":\t[1, {\"x\": \"]\"}] ,\"context\":{} }\n";
+    message_request_parts(&parts, event, strlen(event), NULL, 5, 6);
     text = join(&parts, &len);
-    is_str(text, "{\"event\":{},\"attributes\":null,\"soft_ms\":1,\"soft_at\":2}",
-           "no attributes is null");
+    const char *head = "{\"request\":[1, {\"x\": \"]\"}],\"session\":{\"new\":true, "
+                       "\"attributes\":{\"a\":\"}\\\"\"}},\"attributes\":null,\"soft_ms\":5,"
+                       "\"soft_at\":6}";
+    ok(text && strncmp(text, head, strlen(head)) == 0, "request and session copied as written");
+    is_str(text ? text + strlen(text) - strlen(event) : NULL, event, "then the envelope");
     free(text);
+
+    /* What cannot be split is sent whole. */
+    static const char *const whole[] = {
+        "{}",
+        "[1]",
+        "{\"version\":\"1.0\"}",
+        "{\"request\":1,\"request\":2}",
+        "{\"requ\\u0065st\":{}}",
+        "{\"request\":{}",
+        "not json",
+    };
+    for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++) {
+        char want[256];
+        message_request_parts(&parts, whole[i], strlen(whole[i]), NULL, 1, 2);
+        text = join(&parts, &len);
+        snprintf(want, sizeof(want),
+                 "{\"event\":%s,\"attributes\":null,\"soft_ms\":1,\"soft_at\":2}", whole[i]);
+        is_str(text, want, "sent whole: %s", whole[i]);
+        free(text);
+    }
 
     struct message_text t;
     message_log_parts(&parts, "\"a \\\"quote\\\"\"", 13);

@@ -2,7 +2,8 @@
 _persist.py, lambda_context.py), as server/worker/python.c calls it: every
 ERROR kind with the file, line and function, the sentences that tell a
 beginner what to change, the soft deadline, persistent and session
-attributes, and classic Lambda handlers.
+attributes, classic Lambda handlers, and requests sent split (the envelope
+read only when asked for).
 
 Run: python3 tests/taprun.py tests/unit/worker/test_skillkit_handle.py
 (SOURCE_ROOT may name the repository; otherwise it is found from this file.)
@@ -13,7 +14,7 @@ import signal
 import time
 import unittest
 
-from skillkit_support import NEVER_S, RunnerCase, intent, _diagnose, _runner, testing
+from skillkit_support import NEVER_S, RunnerCase, fixture, intent, _diagnose, _runner, testing
 
 
 class ErrorTest(RunnerCase):
@@ -465,6 +466,99 @@ class AttributesTest(RunnerCase):
         reply = self.reply(testing.intent_request("Count", session_attributes={"n": 4}))
         self.assertEqual(reply["sessionAttributes"], {"n": 5})
         self.assertEqual(reply["speech"], [{"text": "5"}])
+
+
+class SplitRequestTest(RunnerCase):
+    """The front sends a request's "request" and "session" in front of the
+    envelope, which is read only when something asks for more (skillkit
+    _message, request.Request._split): a handler sees exactly what it sees
+    in a whole REQUEST."""
+
+    SKILL = """
+        import json
+        from skillkit import launch, on
+
+        FIELDS = ("type", "intent", "locale", "request_id", "timestamp", "confirmation",
+                  "dialog_state", "has_session", "new_session", "session_id", "application_id",
+                  "user_id", "access_token", "person_id", "device_id", "api_endpoint",
+                  "api_access_token")
+
+        @launch
+        @on("IntentRequest")
+        @on("AudioPlayer.PlaybackStarted")
+        def show(req):
+            seen = {name: getattr(req, name) for name in FIELDS}
+            seen["slots"] = {n: [s.value, s.id, s.resolved, s.status]
+                             for n, s in req.slots.items()}
+            seen["supports"] = [req.supports("AudioPlayer"), req.supports("Nothing")]
+            seen["same_request"] = req.body is req.event["request"]
+            seen["same_session"] = (not req.has_session
+                                    or req.event["session"]["attributes"] is not req.session)
+            seen["event"] = sorted(req.event)
+            seen["attributes"] = req.session
+            req.session["seen"] = True
+            return json.dumps(seen, sort_keys=True)
+        """
+
+    def split(self, event, attributes=None):
+        with self.quiet():
+            text = _runner.handle(_message().split_request(event, attributes, 0))
+        return json.loads(text)
+
+    def test_a_handler_sees_the_same_request(self):
+        self.load(self.SKILL)
+        for name in ("intent_order_drink", "intent_order_drink_dialog", "intent_thank_you_name",
+                     "launch", "display_element_selected", "audio_playback_started"):
+            with self.subTest(name):
+                event = fixture(name)
+                whole = self.handle(event, {"p": 1})
+                self.assertTrue(whole["ok"], whole)
+                self.assertEqual(self.split(event, {"p": 1}), whole)
+
+    def test_the_envelope_is_read_only_when_asked_for(self):
+        from skillkit.request import Request
+
+        event = fixture("intent_order_drink")
+        read = _message().read_request
+        whole, _, _, split = read(_message().split_request(event, None, 0))
+        self.assertIsNone(whole)
+        req = Request._split(*split, {}, "en-US")
+        self.assertIsNone(req._event)
+        self.assertEqual((req.type, req.intent, req.slot("drink")),
+                         (event["request"]["type"], "OrderDrinkIntent",
+                          event["request"]["intent"]["slots"]["drink"]["value"]))
+        self.assertEqual(req.session, event["session"]["attributes"])
+        self.assertIsNone(req._event, "type, intent, slots and session need no envelope")
+        self.assertEqual(req.user_id, event["context"]["System"]["user"]["userId"])
+        self.assertEqual(req.event, event)
+        self.assertIs(req.event["request"], req.body)
+
+    def test_an_envelope_that_is_not_json_fails_when_read(self):
+        from skillkit.request import Request
+
+        message = _message().split_request(fixture("launch"), None, 0)
+        _, _, _, split = _message().read_request(message[:-5])
+        req = Request._split(*split, {}, "en-US")
+        self.assertEqual(req.type, "LaunchRequest")
+        with self.assertRaises(ValueError):
+            req.event
+
+    def test_a_lambda_handler_gets_the_whole_envelope(self):
+        self.load("""
+            import json
+            def lambda_handler(event, context):
+                return {"version": "1.0", "response": {"outputSpeech": {
+                    "type": "PlainText", "text": json.dumps(event, sort_keys=True)}}}
+            """, name="classic_split")
+        event = fixture("intent_order_drink")
+        reply = self.split(event)["reply"]
+        self.assertEqual(json.loads(reply["envelope"]["response"]["outputSpeech"]["text"]), event)
+
+
+def _message():
+    from skillkit import _message
+
+    return _message
 
 
 class LambdaTest(RunnerCase):
