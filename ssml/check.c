@@ -45,10 +45,34 @@ static char init_error[200];
  * They are never shared between threads. The parser's dictionary keeps the
  * names it has seen, so a context is replaced once it has learnt too many.
  */
+/*
+ * A thread's memo of the documents it found valid: the same bytes, checked
+ * for the same place (speech or reprompt) and locale with the same schema,
+ * get the same verdict without libxml2. Only valid verdicts are kept (with
+ * the audio counts the caller adds up); a document is found by a hash of
+ * its bytes and then compared byte for byte, never by the hash alone. At
+ * most LIMIT_SSML_MEMO_ENTRIES documents of at most LIMIT_SSML_MEMO_BYTES;
+ * a new one takes the slot its hash names. Per thread, so no lock.
+ */
+#define MEMO_LOCALE_BYTES 16
+
+struct memo_entry {
+    uint64_t hash;
+    char *doc; /* NULL: an empty slot */
+    size_t len;
+    enum ssml_where where;
+    char locale[MEMO_LOCALE_BYTES]; /* "" for none */
+    int audio_count;
+    long audio_known_ms;
+};
+
 struct thread_ctx {
     xmlParserCtxtPtr parser;
     xmlSchemaValidCtxtPtr valid;
-    xmlSchemaPtr valid_for; /* the schema valid was made for */
+    xmlSchemaPtr valid_for;   /* the schema valid was made for */
+    struct memo_entry *memo;  /* LIMIT_SSML_MEMO_ENTRIES, or NULL */
+    xmlSchemaPtr memo_for;    /* the schema the memo's verdicts are from */
+    unsigned long memo_audio; /* and the audio table (rules_audio_generation()) */
 };
 
 #define DICT_MAX_NAMES 1024
@@ -65,6 +89,9 @@ thread_ctx_free(void *p)
     if (t->parser)
         xmlFreeParserCtxt(t->parser);
     xmlSchemaFreeValidCtxt(t->valid);
+    for (size_t i = 0; t->memo && i < LIMIT_SSML_MEMO_ENTRIES; i++)
+        free(t->memo[i].doc);
+    free(t->memo);
     free(t);
 }
 
@@ -447,6 +474,75 @@ fail_internal(struct ssml_report *r, const char *why)
     return -1;
 }
 
+/* A hash of doc[0..len), where and locale, eight bytes at a time. */
+static uint64_t
+memo_hash(const char *doc, size_t len, enum ssml_where where, const char *locale)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ (len * 0xff51afd7ed558ccdull) ^ (uint64_t)where;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v;
+        memcpy(&v, doc + i, sizeof(v));
+        h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++)
+        h = (h ^ (unsigned char)doc[i]) * 0x100000001b3ull;
+    for (; locale && *locale; locale++)
+        h = (h ^ (unsigned char)*locale) * 0x100000001b3ull;
+    return h ^ (h >> 32);
+}
+
+/* The slot of the memo where doc would be, or NULL without a memo (no
+ * thread context, a document or locale too long to keep, out of memory).
+ * What was remembered under another schema or audio table is forgotten. */
+static struct memo_entry *
+memo_slot(struct thread_ctx *t, xmlSchemaPtr s, uint64_t hash, size_t len, const char *locale)
+{
+    if (!t || len > LIMIT_SSML_MEMO_BYTES || (locale && strlen(locale) >= MEMO_LOCALE_BYTES))
+        return NULL;
+    unsigned long audio = rules_audio_generation();
+    if (t->memo && (t->memo_for != s || t->memo_audio != audio)) {
+        for (size_t i = 0; i < LIMIT_SSML_MEMO_ENTRIES; i++) {
+            free(t->memo[i].doc);
+            t->memo[i].doc = NULL;
+        }
+    }
+    if (!t->memo && !(t->memo = calloc(LIMIT_SSML_MEMO_ENTRIES, sizeof(*t->memo))))
+        return NULL;
+    t->memo_for = s;
+    t->memo_audio = audio;
+    return &t->memo[hash % LIMIT_SSML_MEMO_ENTRIES];
+}
+
+static bool
+memo_matches(const struct memo_entry *e, uint64_t hash, const char *doc, size_t len,
+             enum ssml_where where, const char *locale)
+{
+    return e->doc && e->hash == hash && e->len == len && e->where == where &&
+           strcmp(e->locale, locale ? locale : "") == 0 && memcmp(e->doc, doc, len) == 0;
+}
+
+/* Keep doc as valid in slot e (replacing what was there). */
+static void
+memo_keep(struct memo_entry *e, uint64_t hash, const char *doc, size_t len, enum ssml_where where,
+          const char *locale, const struct ssml_report *report)
+{
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, doc, len);
+    copy[len] = '\0';
+    free(e->doc);
+    e->doc = copy;
+    e->hash = hash;
+    e->len = len;
+    e->where = where;
+    snprintf(e->locale, sizeof(e->locale), "%s", locale ? locale : "");
+    e->audio_count = report->audio_count;
+    e->audio_known_ms = report->audio_known_ms;
+}
+
 int
 ssml_check_locale(const char *doc, size_t len, enum ssml_where where, const char *locale,
                   struct ssml_report *report)
@@ -471,6 +567,15 @@ ssml_check_locale(const char *doc, size_t len, enum ssml_where where, const char
         if (ssml_init() != 0)
             return fail_internal(report, init_error[0] ? init_error : "the schema did not compile");
         s = __atomic_load_n(&schema, __ATOMIC_ACQUIRE);
+    }
+
+    struct thread_ctx *t = thread_ctx();
+    uint64_t hash = memo_hash(c.orig, c.orig_len, where, locale);
+    struct memo_entry *memo = memo_slot(t, s, hash, c.orig_len, locale);
+    if (memo && memo_matches(memo, hash, c.orig, c.orig_len, where, locale)) {
+        report->audio_count = memo->audio_count;
+        report->audio_known_ms = memo->audio_known_ms;
+        return 0;
     }
 
     messages_length(&c);
@@ -499,7 +604,6 @@ ssml_check_locale(const char *doc, size_t len, enum ssml_where where, const char
     memcpy(c.buf + c.inject_at + c.inject_len, c.orig + c.inject_at, c.orig_len - c.inject_at);
     c.buf[c.buf_len] = '\0';
 
-    struct thread_ctx *t = thread_ctx();
     if (!t) {
         rc = fail_internal(report, "out of memory");
         goto out;
@@ -538,6 +642,8 @@ ssml_check_locale(const char *doc, size_t len, enum ssml_where where, const char
     if (valid == 0 && report->count == 0)
         rules_check(&c, root_node);
     rc = report->count > 0 ? 1 : 0;
+    if (rc == 0 && memo)
+        memo_keep(memo, hash, c.orig, c.orig_len, where, locale, report);
 out:
     xmlFreeDoc(tree);
     free(c.buf);

@@ -354,11 +354,22 @@ audio_cmp(const void *a, const void *b)
     return strcmp(((const struct audio_entry *)a)->src, ((const struct audio_entry *)b)->src);
 }
 
+/* Changed by every registration and cleanup: verdicts remembered before
+ * (check.c's memo) may count audio differently now. */
+static unsigned long audio_generation;
+
+unsigned long
+rules_audio_generation(void)
+{
+    return __atomic_load_n(&audio_generation, __ATOMIC_ACQUIRE);
+}
+
 int
 ssml_audio_register(const char *src, long duration_ms)
 {
     if (!src || duration_ms < 0)
         return -1;
+    __atomic_add_fetch(&audio_generation, 1, __ATOMIC_ACQ_REL);
     for (size_t i = 0; i < audio_count; i++)
         if (strcmp(audio_table[i].src, src) == 0) {
             audio_table[i].ms = duration_ms;
@@ -384,6 +395,7 @@ ssml_audio_register(const char *src, long duration_ms)
 void
 rules_audio_cleanup(void)
 {
+    __atomic_add_fetch(&audio_generation, 1, __ATOMIC_ACQ_REL);
     for (size_t i = 0; i < audio_count; i++)
         free(audio_table[i].src);
     free(audio_table);

@@ -49,6 +49,13 @@ void ssml_shutdown(void);
  * Validate doc[0..len), a complete <speak>...</speak> document. Returns 0 when
  * valid, 1 when invalid (problems in report, which may be NULL), -1 when the
  * check itself failed (out of memory; a problem says so).
+ *
+ * Each thread remembers the last documents it found valid
+ * (LIMIT_SSML_MEMO_ENTRIES of at most LIMIT_SSML_MEMO_BYTES): the same
+ * bytes, for the same where and locale, under the same schema and audio
+ * table, get the same verdict and audio counts again without libxml2. A
+ * document is looked up by a hash and compared byte for byte; invalid
+ * verdicts are not remembered.
  */
 int ssml_check(const char *doc, size_t len, enum ssml_where where, struct ssml_report *report);
 

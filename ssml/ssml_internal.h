@@ -108,4 +108,7 @@ void rules_check(struct check *c, const xmlNode *root);
 /* Free the audio registry (ssml_shutdown). */
 void rules_audio_cleanup(void);
 
+/* A number that changes whenever the table of audio durations does. */
+unsigned long rules_audio_generation(void);
+
 #endif

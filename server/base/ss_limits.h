@@ -188,6 +188,13 @@
 /* Entries in the table of audio files with known durations. */
 #define LIMIT_SSML_AUDIO_REGISTRY 1024
 
+/* Documents found valid that each thread remembers (ssml/check.c), and the
+ * longest one remembered: a skill's answers repeat a handful of documents,
+ * which then skip libxml2 (15-20 us each); 64 of at most 4 KiB is at most
+ * 256 KiB a thread. */
+#define LIMIT_SSML_MEMO_ENTRIES 64
+#define LIMIT_SSML_MEMO_BYTES 4096
+
 /* ---- verify: request verification (spec/request-verification.md) ---- */
 
 /* Amazon's chain file is ~6 KiB (4 certificates); spec §4 suggests a 64 KiB cap. */

@@ -254,6 +254,50 @@ test_audio_registry(void)
     is_int(ssml_check(two, strlen(two), SSML_REPROMPT, &r), 0, "60 s fits a reprompt");
 }
 
+/* The memo of valid documents gives every check the verdict a first check
+ * would: for the same bytes only, per where, per locale, per audio table. */
+static void
+test_memo(void)
+{
+    struct ssml_report r, again;
+    const char *doc = "<speak>Hello <break time=\"200ms\"/> there.</speak>";
+    const char *emotion = "<speak><amazon:emotion name=\"excited\" intensity=\"high\">Yes!"
+                          "</amazon:emotion></speak>";
+    const char *bad = "<speak><break time=\"20s\"/></speak>";
+    const char *audio = "<speak><audio src=\"https://a.example/memo.mp3\"/></speak>";
+
+    is_int(check_str(doc, &r), 0, "memo: valid");
+    is_int(check_str(doc, &again), 0, "memo: valid again");
+    ok(memcmp(&r, &again, sizeof(r)) == 0, "memo: the same report");
+    char copy[128];
+    snprintf(copy, sizeof(copy), "%s", doc);
+    *strstr(copy, "200ms") = 'x';
+    is_int(check_str(copy, &r), 1, "memo: one byte changed is checked anew (and is invalid)");
+
+    is_int(ssml_check_locale(emotion, strlen(emotion), SSML_SPEECH, "en-US", &r), 0,
+           "memo: amazon:emotion in en-US");
+    is_int(ssml_check_locale(emotion, strlen(emotion), SSML_SPEECH, "fr-FR", &r), 1,
+           "memo: not in fr-FR, although remembered for en-US");
+    is_int(ssml_check_locale(emotion, strlen(emotion), SSML_SPEECH, "en-US", &r), 0,
+           "memo: en-US again");
+
+    is_int(check_str(bad, &r), 1, "memo: invalid");
+    is_int(check_str(bad, &again), 1, "memo: invalid again");
+    ok(again.count == r.count && strcmp(again.problems[0].message, r.problems[0].message) == 0,
+       "memo: the same problems");
+
+    is_int(ssml_audio_register("https://a.example/memo.mp3", 100000), 0, "memo: register 100 s");
+    is_int(ssml_check(audio, strlen(audio), SSML_SPEECH, &r), 0, "memo: 100 s in speech");
+    is_int(r.audio_known_ms, 100000, "memo: 100 s counted");
+    is_int(ssml_check(audio, strlen(audio), SSML_REPROMPT, &r), 1,
+           "memo: too long for a reprompt, although remembered for speech");
+    is_int(ssml_audio_register("https://a.example/memo.mp3", 30000), 0, "memo: now 30 s");
+    is_int(ssml_check(audio, strlen(audio), SSML_SPEECH, &r), 0, "memo: speech again");
+    is_int(r.audio_known_ms, 30000, "memo: the new duration, not the remembered one");
+    is_int(r.audio_count, 1, "memo: one audio");
+    is_int(ssml_check(audio, strlen(audio), SSML_REPROMPT, &r), 0, "memo: 30 s fits a reprompt");
+}
+
 static void
 test_escape(void)
 {
@@ -472,6 +516,7 @@ main(void)
     test_positions();
     test_limits();
     test_audio_registry();
+    test_memo();
     test_escape();
     test_escape_buf();
     test_entity();
