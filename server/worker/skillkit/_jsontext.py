@@ -126,36 +126,25 @@ def dumps(value: Any, sort_keys: bool = False) -> str:
                           sort_keys=sort_keys)
     if isinstance(value, str):
         return _quote(value)
-    # An encoder's record of the containers being written (markers, to catch
-    # a value that contains itself) must start empty, which is why json makes
-    # a new encoder for every call. Here the encoders are made once and kept
-    # in a pool: one is taken (list.pop is atomic, so two threads never share
-    # one), its record emptied after use (a failed write leaves entries), and
-    # it is put back. A thread that finds the pool empty makes its own.
+    # json's encoder keeps a record of the containers being written, to
+    # report a value that contains itself, and json makes a new encoder (and
+    # record) for every call. Most values are written here by an encoder made
+    # once without that record; a value that contains itself then ends in
+    # RecursionError, and only then is it written again as json writes it,
+    # which reports the same error json does. (So does a value nested past
+    # the recursion limit, which fails json the same way.)
     try:
-        markers, encode, encode_sorted = _encoders.pop()
-    except IndexError:
-        markers = {}
-        encode = encode_sorted = _make_encoder(markers, _unencodable, _quote, None, ":", ",",
-                                               sort_keys, False, False)
-        return "".join(encode(value, 0))
-    try:
-        return "".join((encode_sorted if sort_keys else encode)(value, 0))
-    finally:
-        markers.clear()
-        _encoders.append((markers, encode, encode_sorted))
-
-
-def _new_encoders() -> tuple:
-    """(markers, encoder, encoder with sorted keys), the two sharing markers."""
-    markers: dict = {}
-    return (markers,
-            _make_encoder(markers, _unencodable, _quote, None, ":", ",", False, False, False),
-            _make_encoder(markers, _unencodable, _quote, None, ":", ",", True, False, False))
+        return "".join((_write_sorted if sort_keys else _write)(value, 0))
+    except RecursionError:
+        pass
+    encode = _make_encoder({}, _unencodable, _quote, None, ":", ",", sort_keys, False, False)
+    return "".join(encode(value, 0))
 
 
 if _scan is not None and not _accelerator_works():
     _scan = None
 
-#: The pool of encoders dumps() takes one from.
-_encoders: list = [_new_encoders()] if _scan is not None else []
+#: dumps()'s encoders without a record of containers (see there).
+if _scan is not None:
+    _write = _make_encoder(None, _unencodable, _quote, None, ":", ",", False, False, False)
+    _write_sorted = _make_encoder(None, _unencodable, _quote, None, ":", ",", True, False, False)

@@ -144,9 +144,8 @@ class JsonText(unittest.TestCase):
 
         from skillkit import _jsontext
 
-        # The encoders are reused: a write that fails half-way must not leave
-        # its containers recorded, or the next write of them would be called
-        # circular.
+        # The encoders are made once: a write that fails half-way must leave
+        # nothing that changes the next write of the same containers.
         inner = {"a": [1]}
         bad = [inner, float("nan")]
         for _ in range(2):
@@ -154,7 +153,7 @@ class JsonText(unittest.TestCase):
                              self.outcome(json.dumps, bad, allow_nan=False))
         self.assertEqual(_jsontext.dumps([inner, inner]), '[{"a":[1]},{"a":[1]}]')
 
-    def test_threads_never_share_an_encoder(self):
+    def test_threads_write_at_once(self):
         import threading
 
         from skillkit import _jsontext
