@@ -351,6 +351,8 @@ proto_inbox_next(int fd, struct proto_inbox *box, uint8_t *type, const char **da
             }
         }
         /* Not a whole frame yet: make room for it behind what is read. */
+        if (have == 0)
+            box->start = box->end = 0;
         if (box->start > 0 && need > box->cap - box->start) {
             memmove(box->buf, box->buf + box->start, have);
             box->start = 0;
