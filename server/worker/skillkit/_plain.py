@@ -312,7 +312,7 @@ def _caller(intent: _Intent) -> Callable[[Request], Any]:
                     continue
                 # Alexa asks for it and sends the answer back to this intent.
                 prompt = _prompt(p)
-                updated = req.event.get("request", {}).get("intent") or {"name": intent.name}
+                updated = req.body.get("intent") or {"name": intent.name}
                 return Response(prompt, prompt, end_session=False, directives=[{
                     "type": "Dialog.ElicitSlot", "slotToElicit": p.slot,
                     "updatedIntent": updated}])
