@@ -155,6 +155,20 @@ buf_read_path(struct buf *b, const char *path, struct ss_error *err)
     return SS_ERR_OK;
 }
 
+char *
+buf_digits(char out[BUF_DIGITS], long long v)
+{
+    char *d = out + BUF_DIGITS;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--d = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--d = '-';
+    return d;
+}
+
 void
 buf_drop_front(struct buf *b, size_t n)
 {

@@ -73,6 +73,13 @@ const char *buf_str(const struct buf *b);
  * or on OOM (a buffer still in the caller's storage, or empty, is copied). */
 char *buf_take(struct buf *b, size_t *len);
 
+/* Room for the decimal digits of any long long, with its sign. */
+#define BUF_DIGITS 24
+
+/* Write v in decimal (with a '-' when negative) at the end of
+ * out[0..BUF_DIGITS), without printf; returns where the digits start. */
+char *buf_digits(char out[BUF_DIGITS], long long v);
+
 /* Drop the first n bytes (all when n >= len), keeping the rest in order. */
 void buf_drop_front(struct buf *b, size_t n);
 

@@ -78,6 +78,26 @@ skip_space(struct scan *s)
         s->p++;
 }
 
+/* After a member or an element: the closing byte ends the container (1), a
+ * comma leads to the next item (0, s->p at it), anything else is not for
+ * this scan (-1). */
+static int
+after_item(struct scan *s, unsigned char close)
+{
+    skip_space(s);
+    if (s->p == s->end)
+        return -1;
+    if (*s->p == close) {
+        s->p++;
+        return 1;
+    }
+    if (*s->p != ',')
+        return -1;
+    s->p++;
+    skip_space(s);
+    return 0;
+}
+
 /* The length of the valid UTF-8 sequence at p (first byte >= 0x80), or 0:
  * jansson refuses continuation bytes first, overlong forms, UTF-16
  * surrogates and anything above U+10FFFF. */
@@ -466,17 +486,11 @@ read_object(struct scan *s)
             goto fail;
         free(owned);
         owned = NULL;
-        skip_space(s);
-        if (s->p == s->end)
+        int end = after_item(s, '}');
+        if (end < 0)
             goto fail;
-        if (*s->p == '}') {
-            s->p++;
+        if (end > 0)
             return obj;
-        }
-        if (*s->p != ',')
-            goto fail;
-        s->p++;
-        skip_space(s);
     }
 fail:
     free(owned);
@@ -502,17 +516,11 @@ read_array(struct scan *s)
         json_t *value = read_value(s);
         if (!value || json_array_append_new(arr, value) != 0)
             goto fail;
-        skip_space(s);
-        if (s->p == s->end)
+        int end = after_item(s, ']');
+        if (end < 0)
             goto fail;
-        if (*s->p == ']') {
-            s->p++;
+        if (end > 0)
             return arr;
-        }
-        if (*s->p != ',')
-            goto fail;
-        s->p++;
-        skip_space(s);
     }
 fail:
     json_decref(arr);
@@ -738,17 +746,11 @@ doc_container(struct docscan *d, long at, bool object)
             if (!doc_value(d))
                 return false;
             count++;
-            skip_space(s);
-            if (s->p == s->end)
+            int end = after_item(s, close);
+            if (end < 0)
                 return false;
-            if (*s->p == close) {
-                s->p++;
+            if (end > 0)
                 break;
-            }
-            if (*s->p != ',')
-                return false;
-            s->p++;
-            skip_space(s);
         }
     }
     d->depth--;

@@ -46,15 +46,9 @@ put_text(struct line *l, const char *text)
 static void
 put_num(struct line *l, long long v)
 {
-    char digits[24], *d = digits + sizeof(digits);
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    do {
-        *--d = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--d = '-';
-    put(l, d, (size_t)(digits + sizeof(digits) - d));
+    char digits[BUF_DIGITS];
+    char *d = buf_digits(digits, v);
+    put(l, d, (size_t)(digits + BUF_DIGITS - d));
 }
 
 /* ,"key":"value" with value escaped and cut at max bytes, or ,"key":null. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "ss_json.h"
 #include "ss_limits.h"
 
@@ -508,15 +509,9 @@ append_key(struct message_parts *parts, size_t *at, char lead, const char *key)
 static bool
 append_number(struct message_parts *parts, size_t *at, long long v)
 {
-    char digits[24], *d = digits + sizeof(digits);
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    do {
-        *--d = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--d = '-';
-    return append(parts, at, d, (size_t)(digits + sizeof(digits) - d));
+    char digits[BUF_DIGITS];
+    char *d = buf_digits(digits, v);
+    return append(parts, at, d, (size_t)(digits + BUF_DIGITS - d));
 }
 
 /* The pieces are written by hand rather than with snprintf: this runs for

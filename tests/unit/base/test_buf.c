@@ -2,6 +2,7 @@
  * test_buf.c - server/base/buf.c: growing, the cap, sticky errors, reading
  * a file whole, and handing the memory over.
  */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,9 +135,35 @@ test_in_storage(void)
     ok(b.p == inline_ && b.err == SS_ERR_OK, "reset clears the error too");
 }
 
+/* buf_digits() and buf_drop_front(). */
+static void
+test_digits_and_drop(void)
+{
+    char out[BUF_DIGITS], text[BUF_DIGITS + 1];
+    const long long values[] = {0, 7, -7, 1234567890123LL, LLONG_MAX, LLONG_MIN};
+    const char *want[] = {
+        "0", "7", "-7", "1234567890123", "9223372036854775807", "-9223372036854775808"};
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        char *d = buf_digits(out, values[i]);
+        size_t n = (size_t)(out + BUF_DIGITS - d);
+        memcpy(text, d, n);
+        text[n] = '\0';
+        is_str(text, want[i], "buf_digits of value %zu", i);
+    }
+    struct buf b = BUF_INIT(64);
+    buf_adds(&b, "hello world");
+    buf_drop_front(&b, 6);
+    is_str(buf_str(&b), "world", "drop_front keeps the rest in order");
+    buf_drop_front(&b, 99);
+    is_int((int)b.len, 0, "dropping more than there is empties it");
+    ok(buf_str(&b)[0] == '\0', "and it reads empty");
+    buf_reset(&b);
+}
+
 int
 main(void)
 {
+    test_digits_and_drop();
     test_in_storage();
     test_grow();
     test_cap();
