@@ -7,11 +7,15 @@
  * worker from it, stopping either; what skills print is output.h's; what
  * workers say is message.h's.
  *
- * Locking: one mutex guards the slots and their idle lists. A thread takes
- * an idle worker (or the right to start one) under the lock, then talks to
- * the worker, starts or stops processes with the lock released. Each slot
- * has a second lock for its zygote, so that a slow zygote start holds up
- * only its own skill.
+ * Threads: callers submit calls (pool_submit()) and never wait for a
+ * worker; the I/O thread reads every worker's socket, ends calls and
+ * applies the deadlines; the keeper thread starts and stops processes
+ * (pool_start() and pool_reload() start theirs on the caller's thread).
+ *
+ * Locking: one mutex guards the slots, their lists (idle, busy, waiting
+ * calls) and every request written to a worker's socket. Processes are
+ * started and stopped with it released. Each slot has a second lock for
+ * its zygote, so that a slow zygote start holds up only its own skill.
  */
 #include "pool.h"
 

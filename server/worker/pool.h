@@ -28,7 +28,7 @@
 #include "message.h"
 #include "skill.h"
 
-/* Called for each line a skill prints while it runs (from the calling thread). */
+/* Called for each line a skill prints while it runs (from the pool's I/O thread). */
 typedef void (*pool_log_fn)(void *ctx, const char *skill, const char *request_id, const char *text);
 
 struct pool_config {
