@@ -16,7 +16,7 @@
 
 /* What the pool logged, "skill|request id|text" a line. The pool's output
  * thread logs what workers write to their stdout/stderr (under ASan, their
- * LeakSanitizer's complaints at exit) while the calling thread logs what a
+ * LeakSanitizer's complaints at exit) while the I/O thread logs what a
  * request prints, so both appends and reads take the lock. */
 static char logged[4096];
 static pthread_mutex_t logged_lock = PTHREAD_MUTEX_INITIALIZER;
