@@ -48,6 +48,11 @@
 /* Events the I/O thread takes from epoll at once. */
 #define IO_EVENTS 64
 
+/* Reads of one worker's socket per readiness event (16 KiB each): enough
+ * for any answer, few enough that one worker cannot hold the I/O thread. */
+#define IO_READS_PER_EVENT 64
+#define IO_CHUNK_BYTES 16384
+
 /* The I/O thread looks at the deadlines at least this often. */
 #define IO_TICK_MS 1000
 
@@ -612,7 +617,8 @@ adopt(struct pool *pool, struct slot *s, struct process *w, uint64_t generation)
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
     w->slot = s;
     w->generation = generation;
-    buf_init(&w->in, LIMIT_FRAME_BYTES + 64);
+    /* Part of a frame and one read: the most the inbox holds (on_readable()). */
+    buf_init(&w->in, LIMIT_FRAME_BYTES + 64 + IO_CHUNK_BYTES);
     buf_init(&w->out, LIMIT_FRAME_BYTES + 64);
     if (epoll_ctl(pool->epfd, EPOLL_CTL_ADD, w->fd, &ev) != 0) {
         log_msg(LOG_ERROR, "cannot watch a worker of %s: %s", s->name, strerror(errno));
@@ -630,18 +636,25 @@ finish(struct pool_job *job, enum ss_err rc)
     job->done(job);
 }
 
+/* Give job the outcome why and put it on *list, to be finished (after the
+ * lock is released) by finish_all(). */
+static void
+collect(struct pool_job *job, const struct ss_error *why, struct pool_job **list)
+{
+    job->err = *why;
+    job->rc = why->code;
+    job->next = *list;
+    *list = job;
+}
+
 /* Fail every call waiting in s (nothing is left to run them). Called with
- * the lock held; the calls are collected in *out to be finished after it. */
+ * the lock held. */
 static void
 fail_pending(struct slot *s, const struct ss_error *why, struct pool_job **out)
 {
     struct pool_job *job;
-    while ((job = pop_pending(s))) {
-        job->err = *why;
-        job->rc = why->code;
-        job->next = *out;
-        *out = job;
-    }
+    while ((job = pop_pending(s)))
+        collect(job, why, out);
 }
 
 static void
@@ -657,14 +670,22 @@ finish_all(struct pool_job *list)
 /* Outcome of one exchange with a worker. */
 enum outcome { DONE, DEAD, KILLED };
 
-/* When w must be stopped after its calls: the quota of calls, memory, or a
- * reload of its skill. */
+/* The outcome of a call whose worker was killed at the hard deadline. */
+static void
+timed_out(const struct pool *pool, const struct slot *s, struct ss_error *why)
+{
+    ss_fail(why, SS_ERR_SKILL_TIMEOUT, "%s did not answer within %d ms; its worker was stopped",
+            s->name, pool->cfg.handler_timeout_ms);
+}
+
+/* When w must be stopped after its calls: the quota of calls, its memory
+ * (rss_high, read from /proc before the lock is taken), or a reload of its
+ * skill. Called with the lock held. */
 static bool
-worn_out(struct pool *pool, struct slot *s, struct process *w)
+worn_out(const struct pool *pool, const struct slot *s, const struct process *w, bool rss_high)
 {
     return pool->cfg.fresh_worker || w->served >= LIMIT_WORKER_REQUESTS ||
-           w->generation != s->generation ||
-           (w->served % RSS_CHECK_EVERY == 0 && process_rss(w->pid) > LIMIT_WORKER_RSS_BYTES);
+           w->generation != s->generation || rss_high;
 }
 
 /*
@@ -685,6 +706,8 @@ end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outco
     w->last_used_ms = proto_now_ms();
     if (outcome != DONE && w->pidfd >= 0)
         pidfd_signal(w->pidfd, SIGKILL);
+    bool rss_high = outcome == DONE && w->served % RSS_CHECK_EVERY == 0 &&
+                    process_rss(w->pid) > LIMIT_WORKER_RSS_BYTES;
 
     pthread_mutex_lock(&pool->lock);
     w->job = NULL;
@@ -698,7 +721,7 @@ end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outco
     } else if (rc == SS_ERR_OK) {
         s->failures = 0;
     }
-    if (outcome == DONE && !w->draining && worn_out(pool, s, w))
+    if (outcome == DONE && !w->draining && worn_out(pool, s, w, rss_high))
         w->draining = true;
     if (outcome == DONE && w->queued) {
         /* Its next call is in its socket already: it goes on with that. */
@@ -723,12 +746,9 @@ end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outco
             struct pool_job *q = w->queued;
             w->queued = NULL;
             if (q->arrival_ms + pool->cfg.handler_timeout_ms <= proto_now_ms()) {
-                ss_fail(&q->err, SS_ERR_SKILL_TIMEOUT,
-                        "%s did not answer within %d ms; its worker was stopped", s->name,
-                        pool->cfg.handler_timeout_ms);
-                q->rc = SS_ERR_SKILL_TIMEOUT;
-                q->next = failed;
-                failed = q;
+                struct ss_error why;
+                timed_out(pool, s, &why);
+                collect(q, &why, &failed);
             } else {
                 requeue(s, q);
             }
@@ -830,36 +850,12 @@ drop_idle(struct pool *pool, struct process *w)
     }
 }
 
-/* Worker w's socket is readable (or hung up): read what is there and act
- * on every whole frame. I/O thread only. */
-static void
-on_readable(struct pool *pool, struct process *w)
+/* Act on every whole frame in w's inbox for as long as w holds a call (the
+ * answer to one may come with the output of the next), and drop what was
+ * read. Returns false when w was stopped. I/O thread only. */
+static bool
+take_frames(struct pool *pool, struct process *w)
 {
-    char chunk[16384];
-    bool eof = false;
-
-    for (;;) {
-        ssize_t n = recv(w->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
-        if (n > 0) {
-            if (!buf_add(&w->in, chunk, (size_t)n)) {
-                eof = true; /* over any frame's size: the worker is stopped */
-                break;
-            }
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-            eof = true;
-        break;
-    }
-    pthread_mutex_lock(&pool->lock);
-    if (w->state == W_IDLE)
-        drop_idle(pool, w);
-    pthread_mutex_unlock(&pool->lock);
-
-    /* Every whole frame, for as long as w holds a call: the answer to one
-     * may come with the output of the next. */
     size_t at = 0;
     for (;;) {
         pthread_mutex_lock(&pool->lock);
@@ -876,15 +872,49 @@ on_readable(struct pool *pool, struct process *w)
             ss_fail(&w->job->err, SS_ERR_WORKER, "the worker for %s sent a bad message: %s",
                     ((struct slot *)w->slot)->name, proto_status_text(st));
             end_job(pool, w, SS_ERR_WORKER, KILLED);
-            return;
+            return false;
         }
         at += used;
         bool alive = on_frame(pool, w, &frame);
         proto_frame_cleanup(&frame);
         if (!alive)
-            return;
+            return false;
     }
     buf_drop_front(&w->in, at);
+    return true;
+}
+
+/* Worker w's socket is readable (or hung up): read what is there, acting
+ * on each whole frame as it comes, so that the inbox never holds more than
+ * one frame. At most IO_READS_PER_EVENT reads, so that a worker that
+ * writes without end cannot keep the I/O thread from the others (epoll
+ * reports it again). I/O thread only. */
+static void
+on_readable(struct pool *pool, struct process *w)
+{
+    char chunk[IO_CHUNK_BYTES];
+    bool eof = false;
+
+    for (int reads = 0; reads < IO_READS_PER_EVENT; reads++) {
+        ssize_t n = recv(w->fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (n <= 0) {
+            eof = true;
+            break;
+        }
+        /* The inbox holds less than a frame here, so a full one never fits
+         * a frame: the worker breaks the protocol, or its frame is over the
+         * limit, which proto_parse() reports. */
+        if (!buf_add(&w->in, chunk, (size_t)n)) {
+            eof = true;
+            break;
+        }
+        if (!take_frames(pool, w))
+            return;
+    }
     pthread_mutex_lock(&pool->lock);
     bool busy = w->state == W_BUSY && w->job;
     if (w->state == W_IDLE && (eof || w->in.len > 0))
@@ -945,16 +975,14 @@ apply_deadlines(struct pool *pool)
                         next = due;
                     break;
                 }
-                struct pool_job *job = pop_pending(s);
+                struct ss_error why;
                 if (all)
-                    ss_fail(&job->err, SS_ERR_SKILL_TIMEOUT, "the server is stopping");
+                    ss_fail(&why, SS_ERR_SKILL_TIMEOUT, "the server is stopping");
                 else
-                    ss_fail(&job->err, SS_ERR_SKILL_TIMEOUT,
+                    ss_fail(&why, SS_ERR_SKILL_TIMEOUT,
                             "all %d workers of %s stayed busy until the deadline",
                             pool->cfg.workers, s->name);
-                job->rc = SS_ERR_SKILL_TIMEOUT;
-                job->next = failed;
-                failed = job;
+                collect(pop_pending(s), &why, &failed);
             }
         }
         pool->io_wake_at = next;
@@ -965,9 +993,7 @@ apply_deadlines(struct pool *pool)
         if (all)
             ss_fail(&late->job->err, SS_ERR_SKILL_TIMEOUT, "the server is stopping");
         else
-            ss_fail(&late->job->err, SS_ERR_SKILL_TIMEOUT,
-                    "%s did not answer within %d ms; its worker was stopped",
-                    ((struct slot *)late->slot)->name, pool->cfg.handler_timeout_ms);
+            timed_out(pool, late->slot, &late->job->err);
         end_job(pool, late, SS_ERR_SKILL_TIMEOUT, KILLED);
     }
 }

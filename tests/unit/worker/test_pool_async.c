@@ -161,5 +161,31 @@ main(void)
     pool_answer_cleanup(&third.ans);
     pool_destroy(pool);
     skill_cleanup(&stuck);
+
+    /* 4. A request that prints 2 MiB at once (its output arrives faster than
+     * it is read) is answered, its log cut at 64 KiB; one that prints past
+     * the flood limit has its worker stopped, and says why. */
+    cfg.handler_timeout_ms = 20000;
+    cfg.soft_timeout_ms = 15000;
+    pool = pool_create(&cfg);
+    struct skill loud = load("prints_a_lot");
+    is_int(pool_start(pool, &loud, &hello, &err), SS_ERR_OK, "start the loud skill");
+    message_load_cleanup(&hello);
+    finished = 0;
+    struct pool_job lots = job_for(&loud, launch, NULL);
+    is_int(pool_submit(pool, &lots), SS_ERR_OK, "a launch that prints 2 MiB is taken");
+    is_int(wait_for(1, 30000), 1, "and finished");
+    is_int(lots.rc, SS_ERR_OK, "answered, not stopped (%s)", lots.err.msg);
+    contains(speech_of(&lots, text, sizeof(text)), "I printed a lot.", "with its own answer");
+    pool_answer_cleanup(&lots.ans);
+    finished = 0;
+    struct pool_job flood = job_for(&loud, thank_you, NULL);
+    is_int(pool_submit(pool, &flood), SS_ERR_OK, "an intent that prints 5 MiB is taken");
+    is_int(wait_for(1, 30000), 1, "and finished");
+    is_int(flood.rc, SS_ERR_SKILL_CRASHED, "its worker was stopped");
+    contains(flood.err.msg, "printed more than", "for printing too much");
+    pool_answer_cleanup(&flood.ans);
+    pool_destroy(pool);
+    skill_cleanup(&loud);
     return tap_done();
 }
