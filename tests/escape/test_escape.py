@@ -195,6 +195,45 @@ def welcome(req):
     return "flooded"
 '''
 
+# Writes on the skill's own socket to the server, past skillkit: at
+# request time a frame header that claims 4 GiB, then bytes that are no
+# frame; the server must stop this worker, answer with an apology, and go
+# on serving (the next request gets a new worker).
+FORGER = '''
+import os, stat, struct
+from skillkit import launch
+
+def forge():
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.write(fd, struct.pack("=IB", 0xFFFFFFFF, ord("A")) + b"no frame" * 64)
+        except OSError:
+            pass
+
+@launch
+def welcome(req):
+    forge()
+    return "forged"
+'''
+
+# The same at import, in the zygote, before it says it loaded.
+FORGER_AT_IMPORT = '''
+import os, stat, struct
+from skillkit import launch
+
+for fd in range(3, 64):
+    try:
+        if stat.S_ISSOCK(os.fstat(fd).st_mode):
+            os.write(fd, struct.pack("=IB", 16, ord("A")) + b"{not json at all")
+    except OSError:
+        pass
+
+@launch
+def welcome(req):
+    return "forged at import"
+'''
+
 DAEMON = '''
 import os, time
 
@@ -292,6 +331,8 @@ class HostileSkills:
         write_skill(cls.skills, "flood", LOG_FLOOD)
         write_skill(cls.skills, "daemon", DAEMON)
         write_skill(cls.skills, "hangs", HANGS)
+        write_skill(cls.skills, "forger", FORGER)
+        write_skill(cls.skills, "forger_at_import", FORGER_AT_IMPORT)
         for dirpath, dirnames, filenames in os.walk(cls.skills):
             os.chmod(dirpath, 0o755)
             for name in filenames:
@@ -406,6 +447,19 @@ class HostileSkills:
         self.assertLessEqual(printed, limit("SKILL_LOG_BYTES_PER_REQUEST") + 2000)
         self.assertTrue(any("more output during this request is dropped" in line
                             for line in self.srv.lines[mark:]))
+        self.assert_victim_answers()
+
+    def test_forged_frames_at_request_stop_only_that_worker(self):
+        for _ in range(3):  # each time a new worker, each time stopped
+            self.assertNotEqual(self.launch("forger"), "forged")
+        self.assertIsNotNone(self.srv.wait_for(r"worker for forger sent a bad", timeout=30))
+        self.assert_victim_answers()
+        status, _, body = self.srv.request("GET", "/healthz")
+        self.assertEqual((status, body), (200, b"ok"))
+
+    def test_forged_frames_at_import_fail_the_load(self):
+        for _ in range(2):
+            self.assertNotEqual(self.launch("forger_at_import"), "forged at import")
         self.assert_victim_answers()
 
     def test_daemon_at_import_dies_with_the_server(self):
