@@ -32,6 +32,13 @@ class ModelCheckTest(RunnerCase):
         self.assertIn("did you mean ThankYouIntent", warnings)
         self.assertIn("GoodbyeIntent", warnings)
 
+    @staticmethod
+    def coffee_model():
+        """tests/data/models/coffee.json, the ASK model both model tests load."""
+        with open(os.path.join(SOURCE_ROOT, "tests", "data", "models", "coffee.json"),
+                  encoding="utf-8") as f:
+            return json.load(f)
+
     def model_warnings(self, result):
         """{text: path} of the warnings about the model, which carry their JSON path."""
         self.assertLoaded(result)
@@ -39,9 +46,7 @@ class ModelCheckTest(RunnerCase):
         return {w: p for w, p in zip(result["warnings"], result["model_paths"]) if p}
 
     def test_model_warnings_name_their_json_path(self):
-        with open(os.path.join(SOURCE_ROOT, "tests", "data", "models", "coffee.json"),
-                  encoding="utf-8") as f:
-            coffee = json.load(f)
+        coffee = self.coffee_model()
         result, _ = self.load("""
             from skillkit import intent, launch, on, session_ended, stop
             @launch
@@ -82,9 +87,7 @@ class ModelCheckTest(RunnerCase):
         self.assertFalse(any("HelpIntent" in w or "LaunchRequest" in w for w in found), found)
 
     def test_a_handler_for_every_intent_answers_the_whole_model(self):
-        with open(os.path.join(SOURCE_ROOT, "tests", "data", "models", "coffee.json"),
-                  encoding="utf-8") as f:
-            coffee = json.load(f)
+        coffee = self.coffee_model()
         result, _ = self.load("""
             from skillkit import launch, on
             @launch

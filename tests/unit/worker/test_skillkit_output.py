@@ -5,6 +5,7 @@ in place inside a worker.
 Run: python3 tests/taprun.py tests/unit/worker/test_skillkit_output.py
 (SOURCE_ROOT may name the repository; otherwise it is found from this file.)
 """
+import contextlib
 import json
 import logging
 import sys
@@ -12,6 +13,28 @@ import types
 import unittest
 
 from skillkit_support import SkillDir, _output, _runner, testing
+
+
+@contextlib.contextmanager
+def fake_worker():
+    """A `_skillserver` module as python.c provides it in a worker, whose log()
+    appends to the list yielded; stdout, stderr, stdin, skillkit's writers and
+    the root logger's handlers and level are put back afterwards."""
+    records = []
+    fake = types.ModuleType("_skillserver")
+    fake.log = records.append
+    root = logging.getLogger()
+    saved = (sys.stdout, sys.stderr, sys.stdin, list(_output._writers), list(root.handlers),
+             root.level)
+    sys.modules["_skillserver"] = fake
+    try:
+        yield records
+    finally:
+        sys.stdout, sys.stderr, sys.stdin = saved[:3]
+        _output._writers[:] = saved[3]
+        root.handlers[:] = saved[4]
+        root.setLevel(saved[5])
+        del sys.modules["_skillserver"]
 
 
 class OutputTest(unittest.TestCase):
@@ -56,13 +79,7 @@ class OutputTest(unittest.TestCase):
         print("lost", file=log)
 
     def test_install_in_a_worker_redirects_everything(self):
-        records = []
-        fake = types.ModuleType("_skillserver")
-        fake.log = records.append
-        saved = (sys.stdout, sys.stderr, sys.stdin, list(_output._writers),
-                 list(logging.getLogger().handlers))
-        sys.modules["_skillserver"] = fake
-        try:
+        with fake_worker() as records:
             self.assertTrue(_output.install())
             print("from print")
             sys.stderr.write("from stderr\n")
@@ -71,11 +88,6 @@ class OutputTest(unittest.TestCase):
             _output.flush()
             with self.assertRaises(EOFError):
                 input()
-        finally:
-            sys.stdout, sys.stderr, sys.stdin = saved[:3]
-            _output._writers[:] = saved[3]
-            logging.getLogger().handlers[:] = saved[4]
-            del sys.modules["_skillserver"]
         self.assertEqual(records[:2], ["from print", "from stderr"])
         # Lambda's format, as CloudWatch shows it: level, UTC time, request id.
         self.assertRegex(records[2], r"^\[WARNING\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"
@@ -84,37 +96,27 @@ class OutputTest(unittest.TestCase):
 
     def test_worker_load_and_handle_send_prints_to_the_log(self):
         skills = SkillDir()
-        records = []
-        fake = types.ModuleType("_skillserver")
-        fake.log = records.append
-        saved = (sys.stdout, sys.stderr, sys.stdin, list(_output._writers),
-                 list(logging.getLogger().handlers))
-        sys.modules["_skillserver"] = fake
         try:
-            path = skills.make("printer", """
-                import logging
-                from skillkit import launch
-                print("loading")
-                logger = logging.getLogger()
-                logger.setLevel(logging.INFO)
-                @launch
-                def hi(req):
-                    print("in handler", end="")
-                    logger.info("info line")
-                    return "hi"
-                """)
-            self.assertTrue(json.loads(_runner.load("printer", path, True))["ok"])
-            event = testing.launch_request()
-            result_request_id = event["request"]["requestId"]
-            message = json.dumps({"event": event, "attributes": None, "soft_ms": 0})
-            result = json.loads(_runner.handle(message))
-            self.assertTrue(result["ok"])
+            with fake_worker() as records:
+                path = skills.make("printer", """
+                    import logging
+                    from skillkit import launch
+                    print("loading")
+                    logger = logging.getLogger()
+                    logger.setLevel(logging.INFO)
+                    @launch
+                    def hi(req):
+                        print("in handler", end="")
+                        logger.info("info line")
+                        return "hi"
+                    """)
+                self.assertTrue(json.loads(_runner.load("printer", path, True))["ok"])
+                event = testing.launch_request()
+                result_request_id = event["request"]["requestId"]
+                message = json.dumps({"event": event, "attributes": None, "soft_ms": 0})
+                result = json.loads(_runner.handle(message))
+                self.assertTrue(result["ok"])
         finally:
-            sys.stdout, sys.stderr, sys.stdin = saved[:3]
-            _output._writers[:] = saved[3]
-            logging.getLogger().handlers[:] = saved[4]
-            logging.getLogger().setLevel(logging.WARNING)
-            del sys.modules["_skillserver"]
             skills.cleanup()
         self.assertEqual(records[0], "loading")
         self.assertRegex(records[1], r"^\[INFO\]\t\S+Z\t(.*)\tinfo line$")
