@@ -9,7 +9,7 @@
  *   skillserver export  SKILL DIR
  *   skillserver model   SKILL [--locale LL-CC]
  *
- * Global options (--skills DIR, --data DIR, --dev) may stand before or after
+ * Global options (--skills DIR, --data DIR, --store URL, --dev) may stand before or after
  * the subcommand. Exit codes: 0 success, 1 the skill or SSML failed, 2 bad
  * usage or input.
  */
@@ -39,6 +39,7 @@
 #include "skill.h"
 #include "ss_limits.h"
 #include "ssml.h"
+#include "store.h"
 #include "usage.h"
 
 #ifndef SKILLSERVER_VERSION
@@ -52,6 +53,7 @@
 struct options {
     const char *skills;
     const char *data;
+    const char *store; /* --store URL, else SKILLSERVER_STORE; NULL: SQLite under data */
     bool dev;
     bool compact;
     bool launch;
@@ -145,6 +147,7 @@ runtime_of(const struct options *o, const char *exe)
     return (struct runtime_config){.exe = exe,
                                    .skillkit_dir = launcher_skillkit_dir(),
                                    .data_dir = o->data,
+                                   .store = o->store,
                                    .dev = o->dev,
                                    .handler_timeout_ms = o->handler_timeout_ms,
                                    .user = o->user,
@@ -257,6 +260,7 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
         /* Options with a value: --name VALUE or --name=VALUE. */
         static const char *const valued[] = {"--skills",
                                              "--data",
+                                             "--store",
                                              "--handler-timeout",
                                              "--attributes",
                                              "--user",
@@ -300,6 +304,8 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->skills = val;
         else if (strcmp(name, "--data") == 0)
             o->data = val;
+        else if (strcmp(name, "--store") == 0)
+            o->store = val;
         else if (strcmp(name, "--attributes") == 0)
             o->attributes = val;
         else if (strcmp(name, "--layout") == 0)
@@ -555,6 +561,7 @@ cmd_serve(struct options *o)
         .listen = o->listen,
         .skills_dir = o->skills,
         .data_dir = o->data,
+        .store = o->store,
         .tls_cert = o->tls_cert,
         .tls_key = o->tls_key,
         .no_tls = o->no_tls,
@@ -636,6 +643,7 @@ cmd_say(struct options *o)
     struct say_config cfg = {
         .skills_dir = o->skills,
         .data_dir = o->data,
+        .store = o->store,
         .skill = o->skill,
         .locale = o->locale,
         .utterance = o->nargs ? utterance : NULL,
@@ -735,7 +743,8 @@ main(int argc, char **argv)
 
     /* The subcommand is the first argument that is not a global option or its value. */
     for (int i = 1; i < argc && !cmd; i++) {
-        if (strcmp(argv[i], "--skills") == 0 || strcmp(argv[i], "--data") == 0) {
+        if (strcmp(argv[i], "--skills") == 0 || strcmp(argv[i], "--data") == 0 ||
+            strcmp(argv[i], "--store") == 0) {
             i++;
             continue;
         }
@@ -784,6 +793,12 @@ main(int argc, char **argv)
         }
         if (r != 0)
             return r;
+        if (!o.store && (o.store = getenv("SKILLSERVER_STORE")) && !o.store[0])
+            o.store = NULL;
+        if (o.store && !store_is_url(o.store))
+            return fail_usage(commands[k].usage, "%s",
+                              "--store (or SKILLSERVER_STORE) takes a postgresql:// URL; the "
+                              "SQLite store is a folder, given with --data DIR");
         if (o.dev)
             log_set_level(LOG_DEBUG);
         return commands[k].run(&o);

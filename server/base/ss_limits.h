@@ -90,6 +90,30 @@
  * once a request. */
 #define LIMIT_STORE_ABSENT_RECHECK_MS 1000
 
+/* A handler whose user's attributes another request changed meanwhile runs
+ * again on the new ones at most this many times (each run within the same
+ * request deadline); then the request is answered with an apology. Two
+ * requests of one user at once are rare (one person, one device), so
+ * needing more than a few is a storm, not bad luck. */
+#define LIMIT_STORE_CONFLICT_RETRIES 4
+
+/* PostgreSQL connections one store keeps at most, by default: one for each
+ * thread that calls the store at once (serve's HTTP threads). */
+#define LIMIT_STORE_PG_CONNECTIONS 4
+
+/* Connecting to PostgreSQL (TCP, TLS, authentication, the table) must end
+ * within this; a database host that does not answer fails the request. */
+#define LIMIT_STORE_PG_CONNECT_MS 1500
+
+/* One statement (a key lookup or an upsert of at most 256 KiB): far longer
+ * than it takes, short enough to leave the request time for an apology. */
+#define LIMIT_STORE_PG_STATEMENT_MS 1500
+
+/* After a failed connection, calls fail at once for this long before the
+ * database is tried again, so an outage does not cost every request a
+ * connect timeout. */
+#define LIMIT_STORE_PG_RETRY_MS 500
+
 /* Idle workers above one per skill are stopped after this long unused. */
 #define LIMIT_WORKER_IDLE_MS 60000
 

@@ -374,6 +374,7 @@ say_run(const struct say_config *cfg)
         .exe = cfg->exe,
         .skillkit_dir = cfg->skillkit_dir,
         .data_dir = cfg->data_dir,
+        .store = cfg->store,
         .dev = cfg->dev,
         .workers = 1,
         .handler_timeout_ms = cfg->handler_timeout_ms,

@@ -29,6 +29,7 @@ struct buf;
 struct say_config {
     const char *skills_dir;   /* the skills folder */
     const char *data_dir;     /* persistent attributes (store.h) */
+    const char *store;        /* a postgresql:// URL for them instead; NULL: data_dir */
     const char *skill;        /* --skill NAME, or NULL to choose per utterance */
     const char *locale;       /* --locale LL-CC, or NULL for each skill's own */
     const char *utterance;    /* NULL: read utterances from in, one per line */

@@ -154,8 +154,17 @@ static enum MHD_Result
 answer_dispatched(struct http_request *r, struct MHD_Connection *connection)
 {
     r->suspended = false;
-    if (r->dispatched)
-        dispatch_end(&r->call, &r->res);
+    if (r->dispatched && !dispatch_end(&r->call, &r->res)) {
+        /* Another request of the same user saved first: the skill runs
+         * again on the new attributes, suspended as before (dispatch.h). */
+        r->suspended = true;
+        MHD_suspend_connection(connection);
+        if (dispatch_again(&r->call, &r->res))
+            return MHD_YES;
+        r->dispatched = false;
+        MHD_resume_connection(connection);
+        return MHD_YES; /* answered when the access handler is called again */
+    }
     r->dispatched = false;
     r->err = r->res.err;
     if (r->res.err != SS_ERR_OK)

@@ -453,6 +453,7 @@ http_serve(const struct http_config *given)
         .exe = cfg->exe,
         .skillkit_dir = cfg->skillkit_dir,
         .data_dir = cfg->data_dir,
+        .store = cfg->store,
         .dev = cfg->dev,
         .fresh_worker = cfg->fresh_worker,
         .workers = cfg->workers,
@@ -462,14 +463,26 @@ http_serve(const struct http_config *given)
     };
     struct runtime rt = {0};
     srv.metrics = metrics_create();
-    if (runtime_open(&rt, &rc_cfg, &err) == SS_ERR_OK) {
-        srv.pool = rt.pool;
-        srv.store = rt.store;
+    if (runtime_open(&rt, &rc_cfg, &err) != SS_ERR_OK) {
+        log_msg(LOG_ERROR, "%s", err.msg);
+        rc = err.code == SS_ERR_USAGE ? 2 : 1;
+        goto out;
     }
-    if (!srv.metrics || !srv.pool || !srv.store) {
+    srv.pool = rt.pool;
+    srv.store = rt.store;
+    if (!srv.metrics) {
         log_msg(LOG_ERROR, "out of memory");
         goto out;
     }
+    /* A shared database that is down now is not a reason to stay down:
+     * requests get an apology until it answers (store.h). */
+    if (store_check(srv.store, &err) == SS_ERR_OK)
+        log_msg(LOG_INFO, "persistent attributes in %s", store_where(srv.store));
+    else
+        log_msg(LOG_ERROR,
+                "persistent attributes: %s; requests are answered with an apology until it "
+                "answers",
+                err.msg);
     if (!cfg->no_verify) {
         struct verify_config vc = {
             .trust_ca = cfg->trust_ca,

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "response.h"
+#include "ss_limits.h"
 
 /* Longest sentence spoken for an error in --dev mode. */
 #define DEV_SENTENCE_CHARS 600
@@ -137,6 +138,27 @@ call_done(struct pool_job *job)
     call->done(call->arg);
 }
 
+/* The user's attributes and their version into call (none without a store
+ * or a user). False, with res an apology, when they cannot be read: the
+ * skill would answer as if the user were new, and its save would be
+ * refused anyway. */
+static bool
+load_attributes(const struct dispatch_ctx *ctx, const struct skill *skill,
+                struct dispatch_call *call, struct dispatch_result *res)
+{
+    free(call->attributes);
+    call->attributes = NULL;
+    call->version = 0;
+    if (!ctx->store || !res->req.user_id)
+        return true;
+    enum ss_err rc = store_load(ctx->store, skill->name, res->req.user_id, &call->attributes,
+                                &call->version, &res->error);
+    if (rc == SS_ERR_OK)
+        return true;
+    apologise(ctx, skill, res, rc, NULL);
+    return false;
+}
+
 /* The first half: take the parsed request over, load the user's
  * attributes, describe the call. False when res is complete already. */
 static bool
@@ -159,15 +181,8 @@ prepare(const struct dispatch_ctx *ctx, const struct skill *skill, const char *b
     res->req = *parsed;
     memset(parsed, 0, sizeof(*parsed));
 
-    if (ctx->store && res->req.user_id) {
-        enum ss_err rc =
-            store_load(ctx->store, skill->name, res->req.user_id, &call->attributes, &res->error);
-        if (rc != SS_ERR_OK) {
-            /* The skill still answers; it just starts from empty attributes. */
-            log_msg(LOG_ERROR, "%s: %s", skill->name, res->error.msg);
-            ss_error_clear(&res->error);
-        }
-    }
+    if (!load_attributes(ctx, skill, call, res))
+        return false;
     call->job = (struct pool_job){.skill = skill,
                                   .event = body,
                                   .len = len,
@@ -180,7 +195,7 @@ prepare(const struct dispatch_ctx *ctx, const struct skill *skill, const char *b
         /* The caller could not start the skill: the same failure, not a second try. */
         call->job.rc = ctx->start_error->code;
         call->job.err = *ctx->start_error;
-        dispatch_end(call, res);
+        (void)dispatch_end(call, res); /* a call that did not run is complete */
         return false;
     }
     return true;
@@ -199,11 +214,51 @@ dispatch_begin(const struct dispatch_ctx *ctx, const struct skill *skill, const 
     if (rc == SS_ERR_OK)
         return true;
     call->job.rc = rc;
-    dispatch_end(call, res);
+    (void)dispatch_end(call, res); /* a call that did not run is complete */
     return false;
 }
 
-void
+/* Read the attributes again for another run of the handler. */
+static bool
+reload(struct dispatch_call *call, struct dispatch_result *res)
+{
+    if (!load_attributes(call->ctx, call->job.skill, call, res))
+        return false;
+    call->job.attributes = call->attributes;
+    return true;
+}
+
+bool
+dispatch_again(struct dispatch_call *call, struct dispatch_result *res)
+{
+    if (!reload(call, res))
+        return false;
+    call->job.done = call_done;
+    call->job.ctx = call;
+    enum ss_err rc = pool_submit(call->ctx->pool, &call->job);
+    if (rc == SS_ERR_OK)
+        return true;
+    call->job.rc = rc;
+    (void)dispatch_end(call, res);
+    return false;
+}
+
+/* Save the attributes the handler changed, if the user's row is still as
+ * it was loaded. */
+static enum ss_err
+save_attributes(const struct dispatch_ctx *ctx, const struct skill *skill,
+                struct dispatch_call *call, json_t *changed, struct dispatch_result *res)
+{
+    char *text = json_dumps(changed, JSON_COMPACT);
+    if (!text)
+        return ss_fail(&res->error, SS_ERR_NOMEM, "out of memory");
+    enum ss_err rc =
+        store_save(ctx->store, skill->name, res->req.user_id, text, call->version, &res->error);
+    free(text);
+    return rc;
+}
+
+bool
 dispatch_end(struct dispatch_call *call, struct dispatch_result *res)
 {
     const struct dispatch_ctx *ctx = call->ctx;
@@ -212,6 +267,7 @@ dispatch_end(struct dispatch_call *call, struct dispatch_result *res)
     struct pool_answer *ans = &job->ans;
     json_t *envelope = NULL;
     enum ss_err rc = job->rc;
+    bool complete = true;
 
     res->handler_us = ans->handler_us;
     res->error = job->err;
@@ -245,23 +301,48 @@ dispatch_end(struct dispatch_call *call, struct dispatch_result *res)
         goto out;
     }
 
+    /* The answer goes out only when what it says about the user is kept:
+     * attributes that cannot be saved turn it into an apology. */
     json_t *changed = ans->answer.attributes;
     if (ctx->store && res->req.user_id && changed) {
-        char *text = json_dumps(changed, JSON_COMPACT);
-        struct ss_error serr;
-        if (!text ||
-            store_save(ctx->store, skill->name, res->req.user_id, text, &serr) != SS_ERR_OK)
-            log_msg(LOG_ERROR, "%s %s: persistent attributes not saved: %s", skill->name,
-                    res->req.request_id, text ? serr.msg : "out of memory");
-        free(text);
+        rc = save_attributes(ctx, skill, call, changed, res);
+        if (rc != SS_ERR_OK) {
+            free(res->body);
+            res->body = NULL;
+            res->len = 0;
+        }
+        if (rc == SS_ERR_STORE_CONFLICT && call->reruns < LIMIT_STORE_CONFLICT_RETRIES) {
+            call->reruns++;
+            log_msg(LOG_INFO, "%s %s: %s; the handler runs again on the new ones (%d of %d)",
+                    skill->name, res->req.request_id ? res->req.request_id : "-", res->error.msg,
+                    call->reruns, LIMIT_STORE_CONFLICT_RETRIES);
+            ss_error_clear(&res->error);
+            complete = false;
+            goto out;
+        }
+        if (rc == SS_ERR_STORE_CONFLICT) {
+            char why[sizeof(res->error.msg)];
+            snprintf(why, sizeof(why), "%s", res->error.msg);
+            ss_fail(&res->error, rc,
+                    "%s; the handler ran %d times and each time another request of the same "
+                    "user saved first, so this one is not saved",
+                    why, call->reruns + 1);
+        }
+        if (rc != SS_ERR_OK) {
+            apologise(ctx, skill, res, rc, NULL);
+            goto out;
+        }
     }
     res->status = 200;
     res->err = SS_ERR_OK;
 out:
     json_decref(envelope);
     pool_answer_cleanup(ans);
-    free(call->attributes);
-    call->attributes = NULL;
+    if (complete) {
+        free(call->attributes);
+        call->attributes = NULL;
+    }
+    return complete;
 }
 
 enum ss_err
@@ -273,7 +354,8 @@ dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, c
 
     if (prepare(ctx, skill, body, len, parsed, arrival_ms, res, &call)) {
         pool_run(ctx->pool, &call.job);
-        dispatch_end(&call, res);
+        while (!dispatch_end(&call, res) && reload(&call, res))
+            pool_run(ctx->pool, &call.job);
     }
     return res->err;
 }

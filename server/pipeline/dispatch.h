@@ -93,16 +93,33 @@ enum ss_err dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct ski
  * dispatch_begin() loads the user's attributes and hands the request to
  * the pool. It returns true when the skill is running: done(arg) is called
  * once, from the pool's thread, when dispatch_end() may run. It returns
- * false when res is complete already (the skill could not be started).
- * ctx, skill and body[0..len) must stay alive until dispatch_end(); parsed
- * is taken over as dispatch_run_parsed() does.
+ * false when res is complete already (the skill could not be started, or
+ * the attributes could not be read: an apology). ctx, skill and
+ * body[0..len) must stay alive until the last dispatch_end(); parsed is
+ * taken over as dispatch_run_parsed() does.
  *
  * dispatch_end() builds the answer from the skill's reply (response
- * checks, SSML, the attributes saved) into res.
+ * checks, SSML, the attributes saved) into res and returns true. It
+ * returns false, with res not yet an answer, when the handler changed the
+ * attributes but another request of the same user saved first (store.h's
+ * compare-and-set): the handler must run again on the new attributes, at
+ * most LIMIT_STORE_CONFLICT_RETRIES times, within the same deadline. The
+ * caller then makes sure done() will find it waiting again (the front
+ * suspends the connection) and calls dispatch_again(), which reloads the
+ * attributes and resubmits, returning as dispatch_begin() does; a call
+ * that runs again ends with another dispatch_end(). When the retries are
+ * used up the answer is an apology (SS_ERR_STORE_CONFLICT) and the log
+ * says so: an update is never lost silently.
+ *
+ * dispatch_begin(), dispatch_end() and dispatch_again() may block on the
+ * store (store.h's limits): call them on the endpoint's threads, never on
+ * the pool's.
  */
 struct dispatch_call {
     struct pool_job job;
     char *attributes;
+    int64_t version; /* of the attributes loaded (store.h), for the save */
+    int reruns;      /* times the handler ran again after a conflict */
     const struct dispatch_ctx *ctx;
     void (*done)(void *arg);
     void *arg;
@@ -112,7 +129,8 @@ bool dispatch_begin(const struct dispatch_ctx *ctx, const struct skill *skill, c
                     size_t len, struct request *parsed, int64_t arrival_ms,
                     struct dispatch_result *res, struct dispatch_call *call,
                     void (*done)(void *arg), void *arg);
-void dispatch_end(struct dispatch_call *call, struct dispatch_result *res);
+bool dispatch_end(struct dispatch_call *call, struct dispatch_result *res);
+bool dispatch_again(struct dispatch_call *call, struct dispatch_result *res);
 
 void dispatch_result_cleanup(struct dispatch_result *res);
 

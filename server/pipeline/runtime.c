@@ -3,6 +3,8 @@
  */
 #include "runtime.h"
 
+#include <unistd.h>
+
 #include "ss_limits.h"
 
 enum ss_err
@@ -27,10 +29,20 @@ runtime_open(struct runtime *rt, const struct runtime_config *cfg, struct ss_err
 
     rt->handler_timeout_ms = hard;
     rt->pool = pool_create(&pc);
-    rt->store = store_create(cfg->data_dir);
-    if (!rt->pool || !rt->store) {
-        runtime_close(rt);
+    if (!rt->pool)
         return ss_fail(err, SS_ERR_NOMEM, "out of memory");
+    /* Store calls come from the threads that hand requests to the workers:
+     * about one connection per worker is what they can use at once. */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int connections = cfg->workers > 0 ? cfg->workers : (cpus > 0 ? (int)cpus : 1);
+    if (connections < 2)
+        connections = 2;
+    struct ss_error serr;
+    ss_error_clear(&serr);
+    rt->store = store_open_sized(cfg->store ? cfg->store : cfg->data_dir, connections, &serr);
+    if (!rt->store) {
+        runtime_close(rt);
+        return ss_fail(err, serr.code, "%s", serr.msg);
     }
     return SS_ERR_OK;
 }

@@ -20,6 +20,7 @@ struct runtime_config {
     const char *exe;          /* the worker program (skillserver-worker) */
     const char *skillkit_dir; /* folder that holds the skillkit package */
     const char *data_dir;     /* the store's folder */
+    const char *store;        /* a postgresql:// URL for the store instead; NULL: data_dir */
     bool dev;                 /* errors are spoken in detail */
     bool fresh_worker;        /* a new worker for every request */
     int workers;              /* most workers per skill; 0: the number of CPUs */
@@ -34,8 +35,10 @@ struct runtime {
     int handler_timeout_ms; /* the hard deadline in force */
 };
 
-/* Open the pool and the store; on failure nothing is left open. cfg's
- * strings must outlive the runtime. */
+/* Open the pool and the store (store_open(): nothing is connected yet); on
+ * failure nothing is left open. Errors: SS_ERR_USAGE (a store URL libpq
+ * cannot parse; the message does not repeat the password), SS_ERR_NOMEM.
+ * cfg's strings must outlive the runtime. */
 enum ss_err runtime_open(struct runtime *rt, const struct runtime_config *cfg,
                          struct ss_error *err);
 

@@ -371,13 +371,14 @@ test_persistence(const struct dispatch_ctx *with_store)
     struct skill persistent = started(with_store, "persistent", SS_ERR_OK);
     struct ss_error err;
     char *saved = NULL;
+    int64_t version = 0;
 
     without.store = NULL;
     is_int(run(with_store, &persistent, request("amzn1.echo-api.request.p1", "ann", NULL), &res),
            SS_ERR_OK, "first visit");
     is_str(spoken(&res), "Visit number 1.", "starts from no attributes");
     dispatch_result_cleanup(&res);
-    is_int(store_load(with_store->store, "persistent", "ann", &saved, &err), SS_ERR_OK,
+    is_int(store_load(with_store->store, "persistent", "ann", &saved, &version, &err), SS_ERR_OK,
            "the store can be read");
     is_str(saved, "{\"visits\":1}", "the changed attributes were saved");
     free(saved);
@@ -394,7 +395,7 @@ test_persistence(const struct dispatch_ctx *with_store)
     is_str(spoken(&res), "Visit number 1.", "without a store nothing is read");
     dispatch_result_cleanup(&res);
     saved = NULL;
-    store_load(with_store->store, "persistent", "ann", &saved, &err);
+    store_load(with_store->store, "persistent", "ann", &saved, &version, &err);
     is_str(saved, "{\"visits\":2}", "or written");
     free(saved);
 
@@ -403,12 +404,108 @@ test_persistence(const struct dispatch_ctx *with_store)
     saved = NULL;
     run(with_store, &raises, request("amzn1.echo-api.request.p5", "ann", "ThankYouIntent"), &res);
     dispatch_result_cleanup(&res);
-    is_int(store_load(with_store->store, "raises", "ann", &saved, &err), SS_ERR_OK,
+    is_int(store_load(with_store->store, "raises", "ann", &saved, &version, &err), SS_ERR_OK,
            "read the failed skill's attributes");
     ok(saved == NULL, "nothing was saved for a skill that raised");
     free(saved);
     skill_cleanup(&raises);
     skill_cleanup(&persistent);
+}
+
+/* One request in a thread of its own, so that the test can change the
+ * store while the handler runs. */
+struct racing {
+    const struct dispatch_ctx *ctx;
+    const struct skill *skill;
+    char body[2048];
+    struct dispatch_result res;
+};
+
+static void *
+race_request(void *arg)
+{
+    struct racing *r = arg;
+    run(r->ctx, r->skill, r->body, &r->res);
+    return NULL;
+}
+
+/* Wait (at most 10 s) until the skill printed needle. */
+static bool
+wait_printed(const char *needle)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (was_printed(needle))
+            return true;
+        usleep(10000);
+    }
+    return false;
+}
+
+/* Another request of the same user saves while the handler runs: the
+ * handler runs again on the new attributes, and nothing is lost. */
+static void
+test_conflict(const struct dispatch_ctx *ctx)
+{
+    struct skill counter = started(ctx, "counter", SS_ERR_OK);
+    struct racing r = {.ctx = ctx, .skill = &counter};
+    struct ss_error err;
+    pthread_t t;
+    char *saved = NULL;
+    int64_t version = -1;
+
+    snprintf(r.body, sizeof(r.body), "%s",
+             request("amzn1.echo-api.request.c1", "cara", "SlowIntent"));
+    if (pthread_create(&t, NULL, race_request, &r) != 0) {
+        tap_fail("cannot start a thread");
+        return;
+    }
+    ok(wait_printed("counter|amzn1.echo-api.request.c1|read 0"), "the handler read 0");
+    is_int(store_save(ctx->store, "counter", "cara", "{\"count\": 10}", 0, &err), SS_ERR_OK,
+           "meanwhile another request saves 10");
+    pthread_join(t, NULL);
+    is_int(r.res.err, SS_ERR_OK, "the request is answered");
+    ok(was_printed("counter|amzn1.echo-api.request.c1|read 10"),
+       "by the handler run again on what the other saved");
+    is_str(spoken(&r.res), "Count 11.", "which says so");
+    dispatch_result_cleanup(&r.res);
+    store_load(ctx->store, "counter", "cara", &saved, &version, &err);
+    is_str(saved, "{\"count\":11}", "both visits are kept");
+    is_int((int)version, 2, "in two saves");
+    free(saved);
+    skill_cleanup(&counter);
+}
+
+/* A store that cannot be read: an apology, and the skill does not run. */
+static void
+test_store_unreadable(const struct dispatch_ctx *ctx, const char *root)
+{
+    char dir[512], db[600];
+    struct dispatch_result res;
+    struct dispatch_ctx broken = *ctx;
+    FILE *f;
+
+    snprintf(dir, sizeof(dir), "%s/broken", root);
+    snprintf(db, sizeof(db), "%s/attributes.db", dir);
+    if (mkdir(dir, 0700) != 0 || !(f = fopen(db, "w"))) {
+        tap_fail("cannot write %s", db);
+        return;
+    }
+    if (fputs("this is not a database, whatever its name says\n", f) < 0 || fclose(f) != 0) {
+        tap_fail("cannot write %s", db);
+        return;
+    }
+    broken.store = store_create(dir);
+    struct skill counter = started(ctx, "counter", SS_ERR_OK);
+    is_int(run(&broken, &counter, request("amzn1.echo-api.request.b1", "dan", NULL), &res),
+           SS_ERR_IO, "attributes that cannot be read fail the request");
+    is_int(res.status, 200, "with 200");
+    ok(is_final_answer(&res), "and a valid response");
+    is_str(spoken(&res), ss_err_spoken(SS_ERR_IO), "that apologises");
+    contains(res.error.msg, db, "the operator learns which file");
+    ok(!was_printed("amzn1.echo-api.request.b1"), "the skill did not run");
+    dispatch_result_cleanup(&res);
+    store_destroy(broken.store);
+    skill_cleanup(&counter);
 }
 
 int
@@ -445,6 +542,8 @@ main(void)
     test_failures(&ctx);
     test_hard_deadline(&ctx, hard_ms);
     test_persistence(&ctx);
+    test_conflict(&ctx);
+    test_store_unreadable(&ctx, data);
     test_vanished(&ctx, data);
 
     pool_destroy(ctx.pool);
