@@ -28,14 +28,14 @@
 #include "error.h"
 
 struct http_config {
-    const char *listen;     /* "ADDR:PORT"; NULL: HTTP_LISTEN_DEFAULT */
-    const char *skills_dir; /* the skills folder */
-    const char *data_dir;   /* persistent attributes (and data/tls/ by default) */
-    const char *store;      /* a postgresql:// URL for the attributes instead; NULL: data_dir */
-    const char *tls_cert;   /* PEM certificate (chain); NULL: HTTP_TLS_CERT_FILE */
-    const char *tls_key;    /* PEM private key */
-    bool no_tls;            /* plain HTTP behind a TLS-terminating proxy */
-    bool no_verify;         /* skip the signature and timestamp checks */
+    const char *listen;           /* "ADDR:PORT"; NULL: HTTP_LISTEN_DEFAULT */
+    const char *skills_dir;       /* the skills folder */
+    const char *data_dir;         /* persistent attributes (and data/tls/ by default) */
+    const char *store;            /* postgresql:// URL for the attributes; NULL: data_dir */
+    const char *tls_cert;         /* PEM certificate (chain); NULL: HTTP_TLS_CERT_FILE */
+    const char *tls_key;          /* PEM private key */
+    bool no_tls;                  /* plain HTTP behind a TLS-terminating proxy */
+    bool no_verify;               /* skip the signature and timestamp checks */
     bool allow_unverified_public; /* allow no_verify on a non-loopback address (and any Host) */
     const char *trust_ca;         /* verify: roots for the signing chain (NULL: system) */
     const char *cert_cache;       /* verify: folder for downloaded chains */
