@@ -257,6 +257,17 @@ ensure_schema(struct pg_store *s, PGconn *c, bool *broken, struct ss_error *err)
     return SS_ERR_OK;
 }
 
+/* What the server says besides results (warnings) goes to the log as one
+ * line, not to stderr as libpq would print it. */
+static void
+notice(void *arg, const char *message)
+{
+    struct pg_store *s = arg;
+    char line[300];
+    one_line(message, false, line, sizeof(line));
+    log_msg(LOG_WARN, "the PostgreSQL database %s says: %s", s->shown, line);
+}
+
 /* A new connection, ready for statements (the time limits set, the table
  * there), or NULL with err filled. */
 static PGconn *
@@ -293,6 +304,7 @@ connect_db(struct pg_store *s, struct ss_error *err)
                 why[0] ? why : "the connection failed");
         goto fail;
     }
+    PQsetNoticeProcessor(c, notice, s);
     if (PQsetnonblocking(c, 1) != 0) {
         ss_fail(err, SS_ERR_IO, "cannot use the connection to the PostgreSQL database %s",
                 s->shown);
@@ -301,7 +313,7 @@ connect_db(struct pg_store *s, struct ss_error *err)
     /* The server ends what the client stopped waiting for. */
     snprintf(settings, sizeof(settings),
              "SET statement_timeout = %d; SET lock_timeout = %d; "
-             "SET idle_in_transaction_session_timeout = %d",
+             "SET idle_in_transaction_session_timeout = %d; SET client_min_messages = warning",
              LIMIT_STORE_PG_STATEMENT_MS, LIMIT_STORE_PG_STATEMENT_MS, LIMIT_STORE_PG_STATEMENT_MS);
     if (run_simple(s, c, settings, &broken, sqlstate, err) != SS_ERR_OK ||
         ensure_schema(s, c, &broken, err) != SS_ERR_OK)
@@ -419,27 +431,42 @@ release(struct pg_store *s, PGconn *c, bool broken)
     PQfinish(c);
 }
 
-/* One statement on a connection of the pool. A table that is gone (dropped
- * by hand) is made again by the next connection. */
+/*
+ * One statement on a connection of the pool. A connection the server ended
+ * while it sat idle (a restart, an administrator) is often found only by
+ * the statement sent on it; the statement runs once more on a new
+ * connection when that is safe: a read always, a write only when the
+ * server answered it with an error (an error means it did not commit).
+ * A table that is gone (dropped by hand) is made again by the next
+ * connection.
+ */
 static enum ss_err
-call(struct pg_store *s, const char *sql, int n, const char *const *params, PGresult **out,
-     struct ss_error *err)
+call(struct pg_store *s, const char *sql, int n, const char *const *params, bool read_only,
+     PGresult **out, struct ss_error *err)
 {
-    PGconn *c = NULL;
-    bool broken = false;
-    char sqlstate[6];
+    enum ss_err rc = SS_ERR_OK;
 
-    enum ss_err rc = acquire(s, &c, err);
-    if (rc != SS_ERR_OK)
-        return rc;
-    rc = run(s, c, sql, n, params, out, &broken, sqlstate, err);
-    if (rc != SS_ERR_OK && strcmp(sqlstate, "42P01") == 0) {
-        pthread_mutex_lock(&s->lock);
-        s->schema_ready = false;
-        pthread_mutex_unlock(&s->lock);
-        broken = true;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        PGconn *c = NULL;
+        bool broken = false;
+        char sqlstate[6];
+
+        rc = acquire(s, &c, err);
+        if (rc != SS_ERR_OK)
+            return rc;
+        rc = run(s, c, sql, n, params, out, &broken, sqlstate, err);
+        if (rc != SS_ERR_OK && strcmp(sqlstate, "42P01") == 0) {
+            pthread_mutex_lock(&s->lock);
+            s->schema_ready = false;
+            pthread_mutex_unlock(&s->lock);
+            broken = true;
+        }
+        release(s, c, broken);
+        bool ended = broken && (read_only || strncmp(sqlstate, "57P", 3) == 0 ||
+                                strncmp(sqlstate, "08", 2) == 0);
+        if (rc == SS_ERR_OK || !ended)
+            break;
     }
-    release(s, c, broken);
     return rc;
 }
 
@@ -454,7 +481,7 @@ pg_load(void *impl, const char *skill, const char *user, char **json, int64_t *v
     enum ss_err rc = call(s,
                           "SELECT value, version FROM skillserver_attributes "
                           "WHERE skill = $1 AND user_id = $2",
-                          2, params, &r, err);
+                          2, params, true, &r, err);
     if (rc != SS_ERR_OK)
         return rc;
     if (PQntuples(r) == 1 && PQnfields(r) == 2) {
@@ -482,12 +509,12 @@ pg_save(void *impl, const char *skill, const char *user, const char *json, size_
         rc = call(s,
                   "INSERT INTO skillserver_attributes (skill, user_id, value, version) "
                   "VALUES ($1, $2, $3, 1) ON CONFLICT (skill, user_id) DO NOTHING",
-                  3, params, &r, err);
+                  3, params, false, &r, err);
     else
         rc = call(s,
                   "UPDATE skillserver_attributes SET value = $3, version = version + 1, "
                   "updated = now() WHERE skill = $1 AND user_id = $2 AND version = $4",
-                  4, params, &r, err);
+                  4, params, false, &r, err);
     if (rc != SS_ERR_OK)
         return rc;
     if (strcmp(PQcmdTuples(r), "1") != 0)
@@ -507,7 +534,7 @@ pg_forget(void *impl, const char *skill, struct ss_error *err)
     PGresult *r = NULL;
 
     enum ss_err rc =
-        call(s, "DELETE FROM skillserver_attributes WHERE skill = $1", 1, params, &r, err);
+        call(s, "DELETE FROM skillserver_attributes WHERE skill = $1", 1, params, false, &r, err);
     PQclear(r);
     return rc;
 }

@@ -23,6 +23,7 @@
 #define CASES_INCREMENTS 50
 
 static struct store *cases_shared;
+static struct store *cases_other; /* when set, every other thread uses it (a second front) */
 
 struct cases_counts {
     long id;
@@ -39,12 +40,13 @@ cases_incrementer(void *arg)
     struct ss_error err;
     char user[32], json[64];
 
+    struct store *s = cases_other && c->id % 2 ? cases_other : cases_shared;
     snprintf(user, sizeof(user), "user%ld", c->id % CASES_USERS);
     while (c->done < CASES_INCREMENTS && c->failures == 0) {
         char *old = NULL;
         int64_t version = -1;
         long n = 0;
-        if (store_load(cases_shared, "race", user, &old, &version, &err) != SS_ERR_OK) {
+        if (store_load(s, "race", user, &old, &version, &err) != SS_ERR_OK) {
             printf("#   load: %s\n", err.msg);
             c->failures++;
             break;
@@ -53,7 +55,7 @@ cases_incrementer(void *arg)
             c->failures++;
         free(old);
         snprintf(json, sizeof(json), "{\"n\": %ld}", n + 1);
-        enum ss_err rc = store_save(cases_shared, "race", user, json, version, &err);
+        enum ss_err rc = store_save(s, "race", user, json, version, &err);
         if (rc == SS_ERR_OK) {
             c->done++;
         } else if (rc == SS_ERR_STORE_CONFLICT) {
@@ -66,9 +68,10 @@ cases_incrementer(void *arg)
     return NULL;
 }
 
-/* The cases, on an empty store s. */
+/* The cases, on an empty store s; other, when not NULL, is a second store
+ * on the same database (another front), used by half the racing threads. */
 static void
-store_cases(struct store *s)
+store_cases(struct store *s, struct store *other)
 {
     struct ss_error err;
     char *json = NULL;
@@ -133,6 +136,7 @@ store_cases(struct store *s)
 
     /* Four threads, two users: every increment that was saved is counted. */
     cases_shared = s;
+    cases_other = other;
     pthread_t t[CASES_THREADS];
     struct cases_counts counts[CASES_THREADS];
     int conflicts = 0, failures = 0;
@@ -147,7 +151,8 @@ store_cases(struct store *s)
         conflicts += counts[i].conflicts;
         failures += counts[i].failures;
     }
-    is_int(failures, 0, "four threads increment two users' counters at once");
+    is_int(failures, 0, "four threads increment two users' counters at once%s",
+           other ? ", through two stores" : "");
     for (int u = 0; u < CASES_USERS; u++) {
         char user[32], want[64];
         snprintf(user, sizeof(user), "user%d", u);

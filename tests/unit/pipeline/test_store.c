@@ -50,7 +50,7 @@ main(void)
     ok(access(sub, F_OK) != 0, "reading created no folder");
     is_int(store_save(s, "first", "u1", "{}", 0, &err), SS_ERR_OK, "the first save");
     ok(access(db, F_OK) == 0, "creates the database");
-    store_cases(s);
+    store_cases(s, NULL);
     store_destroy(s);
 
     /* Private whatever mode the folder and file were given meanwhile. */
