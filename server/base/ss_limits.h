@@ -91,11 +91,11 @@
 #define LIMIT_STORE_ABSENT_RECHECK_MS 1000
 
 /* A handler whose user's attributes another request changed meanwhile runs
- * again on the new ones at most this many times (each run within the same
- * request deadline); then the request is answered with an apology. Two
- * requests of one user at once are rare (one person, one device), so
- * needing more than a few is a storm, not bad luck. */
-#define LIMIT_STORE_CONFLICT_RETRIES 4
+ * again on the new ones at most this many times, all within the request's
+ * own deadline; then the request is answered with an apology. Two requests
+ * of one user at once are rare (one person, one device); with three at
+ * once, each losing every round, a request is refused one time in 40. */
+#define LIMIT_STORE_CONFLICT_RETRIES 8
 
 /* PostgreSQL connections one store keeps at most, by default: one for each
  * thread that calls the store at once (serve's HTTP threads). */

@@ -475,14 +475,10 @@ http_serve(const struct http_config *given)
         goto out;
     }
     /* A shared database that is down now is not a reason to stay down:
-     * requests get an apology until it answers (store.h). */
+     * requests get an apology until it answers, and the store has said
+     * why in the log (store.h). */
     if (store_check(srv.store, &err) == SS_ERR_OK)
         log_msg(LOG_INFO, "persistent attributes in %s", store_where(srv.store));
-    else
-        log_msg(LOG_ERROR,
-                "persistent attributes: %s; requests are answered with an apology until it "
-                "answers",
-                err.msg);
     if (!cfg->no_verify) {
         struct verify_config vc = {
             .trust_ca = cfg->trust_ca,

@@ -136,12 +136,14 @@ wait_socket(PGconn *c, short events, int64_t deadline)
  * Send sql (with n text parameters, or several statements when n is 0) on
  * c and read every result within LIMIT_STORE_PG_STATEMENT_MS. On success
  * *out is the last result (PQclear it). On failure *broken says whether c
- * may be used again, and sqlstate (6 bytes) holds the error's code, "" when
- * it has none (the connection failed, the time ran out).
+ * may be used again, *may_have_run whether the statement may have taken
+ * effect (it was sent, and no ERROR came back on a connection that stayed
+ * open: a FATAL or a lost connection can come after the commit), and
+ * sqlstate (6 bytes) holds the error's code, "" when it has none.
  */
 static enum ss_err
 run(struct pg_store *s, PGconn *c, const char *sql, int n, const char *const *params,
-    PGresult **out, bool *broken, char *sqlstate, struct ss_error *err)
+    PGresult **out, bool *broken, bool *may_have_run, char *sqlstate, struct ss_error *err)
 {
     int64_t deadline = now_ms() + LIMIT_STORE_PG_STATEMENT_MS;
     PGresult *last = NULL, *bad = NULL;
@@ -150,11 +152,13 @@ run(struct pg_store *s, PGconn *c, const char *sql, int n, const char *const *pa
 
     *out = NULL;
     *broken = false;
+    *may_have_run = false;
     sqlstate[0] = '\0';
     int sent =
         n > 0 ? PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0) : PQsendQuery(c, sql);
     if (!sent)
         goto failed;
+    *may_have_run = true;
     for (;;) {
         int f = PQflush(c);
         if (f == 0)
@@ -193,6 +197,7 @@ run(struct pg_store *s, PGconn *c, const char *sql, int n, const char *const *pa
         snprintf(sqlstate, 6, "%s", code ? code : "");
         one_line(PQresultErrorMessage(bad), false, why, sizeof(why));
         *broken = PQstatus(c) != CONNECTION_OK;
+        *may_have_run = *broken;
         rc = ss_fail(err, SS_ERR_IO, "the PostgreSQL database %s refused a statement: %s", s->shown,
                      why);
         goto out;
@@ -226,7 +231,8 @@ run_simple(struct pg_store *s, PGconn *c, const char *sql, bool *broken, char *s
            struct ss_error *err)
 {
     PGresult *r = NULL;
-    enum ss_err rc = run(s, c, sql, 0, NULL, &r, broken, sqlstate, err);
+    bool may_have_run;
+    enum ss_err rc = run(s, c, sql, 0, NULL, &r, broken, &may_have_run, sqlstate, err);
     PQclear(r);
     return rc;
 }
@@ -396,8 +402,10 @@ acquire(struct pg_store *s, PGconn **out, struct ss_error *err)
         s->retry_at_ms = now_ms() + LIMIT_STORE_PG_RETRY_MS;
         snprintf(s->down, sizeof(s->down), "%s", err->msg);
         if (!s->down_logged)
-            log_msg(LOG_ERROR, "persistent attributes: %s (tried again every %d ms)", err->msg,
-                    LIMIT_STORE_PG_RETRY_MS);
+            log_msg(LOG_ERROR,
+                    "persistent attributes: %s; requests that need them get an apology until "
+                    "it answers (tried again every %d ms)",
+                    err->msg, LIMIT_STORE_PG_RETRY_MS);
         s->down_logged = true;
         pthread_cond_signal(&s->freed);
         rc = err->code;
@@ -433,12 +441,12 @@ release(struct pg_store *s, PGconn *c, bool broken)
 
 /*
  * One statement on a connection of the pool. A connection the server ended
- * while it sat idle (a restart, an administrator) is often found only by
- * the statement sent on it; the statement runs once more on a new
- * connection when that is safe: a read always, a write only when the
- * server answered it with an error (an error means it did not commit).
- * A table that is gone (dropped by hand) is made again by the next
- * connection.
+ * while it sat idle (a restart, an administrator) may be found only by the
+ * statement sent on it; the statement runs once more on a new connection
+ * when that is safe: a read always, a write only when it cannot have taken
+ * effect. A write whose outcome is unknown fails (the request apologises;
+ * the save may have been kept). A table that is gone (dropped by hand) is
+ * made again by the next connection.
  */
 static enum ss_err
 call(struct pg_store *s, const char *sql, int n, const char *const *params, bool read_only,
@@ -448,13 +456,13 @@ call(struct pg_store *s, const char *sql, int n, const char *const *params, bool
 
     for (int attempt = 0; attempt < 2; attempt++) {
         PGconn *c = NULL;
-        bool broken = false;
+        bool broken = false, may_have_run = false;
         char sqlstate[6];
 
         rc = acquire(s, &c, err);
         if (rc != SS_ERR_OK)
             return rc;
-        rc = run(s, c, sql, n, params, out, &broken, sqlstate, err);
+        rc = run(s, c, sql, n, params, out, &broken, &may_have_run, sqlstate, err);
         if (rc != SS_ERR_OK && strcmp(sqlstate, "42P01") == 0) {
             pthread_mutex_lock(&s->lock);
             s->schema_ready = false;
@@ -462,9 +470,7 @@ call(struct pg_store *s, const char *sql, int n, const char *const *params, bool
             broken = true;
         }
         release(s, c, broken);
-        bool ended = broken && (read_only || strncmp(sqlstate, "57P", 3) == 0 ||
-                                strncmp(sqlstate, "08", 2) == 0);
-        if (rc == SS_ERR_OK || !ended)
+        if (rc == SS_ERR_OK || !broken || (may_have_run && !read_only))
             break;
     }
     return rc;

@@ -446,8 +446,8 @@ wait_printed(const char *needle)
 static void
 test_conflict(const struct dispatch_ctx *ctx)
 {
-    struct skill counter = started(ctx, "counter", SS_ERR_OK);
-    struct racing r = {.ctx = ctx, .skill = &counter};
+    struct skill tally = started(ctx, "tally", SS_ERR_OK);
+    struct racing r = {.ctx = ctx, .skill = &tally};
     struct ss_error err;
     pthread_t t;
     char *saved = NULL;
@@ -459,20 +459,20 @@ test_conflict(const struct dispatch_ctx *ctx)
         tap_fail("cannot start a thread");
         return;
     }
-    ok(wait_printed("counter|amzn1.echo-api.request.c1|read 0"), "the handler read 0");
-    is_int(store_save(ctx->store, "counter", "cara", "{\"count\": 10}", 0, &err), SS_ERR_OK,
+    ok(wait_printed("tally|amzn1.echo-api.request.c1|read 0"), "the handler read 0");
+    is_int(store_save(ctx->store, "tally", "cara", "{\"count\": 10}", 0, &err), SS_ERR_OK,
            "meanwhile another request saves 10");
     pthread_join(t, NULL);
     is_int(r.res.err, SS_ERR_OK, "the request is answered");
-    ok(was_printed("counter|amzn1.echo-api.request.c1|read 10"),
+    ok(was_printed("tally|amzn1.echo-api.request.c1|read 10"),
        "by the handler run again on what the other saved");
     is_str(spoken(&r.res), "Count 11.", "which says so");
     dispatch_result_cleanup(&r.res);
-    store_load(ctx->store, "counter", "cara", &saved, &version, &err);
+    store_load(ctx->store, "tally", "cara", &saved, &version, &err);
     is_str(saved, "{\"count\":11}", "both visits are kept");
     is_int((int)version, 2, "in two saves");
     free(saved);
-    skill_cleanup(&counter);
+    skill_cleanup(&tally);
 }
 
 /* A store that cannot be read: an apology, and the skill does not run. */
@@ -495,9 +495,9 @@ test_store_unreadable(const struct dispatch_ctx *ctx, const char *root)
         return;
     }
     broken.store = store_create(dir);
-    struct skill counter = started(ctx, "counter", SS_ERR_OK);
-    is_int(run(&broken, &counter, request("amzn1.echo-api.request.b1", "dan", NULL), &res),
-           SS_ERR_IO, "attributes that cannot be read fail the request");
+    struct skill tally = started(ctx, "tally", SS_ERR_OK);
+    is_int(run(&broken, &tally, request("amzn1.echo-api.request.b1", "dan", NULL), &res), SS_ERR_IO,
+           "attributes that cannot be read fail the request");
     is_int(res.status, 200, "with 200");
     ok(is_final_answer(&res), "and a valid response");
     is_str(spoken(&res), ss_err_spoken(SS_ERR_IO), "that apologises");
@@ -505,7 +505,7 @@ test_store_unreadable(const struct dispatch_ctx *ctx, const char *root)
     ok(!was_printed("amzn1.echo-api.request.b1"), "the skill did not run");
     dispatch_result_cleanup(&res);
     store_destroy(broken.store);
-    skill_cleanup(&counter);
+    skill_cleanup(&tally);
 }
 
 int

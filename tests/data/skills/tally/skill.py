@@ -1,7 +1,8 @@
 """Counts each user's visits in the persistent attributes, and takes a
 moment between reading the count and returning the new one, so that two
 requests of the same user overlap: the store's compare-and-set must keep
-every visit (tests/unit/pipeline/test_dispatch.c, tests/integration/test_store.py).
+every visit (tests/unit/pipeline/test_dispatch.c,
+tests/integration/test_store.py).
 
 A LaunchRequest waits 20 ms; SlowIntent says what it read in the log and
 waits 300 ms, long enough for a test to save something else meanwhile."""
