@@ -726,6 +726,17 @@ cmd_export(struct options *o)
     return 0;
 }
 
+/* The commands that run skills with their persistent attributes. */
+static bool
+keeps_attributes(const char *cmd)
+{
+    static const char *const names[] = {"serve", "invoke", "say", "lambda"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(cmd, names[i]) == 0)
+            return true;
+    return false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -793,12 +804,20 @@ main(int argc, char **argv)
         }
         if (r != 0)
             return r;
-        if (!o.store && (o.store = getenv("SKILLSERVER_STORE")) && !o.store[0])
-            o.store = NULL;
         if (o.store && !store_is_url(o.store))
             return fail_usage(commands[k].usage, "%s",
-                              "--store (or SKILLSERVER_STORE) takes a postgresql:// URL; the "
-                              "SQLite store is a folder, given with --data DIR");
+                              "--store takes a postgresql:// URL; the SQLite store is a "
+                              "folder, given with --data DIR");
+        /* The environment names the store for the commands that keep
+         * attributes, and cannot break the others. */
+        const char *env = getenv("SKILLSERVER_STORE");
+        if (!o.store && env && env[0] && keeps_attributes(cmd)) {
+            if (!store_is_url(env))
+                return fail_usage(commands[k].usage, "%s",
+                                  "SKILLSERVER_STORE must be a postgresql:// URL; the SQLite "
+                                  "store is a folder, given with --data DIR");
+            o.store = env;
+        }
         if (o.dev)
             log_set_level(LOG_DEBUG);
         return commands[k].run(&o);
