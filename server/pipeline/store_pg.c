@@ -591,8 +591,10 @@ describe(PQconninfoOption *opts, char *shown, size_t cap)
         else if (strcmp(o->keyword, "dbname") == 0)
             db = o->val;
     }
+    /* No host: libpq's default, the local socket, which the URL form
+     * writes as an empty host. */
     if (!host)
-        host = hostaddr ? hostaddr : "localhost";
+        host = hostaddr ? hostaddr : "";
     snprintf(shown, cap, "postgresql://%s%s%s%s%s/%s", user ? user : "", user ? "@" : "", host,
              port ? ":" : "", port ? port : "", db ? db : "");
 }

@@ -99,6 +99,9 @@ main(void)
     is_str(store_where(s), "postgresql://ann@db.example:5433/skills",
            "and is shown without its password");
     store_destroy(s);
+    s = store_open("postgres:///skills?user=ann&password=s3cret", &err);
+    is_str(store_where(s), "postgresql://ann@/skills", "the local socket, in the URL form");
+    store_destroy(s);
     s = store_open("postgresql://ann:s3%zzcret@db.example/skills", &err);
     ok(s == NULL, "a URL libpq cannot parse is refused");
     store_destroy(s);
