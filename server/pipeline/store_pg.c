@@ -18,8 +18,10 @@
  * statement_timeout and lock_timeout on the server's), waiting for a busy
  * connection to come free by LIMIT_STORE_PG_CONNECT_MS. After a failed
  * connection, calls fail at once with the same sentence for
- * LIMIT_STORE_PG_RETRY_MS; the first call after that tries again, so the
- * store comes back on its own when the database does.
+ * LIMIT_STORE_PG_RETRY_MS; then one call at a time tries again (the others
+ * still fail at once), so the store comes back on its own when the
+ * database does, and a host that does not answer holds one thread, not
+ * all of them.
  *
  * The URL is kept for libpq only: logs and errors name the database as
  * postgresql://USER@HOST:PORT/DB (shown), never with the password.
@@ -63,6 +65,7 @@ struct pg_store {
     int64_t retry_at_ms; /* after a failed connection: fail at once until then */
     char down[sizeof(((struct ss_error *)0)->msg)]; /* ...with this sentence */
     bool down_logged;  /* the outage is in the log; its end will be too */
+    bool probing;      /* during the outage, a call is trying to connect */
     bool schema_ready; /* the table exists (this store made sure of it) */
 };
 
@@ -368,7 +371,10 @@ acquire(struct pg_store *s, PGconn **out, struct ss_error *err)
         }
         if (*out)
             goto out;
-        if (now_ms() < s->retry_at_ms) {
+        /* While the database is down one call at a time finds out whether
+         * it is back; the others fail at once rather than all waiting for
+         * a host that does not answer. */
+        if (now_ms() < s->retry_at_ms || (s->down_logged && s->probing)) {
             rc = ss_fail(err, SS_ERR_IO, "%s", s->down);
             goto out;
         }
@@ -392,11 +398,16 @@ acquire(struct pg_store *s, PGconn **out, struct ss_error *err)
         pthread_cond_timedwait(&s->freed, &s->lock, &until);
     }
     s->open++;
+    bool probe = s->down_logged;
+    if (probe)
+        s->probing = true;
     pthread_mutex_unlock(&s->lock);
 
     PGconn *c = connect_db(s, err);
 
     pthread_mutex_lock(&s->lock);
+    if (probe)
+        s->probing = false;
     if (!c) {
         s->open--;
         s->retry_at_ms = now_ms() + LIMIT_STORE_PG_RETRY_MS;

@@ -173,6 +173,16 @@ test_unreachable(void)
        "fails at the connect limit (%lld ms)", (long long)took);
     contains(err.msg, "did not answer within", "saying so");
     ok(strstr(err.msg, "hunter22") == NULL, "without the password: %s", err.msg);
+
+    /* Once it is known to be down, one call waits for it, not every one. */
+    usleep((LIMIT_STORE_PG_RETRY_MS + 100) * 1000);
+    pthread_t prober;
+    ok(pthread_create(&prober, NULL, check_store, s) == 0, "one call tries it again");
+    usleep(200 * 1000);
+    t0 = ms_now();
+    is_int(store_load(s, "a", "u", &json, &v, &err), SS_ERR_IO, "meanwhile another fails");
+    ok(ms_now() - t0 < 100, "at once (%lld ms)", (long long)(ms_now() - t0));
+    pthread_join(prober, NULL);
     store_destroy(s);
     close(quiet);
 }
