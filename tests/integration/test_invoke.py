@@ -379,6 +379,19 @@ class ApplicationId(unittest.TestCase):
         self.assertIn(APPID, p.stdout + p.stderr)
 
 
+class SystemPackages(unittest.TestCase):
+    """The worker starts Python without site (it costs every zygote start),
+    yet Debian's packages are found as python3 finds them: by the first
+    import that nothing else satisfies, and by importlib.metadata."""
+
+    def test_a_skill_imports_debians_packages(self):
+        p = run("--skills", TEST_SKILLS, "invoke", "system_packages", stdin=intent_request())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        text = load_json(p.stdout)["response"]["outputSpeech"]["text"]
+        self.assertRegex(text, r"^site at start False, meson \d+\.\d+\S* from "
+                               r"/usr/lib/python3/dist-packages$")
+
+
 class StartsLight(unittest.TestCase):
     """The commands other than serve start without the libraries only serve
     needs, and the front never has Python in it: the dynamic loader's work
