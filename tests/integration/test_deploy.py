@@ -631,6 +631,17 @@ class LoadBalancer(unittest.TestCase):
         self.assertGreaterEqual(len(srv.access_log()) - before, total // 4,
                                 f"the restarted front answered too few of {total} requests")
 
+    def test_only_unsent_requests_are_retried(self):
+        """A request that reached a front may have run its handler: the
+        config retries only when the connection could not be opened."""
+        with open(HAPROXY_CFG) as f:
+            conditions = set()
+            for line in f:
+                words = line.split("#", 1)[0].split()
+                if words[:1] == ["retry-on"]:
+                    conditions |= set(words[1:])
+        self.assertEqual(conditions, {"conn-failure"})
+
     def test_public_side_hides_metrics_and_checks_health(self):
         conn = http.client.HTTPSConnection("localhost", self.lb_port, timeout=15,
                                            context=self.context())
