@@ -313,7 +313,7 @@ class ContainerRecipe(unittest.TestCase):
             self.assertIn('["lambda"]', f.read())
         listed = subprocess.run([SKILLSERVER, "--help"], capture_output=True, text=True).stdout
         if re.search(r"^\s+lambda\b", listed, re.M):
-            p = subprocess.run([SKILLSERVER, *entry[1:], "lambda", "--help"],
+            p = subprocess.run([SKILLSERVER, "lambda", "--help"],
                                capture_output=True, text=True, timeout=30)
             self.assertEqual(p.returncode, 0, p.stderr)
         else:
