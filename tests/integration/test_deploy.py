@@ -289,6 +289,20 @@ class ContainerRecipe(unittest.TestCase):
                     uncovered.append(f"{soname} ({pkg}) for {os.path.basename(binary)}")
         self.assertFalse(uncovered, "the image's runtime packages miss: " + ", ".join(uncovered))
 
+    def test_runtime_packages_hold_the_standard_library(self):
+        """The worker's CPython reads its standard library from the system
+        (/usr/lib/python3.11): its package, or one it depends on, is listed."""
+        runtime = apt_packages(self.final)
+        listed = set(runtime)
+        for pkg in runtime:
+            r = subprocess.run(["dpkg-query", "-W", "-f=${Depends}", pkg], capture_output=True,
+                               text=True)
+            listed |= {d.split()[0].split(":")[0] for d in r.stdout.split(",") if d.strip()}
+        for module in ("os.py", "json/__init__.py", "encodings/utf_8.py"):
+            pkg = debian_package(os.path.join("/usr/lib/python3.11", module))
+            self.assertIsNotNone(pkg, module)
+            self.assertIn(pkg, listed, f"the image has no package that holds {module}")
+
     def test_runs_as_an_ordinary_user(self):
         users = self.items(self.final, "USER")
         self.assertTrue(users, "the image must name a USER")
