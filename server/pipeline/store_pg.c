@@ -25,9 +25,16 @@
  *
  * The URL is kept for libpq only: logs and errors name the database as
  * postgresql://USER@HOST:PORT/DB (shown), never with the password.
+ *
+ * libpq is loaded with dlopen when the first PostgreSQL store is opened,
+ * not linked: it brings Kerberos, LDAP, SASL and GnuTLS (21 libraries in
+ * all on Debian 12) that every start of every command would otherwise map
+ * and relocate, for a store most runs never use. Its functions are called
+ * through the table pq, filled from the library by name.
  */
 #include "store_internal.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
@@ -52,6 +59,65 @@ static const char schema_sql[] = "SELECT pg_advisory_xact_lock(" SCHEMA_LOCK_KEY
                                  " version bigint NOT NULL,"
                                  " updated timestamptz NOT NULL DEFAULT now(),"
                                  " PRIMARY KEY (skill, user_id))";
+
+/* The soname the header describes (Debian 12: libpq5). */
+#define LIBPQ "libpq.so.5"
+
+#define PQ_FUNCTIONS(X)                                                                            \
+    X(PQclear)                                                                                     \
+    X(PQcmdTuples)                                                                                 \
+    X(PQconnectPoll)                                                                               \
+    X(PQconnectStartParams)                                                                        \
+    X(PQconninfoFree)                                                                              \
+    X(PQconninfoParse)                                                                             \
+    X(PQconsumeInput)                                                                              \
+    X(PQerrorMessage)                                                                              \
+    X(PQfinish)                                                                                    \
+    X(PQflush)                                                                                     \
+    X(PQfreemem)                                                                                   \
+    X(PQgetResult)                                                                                 \
+    X(PQgetvalue)                                                                                  \
+    X(PQisBusy)                                                                                    \
+    X(PQnfields)                                                                                   \
+    X(PQntuples)                                                                                   \
+    X(PQresultErrorField)                                                                          \
+    X(PQresultErrorMessage)                                                                        \
+    X(PQresultStatus)                                                                              \
+    X(PQsendQuery)                                                                                 \
+    X(PQsendQueryParams)                                                                           \
+    X(PQsetNoticeProcessor)                                                                        \
+    X(PQsetnonblocking)                                                                            \
+    X(PQsocket)                                                                                    \
+    X(PQstatus)
+
+static struct {
+#define PQ_FIELD(name) __typeof__(name) *name;
+    PQ_FUNCTIONS(PQ_FIELD)
+#undef PQ_FIELD
+} pq;
+
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static bool pq_loaded;
+static char pq_problem[256];
+
+static void
+pq_load(void)
+{
+    void *lib = dlopen(LIBPQ, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        snprintf(pq_problem, sizeof(pq_problem), "%s", dlerror());
+        return;
+    }
+    /* POSIX: a function's address from dlsym converts to a function pointer. */
+#define PQ_RESOLVE(name)                                                                           \
+    if (!(*(void **)&pq.name = dlsym(lib, #name))) {                                               \
+        snprintf(pq_problem, sizeof(pq_problem), "%s lacks %s", LIBPQ, #name);                     \
+        return;                                                                                    \
+    }
+    PQ_FUNCTIONS(PQ_RESOLVE)
+#undef PQ_RESOLVE
+    pq_loaded = true;
+}
 
 struct pg_store {
     char *url; /* for libpq only: it may hold a password */
@@ -117,7 +183,7 @@ one_line(const char *in, bool scrub, char *out, size_t cap)
 static int
 wait_socket(PGconn *c, short events, int64_t deadline)
 {
-    int fd = PQsocket(c);
+    int fd = pq.PQsocket(c);
     if (fd < 0)
         return -1;
     for (;;) {
@@ -157,13 +223,13 @@ run(struct pg_store *s, PGconn *c, const char *sql, int n, const char *const *pa
     *broken = false;
     *may_have_run = false;
     sqlstate[0] = '\0';
-    int sent =
-        n > 0 ? PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0) : PQsendQuery(c, sql);
+    int sent = n > 0 ? pq.PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0)
+                     : pq.PQsendQuery(c, sql);
     if (!sent)
         goto failed;
     *may_have_run = true;
     for (;;) {
-        int f = PQflush(c);
+        int f = pq.PQflush(c);
         if (f == 0)
             break;
         if (f < 0)
@@ -171,47 +237,47 @@ run(struct pg_store *s, PGconn *c, const char *sql, int n, const char *const *pa
         int w = wait_socket(c, POLLIN | POLLOUT, deadline);
         if (w <= 0)
             goto late;
-        if (!PQconsumeInput(c))
+        if (!pq.PQconsumeInput(c))
             goto failed;
     }
     for (;;) {
-        while (PQisBusy(c)) {
+        while (pq.PQisBusy(c)) {
             int w = wait_socket(c, POLLIN, deadline);
             if (w <= 0)
                 goto late;
-            if (!PQconsumeInput(c))
+            if (!pq.PQconsumeInput(c))
                 goto failed;
         }
-        PGresult *r = PQgetResult(c);
+        PGresult *r = pq.PQgetResult(c);
         if (!r)
             break;
-        ExecStatusType st = PQresultStatus(r);
+        ExecStatusType st = pq.PQresultStatus(r);
         if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-            PQclear(last);
+            pq.PQclear(last);
             last = r;
         } else if (!bad) {
             bad = r;
         } else {
-            PQclear(r);
+            pq.PQclear(r);
         }
     }
     if (bad) {
-        const char *code = PQresultErrorField(bad, PG_DIAG_SQLSTATE);
+        const char *code = pq.PQresultErrorField(bad, PG_DIAG_SQLSTATE);
         snprintf(sqlstate, 6, "%s", code ? code : "");
-        one_line(PQresultErrorMessage(bad), false, why, sizeof(why));
-        *broken = PQstatus(c) != CONNECTION_OK;
+        one_line(pq.PQresultErrorMessage(bad), false, why, sizeof(why));
+        *broken = pq.PQstatus(c) != CONNECTION_OK;
         *may_have_run = *broken;
         rc = ss_fail(err, SS_ERR_IO, "the PostgreSQL database %s refused a statement: %s", s->shown,
                      why);
         goto out;
     }
-    if (PQstatus(c) != CONNECTION_OK)
+    if (pq.PQstatus(c) != CONNECTION_OK)
         goto failed;
     *out = last;
     last = NULL;
     goto out;
 failed:
-    one_line(PQerrorMessage(c), false, why, sizeof(why));
+    one_line(pq.PQerrorMessage(c), false, why, sizeof(why));
     *broken = true;
     rc = ss_fail(err, SS_ERR_IO, "the connection to the PostgreSQL database %s failed: %s",
                  s->shown, why[0] ? why : "it was closed");
@@ -223,8 +289,8 @@ late:
     rc = ss_fail(err, SS_ERR_IO, "the PostgreSQL database %s did not answer within %d ms", s->shown,
                  LIMIT_STORE_PG_STATEMENT_MS);
 out:
-    PQclear(last);
-    PQclear(bad);
+    pq.PQclear(last);
+    pq.PQclear(bad);
     return rc;
 }
 
@@ -236,7 +302,7 @@ run_simple(struct pg_store *s, PGconn *c, const char *sql, bool *broken, char *s
     PGresult *r = NULL;
     bool may_have_run;
     enum ss_err rc = run(s, c, sql, 0, NULL, &r, broken, &may_have_run, sqlstate, err);
-    PQclear(r);
+    pq.PQclear(r);
     return rc;
 }
 
@@ -289,13 +355,13 @@ connect_db(struct pg_store *s, struct ss_error *err)
     char why[300], settings[200], sqlstate[6];
     bool broken = false;
 
-    PGconn *c = PQconnectStartParams(keys, values, 1);
+    PGconn *c = pq.PQconnectStartParams(keys, values, 1);
     if (!c) {
         ss_fail(err, SS_ERR_NOMEM, "out of memory");
         return NULL;
     }
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-    if (PQstatus(c) == CONNECTION_BAD)
+    if (pq.PQstatus(c) == CONNECTION_BAD)
         st = PGRES_POLLING_FAILED;
     while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
         int w = wait_socket(c, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline);
@@ -305,16 +371,16 @@ connect_db(struct pg_store *s, struct ss_error *err)
                     s->shown, LIMIT_STORE_PG_CONNECT_MS);
             goto fail;
         }
-        st = PQconnectPoll(c);
+        st = pq.PQconnectPoll(c);
     }
     if (st == PGRES_POLLING_FAILED) {
-        one_line(PQerrorMessage(c), false, why, sizeof(why));
+        one_line(pq.PQerrorMessage(c), false, why, sizeof(why));
         ss_fail(err, SS_ERR_IO, "cannot reach the PostgreSQL database %s: %s", s->shown,
                 why[0] ? why : "the connection failed");
         goto fail;
     }
-    PQsetNoticeProcessor(c, notice, s);
-    if (PQsetnonblocking(c, 1) != 0) {
+    pq.PQsetNoticeProcessor(c, notice, s);
+    if (pq.PQsetnonblocking(c, 1) != 0) {
         ss_fail(err, SS_ERR_IO, "cannot use the connection to the PostgreSQL database %s",
                 s->shown);
         goto fail;
@@ -329,7 +395,7 @@ connect_db(struct pg_store *s, struct ss_error *err)
         goto fail;
     return c;
 fail:
-    PQfinish(c);
+    pq.PQfinish(c);
     return NULL;
 }
 
@@ -338,9 +404,9 @@ fail:
 static bool
 usable(PGconn *c)
 {
-    if (PQstatus(c) != CONNECTION_OK || PQsocket(c) < 0)
+    if (pq.PQstatus(c) != CONNECTION_OK || pq.PQsocket(c) < 0)
         return false;
-    struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+    struct pollfd p = {.fd = pq.PQsocket(c), .events = POLLIN};
     return poll(&p, 1, 0) == 0;
 }
 
@@ -366,7 +432,7 @@ acquire(struct pg_store *s, PGconn **out, struct ss_error *err)
                 if (nstale < (int)(sizeof(stale) / sizeof(stale[0])))
                     stale[nstale++] = c;
                 else
-                    PQfinish(c);
+                    pq.PQfinish(c);
             }
         }
         if (*out)
@@ -430,7 +496,7 @@ acquire(struct pg_store *s, PGconn **out, struct ss_error *err)
 out:
     pthread_mutex_unlock(&s->lock);
     for (int i = 0; i < nstale; i++)
-        PQfinish(stale[i]);
+        pq.PQfinish(stale[i]);
     return rc;
 }
 
@@ -447,7 +513,7 @@ release(struct pg_store *s, PGconn *c, bool broken)
     }
     pthread_cond_signal(&s->freed);
     pthread_mutex_unlock(&s->lock);
-    PQfinish(c);
+    pq.PQfinish(c);
 }
 
 /*
@@ -501,12 +567,12 @@ pg_load(void *impl, const char *skill, const char *user, char **json, int64_t *v
                           2, params, true, &r, err);
     if (rc != SS_ERR_OK)
         return rc;
-    if (PQntuples(r) == 1 && PQnfields(r) == 2) {
-        *version = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-        if (!(*json = strdup(PQgetvalue(r, 0, 0))))
+    if (pq.PQntuples(r) == 1 && pq.PQnfields(r) == 2) {
+        *version = strtoll(pq.PQgetvalue(r, 0, 1), NULL, 10);
+        if (!(*json = strdup(pq.PQgetvalue(r, 0, 0))))
             rc = ss_fail(err, SS_ERR_NOMEM, "out of memory");
     }
-    PQclear(r);
+    pq.PQclear(r);
     return rc;
 }
 
@@ -534,12 +600,12 @@ pg_save(void *impl, const char *skill, const char *user, const char *json, size_
                   4, params, false, &r, err);
     if (rc != SS_ERR_OK)
         return rc;
-    if (strcmp(PQcmdTuples(r), "1") != 0)
+    if (strcmp(pq.PQcmdTuples(r), "1") != 0)
         rc = ss_fail(err, SS_ERR_STORE_CONFLICT,
                      "the attributes of %s for this user changed since they were read "
                      "(version %lld)",
                      skill, (long long)version);
-    PQclear(r);
+    pq.PQclear(r);
     return rc;
 }
 
@@ -552,7 +618,7 @@ pg_forget(void *impl, const char *skill, struct ss_error *err)
 
     enum ss_err rc =
         call(s, "DELETE FROM skillserver_attributes WHERE skill = $1", 1, params, false, &r, err);
-    PQclear(r);
+    pq.PQclear(r);
     return rc;
 }
 
@@ -575,7 +641,7 @@ pg_destroy(void *impl)
     if (!s)
         return;
     for (int i = 0; i < s->nidle; i++)
-        PQfinish(s->idle[i]);
+        pq.PQfinish(s->idle[i]);
     free(s->idle);
     pthread_cond_destroy(&s->freed);
     pthread_mutex_destroy(&s->lock);
@@ -616,10 +682,15 @@ store_pg_create(const char *url, int connections, char *shown, size_t cap, struc
     char *parse_error = NULL;
     char why[300];
 
-    PQconninfoOption *opts = PQconninfoParse(url, &parse_error);
+    if (pthread_once(&pq_once, pq_load) != 0 || !pq_loaded) {
+        ss_fail(err, SS_ERR_IO,
+                "the PostgreSQL client library cannot be loaded (%s); install libpq5", pq_problem);
+        return NULL;
+    }
+    PQconninfoOption *opts = pq.PQconninfoParse(url, &parse_error);
     if (!opts) {
         one_line(parse_error ? parse_error : "out of memory", true, why, sizeof(why));
-        PQfreemem(parse_error);
+        pq.PQfreemem(parse_error);
         ss_fail(err, SS_ERR_USAGE,
                 "the store URL is not a PostgreSQL URL libpq understands (%s); write it as "
                 "postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
@@ -627,7 +698,7 @@ store_pg_create(const char *url, int connections, char *shown, size_t cap, struc
         return NULL;
     }
     describe(opts, shown, cap);
-    PQconninfoFree(opts);
+    pq.PQconninfoFree(opts);
 
     struct pg_store *s = calloc(1, sizeof(*s));
     if (!s)
