@@ -11,6 +11,7 @@ count goes on."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -106,9 +107,23 @@ def assert_refusals_logged(test, fronts, apologies, total):
     test.assertLessEqual(apologies, total // 10, "the retries lose too often")
 
 
+TEMP_DIRS = []
+
+
+def temp_dir(prefix):
+    """A temporary folder, removed when the module's tests end."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    TEMP_DIRS.append(path)
+    return path
+
+
+def tearDownModule():
+    for path in TEMP_DIRS:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def skills():
-    root = tempfile.mkdtemp(prefix="skillserver-store-skills-")
-    return copy_skills(root, ["tally"])
+    return copy_skills(temp_dir("skillserver-store-skills-"), ["tally"])
 
 
 class OneFrontSQLite(unittest.TestCase):
@@ -263,7 +278,7 @@ class BadStore(unittest.TestCase):
     """A store that cannot work is said clearly, without the password."""
 
     def serve(self, *args, env=None, timeout=60):
-        data = tempfile.mkdtemp(prefix="skillserver-store-")
+        data = temp_dir("skillserver-store-")
         return subprocess.run([SKILLSERVER, "serve", "--listen", "127.0.0.1:0", "--no-tls",
                                "--no-verify", "--skills", skills(), "--data", data, *args],
                               capture_output=True, text=True, timeout=timeout, env=env)
