@@ -371,6 +371,10 @@ connect_db(struct pg_store *s, struct ss_error *err)
                     s->shown, LIMIT_STORE_PG_CONNECT_MS);
             goto fail;
         }
+        if (w < 0) {
+            st = PGRES_POLLING_FAILED;
+            break;
+        }
         st = pq.PQconnectPoll(c);
     }
     if (st == PGRES_POLLING_FAILED) {
