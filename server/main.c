@@ -3,6 +3,7 @@
  *
  *   skillserver serve   [--listen ADDR:PORT] [--tls-cert PEM --tls-key PEM | --no-tls] ...
  *   skillserver invoke  SKILL [FILE|-]
+ *   skillserver lambda  [SKILL] [--store DIR]
  *   skillserver request SKILL INTENT [slot=value ...] [--launch|--end] [--locale LL-CC]
  *   skillserver say     [--skill SKILL] ["utterance"] [--wav FILE] [--show] [--locale LL-CC]
  *   skillserver ssml    check [FILE|-]
@@ -28,6 +29,7 @@
 #include "export.h"
 #include "http.h"
 #include "invoke.h"
+#include "lambda.h"
 #include "launcher.h"
 #include "log.h"
 #include "model.h"
@@ -61,6 +63,7 @@ struct options {
     const char *layout;     /* new --layout */
     const char *invocation; /* new --invocation */
     const char *user;       /* serve --user */
+    const char *store;      /* lambda --store */
     const char *locale;     /* ssml check --locale */
     const char *key;        /* sign --key */
     const char *cert_url;   /* sign --cert-url */
@@ -279,7 +282,8 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
                                              "--max-connections-per-address",
                                              "--class-password",
                                              "--class-workers",
-                                             "--class-host"};
+                                             "--class-host",
+                                             "--store"};
         const char *eq = strchr(a, '=');
         size_t alen = eq ? (size_t)(eq - a) : strlen(a);
         const char *name = NULL;
@@ -308,6 +312,8 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->invocation = val;
         else if (strcmp(name, "--user") == 0)
             o->user = val;
+        else if (strcmp(name, "--store") == 0)
+            o->store = val;
         else if (strcmp(name, "--locale") == 0)
             o->locale = val;
         else if (strcmp(name, "--key") == 0)
@@ -393,6 +399,24 @@ cmd_invoke(struct options *o)
         .err = stderr,
     };
     return invoke_run(&cfg);
+}
+
+static int
+cmd_lambda(struct options *o)
+{
+    char exe[PATH_MAX];
+
+    if (o->nargs > 1)
+        return fail_usage(usage_lambda, "name one skill only, not '%s' too", o->args[1]);
+    if (worker_path(exe, sizeof(exe)) != 0)
+        return EXIT_FAILED;
+    struct lambda_config cfg = {
+        .skills_dir = o->skills,
+        .skill = o->nargs == 1 ? o->args[0] : NULL,
+        .store = o->store,
+        .runtime = runtime_of(o, exe),
+    };
+    return lambda_run(&cfg);
 }
 
 static int
@@ -759,15 +783,11 @@ main(int argc, char **argv)
         int (*run)(struct options *);
         const char *usage;
     } commands[] = {
-        {"serve", cmd_serve, usage_serve},
-        {"invoke", cmd_invoke, usage_invoke},
-        {"request", cmd_request, usage_request},
-        {"ssml", cmd_ssml, usage_ssml},
-        {"model", cmd_model, usage_model},
-        {"sign", cmd_sign, usage_sign},
-        {"say", cmd_say, usage_say},
-        {"new", cmd_new, usage_new},
-        {"export", cmd_export, usage_export},
+        {"serve", cmd_serve, usage_serve},    {"invoke", cmd_invoke, usage_invoke},
+        {"lambda", cmd_lambda, usage_lambda}, {"request", cmd_request, usage_request},
+        {"ssml", cmd_ssml, usage_ssml},       {"model", cmd_model, usage_model},
+        {"sign", cmd_sign, usage_sign},       {"say", cmd_say, usage_say},
+        {"new", cmd_new, usage_new},          {"export", cmd_export, usage_export},
     };
     for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
         if (strcmp(cmd, commands[k].name) != 0)

@@ -27,8 +27,8 @@ runtime_open(struct runtime *rt, const struct runtime_config *cfg, struct ss_err
 
     rt->handler_timeout_ms = hard;
     rt->pool = pool_create(&pc);
-    rt->store = store_create(cfg->data_dir);
-    if (!rt->pool || !rt->store) {
+    rt->store = cfg->data_dir ? store_create(cfg->data_dir) : NULL;
+    if (!rt->pool || (cfg->data_dir && !rt->store)) {
         runtime_close(rt);
         return ss_fail(err, SS_ERR_NOMEM, "out of memory");
     }

@@ -19,7 +19,7 @@
 struct runtime_config {
     const char *exe;          /* the worker program (skillserver-worker) */
     const char *skillkit_dir; /* folder that holds the skillkit package */
-    const char *data_dir;     /* the store's folder */
+    const char *data_dir;     /* the store's folder; NULL: no persistent attributes */
     bool dev;                 /* errors are spoken in detail */
     bool fresh_worker;        /* a new worker for every request */
     int workers;              /* most workers per skill; 0: the number of CPUs */

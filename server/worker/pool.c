@@ -516,6 +516,13 @@ unlink_busy(struct slot *s, struct process *w)
     w->next = NULL;
 }
 
+/* When job's worker is killed: its own deadline, else the pool's. */
+static int64_t
+job_due(const struct pool *pool, const struct pool_job *job)
+{
+    return job->due_ms ? job->due_ms : job->arrival_ms + pool->cfg.handler_timeout_ms;
+}
+
 /* Give w the job, as the call it answers or, when it answers one already,
  * as the next, and write the request to it. A socket that fails is noticed
  * by the I/O thread (the worker is gone: EPOLLHUP), which then ends the
@@ -524,7 +531,8 @@ static void
 start_job(struct pool *pool, struct slot *s, struct process *w, struct pool_job *job)
 {
     struct message_parts parts;
-    int64_t soft_at = job->arrival_ms + pool->cfg.soft_timeout_ms;
+    int64_t soft_at =
+        job->soft_at_ms ? job->soft_at_ms : job->arrival_ms + pool->cfg.soft_timeout_ms;
     int64_t soft_ms = soft_at - proto_now_ms();
 
     if (w->job) {
@@ -745,7 +753,7 @@ end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outco
         if (w->queued) {
             struct pool_job *q = w->queued;
             w->queued = NULL;
-            if (q->arrival_ms + pool->cfg.handler_timeout_ms <= proto_now_ms()) {
+            if (job_due(pool, q) <= proto_now_ms()) {
                 struct ss_error why;
                 timed_out(pool, s, &why);
                 collect(q, &why, &failed);
@@ -960,16 +968,16 @@ apply_deadlines(struct pool *pool)
         bool all = pool->aborting;
         for (struct slot *s = pool->slots; s && !late; s = s->next) {
             for (struct process *w = s->busy_list; w && !late; w = w->next) {
-                int64_t due = w->job->arrival_ms + pool->cfg.handler_timeout_ms;
-                if (w->queued && w->queued->arrival_ms < w->job->arrival_ms)
-                    due = w->queued->arrival_ms + pool->cfg.handler_timeout_ms;
+                int64_t due = job_due(pool, w->job);
+                if (w->queued && job_due(pool, w->queued) < due)
+                    due = job_due(pool, w->queued);
                 if (all || due <= now)
                     late = w;
                 else if (due < next)
                     next = due;
             }
             while (s->pending && !late) {
-                int64_t due = s->pending->arrival_ms + pool->cfg.handler_timeout_ms;
+                int64_t due = job_due(pool, s->pending);
                 if (!all && due > now) {
                     if (due < next)
                         next = due;
@@ -1174,7 +1182,7 @@ pool_submit(struct pool *pool, struct pool_job *job)
     }
     /* The I/O thread sleeps until the next deadline it knows of; a call
      * due earlier (the first after a quiet spell) wakes it. */
-    if (job->arrival_ms + pool->cfg.handler_timeout_ms < pool->io_wake_at)
+    if (job_due(pool, job) < pool->io_wake_at)
         wake_io(pool);
     pthread_mutex_unlock(&pool->lock);
     return SS_ERR_OK;

@@ -1,0 +1,56 @@
+/*
+ * lambda.h - `skillserver lambda`: one skill as an AWS Lambda custom
+ * runtime.
+ *
+ * Started by Lambda (a container image's entry point, or a `bootstrap`),
+ * it loads one skill, starts its sandboxed worker, and then loops on the
+ * Runtime API (lambda_api.h): take the next event, run it through the same
+ * pipeline as serve (dispatch.h) with VERIFY_POLICY_LAMBDA (no signature:
+ * Lambda invocations are authorised by AWS; the applicationId is checked)
+ * and the invocation's own deadline (Lambda-Runtime-Deadline-Ms, less
+ * LIMIT_LAMBDA_RESERVE_MS, with the soft deadline half-way), and post the
+ * Alexa response, or an invocation error for an event that is not a
+ * request the skill can answer. A skill that raises, times out or answers
+ * badly still gets its spoken apology as a normal response, as in serve.
+ * A skill that does not load is an init error naming file:line, and the
+ * runtime exits, as the API asks.
+ *
+ * Which skill: the SKILL argument, a folder under the skills folder; else
+ * _HANDLER, either a skill folder's name, or Lambda's "module.function",
+ * whose module is in LAMBDA_TASK_ROOT (the function's code, which is then
+ * the skill's folder; its settings there, skill.json or skillserver.json,
+ * still give the applicationId).
+ *
+ * Persistent attributes: the store named by the store setting (--store, else
+ * SKILLSERVER_STORE): a folder for SQLite; otherwise none, said once at the
+ * start, and a skill's changed attributes are dropped with a log line.
+ *
+ * Everything is logged to stderr, which Lambda sends to CloudWatch.
+ */
+#ifndef SKILLSERVER_LAMBDA_H
+#define SKILLSERVER_LAMBDA_H
+
+#include "error.h"
+#include "runtime.h"
+
+struct lambda_config {
+    const char *skills_dir;
+    const char *skill;             /* the SKILL argument, or NULL: _HANDLER says */
+    const char *store;             /* --store, or NULL: SKILLSERVER_STORE, else none */
+    struct runtime_config runtime; /* exe, skillkit_dir, dev, timeout (events without a
+                                      deadline), user; data_dir is ignored */
+};
+
+/* The store setting, where (--store, or SKILLSERVER_STORE when NULL), as a
+ * folder for runtime_config.data_dir: *dir is that folder, or NULL when no
+ * store is named. Errors: SS_ERR_USAGE for a database URL this build cannot
+ * open, or an empty setting. */
+enum ss_err lambda_store_choice(const char *where, const char **dir, struct ss_error *err);
+
+/* Run until SIGTERM or SIGINT (exit status 0), or until the Runtime API
+ * fails beyond LIMIT_LAMBDA_TRIES tries or the skill cannot start (1; an
+ * init error was posted when the API could be reached), or a usage problem
+ * (2: no AWS_LAMBDA_RUNTIME_API, no skill named). */
+int lambda_run(const struct lambda_config *cfg);
+
+#endif
