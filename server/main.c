@@ -64,6 +64,7 @@ struct options {
     const char *invocation; /* new --invocation */
     const char *user;       /* serve --user */
     const char *store;      /* lambda --store */
+    bool share_network;     /* lambda --share-network */
     const char *locale;     /* ssml check --locale */
     const char *key;        /* sign --key */
     const char *cert_url;   /* sign --cert-url */
@@ -253,6 +254,10 @@ parse_options(int argc, char **argv, int first, struct options *o, const char *u
             o->class_mode = true;
             continue;
         }
+        if (strcmp(a, "--share-network") == 0) {
+            o->share_network = true;
+            continue;
+        }
         if (strcmp(a, "--fresh-worker") == 0) {
             o->fresh_worker = true;
             continue;
@@ -414,6 +419,7 @@ cmd_lambda(struct options *o)
         .skills_dir = o->skills,
         .skill = o->nargs == 1 ? o->args[0] : NULL,
         .store = o->store,
+        .share_network = o->share_network,
         .runtime = runtime_of(o, exe),
     };
     return lambda_run(&cfg);

@@ -294,8 +294,8 @@ class RuntimeAPI:
             with self.lock:
                 if self.next_calls:
                     problems.append("init/error after the runtime asked for an invocation")
-            self._record(Post("init_error", None, headers, body, 202), problems)
             self._answer(h, 202, {"status": "OK"})
+            self._record(Post("init_error", None, headers, body, 202), problems)
             return
         parts = path[len(BASE):].split("/") if path.startswith(BASE + "/invocation/") else []
         if len(parts) != 4 or parts[3] not in ("response", "error"):
@@ -323,12 +323,14 @@ class RuntimeAPI:
         with self.lock:
             if inv is not None and status == 202:
                 inv.answered = True
-        self._record(Post(kind, rid, headers, body, status), problems)
+        # Answered before it is recorded: a test that saw the POST may stop
+        # the runtime, which must have had its 202 by then.
         if status == 202:
             self._answer(h, 202, {"status": "OK"})
         else:
             self._answer(h, status, {"errorMessage": "; ".join(problems),
                                      "errorType": "InvalidStateTransition"})
+        self._record(Post(kind, rid, headers, body, status), problems)
 
     def _record(self, post: Post, problems: list) -> None:
         with self.lock:

@@ -274,13 +274,14 @@ out:
 enum ss_err
 dispatch_run_until(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
                    size_t len, struct request *parsed, int64_t arrival_ms, int64_t due_ms,
-                   int64_t soft_at_ms, struct dispatch_result *res)
+                   int64_t soft_at_ms, const char *trace_id, struct dispatch_result *res)
 {
     struct dispatch_call call;
 
     if (prepare(ctx, skill, body, len, parsed, arrival_ms, res, &call)) {
         call.job.due_ms = due_ms;
         call.job.soft_at_ms = soft_at_ms;
+        call.job.trace_id = trace_id;
         pool_run(ctx->pool, &call.job);
         dispatch_end(&call, res);
     }
@@ -292,7 +293,7 @@ dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, c
                     size_t len, struct request *parsed, int64_t arrival_ms,
                     struct dispatch_result *res)
 {
-    return dispatch_run_until(ctx, skill, body, len, parsed, arrival_ms, 0, 0, res);
+    return dispatch_run_until(ctx, skill, body, len, parsed, arrival_ms, 0, 0, NULL, res);
 }
 
 void

@@ -255,7 +255,8 @@ handle(struct loop *l, const struct lambda_api_answer *ev)
         dispatch_result_cleanup(&res);
         return r;
     }
-    dispatch_run_until(&l->ctx, &l->skill, ev->body, ev->len, &parsed, arrival, due, soft, &res);
+    dispatch_run_until(&l->ctx, &l->skill, ev->body, ev->len, &parsed, arrival, due, soft,
+                       ev->trace_id[0] ? ev->trace_id : NULL, &res);
     if (!res.body) {
         r = post_error(l, ev->request_id, "Runtime.OutOfMemory", "out of memory", NULL);
     } else {
@@ -334,6 +335,10 @@ init(struct loop *l)
     rc_cfg.data_dir = store_dir;
     rc_cfg.workers = 1; /* Lambda hands one invocation at a time to a runtime */
     rc_cfg.launcher_fd = -1;
+    rc_cfg.no_network = !l->cfg->share_network;
+    if (l->cfg->share_network)
+        log_msg(LOG_WARN, "--share-network: the skill can reach the network, the Runtime API "
+                          "included");
     type = "Runtime.OutOfMemory";
     if (runtime_open(&l->rt, &rc_cfg, &err) != SS_ERR_OK)
         goto failed;
@@ -400,11 +405,6 @@ lambda_run(const struct lambda_config *cfg)
         struct lambda_api_reply reply;
         if (next_event(&l, &reply) != 0)
             break;
-        /* As Lambda's own runtimes do, for code that reads it (X-Ray's SDK). */
-        if (reply.answer.trace_id[0])
-            setenv("_X_AMZN_TRACE_ID", reply.answer.trace_id, 1);
-        else
-            unsetenv("_X_AMZN_TRACE_ID");
         int r = handle(&l, &reply.answer);
         lambda_api_reply_cleanup(&reply);
         if (r < 0)

@@ -25,6 +25,14 @@
  * SKILLSERVER_STORE): a folder for SQLite; otherwise none, said once at the
  * start, and a skill's changed attributes are dropped with a log line.
  *
+ * The skill's worker has no network of its own (a network namespace with
+ * nothing in it): the Runtime API listens on the machine's loopback, and a
+ * skill that could reach it could take other invocations or answer for
+ * them. --share-network lifts that for skills that call web services, and
+ * then the Runtime API is within their reach. Either way the worker's
+ * environment is built from scratch (launcher.h), so the function's AWS
+ * credentials and AWS_LAMBDA_RUNTIME_API never reach the skill.
+ *
  * Everything is logged to stderr, which Lambda sends to CloudWatch.
  */
 #ifndef SKILLSERVER_LAMBDA_H
@@ -37,6 +45,7 @@ struct lambda_config {
     const char *skills_dir;
     const char *skill;             /* the SKILL argument, or NULL: _HANDLER says */
     const char *store;             /* --store, or NULL: SKILLSERVER_STORE, else none */
+    bool share_network;            /* --share-network: skills share the runtime's network */
     struct runtime_config runtime; /* exe, skillkit_dir, dev, timeout (events without a
                                       deadline), user; data_dir is ignored */
 };

@@ -17,6 +17,7 @@ runtime_open(struct runtime *rt, const struct runtime_config *cfg, struct ss_err
         .skillkit_dir = cfg->skillkit_dir,
         .dev = cfg->dev,
         .fresh_worker = cfg->fresh_worker,
+        .no_network = cfg->no_network,
         .workers = cfg->workers,
         .handler_timeout_ms = hard,
         .soft_timeout_ms = hard / 2,

@@ -22,6 +22,7 @@ struct runtime_config {
     const char *data_dir;     /* the store's folder; NULL: no persistent attributes */
     bool dev;                 /* errors are spoken in detail */
     bool fresh_worker;        /* a new worker for every request */
+    bool no_network;          /* skills get no network at all (sandbox.h) */
     int workers;              /* most workers per skill; 0: the number of CPUs */
     int handler_timeout_ms;   /* hard deadline; 0: LIMIT_HANDLER_TIMEOUT_MS_DEFAULT */
     const char *user;         /* who workers run as when root; NULL: nobody */

@@ -140,6 +140,7 @@ pool_create(const struct pool_config *cfg)
     pool->launch.user = cfg->user;
     pool->launch.handler_timeout_ms = cfg->handler_timeout_ms;
     pool->launch.dev = cfg->dev;
+    pool->launch.no_network = cfg->no_network;
     pool->launcher_fd = cfg->launcher ? cfg->launcher_fd : -1;
     if (pool->cfg.workers <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -550,7 +551,7 @@ start_job(struct pool *pool, struct slot *s, struct process *w, struct pool_job 
         soft_ms = 1;
     /* The event text is valid JSON already: the message is assembled around it. */
     message_request_parts(&parts, job->event, job->len, job->attributes, (long long)soft_ms,
-                          (long long)soft_at);
+                          (long long)soft_at, job->trace_id);
     job->sent_us = proto_now_us();
     enum proto_status st = proto_sendv_some(w->fd, PROTO_REQUEST, parts.iov, parts.count, &w->out);
     if (st == PROTO_OK && w->out.len > 0) {

@@ -36,6 +36,7 @@ struct pool_config {
     const char *skillkit_dir; /* folder that holds the skillkit package */
     bool dev;                 /* --dev: errors are spoken in detail */
     bool fresh_worker;        /* --fresh-worker: every request gets a new worker */
+    bool no_network;          /* skills get no network (sandbox.h); only without launcher */
     int workers;              /* most workers per skill; 0: the number of CPUs */
     const char *user;         /* user the workers become when root; NULL: nobody */
     int handler_timeout_ms;   /* hard deadline, counted from the request's arrival */
@@ -119,6 +120,7 @@ struct pool_job {
      * pool's handler_timeout_ms and soft_timeout_ms. */
     int64_t due_ms;
     int64_t soft_at_ms;
+    const char *trace_id; /* NULL, or Lambda's trace header, the skill's _X_AMZN_TRACE_ID */
     void (*done)(struct pool_job *job);
     void *ctx; /* the caller's */
 

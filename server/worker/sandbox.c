@@ -675,7 +675,8 @@ sandbox_enter(const struct sandbox_config *cfg, struct ss_error *err)
     uid_t uid = geteuid();
     gid_t gid = getegid();
     bool root = uid == 0;
-    const int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+    const int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+                      (cfg->no_network ? CLONE_NEWNET : 0);
 
     if (cfg->off)
         return SS_ERR_OK;
