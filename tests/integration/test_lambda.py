@@ -13,6 +13,7 @@ Runtime API and the function's AWS credentials.
 import copy
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -139,13 +140,13 @@ def speech(post):
 class Runtime:
     """`skillserver lambda` on an emulator, stopped (and checked) at the end."""
 
-    def __init__(self, test, api, skills, *args, env=None, address=None):
+    def __init__(self, test, api, skills, *args, env=None, address=None, prefix=()):
         self.api = api
         full = dict(os.environ)
         full.update(CREDENTIALS)
         full["AWS_LAMBDA_RUNTIME_API"] = address or api.address
         full.update(env or {})
-        self.proc = subprocess.Popen([SKILLSERVER, "--skills", skills, "lambda", *args],
+        self.proc = subprocess.Popen([*prefix, SKILLSERVER, "--skills", skills, "lambda", *args],
                                      env=full, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.err = []
@@ -294,6 +295,27 @@ class Invocations(LambdaCase):
         self.assertIn("trace " + trace, said)
         self.assert_clean()
         self.assertEqual(rt.stop(), 0, rt.log)
+
+    def test_as_an_ordinary_user(self):
+        # Lambda runs a function as an ordinary user: the sandbox then has
+        # only what a user namespace gives.
+        if os.geteuid() != 0:
+            self.skipTest("already an ordinary user: the other tests ran as one")
+        user = pwd.getpwnam("nobody")
+        for dirpath, dirnames, filenames in os.walk(self.skills):
+            os.chmod(dirpath, 0o755)
+            for name in filenames:
+                os.chmod(os.path.join(dirpath, name), 0o644)
+        rt = self.start("lambda_test", prefix=["setpriv", f"--reuid={user.pw_uid}",
+                                               f"--regid={user.pw_gid}", "--clear-groups",
+                                               "--"])
+        post = self.api.post_for(self.api.invoke(intent_event("ProbeIntent")))
+        self.assert_response(post)
+        self.assertIn("import: env none, leaked none, api blocked", speech(post))
+        self.assertIn("request: env none, leaked none, api blocked", speech(post))
+        self.assert_response(self.api.post_for(self.api.invoke(intent_event("BoomIntent"))))
+        self.assertEqual(rt.stop(), 0, rt.log)
+        self.assert_clean()
 
     def test_attributes_are_kept_in_the_store_named(self):
         store = tempfile.mkdtemp(prefix="skillserver-lambda-store-")
