@@ -57,9 +57,10 @@ struct lambda_config {
 enum ss_err lambda_store_choice(const char *where, const char **dir, struct ss_error *err);
 
 /* Run until SIGTERM or SIGINT (exit status 0), or until the Runtime API
- * fails beyond LIMIT_LAMBDA_TRIES tries or the skill cannot start (1; an
- * init error was posted when the API could be reached), or a usage problem
- * (2: no AWS_LAMBDA_RUNTIME_API, no skill named). */
+ * fails LIMIT_LAMBDA_TRIES times in a row or answers 500, or the skill
+ * cannot start (1; an init error was posted when the API could be reached:
+ * no skill named, not found, not loading, no store), or
+ * AWS_LAMBDA_RUNTIME_API is missing or not an address (2). */
 int lambda_run(const struct lambda_config *cfg);
 
 #endif

@@ -679,12 +679,13 @@ finish_all(struct pool_job *list)
 /* Outcome of one exchange with a worker. */
 enum outcome { DONE, DEAD, KILLED };
 
-/* The outcome of a call whose worker was killed at the hard deadline. */
+/* The outcome of job, whose worker was killed at its hard deadline. */
 static void
-timed_out(const struct pool *pool, const struct slot *s, struct ss_error *why)
+timed_out(const struct pool *pool, const struct slot *s, const struct pool_job *job,
+          struct ss_error *why)
 {
-    ss_fail(why, SS_ERR_SKILL_TIMEOUT, "%s did not answer within %d ms; its worker was stopped",
-            s->name, pool->cfg.handler_timeout_ms);
+    ss_fail(why, SS_ERR_SKILL_TIMEOUT, "%s did not answer within %lld ms; its worker was stopped",
+            s->name, (long long)(job_due(pool, job) - job->arrival_ms));
 }
 
 /* When w must be stopped after its calls: the quota of calls, its memory
@@ -756,7 +757,7 @@ end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outco
             w->queued = NULL;
             if (job_due(pool, q) <= proto_now_ms()) {
                 struct ss_error why;
-                timed_out(pool, s, &why);
+                timed_out(pool, s, q, &why);
                 collect(q, &why, &failed);
             } else {
                 requeue(s, q);
@@ -1002,7 +1003,7 @@ apply_deadlines(struct pool *pool)
         if (all)
             ss_fail(&late->job->err, SS_ERR_SKILL_TIMEOUT, "the server is stopping");
         else
-            timed_out(pool, late->slot, &late->job->err);
+            timed_out(pool, late->slot, late->job, &late->job->err);
         end_job(pool, late, SS_ERR_SKILL_TIMEOUT, KILLED);
     }
 }
