@@ -84,15 +84,17 @@ choose_skill(const struct lambda_config *cfg, struct skill *skill, const char **
     enum ss_err rc;
 
     *type = TYPE_PREFIX "SkillNotFound";
-    if (cfg->skill)
-        return skill_load(cfg->skills_dir, cfg->skill, skill, err);
-    if (!handler || !handler[0])
+    if (!cfg->skill && (!handler || !handler[0]))
         return ss_fail(err, SS_ERR_USAGE,
                        "which skill? Name it after `lambda` (skillserver lambda thank_you), or "
                        "set the function's handler (_HANDLER) to a skill's folder name or to "
                        "module.function");
-    if (!strchr(handler, '.'))
-        return skill_load(cfg->skills_dir, handler, skill, err);
+    if (cfg->skill || !strchr(handler, '.')) {
+        rc = skill_load(cfg->skills_dir, cfg->skill ? cfg->skill : handler, skill, err);
+        if (rc == SS_ERR_SKILL_CONFIG)
+            *type = TYPE_PREFIX "SkillConfigError";
+        return rc;
+    }
 
     /* module.function: the module is in the function's code folder. */
     const char *root = getenv("LAMBDA_TASK_ROOT");

@@ -272,11 +272,17 @@ class Invocations(LambdaCase):
         other = api.invoke(for_app(fixture("launch.json"), OTHER_APP_ID))
         self.assert_error(api.post_for(other), "Skillserver.WrongApplication", "applicationId")
 
+        # Larger than any Alexa request may be.
+        big = for_app(fixture("launch.json"))
+        big["padding"] = "x" * (limit("BODY_BYTES") + 10)
+        large = api.invoke(big)
+        self.assert_error(api.post_for(large), "Skillserver.EventTooLarge")
+
         # The runtime keeps going after all of that.
         last = api.invoke(for_app(fixture("launch.json")))
         self.assert_response(api.post_for(last))
         api.wait_waiting()
-        self.assertEqual(len(api.posts), 10)
+        self.assertEqual(len(api.posts), 11)
         self.assert_clean()
         self.assertEqual(rt.stop(), 0, rt.log)
         self.assertIn("persistent attributes: off", rt.log)
@@ -387,6 +393,13 @@ class InitErrors(LambdaCase):
         post, rt = self.init_error("nothing_here")
         self.assertEqual(post.json["errorType"], "Skillserver.SkillNotFound")
         self.assertIn("nothing_here", post.json["errorMessage"])
+
+    def test_a_skill_whose_settings_are_broken(self):
+        self.write("badsettings/skill.py", "from skillkit import launch\n")
+        self.write("badsettings/skill.json", '{"applicationId": 42}')
+        post, rt = self.init_error("badsettings")
+        self.assertEqual(post.json["errorType"], "Skillserver.SkillConfigError")
+        self.assertIn("skill.json", post.json["errorMessage"])
 
     def test_a_handler_whose_module_is_missing(self):
         task = os.path.join(self.skills, "empty_task")
