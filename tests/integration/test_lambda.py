@@ -302,6 +302,14 @@ class Invocations(LambdaCase):
         self.assert_clean()
         self.assertEqual(rt.stop(), 0, rt.log)
 
+    def test_share_network_gives_the_network_back(self):
+        # The probe above can tell: with --share-network it reaches the API.
+        rt = self.start("lambda_test", "--share-network")
+        post = self.api.post_for(self.api.invoke(intent_event("ProbeIntent")))
+        self.assertIn("request: env none, leaked none, api reached", speech(post))
+        self.assertEqual(rt.stop(), 0, rt.log)
+        self.assertIn("--share-network", rt.log)
+
     def test_as_an_ordinary_user(self):
         # Lambda runs a function as an ordinary user: the sandbox then has
         # only what a user namespace gives.
