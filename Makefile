@@ -7,12 +7,12 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 10
 
 # What building and running skillserver needs (make run)...
-BUILD_PACKAGES = gcc make meson ninja-build pkg-config python3 python3.11-dev \
+BUILD_PACKAGES = gcc make meson ninja-build pkg-config python3 python3.11-dev libpython3-dev \
 	libjansson-dev libxml2-dev libssl-dev openssl libsqlite3-dev \
 	libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libseccomp-dev espeak-ng ca-certificates
 
 # ...and what the tests, the fuzzers and the benchmarks need as well (make test).
-TEST_PACKAGES = $(BUILD_PACKAGES) clang clang-format libclang-rt-14-dev wrk chromium
+TEST_PACKAGES = $(BUILD_PACKAGES) clang clang-format libclang-rt-14-dev wrk chromium haproxy
 
 # Node.js runs the browser test. Debian's nodejs and npm are installed only
 # when the commands are missing: a Node.js from elsewhere (with its own npm)

@@ -1,18 +1,19 @@
 /*
- * main.c - the command line: parses arguments and calls into the modules.
+ * main.c - the commands: options.c reads the settings for one, and its
+ * function here calls into the modules.
  *
  *   skillserver serve   [--listen ADDR:PORT] [--tls-cert PEM --tls-key PEM | --no-tls] ...
  *   skillserver invoke  SKILL [FILE|-]
- *   skillserver lambda  [SKILL] [--store DIR]
+ *   skillserver lambda  [SKILL] [--store DIR] [--share-network]
  *   skillserver request SKILL INTENT [slot=value ...] [--launch|--end] [--locale LL-CC]
  *   skillserver say     [--skill SKILL] ["utterance"] [--wav FILE] [--show] [--locale LL-CC]
  *   skillserver ssml    check [FILE|-]
  *   skillserver export  SKILL DIR
  *   skillserver model   SKILL [--locale LL-CC]
  *
- * Global options (--skills DIR, --data DIR, --dev) may stand before or after
- * the subcommand. Exit codes: 0 success, 1 the skill or SSML failed, 2 bad
- * usage or input.
+ * Global options (--skills DIR, --data DIR, --dev, --config FILE) may stand
+ * before or after the command (options.h). Exit codes: 0 success, 1 the
+ * skill or SSML failed, 2 bad usage or input.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -34,6 +35,7 @@
 #include "log.h"
 #include "model.h"
 #include "model_show.h"
+#include "options.h"
 #include "privs.h"
 #include "say.h"
 #include "scaffold.h"
@@ -49,55 +51,6 @@
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
-
-/* Options shared by the subcommands; each uses the ones it needs. */
-struct options {
-    const char *skills;
-    const char *data;
-    bool dev;
-    bool compact;
-    bool launch;
-    bool end;
-    int handler_timeout_ms;
-    const char *attributes; /* request --attributes JSON */
-    const char *layout;     /* new --layout */
-    const char *invocation; /* new --invocation */
-    const char *user;       /* serve --user */
-    const char *store;      /* lambda --store */
-    bool share_network;     /* lambda --share-network */
-    const char *locale;     /* ssml check --locale */
-    const char *key;        /* sign --key */
-    const char *cert_url;   /* sign --cert-url */
-    bool sha1;              /* sign --sha1 */
-    bool reprompt;          /* ssml check --reprompt */
-    const char *skill;      /* say --skill */
-    const char *wav;        /* say --wav */
-    bool show;              /* say --show */
-    bool speak;             /* say --speak */
-    /* serve */
-    const char *listen;
-    const char *tls_cert;
-    const char *tls_key;
-    bool no_tls;
-    bool no_verify;
-    bool allow_unverified_public;
-    const char *trust_ca;
-    const char *cert_cache;
-    const char *cert_connect_to;
-    int workers;
-    bool fresh_worker;
-    unsigned max_connections;
-    unsigned max_per_address; /* serve --max-connections-per-address */
-    const char *metrics_listen;
-    bool no_metrics;
-    bool class_mode;            /* serve --class */
-    const char *class_password; /* serve --class-password */
-    int class_workers;          /* serve --class-workers */
-    const char *class_hosts;    /* serve --class-host */
-    /* positional arguments */
-    const char *args[64];
-    int nargs;
-};
 
 __attribute__((format(printf, 2, 3))) static int
 fail_usage(const char *usage, const char *fmt, ...)
@@ -153,234 +106,6 @@ runtime_of(const struct options *o, const char *exe)
                                    .handler_timeout_ms = o->handler_timeout_ms,
                                    .user = o->user,
                                    .launcher_fd = -1};
-}
-
-static int
-parse_seconds(const char *text, int *ms)
-{
-    char *end;
-    errno = 0;
-    double s = strtod(text, &end);
-    if (errno || end == text || *end || s <= 0 || s * 1000 > LIMIT_HANDLER_TIMEOUT_MS_MAX)
-        return -1;
-    *ms = (int)(s * 1000);
-    return *ms > 0 ? 0 : -1;
-}
-
-/* A whole number from 1 to max, or -1. */
-static long
-parse_count(const char *text, long max)
-{
-    char *end;
-    errno = 0;
-    long n = strtol(text, &end, 10);
-    if (errno || end == text || *end || n < 1 || n > max)
-        return -1;
-    return n;
-}
-
-/*
- * Parse argv[first..] into o. Options may come anywhere; "--" ends them.
- * Returns 0, 1 for --help, or EXIT_USAGE after printing the problem.
- */
-static int
-parse_options(int argc, char **argv, int first, struct options *o, const char *usage)
-{
-    bool options_done = false;
-    for (int i = first; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        if (options_done || a[0] != '-' || strcmp(a, "-") == 0) {
-            if (o->nargs == (int)(sizeof(o->args) / sizeof(o->args[0])))
-                return fail_usage(usage, "too many arguments at '%s'", a);
-            o->args[o->nargs++] = a;
-            continue;
-        }
-        if (strcmp(a, "--") == 0) {
-            options_done = true;
-            continue;
-        }
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return 1;
-        if (strcmp(a, "--dev") == 0) {
-            o->dev = true;
-            continue;
-        }
-        if (strcmp(a, "--compact") == 0) {
-            o->compact = true;
-            continue;
-        }
-        if (strcmp(a, "--launch") == 0) {
-            o->launch = true;
-            continue;
-        }
-        if (strcmp(a, "--end") == 0) {
-            o->end = true;
-            continue;
-        }
-        if (strcmp(a, "--reprompt") == 0) {
-            o->reprompt = true;
-            continue;
-        }
-        if (strcmp(a, "--sha1") == 0) {
-            o->sha1 = true;
-            continue;
-        }
-        if (strcmp(a, "--show") == 0) {
-            o->show = true;
-            continue;
-        }
-        if (strcmp(a, "--speak") == 0) {
-            o->speak = true;
-            continue;
-        }
-        if (strcmp(a, "--no-tls") == 0) {
-            o->no_tls = true;
-            continue;
-        }
-        if (strcmp(a, "--no-verify") == 0) {
-            o->no_verify = true;
-            continue;
-        }
-        if (strcmp(a, "--allow-unverified-public") == 0) {
-            o->allow_unverified_public = true;
-            continue;
-        }
-        if (strcmp(a, "--no-metrics") == 0) {
-            o->no_metrics = true;
-            continue;
-        }
-        if (strcmp(a, "--class") == 0) {
-            o->class_mode = true;
-            continue;
-        }
-        if (strcmp(a, "--share-network") == 0) {
-            o->share_network = true;
-            continue;
-        }
-        if (strcmp(a, "--fresh-worker") == 0) {
-            o->fresh_worker = true;
-            continue;
-        }
-        /* Options with a value: --name VALUE or --name=VALUE. */
-        static const char *const valued[] = {"--skills",
-                                             "--data",
-                                             "--handler-timeout",
-                                             "--attributes",
-                                             "--user",
-                                             "--locale",
-                                             "--key",
-                                             "--cert-url",
-                                             "--listen",
-                                             "--tls-cert",
-                                             "--tls-key",
-                                             "--trust-ca",
-                                             "--cert-cache",
-                                             "--cert-connect-to",
-                                             "--workers",
-                                             "--max-connections",
-                                             "--skill",
-                                             "--wav",
-                                             "--layout",
-                                             "--invocation",
-                                             "--metrics-listen",
-                                             "--max-connections-per-address",
-                                             "--class-password",
-                                             "--class-workers",
-                                             "--class-host",
-                                             "--store"};
-        const char *eq = strchr(a, '=');
-        size_t alen = eq ? (size_t)(eq - a) : strlen(a);
-        const char *name = NULL;
-        for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
-            if (strlen(valued[k]) == alen && strncmp(valued[k], a, alen) == 0)
-                name = valued[k];
-        if (!name)
-            return fail_usage(usage, "unknown option '%s'", a);
-        /* "--wav --skills DIR": the next word is another option, not a value. */
-        if (eq)
-            val = eq + 1;
-        else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
-            val = argv[++i];
-        else
-            return fail_usage(usage, "%s needs a value", name);
-
-        if (strcmp(name, "--skills") == 0)
-            o->skills = val;
-        else if (strcmp(name, "--data") == 0)
-            o->data = val;
-        else if (strcmp(name, "--attributes") == 0)
-            o->attributes = val;
-        else if (strcmp(name, "--layout") == 0)
-            o->layout = val;
-        else if (strcmp(name, "--invocation") == 0)
-            o->invocation = val;
-        else if (strcmp(name, "--user") == 0)
-            o->user = val;
-        else if (strcmp(name, "--store") == 0)
-            o->store = val;
-        else if (strcmp(name, "--locale") == 0)
-            o->locale = val;
-        else if (strcmp(name, "--key") == 0)
-            o->key = val;
-        else if (strcmp(name, "--cert-url") == 0)
-            o->cert_url = val;
-        else if (strcmp(name, "--skill") == 0)
-            o->skill = val;
-        else if (strcmp(name, "--wav") == 0)
-            o->wav = val;
-        else if (strcmp(name, "--listen") == 0)
-            o->listen = val;
-        else if (strcmp(name, "--tls-cert") == 0)
-            o->tls_cert = val;
-        else if (strcmp(name, "--tls-key") == 0)
-            o->tls_key = val;
-        else if (strcmp(name, "--trust-ca") == 0)
-            o->trust_ca = val;
-        else if (strcmp(name, "--cert-cache") == 0)
-            o->cert_cache = val;
-        else if (strcmp(name, "--cert-connect-to") == 0)
-            o->cert_connect_to = val;
-        else if (strcmp(name, "--workers") == 0) {
-            long n = parse_count(val, LIMIT_WORKERS_MAX);
-            if (n < 0)
-                return fail_usage(usage, "--workers takes a number from 1 to %d, not '%s'",
-                                  LIMIT_WORKERS_MAX, val);
-            o->workers = (int)n;
-        } else if (strcmp(name, "--max-connections") == 0) {
-            long n = parse_count(val, 1000000);
-            if (n < 0)
-                return fail_usage(
-                    usage, "--max-connections takes a number from 1 to 1000000, not '%s'", val);
-            o->max_connections = (unsigned)n;
-        } else if (strcmp(name, "--max-connections-per-address") == 0) {
-            long n = parse_count(val, 1000000);
-            if (n < 0)
-                return fail_usage(usage,
-                                  "--max-connections-per-address takes a number from 1 to "
-                                  "1000000, not '%s'",
-                                  val);
-            o->max_per_address = (unsigned)n;
-        } else if (strcmp(name, "--metrics-listen") == 0)
-            o->metrics_listen = val;
-        else if (strcmp(name, "--class-password") == 0)
-            o->class_password = val;
-        else if (strcmp(name, "--class-host") == 0)
-            o->class_hosts = val;
-        else if (strcmp(name, "--class-workers") == 0) {
-            long n = parse_count(val, 256);
-            if (n < 0)
-                return fail_usage(usage, "--class-workers takes a number from 1 to 256, not '%s'",
-                                  val);
-            o->class_workers = (int)n;
-        } else if (strcmp(name, "--handler-timeout") == 0 &&
-                   parse_seconds(val, &o->handler_timeout_ms) != 0)
-            return fail_usage(usage,
-                              "--handler-timeout takes a number of seconds such as 6 or "
-                              "0.5 (at most 60), not '%s'",
-                              val);
-    }
-    return 0;
 }
 
 static int
@@ -752,8 +477,6 @@ int
 main(int argc, char **argv)
 {
     struct options o = {.skills = SKILLS_DIR_DEFAULT, .data = "data"};
-    const char *cmd = NULL;
-    int cmd_at = 0;
     struct ss_error err;
 
     /* Nothing of this process (the key, users' data) is for another
@@ -763,57 +486,29 @@ main(int argc, char **argv)
         return 1;
     }
 
-    /* The subcommand is the first argument that is not a global option or its value. */
-    for (int i = 1; i < argc && !cmd; i++) {
-        if (strcmp(argv[i], "--skills") == 0 || strcmp(argv[i], "--data") == 0) {
-            i++;
-            continue;
-        }
-        if (argv[i][0] == '-' && strcmp(argv[i], "--help") && strcmp(argv[i], "-h") &&
-            strcmp(argv[i], "--version"))
-            continue;
-        cmd = argv[i];
-        cmd_at = i;
-    }
-    if (!cmd || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        fputs(usage_main, cmd ? stdout : stderr);
-        return cmd ? 0 : EXIT_USAGE;
-    }
-    if (strcmp(cmd, "--version") == 0) {
-        printf("skillserver %s\n", SKILLSERVER_VERSION);
-        return 0;
-    }
-
-    static const struct {
-        const char *name;
-        int (*run)(struct options *);
-        const char *usage;
-    } commands[] = {
-        {"serve", cmd_serve, usage_serve},    {"invoke", cmd_invoke, usage_invoke},
-        {"lambda", cmd_lambda, usage_lambda}, {"request", cmd_request, usage_request},
-        {"ssml", cmd_ssml, usage_ssml},       {"model", cmd_model, usage_model},
-        {"sign", cmd_sign, usage_sign},       {"say", cmd_say, usage_say},
-        {"new", cmd_new, usage_new},          {"export", cmd_export, usage_export},
+    static const struct command_spec commands[] = {
+        {"serve", CMD_SERVE, usage_serve, cmd_serve},
+        {"invoke", CMD_INVOKE, usage_invoke, cmd_invoke},
+        {"lambda", CMD_LAMBDA, usage_lambda, cmd_lambda},
+        {"request", CMD_REQUEST, usage_request, cmd_request},
+        {"ssml", CMD_SSML, usage_ssml, cmd_ssml},
+        {"model", CMD_MODEL, usage_model, cmd_model},
+        {"sign", CMD_SIGN, usage_sign, cmd_sign},
+        {"say", CMD_SAY, usage_say, cmd_say},
+        {"new", CMD_NEW, usage_new, cmd_new},
+        {"export", CMD_EXPORT, usage_export, cmd_export},
     };
-    for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
-        if (strcmp(cmd, commands[k].name) != 0)
-            continue;
-        /* Global options before the subcommand, then everything after it. */
-        int r = parse_options(cmd_at, argv, 1, &o, commands[k].usage);
-        if (r == 0) {
-            o.nargs = 0;
-            r = parse_options(argc, argv, cmd_at + 1, &o, commands[k].usage);
-        }
-        if (r == 1) {
-            fputs(commands[k].usage, stdout);
-            return 0;
-        }
-        if (r != 0)
-            return r;
+    const struct command_spec *cmd;
+    extern char **environ;
+    enum options_result r =
+        options_parse(argc, argv, environ, commands, sizeof(commands) / sizeof(commands[0]),
+                      usage_main, SKILLSERVER_VERSION, &o, &cmd, stdout, stderr);
+    int rc = r == OPTIONS_EXIT_OK ? 0 : EXIT_USAGE;
+    if (r == OPTIONS_RUN) {
         if (o.dev)
             log_set_level(LOG_DEBUG);
-        return commands[k].run(&o);
+        rc = cmd->run(&o);
     }
-    fprintf(stderr, "skillserver: '%s' is not a command\n\n%s", cmd, usage_main);
-    return EXIT_USAGE;
+    options_cleanup(&o);
+    return rc;
 }

@@ -4,6 +4,7 @@
 #include "usage.h"
 
 #include "http.h"
+#include "options.h"
 #include "privs.h"
 
 const char usage_main[] =
@@ -26,15 +27,23 @@ const char usage_main[] =
     "                                          read from its functions when it has no file\n"
     "  sign    --key PEM --cert-url URL [FILE] print the signature headers of a request\n"
     "  new     NAME [--layout ask]             make a new skill folder that runs at once\n"
-    "  export  SKILL DIR                       the skill as an ASK CLI project for a real Echo\n"
     "          [--invocation WORDS]\n"
+    "  export  SKILL DIR                       the skill as an ASK CLI project for a real Echo\n"
     "\n"
     "options for every command:\n"
     "  --skills DIR   the skills folder (default: ./skills)\n"
     "  --data DIR     where persistent attributes are kept (default: ./data)\n"
     "  --dev          speak errors in detail (file, line, what went wrong)\n"
+    "  --config FILE  read settings from FILE (default: $SKILLSERVER_CONFIG, else\n"
+    "                 " OPTIONS_CONFIG_DEFAULT " if it exists)\n"
     "  --help         help for a command: skillserver invoke --help\n"
     "  --version\n"
+    "\n"
+    "settings: every option also has a key, its name without the dashes, for the\n"
+    "configuration file (one per line: listen = 0.0.0.0:443, no-verify = false) and\n"
+    "for the environment (SKILLSERVER_LISTEN=0.0.0.0:443, SKILLSERVER_NO_VERIFY=false).\n"
+    "The command line wins, then the environment, then the file. Each command takes\n"
+    "the keys of its own options and leaves the others to the commands that take them.\n"
     "\n"
     "example:\n"
     "  skillserver request thank_you ThankYouIntent name=Sam | skillserver invoke thank_you\n";
@@ -163,10 +172,9 @@ const char usage_lambda[] =
     "answered 500, which Lambda uses to tell a runtime to stop; 2 AWS_LAMBDA_RUNTIME_API\n"
     "is not set or is not an address.\n"
     "\n"
-    "example (a container image whose command names the skill; the paths are examples):\n"
-    "  ENTRYPOINT [\"/opt/skillserver/bin/skillserver\", \"--skills\", \"/var/task/skills\", "
-    "\"lambda\"]\n"
-    "  CMD [\"thank_you\"]\n";
+    "example: the image of server/deploy/ as a Lambda function's code, with the\n"
+    "function's command (ImageConfig Command) [\"lambda\", \"thank_you\"]; or a bootstrap:\n"
+    "  exec \"$LAMBDA_TASK_ROOT/bin/skillserver\" --skills \"$LAMBDA_TASK_ROOT/skills\" lambda\n";
 
 const char usage_request[] =
     "usage: skillserver request SKILL INTENT [slot=value ...] [--attributes JSON]\n"

@@ -731,8 +731,17 @@ end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outco
     } else if (rc == SS_ERR_OK) {
         s->failures = 0;
     }
-    if (outcome == DONE && !w->draining && worn_out(pool, s, w, rss_high))
+    if (outcome == DONE && !w->draining && worn_out(pool, s, w, rss_high)) {
         w->draining = true;
+        /* Its successor starts now, while it answers what it holds, so
+         * that the calls behind it do not wait for a fork once it leaves
+         * (one process over the cap at most, for that moment). */
+        if (s->running <= (unsigned)pool->cfg.workers && s->broken_until_ms <= proto_now_ms()) {
+            s->running++;
+            s->want++;
+            pthread_cond_signal(&pool->keeper_cond);
+        }
+    }
     if (outcome == DONE && w->queued) {
         /* Its next call is in its socket already: it goes on with that. */
         w->job = w->queued;
@@ -766,14 +775,14 @@ end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outco
         retire(pool, w);
         if (s->pending) {
             /* Calls wait for this one's place: a new worker, unless the
-             * skill is broken now. */
+             * skill is broken now, or its successor is on its way. */
             if (s->broken_until_ms > proto_now_ms()) {
                 struct ss_error why;
                 ss_fail(&why, SS_ERR_SKILL_CRASHED,
                         "%s is marked broken after %d failures in a row", s->name,
                         LIMIT_WORKER_FAILURES);
                 fail_pending(s, &why, &failed);
-            } else {
+            } else if (s->running < (unsigned)pool->cfg.workers) {
                 s->running++;
                 s->want++;
                 pthread_cond_signal(&pool->keeper_cond);

@@ -196,11 +196,13 @@ init_python(const struct python_worker_config *cfg)
         return -1;
     }
     /* Isolated: no PYTHON* variables, no user site, no current directory on
-     * sys.path. Site packages of the system stay importable. */
+     * sys.path. Without site: skillkit adds the system's site packages the
+     * first time an import needs them (skillkit/_loader.py, _SitePackages),
+     * so a skill that never imports one does not pay for them at start. */
     PyConfig_InitIsolatedConfig(&config);
     config.install_signal_handlers = 0;
     config.write_bytecode = 0;
-    config.site_import = 1;
+    config.site_import = 0;
     config.buffered_stdio = 0;
     status = PyConfig_SetBytesString(&config, &config.program_name, "skillserver-worker");
     if (PyStatus_Exception(status))

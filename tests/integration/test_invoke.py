@@ -2,13 +2,15 @@
 processes, the bundled skills and the misbehaving test skills."""
 import json
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import (FIXTURES, SKILLS, SOURCE_ROOT, TEST_SKILLS, bundled_skills, fixtures,
-                     load_json, run)
+from harness import (FIXTURES, SKILLS, SKILLSERVER, SOURCE_ROOT, TEST_SKILLS, bundled_skills,
+                     fixtures, load_json, run)
 
 GOLDEN = os.path.join(SOURCE_ROOT, "tests", "data", "invoke")
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -375,6 +377,51 @@ class ApplicationId(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("right application", p.stdout)
         self.assertIn(APPID, p.stdout + p.stderr)
+
+
+class SystemPackages(unittest.TestCase):
+    """The worker starts Python without site (it costs every zygote start),
+    yet Debian's packages are found as python3 finds them: by the first
+    import that nothing else satisfies, and by importlib.metadata."""
+
+    def test_a_skill_imports_debians_packages(self):
+        p = run("--skills", TEST_SKILLS, "invoke", "system_packages", stdin=intent_request())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        text = load_json(p.stdout)["response"]["outputSpeech"]["text"]
+        self.assertRegex(text, r"^site at start False, meson \d+\.\d+\S* from "
+                               r"/usr/lib/python3/dist-packages$")
+
+
+class StartsLight(unittest.TestCase):
+    """The commands other than serve start without the libraries only serve
+    needs, and the front never has Python in it: the dynamic loader's work
+    at every start is most of what invoke costs before the skill runs."""
+
+    def needed(self, path):
+        p = subprocess.run(["readelf", "-d", path], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", p.stdout)
+
+    def test_the_front_links_no_http_tls_curl_or_python(self):
+        needed = self.needed(SKILLSERVER)
+        self.assertIn("libjansson.so.4", needed)
+        for lib in ("libmicrohttpd", "libgnutls", "libcurl", "libpython"):
+            with self.subTest(lib=lib):
+                self.assertEqual([n for n in needed if n.startswith(lib)], [])
+
+    def test_the_worker_links_python_and_nothing_of_the_front(self):
+        worker = os.path.join(os.path.dirname(SKILLSERVER), "skillserver-worker")
+        needed = self.needed(worker)
+        # CPython is linked statically (-Dpython_link=static, the default
+        # where Debian's archive is installed) or as libpython3.11.so; the
+        # static one is exported for the extension modules.
+        symbols = subprocess.run(["nm", "-D", "--defined-only", worker], capture_output=True,
+                                 text=True).stdout
+        self.assertTrue(any(n.startswith("libpython3") for n in needed)
+                        or re.search(r" T Py_InitializeFromConfig$", symbols, re.M), needed)
+        for lib in ("libmicrohttpd", "libgnutls", "libcurl", "libxml2", "libsqlite3", "libcrypto"):
+            with self.subTest(lib=lib):
+                self.assertEqual([n for n in needed if n.startswith(lib)], [])
 
 
 if __name__ == "__main__":

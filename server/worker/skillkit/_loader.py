@@ -130,6 +130,77 @@ def _vendored_index() -> int:
     return len(sys.path)
 
 
+class _SitePackages:
+    """The system's site packages, added the first time an import needs them.
+
+    The worker starts Python without ``site`` (server/worker/python.c):
+    adding the site-packages folders and running their .pth files and
+    sitecustomize took a tenth of a zygote's start, and a skill that imports
+    only the standard library, skillkit and its own files never needs them.
+    This finder sits last on sys.meta_path, so it is asked only about a
+    module that nothing else found (or, by importlib.metadata, about
+    installed distributions): it then runs ``site.main()``, which is what
+    python3 runs at start, takes itself off the list and looks again in the
+    folders that site added. sys.path ends as python3 would have it: the
+    standard library, skillkit, the skill's folder, then site packages.
+    """
+
+    @classmethod
+    def install(cls) -> None:
+        if sys.flags.no_site and "site" not in sys.modules and cls not in sys.meta_path:
+            sys.meta_path.append(cls)
+
+    @classmethod
+    def _add(cls) -> list[str]:
+        """Run site once; the sys.path entries it added."""
+        if cls in sys.meta_path:
+            sys.meta_path.remove(cls)
+        before = set(sys.path)
+        import site
+
+        site.main()
+        return [entry for entry in sys.path if entry not in before]
+
+    #: Modules that the standard library tries to import and does without
+    #: on Linux (pathlib, subprocess, copy...: Windows and Jython modules).
+    #: Looking for them is no reason to add site packages, unless one of
+    #: the usual site folders really holds one.
+    PROBES = ("nt", "_winapi", "msvcrt", "org")
+
+    @staticmethod
+    def _in_usual_folders(name: str) -> bool:
+        version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        for prefix in {sys.prefix, sys.exec_prefix}:
+            for folder in (os.path.join(prefix, "local", "lib", version, "dist-packages"),
+                           os.path.join(prefix, "lib", "python3", "dist-packages"),
+                           os.path.join(prefix, "lib", version, "dist-packages"),
+                           os.path.join(prefix, "lib", version, "site-packages")):
+                if os.path.exists(os.path.join(folder, name)) or \
+                        os.path.exists(os.path.join(folder, name + ".py")):
+                    return True
+        return False
+
+    @classmethod
+    def find_spec(cls, name: str, path: Any = None, target: Any = None) -> Any:
+        if path is not None:
+            return None  # a submodule: its package's own folders decide
+        if name in cls.PROBES and not cls._in_usual_folders(name):
+            return None
+        added = cls._add()
+        from importlib.machinery import PathFinder
+
+        return PathFinder.find_spec(name, added, target) if added else None
+
+    @classmethod
+    def find_distributions(cls, context: Any = None) -> Any:
+        added = cls._add()
+        from importlib.metadata import DistributionFinder, MetadataPathFinder
+
+        name = getattr(context, "name", None)
+        return MetadataPathFinder.find_distributions(
+            DistributionFinder.Context(name=name, path=added))
+
+
 #: Distributions whose module has another name than the distribution.
 _MODULE_OF = {"python-dateutil": "dateutil", "pyyaml": "yaml", "beautifulsoup4": "bs4",
               "pillow": "PIL", "ask-sdk": "ask_sdk_core", "scikit-learn": "sklearn"}
@@ -234,6 +305,7 @@ def load(skill: Skill, soft_seconds: float) -> dict:
             f"with chmod -R a+rX {skill.folder}",
             f"{name} cannot be loaded: some of its files cannot be read. The log says which.",
             type_="PermissionError", file=unreadable))
+    _SitePackages.install()
     if skill.folder not in sys.path:
         # Before the system's packages, so that packages vendored beside the
         # code (pip install -t) win, as on Lambda; after the standard library

@@ -304,6 +304,11 @@ class Request:
             value = raw.get("value") if isinstance(raw, dict) else None
             if isinstance(value, str):
                 return value
+            # A slot the user left empty (or one the intent does not have),
+            # in the format without slotValue: nothing else can fill it.
+            if isinstance(slots, dict) and (
+                    raw is None or (isinstance(raw, dict) and "slotValue" not in raw)):
+                return default
         slot = self.slots.get(name)
         if slot is None or slot.value is None:
             return default

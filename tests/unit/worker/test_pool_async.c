@@ -187,5 +187,38 @@ main(void)
     pool_answer_cleanup(&flood.ans);
     pool_destroy(pool);
     skill_cleanup(&loud);
+
+    /* 5. A worker at the end of its service (here: a fresh worker for
+     * every call) has its successor started as soon as its last call is
+     * answered, not when the next call comes and has to wait for it. */
+    cfg.fresh_worker = true;
+    cfg.handler_timeout_ms = 8000;
+    cfg.soft_timeout_ms = 4000;
+    pool = pool_create(&cfg);
+    struct skill thanks = load("persistent");
+    finished = 0;
+    struct pool_job one = job_for(&thanks, launch, NULL);
+    is_int(pool_submit(pool, &one), SS_ERR_OK, "a call to a fresh worker is taken");
+    is_int(wait_for(1, 30000), 1, "and answered");
+    is_int(one.rc, SS_ERR_OK, "without an error (%s)", one.err.msg);
+    pool_answer_cleanup(&one.ans);
+    int64_t until = proto_now_ms() + 20000;
+    do {
+        pool_stats(pool, &st);
+        if (st.started >= 2 && st.running == 1)
+            break;
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    } while (proto_now_ms() < until);
+    ok(st.started == 2 && st.running == 1,
+       "its successor is started with no call waiting (started %llu, running %u)",
+       (unsigned long long)st.started, st.running);
+    finished = 0;
+    struct pool_job two = job_for(&thanks, launch, NULL);
+    is_int(pool_submit(pool, &two), SS_ERR_OK, "the next call is taken");
+    is_int(wait_for(1, 30000), 1, "and answered by it");
+    is_int(two.rc, SS_ERR_OK, "without an error (%s)", two.err.msg);
+    pool_answer_cleanup(&two.ans);
+    pool_destroy(pool);
+    skill_cleanup(&thanks);
     return tap_done();
 }

@@ -95,6 +95,17 @@ class RequestTest(unittest.TestCase):
         self.assertEqual(req.slot("drink"), "tea")
         self.assertEqual(req.slot_id("drink"), "TEA")
 
+    def test_empty_and_missing_slots_give_the_default(self):
+        event = testing.intent_request("Go", name=None)
+        event["request"]["intent"]["slots"]["name"] = {"name": "name",
+                                                       "confirmationStatus": "NONE"}
+        req = Request(event)
+        self.assertEqual(req.slot("name", "friend"), "friend")
+        self.assertIsNone(req.slot("name"))
+        self.assertEqual(req.slot("nickname", "pal"), "pal")
+        self.assertIsNone(req.slots["name"].value)
+        self.assertEqual(Request(testing.intent_request("Go", name="Sam")).slot("name", "x"), "Sam")
+
     def test_sessionless_request(self):
         req = Request(fixture("audio_playback_started"))
         self.assertEqual(req.type, "AudioPlayer.PlaybackStarted")
