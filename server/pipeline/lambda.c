@@ -338,6 +338,10 @@ init(struct loop *l)
     rc_cfg.workers = 1; /* Lambda hands one invocation at a time to a runtime */
     rc_cfg.launcher_fd = -1;
     rc_cfg.no_network = !l->cfg->share_network;
+    /* Lambda allows no user namespaces (aws/containers-roadmap#2102): the
+     * function's microVM is the boundary there, and the skill is confined
+     * with what needs none (sandbox.h), which the log says. */
+    rc_cfg.namespaces_optional = true;
     if (l->cfg->share_network)
         log_msg(LOG_WARN, "--share-network: the skill can reach the network, the Runtime API "
                           "included");

@@ -18,6 +18,7 @@ runtime_open(struct runtime *rt, const struct runtime_config *cfg, struct ss_err
         .dev = cfg->dev,
         .fresh_worker = cfg->fresh_worker,
         .no_network = cfg->no_network,
+        .namespaces_optional = cfg->namespaces_optional,
         .workers = cfg->workers,
         .handler_timeout_ms = hard,
         .soft_timeout_ms = hard / 2,

@@ -37,6 +37,7 @@ struct pool_config {
     bool dev;                 /* --dev: errors are spoken in detail */
     bool fresh_worker;        /* --fresh-worker: every request gets a new worker */
     bool no_network;          /* skills get no network (sandbox.h); only without launcher */
+    bool namespaces_optional; /* sandbox.h; only without launcher */
     int workers;              /* most workers per skill; 0: the number of CPUs */
     const char *user;         /* user the workers become when root; NULL: nobody */
     int handler_timeout_ms;   /* hard deadline, counted from the request's arrival */

@@ -55,7 +55,14 @@ struct sandbox_config {
     const char *skillkit_dir; /* the folder holding the skillkit package: read-only */
     const char *user;         /* the user to become when started as root; NULL: nobody */
     bool no_network;          /* a network namespace of its own: no network at all */
-    bool off;                 /* confine nothing (debugging the server itself only) */
+    /* Where the kernel refuses the namespaces (AWS Lambda gives each
+     * function a microVM of its own and no user namespaces), confine with
+     * what needs none: the limits, no capabilities, no_new_privs and the
+     * seccomp filters. The skill then sees the file system and the network
+     * as the process that started it does; a line on stderr says so. Only
+     * for `skillserver lambda`: serve and invoke refuse to run unconfined. */
+    bool namespaces_optional;
+    bool off; /* confine nothing (debugging the server itself only) */
 };
 
 /*

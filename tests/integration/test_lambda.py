@@ -29,6 +29,10 @@ from harness import FIXTURES, SKILLSERVER, assert_no_sanitizer_report, limit
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from lambda_emulator import RuntimeAPI  # noqa: E402
 
+# tests/no_namespaces.c: a command run where new namespaces are refused.
+NO_NAMESPACES = os.environ.get("NO_NAMESPACES", os.path.join(
+    os.path.dirname(SKILLSERVER), "..", "tests", "no_namespaces"))
+
 APP_ID = "amzn1.ask.skill.11111111-2222-3333-4444-555555555555"
 OTHER_APP_ID = "amzn1.ask.skill.99999999-8888-7777-6666-555555555555"
 CREDENTIALS = {
@@ -330,6 +334,47 @@ class Invocations(LambdaCase):
         self.assert_response(self.api.post_for(self.api.invoke(intent_event("BoomIntent"))))
         self.assertEqual(rt.stop(), 0, rt.log)
         self.assert_clean()
+
+    def refused_namespaces(self, prefix=()):
+        # As on AWS Lambda (no user namespaces): the skill is confined with
+        # its limits and filters only, the log says so, and the probe
+        # honestly finds the network; credentials stay out of its reach.
+        rt = self.start("lambda_test", prefix=[*prefix, NO_NAMESPACES])
+        post = self.api.post_for(self.api.invoke(intent_event("ProbeIntent")))
+        self.assert_response(post)
+        self.assertIn("import: env none, leaked none, api reached", speech(post))
+        self.assertIn("request: env none, leaked none, api reached", speech(post))
+        self.assert_response(self.api.post_for(self.api.invoke(intent_event("BoomIntent"))))
+        self.assertEqual(rt.stop(), 0, rt.log)
+        self.assertIn("the kernel refuses the namespaces that confine a skill", rt.log)
+        self.assertIn("as AWS Lambda does", rt.log)
+        self.assert_clean()
+
+    def test_where_the_kernel_refuses_namespaces(self):
+        # Started as root, the skill runs as nobody: without a mount
+        # namespace, it needs the folders readable on the way.
+        os.chmod(self.skills, 0o755)
+        self.refused_namespaces()
+
+    def test_where_the_kernel_refuses_namespaces_to_an_ordinary_user(self):
+        if os.geteuid() != 0:
+            self.skipTest("already an ordinary user: the test above ran as one")
+        user = pwd.getpwnam("nobody")
+        for dirpath, dirnames, filenames in os.walk(self.skills):
+            os.chmod(dirpath, 0o755)
+            for name in filenames:
+                os.chmod(os.path.join(dirpath, name), 0o644)
+        self.refused_namespaces(["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}",
+                                 "--clear-groups", "--"])
+
+    def test_invoke_there_refuses_to_run_unconfined(self):
+        # Only lambda confines without namespaces; invoke (and serve) refuse.
+        p = subprocess.run([NO_NAMESPACES, SKILLSERVER, "--skills", self.skills, "invoke",
+                            "lambda_test"], input=json.dumps(intent_event("BoomIntent")),
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("the kernel refused the namespaces that confine a skill", p.stderr)
+        self.assertNotIn("system-call filter only", p.stderr)
 
     def test_attributes_are_kept_in_the_store_named(self):
         store = tempfile.mkdtemp(prefix="skillserver-lambda-store-")
