@@ -4,6 +4,7 @@
  *
  *   skillserver serve   [--listen ADDR:PORT] [--tls-cert PEM --tls-key PEM | --no-tls] ...
  *   skillserver invoke  SKILL [FILE|-]
+ *   skillserver lambda  [SKILL] [--store DIR] [--share-network]
  *   skillserver request SKILL INTENT [slot=value ...] [--launch|--end] [--locale LL-CC]
  *   skillserver say     [--skill SKILL] ["utterance"] [--wav FILE] [--show] [--locale LL-CC]
  *   skillserver ssml    check [FILE|-]
@@ -29,6 +30,7 @@
 #include "export.h"
 #include "http.h"
 #include "invoke.h"
+#include "lambda.h"
 #include "launcher.h"
 #include "log.h"
 #include "model.h"
@@ -144,6 +146,25 @@ cmd_invoke(struct options *o)
         .err = stderr,
     };
     return invoke_run(&cfg);
+}
+
+static int
+cmd_lambda(struct options *o)
+{
+    char exe[PATH_MAX];
+
+    if (o->nargs > 1)
+        return fail_usage(usage_lambda, "name one skill only, not '%s' too", o->args[1]);
+    if (worker_path(exe, sizeof(exe)) != 0)
+        return EXIT_FAILED;
+    struct lambda_config cfg = {
+        .skills_dir = o->skills,
+        .skill = o->nargs == 1 ? o->args[0] : NULL,
+        .store = o->store,
+        .share_network = o->share_network,
+        .runtime = runtime_of(o, exe),
+    };
+    return lambda_run(&cfg);
 }
 
 static int
@@ -491,6 +512,7 @@ main(int argc, char **argv)
     static const struct command_spec commands[] = {
         {"serve", CMD_SERVE, usage_serve, cmd_serve},
         {"invoke", CMD_INVOKE, usage_invoke, cmd_invoke},
+        {"lambda", CMD_LAMBDA, usage_lambda, cmd_lambda},
         {"request", CMD_REQUEST, usage_request, cmd_request},
         {"ssml", CMD_SSML, usage_ssml, cmd_ssml},
         {"model", CMD_MODEL, usage_model, cmd_model},

@@ -47,14 +47,15 @@ static const struct spec specs[] = {
     {"skills", TEXT, AT(skills), CMD_ALL, 0},
     {"data", TEXT, AT(data), CMD_ALL, 0},
     {"dev", SWITCH, AT(dev), CMD_ALL, 0},
-    {"store", TEXT, AT(store), CMD_SERVE | CMD_INVOKE | CMD_SAY, 0},
+    {"store", TEXT, AT(store), CMD_SERVE | CMD_INVOKE | CMD_SAY | CMD_LAMBDA, 0},
     {"listen", TEXT, AT(listen), CMD_SERVE, 0},
     {"tls-cert", TEXT, AT(tls_cert), CMD_SERVE, 0},
     {"tls-key", TEXT, AT(tls_key), CMD_SERVE, 0},
     {"no-tls", SWITCH, AT(no_tls), CMD_SERVE, 0},
     {"workers", INT, AT(workers), CMD_SERVE, LIMIT_WORKERS_MAX},
     {"fresh-worker", SWITCH, AT(fresh_worker), CMD_SERVE, 0},
-    {"handler-timeout", SECONDS, AT(handler_timeout_ms), CMD_SERVE | CMD_INVOKE | CMD_SAY, 0},
+    {"handler-timeout", SECONDS, AT(handler_timeout_ms),
+     CMD_SERVE | CMD_INVOKE | CMD_SAY | CMD_LAMBDA, 0},
     {"no-verify", SWITCH, AT(no_verify), CMD_SERVE, 0},
     {"allow-unverified-public", SWITCH, AT(allow_unverified_public), CMD_SERVE, 0},
     {"trust-ca", TEXT, AT(trust_ca), CMD_SERVE, 0},
@@ -84,6 +85,7 @@ static const struct spec specs[] = {
     {"speak", SWITCH, AT(speak), CMD_SAY, 0},
     {"layout", TEXT, AT(layout), CMD_NEW, 0},
     {"invocation", TEXT, AT(invocation), CMD_NEW, 0},
+    {"share-network", SWITCH, AT(share_network), CMD_LAMBDA, 0},
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))

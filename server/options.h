@@ -38,14 +38,16 @@ enum command {
     CMD_SAY = 1u << 6,
     CMD_NEW = 1u << 7,
     CMD_EXPORT = 1u << 8,
-    CMD_ALL = (1u << 9) - 1,
+    CMD_LAMBDA = 1u << 9,
+    CMD_ALL = (1u << 10) - 1,
 };
 
 /* What the command line, the environment and the configuration file said. */
 struct options {
     const char *skills;
     const char *data;
-    const char *store; /* serve, invoke, say --store postgresql://...; NULL: SQLite in data */
+    const char
+        *store; /* --store: serve, invoke, say a postgresql:// URL; lambda that or a folder */
     const char *config;
     bool dev;
     bool compact;
@@ -56,6 +58,7 @@ struct options {
     const char *layout;     /* new --layout */
     const char *invocation; /* new --invocation */
     const char *user;       /* serve --user */
+    bool share_network;     /* lambda --share-network */
     const char *locale;     /* request, ssml, model, say --locale */
     const char *key;        /* sign --key */
     const char *cert_url;   /* sign --cert-url */

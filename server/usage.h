@@ -11,6 +11,7 @@
 extern const char usage_main[];
 extern const char usage_serve[];
 extern const char usage_invoke[];
+extern const char usage_lambda[];
 extern const char usage_request[];
 extern const char usage_ssml[];
 extern const char usage_model[];

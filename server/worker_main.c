@@ -29,7 +29,7 @@ main(int argc, char **argv)
 {
     const char *name = NULL, *script = NULL, *skillkit = NULL, *root = NULL, *code = NULL,
                *handler = NULL, *user = NULL;
-    bool dev = false;
+    bool dev = false, no_network = false, namespaces_optional = false;
     int fd = -1;
 
     /* Nothing of this process is for another process of the same user to
@@ -42,6 +42,14 @@ main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--dev") == 0) {
             dev = true;
+            continue;
+        }
+        if (strcmp(a, "--no-network") == 0) {
+            no_network = true;
+            continue;
+        }
+        if (strcmp(a, "--namespaces-optional") == 0) {
+            namespaces_optional = true;
             continue;
         }
         if (i + 1 >= argc)
@@ -94,7 +102,9 @@ main(int argc, char **argv)
         .sandbox = {.skill_dir = root ? root : skill_dir,
                     .work_dir = code ? code : (root ? root : skill_dir),
                     .skillkit_dir = skillkit,
-                    .user = user},
+                    .user = user,
+                    .no_network = no_network,
+                    .namespaces_optional = namespaces_optional},
     };
     return python_worker_main(&cfg);
 

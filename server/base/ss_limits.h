@@ -256,6 +256,34 @@
 /* Smallest RSA key accepted for the signing certificate (Amazon's is 2048). */
 #define LIMIT_VERIFY_RSA_BITS_MIN 2048
 
+/* ---- lambda: `skillserver lambda`, a custom runtime on the Lambda Runtime API ---- */
+
+/* Status line and headers of one Runtime API answer: its headers are a few hundred bytes. */
+#define LIMIT_LAMBDA_HEAD_BYTES (16 * 1024)
+
+/* An event as read from the Runtime API: Lambda's own limit for a synchronous payload
+ * (6 MB). Events over LIMIT_BODY_BYTES are then refused as Alexa requests. */
+#define LIMIT_LAMBDA_EVENT_BYTES (6 * 1024 * 1024)
+
+/* Connecting to the Runtime API, which is on the same machine. */
+#define LIMIT_LAMBDA_CONNECT_MS 2000
+
+/* The Runtime API's answer to a POST (it answers 202 at once). */
+#define LIMIT_LAMBDA_POST_MS 10000
+
+/* Tries of one exchange with the Runtime API (refused, cut off, 5xx, garbage) before the
+ * runtime gives up and exits, with LIMIT_LAMBDA_RETRY_MS, then twice that, between tries. */
+#define LIMIT_LAMBDA_TRIES 4
+#define LIMIT_LAMBDA_RETRY_MS 100
+
+/* Kept before Lambda-Runtime-Deadline-Ms to stop the skill and post the spoken timeout
+ * answer: a loopback POST and an apology take a few milliseconds. */
+#define LIMIT_LAMBDA_RESERVE_MS 250
+
+/* Lambda-Runtime-Aws-Request-Id (a UUID) and Lambda-Runtime-Trace-Id (X-Ray: ~100). */
+#define LIMIT_LAMBDA_ID_CHARS 128
+#define LIMIT_LAMBDA_TRACE_CHARS 512
+
 /* ---- http: the HTTPS front (server/front/); the body limit is LIMIT_BODY_BYTES ---- */
 
 /* Connections the kernel queues before the server accepts them. */

@@ -297,7 +297,41 @@ skill_load(const char *root, const char *name, struct skill *out, struct ss_erro
                      name, root, names[0] ? "skills there: " : "the folder has no skills", names);
         goto fail;
     }
-    if ((rc = skill_folder_read(out, err)) != SS_ERR_OK ||
+    if ((rc = skill_folder_read(out, NULL, err)) != SS_ERR_OK ||
+        (rc = load_models(out, err)) != SS_ERR_OK)
+        goto fail;
+    return SS_ERR_OK;
+fail:
+    skill_cleanup(out);
+    return rc;
+}
+
+enum ss_err
+skill_load_function(const char *dir, const char *name, const char *handler, struct skill *out,
+                    struct ss_error *err)
+{
+    struct stat st;
+    enum ss_err rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!skill_name_valid(name))
+        return ss_fail(err, SS_ERR_USAGE,
+                       "'%s' is not a skill name: use letters, digits, '_' and '-' "
+                       "(at most %d characters)",
+                       name, LIMIT_SKILL_NAME_CHARS);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return ss_fail(err, SS_ERR_UNKNOWN_SKILL,
+                       "the function's folder %s cannot be opened (%s): it is where Lambda puts "
+                       "the function's code (LAMBDA_TASK_ROOT)",
+                       dir, stat(dir, &st) != 0 ? strerror(errno) : "it is not a folder");
+    snprintf(out->name, sizeof(out->name), "%s", name);
+    out->dir = strdup(dir);
+    out->locale = strdup("en-US");
+    if (!out->dir || !out->locale) {
+        rc = ss_fail(err, SS_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if ((rc = skill_folder_read(out, handler, err)) != SS_ERR_OK ||
         (rc = load_models(out, err)) != SS_ERR_OK)
         goto fail;
     return SS_ERR_OK;

@@ -130,6 +130,16 @@ int skill_name_valid(const char *name);
  */
 enum ss_err skill_load(const char *root, const char *name, struct skill *out, struct ss_error *err);
 
+/*
+ * Read the folder dir (a Lambda function's code, LAMBDA_TASK_ROOT) as the
+ * skill called name, whose handler is handler ("module.function", over
+ * what the folder's settings or project say; NULL: theirs). With a handler,
+ * a folder that holds only its module is a Lambda function folder. Errors
+ * as skill_load() (SS_ERR_UNKNOWN_SKILL: dir is not a folder).
+ */
+enum ss_err skill_load_function(const char *dir, const char *name, const char *handler,
+                                struct skill *out, struct ss_error *err);
+
 void skill_cleanup(struct skill *skill);
 
 /*

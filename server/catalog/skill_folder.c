@@ -456,7 +456,7 @@ find_model(struct skill *skill, struct ss_error *err)
 }
 
 enum ss_err
-skill_folder_read(struct skill *skill, struct ss_error *err)
+skill_folder_read(struct skill *skill, const char *handler, struct ss_error *err)
 {
     char path[PATH_MAX], from[PATH_MAX], note[128];
     json_t *settings = NULL;
@@ -480,8 +480,11 @@ skill_folder_read(struct skill *skill, struct ss_error *err)
      * what they leave out. */
     if ((rc = read_settings(skill, &p, &settings, from, sizeof(from), note, sizeof(note), err)) !=
             SS_ERR_OK ||
+        (rc = handler ? set_string(&skill->handler, handler, err) : SS_ERR_OK) != SS_ERR_OK ||
         (rc = detect_layout(skill, &p, &code_src, err)) != SS_ERR_OK)
         goto out;
+    if (handler && skill->layout == SKILL_LAYOUT_OWN)
+        skill->layout = SKILL_LAYOUT_LAMBDA;
     if (skill->layout == SKILL_LAYOUT_OWN) {
         snprintf(path, sizeof(path), "%s/skill.py", skill->dir);
         if ((rc = set_string(&skill->script, path, err)) != SS_ERR_OK ||

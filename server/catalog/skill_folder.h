@@ -12,11 +12,13 @@
 
 /*
  * Fill skill (name, dir and locale already set) from its folder: settings,
- * layout, code, handler, the path of the model for its locale. Errors as
+ * layout, code, handler, the path of the model for its locale. handler,
+ * when not NULL, is the handler whatever the folder says (the folder is
+ * then a Lambda function folder unless it is an ASK project). Errors as
  * skill_load() says; on failure what was filled in is left for
  * skill_cleanup().
  */
-enum ss_err skill_folder_read(struct skill *skill, struct ss_error *err);
+enum ss_err skill_folder_read(struct skill *skill, const char *handler, struct ss_error *err);
 
 /* True when path is a regular file (following links). */
 bool skill_file_exists(const char *path);

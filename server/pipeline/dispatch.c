@@ -332,6 +332,13 @@ dispatch_end(struct dispatch_call *call, struct dispatch_result *res)
             apologise(ctx, skill, res, rc, NULL);
             goto out;
         }
+    } else if (!ctx->store && res->req.user_id && changed) {
+        /* A runtime that keeps no attributes (lambda without a store): the
+         * skill's reply stands, and the log says they were dropped. */
+        log_msg(LOG_WARN,
+                "%s %s: persistent attributes not saved: this runtime keeps none (name a "
+                "store with --store or SKILLSERVER_STORE)",
+                skill->name, res->req.request_id);
     }
     res->status = 200;
     res->err = SS_ERR_OK;
@@ -346,18 +353,29 @@ out:
 }
 
 enum ss_err
-dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
-                    size_t len, struct request *parsed, int64_t arrival_ms,
-                    struct dispatch_result *res)
+dispatch_run_until(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
+                   size_t len, struct request *parsed, int64_t arrival_ms, int64_t due_ms,
+                   int64_t soft_at_ms, const char *trace_id, struct dispatch_result *res)
 {
     struct dispatch_call call;
 
     if (prepare(ctx, skill, body, len, parsed, arrival_ms, res, &call)) {
+        call.job.due_ms = due_ms;
+        call.job.soft_at_ms = soft_at_ms;
+        call.job.trace_id = trace_id;
         pool_run(ctx->pool, &call.job);
         while (!dispatch_end(&call, res) && reload(&call, res))
             pool_run(ctx->pool, &call.job);
     }
     return res->err;
+}
+
+enum ss_err
+dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct skill *skill, const char *body,
+                    size_t len, struct request *parsed, int64_t arrival_ms,
+                    struct dispatch_result *res)
+{
+    return dispatch_run_until(ctx, skill, body, len, parsed, arrival_ms, 0, 0, NULL, res);
 }
 
 void

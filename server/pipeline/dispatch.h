@@ -87,6 +87,19 @@ enum ss_err dispatch_run_parsed(const struct dispatch_ctx *ctx, const struct ski
                                 int64_t arrival_ms, struct dispatch_result *res);
 
 /*
+ * dispatch_run_parsed() with deadlines of the caller's instead of the
+ * pool's: due_ms (the hard one: the skill is stopped and the timeout
+ * sentence spoken) and soft_at_ms (DeadlineExceeded inside the handler),
+ * both on proto_now_ms()'s clock, and trace_id (NULL, or the X-Ray trace
+ * header the skill sees as _X_AMZN_TRACE_ID). `lambda` passes the
+ * invocation's, from Lambda-Runtime-Deadline-Ms and Lambda-Runtime-Trace-Id.
+ */
+enum ss_err dispatch_run_until(const struct dispatch_ctx *ctx, const struct skill *skill,
+                               const char *body, size_t len, struct request *parsed,
+                               int64_t arrival_ms, int64_t due_ms, int64_t soft_at_ms,
+                               const char *trace_id, struct dispatch_result *res);
+
+/*
  * dispatch_run_parsed() in two halves, for a caller that must not block
  * while the skill runs (the endpoint's threads):
  *

@@ -19,6 +19,8 @@ runtime_open(struct runtime *rt, const struct runtime_config *cfg, struct ss_err
         .skillkit_dir = cfg->skillkit_dir,
         .dev = cfg->dev,
         .fresh_worker = cfg->fresh_worker,
+        .no_network = cfg->no_network,
+        .namespaces_optional = cfg->namespaces_optional,
         .workers = cfg->workers,
         .handler_timeout_ms = hard,
         .soft_timeout_ms = hard / 2,
@@ -39,8 +41,9 @@ runtime_open(struct runtime *rt, const struct runtime_config *cfg, struct ss_err
         connections = 2;
     struct ss_error serr;
     ss_error_clear(&serr);
-    rt->store = store_open_sized(cfg->store ? cfg->store : cfg->data_dir, connections, &serr);
-    if (!rt->store) {
+    const char *where = cfg->store ? cfg->store : cfg->data_dir;
+    rt->store = where ? store_open_sized(where, connections, &serr) : NULL;
+    if (where && !rt->store) {
         runtime_close(rt);
         return ss_fail(err, serr.code, "%s", serr.msg);
     }

@@ -23,6 +23,7 @@
 
 const struct verify_policy VERIFY_POLICY_ALEXA = {.signature = true, .timestamp = true};
 const struct verify_policy VERIFY_POLICY_LOCAL = {.signature = false, .timestamp = false};
+const struct verify_policy VERIFY_POLICY_LAMBDA = {.signature = false, .timestamp = false};
 
 static const struct {
     const char *name;

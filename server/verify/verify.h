@@ -13,7 +13,8 @@
  * What must stay true:
  * - Every path that runs a skill passes through the entry point,
  *   verify_raw() then verify_parsed(), with its policy: `serve` (and
- *   `serve --no-verify`) in the front, `invoke` and `say` (and with it the
+ *   `serve --no-verify`) in the front, `lambda` through dispatch_check(),
+ *   `invoke` and `say` (and with it the
  *   web simulator) through dispatch_run().
  * - The URL is checked before the cache is consulted and before any network
  *   I/O; a URL that fails §3 never reaches the cache or libcurl.
@@ -148,6 +149,11 @@ void verify_ctx_stats(struct verify_ctx *ctx, struct verify_stats *out);
  *   `skillserver request`, by say's matcher), so it carries no signature and
  *   often an old timestamp (canned requests); only the applicationId is
  *   checked.
+ * - VERIFY_POLICY_LAMBDA, for `lambda`: the event came through AWS Lambda,
+ *   which only invokes the function for a caller its permissions allow
+ *   (the Alexa skill's trigger), so there is no signature to check and
+ *   Amazon does not ask a Lambda skill to check one or the timestamp; only
+ *   the applicationId is checked.
  *
  * The timestamp goes with the signature: it is the signature that makes the
  * timestamp trustworthy, and a replayed request is an attack only on a path
@@ -160,6 +166,7 @@ struct verify_policy {
 
 extern const struct verify_policy VERIFY_POLICY_ALEXA;
 extern const struct verify_policy VERIFY_POLICY_LOCAL;
+extern const struct verify_policy VERIFY_POLICY_LAMBDA;
 
 /* The three signature headers as received (NULL when absent). */
 struct verify_headers {

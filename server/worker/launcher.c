@@ -233,6 +233,8 @@ launcher_zygote(const struct launcher_config *cfg, const json_t *spec,
                     NULL,
                     NULL,
                     NULL,
+                    NULL,
+                    NULL,
                     NULL};
     int argc = 13;
     if (handler) {
@@ -245,6 +247,10 @@ launcher_zygote(const struct launcher_config *cfg, const json_t *spec,
     }
     if (cfg->dev)
         argv[argc++] = "--dev";
+    if (cfg->no_network)
+        argv[argc++] = "--no-network";
+    if (cfg->namespaces_optional)
+        argv[argc++] = "--namespaces-optional";
     int e = posix_spawn(pid, cfg->exe, &fa, &attr, argv, envp);
     if (e != 0) {
         *pid = 0;

@@ -48,6 +48,8 @@ struct launcher_config {
     const char *user;         /* the skills' user when started as root; NULL: nobody */
     int handler_timeout_ms;   /* the hard deadline, told to skills as Lambda's timeout */
     bool dev;
+    bool no_network;          /* skills get a network namespace of their own (sandbox.h) */
+    bool namespaces_optional; /* sandbox.h: only where the kernel refuses them */
 };
 
 /*

@@ -516,9 +516,22 @@ append_number(struct message_parts *parts, size_t *at, long long v)
 
 /* The pieces are written by hand rather than with snprintf: this runs for
  * every request. */
+/* A trace header that may be written as a JSON string as it is. */
+static bool
+trace_fits(const char *trace)
+{
+    size_t n = 0;
+    for (; trace[n]; n++)
+        if ((unsigned char)trace[n] < 0x20 || (unsigned char)trace[n] > 0x7e || trace[n] == '"' ||
+            trace[n] == '\\' || n >= LIMIT_LAMBDA_TRACE_CHARS)
+            return false;
+    return n > 0;
+}
+
 void
 message_request_parts(struct message_parts *parts, const char *event, size_t len,
-                      const char *attributes, long long soft_ms, long long soft_at)
+                      const char *attributes, long long soft_ms, long long soft_at,
+                      const char *trace)
 {
     const char *const members[] = {KEY(REQUEST), KEY(SESSION)};
     struct ss_span spans[2];
@@ -549,8 +562,11 @@ message_request_parts(struct message_parts *parts, const char *event, size_t len
     add_text(parts, attrs, strlen(attrs));
     at = used;
     ok = append_key(parts, &at, ',', KEY(SOFT_MS)) && append_number(parts, &at, soft_ms) &&
-         append_key(parts, &at, ',', KEY(SOFT_AT)) && append_number(parts, &at, soft_at) &&
-         append(parts, &at, "}", 1);
+         append_key(parts, &at, ',', KEY(SOFT_AT)) && append_number(parts, &at, soft_at);
+    if (ok && trace && trace_fits(trace))
+        ok = append_key(parts, &at, ',', KEY(TRACE)) && append(parts, &at, "\"", 1) &&
+             append(parts, &at, trace, strlen(trace)) && append(parts, &at, "\"", 1);
+    ok = ok && append(parts, &at, "}", 1);
     add_written(parts, &used, ok ? (int)(at - used) : -1);
     if (split)
         add_text(parts, event, len);

@@ -37,7 +37,8 @@
  * "soft_ms": int, "soft_at": int} (message_request_parts()): the soft
  * deadline in milliseconds from when it was sent, and as a CLOCK_MONOTONIC
  * time in milliseconds, which the worker prefers: a request may wait in the
- * worker's socket behind the one it is answering.
+ * worker's socket behind the one it is answering; and "trace": str when
+ * the request came with Lambda's trace header (`skillserver lambda`).
  * Or, split, as the front writes it when the envelope is an object with a
  * "request" member: {"request": envelope.request, "session":
  * envelope.session (only when there is one), "attributes", "soft_ms",
@@ -66,6 +67,7 @@
 #include <sys/uio.h>
 
 #include "error.h"
+#include "ss_limits.h"
 
 /* clang-format off */
 /* X(NAME, key): every key of every message, in skillkit/_message.py as NAME = "key". */
@@ -93,7 +95,8 @@
     X(REQUEST, "request")          \
     X(SESSION, "session")          \
     X(SOFT_MS, "soft_ms")          \
-    X(SOFT_AT, "soft_at")
+    X(SOFT_AT, "soft_at")          \
+    X(TRACE, "trace")
 
 /* X(NAME, value): ERROR kinds, in _message.py as KIND_NAME = "value". */
 #define MESSAGE_KINDS(X)           \
@@ -223,16 +226,20 @@ void message_describe_error(const struct message_error *error, const char *defau
  * MESSAGE_PARTS_MAX, within what proto_sendv() takes. */
 #define MESSAGE_PARTS_MAX 8
 struct message_parts {
-    char buf[128];
+    char buf[128 + LIMIT_LAMBDA_TRACE_CHARS];
     struct iovec iov[MESSAGE_PARTS_MAX];
     int count;
 };
 
 /* A REQUEST around event[0..len) (a JSON text, sent as it is), attributes (a
- * JSON text, or NULL for null), soft_ms and soft_at: split when event is an
- * object with one "request" member (see above), else whole. */
+ * JSON text, or NULL for null), soft_ms and soft_at, and trace (Lambda's
+ * X-Ray trace header, for the skill's _X_AMZN_TRACE_ID; NULL or "": none,
+ * and one longer than LIMIT_LAMBDA_TRACE_CHARS or with a character other
+ * than printable ASCII but quotes and backslashes is left out): split when
+ * event is an object with one "request" member (see above), else whole. */
 void message_request_parts(struct message_parts *parts, const char *event, size_t len,
-                           const char *attributes, long long soft_ms, long long soft_at);
+                           const char *attributes, long long soft_ms, long long soft_at,
+                           const char *trace);
 
 /* A LOG around quoted[0..len), the text already written as a JSON string
  * (with its quotes). */

@@ -140,6 +140,8 @@ pool_create(const struct pool_config *cfg)
     pool->launch.user = cfg->user;
     pool->launch.handler_timeout_ms = cfg->handler_timeout_ms;
     pool->launch.dev = cfg->dev;
+    pool->launch.no_network = cfg->no_network;
+    pool->launch.namespaces_optional = cfg->namespaces_optional;
     pool->launcher_fd = cfg->launcher ? cfg->launcher_fd : -1;
     if (pool->cfg.workers <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -516,6 +518,13 @@ unlink_busy(struct slot *s, struct process *w)
     w->next = NULL;
 }
 
+/* When job's worker is killed: its own deadline, else the pool's. */
+static int64_t
+job_due(const struct pool *pool, const struct pool_job *job)
+{
+    return job->due_ms ? job->due_ms : job->arrival_ms + pool->cfg.handler_timeout_ms;
+}
+
 /* Give w the job, as the call it answers or, when it answers one already,
  * as the next, and write the request to it. A socket that fails is noticed
  * by the I/O thread (the worker is gone: EPOLLHUP), which then ends the
@@ -524,7 +533,8 @@ static void
 start_job(struct pool *pool, struct slot *s, struct process *w, struct pool_job *job)
 {
     struct message_parts parts;
-    int64_t soft_at = job->arrival_ms + pool->cfg.soft_timeout_ms;
+    int64_t soft_at =
+        job->soft_at_ms ? job->soft_at_ms : job->arrival_ms + pool->cfg.soft_timeout_ms;
     int64_t soft_ms = soft_at - proto_now_ms();
 
     if (w->job) {
@@ -542,7 +552,7 @@ start_job(struct pool *pool, struct slot *s, struct process *w, struct pool_job 
         soft_ms = 1;
     /* The event text is valid JSON already: the message is assembled around it. */
     message_request_parts(&parts, job->event, job->len, job->attributes, (long long)soft_ms,
-                          (long long)soft_at);
+                          (long long)soft_at, job->trace_id);
     job->sent_us = proto_now_us();
     enum proto_status st = proto_sendv_some(w->fd, PROTO_REQUEST, parts.iov, parts.count, &w->out);
     if (st == PROTO_OK && w->out.len > 0) {
@@ -670,12 +680,13 @@ finish_all(struct pool_job *list)
 /* Outcome of one exchange with a worker. */
 enum outcome { DONE, DEAD, KILLED };
 
-/* The outcome of a call whose worker was killed at the hard deadline. */
+/* The outcome of job, whose worker was killed at its hard deadline. */
 static void
-timed_out(const struct pool *pool, const struct slot *s, struct ss_error *why)
+timed_out(const struct pool *pool, const struct slot *s, const struct pool_job *job,
+          struct ss_error *why)
 {
-    ss_fail(why, SS_ERR_SKILL_TIMEOUT, "%s did not answer within %d ms; its worker was stopped",
-            s->name, pool->cfg.handler_timeout_ms);
+    ss_fail(why, SS_ERR_SKILL_TIMEOUT, "%s did not answer within %lld ms; its worker was stopped",
+            s->name, (long long)(job_due(pool, job) - job->arrival_ms));
 }
 
 /* When w must be stopped after its calls: the quota of calls, its memory
@@ -754,9 +765,9 @@ end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outco
         if (w->queued) {
             struct pool_job *q = w->queued;
             w->queued = NULL;
-            if (q->arrival_ms + pool->cfg.handler_timeout_ms <= proto_now_ms()) {
+            if (job_due(pool, q) <= proto_now_ms()) {
                 struct ss_error why;
-                timed_out(pool, s, &why);
+                timed_out(pool, s, q, &why);
                 collect(q, &why, &failed);
             } else {
                 requeue(s, q);
@@ -969,16 +980,16 @@ apply_deadlines(struct pool *pool)
         bool all = pool->aborting;
         for (struct slot *s = pool->slots; s && !late; s = s->next) {
             for (struct process *w = s->busy_list; w && !late; w = w->next) {
-                int64_t due = w->job->arrival_ms + pool->cfg.handler_timeout_ms;
-                if (w->queued && w->queued->arrival_ms < w->job->arrival_ms)
-                    due = w->queued->arrival_ms + pool->cfg.handler_timeout_ms;
+                int64_t due = job_due(pool, w->job);
+                if (w->queued && job_due(pool, w->queued) < due)
+                    due = job_due(pool, w->queued);
                 if (all || due <= now)
                     late = w;
                 else if (due < next)
                     next = due;
             }
             while (s->pending && !late) {
-                int64_t due = s->pending->arrival_ms + pool->cfg.handler_timeout_ms;
+                int64_t due = job_due(pool, s->pending);
                 if (!all && due > now) {
                     if (due < next)
                         next = due;
@@ -1002,7 +1013,7 @@ apply_deadlines(struct pool *pool)
         if (all)
             ss_fail(&late->job->err, SS_ERR_SKILL_TIMEOUT, "the server is stopping");
         else
-            timed_out(pool, late->slot, &late->job->err);
+            timed_out(pool, late->slot, late->job, &late->job->err);
         end_job(pool, late, SS_ERR_SKILL_TIMEOUT, KILLED);
     }
 }
@@ -1183,7 +1194,7 @@ pool_submit(struct pool *pool, struct pool_job *job)
     }
     /* The I/O thread sleeps until the next deadline it knows of; a call
      * due earlier (the first after a quiet spell) wakes it. */
-    if (job->arrival_ms + pool->cfg.handler_timeout_ms < pool->io_wake_at)
+    if (job_due(pool, job) < pool->io_wake_at)
         wake_io(pool);
     pthread_mutex_unlock(&pool->lock);
     return SS_ERR_OK;

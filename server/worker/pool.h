@@ -36,6 +36,8 @@ struct pool_config {
     const char *skillkit_dir; /* folder that holds the skillkit package */
     bool dev;                 /* --dev: errors are spoken in detail */
     bool fresh_worker;        /* --fresh-worker: every request gets a new worker */
+    bool no_network;          /* skills get no network (sandbox.h); only without launcher */
+    bool namespaces_optional; /* sandbox.h; only without launcher */
     int workers;              /* most workers per skill; 0: the number of CPUs */
     const char *user;         /* user the workers become when root; NULL: nobody */
     int handler_timeout_ms;   /* hard deadline, counted from the request's arrival */
@@ -88,7 +90,8 @@ enum ss_err pool_start(struct pool *pool, const struct skill *skill, struct mess
  * one to be free or started. event[0..len) is the request envelope's JSON
  * text (already parsed once, so known to be valid JSON); attributes the
  * persistent attributes' JSON text or NULL; arrival_ms when the request
- * arrived (proto_now_ms()), from which both deadlines count.
+ * arrived (proto_now_ms()), from which both deadlines count unless due_ms
+ * and soft_at_ms set them.
  *
  * When pool_submit() returns SS_ERR_OK, done(job) is called exactly once,
  * from one of the pool's threads, when rc, err and ans are final; the pool
@@ -113,6 +116,12 @@ struct pool_job {
     const char *attributes;
     const char *request_id;
     int64_t arrival_ms;
+    /* The deadlines of this call when the caller has its own (lambda: the
+     * invocation's), on proto_now_ms()'s clock; 0: arrival_ms plus the
+     * pool's handler_timeout_ms and soft_timeout_ms. */
+    int64_t due_ms;
+    int64_t soft_at_ms;
+    const char *trace_id; /* NULL, or Lambda's trace header, the skill's _X_AMZN_TRACE_ID */
     void (*done)(struct pool_job *job);
     void *ctx; /* the caller's */
 

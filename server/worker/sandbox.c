@@ -424,13 +424,30 @@ out:
     return rc;
 }
 
-/* Empty the bounding set: no capability can be gained again. */
+/* Whether the process holds no capability at all (permitted set empty). */
+static bool
+holds_no_capability(void)
+{
+    struct __user_cap_header_struct head = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    return syscall(SYS_capget, &head, data) == 0 && data[0].permitted == 0 &&
+           data[1].permitted == 0;
+}
+
+/* Empty the bounding set: no capability can be gained again. An ordinary
+ * user outside any namespace of its own (sandbox_config.namespaces_optional)
+ * may not change it, and need not: holding no capability, with
+ * no_new_privs and no execve to follow, it can gain none. */
 static enum ss_err
 drop_bounding(struct ss_error *err)
 {
-    for (int cap = 0; cap <= 63; cap++)
-        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
-            return ss_fail(err, SS_ERR_IO, "cannot drop capability %d: %s", cap, strerror(errno));
+    for (int cap = 0; cap <= 63; cap++) {
+        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1 || prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+            continue;
+        if (errno == EPERM && holds_no_capability())
+            return SS_ERR_OK;
+        return ss_fail(err, SS_ERR_IO, "cannot drop capability %d: %s", cap, strerror(errno));
+    }
     return SS_ERR_OK;
 }
 
@@ -615,6 +632,8 @@ enter_user_namespace(int more_flags, struct ss_error *err)
     return map_identity(uid, gid, err);
 }
 
+static enum ss_err confine_process(const char *work_dir, struct ss_error *err);
+
 /* In the confined child: everything after the fork. */
 static enum ss_err
 confine_child(bool root, uid_t uid, gid_t gid, const char *skill_dir, const char *work_dir,
@@ -644,6 +663,17 @@ confine_child(bool root, uid_t uid, gid_t gid, const char *skill_dir, const char
                     "skills\n",
                     ns_err.msg);
     }
+    return confine_process(work_dir, err);
+}
+
+/* What confines a process with or without namespaces: no capabilities,
+ * the limits, no_new_privs, death with its parent, the working directory,
+ * the zygote's filter. */
+static enum ss_err
+confine_process(const char *work_dir, struct ss_error *err)
+{
+    enum ss_err rc;
+
     if ((rc = drop_capabilities(err)) != SS_ERR_OK || (rc = apply_limits(err)) != SS_ERR_OK)
         return rc;
     /* A write past the file-size limit fails with EFBIG, as Python expects,
@@ -667,6 +697,62 @@ confine_child(bool root, uid_t uid, gid_t gid, const char *skill_dir, const char
     return apply_zygote_filter(err);
 }
 
+/* Whether the kernel refuses the namespaces of flags to this process: tried
+ * in a child, which exits at once, since a half-made user namespace (one
+ * the kernel made but would not map the identity into) cannot be left
+ * again. The errno of the refusal, or 0. */
+static int
+namespaces_refused(bool root, int flags)
+{
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) != 0)
+        return errno;
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return e;
+    }
+    if (pid == 0) {
+        struct ss_error ignored;
+        int e = 0;
+        if (root ? unshare(flags) != 0 : enter_user_namespace(flags, &ignored) != SS_ERR_OK)
+            e = errno ? errno : EPERM;
+        ssize_t w = write(pipefd[1], &e, sizeof(e));
+        _exit(w == (ssize_t)sizeof(e) ? 0 : 1);
+    }
+    close(pipefd[1]);
+    int e = EPERM;
+    ssize_t r;
+    do
+        r = read(pipefd[0], &e, sizeof(e));
+    while (r < 0 && errno == EINTR);
+    close(pipefd[0]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    return r == (ssize_t)sizeof(e) ? e : EPERM;
+}
+
+/* sandbox_config.namespaces_optional, where the kernel refused them: the
+ * skill's user (started as root), then what needs no namespace. */
+static enum ss_err
+confine_without_namespaces(const struct sandbox_config *cfg, bool root, uid_t uid, gid_t gid,
+                           const char *work_dir, int refused, struct ss_error *err)
+{
+    enum ss_err rc;
+
+    if (root &&
+        ((rc = drop_bounding(err)) != SS_ERR_OK || (rc = drop_user(uid, gid, err)) != SS_ERR_OK))
+        return rc;
+    fprintf(stderr,
+            "note: the kernel refuses the namespaces that confine a skill (%s), as AWS Lambda "
+            "does (each function has a microVM of its own): this skill runs with its limits and "
+            "system-call filter only, and sees the files%s of the runtime\n",
+            strerror(refused), cfg->no_network ? " and the network" : "");
+    return confine_process(work_dir, err);
+}
+
 enum ss_err
 sandbox_enter(const struct sandbox_config *cfg, struct ss_error *err)
 {
@@ -675,7 +761,8 @@ sandbox_enter(const struct sandbox_config *cfg, struct ss_error *err)
     uid_t uid = geteuid();
     gid_t gid = getegid();
     bool root = uid == 0;
-    const int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+    const int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+                      (cfg->no_network ? CLONE_NEWNET : 0);
 
     if (cfg->off)
         return SS_ERR_OK;
@@ -694,9 +781,12 @@ sandbox_enter(const struct sandbox_config *cfg, struct ss_error *err)
     /* As root, the file system is built with root's rights (so a skill
      * folder below a private home is still found) and the user changes
      * after; otherwise a user namespace gives the rights to build it. */
+    if (root && (rc = find_user(cfg->user ? cfg->user : "nobody", &uid, &gid, err)) != SS_ERR_OK)
+        return rc;
+    int refused = cfg->namespaces_optional ? namespaces_refused(root, flags) : 0;
+    if (refused)
+        return confine_without_namespaces(cfg, root, uid, gid, work_dir, refused, err);
     if (root) {
-        if ((rc = find_user(cfg->user ? cfg->user : "nobody", &uid, &gid, err)) != SS_ERR_OK)
-            return rc;
         if (unshare(flags) != 0)
             return namespace_error(err);
     } else if ((rc = enter_user_namespace(flags, err)) != SS_ERR_OK) {

@@ -19,13 +19,14 @@
  *  - the confined child, which returns from sandbox_enter() to become the
  *    zygote: an unprivileged user (nobody when started as root), in its own
  *    user, PID, mount, IPC and UTS namespaces (the network is shared, since
- *    skills may call web APIs). Its file system is a read-only tree holding
- *    the system's /usr and the few files of /etc a Python program needs, the
- *    skillkit package and the skill's own folder (read-only; the working
- *    directory is its code folder, work_dir), a private /proc showing only the skill's processes, a
- *    minimal /dev, and a private /tmp bounded in bytes and files. No
- *    capabilities, no_new_privs, not dumpable, rlimits (memory, CPU, files,
- *    file size, tasks, no core), and the zygote's seccomp filter.
+ *    skills may call web APIs, unless no_network gives it a network
+ *    namespace of its own, with nothing in it: `skillserver lambda`, where
+ *    the Runtime API listens on the machine's loopback). Its file system is a read-only tree
+ * holding the system's /usr and the few files of /etc a Python program needs, the skillkit package
+ * and the skill's own folder (read-only; the working directory is its code folder, work_dir), a
+ * private /proc showing only the skill's processes, a minimal /dev, and a private /tmp bounded in
+ * bytes and files. No capabilities, no_new_privs, not dumpable, rlimits (memory, CPU, files, file
+ * size, tasks, no core), and the zygote's seccomp filter.
  *
  * sandbox_confine_worker() adds the worker's stricter filter in a process
  * forked from the zygote.
@@ -53,7 +54,15 @@ struct sandbox_config {
     const char *work_dir;     /* the working directory, inside skill_dir; NULL: skill_dir */
     const char *skillkit_dir; /* the folder holding the skillkit package: read-only */
     const char *user;         /* the user to become when started as root; NULL: nobody */
-    bool off;                 /* confine nothing (debugging the server itself only) */
+    bool no_network;          /* a network namespace of its own: no network at all */
+    /* Where the kernel refuses the namespaces (AWS Lambda gives each
+     * function a microVM of its own and no user namespaces), confine with
+     * what needs none: the limits, no capabilities, no_new_privs and the
+     * seccomp filters. The skill then sees the file system and the network
+     * as the process that started it does; a line on stderr says so. Only
+     * for `skillserver lambda`: serve and invoke refuse to run unconfined. */
+    bool namespaces_optional;
+    bool off; /* confine nothing (debugging the server itself only) */
 };
 
 /*

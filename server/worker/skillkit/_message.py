@@ -65,6 +65,7 @@ REQUEST = "request"
 SESSION = "session"
 SOFT_MS = "soft_ms"
 SOFT_AT = "soft_at"
+TRACE = "trace"
 
 KIND_LOAD = "load"
 KIND_RAISED = "raised"
@@ -112,8 +113,11 @@ def request(event: dict, attributes: Optional[dict], soft_ms: int) -> str:
     return json.dumps({EVENT: event, ATTRIBUTES: attributes, SOFT_MS: soft_ms})
 
 
-def read_request(text: str) -> tuple[Optional[dict], Any, int, Optional[tuple]]:
+def read_request(text: str, meta: Optional[dict] = None
+                 ) -> tuple[Optional[dict], Any, int, Optional[tuple]]:
     """(event, attributes, soft_ms, split) of a REQUEST; ValueError when it is not one.
+
+    meta, when given, gets "trace": Lambda's trace header, or None.
 
     A split REQUEST gives event None and split (request, session, text,
     at): the envelope's request and session members (session None when it
@@ -140,6 +144,9 @@ def read_request(text: str) -> tuple[Optional[dict], Any, int, Optional[tuple]]:
         # The same clock as the front's (CLOCK_MONOTONIC): what is left now,
         # after any wait behind the request before this one.
         soft_ms = max(1, soft_at - int(time.monotonic() * 1000))
+    if meta is not None:
+        trace = data.get(TRACE)
+        meta[TRACE] = trace if isinstance(trace, str) and trace else None
     return (None if split else data[EVENT]), data.get(ATTRIBUTES), soft_ms, split
 
 

@@ -45,6 +45,8 @@ returned.
 """
 from __future__ import annotations
 
+import os
+
 from . import _deadline, _loader, _message, _output
 from ._diagnose import BadResult, bad_return, describe_type, error_for, exception_error
 from ._persist import canonical, check_persistent, dumps, reply_text
@@ -75,7 +77,14 @@ def _handle(message: str) -> str:
             _message.KIND_LOAD, "handle() was called before load()", "No skill is loaded.")))
     if skill.load_error is not None:
         return dumps(_message.failed(skill.load_error))
-    event, attributes, soft_ms, split = _message.read_request(message)
+    meta: dict = {}
+    event, attributes, soft_ms, split = _message.read_request(message, meta)
+    # As Lambda's runtime does for each invocation: the X-Ray trace header
+    # of this one, or none.
+    if meta.get(_message.TRACE):
+        os.environ["_X_AMZN_TRACE_ID"] = meta[_message.TRACE]
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
     turn = Turn()
 
     if skill.lambda_handler is not None:

@@ -27,6 +27,7 @@ run_nothing(struct options *o)
 static const struct command_spec commands[] = {
     {"serve", CMD_SERVE, usage_serve, run_nothing},
     {"invoke", CMD_INVOKE, usage_invoke, run_nothing},
+    {"lambda", CMD_LAMBDA, usage_lambda, run_nothing},
     {"request", CMD_REQUEST, usage_request, run_nothing},
     {"ssml", CMD_SSML, usage_ssml, run_nothing},
     {"model", CMD_MODEL, usage_model, run_nothing},
@@ -65,7 +66,9 @@ next_option(const char **at, char *name, size_t cap)
 static void
 test_help_texts_match_the_table(void)
 {
-    static const char *const all[] = {"skills",
+    static const char *const all[] = {"store",
+                                      "share-network",
+                                      "skills",
                                       "data",
                                       "dev",
                                       "config",
@@ -104,8 +107,7 @@ test_help_texts_match_the_table(void)
                                       "show",
                                       "speak",
                                       "layout",
-                                      "invocation",
-                                      "store"};
+                                      "invocation"};
     for (size_t k = 0; k < NCOMMANDS; k++) {
         const char *at = commands[k].usage;
         char name[64];

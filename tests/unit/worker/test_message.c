@@ -469,7 +469,7 @@ test_encoders(void)
 
     /* An envelope with a request: split, the request copied in front. */
     const char *event = "{\"version\":\"1.0\",\"request\":{\"type\":\"LaunchRequest\"}}";
-    message_request_parts(&parts, event, strlen(event), "{\"n\":1}", 1234, 987654321);
+    message_request_parts(&parts, event, strlen(event), "{\"n\":1}", 1234, 987654321, NULL);
     ok(parts.count <= MESSAGE_PARTS_MAX, "a REQUEST fits proto_sendv");
     char *text = join(&parts, &len);
     json_error_t jerr;
@@ -492,7 +492,7 @@ test_encoders(void)
     /* With a session, and whitespace where JSON allows it. */
     event = " {\n \"session\" : {\"new\":true, \"attributes\":{\"a\":\"}\\\"\"}} ,"
             "\"request\":\t[1, {\"x\": \"]\"}] ,\"context\":{} }\n";
-    message_request_parts(&parts, event, strlen(event), NULL, 5, 6);
+    message_request_parts(&parts, event, strlen(event), NULL, 5, 6, NULL);
     text = join(&parts, &len);
     const char *head = "{\"request\":[1, {\"x\": \"]\"}],\"session\":{\"new\":true, "
                        "\"attributes\":{\"a\":\"}\\\"\"}},\"attributes\":null,\"soft_ms\":5,"
@@ -513,11 +513,33 @@ test_encoders(void)
     };
     for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++) {
         char want[256];
-        message_request_parts(&parts, whole[i], strlen(whole[i]), NULL, 1, 2);
+        message_request_parts(&parts, whole[i], strlen(whole[i]), NULL, 1, 2, NULL);
         text = join(&parts, &len);
         snprintf(want, sizeof(want),
                  "{\"event\":%s,\"attributes\":null,\"soft_ms\":1,\"soft_at\":2}", whole[i]);
         is_str(text, want, "sent whole: %s", whole[i]);
+        free(text);
+    }
+
+    /* Lambda's trace header travels as "trace"; one that is not safe to
+     * write as a JSON string as it is, or too long, is left out. */
+    message_request_parts(&parts, "{}", 2, NULL, 1, 2, "Root=1-5e1b4151-5ac6c58f;Sampled=1");
+    text = join(&parts, &len);
+    is_str(text,
+           "{\"event\":{},\"attributes\":null,\"soft_ms\":1,\"soft_at\":2,"
+           "\"trace\":\"Root=1-5e1b4151-5ac6c58f;Sampled=1\"}",
+           "the trace header");
+    free(text);
+    char long_trace[LIMIT_LAMBDA_TRACE_CHARS + 2];
+    memset(long_trace, 'a', sizeof(long_trace) - 1);
+    long_trace[sizeof(long_trace) - 1] = '\0';
+    static const char *const unsafe[] = {"a\"b", "a\\b", "a\nb", "caf\xc3\xa9", ""};
+    for (size_t i = 0; i <= sizeof(unsafe) / sizeof(unsafe[0]); i++) {
+        const char *trace = i < sizeof(unsafe) / sizeof(unsafe[0]) ? unsafe[i] : long_trace;
+        message_request_parts(&parts, "{}", 2, NULL, 1, 2, trace);
+        text = join(&parts, &len);
+        is_str(text, "{\"event\":{},\"attributes\":null,\"soft_ms\":1,\"soft_at\":2}",
+               "an unsafe trace header is left out (%zu)", i);
         free(text);
     }
 

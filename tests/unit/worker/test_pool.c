@@ -151,6 +151,23 @@ main(void)
     is_int(call(pool, &blocks, NULL, &ans, &err), SS_ERR_SKILL_TIMEOUT,
            "a fresh worker after the kill, and the same fate");
 
+    /* A call's own deadlines (lambda's, from the invocation) replace the
+     * pool's: the kill comes at due_ms, long before the pool's 4000 ms. */
+    start(pool, &blocks);
+    struct pool_job own = {.skill = &blocks,
+                           .event = launch,
+                           .len = strlen(launch),
+                           .request_id = "r-own",
+                           .arrival_ms = proto_now_ms()};
+    own.due_ms = own.arrival_ms + 1200;
+    own.soft_at_ms = own.arrival_ms + 600;
+    t0 = own.arrival_ms;
+    is_int(pool_run(pool, &own), SS_ERR_SKILL_TIMEOUT, "the call's own hard deadline");
+    took = proto_now_ms() - t0;
+    ok(took >= 1100 && took < 3900, "stopped at its own deadline (%lld ms)", (long long)took);
+    contains(own.err.msg, "1200 ms", "says that deadline");
+    pool_answer_cleanup(&own.ans);
+
     struct skill crashes = load("crashes");
     start(pool, &crashes);
     is_int(call(pool, &crashes, NULL, &ans, &err), SS_ERR_SKILL_CRASHED, "a worker that dies");

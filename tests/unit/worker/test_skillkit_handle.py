@@ -604,6 +604,26 @@ class LambdaTest(RunnerCase):
         self.assertEqual(self.reply(testing.launch_request())["envelope"],
                          {"version": "1.0", "response": {}})
 
+    def test_each_request_has_its_own_trace_header(self):
+        # Lambda's runtime sets _X_AMZN_TRACE_ID for each invocation; a
+        # request without one leaves none from the request before.
+        self.load("""
+            import os
+            def lambda_handler(event, context):
+                return {"version": "1.0", "response": {"outputSpeech": {
+                    "type": "PlainText", "text": os.environ.get("_X_AMZN_TRACE_ID", "none")}}}
+            """, name="traced")
+        event = testing.launch_request()
+        said = []
+        for trace in ("Root=1-5e1b4151-5ac6c58f;Sampled=1", None):
+            message = {"event": event, "attributes": None, "soft_ms": 0}
+            if trace:
+                message["trace"] = trace
+            with self.quiet():
+                result = json.loads(_runner.handle(json.dumps(message)))
+            said.append(result["reply"]["envelope"]["response"]["outputSpeech"]["text"])
+        self.assertEqual(said, ["Root=1-5e1b4151-5ac6c58f;Sampled=1", "none"])
+
     def test_lambda_unserialisable(self):
         self.load("""
             def lambda_handler(event, context):
