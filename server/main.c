@@ -786,6 +786,9 @@ main(int argc, char **argv)
             return r;
         if (o.dev)
             log_set_level(LOG_DEBUG);
+        /* serve's log is for machines (JSON lines, or journald); every other
+         * command's is for the person at the terminal (log.h). */
+        log_setup(commands[k].run == cmd_serve);
         return commands[k].run(&o);
     }
     fprintf(stderr, "skillserver: '%s' is not a command\n\n%s", cmd, usage_main);

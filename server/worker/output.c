@@ -52,7 +52,7 @@ output_text(const struct output_sink *sink, const char *skill, const char *reque
     if (sink->log)
         sink->log(sink->ctx, skill, request_id, text);
     else
-        log_skill(skill, request_id, text);
+        log_skill(LOG_INFO, skill, request_id, text);
 }
 
 bool

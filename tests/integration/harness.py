@@ -236,11 +236,16 @@ class Server:
         with self._cond:
             return "\n".join(self.lines)
 
-    def access_log(self):
-        """The JSON lines of the access log, parsed."""
+    def records(self, start=0):
+        """Every log line from index start on, parsed (serve's stderr is not
+        a terminal here, so it writes JSON lines: README "Logs")."""
         with self._cond:
-            lines = list(self.lines)
-        return [json.loads(line) for line in lines if line.startswith("{")]
+            lines = list(self.lines[start:])
+        return [json.loads(line) for line in lines]
+
+    def access_log(self):
+        """The access log's records, parsed."""
+        return [e for e in self.records() if e.get("source") == "access"]
 
     def ssl_context(self, **versions):
         ctx = ssl.create_default_context(cafile=self.tls[0])
