@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
+
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 static enum log_level min_level = LOG_INFO;
@@ -448,8 +450,8 @@ log_record_str(struct log_record *r, const char *key, const char *value, size_t 
 void
 log_record_num(struct log_record *r, const char *key, long long value)
 {
-    char digits[24];
-    int len = snprintf(digits, sizeof(digits), "%lld", value);
+    char digits[BUF_DIGITS];
+    char *d = buf_digits(digits, value);
     size_t start = r->n;
     bool was_cut = r->cut;
     r->cut = false;
@@ -461,7 +463,7 @@ log_record_num(struct log_record *r, const char *key, long long value)
         put_text(r, key);
         PUT(r, "\":");
     }
-    put(r, digits, (size_t)len);
+    put(r, d, (size_t)(digits + BUF_DIGITS - d));
     if (r->journal)
         PUT(r, "\n");
     if (r->cut || r->n + MSG_RESERVE > sizeof(r->buf)) {
