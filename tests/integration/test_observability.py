@@ -13,12 +13,13 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
 import exposition
-from harness import FIXTURES, Server, copy_skills
+from harness import FIXTURES, SKILLSERVER, Server, assert_no_sanitizer_report, copy_skills
 
 EVENT_S = 60
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -231,6 +232,58 @@ class FormatChoice(unittest.TestCase):
                 self.assertIn("'yaml'", r["msg"])
         finally:
             shutil.rmtree(root, ignore_errors=True)
+
+
+class Journal(unittest.TestCase):
+    """serve under systemd semantics: stderr is the stream JOURNAL_STREAM
+    names, so records go to journald's socket as native fields. A stand-in
+    listens at that path inside a mount namespace of the test's own
+    (journal_standin.py); where one cannot be made (not root, no
+    unshare), the field building is still covered by the unit test."""
+
+    def test_records_reach_journald(self):
+        if os.geteuid() != 0 or not shutil.which("unshare"):
+            self.skipTest("needs root and unshare(1) for a private mount namespace")
+        probe = subprocess.run(["unshare", "-m", "--propagation", "private", "true"],
+                               capture_output=True)
+        if probe.returncode != 0:
+            self.skipTest("no mount namespace here: " + probe.stderr.decode().strip())
+        root = tempfile.mkdtemp(prefix="skillserver-obs-")
+        try:
+            copy_skills(root, ("prints",))
+            os.mkdir(os.path.join(root, "data"))
+            helper = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                  "journal_standin.py")
+            p = subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable,
+                                helper, SKILLSERVER, root, os.path.join(root, "data")],
+                               capture_output=True, text=True, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            got = json.loads(p.stdout)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        assert_no_sanitizer_report(got["stderr"], "serve under the journal")
+        self.assertEqual(got["exit"], 0, got)
+        # Nothing but what the server cannot route (none here) goes to stderr.
+        self.assertEqual(got["stderr"], "")
+        records = got["records"]
+        for r in records:
+            self.assertEqual(r.get("SYSLOG_IDENTIFIER"), "skillserver", r)
+            self.assertIn(r.get("PRIORITY"), {"3", "4", "6", "7"}, r)
+            self.assertIn(r.get("SKILLSERVER_SOURCE"), SOURCES, r)
+            self.assertIn("MESSAGE", r)
+            for key in r:
+                self.assertRegex(key, r"^[A-Z][A-Z0-9_]*$")
+        access = [r for r in records if r["SKILLSERVER_SOURCE"] == "access"]
+        self.assertEqual(len(access), 1, records)
+        self.assertEqual((access[0]["SKILLSERVER_STATUS"], access[0]["SKILLSERVER_SKILL"],
+                          access[0]["PRIORITY"], access[0]["MESSAGE"]),
+                         ("200", "prints", "6", "200 prints LaunchRequest"))
+        rid = access[0]["SKILLSERVER_REQUEST_ID"]
+        printed = [r for r in records if r["SKILLSERVER_SOURCE"] == "skill"]
+        self.assertEqual([(r["MESSAGE"], r["SKILLSERVER_SKILL"], r["SKILLSERVER_REQUEST_ID"])
+                          for r in printed],
+                         [("printed by the skill", "prints", rid), ("to stderr too", "prints", rid)])
+        self.assertTrue(any(r["MESSAGE"].startswith("stopping") for r in records), records)
 
 
 if __name__ == "__main__":
