@@ -488,14 +488,16 @@ log_record_end(struct log_record *r, const char *msg, int len)
         if (r->cut)
             PUT(r, "SKILLSERVER_CUT=1\n");
         ssize_t sent;
+        /* Never wait for journald on a request's thread: with its queue full
+         * the record takes the other way in. */
         do
-            sent = sendto(journal_fd, r->buf, r->n, MSG_NOSIGNAL, (struct sockaddr *)&journal_addr,
-                          journal_addr_len);
+            sent = sendto(journal_fd, r->buf, r->n, MSG_NOSIGNAL | MSG_DONTWAIT,
+                          (struct sockaddr *)&journal_addr, journal_addr_len);
         while (sent < 0 && errno == EINTR);
         if (sent >= 0)
             return;
-        /* journald is gone (or full): stderr is still its stream, which reads
-         * a "<N>" prefix as the priority. */
+        /* journald is gone, or behind: stderr is still its stream, which
+         * reads a "<N>" prefix as the priority (the fields are lost). */
         char line[LIMIT_LOG_LINE_BYTES + 1];
         int n = snprintf(line, sizeof(line), "<%s>", level_priorities[r->level]);
         n += (int)log_escape(line + n, sizeof(line) - (size_t)n - 1, msg, max, LOG_ESCAPE_TEXT);
