@@ -10,6 +10,7 @@ counting afterwards.
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -217,6 +218,44 @@ class FormatChoice(unittest.TestCase):
                 self.assertTrue(srv.wait_for(r'^\{"time":.*"source":"access"', EVENT_S),
                                 srv.log())
         finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+    def test_text_at_a_terminal(self):
+        # serve with stderr on a terminal (a pty here): a person is watching.
+        root = tempfile.mkdtemp(prefix="skillserver-obs-")
+        master, slave = os.openpty()
+        proc = None
+        try:
+            copy_skills(root, ("thank_you",))
+            env = dict(os.environ)
+            env.pop("SKILLSERVER_LOG_FORMAT", None)
+            proc = subprocess.Popen([SKILLSERVER, "serve", "--no-tls", "--no-verify", "--listen",
+                                     "127.0.0.1:0", "--skills", root, "--data",
+                                     os.path.join(root, "data")],
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=slave, env=env)
+            os.close(slave)
+            slave = None
+            seen = b""
+            deadline = time.monotonic() + EVENT_S
+            while b"skill thank_you ready" not in seen and time.monotonic() < deadline:
+                ready, _, _ = select.select([master], [], [], 1)
+                if ready:
+                    try:
+                        seen += os.read(master, 65536)
+                    except OSError:  # the terminal's other end closed: serve exited
+                        break
+            lines = seen.decode("utf-8", "replace").replace("\r\n", "\n").splitlines()
+            self.assertTrue(any(line.startswith("skillserver: skill thank_you ready")
+                                for line in lines), lines)
+            self.assertTrue(all(line.startswith("skillserver: ") for line in lines), lines)
+        finally:
+            if proc:
+                proc.terminate()
+                proc.wait(60)
+            os.close(master)
+            if slave is not None:
+                os.close(slave)
             shutil.rmtree(root, ignore_errors=True)
 
     def test_unknown_format_is_named(self):
