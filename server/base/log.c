@@ -519,9 +519,10 @@ log_record_end(struct log_record *r, const char *msg, int len)
 
 /* ---- operator messages and skills' lines ---- */
 
+/* In text, the message is prefixed with "SKILL ID: " when prefix is set. */
 static void
-message(enum log_level level, const char *skill, const char *request_id, const char *fmt,
-        va_list ap)
+message(enum log_level level, const char *skill, const char *request_id, bool prefix,
+        const char *fmt, va_list ap)
 {
     char text[LIMIT_LOG_LINE_BYTES];
 
@@ -536,7 +537,7 @@ message(enum log_level level, const char *skill, const char *request_id, const c
         static const char *const names[] = {"debug: ", "", "warning: ", "error: "};
         char buf[LIMIT_LOG_LINE_BYTES];
         int m;
-        if (skill || request_id)
+        if (prefix && (skill || request_id))
             m = snprintf(buf, sizeof(buf), "skillserver: %s%s %.*s: %.*s", names[level],
                          skill ? skill : "-", LIMIT_LOG_ID_BYTES, request_id ? request_id : "-", n,
                          text);
@@ -563,7 +564,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    message(level, NULL, NULL, fmt, ap);
+    message(level, NULL, NULL, false, fmt, ap);
     va_end(ap);
 }
 
@@ -573,7 +574,16 @@ log_request_msg(enum log_level level, const char *skill, const char *request_id,
 {
     va_list ap;
     va_start(ap, fmt);
-    message(level, skill, request_id, fmt, ap);
+    message(level, skill, request_id, true, fmt, ap);
+    va_end(ap);
+}
+
+void
+log_skill_msg(enum log_level level, const char *skill, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    message(level, skill, NULL, false, fmt, ap);
     va_end(ap);
 }
 

@@ -70,6 +70,11 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 void log_request_msg(enum log_level level, const char *skill, const char *request_id,
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* An operator's message about a skill (its text names the skill): text as
+ * log_msg()'s, or a record of source "server" with "skill". */
+void log_skill_msg(enum log_level level, const char *skill, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* A line a skill printed (LOG_INFO), or its traceback (LOG_ERROR), one
  * record per line of text: text "[skill id] text", or a record of source
  * "skill" with "skill", "request_id" and the line as "msg". request_id may be

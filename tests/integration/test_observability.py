@@ -196,7 +196,10 @@ class LogAndMetrics(unittest.TestCase):
         self.assertTrue(any(r["level"] == "error" and r["request_id"] == raises_id
                             for r in apology), apology)
         broken = [r for r in records if r["source"] == "server" and "broken" in r["msg"]]
-        self.assertTrue(any(r["level"] == "error" for r in broken), broken)
+        self.assertTrue(any(r["level"] == "error" and r.get("skill") == "broken"
+                            for r in broken), broken)
+        ready = [r for r in records if r["msg"].startswith("skill prints ready")]
+        self.assertEqual([r.get("skill") for r in ready], ["prints"])
         self.assertTrue(any(r["msg"].startswith("reloading the skills") for r in records))
         self.assertTrue(any(r["msg"].startswith("listening on http://") for r in records))
 

@@ -129,6 +129,12 @@ hostile_message(void)
 }
 
 static void
+skill_message(void)
+{
+    log_skill_msg(LOG_INFO, "thank_you", "skill %s ready", "thank_you");
+}
+
+static void
 hostile_line(void)
 {
     log_line("a\nb", -1);
@@ -152,6 +158,8 @@ test_sinks(void)
            "skillserver: warning: refused: bad\\r\\n{\"status\":200}\\u001b[1A\n",
            "log_msg: one record, no control bytes");
     is_str(captured(hostile_line), "a\\nb\n", "log_line: a newline inside is escaped");
+    is_str(captured(skill_message), "skillserver: skill thank_you ready\n",
+           "log_skill_msg: plain text names the skill in its words only");
 }
 
 static void
@@ -258,6 +266,15 @@ test_json(void)
         is_str(field(rec[0], "skill"), "thank_you", "naming the skill");
         is_str(field(rec[0], "request_id"), "amzn1.echo-api.request.2", "and the request");
         is_str(field(rec[0], "msg"), "skill raised", "its text");
+        json_decref(rec[0]);
+    }
+
+    n = parse_lines(captured(skill_message), rec, 8);
+    is_int(n, 1, "a message about a skill is one record");
+    if (n == 1) {
+        is_str(field(rec[0], "skill"), "thank_you", "naming the skill");
+        ok(!json_object_get(rec[0], "request_id"), "no request id: none");
+        is_str(field(rec[0], "msg"), "skill thank_you ready", "its text, as in plain text");
         json_decref(rec[0]);
     }
 
