@@ -507,6 +507,10 @@ main(int argc, char **argv)
     if (r == OPTIONS_RUN) {
         if (o.dev)
             log_set_level(LOG_DEBUG);
+        /* serve's and lambda's logs are for machines (JSON lines, or
+         * journald); every other command's is for the person at the
+         * terminal (log.h). */
+        log_setup(cmd->run == cmd_serve || cmd->run == cmd_lambda);
         rc = cmd->run(&o);
     }
     options_cleanup(&o);
