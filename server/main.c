@@ -32,6 +32,7 @@
 #include "log.h"
 #include "model.h"
 #include "model_show.h"
+#include "paths.h"
 #include "privs.h"
 #include "say.h"
 #include "scaffold.h"
@@ -721,7 +722,7 @@ cmd_export(struct options *o)
 int
 main(int argc, char **argv)
 {
-    struct options o = {.skills = SKILLS_DIR_DEFAULT, .data = "data"};
+    struct options o = {.skills = paths_default_skills(), .data = paths_default_data()};
     const char *cmd = NULL;
     int cmd_at = 0;
     struct ss_error err;
