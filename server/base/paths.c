@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #if !defined(PATHS_BINDIR) || !defined(PATHS_LIBEXECDIR) || !defined(PATHS_PYTHONDIR) ||           \
-    !defined(PATHS_STATEDIR) || !defined(PATHS_SOURCE_SKILLKIT)
+    !defined(PATHS_SOURCE_SKILLKIT)
 #error "server/base/meson.build defines the install folders (PATHS_BINDIR and the rest)"
 #endif
 
@@ -87,12 +87,13 @@ find(void)
         }
     }
     if (!where.statedir[0]) {
-        /* An absolute LOCALSTATEDIR (/var for the prefix /usr) stays as it
-         * is; a relative one is below the prefix, wherever that now is. */
-        if (PATHS_STATEDIR[0] == '/')
-            snprintf(where.statedir, sizeof(where.statedir), "%s", PATHS_STATEDIR);
-        else
-            snprintf(where.statedir, sizeof(where.statedir), "%s/%s", where.prefix, PATHS_STATEDIR);
+        /* Installed under /usr (a package): /var/lib/skillserver. Anywhere
+         * else, below the prefix, wherever it now is. */
+        bool system = strcmp(where.prefix, "/usr") == 0 || where.prefix[0] == '\0';
+        w = snprintf(where.statedir, sizeof(where.statedir), "%s/var/lib/%s",
+                     system ? "" : where.prefix, PATHS_PACKAGE);
+        if (!FITS(w, sizeof(where.statedir)))
+            snprintf(where.statedir, sizeof(where.statedir), "/var/lib/%s", PATHS_PACKAGE);
     }
     snprintf(where.skills, sizeof(where.skills), "%s/skills", where.statedir);
     snprintf(where.data, sizeof(where.data), "%s/data", where.statedir);

@@ -15,7 +15,8 @@
  * Defaults of the folders: a build tree keeps ./skills and ./data (the
  * working directory's, as `make run` expects); an installation uses the
  * state folder systemd gives the service ($STATE_DIRECTORY) or, without
- * one, LOCALSTATEDIR/lib/skillserver: PATHS/skills and PATHS/data.
+ * one, /var/lib/skillserver for an installation under /usr (a package) and
+ * PREFIX/var/lib/skillserver for any other: STATE/skills and STATE/data.
  */
 #ifndef SKILLSERVER_PATHS_H
 #define SKILLSERVER_PATHS_H
