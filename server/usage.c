@@ -57,7 +57,9 @@ const char usage_serve[] =
     "addressed to this machine (Host localhost, 127.0.0.1 or [::1]; else 403) and with\n"
     "Content-Type: application/json (else 415), so that no web page can use them.\n"
     "Runs in the foreground and logs to standard error, one JSON line per request.\n"
-    "SIGHUP reloads the skills; SIGTERM or Ctrl-C lets requests in flight finish, then stops.\n"
+    "SIGHUP reloads the skills and the TLS certificate and key (new connections get the\n"
+    "new pair); SIGTERM or Ctrl-C lets requests in flight finish, then stops. Under systemd\n"
+    "(Type=notify) it reports when it is ready, and takes its socket from a .socket unit.\n"
     "\n"
     "  --listen ADDR:PORT        where to listen (default " HTTP_LISTEN_DEFAULT
     "; port 0 picks one)\n"
