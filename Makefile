@@ -14,7 +14,7 @@ BUILD_PACKAGES = gcc make meson ninja-build pkg-config python3 python3.11-dev \
 
 # ...and what the tests, the fuzzers and the benchmarks need as well (make test).
 TEST_PACKAGES = $(BUILD_PACKAGES) clang clang-format libclang-rt-14-dev wrk chromium \
-	systemd dpkg-dev python3-venv python3-setuptools python3-wheel
+	systemd dpkg-dev python3-venv python3-pip python3-setuptools python3-wheel
 
 # Node.js runs the browser test. Debian's nodejs and npm are installed only
 # when the commands are missing: a Node.js from elsewhere (with its own npm)

@@ -190,10 +190,10 @@ class SkillkitPackage(unittest.TestCase):
         self.assertEqual(found_server, installed("bin/skillserver"))
 
     def test_pip_install_into_a_venv(self):
-        if subprocess.run([SYSTEM_PYTHON, "-c", "import ensurepip, setuptools, wheel"],
+        if subprocess.run([SYSTEM_PYTHON, "-c", "import setuptools, wheel, pip, venv"],
                           capture_output=True).returncode != 0:
-            self.skipTest("python3-venv, python3-setuptools and python3-wheel are needed "
-                          "(make test-deps installs them)")
+            self.skipTest("python3-venv, python3-pip, python3-setuptools and python3-wheel are "
+                          "needed (make test-deps installs them)")
         work = tempfile.mkdtemp(dir=stage)
         # pip builds in place: a copy of what `pip install ./server` reads,
         # so the checkout gets no build/ or egg-info of a test.
@@ -204,10 +204,12 @@ class SkillkitPackage(unittest.TestCase):
                         os.path.join(src, "worker", "skillkit"),
                         ignore=shutil.ignore_patterns("__pycache__"))
         venv = os.path.join(work, "venv")
-        subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--system-site-packages", venv],
-                       check=True, capture_output=True, timeout=120)
-        pip = subprocess.run([os.path.join(venv, "bin", "pip"), "install", "--no-index",
-                              "--no-build-isolation", "--no-cache-dir", src],
+        # Debian's pip, setuptools and wheel through the system's site
+        # packages: nothing to download, and no copy of pip to make.
+        subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", "--system-site-packages",
+                        venv], check=True, capture_output=True, timeout=120)
+        pip = subprocess.run([os.path.join(venv, "bin", "python"), "-m", "pip", "install",
+                              "--no-index", "--no-build-isolation", "--no-cache-dir", src],
                              capture_output=True, text=True, timeout=300, env=clean_env())
         self.assertEqual(pip.returncode, 0, pip.stdout + pip.stderr)
         code = ("import skillkit, skillkit.testing as t, importlib.metadata as m;"
@@ -261,7 +263,9 @@ class DebianPackage(unittest.TestCase):
             self.skipTest("dpkg-dev is needed (make test-deps installs it)")
         out = tempfile.mkdtemp(dir=stage)
         done = subprocess.run(["sh", os.path.join(SOURCE_ROOT, "server/deploy/deb/build-deb.sh"),
-                               BUILD_ROOT, out], capture_output=True, text=True, timeout=300)
+                               BUILD_ROOT, out], capture_output=True, text=True, timeout=300,
+                              env=dict(os.environ, STAGED=os.path.join(stage, "destdir"),
+                                       DEB_COMPRESS="gzip"))
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         deb = done.stdout.strip().splitlines()[-1]
         self.assertRegex(os.path.basename(deb), r"^skillserver_[0-9.]+_[a-z0-9]+\.deb$")
