@@ -36,6 +36,7 @@
 #include "model.h"
 #include "model_show.h"
 #include "options.h"
+#include "paths.h"
 #include "privs.h"
 #include "say.h"
 #include "scaffold.h"
@@ -476,7 +477,7 @@ cmd_export(struct options *o)
 int
 main(int argc, char **argv)
 {
-    struct options o = {.skills = SKILLS_DIR_DEFAULT, .data = "data"};
+    struct options o = {.skills = paths_default_skills(), .data = paths_default_data()};
     struct ss_error err;
 
     /* Nothing of this process (the key, users' data) is for another

@@ -296,6 +296,8 @@ loader_main(void *arg)
             start_skills(srv, srv->gen, false, NULL);
         else
             reload_skills(srv, why);
+        /* Ready (again) for systemd: at start-up and after a SIGHUP. */
+        notify_ready(srv);
         pthread_mutex_lock(&srv->load_lock);
     }
     pthread_mutex_unlock(&srv->load_lock);
