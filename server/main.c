@@ -501,9 +501,15 @@ main(int argc, char **argv)
     };
     const struct command_spec *cmd;
     extern char **environ;
-    enum options_result r =
-        options_parse(argc, argv, environ, commands, sizeof(commands) / sizeof(commands[0]),
-                      usage_main, SKILLSERVER_VERSION, &o, &cmd, stdout, stderr);
+    const struct options_context ctx = {.commands = commands,
+                                        .ncommands = sizeof(commands) / sizeof(commands[0]),
+                                        .usage_main = usage_main,
+                                        .version = SKILLSERVER_VERSION,
+                                        .envp = environ,
+                                        .default_config = paths_default_config(),
+                                        .out = stdout,
+                                        .err = stderr};
+    enum options_result r = options_parse(argc, argv, &ctx, &o, &cmd);
     int rc = r == OPTIONS_EXIT_OK ? 0 : EXIT_USAGE;
     if (r == OPTIONS_RUN) {
         if (o.dev)

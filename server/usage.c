@@ -4,7 +4,6 @@
 #include "usage.h"
 
 #include "http.h"
-#include "options.h"
 #include "privs.h"
 
 const char usage_main[] =
@@ -36,8 +35,9 @@ const char usage_main[] =
     "  --data DIR     where persistent attributes are kept (default: ./data;\n"
     "                 installed: /var/lib/skillserver/data)\n"
     "  --dev          speak errors in detail (file, line, what went wrong)\n"
-    "  --config FILE  read settings from FILE (default: $SKILLSERVER_CONFIG, else\n"
-    "                 " OPTIONS_CONFIG_DEFAULT " if it exists)\n"
+    "  --config FILE  read settings from FILE (default: $SKILLSERVER_CONFIG; installed:\n"
+    "                 /etc/skillserver/skillserver.conf, or PREFIX/etc/skillserver/\n"
+    "                 skillserver.conf outside /usr, if it exists)\n"
     "  --help         help for a command: skillserver invoke --help\n"
     "  --version\n"
     "\n"

@@ -24,6 +24,7 @@ static struct {
     char statedir[PATH_MAX]; /* installed: the state folder */
     char skills[PATH_MAX + 8];
     char data[PATH_MAX + 8];
+    char config[PATH_MAX + 40]; /* installed: its configuration file */
 } where;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -97,6 +98,11 @@ find(void)
     }
     snprintf(where.skills, sizeof(where.skills), "%s/skills", where.statedir);
     snprintf(where.data, sizeof(where.data), "%s/data", where.statedir);
+    bool system = strcmp(where.prefix, "/usr") == 0 || where.prefix[0] == '\0';
+    w = snprintf(where.config, sizeof(where.config), "%s/etc/%s/%s.conf",
+                 system ? "" : where.prefix, PATHS_PACKAGE, PATHS_PACKAGE);
+    if (!FITS(w, sizeof(where.config)))
+        where.config[0] = '\0';
 }
 
 bool
@@ -142,4 +148,11 @@ paths_default_data(void)
 {
     pthread_once(&once, find);
     return where.data;
+}
+
+const char *
+paths_default_config(void)
+{
+    pthread_once(&once, find);
+    return where.installed && where.config[0] ? where.config : NULL;
 }

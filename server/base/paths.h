@@ -45,4 +45,10 @@ enum ss_err paths_worker(char *buf, size_t cap, struct ss_error *err);
 const char *paths_default_skills(void);
 const char *paths_default_data(void);
 
+/* The configuration file read by default (options.h): an installation's,
+ * /etc/skillserver/skillserver.conf under /usr (a package) and
+ * PREFIX/etc/skillserver/skillserver.conf for any other; NULL in a build
+ * tree, which reads one only when told (--config, $SKILLSERVER_CONFIG). */
+const char *paths_default_config(void);
+
 #endif

@@ -175,6 +175,36 @@ class RunsWithoutTheCheckout(unittest.TestCase):
         self.assertEqual(done.returncode, 2)
         self.assertIn(installed("var/lib/skillserver/skills"), done.stderr)
 
+    def test_an_installation_reads_its_own_configuration_file(self):
+        # A copy of the installation at yet another prefix, whose
+        # PREFIX/etc/skillserver/skillserver.conf names the skills: invoke,
+        # told nothing else, takes them from there; the build's binary
+        # reads no such file.
+        other = os.path.join(stage, "configured", "skillserver")
+        shutil.copytree(moved, other, symlinks=True)
+        os.chmod(os.path.dirname(other), 0o755)
+        conf = os.path.join(other, "etc", "skillserver", "skillserver.conf")
+        with open(conf) as f:
+            self.assertIn("\nlisten = 0.0.0.0:443\n", f.read())
+        skills = os.path.join(other, "share", "skillserver", "skills")
+        with open(conf, "a") as f:
+            f.write(f"skills = {skills}\n")
+        with open(os.path.join(FIXTURES, "launch.json")) as f:
+            launch = f.read()
+        done = subprocess.run(hiding(os.path.join(other, "bin", "skillserver"))
+                              + [SKILLSERVER, "invoke", "thank_you"], input=launch,
+                              capture_output=True, text=True, timeout=120, env=clean_env())
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("thank you skill", json.loads(done.stdout)["response"]["outputSpeech"]["text"])
+        with open(conf, "a") as f:
+            f.write("colour = blue\n")
+        done = subprocess.run(hiding(os.path.join(other, "bin", "skillserver"))
+                              + [SKILLSERVER, "invoke", "thank_you"], input=launch,
+                              capture_output=True, text=True, timeout=120, env=clean_env())
+        self.assertEqual(done.returncode, 2)
+        self.assertIn(f"{conf}:", done.stderr)
+        self.assertIn("'colour' is not a setting", done.stderr)
+
 
 class SkillkitPackage(unittest.TestCase):
     def test_plain_python_finds_the_installed_skillkit_and_server(self):
@@ -285,7 +315,8 @@ class DebianPackage(unittest.TestCase):
                      "./usr/lib/systemd/system/skillserver.socket",
                      "./usr/share/man/man1/skillserver.1.gz",
                      "./usr/share/skillserver/skills/thank_you/skill.py",
-                     "./usr/share/doc/skillserver/copyright"]:
+                     "./usr/share/doc/skillserver/copyright",
+                     "./etc/skillserver/skillserver.conf"]:
             self.assertIn(" " + path + "\n", files)
         self.assertNotIn(" root/root ./usr/local", files)
         tree = tempfile.mkdtemp(dir=stage)

@@ -60,8 +60,8 @@ class Units(unittest.TestCase):
         units = tempfile.mkdtemp(dir=scratch)
         with open(UNIT) as f:
             text = f.read()
-        self.assertRegex(text, r"\nExecStart=/\S+/bin/skillserver serve ")
-        text = re.sub(r"\nExecStart=\S+/skillserver ", "\nExecStart=" + SKILLSERVER + " ", text)
+        self.assertRegex(text, r"\nExecStart=/\S+/bin/skillserver serve\b")
+        text = re.sub(r"\nExecStart=\S+/skillserver\b", "\nExecStart=" + SKILLSERVER, text)
         with open(os.path.join(units, "skillserver.service"), "w") as f:
             f.write(text)
         shutil.copy(SOCKET_UNIT, units)

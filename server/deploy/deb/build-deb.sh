@@ -55,6 +55,16 @@ fi
 pkg="$work/pkg"
 mkdir -p "$pkg/usr"
 cp -a "$staged$prefix/." "$pkg/usr/"
+# The configuration file goes to /etc (outside the prefix, or below it when
+# the build's prefix was another), and dpkg keeps an administrator's
+# changes to it (conffiles).
+mkdir -p "$pkg/etc"
+for conf in "$staged/etc/skillserver" "$pkg/usr/etc/skillserver"; do
+    if [ -d "$conf" ]; then
+        cp -a "$conf" "$pkg/etc/"
+    fi
+done
+rm -rf "$pkg/usr/etc"
 sed -i "s|^ExecStart=[^ ]*/skillserver |ExecStart=/usr/bin/skillserver |" \
     "$pkg/usr/lib/systemd/system/skillserver.service"
 python3 -m compileall -q -f -d /usr/lib/python3/dist-packages/skillkit \
@@ -98,6 +108,7 @@ Description: endpoint for Alexa custom skills written as Python functions
  user skillserver, skills in /var/lib/skillserver/skills), the skillkit
  Python package and the bundled example skills.
 CONTROL
+(cd "$pkg" && find etc -type f | sed 's|^|/|') >"$pkg/DEBIAN/conffiles"
 for script in postinst prerm postrm; do
     install -m 0755 "$here/$script" "$pkg/DEBIAN/$script"
 done
