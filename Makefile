@@ -9,10 +9,12 @@ FUZZ_SECONDS ?= 10
 # What building and running skillserver needs (make run)...
 BUILD_PACKAGES = gcc make meson ninja-build pkg-config python3 python3.11-dev libpython3-dev \
 	libjansson-dev libxml2-dev libssl-dev openssl libsqlite3-dev libpq-dev \
-	libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libseccomp-dev espeak-ng ca-certificates
+	libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libseccomp-dev espeak-ng ca-certificates \
+	libsystemd-dev
 
 # ...and what the tests, the fuzzers and the benchmarks need as well (make test).
-TEST_PACKAGES = $(BUILD_PACKAGES) clang clang-format libclang-rt-14-dev wrk chromium haproxy postgresql
+TEST_PACKAGES = $(BUILD_PACKAGES) clang clang-format libclang-rt-14-dev wrk chromium haproxy \
+	systemd dpkg-dev python3-venv python3-pip python3-setuptools python3-wheel postgresql
 
 # Node.js runs the browser test. Debian's nodejs and npm are installed only
 # when the commands are missing: a Node.js from elsewhere (with its own npm)
@@ -36,7 +38,7 @@ endef
 
 SKILLSERVER = $(BUILD)/server/skillserver
 
-.PHONY: all deps test-deps build run demo test fuzz bench bench-peer clean
+.PHONY: all deps test-deps build run demo test fuzz bench bench-peer deb clean
 
 all: build
 
@@ -90,6 +92,12 @@ $(PEER)/node_modules/.package-lock.json: $(PEER)/package.json $(PEER)/package-lo
 
 bench-peer: test-deps build $(PEER)/node_modules/.package-lock.json
 	@python3 tests/bench/compare.py "$(BUILD)"
+
+# A Debian package of this build, in $(BUILD)/deb/ (server/deploy/deb/build-deb.sh):
+# install it with apt install ./build/deb/skillserver_*.deb.
+deb: build
+	$(call install,dpkg-dev,)
+	@sh server/deploy/deb/build-deb.sh $(BUILD) $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -36,6 +36,7 @@
 #include "model.h"
 #include "model_show.h"
 #include "options.h"
+#include "paths.h"
 #include "privs.h"
 #include "say.h"
 #include "scaffold.h"
@@ -499,7 +500,7 @@ cmd_export(struct options *o)
 int
 main(int argc, char **argv)
 {
-    struct options o = {.skills = SKILLS_DIR_DEFAULT, .data = "data"};
+    struct options o = {.skills = paths_default_skills(), .data = paths_default_data()};
     struct ss_error err;
 
     /* Nothing of this process (the key, users' data) is for another
@@ -523,13 +524,23 @@ main(int argc, char **argv)
     };
     const struct command_spec *cmd;
     extern char **environ;
-    enum options_result r =
-        options_parse(argc, argv, environ, commands, sizeof(commands) / sizeof(commands[0]),
-                      usage_main, SKILLSERVER_VERSION, &o, &cmd, stdout, stderr);
+    const struct options_context ctx = {.commands = commands,
+                                        .ncommands = sizeof(commands) / sizeof(commands[0]),
+                                        .usage_main = usage_main,
+                                        .version = SKILLSERVER_VERSION,
+                                        .envp = environ,
+                                        .default_config = paths_default_config(),
+                                        .out = stdout,
+                                        .err = stderr};
+    enum options_result r = options_parse(argc, argv, &ctx, &o, &cmd);
     int rc = r == OPTIONS_EXIT_OK ? 0 : EXIT_USAGE;
     if (r == OPTIONS_RUN) {
         if (o.dev)
             log_set_level(LOG_DEBUG);
+        /* serve's and lambda's logs are for machines (JSON lines, or
+         * journald); every other command's is for the person at the
+         * terminal (log.h). */
+        log_setup(cmd->run == cmd_serve || cmd->run == cmd_lambda);
         rc = cmd->run(&o);
     }
     options_cleanup(&o);

@@ -700,11 +700,13 @@ unknown_command(const char *name, const struct command_spec *commands, size_t n,
 }
 
 enum options_result
-options_parse(int argc, char **argv, char **envp, const struct command_spec *commands, size_t n,
-              const char *usage_main, const char *version, struct options *o,
-              const struct command_spec **cmd, FILE *out, FILE *err)
+options_parse(int argc, char **argv, const struct options_context *ctx, struct options *o,
+              const struct command_spec **cmd)
 {
     bool set[NSPECS] = {false}, from_env[NSPECS] = {false};
+    const struct command_spec *commands = ctx->commands;
+    size_t n = ctx->ncommands;
+    FILE *out = ctx->out, *err = ctx->err;
     int cmd_at = command_index(argc, argv);
     const char *name = cmd_at ? argv[cmd_at] : NULL;
 
@@ -714,47 +716,46 @@ options_parse(int argc, char **argv, char **envp, const struct command_spec *com
         const char *which = cmd_at + 1 < argc ? argv[cmd_at + 1] : NULL;
         const struct command_spec *c = which ? find_command(which, commands, n) : NULL;
         if (which && !c) {
-            unknown_command(which, commands, n, usage_main, err);
+            unknown_command(which, commands, n, ctx->usage_main, err);
             return OPTIONS_USAGE;
         }
-        fputs(c ? c->usage : usage_main, out);
+        fputs(c ? c->usage : ctx->usage_main, out);
         return OPTIONS_EXIT_OK;
     }
     const struct command_spec *c = name ? find_command(name, commands, n) : NULL;
     /* --help and --version mean the same wherever they stand (before "--"). */
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (is_help(argv[i])) {
-            fputs(c ? c->usage : usage_main, out);
+            fputs(c ? c->usage : ctx->usage_main, out);
             return OPTIONS_EXIT_OK;
         }
         if (strcmp(argv[i], "--version") == 0) {
-            fprintf(out, "skillserver %s\n", version);
+            fprintf(out, "skillserver %s\n", ctx->version);
             return OPTIONS_EXIT_OK;
         }
         if (takes_next(argv[i]))
             i++;
     }
     if (!name) {
-        fputs(usage_main, err);
+        fputs(ctx->usage_main, err);
         return OPTIONS_USAGE;
     }
     if (!c) {
-        unknown_command(name, commands, n, usage_main, err);
+        unknown_command(name, commands, n, ctx->usage_main, err);
         return OPTIONS_USAGE;
     }
     enum options_result r = parse_argv(argc, argv, cmd_at, c, commands, n, o, set, err);
     if (r != OPTIONS_RUN)
         return r;
     const char *config = o->config;
-    if (!config && envp)
-        for (char **e = envp; *e; e++)
+    if (!config && ctx->envp)
+        for (char **e = ctx->envp; *e; e++)
             if (strncmp(*e, ENV_PREFIX "CONFIG=", strlen(ENV_PREFIX "CONFIG=")) == 0)
                 config = *e + strlen(ENV_PREFIX "CONFIG=");
-    if ((r = read_environment(envp, c, o, set, from_env, err)) != OPTIONS_RUN)
+    if ((r = read_environment(ctx->envp, c, o, set, from_env, err)) != OPTIONS_RUN)
         return r;
-    r = read_config(config ? config : OPTIONS_CONFIG_DEFAULT, config != NULL, c, o, set, from_env,
-                    err);
-    if (r != OPTIONS_RUN)
+    const char *file = config ? config : ctx->default_config;
+    if (file && (r = read_config(file, config != NULL, c, o, set, from_env, err)) != OPTIONS_RUN)
         return r;
     *cmd = c;
     return OPTIONS_RUN;

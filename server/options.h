@@ -8,8 +8,8 @@
  * dashes, for the configuration file (listen = 0.0.0.0:443) and for the
  * environment (SKILLSERVER_LISTEN=0.0.0.0:443). What decides, first to
  * last: the command line, the environment, the configuration file
- * (--config FILE, else $SKILLSERVER_CONFIG, else OPTIONS_CONFIG_DEFAULT
- * when it exists), the built-in default. A key that the command does not
+ * (--config FILE, else $SKILLSERVER_CONFIG, else the installation's own
+ * when it exists: paths_default_config()), the built-in default. A key that the command does not
  * take is left for the commands that do (a file for serve also serves
  * invoke); a key no command takes is an error, with the closest real one.
  */
@@ -18,10 +18,6 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-
-#ifndef OPTIONS_CONFIG_DEFAULT
-#define OPTIONS_CONFIG_DEFAULT "/etc/skillserver/skillserver.conf"
-#endif
 
 /* The largest configuration file read, and its longest line. */
 #define OPTIONS_CONFIG_MAX_BYTES (64 * 1024)
@@ -111,16 +107,27 @@ enum options_result {
     OPTIONS_USAGE,   /* the problem was printed: exit 2 */
 };
 
+/* What options_parse() works with besides argv: the commands, the main
+ * help, the version, the environment (NULL-terminated "NAME=VALUE"
+ * strings) and the configuration file read when none is named (NULL:
+ * none), and where help and problems go. */
+struct options_context {
+    const struct command_spec *commands;
+    size_t ncommands;
+    const char *usage_main;
+    const char *version;
+    char **envp;
+    const char *default_config;
+    FILE *out, *err;
+};
+
 /*
- * Read argv, then the environment (envp, NULL-terminated "NAME=VALUE"
- * strings), then the configuration file, into o (defaults already in it)
- * for the command named in argv, which is found among commands[0..n).
- * Help and the version go to out, problems to err.
+ * Read argv, then the environment, then the configuration file, into o
+ * (defaults already in it) for the command named in argv; *cmd is that
+ * command when the result is OPTIONS_RUN.
  */
-enum options_result options_parse(int argc, char **argv, char **envp,
-                                  const struct command_spec *commands, size_t n,
-                                  const char *usage_main, const char *version, struct options *o,
-                                  const struct command_spec **cmd, FILE *out, FILE *err);
+enum options_result options_parse(int argc, char **argv, const struct options_context *ctx,
+                                  struct options *o, const struct command_spec **cmd);
 
 /* Free what options_parse() copied into o. */
 void options_cleanup(struct options *o);

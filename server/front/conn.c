@@ -39,17 +39,19 @@ conn_on_notify(void *cls, struct MHD_Connection *connection, void **socket_conte
     struct http_server *srv = cls;
 
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        tls_on_connection(srv, connection);
         const union MHD_ConnectionInfo *info =
             MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
         struct http_conn *c = calloc(1, sizeof(*c));
         if (!c || !info) {
             /* Without tracking the connection is only subject to libmicrohttpd's
-             * idle timeout; better than refusing it. */
+             * idle timeout (and has the certificate of the start); better than
+             * refusing it. */
+            tls_on_connection(srv, connection, NULL);
             free(c);
             *socket_context = NULL;
             return;
         }
+        tls_on_connection(srv, connection, &c->tls);
         c->fd = info->connect_fd;
         /* A new connection owes its first request (TLS handshake included)
          * within the receive limit. */
@@ -79,6 +81,9 @@ conn_on_notify(void *cls, struct MHD_Connection *connection, void **socket_conte
         c->next->prev = c->prev;
     pthread_mutex_unlock(&srv->conn_lock);
     atomic_fetch_sub(&srv->connections, 1);
+    /* libmicrohttpd has let go of the TLS session by now (0.9.75 calls
+     * gnutls_deinit() before this notice). */
+    tls_release(c->tls);
     free(c);
     *socket_context = NULL;
 }

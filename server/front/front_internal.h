@@ -60,6 +60,7 @@ struct http_conn {
     _Atomic int state;
     _Atomic int64_t since_ms; /* when state was entered */
     _Atomic bool cut;         /* shut down by the reaper */
+    struct tls_creds *tls;    /* the certificate its handshake uses, after a reload */
 };
 
 /*
@@ -100,6 +101,11 @@ struct http_server {
     size_t tls_key_len;
     gnutls_datum_t tls_ticket_key; /* TLS 1.3 session tickets; {NULL, 0} when off */
     atomic_bool tls_ticket_failed; /* enabling tickets on a connection failed (logged once) */
+    /* The certificate and key read again on SIGHUP (tls_reload()), which new
+     * connections get instead of libmicrohttpd's own; NULL before the
+     * first reload. Each connection that uses it holds a reference. */
+    pthread_mutex_t tls_lock;
+    struct tls_creds *tls_creds;
     struct sockaddr_storage addr;
     socklen_t addr_len;
     char where[96];                       /* "https://127.0.0.1:8443", for the logs */
@@ -142,9 +148,10 @@ struct http_server {
     struct class_room *room; /* --class: the class; NULL otherwise */
     char class_skills[4096]; /* --class: DATA/class/skills, the skills folder */
 
-    int launcher_fd; /* started as root: the launcher's socket; else -1 */
-    int listen_fd;   /* bound before the daemon starts; -1 once it owns it */
-    int metrics_fd;  /* the same for --metrics-listen */
+    int launcher_fd;    /* started as root: the launcher's socket; else -1 */
+    int listen_fd;      /* bound before the daemon starts; -1 once it owns it */
+    char inherited[80]; /* the address of a socket systemd passed (notify.c), else "" */
+    int metrics_fd;     /* the same for --metrics-listen */
 };
 
 enum { LOAD_NONE, LOAD_START, LOAD_RELOAD };
@@ -334,12 +341,42 @@ void tls_daemon_options(const struct http_server *srv, struct MHD_OptionItem opt
 unsigned tls_daemon_flags(const struct http_server *srv, unsigned flags);
 
 /* A new connection, before its handshake: let it issue and accept TLS 1.3
- * session tickets. Called from conn_on_notify() on libmicrohttpd's thread. */
-void tls_on_connection(struct http_server *srv, struct MHD_Connection *connection);
+ * session tickets, and give it the certificate last read by tls_reload()
+ * (a reference into *held, for tls_release() when it closes; held NULL:
+ * libmicrohttpd's certificate of the start). Called from conn_on_notify()
+ * on libmicrohttpd's thread. */
+void tls_on_connection(struct http_server *srv, struct MHD_Connection *connection,
+                       struct tls_creds **held);
+
+/* Drop a connection's reference (NULL-safe). */
+void tls_release(struct tls_creds *creds);
+
+/* SIGHUP: read the certificate and key files again. New connections get
+ * the new pair; those under way keep theirs. A pair that does not read, or
+ * a key that is not the certificate's, is refused and the old one kept (the
+ * reason logged). Does nothing without TLS. Main thread. */
+void tls_reload(struct http_server *srv);
 
 /* Wipe the key's copy once libmicrohttpd has its own, and free both at the end. */
 void tls_forget_key(struct http_server *srv);
 void tls_cleanup(struct http_server *srv);
+
+/* ---- notify.c: systemd (sd_notify, socket activation); each does nothing
+ * unless systemd started the server ---- */
+
+/* A listening socket systemd passed becomes srv->listen_fd, with its
+ * address in srv->addr and srv->cfg.listen. Returns 1 when one was taken, 0
+ * when none was passed, -1 when what was passed cannot be used (logged). */
+int notify_take_socket(struct http_server *srv);
+
+/* READY=1 with a status line: the skills are loaded (loader thread). */
+void notify_ready(struct http_server *srv);
+
+/* RELOADING=1 (SIGHUP), STOPPING=1 (drain), and WATCHDOG=1 when it is due
+ * (call every tick of the main loop). */
+void notify_reloading(void);
+void notify_stopping(void);
+void notify_watchdog(void);
 
 /* ---- http.c: the endpoint's libmicrohttpd callbacks ---- */
 

@@ -70,13 +70,14 @@ report_skill_config(void *ctx, const char *name, const struct ss_error *err)
     const struct skill *was = kept->current ? skill_set_find(kept->current->skills, name) : NULL;
 
     if (!was) {
-        log_msg(LOG_ERROR, "skill %s is left out: %s", name, err->msg);
+        log_skill_msg(LOG_ERROR, name, "skill %s is left out: %s", name, err->msg);
         return;
     }
     /* An edit that breaks what defines the skill (its skill.json, a
      * project's settings) is refused like one that breaks its code. */
-    log_msg(LOG_ERROR, "skill %s does not load: %s (the version already running keeps serving)",
-            name, err->msg);
+    log_skill_msg(LOG_ERROR, name,
+                  "skill %s does not load: %s (the version already running keeps serving)", name,
+                  err->msg);
     kept->index[kept->count++] = (size_t)(was - kept->current->skills->items);
 }
 
@@ -158,7 +159,7 @@ generation_load(struct http_server *srv, struct generation *current, struct ss_e
         /* Say what was chosen in a project, where the folder could be read
          * more than one way. */
         if (k->layout != SKILL_LAYOUT_OWN && !generation_kept(g, k))
-            log_msg(LOG_INFO, "skill %s: %s", k->name, k->layout_note);
+            log_skill_msg(LOG_INFO, k->name, "skill %s: %s", k->name, k->layout_note);
     }
     free(kept.index);
     return g;
@@ -217,9 +218,9 @@ start_skills(struct http_server *srv, struct generation *g, bool reload,
         enum ss_err rc = reload ? pool_reload(srv->pool, skill, &err)
                                 : pool_start(srv->pool, skill, &hello, &err);
         if (rc != SS_ERR_OK) {
-            log_msg(LOG_ERROR, "skill %s %s: %s%s", skill->name,
-                    rc == SS_ERR_SKILL_LOAD ? "does not load" : "cannot start", err.msg,
-                    reload ? " (the version already running, if any, keeps serving)" : "");
+            log_skill_msg(LOG_ERROR, skill->name, "skill %s %s: %s%s", skill->name,
+                          rc == SS_ERR_SKILL_LOAD ? "does not load" : "cannot start", err.msg,
+                          reload ? " (the version already running, if any, keeps serving)" : "");
             message_load_cleanup(&hello);
             continue;
         }
@@ -233,13 +234,15 @@ start_skills(struct http_server *srv, struct generation *g, bool reload,
             used += (size_t)w;
         }
         for (size_t k = 0; k < hello.warning_count; k++)
-            log_msg(LOG_WARN, "skill %s: %s", skill->name, hello.warnings[k].text);
+            log_skill_msg(LOG_WARN, skill->name, "skill %s: %s", skill->name,
+                          hello.warnings[k].text);
         if (reload)
-            log_msg(LOG_INFO, "skill %s reloaded", skill->name);
+            log_skill_msg(LOG_INFO, skill->name, "skill %s reloaded", skill->name);
         else
-            log_msg(LOG_INFO, "skill %s ready%s%s%s%s", skill->name,
-                    skill->application_id ? " for " : "",
-                    skill->application_id ? skill->application_id : "", used ? ": " : "", handlers);
+            log_skill_msg(LOG_INFO, skill->name, "skill %s ready%s%s%s%s", skill->name,
+                          skill->application_id ? " for " : "",
+                          skill->application_id ? skill->application_id : "", used ? ": " : "",
+                          handlers);
         message_load_cleanup(&hello);
     }
 }
@@ -266,8 +269,9 @@ reload_skills(struct http_server *srv, const char *why)
     pthread_mutex_unlock(&srv->gen_lock);
     for (size_t i = 0; i < old->skills->count; i++)
         if (!skill_set_find(g->skills, old->skills->items[i].name))
-            log_msg(LOG_INFO, "skill %s is gone from %s and no longer served",
-                    old->skills->items[i].name, srv->cfg.skills_dir);
+            log_skill_msg(LOG_INFO, old->skills->items[i].name,
+                          "skill %s is gone from %s and no longer served",
+                          old->skills->items[i].name, srv->cfg.skills_dir);
     generation_release(old);
     metrics_count_reload(srv->metrics);
     log_msg(LOG_INFO, "%zu skill%s loaded", g->skills->count, g->skills->count == 1 ? "" : "s");
@@ -292,6 +296,8 @@ loader_main(void *arg)
             start_skills(srv, srv->gen, false, NULL);
         else
             reload_skills(srv, why);
+        /* Ready (again) for systemd: at start-up and after a SIGHUP. */
+        notify_ready(srv);
         pthread_mutex_lock(&srv->load_lock);
     }
     pthread_mutex_unlock(&srv->load_lock);

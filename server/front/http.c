@@ -130,8 +130,8 @@ refuse_unverified(struct http_request *r, struct MHD_Connection *connection, enu
     r->verify = verify_reason_name(reason);
     if (reason != VERIFY_R_NONE)
         metrics_count_verify_failure(r->srv->metrics, reason);
-    log_msg(LOG_WARN, "request %s refused by verification (%s): %s",
-            req && req->request_id ? req->request_id : "-", r->verify, err->msg);
+    log_request_msg(LOG_WARN, r->skill ? r->skill->name : NULL, req ? req->request_id : NULL,
+                    "request refused by verification (%s): %s", r->verify, err->msg);
     if (rc == SS_ERR_WRONG_APPLICATION)
         answer_error(r, connection, rc, NULL, "%s", err->msg);
     else if (rc == SS_ERR_VERIFY)

@@ -57,6 +57,13 @@ static struct {
     const char *(*strerror)(int);
     void (*memset)(void *, int, size_t);
     gnutls_free_function *free;
+    /* tls.c's certificate reload */
+    int (*certificate_allocate_credentials)(gnutls_certificate_credentials_t *);
+    void (*certificate_free_credentials)(gnutls_certificate_credentials_t);
+    int (*certificate_set_x509_key_mem2)(gnutls_certificate_credentials_t, const gnutls_datum_t *,
+                                         const gnutls_datum_t *, gnutls_x509_crt_fmt_t,
+                                         const char *, unsigned);
+    int (*credentials_set)(gnutls_session_t, gnutls_credentials_type_t, void *);
 } real;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -107,7 +114,12 @@ load(void)
         resolve(tls, "gnutls_session_ticket_key_generate", &real.session_ticket_key_generate) &&
         resolve(tls, "gnutls_session_ticket_enable_server", &real.session_ticket_enable_server) &&
         resolve(tls, "gnutls_strerror", &real.strerror) &&
-        resolve(tls, "gnutls_memset", &real.memset) && resolve(tls, "gnutls_free", &real.free);
+        resolve(tls, "gnutls_memset", &real.memset) && resolve(tls, "gnutls_free", &real.free) &&
+        resolve(tls, "gnutls_certificate_allocate_credentials",
+                &real.certificate_allocate_credentials) &&
+        resolve(tls, "gnutls_certificate_free_credentials", &real.certificate_free_credentials) &&
+        resolve(tls, "gnutls_certificate_set_x509_key_mem2", &real.certificate_set_x509_key_mem2) &&
+        resolve(tls, "gnutls_credentials_set", &real.credentials_set);
 }
 
 static bool
@@ -246,6 +258,34 @@ gnutls_memset(void *data, int c, size_t size)
 {
     if (ready())
         real.memset(data, c, size);
+}
+
+int
+gnutls_certificate_allocate_credentials(gnutls_certificate_credentials_t *res)
+{
+    return ready() ? real.certificate_allocate_credentials(res) : GNUTLS_E_INTERNAL_ERROR;
+}
+
+void
+gnutls_certificate_free_credentials(gnutls_certificate_credentials_t sc)
+{
+    if (ready())
+        real.certificate_free_credentials(sc);
+}
+
+int
+gnutls_certificate_set_x509_key_mem2(gnutls_certificate_credentials_t res,
+                                     const gnutls_datum_t *cert, const gnutls_datum_t *key,
+                                     gnutls_x509_crt_fmt_t type, const char *pass, unsigned flags)
+{
+    return ready() ? real.certificate_set_x509_key_mem2(res, cert, key, type, pass, flags)
+                   : GNUTLS_E_INTERNAL_ERROR;
+}
+
+int
+gnutls_credentials_set(gnutls_session_t session, gnutls_credentials_type_t type, void *cred)
+{
+    return ready() ? real.credentials_set(session, type, cred) : GNUTLS_E_INTERNAL_ERROR;
 }
 
 /* GnuTLS exports its deallocator as a variable, and the header's

@@ -136,7 +136,9 @@ listen_socket(const struct sockaddr_storage *addr, socklen_t len, const char *wh
 int
 listen_bind(struct http_server *srv)
 {
-    srv->listen_fd = listen_socket(&srv->addr, srv->addr_len, "on ", srv->cfg.listen);
+    /* A socket systemd passed is already listening (notify.c). */
+    if (srv->listen_fd < 0)
+        srv->listen_fd = listen_socket(&srv->addr, srv->addr_len, "on ", srv->cfg.listen);
     if (srv->listen_fd < 0)
         return 1;
     if (srv->cfg.metrics_listen) {

@@ -9,11 +9,14 @@
  */
 #include "metrics.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "ss_limits.h"
 
@@ -23,11 +26,28 @@ static const int statuses[] = {200, 400, 404, 405, 413, 500, 503};
 
 #define N_TYPES (METRICS_TYPE_NONE + 1)
 
-/* Upper bounds of the latency buckets, in microseconds (+Inf is implied). */
-static const int64_t bucket_us[] = {250,    500,     1000,    2500,    5000,
-                                    10000,  25000,   50000,   100000,  250000,
-                                    500000, 1000000, 2500000, 5000000, 8000000};
+/* Upper bounds of the latency buckets, in microseconds (+Inf is implied):
+ * from a quarter of a millisecond (a skill answering from memory) to Alexa's
+ * 8-second budget, with the default hard deadline (6 s) a bound of its own,
+ * so that requests cut off there stand out from the ones that were slow. */
+static const int64_t bucket_us[] = {250,     500,     1000,    2500,   5000,   10000,
+                                    25000,   50000,   100000,  250000, 500000, 1000000,
+                                    2500000, 5000000, 6000000, 8000000};
 #define N_BUCKETS (sizeof(bucket_us) / sizeof(bucket_us[0]) + 1)
+
+#ifndef SKILLSERVER_VERSION
+#define SKILLSERVER_VERSION "unknown"
+#endif
+
+#if defined(__aarch64__)
+#define BUILD_ARCH "arm64"
+#elif defined(__x86_64__)
+#define BUILD_ARCH "amd64"
+#elif defined(__arm__)
+#define BUILD_ARCH "armhf"
+#else
+#define BUILD_ARCH "other"
+#endif
 
 typedef _Atomic uint64_t counter;
 
@@ -48,6 +68,7 @@ struct metrics {
     counter slow_clients;
     counter refused_connections;
     counter reloads;
+    double start_time; /* seconds since the epoch; 0 when /proc could not tell */
 };
 
 static void
@@ -62,6 +83,70 @@ get(counter *c)
     return atomic_load_explicit(c, memory_order_relaxed);
 }
 
+/* Fields 14 on of /proc/self/stat (proc(5)), after the command's name,
+ * which may hold spaces and parentheses itself. */
+struct proc_stat {
+    unsigned long utime, stime;   /* clock ticks */
+    unsigned long long starttime; /* clock ticks after boot */
+    unsigned long vsize;          /* bytes */
+    long rss;                     /* pages */
+};
+
+static bool
+read_proc_stat(struct proc_stat *ps)
+{
+    char buf[1024];
+    FILE *f = fopen("/proc/self/stat", "re");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    return p && sscanf(p + 1,
+                       " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d "
+                       "%*d %*d %llu %lu %ld",
+                       &ps->utime, &ps->stime, &ps->starttime, &ps->vsize, &ps->rss) == 5;
+}
+
+/* When this process started, in seconds since the epoch: the boot time
+ * (/proc/stat's btime) plus the process's start in ticks after boot. */
+static double
+process_start_time(void)
+{
+    struct proc_stat ps;
+    char line[256];
+    unsigned long long btime = 0;
+    long ticks = sysconf(_SC_CLK_TCK);
+    FILE *f = fopen("/proc/stat", "re");
+
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "btime %llu", &btime) == 1)
+            break;
+    fclose(f);
+    if (!btime || ticks <= 0 || !read_proc_stat(&ps))
+        return 0;
+    return (double)btime + (double)ps.starttime / (double)ticks;
+}
+
+/* Open file descriptors: the entries of /proc/self/fd, less the one that
+ * reads it. -1 when it cannot be read. */
+static long
+open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    long n = 0;
+    if (!d)
+        return -1;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n - 1;
+}
+
 struct metrics *
 metrics_create(void)
 {
@@ -74,6 +159,7 @@ metrics_create(void)
     }
     snprintf(m->names[0], sizeof(m->names[0]), "-");
     atomic_store(&m->rows, 1);
+    m->start_time = process_start_time();
     return m;
 }
 
@@ -189,6 +275,24 @@ lower(char *dst, size_t cap, const char *src)
     dst[i] = '\0';
 }
 
+/* The request types every skill row shows from the start, zeros included
+ * (the rarer types appear once counted): what nearly every skill is sent,
+ * and "none" for a request refused before its type was read. */
+static bool
+always_shown(unsigned type)
+{
+    return type == REQ_LAUNCH || type == REQ_INTENT || type == REQ_SESSION_ENDED ||
+           type == METRICS_TYPE_NONE;
+}
+
+/* The error kinds every skill row shows from the start: the ways a skill
+ * itself fails (the others, such as out of memory, appear once counted). */
+static bool
+skill_failure(unsigned err)
+{
+    return err >= SS_ERR_SKILL_LOAD && err <= SS_ERR_WORKER;
+}
+
 static void
 render_requests(FILE *f, struct metrics *m, unsigned rows)
 {
@@ -200,7 +304,7 @@ render_requests(FILE *f, struct metrics *m, unsigned rows)
         for (unsigned t = 0; t < N_TYPES; t++) {
             for (unsigned k = 0; k < N_STATUS; k++) {
                 uint64_t n = get(&m->skill[s].requests[t][k]);
-                if (n == 0)
+                if (n == 0 && !always_shown(t))
                     continue;
                 char status[16];
                 if (k < N_STATUS - 1)
@@ -221,9 +325,6 @@ render_requests(FILE *f, struct metrics *m, unsigned rows)
           f);
     for (unsigned s = 0; s < rows; s++) {
         struct skill_row *row = &m->skill[s];
-        uint64_t count = get(&row->latency_count);
-        if (count == 0)
-            continue;
         uint64_t cumulative = 0;
         for (unsigned b = 0; b < N_BUCKETS; b++) {
             cumulative += get(&row->latency[b]);
@@ -274,7 +375,7 @@ render_failures(FILE *f, struct metrics *m, unsigned rows)
     for (unsigned s = 0; s < rows; s++) {
         for (unsigned e = 1; e < SS_ERR__COUNT; e++) {
             uint64_t n = get(&m->skill[s].errors[e]);
-            if (n == 0)
+            if (n == 0 && (s == METRICS_NO_SKILL || !skill_failure(e)))
                 continue;
             char name[64];
             lower(name, sizeof(name), ss_err_name((enum ss_err)e));
@@ -347,6 +448,57 @@ render_extra(FILE *f, struct metrics *m, const struct metrics_extra *x)
             (unsigned long long)p->recycled, p->running, p->busy);
 }
 
+/* The process_* series as Prometheus's client libraries define them (of
+ * this process: the skills' workers are processes of their own), and the
+ * build. A series whose source cannot be read is left out. */
+static void
+render_process(FILE *f, struct metrics *m)
+{
+    struct proc_stat ps;
+    long ticks = sysconf(_SC_CLK_TCK);
+    long page = sysconf(_SC_PAGESIZE);
+    struct rlimit rl;
+    long fds = open_fds();
+
+    if (read_proc_stat(&ps) && ticks > 0 && page > 0)
+        fprintf(f,
+                "# HELP process_cpu_seconds_total Total user and system CPU time spent in "
+                "seconds.\n"
+                "# TYPE process_cpu_seconds_total counter\n"
+                "process_cpu_seconds_total %.2f\n"
+                "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+                "# TYPE process_resident_memory_bytes gauge\n"
+                "process_resident_memory_bytes %lld\n"
+                "# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+                "# TYPE process_virtual_memory_bytes gauge\n"
+                "process_virtual_memory_bytes %lu\n",
+                (double)(ps.utime + ps.stime) / (double)ticks, (long long)ps.rss * page, ps.vsize);
+    if (fds >= 0)
+        fprintf(f,
+                "# HELP process_open_fds Number of open file descriptors.\n"
+                "# TYPE process_open_fds gauge\n"
+                "process_open_fds %ld\n",
+                fds);
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        fprintf(f,
+                "# HELP process_max_fds Maximum number of open file descriptors.\n"
+                "# TYPE process_max_fds gauge\n"
+                "process_max_fds %llu\n",
+                (unsigned long long)rl.rlim_cur);
+    if (m->start_time > 0)
+        fprintf(f,
+                "# HELP process_start_time_seconds Start time of the process since unix epoch "
+                "in seconds.\n"
+                "# TYPE process_start_time_seconds gauge\n"
+                "process_start_time_seconds %.2f\n",
+                m->start_time);
+    fputs("# HELP skillserver_build_info The version and architecture skillserver was built "
+          "for; always 1.\n"
+          "# TYPE skillserver_build_info gauge\n"
+          "skillserver_build_info{version=\"" SKILLSERVER_VERSION "\",arch=\"" BUILD_ARCH "\"} 1\n",
+          f);
+}
+
 char *
 metrics_render(struct metrics *m, const struct metrics_extra *extra, size_t *len)
 {
@@ -360,6 +512,7 @@ metrics_render(struct metrics *m, const struct metrics_extra *extra, size_t *len
     render_requests(f, m, rows);
     render_failures(f, m, rows);
     render_extra(f, m, extra);
+    render_process(f, m);
     int bad = ferror(f);
     if (fclose(f) != 0 || bad) {
         free(buf);

@@ -90,6 +90,9 @@ configure(struct http_server *srv, const struct http_config *cfg)
     ss_error_clear(&err);
 
     srv->cfg = *cfg;
+    int inherited = notify_take_socket(srv);
+    if (inherited < 0)
+        return 2;
     if (!srv->cfg.listen)
         srv->cfg.listen = HTTP_LISTEN_DEFAULT;
     srv->handler_timeout_ms =
@@ -98,7 +101,8 @@ configure(struct http_server *srv, const struct http_config *cfg)
     srv->max_per_address =
         cfg->max_per_address ? cfg->max_per_address : LIMIT_HTTP_CONNECTIONS_PER_ADDRESS;
 
-    if (http_parse_listen(srv->cfg.listen, &srv->addr, &srv->addr_len, &err) != SS_ERR_OK) {
+    if (!inherited &&
+        http_parse_listen(srv->cfg.listen, &srv->addr, &srv->addr_len, &err) != SS_ERR_OK) {
         log_msg(LOG_ERROR, "%s", err.msg);
         return 2;
     }
@@ -349,6 +353,7 @@ server_cleanup(struct http_server *srv)
     pthread_mutex_destroy(&srv->gen_lock);
     pthread_mutex_destroy(&srv->conn_lock);
     pthread_mutex_destroy(&srv->load_lock);
+    pthread_mutex_destroy(&srv->tls_lock);
     pthread_cond_destroy(&srv->load_cond);
 }
 
@@ -399,6 +404,7 @@ http_serve(const struct http_config *given)
     pthread_mutex_init(&srv.conn_lock, NULL);
     pthread_mutex_init(&srv.spare_lock, NULL);
     pthread_mutex_init(&srv.load_lock, NULL);
+    pthread_mutex_init(&srv.tls_lock, NULL);
     pthread_cond_init(&srv.load_cond, NULL);
     atomic_init(&srv.connections, 0);
     atomic_init(&srv.in_flight, 0);
@@ -606,6 +612,8 @@ http_serve(const struct http_config *given)
             if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
                 continue;
             if (si.ssi_signo == SIGHUP) {
+                notify_reloading();
+                tls_reload(&srv);
                 generation_request(&srv, LOAD_RELOAD, "SIGHUP");
                 continue;
             }
@@ -613,6 +621,7 @@ http_serve(const struct http_config *given)
             break;
         }
         conn_reap_slow(&srv);
+        notify_watchdog();
         /* Once a second: idle workers, and in --dev the skills' files. */
         int64_t now = proto_now_ms();
         if (now - last_second < 1000)
@@ -623,6 +632,7 @@ http_serve(const struct http_config *given)
         if (cfg->dev && notice_changes(&srv))
             generation_request(&srv, LOAD_RELOAD, "a skill's files changed");
     }
+    notify_stopping();
     generation_loader_stop(&srv);
     drain(&srv, sfd);
     log_msg(LOG_INFO, "stopped");

@@ -11,10 +11,16 @@
  * root, and our copy is wiped as soon as GnuTLS has its own, and again
  * before it is freed. The ticket key is made here at start-up, lives only
  * in this process's memory (never on disk, so a restart invalidates every
- * ticket) and is wiped at exit.
+ * ticket) and is wiped at exit. SIGHUP reads the pair again (a renewed
+ * certificate): libmicrohttpd 0.9.75 cannot change a running daemon's
+ * certificate, so each new connection is given the new pair before its
+ * handshake (gnutls_credentials_set() on its session), and the old pair
+ * lives as long as a connection that started with it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,22 +202,111 @@ tls_daemon_flags(const struct http_server *srv, unsigned flags)
     return flags | MHD_USE_POLL | MHD_USE_TLS;
 }
 
+/* A certificate and key read by tls_reload(), shared by the connections
+ * that started since; the last reference frees it. */
+struct tls_creds {
+    gnutls_certificate_credentials_t cred;
+    atomic_uint refs;
+};
+
 void
-tls_on_connection(struct http_server *srv, struct MHD_Connection *connection)
+tls_release(struct tls_creds *creds)
 {
-    if (!srv->tls_ticket_key.data)
+    if (!creds || atomic_fetch_sub_explicit(&creds->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    gnutls_certificate_free_credentials(creds->cred);
+    free(creds);
+}
+
+void
+tls_on_connection(struct http_server *srv, struct MHD_Connection *connection,
+                  struct tls_creds **held)
+{
+    if (!srv->tls_cert_pem)
         return;
     /* Called before the handshake starts (MHD_CONNECTION_NOTIFY_STARTED comes
-     * after libmicrohttpd's gnutls_init()). */
+     * after libmicrohttpd's gnutls_init() and gnutls_credentials_set()). */
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     if (!info || !info->tls_session)
+        return;
+    if (held) {
+        /* After a reload: the new certificate, in place of the one
+         * libmicrohttpd was started with (which it cannot change). */
+        pthread_mutex_lock(&srv->tls_lock);
+        struct tls_creds *creds = srv->tls_creds;
+        if (creds)
+            atomic_fetch_add_explicit(&creds->refs, 1, memory_order_relaxed);
+        pthread_mutex_unlock(&srv->tls_lock);
+        if (creds &&
+            gnutls_credentials_set(info->tls_session, GNUTLS_CRD_CERTIFICATE, creds->cred) != 0) {
+            tls_release(creds);
+            creds = NULL;
+        }
+        *held = creds;
+    }
+    if (!srv->tls_ticket_key.data)
         return;
     int rc = gnutls_session_ticket_enable_server(info->tls_session, &srv->tls_ticket_key);
     if (rc != GNUTLS_E_SUCCESS &&
         !atomic_exchange_explicit(&srv->tls_ticket_failed, true, memory_order_relaxed))
         log_msg(LOG_WARN, "a TLS connection cannot offer session resumption: %s (said once)",
                 gnutls_strerror(rc));
+}
+
+void
+tls_reload(struct http_server *srv)
+{
+    struct ss_error err;
+    size_t cert_len = 0, key_len = 0;
+    char *key = NULL;
+    struct tls_creds *creds = NULL;
+
+    if (!srv->tls_cert_pem)
+        return;
+    ss_error_clear(&err);
+    char *cert = read_pem(srv->cfg.tls_cert, "certificate", &cert_len, &err);
+    if (cert)
+        key = read_pem(srv->cfg.tls_key, "private key", &key_len, &err);
+    if (!cert || !key) {
+        log_msg(LOG_ERROR, "TLS: %s; the certificate in use is kept", err.msg);
+        goto out;
+    }
+    creds = calloc(1, sizeof(*creds));
+    if (!creds || gnutls_certificate_allocate_credentials(&creds->cred) != GNUTLS_E_SUCCESS) {
+        log_msg(LOG_ERROR, "TLS: out of memory; the certificate in use is kept");
+        free(creds);
+        creds = NULL;
+        goto out;
+    }
+    atomic_init(&creds->refs, 1);
+    gnutls_datum_t c = {(unsigned char *)cert, (unsigned)cert_len};
+    gnutls_datum_t k = {(unsigned char *)key, (unsigned)key_len};
+    /* GnuTLS checks that the key is the certificate's. */
+    int rc =
+        gnutls_certificate_set_x509_key_mem2(creds->cred, &c, &k, GNUTLS_X509_FMT_PEM, NULL, 0);
+    if (rc < 0) {
+        log_msg(LOG_ERROR,
+                "TLS: %s and %s do not make a certificate and its key (%s); the certificate "
+                "in use is kept",
+                srv->cfg.tls_cert, srv->cfg.tls_key, gnutls_strerror(rc));
+        tls_release(creds);
+        creds = NULL;
+        goto out;
+    }
+    pthread_mutex_lock(&srv->tls_lock);
+    struct tls_creds *old = srv->tls_creds;
+    srv->tls_creds = creds;
+    pthread_mutex_unlock(&srv->tls_lock);
+    tls_release(old);
+    log_msg(LOG_INFO, "TLS: new connections get the certificate read again from %s",
+            srv->cfg.tls_cert);
+out:
+    free(cert);
+    if (key) {
+        explicit_bzero(key, key_len);
+        free(key);
+    }
 }
 
 void
@@ -233,6 +328,9 @@ tls_forget_key(struct http_server *srv)
 void
 tls_cleanup(struct http_server *srv)
 {
+    /* Every connection is closed by now: this is the last reference. */
+    tls_release(srv->tls_creds);
+    srv->tls_creds = NULL;
     if (srv->tls_ticket_key.data) {
         gnutls_memset(srv->tls_ticket_key.data, 0, srv->tls_ticket_key.size);
         gnutls_free(srv->tls_ticket_key.data);

@@ -33,7 +33,7 @@ static void
 warn_response(void *ctx, const char *message)
 {
     struct warn_ctx *w = ctx;
-    log_msg(LOG_WARN, "%s %s: %s", w->skill->name, w->request_id ? w->request_id : "-", message);
+    log_request_msg(LOG_WARN, w->skill->name, w->request_id, "%s", message);
 }
 
 /* Fill res with a 4xx answer for a request we refuse. */
@@ -68,8 +68,8 @@ apologise(const struct dispatch_ctx *ctx, const struct skill *skill, struct disp
                  res->error.msg);
     else
         snprintf(sentence, sizeof(sentence), "%s", ss_err_spoken(code));
-    log_msg(LOG_ERROR, "%s %s: %s: %s", skill->name,
-            res->req.request_id ? res->req.request_id : "-", ss_err_text(code), res->error.msg);
+    log_request_msg(LOG_ERROR, skill->name, res->req.request_id, "%s: %s", ss_err_text(code),
+                    res->error.msg);
 
     json_t *env = response_apology(res->req.root ? &res->req : NULL, sentence);
     if (env && response_dump(env, ctx->pretty, &text, &len, &derr) == SS_ERR_OK) {
@@ -90,7 +90,7 @@ skill_error(const struct skill *skill, struct dispatch_result *res,
     message_describe_error(error, skill->script, what, sizeof(what));
     ss_fail(&res->error, *code, "%s", what);
     if (error->traceback)
-        log_skill(skill->name, res->req.request_id, error->traceback);
+        log_skill(LOG_ERROR, skill->name, res->req.request_id, error->traceback);
     return error->spoken;
 }
 
@@ -313,9 +313,9 @@ dispatch_end(struct dispatch_call *call, struct dispatch_result *res)
         }
         if (rc == SS_ERR_STORE_CONFLICT && call->reruns < LIMIT_STORE_CONFLICT_RETRIES) {
             call->reruns++;
-            log_msg(LOG_INFO, "%s %s: %s; the handler runs again on the new ones (%d of %d)",
-                    skill->name, res->req.request_id ? res->req.request_id : "-", res->error.msg,
-                    call->reruns, LIMIT_STORE_CONFLICT_RETRIES);
+            log_request_msg(LOG_INFO, skill->name, res->req.request_id,
+                            "%s; the handler runs again on the new ones (%d of %d)", res->error.msg,
+                            call->reruns, LIMIT_STORE_CONFLICT_RETRIES);
             ss_error_clear(&res->error);
             complete = false;
             goto out;

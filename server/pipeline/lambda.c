@@ -366,7 +366,7 @@ init(struct loop *l)
         message_describe_error(&hello.error, l->skill.script, what, sizeof(what));
         log_msg(LOG_ERROR, "%s does not load: %s", l->skill.name, what);
         if (hello.error.traceback)
-            log_skill(l->skill.name, NULL, hello.error.traceback);
+            log_skill(LOG_ERROR, l->skill.name, NULL, hello.error.traceback);
         post_error(l, NULL, load_error_type(&hello.error), what, hello.error.traceback);
         goto out;
     }

@@ -19,40 +19,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "pidfd.h"
 #include "sandbox.h"
 #include "ss_limits.h"
 
 extern char **environ;
 
-#ifndef SKILLKIT_DIR
-#error "SKILLKIT_DIR must name the folder that holds the skillkit package"
-#endif
-
 const char *
 launcher_skillkit_dir(void)
 {
-    return SKILLKIT_DIR;
+    return paths_skillkit_dir();
 }
 
 enum ss_err
 launcher_worker_path(char *buf, size_t cap, struct ss_error *err)
 {
-    ssize_t n = readlink("/proc/self/exe", buf, cap);
-    if (n <= 0 || (size_t)n >= cap)
-        return ss_fail(err, SS_ERR_IO, "cannot find my own binary in /proc/self/exe");
-    buf[n] = '\0';
-    char *slash = strrchr(buf, '/');
-    size_t dir = slash ? (size_t)(slash - buf) + 1 : 0;
-    if (dir + sizeof(LAUNCHER_WORKER_PROGRAM) > cap)
-        return ss_fail(err, SS_ERR_IO, "the path of %s is too long", buf);
-    memcpy(buf + dir, LAUNCHER_WORKER_PROGRAM, sizeof(LAUNCHER_WORKER_PROGRAM));
-    if (access(buf, X_OK) != 0)
-        return ss_fail(err, SS_ERR_IO,
-                       "cannot run %s (%s): it must be installed beside skillserver, which "
-                       "starts it for each skill",
-                       buf, strerror(errno));
-    return SS_ERR_OK;
+    return paths_worker(buf, cap, err);
 }
 
 /* Requests are whole datagrams: a JSON text and three descriptors. Room

@@ -30,15 +30,14 @@
 /* The variable that tells a zygote where its skill's model is. */
 #define LAUNCHER_MODEL_ENV "SKILLSERVER_MODEL"
 
-/* The program a zygote runs, installed beside skillserver. */
-#define LAUNCHER_WORKER_PROGRAM "skillserver-worker"
-
-/* The folder holding the skillkit package in this build (its sources). */
+/* The folder holding the skillkit package: the installed copy, or the
+ * sources in a build tree (paths.h). */
 const char *launcher_skillkit_dir(void);
 
-/* The absolute path of the worker program: LAUNCHER_WORKER_PROGRAM in the
- * folder of the running binary, into buf. Errors: SS_ERR_IO, saying why
- * (it is missing, not executable, or the path does not fit). */
+/* The absolute path of the worker program (paths.h: beside skillserver in
+ * a build tree, in LIBEXECDIR/skillserver when installed), into buf.
+ * Errors: SS_ERR_IO, saying why (it is missing, not executable, or the path
+ * does not fit). */
 enum ss_err launcher_worker_path(char *buf, size_t cap, struct ss_error *err);
 
 /* What every zygote of one server gets the same. */

@@ -52,7 +52,7 @@ output_text(const struct output_sink *sink, const char *skill, const char *reque
     if (sink->log)
         sink->log(sink->ctx, skill, request_id, text);
     else
-        log_skill(skill, request_id, text);
+        log_skill(LOG_INFO, skill, request_id, text);
 }
 
 bool
@@ -83,10 +83,10 @@ output_line(struct output_reader *r, struct output *o, const char *text, size_t 
     o->window_bytes += len + 1;
     if (o->window_bytes > LIMIT_SKILL_RAW_OUTPUT_BYTES_PER_S) {
         if (!o->dropping)
-            log_msg(LOG_WARN,
-                    "skill %s writes too much to its stdout/stderr; the rest of this "
-                    "second's output is dropped",
-                    o->skill);
+            log_skill_msg(LOG_WARN, o->skill,
+                          "skill %s writes too much to its stdout/stderr; the rest of this "
+                          "second's output is dropped",
+                          o->skill);
         o->dropping = true;
         return;
     }

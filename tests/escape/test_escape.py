@@ -442,7 +442,7 @@ class HostileSkills:
         text = self.launch("flood")
         self.assertNotEqual(text, "flooded")  # stopped, and apologised for
         self.srv.wait_for(r'"skill":"flood"', timeout=30, start=mark)
-        flood = [line.split("] ", 1)[1] for line in self.srv.lines[mark:] if "flood flood" in line]
+        flood = [r["msg"] for r in self.srv.records(mark) if "flood flood" in r["msg"]]
         printed = sum(len(line) + 1 for line in flood)
         self.assertLessEqual(printed, limit("SKILL_LOG_BYTES_PER_REQUEST") + 2000)
         self.assertTrue(any("more output during this request is dropped" in line

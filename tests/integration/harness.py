@@ -155,6 +155,34 @@ def make_endpoint_cert(folder, domain="localhost", key_type=None):
     return os.path.join(folder, "certificate.pem"), os.path.join(folder, "private-key.pem")
 
 
+LOG_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+
+
+def log_record_problem(line):
+    """Why line is not a record of serve's JSON log (README "Logs and
+    metrics"), or None when it is one."""
+    try:
+        r = json.loads(line)
+    except ValueError as e:
+        return f"is not JSON ({e})"
+    if not isinstance(r, dict):
+        return "is not a JSON object"
+    if list(r)[:3] != ["time", "level", "source"] or list(r)[-1] != "msg":
+        return "does not have time, level and source first and msg last"
+    if not LOG_TIME.fullmatch(r["time"]):
+        return "has a time that is not RFC 3339 UTC with milliseconds"
+    if r["level"] not in ("debug", "info", "warning", "error"):
+        return "has an unknown level"
+    if r["source"] not in ("server", "access", "skill"):
+        return "has an unknown source"
+    if not isinstance(r["msg"], str) or (r["source"] == "skill" and
+                                         not isinstance(r.get("skill"), str)):
+        return "lacks its msg or its skill"
+    if r["source"] == "access" and not isinstance(r.get("status"), int):
+        return "is an access record without a status"
+    return None
+
+
 class Server:
     """A `skillserver serve` process on a free loopback port (--listen
     127.0.0.1:0; the port is read from its start-up line). Its stderr is
@@ -191,6 +219,8 @@ class Server:
         cmd += list(extra)
         cmd = list(prefix or []) + cmd
         self.cmd = cmd
+        # serve's stderr is a pipe here: JSON lines, unless asked otherwise.
+        self.json_log = (env or os.environ).get("SKILLSERVER_LOG_FORMAT", "json") == "json"
         self.lines = []
         self._cond = threading.Condition()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -236,11 +266,16 @@ class Server:
         with self._cond:
             return "\n".join(self.lines)
 
-    def access_log(self):
-        """The JSON lines of the access log, parsed."""
+    def records(self, start=0):
+        """Every log line from index start on, parsed (serve's stderr is not
+        a terminal here, so it writes JSON lines: README "Logs")."""
         with self._cond:
-            lines = list(self.lines)
-        return [json.loads(line) for line in lines if line.startswith("{")]
+            lines = list(self.lines[start:])
+        return [json.loads(line) for line in lines]
+
+    def access_log(self):
+        """The access log's records, parsed."""
+        return [e for e in self.records() if e.get("source") == "access"]
 
     def ssl_context(self, **versions):
         ctx = ssl.create_default_context(cafile=self.tls[0])
@@ -301,6 +336,13 @@ class Server:
         if self.proc.returncode != 0:
             raise AssertionError(f"serve exited with status {self.proc.returncode}:\n" + self.log())
         assert_no_sanitizer_report(self.log(), "serve")
+        if self.json_log:
+            with self._cond:
+                lines = list(self.lines)
+            for n, line in enumerate(lines):
+                problem = log_record_problem(line)
+                if problem:
+                    raise AssertionError(f"serve's log line {n} {problem}: {line!r}")
         return self.proc.returncode
 
     def __enter__(self):

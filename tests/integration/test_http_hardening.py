@@ -323,7 +323,7 @@ class LocalOnly(unittest.TestCase):
             time.sleep(0.05)
         self.assertGreaterEqual(len(refused), 9)
         for e in refused:
-            self.assertEqual((e["status"], e["handler_us"], e["requestId"]), (403, 0, None))
+            self.assertEqual((e["status"], e["handler_us"], e["request_id"]), (403, 0, None))
         self.assertTrue(any(e.get("host") == "rebind-to-127-0-0-1.evil.example:%d" % self.srv.port
                             for e in refused), refused)
 
@@ -527,8 +527,8 @@ class LogEscaping(unittest.TestCase):
     """A hostile run: requestIds, paths, headers and skill output full of
     escape sequences, CR, LF and forged JSON records. The whole log, read as
     bytes, has no control byte but the newline after each record (and tabs),
-    is UTF-8, and every record that starts with "{" is an access-log line that
-    parses."""
+    is UTF-8, and every line is one JSON record that parses (serve's log to a
+    file is JSON lines), with the text that was printed or sent in it whole."""
 
     def start(self, log_path, *extra, verify=False):
         data = tempfile.mkdtemp(prefix="skillserver-data-")
@@ -581,9 +581,9 @@ class LogEscaping(unittest.TestCase):
         self.assertTrue(text.endswith("\n"))
         records = []
         for line in text.split("\n")[:-1]:
-            self.assertRegex(line, r"^(skillserver: |\[printer[ \]]|\{\"time\":\")", line)
-            if line.startswith("{"):
-                records.append(json.loads(line))
+            self.assertRegex(line, r'^\{"time":"[^"]+","level":"(debug|info|warning|error)",'
+                                   r'"source":"(server|access|skill)"', line)
+            records.append(json.loads(line))
         return records
 
     def test_hostile_run(self):
@@ -625,7 +625,8 @@ class LogEscaping(unittest.TestCase):
             self.assertNotEqual(r.get("time"), "forged")
             self.assertNotEqual(r.get("time"), "2000-01-01T00:00:00.000Z")
         # JSON escaping gives the exact id back.
-        ids = [r["requestId"] for r in records if r.get("skill") == "printer"]
+        ids = [r["request_id"] for r in records
+               if r.get("skill") == "printer" and r["source"] == "access"]
         self.assertLess(len(HOSTILE_ID.encode()), limit("LOG_ID_BYTES"))
         self.assertEqual(ids.count(HOSTILE_ID), 3, records)
         self.assertIn("amzn1.echo-api.request.plain-1", ids)
@@ -634,19 +635,24 @@ class LogEscaping(unittest.TestCase):
         # The refused Host is in the access log, escaped.
         self.assertTrue(any(r.get("host") == "evil\u202e\u009b.example" for r in records),
                         records)
-        # The skill's output: one record per line it printed, each behind the
-        # prefix, the hostile id quoted and escaped in it.
-        printed = [line for line in text.split("\n") if line.startswith("[printer ")]
-        self.assertTrue(any(line.endswith("] plain line") for line in printed), printed)
-        self.assertTrue(any("\\u001b[2J\\u001b]0;owned\\u0007 cleared\\r{" in line
-                            for line in printed), printed)
-        self.assertTrue(any(line.startswith('[printer "amzn1.echo-api.request.h\\u001b[2J')
-                            for line in printed), printed)
-        self.assertIn("[printer amzn1.echo-api.request.plain-1] plain line", printed)
-        self.assertTrue(any("to stderr \\u001b[31m red \\u202e reversed \\u2028 separated "
-                            "\\u009b" in line for line in printed), printed)
-        self.assertTrue(any("ValueError: bad\\u001b[2J\\r" in line for line in text.split("\n")),
-                        text)
+        # The skill's output: one record per line it printed, marked as the
+        # skill's, its text and the hostile id whole inside JSON strings.
+        printed = [r for r in records if r["source"] == "skill"]
+        self.assertTrue(all(r["skill"] == "printer" for r in printed), printed)
+        msgs = [r["msg"] for r in printed]
+        self.assertIn("plain line", msgs)
+        self.assertIn('\x1b[2J\x1b]0;owned\x07 cleared\r{"time":"forged","status":200}', msgs)
+        self.assertIn('{"time":"2000-01-01T00:00:00.000Z","requestId":"forged","status":200}',
+                      msgs)
+        self.assertTrue(any(r.get("request_id") == HOSTILE_ID for r in printed), printed)
+        self.assertTrue(any(r.get("request_id") == "amzn1.echo-api.request.plain-1" and
+                            r["msg"] == "plain line" for r in printed), printed)
+        self.assertTrue(any(m.endswith("to stderr \x1b[31m red \u202e reversed \u2028 "
+                                       "separated \u009b") for m in msgs), msgs)
+        traceback = [r for r in printed if r["level"] == "error"]
+        self.assertTrue(any(r["msg"].startswith('ValueError: bad\x1b[2J\r') for r in traceback),
+                        traceback)
+        self.assertIn("\\u001b[2J\\u001b]0;owned\\u0007 cleared\\r{\\\"time", text)
 
     def test_verification_failure_reasons(self):
         # With verification on, a refusal logs its reason, which quotes the

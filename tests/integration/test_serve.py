@@ -175,10 +175,11 @@ class Routes(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertTrue(self.srv.wait_for("access-log-", EVENT_S))
         line = [e for e in self.srv.access_log()
-                if (e.get("requestId") or "").startswith("amzn1.echo-api.request.access-log-")]
+                if (e.get("request_id") or "").startswith("amzn1.echo-api.request.access-log-")]
         self.assertEqual(len(line), 1, self.srv.log())
         e = line[0]
-        self.assertEqual(e["requestId"], req["request"]["requestId"])
+        self.assertEqual(e["request_id"], req["request"]["requestId"])
+        self.assertEqual((e["level"], e["msg"]), ("info", "200 thank_you IntentRequest ThankYouIntent"))
         self.assertEqual(e["skill"], "thank_you")
         self.assertEqual(e["type"], "IntentRequest")
         self.assertEqual(e["intent"], "ThankYouIntent")
@@ -309,7 +310,7 @@ class Routes(unittest.TestCase):
         self.assertTrue(speech(body))
         rid = json.loads(fixture("intent_thank_you.json"))["request"]["requestId"]
         # The traceback is in the log with the request id.
-        self.assertTrue(self.srv.wait_for(r"\[raises %s\].*NameError" % rid, EVENT_S),
+        self.assertTrue(self.srv.wait_for(r'"source":"skill","skill":"raises","request_id":"%s",.*NameError' % rid, EVENT_S),
                         self.srv.log())
         status, _, body = self.post("/skills/crashes", fixture("launch.json"))
         self.assertEqual(status, 200, body)
@@ -686,7 +687,7 @@ class Lifecycle(unittest.TestCase):
             t.start()
             # The skill says it is going to sleep, and sleeps 4 s: the
             # request is in flight when the signal comes.
-            self.assertTrue(srv.wait_for(r"\[sleeps .*going to sleep", EVENT_S), srv.log())
+            self.assertTrue(srv.wait_for(r'"skill":"sleeps".*going to sleep', EVENT_S), srv.log())
             srv.proc.send_signal(signal.SIGTERM)
             self.assertTrue(srv.wait_for("stopping", EVENT_S), srv.log())
             # No new connections are taken while draining.
@@ -970,10 +971,11 @@ class Verified(unittest.TestCase):
         return json.dumps(doc).encode()
 
     def access(self, request_id):
-        self.assertTrue(self.srv.wait_for(r'"requestId":"%s"' % request_id, EVENT_S),
+        self.assertTrue(self.srv.wait_for(r'"source":"access","request_id":"%s"' % request_id,
+                                          EVENT_S),
                         self.srv.log())
         for e in self.srv.access_log():
-            if e.get("requestId") == request_id:
+            if e.get("request_id") == request_id:
                 return e
         return None
 
@@ -1006,8 +1008,8 @@ class Verified(unittest.TestCase):
                                       '{reason="timestamp_too_old"}'), 1)
         # Neither reached dispatch: it would have counted them under their request type.
         self.assertEqual(metric(page, refused), 2)
-        self.assertIsNone(metric(page, 'skillserver_requests_total{skill="thank_you",'
-                                       'type="IntentRequest",status="400"}'))
+        self.assertEqual(metric(page, 'skillserver_requests_total{skill="thank_you",'
+                                      'type="IntentRequest",status="400"}'), 0)
 
 
 def save(root, rel, content):
@@ -1205,7 +1207,7 @@ class SkillFailures(unittest.TestCase):
             # accepted before that can share its libmicrohttpd thread and
             # wait for it, which is known and not what this test is about.
             runaway.start()
-            self.assertTrue(srv.wait_for(r"\[blocks_alarm .*blocking the soft deadline", EVENT_S),
+            self.assertTrue(srv.wait_for(r'"skill":"blocks_alarm".*blocking the soft deadline', EVENT_S),
                             srv.log())
             crash.start()
             for _ in range(5):

@@ -20,6 +20,13 @@ server's workers use (``skillkit._runner.load`` then ``handle``)::
             result = chat.intent("ThankYouIntent")
             self.assertTrue(testing.ends_session(result))
 
+``invoke`` runs the same request through the real server instead
+(``skillserver invoke``): the answer then passes everything Alexa would
+check (the SSML schema, the response limits), as in ``serve``::
+
+    result = testing.invoke(SKILL, testing.intent_request("ThankYouIntent", name="Sam"))
+    self.assertEqual(testing.speech(result), "You're welcome, Sam!")
+
 ``run`` returns the runner's answer as a dict: ``{"ok": True, "reply": ...,
 "attributes": ...}`` or ``{"ok": False, "error": {...}}``. ``speech``,
 ``reprompt``, ``card``, ``ends_session`` and ``session_attributes`` read a
@@ -31,6 +38,9 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import shutil
+import subprocess
+import tempfile
 import types
 import uuid
 from typing import Any, Optional, Union
@@ -39,7 +49,7 @@ from . import _message, _runner
 
 __all__ = [
     "launch_request", "intent_request", "session_ended_request", "can_fulfill_request",
-    "request", "slot", "run", "Conversation", "speech", "reprompt", "card",
+    "request", "slot", "run", "invoke", "find_skillserver", "Conversation", "speech", "reprompt", "card",
     "ends_session", "session_attributes", "APPLICATION_ID", "USER_ID", "DEVICE_ID",
 ]
 
@@ -220,6 +230,69 @@ def run(skill: Union[str, os.PathLike, types.ModuleType], event: dict, *,
     if not loaded.get(_message.OK):
         return loaded
     return json.loads(_runner.handle(_message.request(event, attributes, soft_ms)))
+
+
+def find_skillserver() -> str:
+    """The skillserver program ``invoke`` runs: $SKILLSERVER, else the one
+    installed with this copy of skillkit (PREFIX/bin beside
+    PREFIX/lib/python3/dist-packages/skillkit), else the build tree's of the
+    checkout this skillkit comes from (build/server), else ``skillserver``
+    on PATH. Raises FileNotFoundError saying where it looked."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = [os.environ.get("SKILLSERVER") or "",
+                  os.path.join(here, "..", "..", "..", "..", "bin", "skillserver"),
+                  os.path.join(here, "..", "..", "..", "build", "server", "skillserver"),
+                  shutil.which("skillserver") or ""]
+    for path in candidates:
+        if path and os.path.isfile(path) and os.access(path, os.X_OK):
+            return os.path.normpath(path)
+    raise FileNotFoundError("cannot find the skillserver program: install it, or name it with "
+                            "the SKILLSERVER environment variable or invoke(skillserver=...)")
+
+
+def invoke(skill: Union[str, os.PathLike, types.ModuleType], event: dict, *,
+           skillserver: Optional[str] = None, data: Optional[str] = None, dev: bool = True,
+           timeout: float = 60) -> dict:
+    """Answer event with the real server: ``skillserver invoke`` on the skill's folder.
+
+    Unlike ``run``, the answer goes through everything the server checks
+    before Alexa would see it (the SSML schema, the response limits, the
+    sandbox), so a skill's own tests see what an Echo would say. The skill
+    is given as for ``run``; its folder's name is the skill's name and the
+    folder above it the skills folder. data is the folder for persistent
+    attributes (default: a new empty one for this call). Returns the same
+    shape as ``run``: ``{"ok": True, "reply": {"kind": "envelope",
+    "envelope": RESPONSE}}`` when the skill answered, ``{"ok": False,
+    "error": {"kind": "server", "message": WHY, "spoken": APOLOGY}}`` when the
+    server had to answer for it (what it said is in message). Raises
+    ValueError for a request the skill cannot take (such as another skill's
+    applicationId) and FileNotFoundError when there is no skillserver.
+    """
+    path = _skill_path(skill)
+    folder = os.path.dirname(path)
+    program = skillserver or find_skillserver()
+    with tempfile.TemporaryDirectory(prefix="skillkit-invoke-") as scratch:
+        args = [program, "invoke", os.path.basename(folder), "-",
+                "--skills", os.path.dirname(folder), "--data", data or scratch]
+        if dev:
+            args.append("--dev")
+        done = subprocess.run(args, input=json.dumps(event), capture_output=True, text=True,
+                              timeout=timeout, check=False)
+    if done.returncode == 2:
+        raise ValueError(f"skillserver invoke refused the request: {done.stderr.strip()}")
+    try:
+        envelope = json.loads(done.stdout)
+    except ValueError:
+        envelope = None
+    if done.returncode == 0 and isinstance(envelope, dict):
+        return {_message.OK: True, _message.REPLY: {"kind": "envelope", "envelope": envelope}}
+    spoken = None
+    if isinstance(envelope, dict):
+        spoken = _output_speech(envelope.get("response", {}).get("outputSpeech"))
+    return {_message.OK: False,
+            _message.ERROR: {_message.KIND: "server",
+                             _message.MESSAGE: done.stderr.strip() or f"exit {done.returncode}",
+                             _message.SPOKEN: spoken}}
 
 
 def _ok(result: dict) -> dict:

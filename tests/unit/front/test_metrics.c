@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "metrics.h"
 #include "ss_limits.h"
@@ -69,6 +70,8 @@ test_page(void)
     unsigned ty = metrics_skill_slot(m, "thank_you");
     size_t len = 0;
 
+    ok(metrics_skill_slot(m, "counter") != METRICS_NO_SKILL, "a skill never asked");
+
     metrics_count_request(m, ty, REQ_INTENT, 200, 300);
     metrics_count_request(m, ty, REQ_INTENT, 200, 3000);
     metrics_count_request(m, ty, REQ_LAUNCH, 200, 9000000);
@@ -104,7 +107,35 @@ test_page(void)
            "requests for no skill are under \"-\"");
     is_int(sample(page, "skillserver_requests_total{skill=\"-\",type=\"none\",status=\"other\"}"),
            1, "an unlisted status is \"other\"");
-    ok(!strstr(page, "status=\"503\"}"), "series never counted are left out");
+    is_int(sample(page, "skillserver_requests_total{skill=\"thank_you\",type=\"IntentRequest\","
+                        "status=\"503\"}"),
+           0, "the common types are there from the start, at zero");
+    is_int(sample(page, "skillserver_requests_total{skill=\"counter\",type=\"SessionEndedRequest\","
+                        "status=\"500\"}"),
+           0, "for every skill registered, counted or not");
+    ok(!strstr(page, "type=\"AudioPlayer.PlaybackStarted\""),
+       "a rare type never counted is left out");
+    is_int(sample(page, "skillserver_request_duration_seconds_count{skill=\"counter\"}"), 0,
+           "a skill never asked has its histogram, at zero");
+    is_int(sample(page, "skillserver_request_duration_seconds_bucket{skill=\"counter\","
+                        "le=\"8\"}"),
+           0, "up to Alexa's 8 seconds");
+    is_int(sample(page, "skillserver_request_duration_seconds_bucket{skill=\"counter\","
+                        "le=\"6\"}"),
+           0, "and the default hard deadline");
+    is_int(sample(page, "skillserver_skill_errors_total{skill=\"counter\","
+                        "error=\"skill_timeout\"}"),
+           0, "every way a skill fails, at zero");
+    ok(!strstr(page, "error=\"nomem\""), "other errors appear once counted");
+    ok(sample(page, "process_cpu_seconds_total") >= 0, "process_cpu_seconds_total");
+    ok(sample(page, "process_resident_memory_bytes") > 0, "process_resident_memory_bytes");
+    ok(sample(page, "process_virtual_memory_bytes") > 0, "process_virtual_memory_bytes");
+    ok(sample(page, "process_open_fds") >= 3, "process_open_fds");
+    ok(sample(page, "process_max_fds") >= sample(page, "process_open_fds"), "process_max_fds");
+    double started = sample(page, "process_start_time_seconds");
+    ok(started > 1.5e9 && started <= (double)time(NULL) + 1, "process_start_time_seconds (%f)",
+       started);
+    contains(page, "skillserver_build_info{version=\"", "the build, with its version");
 
     is_int(sample(page, "skillserver_request_duration_seconds_bucket{skill=\"thank_you\","
                         "le=\"0.00025\"}"),

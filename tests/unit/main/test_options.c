@@ -189,8 +189,14 @@ parse(const char *const *argv, const char *const *envp, const char *config, stru
     if (!fo || !fe)
         exit(1);
     *o = (struct options){.skills = "skills", .data = "data"};
-    enum options_result r = options_parse(argc, (char **)args, (char **)envp, commands, NCOMMANDS,
-                                          usage_main, "9.9", o, cmd, fo, fe);
+    const struct options_context ctx = {.commands = commands,
+                                        .ncommands = NCOMMANDS,
+                                        .usage_main = usage_main,
+                                        .version = "9.9",
+                                        .envp = (char **)envp,
+                                        .out = fo,
+                                        .err = fe};
+    enum options_result r = options_parse(argc, (char **)args, &ctx, o, cmd);
     fclose(fo);
     fclose(fe);
     unlink(path);

@@ -125,8 +125,11 @@ main(void)
     /* 2. One worker: a call sent behind a launch that never ends is
      * started again on a new worker when the launch's worker is killed. */
     cfg.workers = 1;
-    cfg.handler_timeout_ms = 1500;
-    cfg.soft_timeout_ms = 750;
+    /* The intent's soft deadline (its arrival + 1.9 s) comes about 0.9 s
+     * after the launch's hard one (2 s), which is the time a new worker has
+     * to start and answer it, on a busy machine too. */
+    cfg.handler_timeout_ms = 2000;
+    cfg.soft_timeout_ms = 1900;
     pool = pool_create(&cfg);
     struct skill stuck = load("stuck_launch");
     struct message_load hello;
@@ -136,13 +139,13 @@ main(void)
     finished = 0;
     struct pool_job first = job_for(&stuck, launch, NULL);
     is_int(pool_submit(pool, &first), SS_ERR_OK, "the launch is taken");
-    struct timespec pause = {0, 700 * 1000 * 1000};
+    struct timespec pause = {1, 0};
     nanosleep(&pause, NULL);
     struct pool_job second = job_for(&stuck, thank_you, NULL);
     is_int(pool_submit(pool, &second), SS_ERR_OK, "the intent is taken behind it");
     is_int(wait_for(2, 20000), 2, "both are finished");
     is_int(first.rc, SS_ERR_SKILL_TIMEOUT, "the launch timed out");
-    contains(first.err.msg, "did not answer within 1500 ms", "and says so");
+    contains(first.err.msg, "did not answer within 2000 ms", "and says so");
     is_int(second.rc, SS_ERR_OK, "the intent was answered");
     contains(speech_of(&second, text, sizeof(text)), "I am awake.", "by a new worker");
     pool_answer_cleanup(&first.ans);
