@@ -13,7 +13,8 @@
 #      loads with dlopen, which no tool can see: libmicrohttpd12 and
 #      libgnutls30 (serve), libcurl4 (fetching Amazon's signing chain),
 #      libsystemd0 (under systemd); openssl and adduser for the maintainer
-#      scripts.
+#      scripts. libpq5, loaded with dlopen only for a --store postgresql://
+#      database, is recommended rather than required.
 #   3. The maintainer scripts (postinst, prerm, postrm beside this file):
 #      the system user skillserver, the state folder with the example
 #      skills and a self-signed certificate, and the service enabled.
@@ -97,7 +98,7 @@ Architecture: $arch
 Maintainer: skillserver maintainers <skillserver@localhost>
 Installed-Size: $size
 Depends: $shlibs, libpython3.11-stdlib, libmicrohttpd12 (>= 0.9.71), libgnutls30 (>= 3.7.5), libcurl4 (>= 7.85), libsystemd0, openssl, adduser
-Recommends: espeak-ng, python3
+Recommends: espeak-ng, python3, libpq5
 Section: net
 Priority: optional
 Homepage: https://github.com/skillserver/skillserver
