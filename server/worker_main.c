@@ -3,7 +3,7 @@
  *
  *   skillserver-worker --fd N --name NAME --script FILE --skillkit DIR
  *                      [--root DIR] [--code DIR] [--handler MODULE.FUNCTION]
- *                      [--user USER] [--dev]
+ *                      [--user USER] [--dev] [--seccomp-optional]
  *
  * Started by the server only (launcher.c writes the command line), never by
  * a person. It is a program of its own rather than a mode of skillserver so
@@ -29,7 +29,7 @@ main(int argc, char **argv)
 {
     const char *name = NULL, *script = NULL, *skillkit = NULL, *root = NULL, *code = NULL,
                *handler = NULL, *user = NULL;
-    bool dev = false;
+    bool dev = false, seccomp_optional = false;
     int fd = -1;
 
     /* Nothing of this process is for another process of the same user to
@@ -42,6 +42,10 @@ main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--dev") == 0) {
             dev = true;
+            continue;
+        }
+        if (strcmp(a, "--seccomp-optional") == 0) {
+            seccomp_optional = true;
             continue;
         }
         if (i + 1 >= argc)
@@ -94,7 +98,8 @@ main(int argc, char **argv)
         .sandbox = {.skill_dir = root ? root : skill_dir,
                     .work_dir = code ? code : (root ? root : skill_dir),
                     .skillkit_dir = skillkit,
-                    .user = user},
+                    .user = user,
+                    .filter_optional = seccomp_optional},
     };
     return python_worker_main(&cfg);
 
