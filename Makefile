@@ -4,6 +4,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+ARM64_BUILD ?= build-arm64
 FUZZ_SECONDS ?= 10
 
 # What building and running skillserver needs (make run)...
@@ -36,7 +37,8 @@ endef
 
 SKILLSERVER = $(BUILD)/server/skillserver
 
-.PHONY: all deps test-deps build run demo test fuzz bench bench-peer clean
+.PHONY: all deps test-deps build run demo test fuzz bench bench-peer clean arm64-deps arm64 \
+	test-arm64
 
 all: build
 
@@ -91,5 +93,21 @@ $(PEER)/node_modules/.package-lock.json: $(PEER)/package.json $(PEER)/package-lo
 bench-peer: test-deps build $(PEER)/node_modules/.package-lock.json
 	@python3 tests/bench/compare.py "$(BUILD)"
 
+# arm64, the Raspberry Pi's architecture, cross-built here (README, "On a
+# Raspberry Pi"): Debian's cross compiler and arm64 libraries, then the build
+# in $(ARM64_BUILD), then its unit and invoke tests under qemu-user (about
+# 15 minutes on 2 cores, so not part of make test; tests/arm64/run.sh).
+arm64-deps:
+	@sh server/deploy/arm64/setup.sh
+
+$(ARM64_BUILD)/build.ninja:
+	meson setup $(ARM64_BUILD) --cross-file server/deploy/arm64/cross.ini
+
+arm64: arm64-deps $(ARM64_BUILD)/build.ninja
+	ninja -C $(ARM64_BUILD)
+
+test-arm64: deps arm64-deps
+	@sh tests/arm64/run.sh "$(ARM64_BUILD)"
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(ARM64_BUILD)
