@@ -668,6 +668,13 @@ sandbox_confine_worker(const struct sandbox_config *cfg, struct ss_error *err)
 static enum ss_err
 namespace_error(struct ss_error *err)
 {
+    /* A process with more than one thread cannot enter a user namespace:
+     * the worker has none of its own at this point, but an emulator does. */
+    if (errno == EINVAL)
+        return ss_fail(err, SS_ERR_IO,
+                       "the kernel refused the namespaces that confine a skill, because this "
+                       "process runs more than one thread (as under an emulator such as "
+                       "qemu-user, which keeps a thread of its own)");
     return ss_fail(err, SS_ERR_IO,
                    "the kernel refused the namespaces that confine a skill (%s); skillserver "
                    "needs user namespaces when not run as root (Linux 5.10 or later, with "
