@@ -96,7 +96,7 @@ bench-peer: test-deps build $(PEER)/node_modules/.package-lock.json
 # arm64, the Raspberry Pi's architecture, cross-built here (README, "On a
 # Raspberry Pi"): Debian's cross compiler and arm64 libraries, then the build
 # in $(ARM64_BUILD), then its unit and invoke tests under qemu-user (about
-# 15 minutes on 2 cores, so not part of make test; tests/arm64/run.sh).
+# 11 minutes on 2 cores, so not part of make test; tests/arm64/run.sh).
 arm64-deps:
 	@sh server/deploy/arm64/setup.sh
 
