@@ -4,6 +4,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+ARM64_BUILD ?= build-arm64
 FUZZ_SECONDS ?= 10
 
 # What building and running skillserver needs (make run)...
@@ -38,7 +39,8 @@ endef
 
 SKILLSERVER = $(BUILD)/server/skillserver
 
-.PHONY: all deps test-deps build run demo test fuzz bench bench-peer deb clean
+.PHONY: all deps test-deps build run demo test fuzz bench bench-peer deb clean arm64-deps \
+	arm64 test-arm64
 
 all: build
 
@@ -67,12 +69,13 @@ demo: build
 	@echo '$$ skillserver request thank_you ThankYouIntent name=Sam | skillserver invoke thank_you'
 	@$(SKILLSERVER) request thank_you ThankYouIntent name=Sam | $(SKILLSERVER) invoke thank_you
 
-# The whole suite: the normal build, the same tests under ASan+UBSan, and a
-# short run of every fuzz target. Every failure is shown with its output,
+# The whole suite: the normal build, the same tests under ASan+UBSan, the
+# arm64 build's tests under qemu-user, and a short run of every fuzz target. Every failure is shown with its output,
 # every skip is listed, and the last line is "N passed, M failed, K skipped"
 # (tests/run-all.sh; its parts are in tests/runner.sh).
-test: test-deps
-	@sh tests/run-all.sh "$(BUILD)" "$(ASAN_BUILD)" "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)"
+test: test-deps arm64-deps
+	@sh tests/run-all.sh "$(BUILD)" "$(ASAN_BUILD)" "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)" \
+		"$(ARM64_BUILD)"
 
 fuzz: test-deps
 	@FUZZ_ONLY=1 sh tests/run-all.sh "$(BUILD)" "$(ASAN_BUILD)" "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)"
@@ -99,5 +102,22 @@ deb: build
 	$(call install,dpkg-dev,)
 	@sh server/deploy/deb/build-deb.sh $(BUILD) $(BUILD)/deb
 
+# arm64, the Raspberry Pi's architecture, cross-built here (README, "On a
+# Raspberry Pi"): Debian's cross compiler and arm64 libraries, then the build
+# in $(ARM64_BUILD), then its unit and invoke tests under qemu-user
+# (tests/arm64/run.sh; about 11 minutes on 2 cores). make test runs it too,
+# between the sanitizer run and the fuzzers; ARM64_BUILD=none leaves it out.
+arm64-deps:
+	@sh server/deploy/arm64/setup.sh
+
+$(ARM64_BUILD)/build.ninja:
+	meson setup $(ARM64_BUILD) --cross-file server/deploy/arm64/cross.ini
+
+arm64: arm64-deps $(ARM64_BUILD)/build.ninja
+	ninja -C $(ARM64_BUILD)
+
+test-arm64: deps arm64-deps
+	@sh tests/arm64/run.sh "$(ARM64_BUILD)"
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(ARM64_BUILD)

@@ -3,7 +3,7 @@
  *
  *   skillserver-worker --fd N --name NAME --script FILE --skillkit DIR
  *                      [--root DIR] [--code DIR] [--handler MODULE.FUNCTION]
- *                      [--user USER] [--dev]
+ *                      [--user USER] [--dev] [--seccomp-optional]
  *
  * Started by the server only (launcher.c writes the command line), never by
  * a person. It is a program of its own rather than a mode of skillserver so
@@ -29,7 +29,7 @@ main(int argc, char **argv)
 {
     const char *name = NULL, *script = NULL, *skillkit = NULL, *root = NULL, *code = NULL,
                *handler = NULL, *user = NULL;
-    bool dev = false, no_network = false, namespaces_optional = false;
+    bool dev = false, no_network = false, namespaces_optional = false, seccomp_optional = false;
     int fd = -1;
 
     /* Nothing of this process is for another process of the same user to
@@ -50,6 +50,10 @@ main(int argc, char **argv)
         }
         if (strcmp(a, "--namespaces-optional") == 0) {
             namespaces_optional = true;
+            continue;
+        }
+        if (strcmp(a, "--seccomp-optional") == 0) {
+            seccomp_optional = true;
             continue;
         }
         if (i + 1 >= argc)
@@ -104,7 +108,8 @@ main(int argc, char **argv)
                     .skillkit_dir = skillkit,
                     .user = user,
                     .no_network = no_network,
-                    .namespaces_optional = namespaces_optional},
+                    .namespaces_optional = namespaces_optional,
+                    .filter_optional = seccomp_optional},
     };
     return python_worker_main(&cfg);
 

@@ -4,12 +4,16 @@
 # few seconds. Prints per-suite results, every failure with its output, a
 # line per skip, and ends with "N passed, M failed, K skipped"; exits 1 when
 # anything failed. The parts are in tests/runner.sh.
-#   tests/run-all.sh BUILD ASAN_BUILD FUZZ_BUILD FUZZ_SECONDS
+# Between the sanitizer run and the fuzzers, the arm64 cross-build and its
+# unit and invoke tests under qemu-user (tests/arm64/run.sh; ARM64_BUILD
+# "none" leaves it out).
+#   tests/run-all.sh BUILD ASAN_BUILD FUZZ_BUILD FUZZ_SECONDS [ARM64_BUILD]
 set -u
 BUILD=${1:-build}
 ASAN=${2:-build-asan}
 FUZZ=${3:-build-fuzz}
 SECONDS_EACH=${4:-10}
+ARM64=${5:-build-arm64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 RUNNER_TESTS=$ROOT/tests
@@ -28,6 +32,9 @@ if [ -z "${FUZZ_ONLY:-}" ]; then
         suite "$ASAN" "tests under ASan+UBSan" env PYTHONMALLOC=malloc
     else
         record asan-build 0 1 0
+    fi
+    if [ "$ARM64" != none ]; then
+        arm64_suite "$ARM64"
     fi
 fi
 

@@ -126,6 +126,33 @@ for t in json.load(sys.stdin):
     done
 }
 
+# arm64_suite DIR: the arm64 build in DIR and its tests under qemu-user
+# (tests/arm64/run.sh), counted like the other suites. Where the emulation
+# cannot start (not root, or Linux before 6.7), one skip that says why.
+arm64_suite() {
+    dir=$1
+    step "arm64: cross-build, then the unit and invoke tests under qemu-user"
+    rm -f "$dir/meson-logs/testlog.json"
+    sh "$RUNNER_TESTS/arm64/run.sh" "$dir" >"$dir.run.txt" 2>&1
+    status=$?
+    grep -E '^ *[0-9]+/[0-9]+ |^   server/|links' "$dir.run.txt" | sed 's/^ */   /'
+    if [ "$status" = 125 ]; then
+        reason=$(grep -E '^emulate.py:' "$dir.run.txt" | head -1)
+        echo "SKIP arm64: the arm64 programs cannot be emulated here: ${reason:-see $dir.run.txt}" \
+            >>"$SKIPS"
+        record arm64 0 0 1
+        return
+    fi
+    if [ ! -f "$dir/meson-logs/testlog.json" ] || [ ! -f "$dir/registered-tests.json" ]; then
+        tail -40 "$dir.run.txt" | sed 's/^/   | /'
+        record arm64 0 1 0
+        return
+    fi
+    python3 "$RUNNER_TESTS/summary.py" "tests on arm64" "$dir/meson-logs/testlog.json" \
+        --registered "$dir/registered-tests.json" --meson-status "$status" \
+        --skips "$SKIPS" >>"$RESULTS" || record arm64 0 1 0
+}
+
 # total: list the skips, then print the closing line "N passed, M failed,
 # K skipped"; returns 1 when anything failed or nothing ran at all.
 total() {

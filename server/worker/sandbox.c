@@ -469,145 +469,229 @@ drop_capabilities(struct ss_error *err)
     return SS_ERR_OK;
 }
 
-static int
-deny(scmp_filter_ctx ctx, int syscall_nr)
+/* Every process of a skill is refused these (EPERM), by name: the numbers
+ * differ between architectures, and some calls exist only on some. */
+static const char *const zygote_refused[] = {
+    "execve",
+    "execveat",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "process_madvise",
+    "pidfd_getfd",
+    "kcmp",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "setns",
+    "unshare",
+    "open_tree",
+    "move_mount",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "mount_setattr",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "reboot",
+    "swapon",
+    "swapoff",
+    "bpf",
+    "perf_event_open",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "acct",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "setuid",
+    "setgid",
+    "setreuid",
+    "setregid",
+    "setresuid",
+    "setresgid",
+    "setgroups",
+    "setfsuid",
+    "setfsgid",
+    "userfaultfd",
+    "personality",
+    "syslog",
+    "quotactl",
+    "name_to_handle_at",
+    "open_by_handle_at",
+    "lookup_dcookie",
+    "iopl",
+    "ioperm",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "listen",
+    "accept",
+    "accept4",
+};
+
+/*
+ * Add to ctx (a filter for architecture arch alone) a rule answering the
+ * call name with action, when its arguments match args. A call the
+ * architecture does not have is skipped, on purpose and only then: arm64
+ * has no fork, vfork, iopl or ioperm (its C library makes processes with
+ * clone, which the worker's filter covers), so there is nothing to refuse.
+ * A name libseccomp does not know at all is an error, since the kernel may
+ * still have that call. Rules are added exactly: any other rewriting
+ * libseccomp would need is an error too, never a rule that quietly does
+ * nothing.
+ */
+static enum ss_err
+add_rule(scmp_filter_ctx ctx, uint32_t arch, uint32_t action, const char *name,
+         unsigned int arg_cnt, const struct scmp_arg_cmp *args, struct ss_error *err)
 {
-    return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), syscall_nr, 0);
+    int on_arch = seccomp_syscall_resolve_name_arch(arch, name);
+    if (on_arch == __NR_SCMP_ERROR)
+        return ss_fail(err, SS_ERR_IO, "libseccomp does not know the system call %s", name);
+    if (on_arch < 0)
+        return SS_ERR_OK;
+    /* The rule functions take this machine's numbering (or libseccomp's
+     * pseudo-number for a call this machine lacks) and translate it. */
+    int e = seccomp_rule_add_exact_array(ctx, action, seccomp_syscall_resolve_name(name), arg_cnt,
+                                         args);
+    if (e != 0)
+        return ss_fail(err, SS_ERR_IO, "cannot add the seccomp rule for %s: %s", name,
+                       strerror(-e));
+    return SS_ERR_OK;
 }
 
-/* Load the filter ctx holds when its rules were all added (rc), and free
- * it either way. */
-static enum ss_err
-load_filter(scmp_filter_ctx ctx, enum ss_err rc, struct ss_error *err)
+/* An empty filter (everything allowed) for arch alone; 0: this machine's.
+ * A call made with another architecture's numbering (x86's 32-bit calls on
+ * amd64) kills the process: libseccomp's default for a foreign
+ * architecture. */
+static scmp_filter_ctx
+new_filter(uint32_t arch, struct ss_error *err)
 {
-    if (rc == SS_ERR_OK) {
-        int e = seccomp_load(ctx);
-        if (e != 0)
-            rc = ss_fail(err, SS_ERR_IO, "seccomp_load: %s", strerror(-e));
-    }
-    seccomp_release(ctx);
-    return rc;
-}
-
-/* The filter every process of a skill runs under. */
-static enum ss_err
-apply_zygote_filter(struct ss_error *err)
-{
-    static const int denied[] = {
-        SCMP_SYS(execve),
-        SCMP_SYS(execveat),
-        SCMP_SYS(ptrace),
-        SCMP_SYS(process_vm_readv),
-        SCMP_SYS(process_vm_writev),
-        SCMP_SYS(process_madvise),
-        SCMP_SYS(pidfd_getfd),
-        SCMP_SYS(kcmp),
-        SCMP_SYS(mount),
-        SCMP_SYS(umount2),
-        SCMP_SYS(pivot_root),
-        SCMP_SYS(chroot),
-        SCMP_SYS(setns),
-        SCMP_SYS(unshare),
-        SCMP_SYS(open_tree),
-        SCMP_SYS(move_mount),
-        SCMP_SYS(fsopen),
-        SCMP_SYS(fsconfig),
-        SCMP_SYS(fsmount),
-        SCMP_SYS(fspick),
-        SCMP_SYS(mount_setattr),
-        SCMP_SYS(kexec_load),
-        SCMP_SYS(kexec_file_load),
-        SCMP_SYS(init_module),
-        SCMP_SYS(finit_module),
-        SCMP_SYS(delete_module),
-        SCMP_SYS(reboot),
-        SCMP_SYS(swapon),
-        SCMP_SYS(swapoff),
-        SCMP_SYS(bpf),
-        SCMP_SYS(perf_event_open),
-        SCMP_SYS(keyctl),
-        SCMP_SYS(add_key),
-        SCMP_SYS(request_key),
-        SCMP_SYS(acct),
-        SCMP_SYS(settimeofday),
-        SCMP_SYS(clock_settime),
-        SCMP_SYS(clock_adjtime),
-        SCMP_SYS(adjtimex),
-        SCMP_SYS(setuid),
-        SCMP_SYS(setgid),
-        SCMP_SYS(setreuid),
-        SCMP_SYS(setregid),
-        SCMP_SYS(setresuid),
-        SCMP_SYS(setresgid),
-        SCMP_SYS(setgroups),
-        SCMP_SYS(setfsuid),
-        SCMP_SYS(setfsgid),
-        SCMP_SYS(userfaultfd),
-        SCMP_SYS(personality),
-        SCMP_SYS(syslog),
-        SCMP_SYS(quotactl),
-        SCMP_SYS(name_to_handle_at),
-        SCMP_SYS(open_by_handle_at),
-        SCMP_SYS(lookup_dcookie),
-        SCMP_SYS(iopl),
-        SCMP_SYS(ioperm),
-        SCMP_SYS(io_uring_setup),
-        SCMP_SYS(io_uring_enter),
-        SCMP_SYS(io_uring_register),
-        SCMP_SYS(listen),
-        SCMP_SYS(accept),
-        SCMP_SYS(accept4),
-    };
-    enum ss_err rc = SS_ERR_OK;
+    uint32_t native = seccomp_arch_native();
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-
-    if (!ctx)
-        return ss_fail(err, SS_ERR_IO, "seccomp_init failed");
-    for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
-        if (deny(ctx, denied[i]) != 0) {
-            rc = ss_fail(err, SS_ERR_IO, "seccomp rule for syscall %d failed", denied[i]);
-            goto out;
+    if (!ctx) {
+        ss_fail(err, SS_ERR_IO, "seccomp_init failed");
+        return NULL;
+    }
+    if (arch != SCMP_ARCH_NATIVE && arch != native) {
+        int e = seccomp_arch_add(ctx, arch);
+        if (e == 0)
+            e = seccomp_arch_remove(ctx, native);
+        if (e != 0) {
+            ss_fail(err, SS_ERR_IO, "cannot make a seccomp filter for architecture %#x: %s",
+                    (unsigned)arch, strerror(-e));
+            seccomp_release(ctx);
+            return NULL;
         }
+    }
+    return ctx;
+}
+
+static scmp_filter_ctx
+zygote_filter(uint32_t arch, struct ss_error *err)
+{
+    scmp_filter_ctx ctx = new_filter(arch, err);
+    if (!ctx)
+        return NULL;
+    if (arch == SCMP_ARCH_NATIVE)
+        arch = seccomp_arch_native();
+    for (size_t i = 0; i < sizeof(zygote_refused) / sizeof(zygote_refused[0]); i++) {
+        if (add_rule(ctx, arch, SCMP_ACT_ERRNO(EPERM), zygote_refused[i], 0, NULL, err) !=
+            SS_ERR_OK)
+            goto fail;
     }
     /* Typing into a terminal's input (TIOCSTI) or taking over a console
      * (TIOCLINUX): the request number is an int, so compare 32 bits. */
-    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-                         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCSTI)) != 0 ||
-        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-                         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCLINUX)) != 0) {
-        rc = ss_fail(err, SS_ERR_IO, "seccomp rule for ioctl failed");
-        goto out;
+    const struct scmp_arg_cmp tiocsti = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCSTI);
+    const struct scmp_arg_cmp tioclinux = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCLINUX);
+    if (add_rule(ctx, arch, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, &tiocsti, err) != SS_ERR_OK ||
+        add_rule(ctx, arch, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, &tioclinux, err) != SS_ERR_OK)
+        goto fail;
+    return ctx;
+fail:
+    seccomp_release(ctx);
+    return NULL;
+}
+
+static scmp_filter_ctx
+worker_filter(uint32_t arch, struct ss_error *err)
+{
+    scmp_filter_ctx ctx = new_filter(arch, err);
+    if (!ctx)
+        return NULL;
+    if (arch == SCMP_ARCH_NATIVE)
+        arch = seccomp_arch_native();
+    /* clone() for threads only: a new process (no CLONE_THREAD) is refused,
+     * which stops os.fork(), subprocess and fork bombs. The flags are
+     * clone's first argument on amd64 and arm64 alike. clone3's flags live
+     * in memory a filter cannot read, so it reports "not implemented" and
+     * the C library falls back to clone(). */
+    const struct scmp_arg_cmp no_thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0);
+    if (add_rule(ctx, arch, SCMP_ACT_ERRNO(EPERM), "fork", 0, NULL, err) != SS_ERR_OK ||
+        add_rule(ctx, arch, SCMP_ACT_ERRNO(EPERM), "vfork", 0, NULL, err) != SS_ERR_OK ||
+        add_rule(ctx, arch, SCMP_ACT_ERRNO(EPERM), "clone", 1, &no_thread, err) != SS_ERR_OK ||
+        add_rule(ctx, arch, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, err) != SS_ERR_OK) {
+        seccomp_release(ctx);
+        return NULL;
     }
-out:
-    return load_filter(ctx, rc, err);
+    return ctx;
+}
+
+scmp_filter_ctx
+sandbox_filter(enum sandbox_filter which, uint32_t arch, struct ss_error *err)
+{
+    return which == SANDBOX_FILTER_WORKER ? worker_filter(arch, err) : zygote_filter(arch, err);
+}
+
+/* Load the filter of this machine and free it. A system that cannot load
+ * one at all (qemu-user refuses every seccomp filter, which would judge the
+ * emulator's own calls) stops the skill, unless cfg says the filter is
+ * optional: then the skill runs without it, and says so. */
+static enum ss_err
+load_filter(const struct sandbox_config *cfg, enum sandbox_filter which, struct ss_error *err)
+{
+    scmp_filter_ctx ctx = sandbox_filter(which, SCMP_ARCH_NATIVE, err);
+    if (!ctx)
+        return SS_ERR_IO;
+    int e = seccomp_load(ctx);
+    seccomp_release(ctx);
+    if (e == 0)
+        return SS_ERR_OK;
+    if (!cfg->filter_optional)
+        return ss_fail(err, SS_ERR_IO, "seccomp_load: %s", strerror(-e));
+    fprintf(stderr,
+            "warning: this system cannot load a seccomp filter (%s), and "
+            "SKILLSERVER_ALLOW_NO_SECCOMP=1 lets the skill run without one: its system calls "
+            "are not filtered\n",
+            strerror(-e));
+    return SS_ERR_OK;
 }
 
 enum ss_err
 sandbox_confine_worker(const struct sandbox_config *cfg, struct ss_error *err)
 {
-    enum ss_err rc = SS_ERR_OK;
-
     if (cfg->off)
         return SS_ERR_OK;
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx)
-        return ss_fail(err, SS_ERR_IO, "seccomp_init failed");
-    /* clone() for threads only: a new process (no CLONE_THREAD) is refused,
-     * which stops os.fork(), subprocess and fork bombs. clone3's flags live
-     * in memory a filter cannot read, so it reports "not implemented" and
-     * the C library falls back to clone(). */
-    if (deny(ctx, SCMP_SYS(fork)) != 0 || deny(ctx, SCMP_SYS(vfork)) != 0 ||
-        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-                         SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)) != 0 ||
-        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) != 0) {
-        rc = ss_fail(err, SS_ERR_IO, "seccomp rule for clone failed");
-    }
-    return load_filter(ctx, rc, err);
+    return load_filter(cfg, SANDBOX_FILTER_WORKER, err);
 }
 
 static enum ss_err
 namespace_error(struct ss_error *err)
 {
+    /* A process with more than one thread cannot enter a user namespace:
+     * the worker has none of its own at this point, but an emulator does. */
+    if (errno == EINVAL)
+        return ss_fail(err, SS_ERR_IO,
+                       "the kernel refused the namespaces that confine a skill, because this "
+                       "process runs more than one thread (as under an emulator such as "
+                       "qemu-user, which keeps a thread of its own)");
     return ss_fail(err, SS_ERR_IO,
                    "the kernel refused the namespaces that confine a skill (%s); skillserver "
                    "needs user namespaces when not run as root (Linux 5.10 or later, with "
@@ -632,12 +716,14 @@ enter_user_namespace(int more_flags, struct ss_error *err)
     return map_identity(uid, gid, err);
 }
 
-static enum ss_err confine_process(const char *work_dir, struct ss_error *err);
+static enum ss_err confine_process(const struct sandbox_config *cfg, const char *work_dir,
+                                   struct ss_error *err);
 
 /* In the confined child: everything after the fork. */
 static enum ss_err
-confine_child(bool root, uid_t uid, gid_t gid, const char *skill_dir, const char *work_dir,
-              const char *skillkit_dir, struct ss_error *err)
+confine_child(const struct sandbox_config *cfg, bool root, uid_t uid, gid_t gid,
+              const char *skill_dir, const char *work_dir, const char *skillkit_dir,
+              struct ss_error *err)
 {
     enum ss_err rc;
 
@@ -663,14 +749,14 @@ confine_child(bool root, uid_t uid, gid_t gid, const char *skill_dir, const char
                     "skills\n",
                     ns_err.msg);
     }
-    return confine_process(work_dir, err);
+    return confine_process(cfg, work_dir, err);
 }
 
 /* What confines a process with or without namespaces: no capabilities,
  * the limits, no_new_privs, death with its parent, the working directory,
  * the zygote's filter. */
 static enum ss_err
-confine_process(const char *work_dir, struct ss_error *err)
+confine_process(const struct sandbox_config *cfg, const char *work_dir, struct ss_error *err)
 {
     enum ss_err rc;
 
@@ -694,7 +780,7 @@ confine_process(const char *work_dir, struct ss_error *err)
                        "the skill's folder %s cannot be opened by its workers (%s): let everyone "
                        "read it, for example with chmod -R a+rX on the skill's folder",
                        work_dir, strerror(errno));
-    return apply_zygote_filter(err);
+    return load_filter(cfg, SANDBOX_FILTER_ZYGOTE, err);
 }
 
 /* Whether the kernel refuses the namespaces of flags to this process: tried
@@ -750,7 +836,7 @@ confine_without_namespaces(const struct sandbox_config *cfg, bool root, uid_t ui
             "does (each function has a microVM of its own): this skill runs with its limits and "
             "system-call filter only, and sees the files%s of the runtime\n",
             strerror(refused), cfg->no_network ? " and the network" : "");
-    return confine_process(work_dir, err);
+    return confine_process(cfg, work_dir, err);
 }
 
 enum ss_err
@@ -803,5 +889,5 @@ sandbox_enter(const struct sandbox_config *cfg, struct ss_error *err)
         }
         monitor(child);
     }
-    return confine_child(root, uid, gid, skill_dir, work_dir, skillkit_dir, err);
+    return confine_child(cfg, root, uid, gid, skill_dir, work_dir, skillkit_dir, err);
 }

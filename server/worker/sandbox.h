@@ -36,12 +36,23 @@
  * BPF, perf, userfaultfd, io_uring, clock and identity changes, listening
  * for connections (listen, accept), and the terminal ioctls that type into
  * or take over a console (TIOCSTI, TIOCLINUX). The worker's filter also
- * refuses new processes (clone without CLONE_THREAD).
+ * refuses new processes (clone without CLONE_THREAD). They name calls, not
+ * numbers, so each architecture gets its own numbers; a call an
+ * architecture lacks (fork and vfork on arm64) is left out of its filter
+ * (sandbox_filter()).
+ *
+ * Under an emulator such as qemu-user no seccomp filter can be loaded at
+ * all. The front's environment variable SKILLSERVER_ALLOW_NO_SECCOMP=1
+ * (launcher.c, for testing a foreign build only) lets a skill run there
+ * without one, with a warning in its output; where a filter can be loaded,
+ * it is loaded regardless.
  */
 #ifndef SKILLSERVER_SANDBOX_H
 #define SKILLSERVER_SANDBOX_H
 
+#include <seccomp.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -62,8 +73,22 @@ struct sandbox_config {
      * as the process that started it does; a line on stderr says so. Only
      * for `skillserver lambda`: serve and invoke refuse to run unconfined. */
     bool namespaces_optional;
-    bool off; /* confine nothing (debugging the server itself only) */
+    bool off;             /* confine nothing (debugging the server itself only) */
+    bool filter_optional; /* run without seccomp where none can be loaded (see above) */
 };
+
+enum sandbox_filter {
+    SANDBOX_FILTER_ZYGOTE, /* every process of a skill */
+    SANDBOX_FILTER_WORKER, /* added in each worker: no new processes */
+};
+
+/*
+ * The filter which, for the architecture arch (an SCMP_ARCH_* value;
+ * SCMP_ARCH_NATIVE: this machine's), built but not loaded, so that a test
+ * can export and check it for every architecture on any machine. Free it
+ * with seccomp_release(). NULL with err set when a rule cannot be made.
+ */
+scmp_filter_ctx sandbox_filter(enum sandbox_filter which, uint32_t arch, struct ss_error *err);
 
 /*
  * Confine the calling process as described above. Must run single-threaded,

@@ -10,7 +10,7 @@ import time
 import unittest
 
 from harness import (FIXTURES, SKILLS, SKILLSERVER, SOURCE_ROOT, TEST_SKILLS, bundled_skills,
-                     fixtures, load_json, run)
+                     copy_skills, fixtures, load_json, run)
 
 GOLDEN = os.path.join(SOURCE_ROOT, "tests", "data", "invoke")
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -422,6 +422,30 @@ class StartsLight(unittest.TestCase):
         for lib in ("libmicrohttpd", "libgnutls", "libcurl", "libxml2", "libsqlite3", "libcrypto"):
             with self.subTest(lib=lib):
                 self.assertEqual([n for n in needed if n.startswith(lib)], [])
+
+
+class SeccompSwitch(unittest.TestCase):
+    """SKILLSERVER_ALLOW_NO_SECCOMP=1 lets skills run where no seccomp filter
+    can be loaded (qemu-user, tests/arm64/run.sh); where one can, it is
+    loaded all the same, and a worker still cannot fork."""
+
+    def test_the_filter_still_loads_where_it_can(self):
+        if os.environ.get("SKILLSERVER_ALLOW_NO_SECCOMP"):
+            self.skipTest("NOT APPLICABLE: this run lets skills go without a filter "
+                          "(tests/arm64/run.sh, under qemu-user); the normal build tests it")
+        root = tempfile.mkdtemp(prefix="skillserver-seccomp-")
+        self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+        copy_skills(root, ["fork_bomb"])
+        os.environ["SKILLSERVER_ALLOW_NO_SECCOMP"] = "1"
+        try:
+            p = run("invoke", "fork_bomb", os.path.join(FIXTURES, "launch.json"),
+                    "--skills", root)
+        finally:
+            del os.environ["SKILLSERVER_ALLOW_NO_SECCOMP"]
+        self.assertEqual(p.returncode, 0, p.stderr)
+        text = load_json(p.stdout)["response"]["outputSpeech"]["text"]
+        self.assertIn("fork: Operation not permitted", text)
+        self.assertNotIn("cannot load a seccomp filter", p.stderr)
 
 
 if __name__ == "__main__":
