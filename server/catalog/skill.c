@@ -266,6 +266,16 @@ skill_model(const struct skill *skill, const char *locale)
     return m ? m->model : NULL;
 }
 
+/* The error for a name that is not a skill name. */
+static enum ss_err
+name_error(const char *name, struct ss_error *err)
+{
+    return ss_fail(err, SS_ERR_USAGE,
+                   "'%s' is not a skill name: use letters, digits, '_' and '-' "
+                   "(at most %d characters)",
+                   name, LIMIT_SKILL_NAME_CHARS);
+}
+
 enum ss_err
 skill_load(const char *root, const char *name, struct skill *out, struct ss_error *err)
 {
@@ -274,10 +284,7 @@ skill_load(const char *root, const char *name, struct skill *out, struct ss_erro
 
     memset(out, 0, sizeof(*out));
     if (!skill_name_valid(name))
-        return ss_fail(err, SS_ERR_USAGE,
-                       "'%s' is not a skill name: use letters, digits, '_' and '-' "
-                       "(at most %d characters)",
-                       name, LIMIT_SKILL_NAME_CHARS);
+        return name_error(name, err);
     if (!realpath(root, rootabs))
         return ss_fail(err, SS_ERR_UNKNOWN_SKILL, "cannot open the skills folder %s: %s", root,
                        strerror(errno));
@@ -315,10 +322,7 @@ skill_load_function(const char *dir, const char *name, const char *handler, stru
 
     memset(out, 0, sizeof(*out));
     if (!skill_name_valid(name))
-        return ss_fail(err, SS_ERR_USAGE,
-                       "'%s' is not a skill name: use letters, digits, '_' and '-' "
-                       "(at most %d characters)",
-                       name, LIMIT_SKILL_NAME_CHARS);
+        return name_error(name, err);
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return ss_fail(err, SS_ERR_UNKNOWN_SKILL,
                        "the function's folder %s cannot be opened (%s): it is where Lambda puts "

@@ -22,6 +22,7 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
+#include "dynlib.h"
 #include "log.h"
 
 /* The sonames of the libraries the headers describe (Debian 12:
@@ -73,14 +74,10 @@ static bool loaded;
 static bool
 resolve(void *lib, const char *name, void *slot)
 {
-    void *sym = dlsym(lib, name);
-    if (!sym) {
-        log_msg(LOG_ERROR, "%s lacks %s, which serve needs: %s", LIBMICROHTTPD, name, dlerror());
-        return false;
-    }
-    /* POSIX: a function's address from dlsym converts to a function pointer. */
-    *(void **)slot = sym;
-    return true;
+    if (dynlib_resolve(lib, name, slot))
+        return true;
+    log_msg(LOG_ERROR, "%s lacks %s, which serve needs: %s", LIBMICROHTTPD, name, dlerror());
+    return false;
 }
 
 static void

@@ -25,6 +25,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "dynlib.h"
 #include "front_internal.h"
 #include "log.h"
 
@@ -53,12 +54,10 @@ load(void)
                 LIBSYSTEMD, dlerror());
         return;
     }
-    /* POSIX: a function's address from dlsym converts to a function pointer. */
-    *(void **)&sd.notify = dlsym(lib, "sd_notify");
-    *(void **)&sd.listen_fds_with_names = dlsym(lib, "sd_listen_fds_with_names");
-    *(void **)&sd.is_socket = dlsym(lib, "sd_is_socket");
-    *(void **)&sd.watchdog_enabled = dlsym(lib, "sd_watchdog_enabled");
-    loaded = sd.notify && sd.listen_fds_with_names && sd.is_socket && sd.watchdog_enabled;
+    loaded = dynlib_resolve(lib, "sd_notify", &sd.notify) &&
+             dynlib_resolve(lib, "sd_listen_fds_with_names", &sd.listen_fds_with_names) &&
+             dynlib_resolve(lib, "sd_is_socket", &sd.is_socket) &&
+             dynlib_resolve(lib, "sd_watchdog_enabled", &sd.watchdog_enabled);
     if (!loaded)
         log_msg(LOG_WARN, "%s lacks the functions serve needs; systemd is not told anything",
                 LIBSYSTEMD);

@@ -45,6 +45,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dynlib.h"
 #include "log.h"
 #include "ss_limits.h"
 
@@ -108,9 +109,8 @@ pq_load(void)
         snprintf(pq_problem, sizeof(pq_problem), "%s", dlerror());
         return;
     }
-    /* POSIX: a function's address from dlsym converts to a function pointer. */
 #define PQ_RESOLVE(name)                                                                           \
-    if (!(*(void **)&pq.name = dlsym(lib, #name))) {                                               \
+    if (!dynlib_resolve(lib, #name, &pq.name)) {                                                   \
         snprintf(pq_problem, sizeof(pq_problem), "%s lacks %s", LIBPQ, #name);                     \
         return;                                                                                    \
     }

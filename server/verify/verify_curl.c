@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dynlib.h"
+
 /* The soname of the libcurl the headers describe (libcurl4 on Debian 12). */
 #define LIBCURL "libcurl.so.4"
 
@@ -38,34 +40,22 @@ static struct {
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static bool loaded;
 
-/* Resolve name in lib into *slot (a function pointer, whatever its type). */
-static bool
-resolve(void *lib, const char *name, void *slot)
-{
-    void *sym = dlsym(lib, name);
-    if (!sym)
-        return false;
-    /* POSIX: a function's address from dlsym converts to a function pointer. */
-    *(void **)slot = sym;
-    return true;
-}
-
 static void
 load(void)
 {
     void *lib = dlopen(LIBCURL, RTLD_NOW | RTLD_LOCAL);
     if (!lib)
         return;
-    loaded = resolve(lib, "curl_global_init", &real.global_init) &&
-             resolve(lib, "curl_global_cleanup", &real.global_cleanup) &&
-             resolve(lib, "curl_easy_init", &real.easy_init) &&
-             resolve(lib, "curl_easy_setopt", &real.easy_setopt) &&
-             resolve(lib, "curl_easy_perform", &real.easy_perform) &&
-             resolve(lib, "curl_easy_getinfo", &real.easy_getinfo) &&
-             resolve(lib, "curl_easy_cleanup", &real.easy_cleanup) &&
-             resolve(lib, "curl_easy_strerror", &real.easy_strerror) &&
-             resolve(lib, "curl_slist_append", &real.slist_append) &&
-             resolve(lib, "curl_slist_free_all", &real.slist_free_all);
+    loaded = dynlib_resolve(lib, "curl_global_init", &real.global_init) &&
+             dynlib_resolve(lib, "curl_global_cleanup", &real.global_cleanup) &&
+             dynlib_resolve(lib, "curl_easy_init", &real.easy_init) &&
+             dynlib_resolve(lib, "curl_easy_setopt", &real.easy_setopt) &&
+             dynlib_resolve(lib, "curl_easy_perform", &real.easy_perform) &&
+             dynlib_resolve(lib, "curl_easy_getinfo", &real.easy_getinfo) &&
+             dynlib_resolve(lib, "curl_easy_cleanup", &real.easy_cleanup) &&
+             dynlib_resolve(lib, "curl_easy_strerror", &real.easy_strerror) &&
+             dynlib_resolve(lib, "curl_slist_append", &real.slist_append) &&
+             dynlib_resolve(lib, "curl_slist_free_all", &real.slist_free_all);
     /* The library stays loaded for the life of the process. */
 }
 
