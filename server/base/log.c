@@ -520,7 +520,7 @@ log_record_end(struct log_record *r, const char *msg, int len)
 /* ---- operator messages and skills' lines ---- */
 
 /* In text, the message is prefixed with "SKILL ID: " when prefix is set. */
-static void
+__attribute__((format(printf, 5, 0))) static void
 message(enum log_level level, const char *skill, const char *request_id, bool prefix,
         const char *fmt, va_list ap)
 {

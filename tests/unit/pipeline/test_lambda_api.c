@@ -94,8 +94,9 @@ test_refused(void)
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffff\r\nabc",
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n",
         "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: ../../init/error\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\r\nLambda-Runtime-Aws-Request-Id: "
-        "b\r\n\r\n",
+        /* Two ids (one string, split over two lines). */
+        ("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\r\n"
+         "Lambda-Runtime-Aws-Request-Id: b\r\n\r\n"),
         "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id:\r\n\r\n",
         "HTTP/1.1 200 OK\r\nLambda-Runtime-Trace-Id: Root=\"x\"\r\n\r\n",
         "HTTP/1.1 200 OK\r\nLambda-Runtime-Deadline-Ms: soon\r\n\r\n",
