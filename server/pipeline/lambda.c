@@ -72,6 +72,21 @@ pause_ms(int stop_fd, int ms)
     poll(&p, 1, ms);
 }
 
+/* After a failed call to the Runtime API (why): false when that was the
+ * last of LIMIT_LAMBDA_TRIES, else true after a pause that doubles with
+ * each attempt. */
+static bool
+try_again(int stop_fd, const char *why, int attempt)
+{
+    if (attempt >= LIMIT_LAMBDA_TRIES) {
+        log_msg(LOG_ERROR, "%s; gave up after %d tries", why, attempt);
+        return false;
+    }
+    log_msg(LOG_WARN, "%s; trying again", why);
+    pause_ms(stop_fd, LIMIT_LAMBDA_RETRY_MS << (attempt - 1));
+    return true;
+}
+
 /*
  * The skill: the SKILL argument, else _HANDLER (a skill's folder name, or
  * Lambda's "module.function" in LAMBDA_TASK_ROOT). Fills *skill; on failure
@@ -187,12 +202,8 @@ post(struct loop *l, const char *path, const char *headers, const char *body, si
         if (rc == SS_ERR_OK)
             snprintf(err.msg, sizeof(err.msg), "the Runtime API answered %d to POST %s", status,
                      path);
-        if (attempt >= LIMIT_LAMBDA_TRIES) {
-            log_msg(LOG_ERROR, "%s; gave up after %d tries", err.msg, attempt);
+        if (!try_again(l->stop_fd, err.msg, attempt))
             return -1;
-        }
-        log_msg(LOG_WARN, "%s; trying again", err.msg);
-        pause_ms(l->stop_fd, LIMIT_LAMBDA_RETRY_MS << (attempt - 1));
     }
 }
 
@@ -303,12 +314,8 @@ next_event(struct loop *l, struct lambda_api_reply *reply)
         else if (rc == SS_ERR_OK)
             snprintf(err.msg, sizeof(err.msg),
                      "the Runtime API answered %d when asked for the next invocation", status);
-        if (attempt >= LIMIT_LAMBDA_TRIES) {
-            log_msg(LOG_ERROR, "%s; gave up after %d tries", err.msg, attempt);
+        if (!try_again(l->stop_fd, err.msg, attempt))
             return -1;
-        }
-        log_msg(LOG_WARN, "%s; trying again", err.msg);
-        pause_ms(l->stop_fd, LIMIT_LAMBDA_RETRY_MS << (attempt - 1));
     }
 }
 
