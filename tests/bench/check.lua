@@ -14,20 +14,8 @@
 --       bad_body=N errors=N
 -- bad_status counts answers that were not 200, bad_body answers with status
 -- 200 whose body lacks BENCH_EXPECT, errors wrk's socket errors.
-local body_path = assert(os.getenv("BENCH_BODY"), "BENCH_BODY is not set")
-local f = assert(io.open(body_path, "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json; charset=utf-8"
-
-local hpath = os.getenv("BENCH_HEADERS")
-if hpath and hpath ~= "" then
-    for line in io.lines(hpath) do
-        local k, v = line:match("^([^:]+): (.*)$")
-        if k then wrk.headers[k] = v end
-    end
-end
+assert(os.getenv("BENCH_BODY"), "BENCH_BODY is not set")
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "request.lua")
 if os.getenv("BENCH_CLOSE") == "1" then
     wrk.headers["Connection"] = "close"
 end

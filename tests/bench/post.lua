@@ -1,22 +1,6 @@
--- wrk script: POST a canned Alexa IntentRequest (ThankYouIntent) as JSON.
--- The body file comes from BENCH_BODY (default: the thank_you fixture); paths
--- are relative to the directory wrk runs in (tests/bench/run.sh: the source root).
-local path = os.getenv("BENCH_BODY") or "tests/fixtures/requests/intent_thank_you.json"
-local f = assert(io.open(path, "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json; charset=utf-8"
-
--- BENCH_HEADERS names a file of "Name: value" lines to send as well: the
--- signature headers from `skillserver sign` for the verification case.
-local hpath = os.getenv("BENCH_HEADERS")
-if hpath and hpath ~= "" then
-    for line in io.lines(hpath) do
-        local k, v = line:match("^([^:]+): (.*)$")
-        if k then wrk.headers[k] = v end
-    end
-end
+-- wrk script: POST a canned Alexa IntentRequest (ThankYouIntent) as JSON:
+-- request.lua, beside this file, says which (BENCH_BODY, BENCH_HEADERS).
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "request.lua")
 
 -- One machine-readable line, so run.sh needs no guessing at wrk's text:
 -- requests, seconds, p50 and p99 in microseconds, and the answers that were
