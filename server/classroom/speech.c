@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "proto.h"
 #include "ss_limits.h"
 #include "ssml.h"
 
@@ -391,14 +392,6 @@ speech_voice(const char *locale)
 
 /* ---- espeak-ng ---- */
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 enum ss_err
 speech_render(const char *speech, bool ssml, const char *locale, const char *wav,
               struct ss_error *err)
@@ -450,11 +443,11 @@ speech_render(const char *speech, bool ssml, const char *locale, const char *wav
     /* Feed the document and collect what espeak-ng says on stderr, until it
      * closes stderr (it exits) or the time is up. */
     size_t total = strlen(input);
-    int64_t deadline = now_ms() + LIMIT_ESPEAK_MS;
+    int64_t deadline = proto_now_ms() + LIMIT_ESPEAK_MS;
     for (;;) {
         struct pollfd fds[2] = {{errp[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
         int nfds = in[1] >= 0 ? 2 : 1;
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - proto_now_ms();
         if (left <= 0) {
             kill(pid, SIGKILL);
             rc = ss_fail(err, SS_ERR_IO, "espeak-ng was still running after %d ms; stopped it",

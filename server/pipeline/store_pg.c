@@ -47,6 +47,7 @@
 
 #include "dynlib.h"
 #include "log.h"
+#include "proto.h"
 #include "ss_limits.h"
 
 /* Any number both fronts agree on: the advisory lock around CREATE TABLE. */
@@ -135,14 +136,6 @@ struct pg_store {
     bool schema_ready; /* the table exists (this store made sure of it) */
 };
 
-static int64_t
-now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* libpq's message (several lines, with tabs) as one line of at most cap
  * bytes; with scrub, every "quoted" part is left out, because a message
  * about a URL that does not parse may quote the part of it that holds the
@@ -187,7 +180,7 @@ wait_socket(PGconn *c, short events, int64_t deadline)
     if (fd < 0)
         return -1;
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - proto_now_ms();
         if (left <= 0)
             return 0;
         struct pollfd p = {.fd = fd, .events = events};
@@ -214,7 +207,7 @@ static enum ss_err
 run(struct pg_store *s, PGconn *c, const char *sql, int n, const char *const *params,
     PGresult **out, bool *broken, bool *may_have_run, char *sqlstate, struct ss_error *err)
 {
-    int64_t deadline = now_ms() + LIMIT_STORE_PG_STATEMENT_MS;
+    int64_t deadline = proto_now_ms() + LIMIT_STORE_PG_STATEMENT_MS;
     PGresult *last = NULL, *bad = NULL;
     char why[300];
     enum ss_err rc = SS_ERR_OK;
@@ -351,7 +344,7 @@ connect_db(struct pg_store *s, struct ss_error *err)
     /* Ours first: what the URL says (after it) wins. */
     const char *const keys[] = {"application_name", "client_encoding", "dbname", NULL};
     const char *const values[] = {"skillserver", "UTF8", s->url, NULL};
-    int64_t deadline = now_ms() + LIMIT_STORE_PG_CONNECT_MS;
+    int64_t deadline = proto_now_ms() + LIMIT_STORE_PG_CONNECT_MS;
     char why[300], settings[200], sqlstate[6];
     bool broken = false;
 
@@ -419,7 +412,7 @@ usable(PGconn *c)
 static enum ss_err
 acquire(struct pg_store *s, PGconn **out, struct ss_error *err)
 {
-    int64_t deadline = now_ms() + LIMIT_STORE_PG_CONNECT_MS;
+    int64_t deadline = proto_now_ms() + LIMIT_STORE_PG_CONNECT_MS;
     PGconn *stale[LIMIT_STORE_PG_CONNECTIONS * 4];
     int nstale = 0;
     enum ss_err rc = SS_ERR_OK;
@@ -444,13 +437,13 @@ acquire(struct pg_store *s, PGconn **out, struct ss_error *err)
         /* While the database is down one call at a time finds out whether
          * it is back; the others fail at once rather than all waiting for
          * a host that does not answer. */
-        if (now_ms() < s->retry_at_ms || (s->down_logged && s->probing)) {
+        if (proto_now_ms() < s->retry_at_ms || (s->down_logged && s->probing)) {
             rc = ss_fail(err, SS_ERR_IO, "%s", s->down);
             goto out;
         }
         if (s->open < s->max)
             break;
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - proto_now_ms();
         if (left <= 0) {
             rc = ss_fail(err, SS_ERR_IO,
                          "all %d connections to the PostgreSQL database %s stayed busy for %d ms",
@@ -480,7 +473,7 @@ acquire(struct pg_store *s, PGconn **out, struct ss_error *err)
         s->probing = false;
     if (!c) {
         s->open--;
-        s->retry_at_ms = now_ms() + LIMIT_STORE_PG_RETRY_MS;
+        s->retry_at_ms = proto_now_ms() + LIMIT_STORE_PG_RETRY_MS;
         snprintf(s->down, sizeof(s->down), "%s", err->msg);
         if (!s->down_logged)
             log_msg(LOG_ERROR,

@@ -18,17 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proto.h"
 #include "store_cases.h"
 
 static const char *url;
-
-static int64_t
-ms_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /* One statement as a person at psql would run it. */
 static bool
@@ -131,7 +124,7 @@ test_unreachable(void)
     struct store *s = store_open("postgresql://ann:hunter22@127.0.0.1:1/skills", &err);
     ok(s != NULL, "a store on a port where nothing listens opens");
     is_str(store_where(s), "postgresql://ann@127.0.0.1:1/skills", "shown without the password");
-    int64_t t0 = ms_now();
+    int64_t t0 = proto_now_ms();
     is_int(store_load(s, "a", "u", &json, &v, &err), SS_ERR_IO, "a load fails");
     contains(err.msg, "cannot reach the PostgreSQL database postgresql://ann@127.0.0.1:1/skills",
              "naming the database");
@@ -140,7 +133,8 @@ test_unreachable(void)
     is_int(store_save(s, "a", "u", "{}", 0, &err), SS_ERR_IO, "so does a save");
     contains(err.msg, "refused", "at once, with the same sentence");
     is_int(store_check(s, &err), SS_ERR_IO, "and a check");
-    ok(ms_now() - t0 < 1000, "all within a second (%lld ms)", (long long)(ms_now() - t0));
+    ok(proto_now_ms() - t0 < 1000, "all within a second (%lld ms)",
+       (long long)(proto_now_ms() - t0));
     store_destroy(s);
 
     /* A wrong password: the server says so, the store repeats it. */
@@ -166,9 +160,9 @@ test_unreachable(void)
     snprintf(silent, sizeof(silent), "postgresql://ann:hunter22@127.0.0.1:%d/skills",
              ntohs(a.sin_port));
     s = store_open(silent, &err);
-    t0 = ms_now();
+    t0 = proto_now_ms();
     is_int(store_load(s, "a", "u", &json, &v, &err), SS_ERR_IO, "a server that never answers");
-    int64_t took = ms_now() - t0;
+    int64_t took = proto_now_ms() - t0;
     ok(took >= LIMIT_STORE_PG_CONNECT_MS - 100 && took < LIMIT_STORE_PG_CONNECT_MS + 1000,
        "fails at the connect limit (%lld ms)", (long long)took);
     contains(err.msg, "did not answer within", "saying so");
@@ -179,9 +173,9 @@ test_unreachable(void)
     pthread_t prober;
     ok(pthread_create(&prober, NULL, check_store, s) == 0, "one call tries it again");
     usleep(200 * 1000);
-    t0 = ms_now();
+    t0 = proto_now_ms();
     is_int(store_load(s, "a", "u", &json, &v, &err), SS_ERR_IO, "meanwhile another fails");
-    ok(ms_now() - t0 < 100, "at once (%lld ms)", (long long)(ms_now() - t0));
+    ok(proto_now_ms() - t0 < 100, "at once (%lld ms)", (long long)(proto_now_ms() - t0));
     pthread_join(prober, NULL);
     store_destroy(s);
     close(quiet);
