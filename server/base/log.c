@@ -415,6 +415,18 @@ log_record_begin(struct log_record *r, enum log_level level, const char *source)
 /* Room every field leaves for the message and the record's end. */
 #define MSG_RESERVE 256
 
+/* After a field written from start on: a field cut short is left out whole
+ * (half a value could mislead), and the record remembers any cut. */
+static void
+field_end(struct log_record *r, size_t start, bool was_cut)
+{
+    if (r->cut || r->n + MSG_RESERVE > sizeof(r->buf)) {
+        r->n = start;
+        r->cut = true;
+    }
+    r->cut |= was_cut;
+}
+
 void
 log_record_str(struct log_record *r, const char *key, const char *value, size_t max)
 {
@@ -439,12 +451,7 @@ log_record_str(struct log_record *r, const char *key, const char *value, size_t 
             PUT(r, "\"");
         }
     }
-    /* A field cut short is left out whole: half a value could mislead. */
-    if (r->cut || r->n + MSG_RESERVE > sizeof(r->buf)) {
-        r->n = start;
-        r->cut = true;
-    }
-    r->cut |= was_cut;
+    field_end(r, start, was_cut);
 }
 
 void
@@ -466,11 +473,7 @@ log_record_num(struct log_record *r, const char *key, long long value)
     put(r, d, (size_t)(digits + BUF_DIGITS - d));
     if (r->journal)
         PUT(r, "\n");
-    if (r->cut || r->n + MSG_RESERVE > sizeof(r->buf)) {
-        r->n = start;
-        r->cut = true;
-    }
-    r->cut |= was_cut;
+    field_end(r, start, was_cut);
 }
 
 void
