@@ -5,12 +5,11 @@
  * libmicrohttpd closes at the connection caps (--max-connections,
  * --max-connections-per-address), counted instead of logged one by one.
  *
- * Threads: libmicrohttpd's threads (or the HTTP loops, loop.c) add, update
- * and remove connections; the main thread reaps. What must stay true: the reaper shuts a descriptor
+ * Threads: libmicrohttpd's threads add, update and remove connections; the
+ * main thread reaps. What must stay true: the reaper shuts a descriptor
  * down only under conn_lock and only while its connection is listed, so it
  * never touches a descriptor number libmicrohttpd has closed and reused.
  */
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,109 +19,6 @@
 #include "log.h"
 #include "metrics.h"
 #include "proto.h"
-
-/*
- * Connections per client address, where the HTTP loops' daemons share the
- * endpoint and libmicrohttpd's own count (per daemon) would allow the
- * limit once per loop. A connection counts from the daemon's notice that
- * it started to the one that it closed, which always come in pairs; the
- * accept policy refuses a new one at the limit. Two loops can each let one
- * in at the same moment, so the limit can be passed by one connection per
- * further loop, briefly. Under conn_lock.
- */
-#define ADDR_BUCKETS 1024
-
-struct addr_count {
-    struct addr_count *next;
-    unsigned char key[16];
-    unsigned char len;
-    unsigned n;
-};
-
-/* The address's bytes (not the port): false for other families. */
-static bool
-addr_key(const struct sockaddr *sa, unsigned char key[16], unsigned char *len)
-{
-    if (sa && sa->sa_family == AF_INET) {
-        memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-        *len = 4;
-        return true;
-    }
-    if (sa && sa->sa_family == AF_INET6) {
-        memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-        *len = 16;
-        return true;
-    }
-    return false;
-}
-
-static struct addr_count **
-addr_find(struct http_server *srv, const unsigned char *key, unsigned char len)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (unsigned i = 0; i < len; i++)
-        h = (h ^ key[i]) * 16777619u;
-    struct addr_count **p = &srv->per_address[h % ADDR_BUCKETS];
-    while (*p && ((*p)->len != len || memcmp((*p)->key, key, len) != 0))
-        p = &(*p)->next;
-    return p;
-}
-
-bool
-conn_count_addresses(struct http_server *srv)
-{
-    srv->per_address = calloc(ADDR_BUCKETS, sizeof(*srv->per_address));
-    return srv->per_address != NULL;
-}
-
-void
-conn_addresses_free(struct http_server *srv)
-{
-    for (unsigned i = 0; srv->per_address && i < ADDR_BUCKETS; i++) {
-        while (srv->per_address[i]) {
-            struct addr_count *a = srv->per_address[i];
-            srv->per_address[i] = a->next;
-            free(a);
-        }
-    }
-    free(srv->per_address);
-    srv->per_address = NULL;
-}
-
-/* Count connection c in (its address from libmicrohttpd). */
-static void
-address_add(struct http_server *srv, struct http_conn *c, struct MHD_Connection *connection)
-{
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (!srv->per_address || !info || !addr_key(info->client_addr, c->addr, &c->addr_len))
-        return;
-    pthread_mutex_lock(&srv->conn_lock);
-    struct addr_count **p = addr_find(srv, c->addr, c->addr_len);
-    if (!*p && (*p = calloc(1, sizeof(**p)))) {
-        memcpy((*p)->key, c->addr, c->addr_len);
-        (*p)->len = c->addr_len;
-    }
-    if (*p)
-        (*p)->n++;
-    else
-        c->addr_len = 0; /* not counted: out of memory */
-    pthread_mutex_unlock(&srv->conn_lock);
-}
-
-/* Called with conn_lock held. */
-static void
-address_remove(struct http_server *srv, struct http_conn *c)
-{
-    if (!srv->per_address || !c->addr_len)
-        return;
-    struct addr_count **p = addr_find(srv, c->addr, c->addr_len);
-    if (*p && --(*p)->n == 0) {
-        struct addr_count *gone = *p;
-        *p = gone->next;
-        free(gone);
-    }
-}
 
 void
 conn_set(struct http_conn *c, enum conn_state state)
@@ -157,8 +53,6 @@ conn_on_notify(void *cls, struct MHD_Connection *connection, void **socket_conte
         }
         tls_on_connection(srv, connection, &c->tls);
         c->fd = info->connect_fd;
-        c->loop = loop_current();
-        address_add(srv, c, connection);
         /* A new connection owes its first request (TLS handshake included)
          * within the receive limit. */
         conn_set(c, CONN_RECEIVING);
@@ -185,10 +79,8 @@ conn_on_notify(void *cls, struct MHD_Connection *connection, void **socket_conte
         srv->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    address_remove(srv, c);
     pthread_mutex_unlock(&srv->conn_lock);
     atomic_fetch_sub(&srv->connections, 1);
-    loop_conn_closed(c->loop);
     /* libmicrohttpd has let go of the TLS session by now (0.9.75 calls
      * gnutls_deinit() before this notice). */
     tls_release(c->tls);
@@ -252,27 +144,14 @@ conn_reap_slow(struct http_server *srv)
 /* While draining, connections are closed as soon as they are accepted: this
  * stops new work without touching libmicrohttpd's epoll sets, which
  * MHD_quiesce_daemon() does from another thread and which can race with a
- * pool thread (libmicrohttpd 0.9.75 then aborts the process). With the
- * HTTP loops, the limit per address is applied here too. */
+ * pool thread (libmicrohttpd 0.9.75 then aborts the process). */
 enum MHD_Result
 conn_on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
     struct http_server *srv = cls;
-    unsigned char key[16], len;
+    (void)addr;
     (void)addrlen;
-    if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
-        return MHD_NO;
-    if (!srv->per_address || !srv->max_per_address || !addr_key(addr, key, &len))
-        return MHD_YES;
-    pthread_mutex_lock(&srv->conn_lock);
-    struct addr_count *a = *addr_find(srv, key, len);
-    bool full = a && a->n >= srv->max_per_address;
-    pthread_mutex_unlock(&srv->conn_lock);
-    if (!full)
-        return MHD_YES;
-    atomic_fetch_add_explicit(&srv->refused, 1, memory_order_relaxed);
-    metrics_count_refused_connection(srv->metrics);
-    return MHD_NO;
+    return atomic_load_explicit(&srv->draining, memory_order_relaxed) ? MHD_NO : MHD_YES;
 }
 
 void

@@ -61,9 +61,6 @@ struct http_conn {
     _Atomic int64_t since_ms; /* when state was entered */
     _Atomic bool cut;         /* shut down by the reaper */
     struct tls_creds *tls;    /* the certificate its handshake uses, after a reload */
-    struct http_loop *loop;   /* the loop that runs it (loop.c); NULL on libmicrohttpd's threads */
-    unsigned char addr[16];   /* the client's address as counted per address (conn.c) */
-    unsigned char addr_len;   /* 0: not counted */
 };
 
 /*
@@ -87,10 +84,7 @@ struct generation {
 
 struct http_server {
     struct http_config cfg;
-    struct MHD_Daemon *daemon; /* libmicrohttpd's threads; NULL with loops */
-    struct http_loop *loops;   /* plain HTTP: one daemon per loop (loop.c) */
-    unsigned nloops;
-    unsigned nloops_wanted;            /* 0: libmicrohttpd's threads */
+    struct MHD_Daemon *daemon;
     struct MHD_Daemon *metrics_daemon; /* --metrics-listen: /metrics and /healthz only */
     struct pool *pool;
     struct store *store;
@@ -133,10 +127,9 @@ struct http_server {
     struct http_request *spare[HTTP_SPARE_REQUESTS];
     unsigned spares;
     atomic_bool draining;
-    atomic_uint refused;             /* connections closed at a connection limit, counted by
-                                        conn_on_mhd_log() and conn_on_accept() */
-    struct addr_count **per_address; /* with loops: connections per address (conn.c) */
-    unsigned refused_logged;         /* the main loop's last report of it */
+    atomic_uint refused;     /* connections closed at a connection limit, counted by
+                                conn_on_mhd_log() */
+    unsigned refused_logged; /* the main loop's last report of it */
 
     uint64_t fingerprint; /* --dev: the skills' files, to notice changes (watch.h) */
     bool watching;        /* fingerprint has been taken */
@@ -156,8 +149,7 @@ struct http_server {
     char class_skills[4096]; /* --class: DATA/class/skills, the skills folder */
 
     int launcher_fd;    /* started as root: the launcher's socket; else -1 */
-    int listen_fd;      /* bound before the daemon starts; -1 once it owns it (the loops
-                           accept from it and leave it to us) */
+    int listen_fd;      /* bound before the daemon starts; -1 once it owns it */
     char inherited[80]; /* the address of a socket systemd passed (notify.c), else "" */
     int metrics_fd;     /* the same for --metrics-listen */
 };
@@ -188,7 +180,6 @@ struct http_request {
     /* While the skill runs the connection is suspended; the pool's
      * callback resumes it and the access handler answers. */
     struct MHD_Connection *mhd;
-    struct http_loop *loop; /* the loop that runs its connection; NULL on libmicrohttpd's threads */
     struct dispatch_ctx ctx;
     struct dispatch_call call;
     bool suspended;  /* waiting for the skill */
@@ -203,31 +194,6 @@ struct http_request {
     size_t dropped;  /* bytes dropped unread after the body passed its limit */
     char inline_body[INLINE_BODY_BYTES];
 };
-
-/* ---- loop.c: the event loops of plain HTTP ---- */
-
-/* Whether this endpoint runs on loops of its own (plain HTTP, not --dev or
- * --class), and how many: one per CPU. */
-bool loop_wanted(const struct http_server *srv);
-unsigned loop_count(void);
-/* Start a loop for each of the n daemons (external epoll mode, each on the
- * pool loop of its number), which it owns from now on, even on failure.
- * 0, or 1 with the reason logged. */
-int loop_start_all(struct http_server *srv, struct MHD_Daemon **daemons, unsigned n);
-/* Stop the loops' threads (the daemons stay, the connections open). */
-void loop_stop_all(struct http_server *srv);
-/* Stop the threads and the daemons, and free the loops. */
-void loop_free_all(struct http_server *srv);
-/* The loop the calling thread runs (NULL: none), and a wake-up for a loop
- * from another thread, after resuming one of its connections (NULL-safe;
- * nothing on the loop's own thread, which runs its daemon next anyway). */
-struct http_loop *loop_current(void);
-void loop_wake(struct http_loop *l);
-/* On loop l's thread, in the middle of its daemon's turn: read what its
- * workers sent (pool_io_poll()). NULL-safe. */
-void loop_poll_workers(struct http_loop *l);
-/* A connection of loop l closed (conn.c; NULL-safe). */
-void loop_conn_closed(struct http_loop *l);
 
 /* ---- answer.c: what goes back to the client ---- */
 
@@ -303,10 +269,6 @@ void conn_reap_slow(struct http_server *srv);
 /* Log the connections refused at a limit since the last report (at most
  * one line; the main loop calls it once a second). */
 void conn_report_refused(struct http_server *srv);
-/* With the HTTP loops: count connections per address here (conn_on_accept()
- * applies --max-connections-per-address). false: out of memory. */
-bool conn_count_addresses(struct http_server *srv);
-void conn_addresses_free(struct http_server *srv);
 
 /* ---- generation.c: the skill set requests see, and the loader thread ---- */
 
@@ -362,9 +324,8 @@ void access_log_write(const struct http_request *r, enum MHD_RequestTerminationC
  * dropped (port 443 needs root). Returns 0, or 1 after saying why. */
 int listen_bind(struct http_server *srv);
 
-/* With port 0 the kernel picked one: write the port daemon listens on, or
- * with daemon NULL the port of the socket fd, into addr. */
-void listen_learn_port(struct MHD_Daemon *daemon, int fd, struct sockaddr_storage *addr);
+/* With port 0 the kernel picked one: write it into addr. */
+void listen_learn_port(struct MHD_Daemon *daemon, struct sockaddr_storage *addr);
 
 /* ---- tls.c: the endpoint's certificate and key ---- */
 

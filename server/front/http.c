@@ -146,9 +146,7 @@ static void
 resume(void *arg)
 {
     struct http_request *r = arg;
-    struct http_loop *loop = r->loop;
     MHD_resume_connection(r->mhd);
-    loop_wake(loop);
 }
 
 /* Back from the skill (the access handler, resumed): the answer. */
@@ -165,7 +163,6 @@ answer_dispatched(struct http_request *r, struct MHD_Connection *connection)
             return MHD_YES;
         r->dispatched = false;
         MHD_resume_connection(connection);
-        loop_wake(r->loop);
         return MHD_YES; /* answered when the access handler is called again */
     }
     r->dispatched = false;
@@ -176,7 +173,6 @@ answer_dispatched(struct http_request *r, struct MHD_Connection *connection)
         return answer_error(r, connection, SS_ERR_NOMEM, NULL, "out of memory");
     char *body = r->res.body;
     r->res.body = NULL; /* libmicrohttpd frees it */
-    loop_poll_workers(r->loop);
     return answer(r, connection, r->res.status, body, r->res.len, true, JSON_TYPE, NULL);
 }
 
@@ -255,17 +251,12 @@ finish_post(struct http_request *r, struct MHD_Connection *connection)
         .pool = srv->pool, .store = srv->store, .dev = srv->cfg.dev, .pretty = false};
     r->have_res = true;
     r->mhd = connection;
-    r->loop = loop_current();
     r->suspended = true;
     MHD_suspend_connection(connection);
     r->dispatched = dispatch_begin(&r->ctx, r->skill, r->body.p, r->body.len, &pre, r->arrival_ms,
                                    &r->res, &r->call, resume, r);
-    if (!r->dispatched) {
+    if (!r->dispatched)
         MHD_resume_connection(connection);
-        loop_wake(r->loop);
-    } else {
-        loop_poll_workers(r->loop);
-    }
 out:
     request_cleanup(&pre);
 }

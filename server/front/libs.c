@@ -22,8 +22,6 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
-#include <unistd.h>
-
 #include "dynlib.h"
 #include "log.h"
 
@@ -37,10 +35,6 @@ static struct {
                                           MHD_AccessHandlerCallback, void *, va_list);
     void (*stop_daemon)(struct MHD_Daemon *);
     MHD_socket (*quiesce_daemon)(struct MHD_Daemon *);
-    enum MHD_Result (*run)(struct MHD_Daemon *);
-    enum MHD_Result (*get_timeout)(struct MHD_Daemon *, MHD_UNSIGNED_LONG_LONG *);
-    enum MHD_Result (*add_connection)(struct MHD_Daemon *, MHD_socket, const struct sockaddr *,
-                                      socklen_t);
     const union MHD_DaemonInfo *(*get_daemon_info)(struct MHD_Daemon *, enum MHD_DaemonInfoType,
                                                    ...);
     const union MHD_ConnectionInfo *(*get_connection_info)(struct MHD_Connection *,
@@ -102,8 +96,6 @@ load(void)
         resolve(mhd, "MHD_start_daemon_va", &real.start_daemon_va) &&
         resolve(mhd, "MHD_stop_daemon", &real.stop_daemon) &&
         resolve(mhd, "MHD_quiesce_daemon", &real.quiesce_daemon) &&
-        resolve(mhd, "MHD_run", &real.run) && resolve(mhd, "MHD_get_timeout", &real.get_timeout) &&
-        resolve(mhd, "MHD_add_connection", &real.add_connection) &&
         resolve(mhd, "MHD_get_daemon_info", &real.get_daemon_info) &&
         resolve(mhd, "MHD_get_connection_info", &real.get_connection_info) &&
         resolve(mhd, "MHD_get_connection_values", &real.get_connection_values) &&
@@ -161,28 +153,6 @@ MHD_socket
 MHD_quiesce_daemon(struct MHD_Daemon *daemon)
 {
     return ready() ? real.quiesce_daemon(daemon) : MHD_INVALID_SOCKET;
-}
-
-enum MHD_Result
-MHD_run(struct MHD_Daemon *daemon)
-{
-    return ready() ? real.run(daemon) : MHD_NO;
-}
-
-enum MHD_Result
-MHD_get_timeout(struct MHD_Daemon *daemon, MHD_UNSIGNED_LONG_LONG *timeout)
-{
-    return ready() ? real.get_timeout(daemon, timeout) : MHD_NO;
-}
-
-enum MHD_Result
-MHD_add_connection(struct MHD_Daemon *daemon, MHD_socket client_socket, const struct sockaddr *addr,
-                   socklen_t addrlen)
-{
-    if (ready())
-        return real.add_connection(daemon, client_socket, addr, addrlen);
-    close(client_socket);
-    return MHD_NO;
 }
 
 /* The information types the front asks for take no further arguments. */

@@ -151,24 +151,13 @@ listen_bind(struct http_server *srv)
 }
 
 void
-listen_learn_port(struct MHD_Daemon *daemon, int fd, struct sockaddr_storage *addr)
+listen_learn_port(struct MHD_Daemon *daemon, struct sockaddr_storage *addr)
 {
-    uint16_t port = 0;
-    if (daemon) {
-        const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-        port = info ? info->port : 0;
-    } else {
-        struct sockaddr_storage bound;
-        socklen_t len = sizeof(bound);
-        if (getsockname(fd, (struct sockaddr *)&bound, &len) == 0 &&
-            bound.ss_family == addr->ss_family)
-            port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                                     : ((struct sockaddr_in *)&bound)->sin_port);
-    }
-    if (!port)
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    if (!info || !info->port)
         return;
     if (addr->ss_family == AF_INET6)
-        ((struct sockaddr_in6 *)addr)->sin6_port = htons(port);
+        ((struct sockaddr_in6 *)addr)->sin6_port = htons(info->port);
     else
-        ((struct sockaddr_in *)addr)->sin_port = htons(port);
+        ((struct sockaddr_in *)addr)->sin_port = htons(info->port);
 }

@@ -119,7 +119,7 @@ probes_start_listener(struct http_server *srv)
         return 1;
     }
     srv->metrics_fd = -1; /* libmicrohttpd's now */
-    listen_learn_port(srv->metrics_daemon, -1, &srv->metrics_addr);
+    listen_learn_port(srv->metrics_daemon, &srv->metrics_addr);
     http_format_addr((struct sockaddr *)&srv->metrics_addr, where, sizeof(where));
     log_msg(LOG_INFO, "metrics: /metrics and /healthz on http://%s (plain HTTP)%s", where,
             http_addr_is_loopback((struct sockaddr *)&srv->metrics_addr)

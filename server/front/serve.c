@@ -12,7 +12,6 @@
  * handler.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -141,38 +140,23 @@ configure(struct http_server *srv, const struct http_config *cfg)
     return tls_configure(srv, cfg);
 }
 
-/*
- * One libmicrohttpd daemon: on the listening socket fd with threads of its
- * own, or (fd -1, threads 0) for a loop of ours (loop.c), in external
- * epoll mode, taking the connections the loops accept. connections and
- * per_address are its limits (0: no per-address limit of its own).
- */
-static struct MHD_Daemon *
-daemon_start(struct http_server *srv, int fd, unsigned threads, unsigned connections,
-             unsigned per_address)
+static int
+start_daemon(struct http_server *srv)
 {
-    unsigned flags =
-        MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     struct MHD_OptionItem tls[4];
     struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
-    struct MHD_OptionItem pool[] = {{MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
-                                    {MHD_OPTION_END, 0, NULL}};
-    struct MHD_OptionItem listen[] = {{MHD_OPTION_LISTEN_SOCKET, fd, NULL},
-                                      {MHD_OPTION_END, 0, NULL}};
 
-    if (threads)
-        flags |= MHD_USE_INTERNAL_POLLING_THREAD;
-    if (fd < 0)
-        flags |= MHD_USE_NO_LISTEN_SOCKET;
     tls_daemon_options(srv, tls);
     flags = tls_daemon_flags(srv, flags);
     if (srv->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    return MHD_start_daemon(
+    srv->daemon = MHD_start_daemon(
         flags, 0, conn_on_accept, srv, http_on_access, srv, MHD_OPTION_EXTERNAL_LOGGER,
-        conn_on_mhd_log, srv, MHD_OPTION_ARRAY, fd >= 0 ? listen : none, MHD_OPTION_ARRAY,
-        threads ? pool : none, MHD_OPTION_CONNECTION_LIMIT, connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address,
+        conn_on_mhd_log, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
+        srv->threads, MHD_OPTION_CONNECTION_LIMIT, srv->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->max_per_address,
         /* 1: an HTTP/1.1 request without a Host, or with a space in its target, is a 400
          * (RFC 9112 §3.2); the rest of the head is checked by headers_framing_problem(). */
         MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -180,79 +164,23 @@ daemon_start(struct http_server *srv, int fd, unsigned threads, unsigned connect
         (size_t)CONNECTION_MEMORY_BYTES, MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, srv,
         MHD_OPTION_NOTIFY_CONNECTION, conn_on_notify, srv, MHD_OPTION_URI_LOG_CALLBACK, conn_on_uri,
         srv, MHD_OPTION_ARRAY, srv->tls_cert_pem ? tls : none, MHD_OPTION_END);
-}
-
-/* A daemon for each loop, with its share of the connection limit; then
- * the loops, which accept from the listening socket (it stays ours). */
-static int
-start_loops(struct http_server *srv)
-{
-    struct MHD_Daemon *d[LIMIT_HTTP_THREADS_MAX];
-    unsigned n = srv->threads;
-
-    if (!conn_count_addresses(srv)) {
-        log_msg(LOG_ERROR, "out of memory");
-        return -1;
-    }
-    /* The loops accept until the socket has nothing more for them. */
-    int fl = fcntl(srv->listen_fd, F_GETFL);
-    if (fl < 0 || fcntl(srv->listen_fd, F_SETFL, fl | O_NONBLOCK) != 0) {
-        log_msg(LOG_ERROR, "cannot set up the listening socket: %s", strerror(errno));
-        return -1;
-    }
-    for (unsigned i = 0; i < n; i++) {
-        unsigned share = srv->max_connections / n + (i < srv->max_connections % n);
-        d[i] = daemon_start(srv, -1, 0, share, 0);
-        if (!d[i]) {
-            while (i > 0)
-                MHD_stop_daemon(d[--i]);
-            return 1;
-        }
-    }
-    return loop_start_all(srv, d, n) == 0 ? 0 : -1;
-}
-
-static int
-start_daemon(struct http_server *srv)
-{
-    int rc = 0;
-    if (srv->nloops_wanted) {
-        rc = start_loops(srv);
-    } else {
-        srv->daemon = daemon_start(srv, srv->listen_fd, srv->threads, srv->max_connections,
-                                   srv->max_per_address);
-        if (srv->daemon)
-            srv->listen_fd = -1; /* libmicrohttpd's now */
-        rc = srv->daemon ? 0 : 1;
-    }
     /* GnuTLS has its own copy now; ours is not needed and should not linger. */
     tls_forget_key(srv);
-    if (rc < 0)
-        return 1;
-    if (rc > 0) {
+    if (srv->daemon)
+        srv->listen_fd = -1; /* libmicrohttpd's now */
+    if (!srv->daemon) {
         log_msg(LOG_ERROR, "cannot serve on %s%s", srv->cfg.listen,
                 srv->tls_cert_pem ? " (is the address in use, or the key not the one of the "
                                     "certificate?)"
                                   : " (is the address in use?)");
         return 1;
     }
-    listen_learn_port(srv->daemon, srv->listen_fd, &srv->addr);
+    listen_learn_port(srv->daemon, &srv->addr);
     char where[80];
     http_format_addr((struct sockaddr *)&srv->addr, where, sizeof(where));
     snprintf(srv->where, sizeof(srv->where), "%s://%s", srv->tls_cert_pem ? "https" : "http",
              where);
     return 0;
-}
-
-/* Stop serving HTTP: the loops and their daemons, or libmicrohttpd's threads. */
-static void
-stop_http(struct http_server *srv)
-{
-    if (srv->loops)
-        loop_free_all(srv);
-    if (srv->daemon)
-        MHD_stop_daemon(srv->daemon);
-    srv->daemon = NULL;
 }
 
 /* --class: tell the teacher the addresses the children type. srv->where
@@ -388,7 +316,8 @@ drain(struct http_server *srv, int sfd)
         for (int i = 0; i < 100 && atomic_load(&srv->in_flight) > 0; i++)
             poll(NULL, 0, 10);
     }
-    stop_http(srv);
+    MHD_stop_daemon(srv->daemon);
+    srv->daemon = NULL;
     if (srv->metrics_daemon)
         MHD_stop_daemon(srv->metrics_daemon);
     srv->metrics_daemon = NULL;
@@ -398,7 +327,8 @@ static void
 server_cleanup(struct http_server *srv)
 {
     generation_loader_stop(srv);
-    stop_http(srv);
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon);
     if (srv->metrics_daemon)
         MHD_stop_daemon(srv->metrics_daemon);
     pool_destroy(srv->pool);
@@ -413,7 +343,6 @@ server_cleanup(struct http_server *srv)
         free(srv->room);
     }
     store_destroy(srv->store);
-    conn_addresses_free(srv);
     verify_ctx_destroy(srv->verify);
     generation_release(srv->gen);
     metrics_destroy(srv->metrics);
@@ -537,13 +466,7 @@ http_serve(const struct http_config *given)
         .handler_timeout_ms = srv.handler_timeout_ms,
         .user = cfg->user,
         .launcher_fd = srv.launcher_fd,
-        /* Plain HTTP runs on loops of its own, each reading the answers of
-         * the workers it gives requests to (loop.c). */
-        .io_loops = !loop_wanted(&srv)                   ? 0
-                    : loop_count() > srv.max_connections ? srv.max_connections
-                                                         : loop_count(),
     };
-    srv.nloops_wanted = rc_cfg.io_loops;
     struct runtime rt = {0};
     srv.metrics = metrics_create();
     if (runtime_open(&rt, &rc_cfg, &err) != SS_ERR_OK) {
@@ -627,15 +550,14 @@ http_serve(const struct http_config *given)
     if (cfg->dev)
         notice_changes(&srv);
 
-    srv.threads = srv.nloops_wanted ? srv.nloops_wanted : thread_count(cfg, srv.gen->skills->count);
+    srv.threads = thread_count(cfg, srv.gen->skills->count);
     /* A class's children join after the start, each turn holding a thread
      * while it waits for the class's cap on workers. */
     if (srv.room && srv.threads < LIMIT_CLASS_CHILDREN + 4)
         srv.threads = LIMIT_CLASS_CHILDREN + 4 > LIMIT_HTTP_THREADS_MAX ? LIMIT_HTTP_THREADS_MAX
                                                                         : LIMIT_CLASS_CHILDREN + 4;
-    /* libmicrohttpd splits the connection limit between its threads; the
-     * pool has one loop per HTTP loop, so their number stays. */
-    if (srv.threads > srv.max_connections && !srv.nloops_wanted)
+    /* libmicrohttpd splits the connection limit between its threads. */
+    if (srv.threads > srv.max_connections)
         srv.threads = srv.max_connections;
     rc = start_daemon(&srv);
     if (rc != 0)

@@ -27,7 +27,6 @@ runtime_open(struct runtime *rt, const struct runtime_config *cfg, struct ss_err
         .user = cfg->user,
         .launcher = cfg->launcher_fd >= 0,
         .launcher_fd = cfg->launcher_fd,
-        .io_loops = cfg->io_loops,
     };
 
     rt->handler_timeout_ms = hard;

@@ -29,7 +29,6 @@ struct runtime_config {
     int handler_timeout_ms;   /* hard deadline; 0: LIMIT_HANDLER_TIMEOUT_MS_DEFAULT */
     const char *user;         /* who workers run as when root; NULL: nobody */
     int launcher_fd;          /* the launcher's socket (launcher.h), or -1 */
-    unsigned io_loops;        /* pool_config.io_loops: 0, or the caller's I/O loops */
 };
 
 struct runtime {

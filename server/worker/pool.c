@@ -8,11 +8,9 @@
  * workers say is message.h's.
  *
  * Threads: callers submit calls (pool_submit()) and never wait for a
- * worker; an I/O loop reads its workers' sockets, ends their calls and
- * applies their deadlines (the pool's own I/O thread, or the loops the
- * caller runs with pool_io_run()); the keeper thread starts and stops
- * processes (pool_start() and pool_reload() start theirs on the caller's
- * thread).
+ * worker; the I/O thread reads every worker's socket, ends calls and
+ * applies the deadlines; the keeper thread starts and stops processes
+ * (pool_start() and pool_reload() start theirs on the caller's thread).
  *
  * Locking: one mutex guards the slots, their lists (idle, busy, waiting
  * calls) and every request written to a worker's socket. Processes are
@@ -47,34 +45,16 @@
 /* Check a worker's memory after every this many requests (a /proc read). */
 #define RSS_CHECK_EVERY 32
 
-/* Events an I/O loop takes from epoll at once. */
+/* Events the I/O thread takes from epoll at once. */
 #define IO_EVENTS 64
 
 /* Reads of one worker's socket per readiness event (16 KiB each): enough
- * for any answer, few enough that one worker cannot hold its loop. */
+ * for any answer, few enough that one worker cannot hold the I/O thread. */
 #define IO_READS_PER_EVENT 64
 #define IO_CHUNK_BYTES 16384
 
-/* An I/O loop looks at the deadlines at least this often. */
+/* The I/O thread looks at the deadlines at least this often. */
 #define IO_TICK_MS 1000
-
-/*
- * An I/O loop: the sockets of the workers it was given, in one epoll set,
- * and an eventfd that wakes it. Each worker belongs to one loop for its
- * life; only that loop reads its socket, ends its calls and applies their
- * deadlines, and only that loop takes it out of the set (then the keeper
- * frees it), so an event in hand never names freed memory. Loop 0 also
- * applies the deadlines of calls still waiting for a worker.
- */
-struct io_loop {
-    struct pool *pool;
-    unsigned index;
-    int epfd, wake;
-    pthread_t thread;         /* the pool's own loop (pool->own_io) */
-    int64_t wake_at;          /* when it looks at the deadlines next unless woken */
-    struct process *retiring; /* out of service, still in the epoll set */
-    unsigned workers;         /* workers in its set */
-};
 
 struct slot {
     char name[LIMIT_SKILL_NAME_CHARS + 1];
@@ -123,11 +103,12 @@ struct pool {
     /* Where skills' prints go, and the thread reading their output pipes. */
     struct output_sink sink;
     struct output_reader *output;
-    /* The I/O loops: one thread of the pool's own (own_io), or the
-     * caller's loops (pool_config.io_loops). */
-    struct io_loop *loops;
-    unsigned nloops;
-    bool own_io;
+    /* The I/O thread: every worker's socket in one epoll set, and an
+     * eventfd that wakes it. */
+    int epfd, wake;
+    pthread_t io;
+    int64_t io_wake_at;       /* when it wakes next unless woken */
+    struct process *retiring; /* out of service, still in the epoll set */
     /* The keeper: starts and stops processes. */
     pthread_t keeper;
     pthread_cond_t keeper_cond;
@@ -137,13 +118,11 @@ struct pool {
 
 static void *io_main(void *arg);
 static void *keeper_main(void *arg);
-static void wake_loop(struct io_loop *loop);
-static void wake_all(struct pool *pool);
+static void wake_io(struct pool *pool);
 static bool adopt(struct pool *pool, struct slot *s, struct process *w, uint64_t generation);
 
-/* The loop of the caller's thread (pool_io_home()): its calls prefer the
- * workers of that loop, so that the answer comes back to the same thread. */
-static __thread int home_loop = -1;
+/* Epoll data for the eventfd that wakes the I/O thread. */
+static char wake_tag;
 
 struct pool *
 pool_create(const struct pool_config *cfg)
@@ -153,6 +132,7 @@ pool_create(const struct pool_config *cfg)
         return NULL;
     pool->cfg = *cfg;
     pool->lifeline[0] = pool->lifeline[1] = -1;
+    pool->epfd = pool->wake = -1;
     pool->sink.log = cfg->log;
     pool->sink.ctx = cfg->log_ctx;
     pool->launch.exe = cfg->exe;
@@ -182,35 +162,17 @@ pool_create(const struct pool_config *cfg)
         (pool->lifeline[0] = process_high_fd(pool->lifeline[0])) < 0 ||
         !(pool->output = output_reader_create(&pool->sink)))
         goto fail;
-    pool->own_io = cfg->io_loops == 0;
-    pool->nloops = pool->own_io ? 1 : cfg->io_loops;
-    if (pool->nloops > LIMIT_HTTP_THREADS_MAX)
-        pool->nloops = LIMIT_HTTP_THREADS_MAX;
-    if (!(pool->loops = calloc(pool->nloops, sizeof(*pool->loops))))
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &wake_tag};
+    if ((pool->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+        (pool->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
+        epoll_ctl(pool->epfd, EPOLL_CTL_ADD, pool->wake, &ev) != 0)
         goto fail;
-    for (unsigned i = 0; i < pool->nloops; i++) {
-        struct io_loop *l = &pool->loops[i];
-        l->pool = pool;
-        l->index = i;
-        l->epfd = l->wake = -1;
-        l->wake_at = INT64_MAX;
-    }
-    for (unsigned i = 0; i < pool->nloops; i++) {
-        struct io_loop *l = &pool->loops[i];
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l};
-        if ((l->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
-            (l->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
-            epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wake, &ev) != 0)
-            goto fail;
-    }
-    if (pool->own_io && pthread_create(&pool->loops[0].thread, NULL, io_main, &pool->loops[0]) != 0)
+    if (pthread_create(&pool->io, NULL, io_main, pool) != 0)
         goto fail;
     if (pthread_create(&pool->keeper, NULL, keeper_main, pool) != 0) {
-        if (pool->own_io) {
-            pool->quit = true;
-            wake_all(pool);
-            pthread_join(pool->loops[0].thread, NULL);
-        }
+        pool->quit = true;
+        wake_io(pool);
+        pthread_join(pool->io, NULL);
         goto fail;
     }
     pool->threads = true;
@@ -272,14 +234,12 @@ pool_destroy(struct pool *pool)
         pthread_mutex_lock(&pool->lock);
         pool->quit = true;
         pthread_cond_signal(&pool->keeper_cond);
-        wake_all(pool);
+        wake_io(pool);
         pthread_mutex_unlock(&pool->lock);
-        if (pool->own_io)
-            pthread_join(pool->loops[0].thread, NULL);
+        pthread_join(pool->io, NULL);
         pthread_join(pool->keeper, NULL);
     }
-    for (unsigned i = 0; pool->loops && i < pool->nloops; i++)
-        stop_list(pool->loops[i].retiring);
+    stop_list(pool->retiring);
     stop_list(pool->to_stop);
     while (pool->slots) {
         struct slot *s = pool->slots;
@@ -290,13 +250,10 @@ pool_destroy(struct pool *pool)
     for (int i = 0; i < 2; i++)
         if (pool->lifeline[i] >= 0)
             close(pool->lifeline[i]);
-    for (unsigned i = 0; pool->loops && i < pool->nloops; i++) {
-        if (pool->loops[i].epfd >= 0)
-            close(pool->loops[i].epfd);
-        if (pool->loops[i].wake >= 0)
-            close(pool->loops[i].wake);
-    }
-    free(pool->loops);
+    if (pool->epfd >= 0)
+        close(pool->epfd);
+    if (pool->wake >= 0)
+        close(pool->wake);
     pthread_cond_destroy(&pool->keeper_cond);
     pthread_mutex_destroy(&pool->lock);
     free(pool);
@@ -492,45 +449,37 @@ pool_start(struct pool *pool, const struct skill *skill, struct message_load *he
     return rc;
 }
 
-/* ---- the I/O loops and the keeper ----
+/* ---- the I/O thread and the keeper ----
  *
  * A worker is IDLE (on its slot's idle stack), BUSY (on its slot's busy
- * list, answering w->job) or GONE (taken out of service, waiting for its
- * loop to forget its socket and the keeper to stop it). Every worker's
- * socket is in its loop's epoll set from the moment it is adopted until
- * that loop itself takes it out; only the keeper frees a worker, and only
- * after that, so an event in hand never names freed memory. Requests are
- * written to a worker's socket under the pool's lock, by whichever thread
- * gives the worker its job; what the socket does not take at once is
- * written by its loop when it is writable.
+ * list, answering w->job) or GONE (taken out of service, waiting for the
+ * I/O thread to forget its socket and the keeper to stop it). Every
+ * worker's socket is in the I/O thread's epoll set from the moment it is
+ * adopted until the I/O thread itself takes it out; only the keeper frees a
+ * worker, and only after that, so an event in hand never names freed
+ * memory. Requests are written to a worker's socket under the pool's lock,
+ * by whichever thread gives the worker its job; what the socket does not
+ * take at once is written by the I/O thread when it is writable.
  */
 enum { W_IDLE, W_BUSY, W_GONE };
 
 static void
-wake_loop(struct io_loop *loop)
+wake_io(struct pool *pool)
 {
     uint64_t one = 1;
-    if (write(loop->wake, &one, sizeof(one)) < 0 && errno != EAGAIN)
-        log_msg(LOG_ERROR, "cannot wake a worker I/O loop: %s", strerror(errno));
+    if (write(pool->wake, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        log_msg(LOG_ERROR, "cannot wake the worker I/O thread: %s", strerror(errno));
 }
 
-static void
-wake_all(struct pool *pool)
-{
-    for (unsigned i = 0; i < pool->nloops; i++)
-        wake_loop(&pool->loops[i]);
-}
-
-/* Take w out of service: its loop forgets its socket, then the keeper
+/* Take w out of service: the I/O thread forgets its socket, then the keeper
  * stops it. Called with the lock held. */
 static void
 retire(struct pool *pool, struct process *w)
 {
-    struct io_loop *loop = &pool->loops[w->loop];
     w->state = W_GONE;
-    w->next = loop->retiring;
-    loop->retiring = w;
-    wake_loop(loop);
+    w->next = pool->retiring;
+    pool->retiring = w;
+    wake_io(pool);
 }
 
 static void
@@ -578,8 +527,8 @@ job_due(const struct pool *pool, const struct pool_job *job)
 
 /* Give w the job, as the call it answers or, when it answers one already,
  * as the next, and write the request to it. A socket that fails is noticed
- * by w's loop (the worker is gone: EPOLLHUP), which then ends the calls.
- * Called with the lock held. */
+ * by the I/O thread (the worker is gone: EPOLLHUP), which then ends the
+ * calls. Called with the lock held. */
 static void
 start_job(struct pool *pool, struct slot *s, struct process *w, struct pool_job *job)
 {
@@ -608,11 +557,11 @@ start_job(struct pool *pool, struct slot *s, struct process *w, struct pool_job 
     enum proto_status st = proto_sendv_some(w->fd, PROTO_REQUEST, parts.iov, parts.count, &w->out);
     if (st == PROTO_OK && w->out.len > 0) {
         struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = w};
-        if (epoll_ctl(pool->loops[w->loop].epfd, EPOLL_CTL_MOD, w->fd, &ev) != 0)
+        if (epoll_ctl(pool->epfd, EPOLL_CTL_MOD, w->fd, &ev) != 0)
             st = PROTO_ERROR;
     }
     if (st != PROTO_OK && w->pidfd >= 0)
-        pidfd_signal(w->pidfd, SIGKILL); /* its loop sees it end */
+        pidfd_signal(w->pidfd, SIGKILL); /* the I/O thread sees it end */
 }
 
 /* Put a call that a worker held but never started back at the head of
@@ -659,45 +608,32 @@ worker_free(struct pool *pool, struct slot *s, struct process *w)
     s->idle = w;
 }
 
-/* A busy worker of s that can take job after its current call, of the
- * caller's loop if one can. Called with the lock held. */
+/* A busy worker of s that can take job after its current call. Called
+ * with the lock held. */
 static struct process *
 pipeline_worker(const struct pool *pool, struct slot *s, const struct pool_job *job)
 {
-    struct process *any = NULL;
-    for (struct process *w = s->busy_list; w; w = w->next) {
-        if (!can_pipeline(pool, s, w, job))
-            continue;
-        if (home_loop < 0 || w->loop == (unsigned)home_loop)
+    for (struct process *w = s->busy_list; w; w = w->next)
+        if (can_pipeline(pool, s, w, job))
             return w;
-        if (!any)
-            any = w;
-    }
-    return any;
+    return NULL;
 }
 
-/* A new worker joins slot s: into the set of the loop with the fewest
- * workers, then free. Called with the lock held; false when the epoll set
- * does not take it. */
+/* A new worker joins slot s: into the I/O thread's set, then free. Called
+ * with the lock held; false when the epoll set does not take it. */
 static bool
 adopt(struct pool *pool, struct slot *s, struct process *w, uint64_t generation)
 {
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
-    struct io_loop *loop = &pool->loops[0];
-    for (unsigned i = 1; i < pool->nloops; i++)
-        if (pool->loops[i].workers < loop->workers)
-            loop = &pool->loops[i];
-    w->loop = loop->index;
     w->slot = s;
     w->generation = generation;
     /* Part of a frame and one read: the most the inbox holds (on_readable()). */
     buf_init(&w->in, LIMIT_FRAME_BYTES + 64 + IO_CHUNK_BYTES);
     buf_init(&w->out, LIMIT_FRAME_BYTES + 64);
-    if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, w->fd, &ev) != 0) {
+    if (epoll_ctl(pool->epfd, EPOLL_CTL_ADD, w->fd, &ev) != 0) {
         log_msg(LOG_ERROR, "cannot watch a worker of %s: %s", s->name, strerror(errno));
         return false;
     }
-    loop->workers++;
     worker_free(pool, s, w);
     return true;
 }
@@ -768,7 +704,7 @@ worn_out(const struct pool *pool, const struct slot *s, const struct process *w,
  * it died, or it is killed): account for it, move w on to its next call, a
  * waiting one, the idle stack or its end, and hand the call its outcome. A
  * second call w held is started elsewhere if w ends before it (it never
- * ran), or failed too when its deadline has passed. w's loop only.
+ * ran), or failed too when its deadline has passed. I/O thread only.
  */
 static void
 end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outcome)
@@ -859,7 +795,7 @@ end_job(struct pool *pool, struct process *w, enum ss_err rc, enum outcome outco
     finish_all(failed);
 }
 
-/* One frame from busy worker w. Returns false when w was stopped. w's loop only. */
+/* One frame from busy worker w. Returns false when w was stopped. I/O thread only. */
 static bool
 on_frame(struct pool *pool, struct process *w, struct proto_frame *frame)
 {
@@ -936,7 +872,7 @@ drop_idle(struct pool *pool, struct process *w)
 
 /* Act on every whole frame in w's inbox for as long as w holds a call (the
  * answer to one may come with the output of the next), and drop what was
- * read. Returns false when w was stopped. w's loop only. */
+ * read. Returns false when w was stopped. I/O thread only. */
 static bool
 take_frames(struct pool *pool, struct process *w)
 {
@@ -971,8 +907,8 @@ take_frames(struct pool *pool, struct process *w)
 /* Worker w's socket is readable (or hung up): read what is there, acting
  * on each whole frame as it comes, so that the inbox never holds more than
  * one frame. At most IO_READS_PER_EVENT reads, so that a worker that
- * writes without end cannot keep its loop from the others (epoll
- * reports it again). w's loop only. */
+ * writes without end cannot keep the I/O thread from the others (epoll
+ * reports it again). I/O thread only. */
 static void
 on_readable(struct pool *pool, struct process *w)
 {
@@ -1011,7 +947,7 @@ on_readable(struct pool *pool, struct process *w)
     }
 }
 
-/* The rest of a request, now that w's socket takes it. w's loop only. */
+/* The rest of a request, now that w's socket takes it. I/O thread only. */
 static void
 on_writable(struct pool *pool, struct process *w)
 {
@@ -1022,21 +958,19 @@ on_writable(struct pool *pool, struct process *w)
         if (st != PROTO_OK && w->pidfd >= 0)
             pidfd_signal(w->pidfd, SIGKILL);
         else if (w->out.len == 0)
-            (void)epoll_ctl(pool->loops[w->loop].epfd, EPOLL_CTL_MOD, w->fd, &ev);
+            (void)epoll_ctl(pool->epfd, EPOLL_CTL_MOD, w->fd, &ev);
     }
     pthread_mutex_unlock(&pool->lock);
 }
 
 /*
- * Apply the hard deadline to every call of loop's workers, and on loop 0
- * to the calls waiting for a worker; return the next time one falls due
- * (or a tick from now). With pool->aborting every call is due now. The
- * loop's own thread only.
+ * Apply the hard deadline to every call, running or waiting, and return
+ * the next time one falls due (or a tick from now). With pool->aborting
+ * every call is due now. I/O thread only.
  */
 static int64_t
-apply_deadlines(struct io_loop *loop)
+apply_deadlines(struct pool *pool)
 {
-    struct pool *pool = loop->pool;
     for (;;) {
         int64_t now = proto_now_ms(), next = now + IO_TICK_MS;
         struct process *late = NULL;
@@ -1046,8 +980,6 @@ apply_deadlines(struct io_loop *loop)
         bool all = pool->aborting;
         for (struct slot *s = pool->slots; s && !late; s = s->next) {
             for (struct process *w = s->busy_list; w && !late; w = w->next) {
-                if (w->loop != loop->index)
-                    continue;
                 int64_t due = job_due(pool, w->job);
                 if (w->queued && job_due(pool, w->queued) < due)
                     due = job_due(pool, w->queued);
@@ -1056,7 +988,7 @@ apply_deadlines(struct io_loop *loop)
                 else if (due < next)
                     next = due;
             }
-            while (loop->index == 0 && s->pending && !late) {
+            while (s->pending && !late) {
                 int64_t due = job_due(pool, s->pending);
                 if (!all && due > now) {
                     if (due < next)
@@ -1073,7 +1005,7 @@ apply_deadlines(struct io_loop *loop)
                 collect(pop_pending(s), &why, &failed);
             }
         }
-        loop->wake_at = next;
+        pool->io_wake_at = next;
         pthread_mutex_unlock(&pool->lock);
         finish_all(failed);
         if (!late)
@@ -1086,18 +1018,16 @@ apply_deadlines(struct io_loop *loop)
     }
 }
 
-/* loop's workers taken out of service: out of its epoll set, to the keeper. */
+/* Workers taken out of service: out of the epoll set, to the keeper. */
 static void
-forget_retired(struct io_loop *loop)
+forget_retired(struct pool *pool)
 {
-    struct pool *pool = loop->pool;
     pthread_mutex_lock(&pool->lock);
-    struct process *list = loop->retiring;
-    loop->retiring = NULL;
+    struct process *list = pool->retiring;
+    pool->retiring = NULL;
     for (struct process *w = list; w;) {
         struct process *next = w->next;
-        (void)epoll_ctl(loop->epfd, EPOLL_CTL_DEL, w->fd, NULL);
-        loop->workers--;
+        (void)epoll_ctl(pool->epfd, EPOLL_CTL_DEL, w->fd, NULL);
         w->next = pool->to_stop;
         pool->to_stop = w;
         w = next;
@@ -1107,99 +1037,43 @@ forget_retired(struct io_loop *loop)
     pthread_mutex_unlock(&pool->lock);
 }
 
-/* The events of loop's epoll set (waiting at most wait_ms; 0: not at
- * all): answers read, calls ended, requests written. false when it cannot
- * wait. */
-static bool
-io_events(struct io_loop *loop, int wait_ms)
-{
-    struct pool *pool = loop->pool;
-    struct epoll_event events[IO_EVENTS];
-
-    int n = epoll_wait(loop->epfd, events, IO_EVENTS, wait_ms);
-    if (n < 0 && errno != EINTR) {
-        log_msg(LOG_ERROR, "a worker I/O loop cannot wait: %s", strerror(errno));
-        return false;
-    }
-    for (int i = 0; i < n; i++) {
-        if (events[i].data.ptr == loop) {
-            uint64_t v;
-            if (read(loop->wake, &v, sizeof(v)) < 0 && errno != EAGAIN)
-                log_msg(LOG_ERROR, "a worker I/O loop: %s", strerror(errno));
-            continue;
-        }
-        struct process *w = events[i].data.ptr;
-        if (events[i].events & EPOLLOUT)
-            on_writable(pool, w);
-        if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-            on_readable(pool, w);
-    }
-    return true;
-}
-
-/* One turn of loop: the deadlines, the retired workers, then the events
- * (io_events()). Returns the time of the next deadline, or -1 when the
- * pool is being destroyed. */
-static int64_t
-io_turn(struct io_loop *loop, int wait_ms)
-{
-    struct pool *pool = loop->pool;
-
-    int64_t next = apply_deadlines(loop);
-    forget_retired(loop);
-    pthread_mutex_lock(&pool->lock);
-    bool quit = pool->quit;
-    pthread_mutex_unlock(&pool->lock);
-    if (quit)
-        return -1;
-    if (wait_ms > 0) {
-        int64_t until = next - proto_now_ms();
-        if (until < wait_ms)
-            wait_ms = until < 0 ? 0 : (int)until;
-    }
-    return io_events(loop, wait_ms) ? next : -1;
-}
-
 static void *
 io_main(void *arg)
 {
-    struct io_loop *loop = arg;
+    struct pool *pool = arg;
+    struct epoll_event events[IO_EVENTS];
 
     (void)pthread_setname_np(pthread_self(), "ss-worker-io"); /* for top -H and perf */
-    while (io_turn(loop, IO_TICK_MS) >= 0)
-        ;
+
+    for (;;) {
+        int64_t next = apply_deadlines(pool);
+        forget_retired(pool);
+        pthread_mutex_lock(&pool->lock);
+        bool quit = pool->quit;
+        pthread_mutex_unlock(&pool->lock);
+        if (quit)
+            break;
+        int64_t wait = next - proto_now_ms();
+        int n = epoll_wait(pool->epfd, events, IO_EVENTS, wait < 0 ? 0 : (int)wait);
+        if (n < 0 && errno != EINTR) {
+            log_msg(LOG_ERROR, "the worker I/O thread cannot wait: %s", strerror(errno));
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            if (events[i].data.ptr == &wake_tag) {
+                uint64_t v;
+                if (read(pool->wake, &v, sizeof(v)) < 0 && errno != EAGAIN)
+                    log_msg(LOG_ERROR, "the worker I/O thread: %s", strerror(errno));
+                continue;
+            }
+            struct process *w = events[i].data.ptr;
+            if (events[i].events & EPOLLOUT)
+                on_writable(pool, w);
+            if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+                on_readable(pool, w);
+        }
+    }
     return NULL;
-}
-
-int
-pool_io_fd(struct pool *pool, unsigned loop)
-{
-    return !pool->own_io && loop < pool->nloops ? pool->loops[loop].epfd : -1;
-}
-
-void
-pool_io_home(struct pool *pool, unsigned loop)
-{
-    home_loop = !pool->own_io && loop < pool->nloops ? (int)loop : -1;
-}
-
-void
-pool_io_poll(struct pool *pool)
-{
-    if (home_loop >= 0 && !pool->own_io && (unsigned)home_loop < pool->nloops)
-        (void)io_events(&pool->loops[home_loop], 0);
-}
-
-int
-pool_io_run(struct pool *pool, unsigned loop)
-{
-    if (pool->own_io || loop >= pool->nloops)
-        return -1;
-    int64_t next = io_turn(&pool->loops[loop], 0);
-    if (next < 0)
-        return -1;
-    int64_t wait = next - proto_now_ms();
-    return wait < 0 ? 0 : wait > IO_TICK_MS ? IO_TICK_MS : (int)wait;
 }
 
 /* The keeper: starts the workers calls wait for, stops retired ones. */
@@ -1269,26 +1143,6 @@ keeper_main(void *arg)
     return NULL;
 }
 
-/* An idle worker of s, off its stack: the most recently used of the
- * caller's loop, else the most recently used. Called with the lock held. */
-static struct process *
-take_idle(struct slot *s)
-{
-    struct process **p = &s->idle;
-    if (home_loop >= 0) {
-        for (struct process **q = &s->idle; *q; q = &(*q)->next) {
-            if ((*q)->loop == (unsigned)home_loop) {
-                p = q;
-                break;
-            }
-        }
-    }
-    struct process *w = *p;
-    if (w)
-        *p = w->next;
-    return w;
-}
-
 enum ss_err
 pool_submit(struct pool *pool, struct pool_job *job)
 {
@@ -1324,8 +1178,9 @@ pool_submit(struct pool *pool, struct pool_job *job)
     /* An idle worker; else a new one if the skill may have more (the call
      * waits for whichever is free first); else behind the call of a busy
      * one, so that it reads the next request without sleeping; else wait. */
-    struct process *w = take_idle(s);
+    struct process *w = s->idle;
     if (w) {
+        s->idle = w->next;
         start_job(pool, s, w, job);
     } else if (s->running < (unsigned)pool->cfg.workers) {
         push_pending(s, job);
@@ -1337,11 +1192,10 @@ pool_submit(struct pool *pool, struct pool_job *job)
     } else {
         push_pending(s, job);
     }
-    /* A loop sleeps until the next deadline it knows of; a call due
-     * earlier (the first after a quiet spell) wakes the loops. */
-    for (unsigned i = 0; i < pool->nloops; i++)
-        if (job_due(pool, job) < pool->loops[i].wake_at)
-            wake_loop(&pool->loops[i]);
+    /* The I/O thread sleeps until the next deadline it knows of; a call
+     * due earlier (the first after a quiet spell) wakes it. */
+    if (job_due(pool, job) < pool->io_wake_at)
+        wake_io(pool);
     pthread_mutex_unlock(&pool->lock);
     return SS_ERR_OK;
 }
@@ -1366,12 +1220,6 @@ wake_waiter(struct pool_job *job)
 enum ss_err
 pool_run(struct pool *pool, struct pool_job *job)
 {
-    /* The answer would be read by the very thread that waits for it. */
-    if (home_loop >= 0) {
-        job->rc =
-            ss_fail(&job->err, SS_ERR_WORKER, "a skill cannot be waited for on a worker I/O loop");
-        return job->rc;
-    }
     struct waiter w = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
     job->done = wake_waiter;
     job->ctx = &w;
@@ -1411,7 +1259,7 @@ pool_abort(struct pool *pool)
 {
     pthread_mutex_lock(&pool->lock);
     pool->aborting = true;
-    wake_all(pool);
+    wake_io(pool);
     pthread_mutex_unlock(&pool->lock);
 }
 

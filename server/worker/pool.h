@@ -12,13 +12,10 @@
  * ones, and marks a skill that keeps crashing as broken for a while.
  *
  * Every function is thread-safe. No caller blocks on a worker: calls are
- * submitted (pool_submit()) and finished by an I/O loop, which serves its
- * workers' sockets, reads answers as they come and applies the deadlines;
- * a keeper thread starts and stops processes, so a slow start never holds
- * up other skills or the I/O. The I/O loop is the pool's own thread, or,
- * with io_loops, loops the caller runs on its own threads (pool_io_run()),
- * so that a server's event loop reads the answer to the request it sent
- * without a hand-off between threads.
+ * submitted (pool_submit()) and finished by the pool's I/O thread, which
+ * serves every worker's socket, reads answers as they come and applies the
+ * deadlines; a keeper thread starts and stops processes, so a slow start
+ * never holds up other skills or the I/O.
  */
 #ifndef SKILLSERVER_POOL_H
 #define SKILLSERVER_POOL_H
@@ -31,7 +28,7 @@
 #include "message.h"
 #include "skill.h"
 
-/* Called for each line a skill prints while it runs (from an I/O loop). */
+/* Called for each line a skill prints while it runs (from the pool's I/O thread). */
 typedef void (*pool_log_fn)(void *ctx, const char *skill, const char *request_id, const char *text);
 
 struct pool_config {
@@ -49,10 +46,6 @@ struct pool_config {
     int launcher_fd;          /* ...on this socket */
     pool_log_fn log;          /* may be NULL: lines go to log_skill() */
     void *log_ctx;
-    /* 0: the pool runs its I/O loop on a thread of its own. N: the caller
-     * runs N loops (pool_io_fd(), pool_io_run()); each new worker joins
-     * the loop with the fewest. */
-    unsigned io_loops;
 };
 
 struct pool_answer {
@@ -101,9 +94,9 @@ enum ss_err pool_start(struct pool *pool, const struct skill *skill, struct mess
  * and soft_at_ms set them.
  *
  * When pool_submit() returns SS_ERR_OK, done(job) is called exactly once,
- * from an I/O loop or the keeper, when rc, err and ans are final; the pool
+ * from one of the pool's threads, when rc, err and ans are final; the pool
  * does not touch the job after that call, so done may free it. done must
- * be quick: it runs on a thread that serves workers' sockets.
+ * be quick: it runs on the thread that serves every worker's socket.
  * Another return value is the outcome itself (done is not called):
  * SS_ERR_SKILL_LOAD or SS_ERR_SKILL_CRASHED for a skill that does not load
  * or is marked broken, SS_ERR_NOMEM.
@@ -144,28 +137,6 @@ struct pool_job {
 };
 
 enum ss_err pool_submit(struct pool *pool, struct pool_job *job);
-
-/*
- * The caller's I/O loops (pool_config.io_loops > 0). Loop number loop is
- * run by one thread of the caller: it waits until pool_io_fd() is readable
- * or the time pool_io_run() returned has passed, then calls pool_io_run(),
- * which ends the calls whose answers came (their done runs there) and
- * applies the deadlines without blocking. pool_io_run() returns the most
- * milliseconds to wait before the next call, or -1 once the pool is being
- * destroyed (or without caller's loops). pool_io_home() tells the pool
- * which loop the calling thread runs: its calls then go to that loop's
- * idle workers first, and it must not call pool_run() (which would wait
- * for an answer that only it can read). Stop the loops before
- * pool_destroy().
- */
-int pool_io_fd(struct pool *pool, unsigned loop);
-int pool_io_run(struct pool *pool, unsigned loop);
-void pool_io_home(struct pool *pool, unsigned loop);
-/* From a loop's thread, in the middle of other work: what its workers sent
- * (answers, and the next requests their calls make room for) without the
- * deadlines, so that a worker does not sleep while its loop is busy with a
- * long run of HTTP work. Nothing on other threads. */
-void pool_io_poll(struct pool *pool);
 
 /* pool_submit() and wait for the outcome: what threads that may block use
  * (the classroom, invoke). Returns job->rc. */

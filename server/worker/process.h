@@ -48,13 +48,12 @@ struct process {
     uint64_t idle_cpu_ms;
     int64_t idle_cpu_at_ms;
     struct process *next; /* in the pool's lists */
-    /* A worker's place in the pool's I/O loops (pool.c): what it is
+    /* A worker's place in the pool's I/O thread (pool.c): what it is
      * doing, the calls it holds, its slot, and the bytes read from it
      * that do not make a whole frame yet or not yet written to it. */
     int state;
     struct pool_job *job, *queued; /* the call it answers; the one sent after it */
     bool draining;                 /* to be stopped once its calls are answered */
-    unsigned loop;                 /* the I/O loop that reads its socket */
     void *slot;
     struct buf in, out;
 };
