@@ -159,8 +159,9 @@ arm64_suite() {
 # naming what is left in it otherwise (a test, or skillserver itself, left
 # it behind). The folder is removed either way. It is made in the caller's
 # TMPDIR (/tmp by default), so its paths stay short enough for unix
-# sockets, and is open to everyone like /tmp: some tests run programs as
-# nobody. Returns COMMAND's status.
+# sockets and it is outside the checkout (test_install hides the checkout
+# from the installed program), and it is open to everyone like /tmp: some
+# tests run programs as nobody. Returns COMMAND's status.
 fresh_tmp() {
     ft_name=$1
     shift
