@@ -74,6 +74,7 @@ def remove_tree(path):
 
 
 _temp_dirs = []  # made by temp_dir(), removed when the test process ends
+_temp_dirs_owner = os.getpid()  # a forked child that exits leaves them alone
 
 
 def temp_dir(prefix):
@@ -89,6 +90,8 @@ def temp_dir(prefix):
 def _remove_temp_dirs():
     """Remove every folder temp_dir() made; returns what could not be removed."""
     problems = []
+    if os.getpid() != _temp_dirs_owner:
+        return problems
     while _temp_dirs:
         path = _temp_dirs.pop()
         try:

@@ -129,17 +129,27 @@ tap_tempdir(char *buf, size_t size, const char *name)
     return -1;
 }
 
+/* Opens up a folder a test made unreadable or unwritable, so that
+ * tap_remove_tree() can empty it; one that could not be read is walked
+ * again once it can. */
+static inline int
+tap_open_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (flag == FTW_D)
+        (void)chmod(path, 0700);
+    if (flag == FTW_DNR && chmod(path, 0700) == 0)
+        (void)nftw(path, tap_open_entry, 16, FTW_PHYS);
+    return 0;
+}
+
 static inline int
 tap_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;
+    (void)flag;
     (void)ftw;
-    /* A folder a test made unreadable or unwritable is opened up, and one
-     * that could not be read is walked again. */
-    if (flag == FTW_DNR)
-        return chmod(path, 0700) == 0 ? nftw(path, tap_remove_entry, 16, FTW_DEPTH | FTW_PHYS) : -1;
-    if (flag == FTW_DP)
-        (void)chmod(path, 0700);
     if (remove(path) != 0) {
         printf("#   cannot remove %s: %s\n", path, strerror(errno));
         return -1;
@@ -164,9 +174,10 @@ tap_remove_tree(const char *path)
                   strerror(errno));
         return -1;
     }
-    /* Opened up before the walk, so that nftw can read it. */
-    if (S_ISDIR(st.st_mode))
+    if (S_ISDIR(st.st_mode)) {
         (void)chmod(path, 0700);
+        (void)nftw(path, tap_open_entry, 16, FTW_PHYS);
+    }
     if (nftw(path, tap_remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
         tap_check(0, __FILE__, __LINE__, "remove the temporary folder %s", path);
         return -1;
