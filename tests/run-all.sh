@@ -4,6 +4,8 @@
 # few seconds. Prints per-suite results, every failure with its output, a
 # line per skip, and ends with "N passed, M failed, K skipped"; exits 1 when
 # anything failed. The parts are in tests/runner.sh.
+# Each stage runs with TMPDIR set to an empty folder of its own; anything
+# left in it afterwards is one more failure, named (runner.sh, fresh_tmp).
 # Between the sanitizer run and the fuzzers, the arm64 cross-build and its
 # unit and invoke tests under qemu-user (tests/arm64/run.sh; ARM64_BUILD
 # "none" leaves it out).
@@ -24,23 +26,23 @@ trap 'rm -f "$RESULTS" "$SKIPS"' EXIT
 
 if [ -z "${FUZZ_ONLY:-}" ]; then
     if configure "$BUILD" plain; then
-        suite "$BUILD" "tests"
+        fresh_tmp tests suite "$BUILD" "tests"
     else
         record build 0 1 0
     fi
     if configure "$ASAN" asan -Db_sanitize=address,undefined -Db_lundef=false; then
-        suite "$ASAN" "tests under ASan+UBSan" env PYTHONMALLOC=malloc
+        fresh_tmp asan suite "$ASAN" "tests under ASan+UBSan" env PYTHONMALLOC=malloc
     else
         record asan-build 0 1 0
     fi
     if [ "$ARM64" != none ]; then
-        arm64_suite "$ARM64"
+        fresh_tmp arm64 arm64_suite "$ARM64"
     fi
 fi
 
 step "fuzz targets, ${SECONDS_EACH}s each"
 if CC=clang configure "$FUZZ" fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false; then
-    fuzz_all "$FUZZ" "$SECONDS_EACH"
+    fresh_tmp fuzz fuzz_all "$FUZZ" "$SECONDS_EACH"
 else
     record fuzz-build 0 1 0
 fi

@@ -153,6 +153,47 @@ arm64_suite() {
         --skips "$SKIPS" >>"$RESULTS" || record arm64 0 1 0
 }
 
+# fresh_tmp NAME COMMAND...: run COMMAND (a program or a function of this
+# file) with TMPDIR set to a new, empty folder of its own, then record the
+# check NAME-tmp: passed when the folder is empty again, failed with a line
+# naming what is left in it otherwise (a test, or skillserver itself, left
+# it behind). The folder is removed either way. It is made in the caller's
+# TMPDIR (/tmp by default), so its paths stay short enough for unix
+# sockets and it is outside the checkout (test_install hides the checkout
+# from the installed program), and it is open to everyone like /tmp: some
+# tests run programs as nobody. Returns COMMAND's status.
+fresh_tmp() {
+    ft_name=$1
+    shift
+    ft_dir=$(mktemp -d "${TMPDIR:-/tmp}/skillserver-$ft_name.XXXXXX") &&
+        chmod 1777 "$ft_dir" || {
+        echo "   FAILED $ft_name: cannot make a temporary folder in ${TMPDIR:-/tmp}"
+        record "$ft_name-tmp" 0 1 0
+        return 1
+    }
+    (
+        TMPDIR=$ft_dir
+        export TMPDIR
+        "$@"
+    )
+    ft_status=$?
+    ft_left=$(find "$ft_dir" -mindepth 1 -maxdepth 1 | sort)
+    if [ -n "$ft_left" ]; then
+        ft_count=$(echo "$ft_left" | wc -l)
+        echo "   FAILED $ft_name-tmp: the tests left $ft_count entries in their temporary" \
+            "folder (TMPDIR), where each test must remove what it makes:"
+        echo "$ft_left" | head -20 | sed 's/^/   | /'
+        [ "$ft_count" -le 20 ] || echo "   | ... and $((ft_count - 20)) more"
+        record "$ft_name-tmp" 0 1 0
+    else
+        record "$ft_name-tmp" 1 0 0
+    fi
+    # Folders a test made unreadable are opened up so that they can go.
+    chmod -R u+rwx "$ft_dir" 2>/dev/null
+    rm -rf "$ft_dir"
+    return $ft_status
+}
+
 # total: list the skips, then print the closing line "N passed, M failed,
 # K skipped"; returns 1 when anything failed or nothing ran at all.
 total() {

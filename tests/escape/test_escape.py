@@ -18,12 +18,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from harness import SKILLS, SKILLSERVER, FIXTURES, Server, limit, make_endpoint_cert  # noqa: E402
+from harness import (SKILLS, SKILLSERVER, FIXTURES, Server, limit, make_endpoint_cert,  # noqa: E402
+                     temp_dir)
 
 UNDER_ASAN = "ASAN_OPTIONS" in os.environ and "build-asan" in SKILLSERVER
 
@@ -304,7 +304,7 @@ class HostileSkills:
             raise unittest.SkipTest("already an ordinary user: the other class covers it")
         if not cls.AS_USER and os.geteuid() != 0:
             raise unittest.SkipTest("needs root to start the server as root")
-        cls.tmp = tempfile.mkdtemp(prefix="skillserver-escape-")
+        cls.tmp = temp_dir("skillserver-escape-")
         os.chmod(cls.tmp, 0o755)
         cls.skills = os.path.join(cls.tmp, "skills")
         cls.data = os.path.join(cls.tmp, "data")
@@ -485,15 +485,18 @@ class AsUser(HostileSkills, unittest.TestCase):
 def invoke_in_pty(skills, skill):
     """Run `skillserver invoke SKILL` with a pseudo-terminal as its terminal
     (stdin, stdout and stderr); returns (exit status, everything it wrote)."""
+    # Made before the fork: the child becomes skillserver and cannot remove them.
+    scratch = temp_dir("skillserver-escape-pty-")
+    path = os.path.join(scratch, "launch.json")
+    data = os.path.join(scratch, "data")
     pid, master = pty.fork()
     if pid == 0:
         request = subprocess.run([SKILLSERVER, "request", skill, "--launch", "--skills", skills],
                                  capture_output=True).stdout
-        path = os.path.join(tempfile.mkdtemp(), "launch.json")
         with open(path, "wb") as f:
             f.write(request)
-        os.execv(SKILLSERVER, [SKILLSERVER, "--skills", skills, "--data",
-                               tempfile.mkdtemp(), "invoke", skill, path])
+        os.execv(SKILLSERVER, [SKILLSERVER, "--skills", skills, "--data", data, "invoke", skill,
+                               path])
     out = b""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -543,7 +546,7 @@ class Terminal(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="skillserver-escape-tty-")
+        cls.tmp = temp_dir("skillserver-escape-tty-")
         os.chmod(cls.tmp, 0o755)
         write_skill(cls.tmp, "terminal", TERMINAL)
         os.chmod(os.path.join(cls.tmp, "terminal"), 0o755)
@@ -555,9 +558,9 @@ class Terminal(unittest.TestCase):
     def test_raw_writes_never_reach_invokes_stdout(self):
         request = subprocess.run([SKILLSERVER, "request", "terminal", "--launch", "--skills",
                                   self.tmp], capture_output=True, check=True).stdout
-        p = subprocess.run([SKILLSERVER, "--skills", self.tmp, "--data", tempfile.mkdtemp(),
-                            "invoke", "terminal"], input=request, capture_output=True,
-                           timeout=120)
+        data = temp_dir("skillserver-escape-data-")
+        p = subprocess.run([SKILLSERVER, "--skills", self.tmp, "--data", data, "invoke",
+                            "terminal"], input=request, capture_output=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
         json.loads(p.stdout)  # nothing but the response
         err = p.stderr.decode()

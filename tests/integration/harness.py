@@ -53,20 +53,74 @@ def fixtures():
     return sorted(f for f in os.listdir(FIXTURES) if f.endswith(".json"))
 
 
+def remove_tree(path):
+    """Remove the folder path and everything in it, also folders a test made
+    unreadable or unwritable (they are opened up first); a path that is
+    already gone is fine. Raises OSError when something stays."""
+    def open_up(func, failed, exc_info):
+        parent = os.path.dirname(failed)
+        for folder in (parent, failed):
+            try:
+                if os.path.isdir(folder) and not os.path.islink(folder):
+                    os.chmod(folder, 0o700)
+            except OSError:
+                pass
+        if os.path.isdir(failed) and not os.path.islink(failed):
+            shutil.rmtree(failed)
+        elif os.path.lexists(failed):
+            os.unlink(failed)
+    if os.path.lexists(path):
+        shutil.rmtree(path, onerror=open_up)
+
+
+_temp_dirs = []  # made by temp_dir(), removed when the test process ends
+_temp_dirs_owner = os.getpid()  # a forked child that exits leaves them alone
+
+
+def temp_dir(prefix):
+    """A new empty folder in the temporary folder ($TMPDIR, else /tmp) for a
+    test's files, removed with everything in it when the test process ends,
+    whether its tests passed or failed. Tests that make many folders remove
+    each as soon as they are done with it (remove_tree)."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    _temp_dirs.append(path)
+    return path
+
+
+def _remove_temp_dirs():
+    """Remove every folder temp_dir() made; returns what could not be removed."""
+    problems = []
+    if os.getpid() != _temp_dirs_owner:
+        return problems
+    while _temp_dirs:
+        path = _temp_dirs.pop()
+        try:
+            remove_tree(path)
+        except OSError as e:
+            problems.append(f"the test folder {path} could not be removed: {e}")
+    return problems
+
+
 def run(*args, stdin=None, timeout=60, data=None):
-    """Run skillserver with args; returns CompletedProcess (text)."""
-    if data is None:
+    """Run skillserver with args; returns CompletedProcess (text). Without
+    data, the data folder is a new one, removed again before returning."""
+    own_data = data is None
+    if own_data:
         data = tempfile.mkdtemp(prefix="skillserver-test-")
     # Meson runs tests from the build folder: name the bundled skills unless
     # the test names a folder itself.
     skills = [] if "--skills" in args else ["--skills", SKILLS]
     cmd = [SKILLSERVER, *args, *skills, "--data", data]
-    if isinstance(stdin, bytes):
-        p = subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout)
-        p.stdout = p.stdout.decode("utf-8", "replace")
-        p.stderr = p.stderr.decode("utf-8", "replace")
-    else:
-        p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout)
+    try:
+        if isinstance(stdin, bytes):
+            p = subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout)
+            p.stdout = p.stdout.decode("utf-8", "replace")
+            p.stderr = p.stderr.decode("utf-8", "replace")
+        else:
+            p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout)
+    finally:
+        if own_data:
+            remove_tree(data)
     assert_no_sanitizer_report(p.stderr, "skillserver " + " ".join(args))
     return p
 
@@ -105,7 +159,6 @@ def load_json(text):
 # ---- `skillserver serve`, for tests/integration/test_serve.py ----
 
 import http.client  # noqa: E402
-import shutil  # noqa: E402
 import signal  # noqa: E402
 import ssl  # noqa: E402
 import threading  # noqa: E402
@@ -205,7 +258,7 @@ class Server:
         prefix: a command that runs the server (setpriv, to start it as
         another user)."""
         self._own_data = data is None
-        self.data = data or tempfile.mkdtemp(prefix="skillserver-serve-")
+        self.data = data or temp_dir("skillserver-serve-")
         self.tls = tls
         cmd = [SKILLSERVER, "serve", "--listen", "127.0.0.1:0", "--skills", skills,
                "--data", self.data]
@@ -235,6 +288,8 @@ class Server:
             self.proc.kill()
             self.proc.wait()
             Server.running.discard(self)
+            if self._own_data:
+                remove_tree(self.data)
             raise AssertionError("the server did not start:\n" + self.log())
         m = re.search(pattern, line)
         self.scheme, self.port = m.group(1), int(m.group(3))
@@ -329,7 +384,7 @@ class Server:
         self._reader.join(30)
         Server.running.discard(self)
         if self._own_data:
-            shutil.rmtree(self.data, ignore_errors=True)
+            remove_tree(self.data)
         if hung:
             raise AssertionError(f"serve did not stop within {timeout} s of signal {sig}:\n"
                                  + self.log())
@@ -362,7 +417,8 @@ class Server:
 @atexit.register
 def _stop_forgotten_servers():
     """A server no test stopped was never checked: stop and check it now,
-    and make the test process fail (meson then shows this on stderr)."""
+    and make the test process fail (meson then shows this on stderr). Then
+    remove the folders temp_dir() made (after the servers that use them)."""
     problems = []
     for srv in list(Server.running):
         problems.append("a test left `%s` running" % " ".join(srv.cmd))
@@ -370,6 +426,7 @@ def _stop_forgotten_servers():
             srv.stop()
         except AssertionError as e:
             problems.append(str(e))
+    problems += _remove_temp_dirs()
     if problems:
         sys.stdout.flush()
         sys.stderr.write("\n".join(problems) + "\n")

@@ -7,30 +7,16 @@ import ipaddress
 import json
 import os
 import re
-import shutil
 import socket
 import ssl
 import subprocess
-import tempfile
 import time
 import unittest
 import http.client
 
-from harness import SOURCE_ROOT, Server, make_endpoint_cert
+from harness import SOURCE_ROOT, Server, make_endpoint_cert, temp_dir
 
-TEMP_DIRS = []
 PASSWORD = "correct horse battery"
-
-
-def tearDownModule():
-    for d in TEMP_DIRS:
-        shutil.rmtree(d, ignore_errors=True)
-
-
-def temp_dir(prefix):
-    d = tempfile.mkdtemp(prefix=prefix)
-    TEMP_DIRS.append(d)
-    return d
 
 
 class Browser:

@@ -14,7 +14,7 @@ import time
 import unittest
 
 from harness import Server, make_endpoint_cert
-from test_class import Browser, temp_dir, tearDownModule  # noqa: F401
+from test_class import Browser, temp_dir
 
 CHILDREN = 30
 LOOPERS = int(os.environ.get("CLASS_LOAD_LOOPERS", "5"))

@@ -7,10 +7,9 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 import unittest
 
-from harness import SKILLS, SKILLSERVER, assert_no_sanitizer_report, run
+from harness import SKILLS, SKILLSERVER, assert_no_sanitizer_report, run, temp_dir
 
 LISTENING = re.compile(r"listening on (https?)://([0-9.]+):(\d+) ")
 
@@ -51,7 +50,7 @@ def serve_address(args, env, timeout=120):
 
 class Settings(unittest.TestCase):
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="skillserver-cli-")
+        self.dir = temp_dir("skillserver-cli-")
         self.data = os.path.join(self.dir, "data")
         self.conf = write(self.dir, "skillserver.conf",
                           "# what a service's file says\n"

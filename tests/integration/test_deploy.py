@@ -27,7 +27,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
@@ -36,7 +35,7 @@ import uuid
 import http.client
 
 from harness import (FIXTURES, SKILLSERVER, SKILLS, SOURCE_ROOT, Server, make_endpoint_cert,
-                     wait_for_port_file)
+                     wait_for_port_file, temp_dir)
 
 DEPLOY = os.path.join(SOURCE_ROOT, "server", "deploy")
 DOCKERFILE = os.path.join(DEPLOY, "Dockerfile")
@@ -433,7 +432,7 @@ class LoadBalancer(unittest.TestCase):
     def setUpClass(cls):
         if not shutil.which("haproxy"):
             raise unittest.SkipTest("haproxy is not installed (make test-deps installs it)")
-        cls.tmp = tempfile.mkdtemp(prefix="skillserver-deploy-")
+        cls.tmp = temp_dir("skillserver-deploy-")
         cls.fronts = {}
         cls.procs = []
         try:

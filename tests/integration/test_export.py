@@ -15,11 +15,10 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import textwrap
 import unittest
 
-from harness import FIXTURES, SKILLS, ask_model as model, run
+from harness import FIXTURES, SKILLS, ask_model as model, run, temp_dir
 
 BUNDLED = ("thank_you", "counter", "lambda_hello")
 
@@ -134,7 +133,7 @@ class Layout:
 class ExportBundled(Layout, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="export-")
+        cls.tmp = temp_dir("export-")
         cls.out = os.path.join(cls.tmp, "skills")
         os.mkdir(cls.out)
         cls.runs = {}
@@ -200,7 +199,7 @@ class ExportBundled(Layout, unittest.TestCase):
 
 class ExportTwoLocales(Layout, unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="export-")
+        self.tmp = temp_dir("export-")
         self.skills = two_locales(os.path.join(self.tmp, "src"))
         self.out = os.path.join(self.tmp, "out")
         os.mkdir(self.out)
@@ -237,7 +236,7 @@ class ExportTwoLocales(Layout, unittest.TestCase):
 
 class Refusals(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="export-")
+        self.tmp = temp_dir("export-")
 
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)

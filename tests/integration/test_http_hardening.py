@@ -5,30 +5,18 @@ Content-Type rules of the routes that run skills unverified (--no-verify,
 the --dev simulator), --dev and --no-verify refused off loopback, the
 per-address connection cap, a hostile run whose whole log is read back as
 bytes, and /metrics on a listener of its own or turned off."""
-import atexit
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 import unittest
 
-from harness import FIXTURES, SKILLSERVER, Server, copy_skills, limit
+from harness import FIXTURES, SKILLSERVER, Server, copy_skills, limit, temp_dir
 
 JSON_TYPE = "application/json;charset=UTF-8"
-
-TEMP_DIRS = []
-
-
-@atexit.register
-def remove_temp_dirs():
-    # atexit rather than tearDownModule: tests/taprun.py does not run module fixtures.
-    for d in TEMP_DIRS:
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def fixture(name):
@@ -39,8 +27,7 @@ def fixture(name):
 def skills_dir(*names, files=None):
     """A temporary skills folder with copies of bundled or test skills, plus
     files {"skill/file": text}."""
-    root = tempfile.mkdtemp(prefix="skillserver-hardening-")
-    TEMP_DIRS.append(root)
+    root = temp_dir("skillserver-hardening-")
     return copy_skills(root, names, files)
 
 
@@ -420,8 +407,7 @@ class Refusals(unittest.TestCase):
     """--dev and --no-verify are for loopback addresses; the listeners' options."""
 
     def serve(self, *args):
-        data = tempfile.mkdtemp(prefix="skillserver-data-")
-        TEMP_DIRS.append(data)
+        data = temp_dir("skillserver-data-")
         return subprocess.run([SKILLSERVER, "serve", "--skills", skills_dir("thank_you"),
                                "--data", data, "--no-tls", *args],
                               capture_output=True, text=True, timeout=60)
@@ -531,8 +517,7 @@ class LogEscaping(unittest.TestCase):
     file is JSON lines), with the text that was printed or sent in it whole."""
 
     def start(self, log_path, *extra, verify=False):
-        data = tempfile.mkdtemp(prefix="skillserver-data-")
-        TEMP_DIRS.append(data)
+        data = temp_dir("skillserver-data-")
         cmd = [SKILLSERVER, "serve", "--listen", "127.0.0.1:0", "--no-tls", "--skills",
                skills_dir(files={"printer/skill.py": PRINTER}), "--data", data, *extra]
         if not verify:
@@ -587,8 +572,7 @@ class LogEscaping(unittest.TestCase):
         return records
 
     def test_hostile_run(self):
-        log_path = os.path.join(tempfile.mkdtemp(prefix="skillserver-log-"), "serve.log")
-        TEMP_DIRS.append(os.path.dirname(log_path))
+        log_path = os.path.join(temp_dir("skillserver-log-"), "serve.log")
         proc, port = self.start(log_path)
         try:
             launch = self.hostile("launch.json")
@@ -657,8 +641,7 @@ class LogEscaping(unittest.TestCase):
     def test_verification_failure_reasons(self):
         # With verification on, a refusal logs its reason, which quotes the
         # client's SignatureCertChainUrl.
-        log_path = os.path.join(tempfile.mkdtemp(prefix="skillserver-log-"), "serve.log")
-        TEMP_DIRS.append(os.path.dirname(log_path))
+        log_path = os.path.join(temp_dir("skillserver-log-"), "serve.log")
         proc, port = self.start(log_path, verify=True)
         try:
             url = "https://s3.amazonaws.com/echo.api/\u202e\u2028x\u0085.pem".encode()
@@ -736,8 +719,7 @@ class MetricsListener(unittest.TestCase):
 
     def test_metrics_listen_address_in_use(self):
         with Server(skills=skills_dir("thank_you")) as first:
-            data = tempfile.mkdtemp(prefix="skillserver-data-")
-            TEMP_DIRS.append(data)
+            data = temp_dir("skillserver-data-")
             p = subprocess.run([SKILLSERVER, "serve", "--listen", "127.0.0.1:0", "--no-tls",
                                 "--no-verify", "--skills", skills_dir("thank_you"), "--data", data,
                                 "--metrics-listen", f"127.0.0.1:{first.port}"],

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import unittest
 
-from harness import FIXTURES, SKILLSERVER, SOURCE_ROOT, Server
+from harness import FIXTURES, SKILLSERVER, SOURCE_ROOT, Server, temp_dir
 
 BUILD_ROOT = os.environ.get("BUILD_ROOT", os.path.join(SOURCE_ROOT, "build"))
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's: its dist-packages, its setuptools
@@ -25,7 +25,7 @@ stage = prefix = moved = None
 
 def setUpModule():
     global stage, prefix, moved
-    stage = tempfile.mkdtemp(prefix="skillserver-install-")
+    stage = temp_dir("skillserver-install-")
     done = subprocess.run(["meson", "install", "-C", BUILD_ROOT, "--destdir",
                            os.path.join(stage, "destdir"), "--no-rebuild", "--quiet"],
                           capture_output=True, text=True, timeout=300)

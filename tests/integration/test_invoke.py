@@ -5,12 +5,11 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 import unittest
 
 from harness import (FIXTURES, SKILLS, SKILLSERVER, SOURCE_ROOT, TEST_SKILLS, bundled_skills,
-                     copy_skills, fixtures, load_json, run)
+                     copy_skills, fixtures, load_json, run, temp_dir)
 
 GOLDEN = os.path.join(SOURCE_ROOT, "tests", "data", "invoke")
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -295,7 +294,7 @@ class MisbehavingSkills(unittest.TestCase):
         load_json(p.stdout)
 
     def test_persistent_attributes_survive_between_runs(self):
-        data = tempfile.mkdtemp(prefix="skillserver-test-")
+        data = temp_dir("skillserver-test-")
         try:
             for n in (1, 2, 3):
                 p = run("--skills", TEST_SKILLS, "invoke", "persistent", stdin=launch_request(),
@@ -433,7 +432,7 @@ class SeccompSwitch(unittest.TestCase):
         if os.environ.get("SKILLSERVER_ALLOW_NO_SECCOMP"):
             self.skipTest("NOT APPLICABLE: this run lets skills go without a filter "
                           "(tests/arm64/run.sh, under qemu-user); the normal build tests it")
-        root = tempfile.mkdtemp(prefix="skillserver-seccomp-")
+        root = temp_dir("skillserver-seccomp-")
         self.addCleanup(shutil.rmtree, root, ignore_errors=True)
         copy_skills(root, ["fork_bomb"])
         os.environ["SKILLSERVER_ALLOW_NO_SECCOMP"] = "1"

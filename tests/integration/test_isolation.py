@@ -6,12 +6,11 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import threading
 import time
 import unittest
 
-from harness import SKILLS, TEST_SKILLS, Server, limit, make_endpoint_cert, sanitizers
+from harness import SKILLS, TEST_SKILLS, Server, limit, make_endpoint_cert, sanitizers, temp_dir
 
 MIB = 1024 * 1024
 
@@ -30,7 +29,7 @@ def launch_body():
 class Isolation(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="skillserver-isolation-")
+        cls.tmp = temp_dir("skillserver-isolation-")
         cls.tls = make_endpoint_cert(os.path.join(cls.tmp, "tls"))
         skills = os.path.join(cls.tmp, "skills")
         shutil.copytree(os.path.join(SKILLS, "thank_you"), os.path.join(skills, "thank_you"))

@@ -19,12 +19,11 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 
-from harness import FIXTURES, SKILLSERVER, assert_no_sanitizer_report, limit
+from harness import FIXTURES, SKILLSERVER, assert_no_sanitizer_report, limit, temp_dir
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from lambda_emulator import RuntimeAPI  # noqa: E402
@@ -190,7 +189,7 @@ class LambdaCase(unittest.TestCase):
     def setUp(self):
         self.api = RuntimeAPI().start()
         self.addCleanup(self.api.close)
-        self.skills = tempfile.mkdtemp(prefix="skillserver-lambda-")
+        self.skills = temp_dir("skillserver-lambda-")
         self.addCleanup(shutil.rmtree, self.skills, True)
         port = self.api.server.server_address[1]
         self.write("lambda_test/skill.py", SKILL_PY.replace("@PORT@", str(port)).replace(
@@ -378,7 +377,7 @@ class Invocations(LambdaCase):
         self.assertNotIn("system-call filter only", p.stderr)
 
     def test_attributes_are_kept_in_the_store_named(self):
-        store = tempfile.mkdtemp(prefix="skillserver-lambda-store-")
+        store = temp_dir("skillserver-lambda-store-")
         self.addCleanup(shutil.rmtree, store, True)
         rt = self.start("lambda_test", env={"SKILLSERVER_STORE": store})
         said = [speech(self.api.post_for(self.api.invoke(intent_event("CountIntent"))))

@@ -15,12 +15,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 import exposition
-from harness import FIXTURES, SKILLSERVER, Server, assert_no_sanitizer_report, copy_skills
+from harness import FIXTURES, SKILLSERVER, Server, assert_no_sanitizer_report, copy_skills, temp_dir
 
 EVENT_S = 60
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -57,7 +56,7 @@ def series(samples, name, **labels):
 class LogAndMetrics(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.root = tempfile.mkdtemp(prefix="skillserver-obs-")
+        cls.root = temp_dir("skillserver-obs-")
         copy_skills(cls.root, SKILLS, files={"broken/skill.py": "def (:\n"})
         cls.srv = Server(skills=cls.root)
         for name in SKILLS:
@@ -209,7 +208,7 @@ class FormatChoice(unittest.TestCase):
     writing to a pipe): text gives a person's lines back."""
 
     def test_text_when_asked(self):
-        root = tempfile.mkdtemp(prefix="skillserver-obs-")
+        root = temp_dir("skillserver-obs-")
         try:
             copy_skills(root, ("thank_you",))
             env = dict(os.environ, SKILLSERVER_LOG_FORMAT="text")
@@ -225,7 +224,7 @@ class FormatChoice(unittest.TestCase):
 
     def test_text_at_a_terminal(self):
         # serve with stderr on a terminal (a pty here): a person is watching.
-        root = tempfile.mkdtemp(prefix="skillserver-obs-")
+        root = temp_dir("skillserver-obs-")
         master, slave = os.openpty()
         proc = None
         try:
@@ -262,7 +261,7 @@ class FormatChoice(unittest.TestCase):
             shutil.rmtree(root, ignore_errors=True)
 
     def test_unknown_format_is_named(self):
-        root = tempfile.mkdtemp(prefix="skillserver-obs-")
+        root = temp_dir("skillserver-obs-")
         try:
             copy_skills(root, ("thank_you",))
             env = dict(os.environ, SKILLSERVER_LOG_FORMAT="yaml")
@@ -290,7 +289,7 @@ class Journal(unittest.TestCase):
                                capture_output=True)
         if probe.returncode != 0:
             self.skipTest("no mount namespace here: " + probe.stderr.decode().strip())
-        root = tempfile.mkdtemp(prefix="skillserver-obs-")
+        root = temp_dir("skillserver-obs-")
         try:
             copy_skills(root, ("prints",))
             os.mkdir(os.path.join(root, "data"))

@@ -6,11 +6,10 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import textwrap
 import unittest
 
-from harness import SKILLS, copy_skills, load_json, run
+from harness import SKILLS, copy_skills, load_json, run, temp_dir
 
 ISSUE_EXAMPLE = """
     def thank_you(name):
@@ -64,7 +63,7 @@ def check_ask_model(test, doc):
 
 class PlainSkills(unittest.TestCase):
     def setUp(self):
-        self.root = tempfile.mkdtemp(prefix="plain-skills-")
+        self.root = temp_dir("plain-skills-")
         self.addCleanup(shutil.rmtree, self.root, True)
         self.make("my_jokes", ISSUE_EXAMPLE)
         self.make("sums", CLASH)
@@ -152,7 +151,7 @@ class PlainSkills(unittest.TestCase):
         self.assertEqual(json.loads(p.stdout), doc)
 
     def test_export_takes_the_inferred_model(self):
-        out = tempfile.mkdtemp(prefix="plain-export-")
+        out = temp_dir("plain-export-")
         self.addCleanup(shutil.rmtree, out, True)
         project = os.path.join(out, "my_jokes")
         p = self.run_in("export", "my_jokes", project)
@@ -172,7 +171,7 @@ class PlainSkills(unittest.TestCase):
     def test_export_refuses_a_decorated_skill_without_a_model(self):
         copy_skills(self.root, ["thank_you"])
         os.remove(os.path.join(self.root, "thank_you", "model.json"))
-        out = tempfile.mkdtemp(prefix="plain-export-")
+        out = temp_dir("plain-export-")
         self.addCleanup(shutil.rmtree, out, True)
         p = self.run_in("export", "thank_you", os.path.join(out, "t"))
         self.assertEqual(p.returncode, 2, p.stderr)
@@ -200,7 +199,7 @@ class ModelCommand(unittest.TestCase):
         self.assertIn("skillserver model SKILL", p.stdout)
 
     def test_a_decorated_skill_without_a_model(self):
-        root = tempfile.mkdtemp(prefix="plain-skills-")
+        root = temp_dir("plain-skills-")
         self.addCleanup(shutil.rmtree, root, True)
         copy_skills(root, ["thank_you"])
         os.remove(os.path.join(root, "thank_you", "model.json"))

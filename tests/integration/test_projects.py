@@ -13,12 +13,11 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import textwrap
 import time
 import unittest
 
-from harness import SKILLSERVER, SOURCE_ROOT, Server, ask_model as model, load_json, run
+from harness import SKILLSERVER, SOURCE_ROOT, Server, ask_model as model, load_json, run, temp_dir
 
 SECRET = "server-secret-4f1c2a"
 
@@ -82,7 +81,7 @@ def reporter(name, extra="lambda: None"):
 class Projects(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="skillserver-projects-")
+        cls.tmp = temp_dir("skillserver-projects-")
         os.chmod(cls.tmp, 0o755)
         cls.skills = skills = os.path.join(cls.tmp, "skills")
 
@@ -332,7 +331,6 @@ class Projects(unittest.TestCase):
         self.assertIn(os.path.join("dinosaurs", "model.json"), p.stderr)
 
 
-
 class ReadmeSection(unittest.TestCase):
     """The README's "Bringing a skill from AWS Lambda or the ASK CLI" runs as
     written, on a project shaped like `ask new` makes it."""
@@ -346,7 +344,7 @@ class ReadmeSection(unittest.TestCase):
         return [line for line in block.splitlines() if line.strip()]
 
     def test_commands_run(self):
-        tmp = tempfile.mkdtemp(prefix="skillserver-readme-")
+        tmp = temp_dir("skillserver-readme-")
         os.chmod(tmp, 0o755)
         try:
             p = os.path.join(tmp, "space-facts")

@@ -6,11 +6,10 @@ import json
 import os
 import shutil
 import struct
-import tempfile
 import unittest
 import wave
 
-from harness import SKILLS, SOURCE_ROOT, TEST_SKILLS, run
+from harness import SKILLS, SOURCE_ROOT, TEST_SKILLS, run, temp_dir
 
 MODELS = os.path.join(SOURCE_ROOT, "tests", "data", "models")
 
@@ -184,7 +183,7 @@ class BundledSkills(unittest.TestCase):
         self.assertIn("thank_you", p.stderr)  # the skills that exist are listed
         p = say("--skill", "../etc", "hi")
         self.assertEqual(p.returncode, 2)
-        empty = tempfile.mkdtemp(prefix="say-empty-")
+        empty = temp_dir("say-empty-")
         p = say("thank you", skills=empty)
         self.assertEqual(p.returncode, 2)
         self.assertIn("no skills", p.stderr)
@@ -283,7 +282,7 @@ class Wav(unittest.TestCase):
     """--wav: espeak-ng renders what Alexa would say."""
 
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="say-wav-")
+        self.dir = temp_dir("say-wav-")
         self.addCleanup(shutil.rmtree, self.dir, True)
 
     def test_a_short_answer_is_a_short_wav(self):
@@ -323,7 +322,7 @@ class ModelChecks(unittest.TestCase):
     """model.json problems, with file and JSON path, when a skill is used."""
 
     def skill_with(self, model_file, source=None):
-        root = tempfile.mkdtemp(prefix="say-model-")
+        root = temp_dir("say-model-")
         self.addCleanup(shutil.rmtree, root, True)
         folder = os.path.join(root, "checked")
         os.makedirs(folder)
@@ -435,7 +434,7 @@ class Locales(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.skills = bilingual_project(tempfile.mkdtemp(prefix="say-locale-"))
+        cls.skills = bilingual_project(temp_dir("say-locale-"))
 
     @classmethod
     def tearDownClass(cls):

@@ -15,14 +15,13 @@ import signal
 import socket
 import ssl
 import subprocess
-import tempfile
 import threading
 import time
 import unittest
 import warnings
 
 from harness import (FIXTURES, SKILLSERVER, SOURCE_ROOT, Server, copy_skills,
-                     limit, make_endpoint_cert, wait_for_port_file)
+                     limit, make_endpoint_cert, wait_for_port_file, temp_dir)
 
 # How long to wait for something that happens in well under a second on an
 # idle machine: generous, because the suite also runs under ASan on two
@@ -60,19 +59,10 @@ def speech(body):
     return out.get("text") or out.get("ssml")
 
 
-TEMP_DIRS = []
-
-
-def tearDownModule():
-    for d in TEMP_DIRS:
-        shutil.rmtree(d, ignore_errors=True)
-
-
 def skills_dir(*names, files=None):
     """A temporary skills folder (removed when the module's tests end) with
     copies of bundled or test skills, plus files {"skill/file": text}."""
-    root = tempfile.mkdtemp(prefix="skillserver-skills-")
-    TEMP_DIRS.append(root)
+    root = temp_dir("skillserver-skills-")
     return copy_skills(root, names, files)
 
 
@@ -359,7 +349,7 @@ class Tls(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="skillserver-tls-")
+        cls.tmp = temp_dir("skillserver-tls-")
         cls.cert = make_endpoint_cert(cls.tmp)
         cls.srv = Server(skills=skills_dir("thank_you"), tls=cls.cert)
 
@@ -547,7 +537,7 @@ class TlsEcdsa(unittest.TestCase):
     served like the RSA one."""
 
     def test_ecdsa_certificate_serves(self):
-        tmp = tempfile.mkdtemp(prefix="skillserver-ecdsa-")
+        tmp = temp_dir("skillserver-ecdsa-")
         try:
             cert = make_endpoint_cert(tmp, key_type="ecdsa")
             text = subprocess.run(["openssl", "x509", "-in", cert[0], "-noout", "-text"],
@@ -573,7 +563,7 @@ class TlsEcdsa(unittest.TestCase):
             shutil.rmtree(tmp, ignore_errors=True)
 
     def test_unknown_key_type_is_refused(self):
-        tmp = tempfile.mkdtemp(prefix="skillserver-ecdsa-")
+        tmp = temp_dir("skillserver-ecdsa-")
         try:
             script = os.path.join(SOURCE_ROOT, "certs", "make-endpoint-cert.sh")
             out = subprocess.run(["sh", script, "--key-type", "dsa", "localhost", tmp],
@@ -823,7 +813,7 @@ class Lifecycle(unittest.TestCase):
 
     def test_refused_configurations(self):
         skills = skills_dir("thank_you")
-        data = tempfile.mkdtemp(prefix="skillserver-data-")
+        data = temp_dir("skillserver-data-")
 
         def serve(*args):
             return subprocess.run([SKILLSERVER, "serve", "--skills", skills, "--data", data,
@@ -865,7 +855,7 @@ class Lifecycle(unittest.TestCase):
         shutil.rmtree(data, ignore_errors=True)
 
     def test_default_certificate_in_the_data_folder(self):
-        data = tempfile.mkdtemp(prefix="skillserver-data-")
+        data = temp_dir("skillserver-data-")
         cert = make_endpoint_cert(os.path.join(data, "tls"))
         srv = Server("--data", data, skills=skills_dir("thank_you"), tls=False)
         try:
@@ -926,7 +916,7 @@ class Verified(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="skillserver-verified-")
+        cls.dir = temp_dir("skillserver-verified-")
         subprocess.run(["sh", os.path.join(SOURCE_ROOT, "certs", "make-test-chain.sh"), cls.dir],
                        check=True, capture_output=True, timeout=120)
         www = os.path.join(cls.dir, "www", "echo.api")

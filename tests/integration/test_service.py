@@ -17,7 +17,7 @@ import threading
 import time
 import unittest
 
-from harness import FIXTURES, SKILLS, SKILLSERVER, SOURCE_ROOT, Server, make_endpoint_cert
+from harness import FIXTURES, SKILLS, SKILLSERVER, SOURCE_ROOT, Server, make_endpoint_cert, temp_dir
 
 BUILD_ROOT = os.environ.get("BUILD_ROOT", os.path.join(SOURCE_ROOT, "build"))
 UNIT = os.path.join(BUILD_ROOT, "server", "deploy", "systemd", "skillserver.service")
@@ -29,7 +29,7 @@ scratch = None
 
 def setUpModule():
     global scratch
-    scratch = tempfile.mkdtemp(prefix="skillserver-service-")
+    scratch = temp_dir("skillserver-service-")
     # Started as root, serve becomes nobody, who must reach the sockets here.
     os.chmod(scratch, 0o755)
 

@@ -3,10 +3,9 @@ import base64
 import os
 import shutil
 import subprocess
-import tempfile
 import unittest
 
-from harness import FIXTURES, SOURCE_ROOT, run
+from harness import FIXTURES, SOURCE_ROOT, run, temp_dir
 
 URL = "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"
 
@@ -14,7 +13,7 @@ URL = "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"
 class Sign(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="skillserver-sign-")
+        cls.dir = temp_dir("skillserver-sign-")
         subprocess.run(["sh", os.path.join(SOURCE_ROOT, "certs", "make-test-chain.sh"), cls.dir],
                        check=True, capture_output=True)
         subprocess.run(["openssl", "x509", "-in", os.path.join(cls.dir, "chain.pem"), "-pubkey",

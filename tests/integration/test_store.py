@@ -11,16 +11,14 @@ count goes on."""
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import FIXTURES, SKILLSERVER, Server, copy_skills
+from harness import FIXTURES, SKILLSERVER, Server, copy_skills, temp_dir
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import pg_cluster  # noqa: E402
@@ -105,21 +103,6 @@ def assert_refusals_logged(test, fronts, apologies, total):
     refused = sum(len(re.findall(r"so this one is not saved", srv.log())) for srv in fronts)
     test.assertEqual(refused, apologies, "an apology that is not a logged conflict")
     test.assertLessEqual(apologies, total // 10, "the retries lose too often")
-
-
-TEMP_DIRS = []
-
-
-def temp_dir(prefix):
-    """A temporary folder, removed when the module's tests end."""
-    path = tempfile.mkdtemp(prefix=prefix)
-    TEMP_DIRS.append(path)
-    return path
-
-
-def tearDownModule():
-    for path in TEMP_DIRS:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def skills():

@@ -10,11 +10,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import unittest
 import uuid
 
-from harness import FIXTURES, SKILLSERVER, SOURCE_ROOT, TEST_SKILLS, Server, wait_for_port_file
+from harness import (FIXTURES, SKILLSERVER, SOURCE_ROOT, TEST_SKILLS, Server, temp_dir,
+                     wait_for_port_file)
 
 GOOD = "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"
 APPID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
@@ -85,7 +85,7 @@ def request_id(data):
 class Verification(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="skillserver-verify-")
+        cls.tmp = temp_dir("skillserver-verify-")
         cls.chain = os.path.join(cls.tmp, "chain")
         subprocess.run(["sh", os.path.join(SOURCE_ROOT, "certs", "make-test-chain.sh"),
                         cls.chain], check=True, capture_output=True, timeout=120)

@@ -2,25 +2,15 @@
 end: the real binary, real sockets, the bundled and test skills."""
 import json
 import os
-import shutil
-import tempfile
 import unittest
 
-from harness import Server, copy_skills
+from harness import Server, copy_skills, temp_dir
 from test_say import bilingual_project
-
-TEMP_DIRS = []
-
-
-def tearDownModule():
-    for d in TEMP_DIRS:
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def skills_with(*names):
     """A temporary skills folder with copies of bundled or test skills."""
-    root = tempfile.mkdtemp(prefix="skillserver-web-")
-    TEMP_DIRS.append(root)
+    root = temp_dir("skillserver-web-")
     return copy_skills(root, names)
 
 

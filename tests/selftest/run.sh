@@ -6,7 +6,8 @@
 # runs it with the functions tests/run-all.sh uses (tests/runner.sh) and
 # checks that each is reported; then a test that is listed but missing, a
 # build not configured as its name says, a run whose build breaks (no stale
-# results), a fuzz target that trips UBSan and a build without fuzz targets.
+# results), a fuzz target that trips UBSan, a build without fuzz targets and
+# a stage that leaves files in its temporary folder.
 #
 # The runner's own output goes to files in WORKDIR, never to stdout: it is
 # full of "not ok" lines and sanitizer reports that the outer run would
@@ -130,6 +131,32 @@ out=$WORK/nofuzz.out
 (fuzz_all "$WORK/asan" 1) >"$out" 2>&1
 [ "$(results_of "$RESULTS" fuzz-targets)" = "0 1 0" ] && has "$out" "no fuzz targets"
 check $? "a build that defines no fuzz targets fails the fuzz phase" "$out"
+
+# ---- a stage that leaves files in its temporary folder ----
+RESULTS=$WORK/tmp.results
+: >"$RESULTS"
+out=$WORK/tmp.out
+outer=$WORK/outer-tmp
+mkdir -p "$outer"
+# The planted stage says where its TMPDIR is, leaves a file and a folder
+# there, and fails; the clean one makes a file and removes it.
+(TMPDIR=$outer fresh_tmp leaky sh -c 'echo "$TMPDIR" >"$1"; touch "$TMPDIR/left-file";
+    mkdir "$TMPDIR/left-folder"; chmod 0 "$TMPDIR/left-folder"; exit 3' sh "$WORK/tmp.seen") \
+    >"$out" 2>&1
+status=$?
+seen=$(cat "$WORK/tmp.seen" 2>/dev/null)
+[ "$status" = 3 ]
+check $? "a stage's exit status is passed on (got: $status)" "$out"
+case $seen in "$outer"/skillserver-leaky.*) true ;; *) false ;; esac
+check $? "the stage ran with a TMPDIR of its own inside the caller's (got: $seen)" "$out"
+[ "$(results_of "$RESULTS" leaky-tmp)" = "0 1 0" ] && has "$out" "FAILED leaky-tmp:" &&
+    has "$out" "$seen/left-file" && has "$out" "$seen/left-folder"
+check $? "what a stage leaves in its TMPDIR is a failure that names each leftover" "$out"
+[ -n "$seen" ] && [ ! -e "$seen" ] && [ -z "$(ls -A "$outer")" ]
+check $? "the stage's TMPDIR is removed, leftovers and all" "$out"
+(TMPDIR=$outer fresh_tmp tidy sh -c 'touch "$TMPDIR/x" && rm "$TMPDIR/x"') >"$out" 2>&1
+[ $? = 0 ] && [ "$(results_of "$RESULTS" tidy-tmp)" = "1 0 0" ] && [ -z "$(ls -A "$outer")" ]
+check $? "a stage that removes what it made passes the check" "$out"
 
 # ---- the closing line when nothing failed, and when nothing ran ----
 RESULTS=$WORK/clean.results

@@ -8,10 +8,14 @@
 #ifndef SKILLSERVER_TAP_H
 #define SKILLSERVER_TAP_H
 
+#include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int tap_count;
 static int tap_failed;
@@ -94,6 +98,91 @@ tap_slurp(const char *path, size_t *len)
 out:
     fclose(f);
     return buf;
+}
+
+/* tap_tempdir(buf, size, "name"): makes a new, empty folder
+ * $TMPDIR/name-XXXXXX (/tmp when TMPDIR is unset or empty) and puts its path
+ * in buf. When that path does not fit in size bytes (a test that binds a
+ * unix socket in it keeps size small), /tmp is used instead. Returns 0, or
+ * -1 having reported a failed check. The test removes the folder with
+ * tap_remove_tree() when it is done, also after a failed check. */
+static inline int
+tap_tempdir(char *buf, size_t size, const char *name)
+{
+    const char *dirs[] = {getenv("TMPDIR"), "/tmp"};
+
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        if (!dirs[i] || !dirs[i][0])
+            continue;
+        int n = snprintf(buf, size, "%s/%s-XXXXXX", dirs[i], name);
+        if (n < 0 || (size_t)n >= size)
+            continue;
+        if (mkdtemp(buf))
+            return 0;
+        tap_check(0, __FILE__, __LINE__, "make a temporary folder %s: %s", buf, strerror(errno));
+        buf[0] = '\0';
+        return -1;
+    }
+    tap_check(0, __FILE__, __LINE__, "a temporary folder for %s: the path is too long", name);
+    if (size)
+        buf[0] = '\0';
+    return -1;
+}
+
+/* Opens up a folder a test made unreadable or unwritable, so that
+ * tap_remove_tree() can empty it; one that could not be read is walked
+ * again once it can. */
+static inline int
+tap_open_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (flag == FTW_D)
+        (void)chmod(path, 0700);
+    if (flag == FTW_DNR && chmod(path, 0700) == 0)
+        (void)nftw(path, tap_open_entry, 16, FTW_PHYS);
+    return 0;
+}
+
+static inline int
+tap_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    if (remove(path) != 0) {
+        printf("#   cannot remove %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* tap_remove_tree(path): removes the folder path and everything in it,
+ * following no symbolic link; an empty path or one already gone is fine.
+ * Returns 0, or -1 having reported a failed check. */
+static inline int
+tap_remove_tree(const char *path)
+{
+    struct stat st;
+
+    if (!path || !path[0])
+        return 0;
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        tap_check(0, __FILE__, __LINE__, "look at the temporary folder %s: %s", path,
+                  strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        (void)chmod(path, 0700);
+        (void)nftw(path, tap_open_entry, 16, FTW_PHYS);
+    }
+    if (nftw(path, tap_remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+        tap_check(0, __FILE__, __LINE__, "remove the temporary folder %s", path);
+        return -1;
+    }
+    return 0;
 }
 
 static int

@@ -336,22 +336,23 @@ journal_field(const char *dgram, const char *key, char *out, size_t cap)
 static void
 test_journal(void)
 {
-    char dir[] = "/tmp/skillserver-journal-XXXXXX";
-    char path[64], buf[LIMIT_LOG_LINE_BYTES + 1], v[LIMIT_LOG_LINE_BYTES];
+    /* dir/socket must fit in sun_path: a longer TMPDIR gives way to /tmp. */
+    char dir[64], path[80], buf[LIMIT_LOG_LINE_BYTES + 1], v[LIMIT_LOG_LINE_BYTES];
 
-    if (!mkdtemp(dir)) {
-        tap_fail("mkdtemp");
+    if (tap_tempdir(dir, sizeof(dir), "skillserver-journal") != 0)
         return;
-    }
     snprintf(path, sizeof(path), "%s/socket", dir);
     is_int(log_use_format(LOG_FORMAT_JOURNAL, path), -1, "no journal there: refused");
     is_int(log_current_format(), LOG_FORMAT_TEXT, "and the format stays");
 
     int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    memcpy(addr.sun_path, path, strlen(path) + 1); /* /tmp/...: well within sun_path */
+    memcpy(addr.sun_path, path, strlen(path) + 1); /* under 80 bytes: within sun_path */
     if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
         tap_fail("the stand-in journal socket");
+        if (fd >= 0)
+            close(fd);
+        tap_remove_tree(dir);
         return;
     }
     is_int(log_use_format(LOG_FORMAT_JOURNAL, path), 0, "a journal there: accepted");
@@ -396,8 +397,7 @@ test_journal(void)
     }
     log_use_format(LOG_FORMAT_TEXT, NULL);
     close(fd);
-    unlink(path);
-    rmdir(dir);
+    tap_remove_tree(dir);
 }
 
 static void

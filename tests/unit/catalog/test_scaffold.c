@@ -52,8 +52,8 @@ main(void)
     struct scaffold_result made;
     struct ss_error err;
 
-    snprintf(tmp, sizeof(tmp), "/tmp/skillserver-test-scaffold-XXXXXX");
-    ok(mkdtemp(tmp) != NULL, "temp folder");
+    if (tap_tempdir(tmp, sizeof(tmp), "skillserver-test-scaffold") != 0)
+        return tap_done();
 
     /* The folder's name, said as words. */
     is_int(scaffold_new(tmp, "hello_kit", NULL, false, &made, &err), SS_ERR_OK, "own layout");
@@ -134,8 +134,6 @@ main(void)
            "a skills folder whose parent is missing");
     contains(err.msg, "cannot make the folder", "says so");
 
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-    ok(system(cmd) == 0, "clean up");
+    ok(tap_remove_tree(tmp) == 0, "clean up");
     return tap_done();
 }

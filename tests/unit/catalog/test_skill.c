@@ -203,8 +203,8 @@ main(void)
     longname[sizeof(longname) - 1] = '\0';
     ok(!skill_name_valid(longname), "too long");
 
-    snprintf(tmp, sizeof(tmp), "/tmp/skillserver-test-skill-XXXXXX");
-    ok(mkdtemp(tmp) != NULL, "temp folder");
+    if (tap_tempdir(tmp, sizeof(tmp), "skillserver-test-skill") != 0)
+        return tap_done();
     write_file("hello/skill.py", "print('hi')\n");
     write_file("hello/model.json", "{}");
     write_file("configured/skill.py", "");
@@ -290,8 +290,6 @@ main(void)
     settings();
     models();
 
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-    ok(system(cmd) == 0, "clean up");
+    ok(tap_remove_tree(tmp) == 0, "clean up");
     return tap_done();
 }

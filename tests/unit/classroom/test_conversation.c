@@ -4,6 +4,7 @@
  * conversations, notes, failures, locales, and the progress callback (the
  * step as it stands before its request is sent). */
 #include <ftw.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +81,7 @@ test_errors(void)
     struct skill_set *set = NULL;
     struct conversation *c = NULL;
     struct ss_error err;
-    char empty[] = "/tmp/ss-test-conv-empty-XXXXXX";
+    char empty[PATH_MAX];
 
     ok(skill_set_load(SOURCE_ROOT "/skills", &set, NULL, NULL, &err) == SS_ERR_OK, "skills");
     struct conversation_config cfg = {
@@ -94,14 +95,14 @@ test_errors(void)
     ok(strstr(err.msg, "de-DE") != NULL, "the message shows one: %s", err.msg);
     skill_set_destroy(set);
 
-    if (!mkdtemp(empty))
+    if (tap_tempdir(empty, sizeof(empty), "ss-test-conv-empty") != 0)
         return;
     ok(skill_set_load(empty, &set, NULL, NULL, &err) == SS_ERR_OK, "an empty folder");
     cfg = (struct conversation_config){.set = set, .skills_dir = empty};
     is_int(conversation_create(&cfg, &c, &err), SS_ERR_USAGE, "no skills");
     ok(strstr(err.msg, "no skills") != NULL, "says so: %s", err.msg);
     skill_set_destroy(set);
-    rmdir(empty);
+    tap_remove_tree(empty);
 }
 
 /* The progress callback: what a caller sees while the turn is recorded. */
@@ -401,24 +402,17 @@ test_failures_and_locale(void)
     close_world(&w);
 }
 
-static int
-remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 int
 main(void)
 {
-    char data[] = "/tmp/ss-test-conversation-XXXXXX";
+    char data[PATH_MAX];
     struct ss_error err;
 
     setenv("TZ", "UTC", 1);
     signal(SIGPIPE, SIG_IGN);
     test_errors();
-    if (!mkdtemp(data)) {
-        printf("Bail out! mkdtemp failed\n");
+    if (tap_tempdir(data, sizeof(data), "ss-test-conversation") != 0) {
+        printf("Bail out! no temporary folder\n");
         return 1;
     }
     struct runtime_config cfg = {
@@ -430,6 +424,7 @@ main(void)
     };
     if (runtime_open(&rt, &cfg, &err) != SS_ERR_OK) {
         printf("Bail out! %s\n", err.msg);
+        tap_remove_tree(data);
         return 1;
     }
     test_one_turn();
@@ -437,6 +432,6 @@ main(void)
     test_dialog();
     test_failures_and_locale();
     runtime_close(&rt);
-    nftw(data, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    tap_remove_tree(data);
     return tap_done();
 }

@@ -142,8 +142,10 @@ main(void)
     is_str(speech_voice(NULL), "en-us", "no locale");
 
     /* WAV headers. */
-    char dir[] = "/tmp/test-speech-XXXXXX";
-    ok(mkdtemp(dir) != NULL, "temporary folder");
+    /* Small enough that every path below fits in path. */
+    char dir[400];
+    if (tap_tempdir(dir, sizeof(dir), "test-speech") != 0)
+        return tap_done();
     char path[512];
     double seconds = 0;
     unsigned rate = 0;
@@ -176,9 +178,7 @@ main(void)
     rc = speech_render("Hello", false, "en-US", path, &err);
     is_int(rc, SS_ERR_IO, "an unwritable file fails");
     contains(err.msg, "espeak-ng", "and says who failed");
-    snprintf(path, sizeof(path), "%s/hello.wav", dir);
-    unlink(path);
-    rmdir(dir);
+    ok(tap_remove_tree(dir) == 0, "the temporary folder is removed");
 
     char why[200] = "";
     bool device = speech_sound_device(why, sizeof(why));

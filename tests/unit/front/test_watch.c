@@ -16,7 +16,8 @@
 #include "tap.h"
 #include "watch.h"
 
-static char root[] = "/tmp/skillserver-test-watch-XXXXXX";
+/* Small enough that root and the longest name below fit in every buffer. */
+static char root[256];
 
 /* root/rel, with its folders made; the text written and its time set to
  * seconds (so a change never depends on the clock's resolution). */
@@ -152,15 +153,10 @@ test_bounds(void)
 int
 main(void)
 {
-    if (!mkdtemp(root)) {
-        tap_fail("mkdtemp: %s", strerror(errno));
+    if (tap_tempdir(root, sizeof(root), "skillserver-test-watch") != 0)
         return tap_done();
-    }
     test_what_is_watched();
     test_bounds();
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-    if (system(cmd) != 0)
-        tap_fail("cannot remove %s", root);
+    tap_remove_tree(root);
     return tap_done();
 }

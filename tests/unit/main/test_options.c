@@ -5,6 +5,8 @@
  * file; and what the file may and may not say.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,10 +175,23 @@ static enum options_result
 parse(const char *const *argv, const char *const *envp, const char *config, struct options *o,
       const struct command_spec **cmd, char *out, char *err, size_t cap)
 {
-    char path[] = "/tmp/skillserver-test-options-XXXXXX";
+    const char *tmpdir = getenv("TMPDIR");
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof(path), "%s/skillserver-test-options-XXXXXX",
+                     tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        printf("Bail out! the temporary folder's path (TMPDIR) is too long\n");
+        exit(1);
+    }
     int fd = mkstemp(path);
-    if (fd < 0 || write(fd, config, strlen(config)) != (ssize_t)strlen(config)) {
-        perror("mkstemp");
+    if (fd < 0) {
+        printf("Bail out! cannot make a temporary file %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    if (write(fd, config, strlen(config)) != (ssize_t)strlen(config)) {
+        printf("Bail out! cannot write the temporary file %s: %s\n", path, strerror(errno));
+        close(fd);
+        unlink(path);
         exit(1);
     }
     close(fd);

@@ -320,15 +320,6 @@ test_hard_deadline(const struct dispatch_ctx *ctx, int hard_ms)
     skill_cleanup(&blocks);
 }
 
-static int
-remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* A skill whose folder was removed after the skill set was read (a skill
  * deleted while serve runs): dispatch still answers, with an apology. */
 static void
@@ -511,7 +502,7 @@ test_store_unreadable(const struct dispatch_ctx *ctx, const char *root)
 int
 main(void)
 {
-    char data[] = "/tmp/ss-test-dispatch-XXXXXX";
+    char data[400]; /* small enough for the paths made inside it */
     /* Far apart, so that on a loaded machine the soft deadline's exception
      * always comes before the hard deadline's kill (as in test_pool.c). */
     const int hard_ms = 3000;
@@ -524,8 +515,8 @@ main(void)
     };
 
     signal(SIGPIPE, SIG_IGN);
-    if (!mkdtemp(data)) {
-        printf("Bail out! mkdtemp failed\n");
+    if (tap_tempdir(data, sizeof(data), "ss-test-dispatch") != 0) {
+        printf("Bail out! no temporary folder\n");
         return 1;
     }
     struct dispatch_ctx ctx = {
@@ -534,6 +525,9 @@ main(void)
     };
     if (!ctx.pool || !ctx.store) {
         printf("Bail out! out of memory\n");
+        pool_destroy(ctx.pool);
+        store_destroy(ctx.store);
+        tap_remove_tree(data);
         return 1;
     }
 
@@ -548,6 +542,6 @@ main(void)
 
     pool_destroy(ctx.pool);
     store_destroy(ctx.store);
-    nftw(data, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    tap_remove_tree(data);
     return tap_done();
 }

@@ -37,8 +37,8 @@ main(void)
     char *json = NULL;
     int64_t v = -1;
 
-    snprintf(dir, sizeof(dir), "/tmp/skillserver-test-store-XXXXXX");
-    ok(mkdtemp(dir) != NULL, "temp folder");
+    if (tap_tempdir(dir, sizeof(dir), "skillserver-test-store") != 0)
+        return tap_done();
     snprintf(sub, sizeof(sub), "%s/data", dir);
     snprintf(db, sizeof(db), "%s/attributes.db", sub);
 
@@ -118,8 +118,6 @@ main(void)
     store_destroy(s);
     ok(store_open("", &err) == NULL && err.code == SS_ERR_USAGE, "nothing named");
 
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    ok(system(cmd) == 0, "clean up");
+    ok(tap_remove_tree(dir) == 0, "clean up");
     return tap_done();
 }

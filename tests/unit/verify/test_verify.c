@@ -121,8 +121,7 @@ start_host(void)
 static bool
 setup(void)
 {
-    snprintf(tmp, sizeof(tmp), "/tmp/test_verify.XXXXXX");
-    if (!mkdtemp(tmp))
+    if (tap_tempdir(tmp, sizeof(tmp), "test_verify") != 0)
         return false;
     snprintf(certs, sizeof(certs), "%s/certs", tmp);
     snprintf(www, sizeof(www), "%s/www", tmp);
@@ -159,8 +158,7 @@ teardown(void)
     stop_host();
     EVP_PKEY_free(leaf_key);
     EVP_PKEY_free(other_key);
-    if (tmp[0] && strncmp(tmp, "/tmp/test_verify.", 17) == 0)
-        run("rm -rf '%s'", tmp);
+    tap_remove_tree(tmp);
 }
 
 /* Requests of path seen by the chain host. */

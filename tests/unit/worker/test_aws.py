@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import textwrap
@@ -45,8 +46,17 @@ class Context:
         return self.ms
 
 
+SCRATCH = []  # the folders handler_for made, removed when the module's tests end
+
+
+def tearDownModule():
+    while SCRATCH:
+        shutil.rmtree(SCRATCH.pop())
+
+
 def handler_for(source, name="t"):
     folder = tempfile.mkdtemp(prefix="aws-test-")
+    SCRATCH.append(folder)
     path = os.path.join(folder, "skill.py")
     with open(path, "w", encoding="utf-8") as f:
         f.write(textwrap.dedent(source))
