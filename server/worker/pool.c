@@ -934,6 +934,10 @@ on_readable(struct pool *pool, struct process *w)
         }
         if (!take_frames(pool, w))
             return;
+        /* A short read emptied the socket: epoll (level-triggered) reports
+         * what comes next, so no read is spent to learn it is empty. */
+        if ((size_t)n < sizeof(chunk))
+            break;
     }
     pthread_mutex_lock(&pool->lock);
     bool busy = w->state == W_BUSY && w->job;
