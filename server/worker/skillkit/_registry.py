@@ -12,6 +12,7 @@ the load error points at the author's line.
 """
 from __future__ import annotations
 
+import os
 import sys
 import types
 
@@ -34,6 +35,12 @@ __all__ = [
 INTENT_REQUEST = "IntentRequest"
 
 
+#: The source file read last: (name, size, mtime in ns, lines). A skill
+#: registers its handlers one after the other from one file; each would
+#: otherwise read the whole file again.
+_last_source: list = [None, -1, -1, []]
+
+
 def _source_lines(filename: str) -> list[str]:
     """The lines of a function's source file ([] when it cannot be read).
 
@@ -47,10 +54,19 @@ def _source_lines(filename: str) -> list[str]:
     if linecache is not None:
         return linecache.getlines(filename)
     try:
-        with open(filename, encoding="utf-8", errors="replace") as f:
-            return f.readlines()
+        st = os.stat(filename)
     except (OSError, ValueError):
         return []
+    name, size, mtime, lines = _last_source
+    if name == filename and size == st.st_size and mtime == st.st_mtime_ns:
+        return lines
+    try:
+        with open(filename, encoding="utf-8", errors="replace") as f:
+            lines = f.readlines()
+    except (OSError, ValueError):
+        return []
+    _last_source[:] = [filename, st.st_size, st.st_mtime_ns, lines]
+    return lines
 
 
 def def_line(fn: Callable[..., Any]) -> Optional[int]:

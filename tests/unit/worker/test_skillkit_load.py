@@ -45,6 +45,42 @@ class LoadTest(RunnerCase):
                                               "SessionEndedRequest"])
         self.assertEqual(result["warnings"], [])
 
+    def test_handlers_lines_read_the_file_once(self):
+        # Each handler's def line is looked up in its file (for the
+        # messages that name it); five handlers must not mean five reads.
+        opened = []
+        watching = [False]
+
+        def hook(event, args):
+            if watching[0] and event == "open" and isinstance(args[0], str):
+                opened.append(os.path.basename(args[0]))
+        sys.addaudithook(hook)
+        source = "from skillkit import launch, intent, help, stop, cancel\n" + "".join(
+            f"@{d}\ndef h{i}(req):\n    return 'ok'\n" for i, d in enumerate(
+                ["launch", "intent('A')", "help", "stop", "cancel"]))
+        path = self.skills.make("five", source)
+        # As in a worker, where nothing has imported linecache (this test
+        # process has, for unittest's tracebacks).
+        linecache = sys.modules.pop("linecache", None)
+        self.addCleanup(lambda: linecache and sys.modules.setdefault("linecache", linecache))
+        watching[0] = True
+        try:
+            with self.quiet():
+                result = json.loads(_runner.load("five", path, True))
+        finally:
+            watching[0] = False
+        self.assertLoaded(result)
+        self.assertEqual(result["handlers"][:2], ["LaunchRequest", "A"])
+        self.assertLessEqual(opened.count("skill.py"), 2, opened)
+        # An edited file is read again, and the new lines are used.
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n\n" + source)
+        with self.quiet():
+            result = json.loads(_runner.load("five", path, True))
+        self.assertLoaded(result)
+        lines = sorted(h.line for h in _runner._skill.registry.routes.values())
+        self.assertEqual(lines[0], 5)  # the def of h0, two lines further down
+
     def test_syntax_error_names_file_and_line(self):
         result, path = self.load("""
             from skillkit import launch
