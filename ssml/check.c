@@ -153,8 +153,13 @@ ssml_init(void)
         rc = 0;
         goto out;
     }
-    xmlInitParser();
     init_error[0] = '\0';
+    const char *no_library = xmllib_error();
+    if (no_library) {
+        snprintf(init_error, sizeof(init_error), "%s", no_library);
+        goto out;
+    }
+    xmlInitParser();
     if (!ctx_key_made) {
         if (pthread_key_create(&ctx_key, thread_ctx_free) != 0) {
             snprintf(init_error, sizeof(init_error), "pthread_key_create failed");
@@ -185,6 +190,27 @@ out:
     xmlSchemaFreeParserCtxt(pc);
     pthread_mutex_unlock(&init_lock);
     return rc;
+}
+
+static void *
+preload(void *arg)
+{
+    (void)arg;
+    (void)ssml_init(); /* a failure is reported again by the first check */
+    return NULL;
+}
+
+void
+ssml_preload(void)
+{
+    pthread_t t;
+    pthread_attr_t attr;
+    /* Best effort: without the thread, the first check compiles it. */
+    if (pthread_attr_init(&attr) != 0)
+        return;
+    if (pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0)
+        (void)pthread_create(&t, &attr, preload, NULL);
+    pthread_attr_destroy(&attr);
 }
 
 void

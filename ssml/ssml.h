@@ -41,6 +41,11 @@ struct ssml_report {
  * calls are no-ops. ssml_check() calls it itself when it was not called. */
 int ssml_init(void);
 
+/* ssml_init() on a thread of its own, which loads libxml2 (ssml/xmllib.c)
+ * and compiles the schema while the caller goes on: invoke starts its
+ * skill meanwhile, and its answer's check finds both ready. */
+void ssml_preload(void);
+
 /* Free the schema and the audio table at exit (for leak checkers). No
  * ssml_check() may run at the same time. */
 void ssml_shutdown(void);

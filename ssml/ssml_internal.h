@@ -111,4 +111,8 @@ void rules_audio_cleanup(void);
 /* A number that changes whenever the table of audio durations does. */
 unsigned long rules_audio_generation(void);
 
+/* xmllib.c: NULL once libxml2 is loaded (loading it now if it was not);
+ * otherwise why it cannot be used, as a sentence. */
+const char *xmllib_error(void);
+
 #endif

@@ -32,6 +32,7 @@
 #include "privs.h"
 #include "proto.h"
 #include "runtime.h"
+#include "ssml.h"
 #include "store.h"
 #include "verify.h"
 #include "watch.h"
@@ -568,6 +569,7 @@ http_serve(const struct http_config *given)
         goto out;
     }
     generation_request(&srv, LOAD_START, NULL);
+    ssml_preload(); /* libxml2 and the schema, while the skills start */
     log_msg(LOG_INFO, "listening on %s (%s, %u threads, up to %u connections, %u per address, %s)",
             srv.where, srv.tls_cert_pem ? "TLS 1.2/1.3" : "plain HTTP", srv.threads,
             srv.max_connections, srv.max_per_address,

@@ -9,6 +9,7 @@
 #include "dispatch.h"
 #include "proto.h"
 #include "skill.h"
+#include "ssml.h"
 #include "ss_limits.h"
 
 enum { INVOKE_FAILED = 1, INVOKE_USAGE = 2 };
@@ -53,6 +54,7 @@ invoke_run(const struct invoke_config *cfg)
          * that does not load is remembered by the pool; one that could not
          * start at all is not started a second time. */
         struct ss_error start_err;
+        ssml_preload(); /* libxml2 and the schema, while the skill starts */
         enum ss_err started = pool_start(rt.pool, &skill, NULL, &start_err);
         if (started != SS_ERR_OK && started != SS_ERR_SKILL_LOAD)
             ctx.start_error = &start_err;

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "proto.h"
 #include "skill.h"
+#include "ssml.h"
 #include "ss_limits.h"
 
 enum { LAMBDA_STOPPED = 0, LAMBDA_FAILED = 1, LAMBDA_USAGE = 2 };
@@ -367,6 +368,7 @@ init(struct loop *l)
 
     /* The import, sandbox and all, happens now, in Lambda's init phase,
      * and not against the first invocation's deadline. */
+    ssml_preload(); /* libxml2 and the schema, while the skill starts */
     enum ss_err started = pool_start(l->rt.pool, &l->skill, &hello, &err);
     if (started == SS_ERR_SKILL_LOAD && hello.root && !hello.ok) {
         char what[sizeof(err.msg)];

@@ -3,7 +3,9 @@ import os
 import tempfile
 import unittest
 
-from harness import SOURCE_ROOT, run
+import subprocess
+
+from harness import SKILLSERVER, SOURCE_ROOT, assert_no_sanitizer_report, run, temp_dir
 
 CORPUS = os.path.join(SOURCE_ROOT, "tests", "data", "ssml")
 
@@ -70,6 +72,24 @@ class SsmlCheck(unittest.TestCase):
                         self.assertIn(fragment, p.stdout)
                     for line in p.stdout.splitlines():
                         self.assertRegex(line, r"^-:\d+:\d+: ")
+
+    def test_without_libxml2_says_what_to_install(self):
+        # libxml2 is loaded when SSML is first checked (ssml/xmllib.c): where
+        # it cannot be used, the check fails with the reason, never crashes
+        # and never passes a document. The stand-in library has none of
+        # libxml2's functions and is found first.
+        folder = temp_dir("skillserver-noxml-")
+        src = os.path.join(folder, "empty.c")
+        with open(src, "w") as f:
+            f.write("int skillserver_not_libxml2;\n")
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", os.path.join(folder, "libxml2.so.2"), src],
+                       check=True)
+        env = dict(os.environ, LD_LIBRARY_PATH=folder)
+        p = subprocess.run([SKILLSERVER, "ssml", "check", "-"], input="<speak>Hello</speak>",
+                           capture_output=True, text=True, env=env, timeout=60)
+        assert_no_sanitizer_report(p.stderr, "ssml check without libxml2")
+        self.assertGreater(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("(install libxml2)", p.stdout + p.stderr)
 
     def test_usage(self):
         self.assertEqual(run("ssml").returncode, 2)
