@@ -9,8 +9,8 @@
 #include "dispatch.h"
 #include "proto.h"
 #include "skill.h"
-#include "ssml.h"
 #include "ss_limits.h"
+#include "ssml.h"
 
 enum { INVOKE_FAILED = 1, INVOKE_USAGE = 2 };
 

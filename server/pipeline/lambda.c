@@ -25,8 +25,8 @@
 #include "log.h"
 #include "proto.h"
 #include "skill.h"
-#include "ssml.h"
 #include "ss_limits.h"
+#include "ssml.h"
 
 enum { LAMBDA_STOPPED = 0, LAMBDA_FAILED = 1, LAMBDA_USAGE = 2 };
 
