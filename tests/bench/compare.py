@@ -149,6 +149,24 @@ def cpu_ticks(pid):
     return sum(table[p][1] for p in tree(pid, table))
 
 
+def host_times():
+    """The machine's CPU time so far, and the part of it the hypervisor gave
+    to other guests (steal, /proc/stat's eighth column), in ticks."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:9]]
+    return sum(values), values[7] if len(values) > 7 else 0
+
+
+def steal_percent(before, after):
+    total, steal = after[0] - before[0], after[1] - before[1]
+    return 100.0 * steal / total if total > 0 else 0.0
+
+
+#: Above this share of stolen CPU during a measurement, its figures say more
+#: about the host than about the program.
+STEAL_WARN_PERCENT = 5.0
+
+
 def pss_kib(pid):
     """The PSS of one process in KiB (smaps_rollup), or None if unreadable."""
     try:
@@ -423,9 +441,9 @@ def run_side(bench, case, side, round_no):
         check_side(url, body, headers if verify else {}, verify, bench.tls_cert)
         hfile = headers_file if verify else ""
         wrk(url, body_file, hfile, close, 2)
-        before = cpu_ticks(proc.pid)
+        before, host_before = cpu_ticks(proc.pid), host_times()
         r = wrk(url, body_file, hfile, close, SECONDS)
-        after = cpu_ticks(proc.pid)
+        after, host_after = cpu_ticks(proc.pid), host_times()
         pss, nproc, unreadable = tree_pss(proc.pid)
         if proc.poll() is not None:
             raise Failure(f"{side} exited during the run (status {proc.returncode})")
@@ -444,6 +462,7 @@ def run_side(bench, case, side, round_no):
         "detail": (f"{int(r['bad_status'])} not 200, {int(r['bad_body'])} without the SSML, "
                    f"{int(r['errors'])} socket errors"),
         "size": len(body),
+        "steal": steal_percent(host_before, host_after),
     }
 
 
@@ -465,7 +484,7 @@ def row(side, r):
     return (f"   {side:<12} {r['rps']:9.0f} req/s   p50 {r['p50']:7.2f} ms   "
             f"p99 {r['p99']:7.2f} ms   {r['cpu']:7.1f} us CPU/req   "
             f"PSS {r['pss']:6.1f} MiB in {r['nproc']} proc{extra}   "
-            f"{r['right']}/{r['n']} right{bad}")
+            f"{r['right']}/{r['n']} right   host steal {r['steal']:.0f}%{bad}")
 
 
 def ratio(a, b):
@@ -492,6 +511,7 @@ def invoke_case(bench):
         f.write(bench.run([bench.bin, "request", "thank_you", "ThankYouIntent", "name=Sam",
                            "--skills", bench.invoke_skills]))
     times, failed = [], 0
+    host_before = host_times()
     for _ in range(INVOKE_RUNS):
         t0 = time.monotonic()
         p = subprocess.run([bench.bin, "invoke", "thank_you", req, "--skills", bench.invoke_skills,
@@ -500,12 +520,13 @@ def invoke_case(bench):
         times.append((time.monotonic() - t0) * 1000)
         if p.returncode != 0 or "You're welcome, Sam" not in p.stdout:
             failed += 1
+    steal = steal_percent(host_before, host_times())
     times.sort()
     med = statistics.median(times)
     print(f"   invoke thank_you: median {med:.1f} ms of {INVOKE_RUNS} runs "
-          f"(min {times[0]:.1f}, max {times[-1]:.1f})"
+          f"(min {times[0]:.1f}, max {times[-1]:.1f}), host steal {steal:.0f}%"
           + (f"   FAILED: {failed} runs did not answer" if failed else ""))
-    return med, failed
+    return med, failed, steal
 
 
 def memory_case(bench):
@@ -577,6 +598,7 @@ def main():
     sizes = {}
     invoke_ms = memory_mib = None
     invoke_failed = 0
+    invoke_steal = 0.0
     try:
         bench = Bench(build, tmp)
         for rnd in range(1, ROUNDS + 1):
@@ -599,7 +621,7 @@ def main():
                 sys.stdout.flush()
         if "invoke" in names:
             print("== invoke")
-            invoke_ms, invoke_failed = invoke_case(bench)
+            invoke_ms, invoke_failed, invoke_steal = invoke_case(bench)
         if "memory" in names:
             print("== memory of one skill")
             memory_mib = memory_case(bench)
@@ -658,6 +680,12 @@ def main():
               f"{'met' if memory_mib < 30 else 'NOT met'}")
     with open("/proc/loadavg") as f:
         print(f"== load average at end: {' '.join(f.read().split()[:3])}")
+    stolen = [r["steal"] for rs in results.values() for r in rs if "steal" in r]
+    stolen.append(invoke_steal)
+    if stolen and max(stolen) > STEAL_WARN_PERCENT:
+        print(f"== WARNING: the hypervisor took up to {max(stolen):.0f}% of this machine's CPU "
+              f"during a measurement (steal time, /proc/stat): the figures of this run depend "
+              f"on the host's other guests; measure again when `top` shows little \"st\"")
     if failed or invoke_failed:
         print(f"== FAILED: {failed} case(s) with a failed check or a wrong answer"
               + (f", {invoke_failed} failed invoke runs" if invoke_failed else ""))
