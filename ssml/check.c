@@ -200,17 +200,26 @@ preload(void *arg)
     return NULL;
 }
 
+/* The preloading thread, joined by ssml_preload_wait(): a process must not
+ * exit while it is inside libxml2 or the dynamic loader, whose exit-time
+ * destructors would pull the ground from under it. */
+static pthread_t preloader;
+static bool preloading;
+
 void
 ssml_preload(void)
 {
-    pthread_t t;
-    pthread_attr_t attr;
     /* Best effort: without the thread, the first check compiles it. */
-    if (pthread_attr_init(&attr) != 0)
-        return;
-    if (pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0)
-        (void)pthread_create(&t, &attr, preload, NULL);
-    pthread_attr_destroy(&attr);
+    if (!preloading)
+        preloading = pthread_create(&preloader, NULL, preload, NULL) == 0;
+}
+
+void
+ssml_preload_wait(void)
+{
+    if (preloading)
+        pthread_join(preloader, NULL);
+    preloading = false;
 }
 
 void

@@ -43,8 +43,11 @@ int ssml_init(void);
 
 /* ssml_init() on a thread of its own, which loads libxml2 (ssml/xmllib.c)
  * and compiles the schema while the caller goes on: invoke starts its
- * skill meanwhile, and its answer's check finds both ready. */
+ * skill meanwhile, and its answer's check finds both ready. The thread
+ * that called it calls ssml_preload_wait() before the process exits (it
+ * waits for that thread, if it is still at work). */
 void ssml_preload(void);
+void ssml_preload_wait(void);
 
 /* Free the schema and the audio table at exit (for leak checkers). No
  * ssml_check() may run at the same time. */

@@ -327,6 +327,7 @@ drain(struct http_server *srv, int sfd)
 static void
 server_cleanup(struct http_server *srv)
 {
+    ssml_preload_wait();
     generation_loader_stop(srv);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);

@@ -440,6 +440,7 @@ lambda_run(const struct lambda_config *cfg)
         rc = LAMBDA_STOPPED;
     }
 out:
+    ssml_preload_wait();
     runtime_close(&l.rt);
     skill_cleanup(&l.skill);
     close(l.stop_fd);
