@@ -34,37 +34,39 @@
 #define LIBXML2 "libxml2.so.2"
 
 static struct {
-    void (*CtxtReset)(xmlParserCtxtPtr);
-    int (*CtxtUseOptions)(xmlParserCtxtPtr, int);
-    int (*DictSize)(xmlDictPtr);
-    xmlNodePtr (*DocGetRootElement)(const xmlDoc *);
-    void (*FreeDoc)(xmlDocPtr);
-    void (*FreeInputStream)(xmlParserInputPtr);
-    void (*FreeParserCtxt)(xmlParserCtxtPtr);
-    void (*FreeParserInputBuffer)(xmlParserInputBufferPtr);
-    xmlExternalEntityLoader (*GetExternalEntityLoader)(void);
-    void (*InitParser)(void);
-    int (*IsBlankNode)(const xmlNode *);
-    xmlParserInputPtr (*NewIOInputStream)(xmlParserCtxtPtr, xmlParserInputBufferPtr,
-                                          xmlCharEncoding);
-    xmlParserCtxtPtr (*NewParserCtxt)(void);
-    xmlParserInputPtr (*NewStringInputStream)(xmlParserCtxtPtr, const xmlChar *);
-    int (*ParseDocument)(xmlParserCtxtPtr);
-    xmlParserInputBufferPtr (*ParserInputBufferCreateMem)(const char *, int, xmlCharEncoding);
-    xmlParserInputBufferPtr (*ParserInputBufferCreateStatic)(const char *, int, xmlCharEncoding);
-    void (*SAX2StartElementNs)(void *, const xmlChar *, const xmlChar *, const xmlChar *, int,
-                               const xmlChar **, int, int, const xmlChar **);
-    void (*SchemaFree)(xmlSchemaPtr);
-    void (*SchemaFreeParserCtxt)(xmlSchemaParserCtxtPtr);
-    void (*SchemaFreeValidCtxt)(xmlSchemaValidCtxtPtr);
-    xmlSchemaParserCtxtPtr (*SchemaNewParserCtxt)(const char *);
-    xmlSchemaValidCtxtPtr (*SchemaNewValidCtxt)(xmlSchemaPtr);
-    xmlSchemaPtr (*SchemaParse)(xmlSchemaParserCtxtPtr);
-    void (*SchemaSetParserStructuredErrors)(xmlSchemaParserCtxtPtr, xmlStructuredErrorFunc, void *);
-    void (*SchemaSetValidStructuredErrors)(xmlSchemaValidCtxtPtr, xmlStructuredErrorFunc, void *);
-    int (*SchemaValidateDoc)(xmlSchemaValidCtxtPtr, xmlDocPtr);
-    void (*SetExternalEntityLoader)(xmlExternalEntityLoader);
-    void (*StopParser)(xmlParserCtxtPtr);
+    void (*xmlCtxtReset)(xmlParserCtxtPtr);
+    int (*xmlCtxtUseOptions)(xmlParserCtxtPtr, int);
+    int (*xmlDictSize)(xmlDictPtr);
+    xmlNodePtr (*xmlDocGetRootElement)(const xmlDoc *);
+    void (*xmlFreeDoc)(xmlDocPtr);
+    void (*xmlFreeInputStream)(xmlParserInputPtr);
+    void (*xmlFreeParserCtxt)(xmlParserCtxtPtr);
+    void (*xmlFreeParserInputBuffer)(xmlParserInputBufferPtr);
+    xmlExternalEntityLoader (*xmlGetExternalEntityLoader)(void);
+    void (*xmlInitParser)(void);
+    int (*xmlIsBlankNode)(const xmlNode *);
+    xmlParserInputPtr (*xmlNewIOInputStream)(xmlParserCtxtPtr, xmlParserInputBufferPtr,
+                                             xmlCharEncoding);
+    xmlParserCtxtPtr (*xmlNewParserCtxt)(void);
+    xmlParserInputPtr (*xmlNewStringInputStream)(xmlParserCtxtPtr, const xmlChar *);
+    int (*xmlParseDocument)(xmlParserCtxtPtr);
+    xmlParserInputBufferPtr (*xmlParserInputBufferCreateMem)(const char *, int, xmlCharEncoding);
+    xmlParserInputBufferPtr (*xmlParserInputBufferCreateStatic)(const char *, int, xmlCharEncoding);
+    void (*xmlSAX2StartElementNs)(void *, const xmlChar *, const xmlChar *, const xmlChar *, int,
+                                  const xmlChar **, int, int, const xmlChar **);
+    void (*xmlSchemaFree)(xmlSchemaPtr);
+    void (*xmlSchemaFreeParserCtxt)(xmlSchemaParserCtxtPtr);
+    void (*xmlSchemaFreeValidCtxt)(xmlSchemaValidCtxtPtr);
+    xmlSchemaParserCtxtPtr (*xmlSchemaNewParserCtxt)(const char *);
+    xmlSchemaValidCtxtPtr (*xmlSchemaNewValidCtxt)(xmlSchemaPtr);
+    xmlSchemaPtr (*xmlSchemaParse)(xmlSchemaParserCtxtPtr);
+    void (*xmlSchemaSetParserStructuredErrors)(xmlSchemaParserCtxtPtr, xmlStructuredErrorFunc,
+                                               void *);
+    void (*xmlSchemaSetValidStructuredErrors)(xmlSchemaValidCtxtPtr, xmlStructuredErrorFunc,
+                                              void *);
+    int (*xmlSchemaValidateDoc)(xmlSchemaValidCtxtPtr, xmlDocPtr);
+    void (*xmlSetExternalEntityLoader)(xmlExternalEntityLoader);
+    void (*xmlStopParser)(xmlParserCtxtPtr);
     int (*inputPush)(xmlParserCtxtPtr, xmlParserInputPtr);
 } real;
 
@@ -72,7 +74,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static bool loaded;
 static char load_error[512];
 
-#define RESOLVE(name) dynlib_resolve(lib, "xml" #name, &real.name)
+#define RESOLVE(name) dynlib_resolve(lib, #name, &real.name)
 
 static void
 load(void)
@@ -83,18 +85,19 @@ load(void)
                  "cannot load the XML library that checks SSML: %s (install libxml2)", dlerror());
         return;
     }
-    loaded = RESOLVE(CtxtReset) && RESOLVE(CtxtUseOptions) && RESOLVE(DictSize) &&
-             RESOLVE(DocGetRootElement) && RESOLVE(FreeDoc) && RESOLVE(FreeInputStream) &&
-             RESOLVE(FreeParserCtxt) && RESOLVE(FreeParserInputBuffer) &&
-             RESOLVE(GetExternalEntityLoader) && RESOLVE(InitParser) && RESOLVE(IsBlankNode) &&
-             RESOLVE(NewIOInputStream) && RESOLVE(NewParserCtxt) && RESOLVE(NewStringInputStream) &&
-             RESOLVE(ParseDocument) && RESOLVE(ParserInputBufferCreateMem) &&
-             RESOLVE(ParserInputBufferCreateStatic) && RESOLVE(SAX2StartElementNs) &&
-             RESOLVE(SchemaFree) && RESOLVE(SchemaFreeParserCtxt) && RESOLVE(SchemaFreeValidCtxt) &&
-             RESOLVE(SchemaNewParserCtxt) && RESOLVE(SchemaNewValidCtxt) && RESOLVE(SchemaParse) &&
-             RESOLVE(SchemaSetParserStructuredErrors) && RESOLVE(SchemaSetValidStructuredErrors) &&
-             RESOLVE(SchemaValidateDoc) && RESOLVE(SetExternalEntityLoader) &&
-             RESOLVE(StopParser) && dynlib_resolve(lib, "inputPush", &real.inputPush);
+    loaded = RESOLVE(xmlCtxtReset) && RESOLVE(xmlCtxtUseOptions) && RESOLVE(xmlDictSize) &&
+             RESOLVE(xmlDocGetRootElement) && RESOLVE(xmlFreeDoc) && RESOLVE(xmlFreeInputStream) &&
+             RESOLVE(xmlFreeParserCtxt) && RESOLVE(xmlFreeParserInputBuffer) &&
+             RESOLVE(xmlGetExternalEntityLoader) && RESOLVE(xmlInitParser) &&
+             RESOLVE(xmlIsBlankNode) && RESOLVE(xmlNewIOInputStream) && RESOLVE(xmlNewParserCtxt) &&
+             RESOLVE(xmlNewStringInputStream) && RESOLVE(xmlParseDocument) &&
+             RESOLVE(xmlParserInputBufferCreateMem) && RESOLVE(xmlParserInputBufferCreateStatic) &&
+             RESOLVE(xmlSAX2StartElementNs) && RESOLVE(xmlSchemaFree) &&
+             RESOLVE(xmlSchemaFreeParserCtxt) && RESOLVE(xmlSchemaFreeValidCtxt) &&
+             RESOLVE(xmlSchemaNewParserCtxt) && RESOLVE(xmlSchemaNewValidCtxt) &&
+             RESOLVE(xmlSchemaParse) && RESOLVE(xmlSchemaSetParserStructuredErrors) &&
+             RESOLVE(xmlSchemaSetValidStructuredErrors) && RESOLVE(xmlSchemaValidateDoc) &&
+             RESOLVE(xmlSetExternalEntityLoader) && RESOLVE(xmlStopParser) && RESOLVE(inputPush);
     if (!loaded)
         snprintf(load_error, sizeof(load_error),
                  "%s is not a libxml2 the SSML check can use: %s (install libxml2)", LIBXML2,
@@ -121,108 +124,108 @@ void
 xmlCtxtReset(xmlParserCtxtPtr ctxt)
 {
     if (ready())
-        real.CtxtReset(ctxt);
+        real.xmlCtxtReset(ctxt);
 }
 
 int
 xmlCtxtUseOptions(xmlParserCtxtPtr ctxt, int options)
 {
-    return ready() ? real.CtxtUseOptions(ctxt, options) : -1;
+    return ready() ? real.xmlCtxtUseOptions(ctxt, options) : -1;
 }
 
 int
 xmlDictSize(xmlDictPtr dict)
 {
-    return ready() ? real.DictSize(dict) : -1;
+    return ready() ? real.xmlDictSize(dict) : -1;
 }
 
 xmlNodePtr
 xmlDocGetRootElement(const xmlDoc *doc)
 {
-    return ready() ? real.DocGetRootElement(doc) : NULL;
+    return ready() ? real.xmlDocGetRootElement(doc) : NULL;
 }
 
 void
 xmlFreeDoc(xmlDocPtr cur)
 {
     if (ready())
-        real.FreeDoc(cur);
+        real.xmlFreeDoc(cur);
 }
 
 void
 xmlFreeInputStream(xmlParserInputPtr input)
 {
     if (ready())
-        real.FreeInputStream(input);
+        real.xmlFreeInputStream(input);
 }
 
 void
 xmlFreeParserCtxt(xmlParserCtxtPtr ctxt)
 {
     if (ready())
-        real.FreeParserCtxt(ctxt);
+        real.xmlFreeParserCtxt(ctxt);
 }
 
 void
 xmlFreeParserInputBuffer(xmlParserInputBufferPtr in)
 {
     if (ready())
-        real.FreeParserInputBuffer(in);
+        real.xmlFreeParserInputBuffer(in);
 }
 
 xmlExternalEntityLoader
 xmlGetExternalEntityLoader(void)
 {
-    return ready() ? real.GetExternalEntityLoader() : NULL;
+    return ready() ? real.xmlGetExternalEntityLoader() : NULL;
 }
 
 void
 xmlInitParser(void)
 {
     if (ready())
-        real.InitParser();
+        real.xmlInitParser();
 }
 
 int
 xmlIsBlankNode(const xmlNode *node)
 {
-    return ready() ? real.IsBlankNode(node) : 0;
+    return ready() ? real.xmlIsBlankNode(node) : 0;
 }
 
 xmlParserInputPtr
 xmlNewIOInputStream(xmlParserCtxtPtr ctxt, xmlParserInputBufferPtr input, xmlCharEncoding enc)
 {
-    return ready() ? real.NewIOInputStream(ctxt, input, enc) : NULL;
+    return ready() ? real.xmlNewIOInputStream(ctxt, input, enc) : NULL;
 }
 
 xmlParserCtxtPtr
 xmlNewParserCtxt(void)
 {
-    return ready() ? real.NewParserCtxt() : NULL;
+    return ready() ? real.xmlNewParserCtxt() : NULL;
 }
 
 xmlParserInputPtr
 xmlNewStringInputStream(xmlParserCtxtPtr ctxt, const xmlChar *buffer)
 {
-    return ready() ? real.NewStringInputStream(ctxt, buffer) : NULL;
+    return ready() ? real.xmlNewStringInputStream(ctxt, buffer) : NULL;
 }
 
 int
 xmlParseDocument(xmlParserCtxtPtr ctxt)
 {
-    return ready() ? real.ParseDocument(ctxt) : -1;
+    return ready() ? real.xmlParseDocument(ctxt) : -1;
 }
 
 xmlParserInputBufferPtr
 xmlParserInputBufferCreateMem(const char *mem, int size, xmlCharEncoding enc)
 {
-    return ready() ? real.ParserInputBufferCreateMem(mem, size, enc) : NULL;
+    return ready() ? real.xmlParserInputBufferCreateMem(mem, size, enc) : NULL;
 }
 
 xmlParserInputBufferPtr
 xmlParserInputBufferCreateStatic(const char *mem, int size, xmlCharEncoding enc)
 {
-    return ready() ? real.ParserInputBufferCreateStatic(mem, size, enc) : NULL;
+    return ready() ? real.xmlParserInputBufferCreateStatic(mem, size, enc) : NULL;
 }
 
 void
@@ -231,47 +234,47 @@ xmlSAX2StartElementNs(void *ctx, const xmlChar *localname, const xmlChar *prefix
                       int nb_attributes, int nb_defaulted, const xmlChar **attributes)
 {
     if (ready())
-        real.SAX2StartElementNs(ctx, localname, prefix, URI, nb_namespaces, namespaces,
-                                nb_attributes, nb_defaulted, attributes);
+        real.xmlSAX2StartElementNs(ctx, localname, prefix, URI, nb_namespaces, namespaces,
+                                   nb_attributes, nb_defaulted, attributes);
 }
 
 void
 xmlSchemaFree(xmlSchemaPtr schema)
 {
     if (ready())
-        real.SchemaFree(schema);
+        real.xmlSchemaFree(schema);
 }
 
 void
 xmlSchemaFreeParserCtxt(xmlSchemaParserCtxtPtr ctxt)
 {
     if (ready())
-        real.SchemaFreeParserCtxt(ctxt);
+        real.xmlSchemaFreeParserCtxt(ctxt);
 }
 
 void
 xmlSchemaFreeValidCtxt(xmlSchemaValidCtxtPtr ctxt)
 {
     if (ready())
-        real.SchemaFreeValidCtxt(ctxt);
+        real.xmlSchemaFreeValidCtxt(ctxt);
 }
 
 xmlSchemaParserCtxtPtr
 xmlSchemaNewParserCtxt(const char *URL)
 {
-    return ready() ? real.SchemaNewParserCtxt(URL) : NULL;
+    return ready() ? real.xmlSchemaNewParserCtxt(URL) : NULL;
 }
 
 xmlSchemaValidCtxtPtr
 xmlSchemaNewValidCtxt(xmlSchemaPtr schema)
 {
-    return ready() ? real.SchemaNewValidCtxt(schema) : NULL;
+    return ready() ? real.xmlSchemaNewValidCtxt(schema) : NULL;
 }
 
 xmlSchemaPtr
 xmlSchemaParse(xmlSchemaParserCtxtPtr ctxt)
 {
-    return ready() ? real.SchemaParse(ctxt) : NULL;
+    return ready() ? real.xmlSchemaParse(ctxt) : NULL;
 }
 
 void
@@ -279,7 +282,7 @@ xmlSchemaSetParserStructuredErrors(xmlSchemaParserCtxtPtr ctxt, xmlStructuredErr
                                    void *ctx)
 {
     if (ready())
-        real.SchemaSetParserStructuredErrors(ctxt, serror, ctx);
+        real.xmlSchemaSetParserStructuredErrors(ctxt, serror, ctx);
 }
 
 void
@@ -287,27 +290,27 @@ xmlSchemaSetValidStructuredErrors(xmlSchemaValidCtxtPtr ctxt, xmlStructuredError
                                   void *ctx)
 {
     if (ready())
-        real.SchemaSetValidStructuredErrors(ctxt, serror, ctx);
+        real.xmlSchemaSetValidStructuredErrors(ctxt, serror, ctx);
 }
 
 int
 xmlSchemaValidateDoc(xmlSchemaValidCtxtPtr ctxt, xmlDocPtr instance)
 {
-    return ready() ? real.SchemaValidateDoc(ctxt, instance) : -1;
+    return ready() ? real.xmlSchemaValidateDoc(ctxt, instance) : -1;
 }
 
 void
 xmlSetExternalEntityLoader(xmlExternalEntityLoader f)
 {
     if (ready())
-        real.SetExternalEntityLoader(f);
+        real.xmlSetExternalEntityLoader(f);
 }
 
 void
 xmlStopParser(xmlParserCtxtPtr ctxt)
 {
     if (ready())
-        real.StopParser(ctxt);
+        real.xmlStopParser(ctxt);
 }
 
 int

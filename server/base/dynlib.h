@@ -5,9 +5,9 @@
  * every other command starts without mapping and relocating them:
  * libmicrohttpd and GnuTLS (serve, server/front/libs.c), libcurl (a
  * signing chain's download, server/verify/verify_curl.c), libsystemd
- * (under systemd, server/front/notify.c) and libpq (a PostgreSQL store,
- * server/pipeline/store_pg.c). Each keeps its own table of functions; this
- * fills one entry.
+ * (under systemd, server/front/notify.c), libpq (a PostgreSQL store,
+ * server/pipeline/store_pg.c) and libxml2 (the SSML check, ssml/xmllib.c).
+ * Each keeps its own table of functions; this fills one entry.
  */
 #ifndef SKILLSERVER_DYNLIB_H
 #define SKILLSERVER_DYNLIB_H
