@@ -57,6 +57,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import ssl
@@ -150,11 +151,22 @@ def cpu_ticks(pid):
 
 
 def host_times():
-    """The machine's CPU time so far, and the part of it the hypervisor gave
-    to other guests (steal, /proc/stat's eighth column), in ticks."""
+    """The machine's CPU time so far, the part of it the hypervisor gave to
+    other guests (steal, /proc/stat's eighth column), both in ticks, and the
+    context switches of every CPU so far (/proc/stat's ctxt)."""
     with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:9]]
-    return sum(values), values[7] if len(values) > 7 else 0
+        lines = f.read().splitlines()
+    values = [int(v) for v in lines[0].split()[1:9]]
+    ctxt = next((int(line.split()[1]) for line in lines if line.startswith("ctxt ")), 0)
+    return sum(values), values[7] if len(values) > 7 else 0, ctxt
+
+
+def switches_per_request(before, after, requests):
+    """The machine's context switches per request between two host_times():
+    wrk's and the kernel's threads included, the same for both sides. Unlike
+    requests/s it hardly moves with the host's load, so it shows a change in
+    how often the processes of a request wake each other up."""
+    return (after[2] - before[2]) / requests if requests else 0.0
 
 
 def steal_percent(before, after):
@@ -463,6 +475,7 @@ def run_side(bench, case, side, round_no):
                    f"{int(r['errors'])} socket errors"),
         "size": len(body),
         "steal": steal_percent(host_before, host_after),
+        "cs": switches_per_request(host_before, host_after, n),
     }
 
 
@@ -482,7 +495,7 @@ def row(side, r):
     extra = f" ({r['unreadable']} unreadable)" if r["unreadable"] else ""
     bad = f"   FAILED: {r['detail']}" if r["bad"] else ""
     return (f"   {side:<12} {r['rps']:9.0f} req/s   p50 {r['p50']:7.2f} ms   "
-            f"p99 {r['p99']:7.2f} ms   {r['cpu']:7.1f} us CPU/req   "
+            f"p99 {r['p99']:7.2f} ms   {r['cpu']:7.1f} us CPU/req   {r['cs']:5.2f} cs/req   "
             f"PSS {r['pss']:6.1f} MiB in {r['nproc']} proc{extra}   "
             f"{r['right']}/{r['n']} right   host steal {r['steal']:.0f}%{bad}")
 
@@ -496,7 +509,8 @@ def ratio_row(peer, ss):
         return "   ratio        (a side failed)"
     return (f"   ratio        skillserver/peer: req/s {ratio(ss['rps'], peer['rps']):.2f}x   "
             f"p50 {ratio(ss['p50'], peer['p50']):.2f}x   p99 {ratio(ss['p99'], peer['p99']):.2f}x   "
-            f"CPU/req {ratio(ss['cpu'], peer['cpu']):.2f}x   PSS {ratio(ss['pss'], peer['pss']):.2f}x")
+            f"CPU/req {ratio(ss['cpu'], peer['cpu']):.2f}x   cs/req {ratio(ss['cs'], peer['cs']):.2f}x   "
+            f"PSS {ratio(ss['pss'], peer['pss']):.2f}x")
 
 
 def ok(r):
@@ -510,21 +524,27 @@ def invoke_case(bench):
     with open(req, "w") as f:
         f.write(bench.run([bench.bin, "request", "thank_you", "ThankYouIntent", "name=Sam",
                            "--skills", bench.invoke_skills]))
-    times, failed = [], 0
+    times, cpu, failed = [], [], 0
     host_before = host_times()
     for _ in range(INVOKE_RUNS):
+        # Each process of an invoke is reaped by its parent (worker, zygote,
+        # monitor, front), so the children's rusage holds the whole tree's CPU.
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.monotonic()
         p = subprocess.run([bench.bin, "invoke", "thank_you", req, "--skills", bench.invoke_skills,
                             "--data", bench.data],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         times.append((time.monotonic() - t0) * 1000)
+        now = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append((now.ru_utime + now.ru_stime - used.ru_utime - used.ru_stime) * 1000)
         if p.returncode != 0 or "You're welcome, Sam" not in p.stdout:
             failed += 1
     steal = steal_percent(host_before, host_times())
     times.sort()
     med = statistics.median(times)
     print(f"   invoke thank_you: median {med:.1f} ms of {INVOKE_RUNS} runs "
-          f"(min {times[0]:.1f}, max {times[-1]:.1f}), host steal {steal:.0f}%"
+          f"(min {times[0]:.1f}, max {times[-1]:.1f}), CPU of all its processes "
+          f"{statistics.median(cpu):.1f} ms (median), host steal {steal:.0f}%"
           + (f"   FAILED: {failed} runs did not answer" if failed else ""))
     return med, failed, steal
 
@@ -636,9 +656,11 @@ def main():
     failed = 0
     if cases:
         print(f"== summary: medians of {ROUNDS} round(s); ss = skillserver, x = ss/peer req/s; "
-              "p99 in ms, CPU in us per request, PSS in MiB")
+              "p99 in ms, CPU in us per request, cs = the machine's context switches per request, "
+              "PSS in MiB")
         cols = [("peer req/s", 10), ("ss req/s", 9), ("x", 6), ("peer p99", 9), ("ss p99", 7),
-                ("peer CPU", 9), ("ss CPU", 7), ("peer PSS", 9), ("ss PSS", 7)]
+                ("peer CPU", 9), ("ss CPU", 7), ("peer cs", 8), ("ss cs", 6), ("peer PSS", 9),
+                ("ss PSS", 7)]
         print(f"   {'case':<28}" + "".join(f" {h:>{w}}" for h, w in cols))
         med = {}
         for case in cases:
@@ -649,12 +671,12 @@ def main():
                 print(f"   {case:<28} FAILED")
                 continue
             m = {s: {k: statistics.median(r[k] for r in rs[s] if ok(r))
-                     for k in ("rps", "p99", "cpu", "pss")} for s in SIDES}
+                     for k in ("rps", "p99", "cpu", "cs", "pss")} for s in SIDES}
             med[case] = m
             p, q = m["peer"], m["skillserver"]
             values = [f"{p['rps']:.0f}", f"{q['rps']:.0f}", f"{ratio(q['rps'], p['rps']):.2f}",
                       f"{p['p99']:.2f}", f"{q['p99']:.2f}", f"{p['cpu']:.0f}", f"{q['cpu']:.0f}",
-                      f"{p['pss']:.1f}", f"{q['pss']:.1f}"]
+                      f"{p['cs']:.2f}", f"{q['cs']:.2f}", f"{p['pss']:.1f}", f"{q['pss']:.1f}"]
             print(f"   {case:<28}" + "".join(f" {v:>{w}}" for v, (_, w) in zip(values, cols))
                   + ("" if good else "   FAILED"))
     print("== goals (issue 15)")
