@@ -15,7 +15,8 @@ BUILD_PACKAGES = gcc make meson ninja-build pkg-config python3 python3.11-dev li
 
 # ...and what the tests, the fuzzers and the benchmarks need as well (make test).
 TEST_PACKAGES = $(BUILD_PACKAGES) clang clang-format libclang-rt-14-dev wrk chromium haproxy \
-	systemd dpkg-dev python3-venv python3-pip python3-setuptools python3-wheel postgresql
+	systemd dpkg-dev python3-venv python3-pip python3-setuptools python3-wheel postgresql \
+	python3-pyflakes
 
 # Node.js runs the browser test. Debian's nodejs and npm are installed only
 # when the commands are missing: a Node.js from elsewhere (with its own npm)

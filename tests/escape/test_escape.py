@@ -15,14 +15,13 @@ import pty
 import pwd
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from harness import (SKILLS, SKILLSERVER, FIXTURES, Server, limit, make_endpoint_cert,  # noqa: E402
+from harness import (SKILLSERVER, FIXTURES, Server, limit, make_endpoint_cert,  # noqa: E402
                      temp_dir)
 
 UNDER_ASAN = "ASAN_OPTIONS" in os.environ and "build-asan" in SKILLSERVER

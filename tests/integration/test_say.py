@@ -9,7 +9,7 @@ import struct
 import unittest
 import wave
 
-from harness import SKILLS, SOURCE_ROOT, TEST_SKILLS, run, temp_dir
+from harness import SOURCE_ROOT, TEST_SKILLS, run, temp_dir
 
 MODELS = os.path.join(SOURCE_ROOT, "tests", "data", "models")
 

@@ -6,10 +6,6 @@ handler whose intent name is nearly the same (said aloud as a spelling
 mistake), then to skillkit's defaults. @before functions run first and may
 answer instead; @after functions may replace the answer; @error recovers
 from what a handler raised. What a function returns becomes a Response or
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any, Optional
 an envelope dict here, or a BadResult.
 """
 from __future__ import annotations
@@ -25,6 +21,10 @@ from .errors import SkillError
 from .request import Request
 from .response import ABSENT, Response, tell
 from .ssml import SSML
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["Turn", "silent", "answer", "call"]
 
