@@ -30,14 +30,20 @@ AMAZON.FirstName, number/count -> AMAZON.NUMBER, city -> AMAZON.US_CITY,
 type would need a list of values a function does not have, and Amazon
 refuses a custom type without values. Amazon allows one SearchQuery slot
 per intent, so a second one is a warning that says what to do.
+
+Start-up: a class's ``say`` and ``invoke`` start a skill's zygote each
+time, so reading the functions imports nothing a decorated skill does not:
+parameters come from the function's code object (what inspect.signature
+reads for a plain function, without inspect's ast, dis, tokenize and enum),
+names are split without re, and datetime annotations are recognised
+through the datetime module the skill itself imported.
 """
 from __future__ import annotations
 
 import builtins
-import datetime
-import inspect
 import keyword
-import re
+import sys
+import types
 
 from ._registry import Handler, Registry, def_line
 from .request import Request
@@ -90,11 +96,12 @@ TYPE_BY_NAME = {
 }
 
 #: An annotation -> its slot type.
-TYPE_BY_ANNOTATION = {
-    int: "AMAZON.NUMBER", float: "AMAZON.NUMBER",
-    datetime.date: "AMAZON.DATE", datetime.time: "AMAZON.TIME",
-    datetime.timedelta: "AMAZON.DURATION",
-}
+TYPE_BY_ANNOTATION = {int: "AMAZON.NUMBER", float: "AMAZON.NUMBER"}
+
+#: A class of the datetime module -> its slot type. A skill annotating a
+#: parameter with one has imported datetime, so it is looked up in
+#: sys.modules rather than imported here.
+TYPE_BY_DATETIME = {"date": "AMAZON.DATE", "time": "AMAZON.TIME", "timedelta": "AMAZON.DURATION"}
 
 ANY_WORDS = "AMAZON.SearchQuery"
 
@@ -124,13 +131,37 @@ MAX_SAMPLES = 24
 _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGIT_CHARS = frozenset("0123456789")
+
+
 def _split(name: str) -> list[str]:
-    """The words of a Python name: snake_case and camelCase, digits spelled out."""
-    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name)
-    words = []
-    for part in name.split("_"):
-        for piece in re.findall(r"[A-Za-z]+|[0-9]", part):
-            words.append(_DIGITS[int(piece)] if piece.isdigit() else piece.lower())
+    """The words of a Python name: snake_case and camelCase, digits spelled out.
+
+    A word is a run of ASCII letters, broken where a lower-case letter is
+    followed by a capital ("tellJoke"); each ASCII digit is a word of its
+    own, spelled out; anything else (an underscore, a letter outside ASCII)
+    separates words.
+    """
+    words: list[str] = []
+    run: list[str] = []
+    previous = ""
+    for ch in name:
+        if ch in _LOWER or ch in _UPPER:
+            if run and previous in _LOWER and ch in _UPPER:
+                words.append("".join(run).lower())
+                run = []
+            run.append(ch)
+        else:
+            if run:
+                words.append("".join(run).lower())
+                run = []
+            if ch in _DIGIT_CHARS:
+                words.append(_DIGITS[int(ch)])
+        previous = ch
+    if run:
+        words.append("".join(run).lower())
     return words
 
 
@@ -152,17 +183,98 @@ def _slot_name(param: str) -> str:
     return "_".join(_split(param)) or "value"
 
 
-def _annotation(param: inspect.Parameter) -> Any:
+class _Empty:
+    """No default, no annotation (inspect.Parameter.empty's part here)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<empty>"
+
+
+EMPTY = _Empty()
+
+#: Parameter kinds, as inspect.Parameter names them.
+POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD, VAR_POSITIONAL, KEYWORD_ONLY, VAR_KEYWORD = range(5)
+
+_CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
+
+
+class Parameter:
+    """One parameter of a function: what infer() needs of inspect.Parameter."""
+
+    __slots__ = ("name", "kind", "default", "annotation")
+
+    def __init__(self, name: str, kind: int, default: Any = EMPTY, annotation: Any = EMPTY,
+                 ) -> None:
+        self.name = name
+        self.kind = kind
+        self.default = default
+        self.annotation = annotation
+
+
+def parameters(fn: Callable[..., Any]) -> list[Parameter]:
+    """fn's parameters in order, read from its code object as inspect.signature
+    reads a plain function's. A function that another wraps (functools.wraps
+    leaves __wrapped__) or anything else callable goes to inspect.signature,
+    which knows those cases; it raises TypeError or ValueError as that does."""
+    if type(fn) is not types.FunctionType or hasattr(fn, "__wrapped__"):
+        import inspect
+
+        return [Parameter(p.name, int(p.kind), EMPTY if p.default is p.empty else p.default,
+                          EMPTY if p.annotation is p.empty else p.annotation)
+                for p in inspect.signature(fn).parameters.values()]
+    code = fn.__code__
+    names = code.co_varnames
+    positional = code.co_argcount
+    keyword_only = code.co_kwonlyargcount
+    defaults = fn.__defaults__ or ()
+    kwdefaults = fn.__kwdefaults__ or {}
+    annotations = fn.__annotations__ or {}
+    first_default = positional - len(defaults)
+    out = []
+    for i in range(positional):
+        kind = POSITIONAL_ONLY if i < code.co_posonlyargcount else POSITIONAL_OR_KEYWORD
+        default = defaults[i - first_default] if i >= first_default else EMPTY
+        out.append(Parameter(names[i], kind, default, annotations.get(names[i], EMPTY)))
+    at = positional + keyword_only
+    if code.co_flags & _CO_VARARGS:
+        out.append(Parameter(names[at], VAR_POSITIONAL,
+                             annotation=annotations.get(names[at], EMPTY)))
+        at += 1
+    for name in names[positional:positional + keyword_only]:
+        out.append(Parameter(name, KEYWORD_ONLY, kwdefaults.get(name, EMPTY),
+                             annotations.get(name, EMPTY)))
+    if code.co_flags & _CO_VARKEYWORDS:
+        out.append(Parameter(names[at], VAR_KEYWORD, annotation=annotations.get(names[at], EMPTY)))
+    return out
+
+
+def _annotation(param: Parameter) -> Any:
     ann = param.annotation
     if isinstance(ann, str):  # from __future__ import annotations
         return {"int": int, "float": float, "str": str}.get(ann, ann)
     return ann
 
 
-def slot_type(param: str, annotation: Any = inspect.Parameter.empty,
-              locale: str = "en-US") -> str:
+def _annotation_type(annotation: Any) -> Optional[str]:
+    """The slot type an annotation that is a class names, if any."""
+    try:
+        found = TYPE_BY_ANNOTATION.get(annotation)
+    except TypeError:  # an annotation that cannot be hashed
+        return None
+    if found is None:
+        dt = sys.modules.get("datetime")
+        name = TYPE_BY_DATETIME.get(getattr(annotation, "__name__", None) or "")
+        if dt is not None and name is not None and getattr(dt, annotation.__name__, None) \
+                is annotation:
+            found = name
+    return found
+
+
+def slot_type(param: str, annotation: Any = EMPTY, locale: str = "en-US") -> str:
     """The slot type for a parameter, from its annotation, else its name."""
-    found = TYPE_BY_ANNOTATION.get(annotation) if not isinstance(annotation, str) else None
+    found = _annotation_type(annotation) if not isinstance(annotation, str) else None
     if found is None:
         words = _split(param)
         whole = "".join(words)
@@ -178,7 +290,7 @@ def plain_functions(module: Any) -> list[tuple[str, Callable[..., Any]]]:
     """The public functions defined in module itself, in the order they were written."""
     found = []
     for name, value in list(vars(module).items()):
-        if name.startswith("_") or not inspect.isfunction(value):
+        if name.startswith("_") or not isinstance(value, types.FunctionType):
             continue
         if getattr(value, "__module__", None) != module.__name__:
             continue  # imported from elsewhere (skillkit's ask, a helper module)
@@ -191,7 +303,7 @@ def takes_req(module: Any) -> bool:
     the decorators that forgot them, not a plain one (its load error says so)."""
     for _, fn in plain_functions(module):
         try:
-            params = list(inspect.signature(fn).parameters)
+            params = [p.name for p in parameters(fn)]
         except (TypeError, ValueError):
             continue
         if params and params[0] in ("req", "request"):
@@ -202,12 +314,12 @@ def takes_req(module: Any) -> bool:
 class _Param:
     __slots__ = ("name", "slot", "type", "default", "optional", "kind")
 
-    def __init__(self, param: inspect.Parameter, locale: str) -> None:
+    def __init__(self, param: Parameter, locale: str) -> None:
         self.name = param.name
         self.slot = _slot_name(param.name)
         self.type = slot_type(param.name, _annotation(param), locale)
         self.default = param.default
-        self.optional = param.default is not param.empty
+        self.optional = param.default is not EMPTY
         self.kind = _annotation(param)
 
 
@@ -219,9 +331,8 @@ class _Intent:
         self.fn = fn
         self.name = name
         self.params: list[_Param] = []
-        signature = inspect.signature(fn)
-        for param in signature.parameters.values():
-            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+        for param in parameters(fn):
+            if param.kind in (VAR_POSITIONAL, VAR_KEYWORD):
                 continue
             self.params.append(_Param(param, locale))
 

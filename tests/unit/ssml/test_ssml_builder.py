@@ -73,6 +73,52 @@ class Escaping(unittest.TestCase):
             join(None)
 
 
+class WithoutRe(unittest.TestCase):
+    """escape() and break times are checked with str methods, not re (a
+    worker would import re, enum and functools for its first SSML): both
+    must say what the regular expressions they replace said."""
+
+    TEXTS = ["plain", "a & b", "&amp;", "&amp;lt;", "&&amp;", "&foo;bar", "&amp", "&AMP;",
+             "& amp;", "&apos;&quot;&gt;&lt;", "tab\tnew\nline\rcr", "bell\x07 nul\x00 esc\x1b",
+             "del\x7f", "caf\u00e9 \u2603", "lone \ud800 surrogate \udfff", "\ufffe\uffff\ufffd",
+             "emoji \U0001f600 & \x01", "", "&", ";", "&;", "<speak>", "\u00e9&amp;\x0b"]
+
+    def test_escape_as_the_regular_expressions_did(self):
+        import re
+        entity = re.compile(r"&(amp|lt|gt|quot|apos);")
+        forbidden = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+        unescapes = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+        escapes = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
+        for text in self.TEXTS:
+            with self.subTest(text=text):
+                want = forbidden.sub("", entity.sub(lambda m: unescapes[m.group(1)], text))
+                want = "".join(escapes.get(ch, ch) for ch in want)
+                self.assertEqual(escape(text), want)
+
+    def test_break_times_as_the_regular_expression_did(self):
+        import re
+        pattern = re.compile(r"(?:10|[0-9])s|(?:10000|[1-9][0-9]{0,3}|0)ms")
+        numbers = ["", "0", "00", "01", "1", "9", "10", "11", "99", "100", "999", "1000", "9999",
+                   "10000", "10001", "12345", "-1", "+1", "1.5", " 1", "1 ", "\uff15", "\u0663",
+                   "1e3", "0x1"]
+        for number in numbers:
+            for unit in ("s", "ms", "", "S", "MS", "sec", " ms"):
+                time = number + unit
+                with self.subTest(time=time):
+                    self.assertEqual(ssml._break_time_ok(time),
+                                     pattern.fullmatch(time) is not None)
+
+    def test_escape_and_break_do_not_import_re(self):
+        script = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                  "from skillkit import ssml; "
+                  "ssml.speak('Hi & \\x01 caf\\u00e9 ', ssml.break_('250ms'), ssml.pause(2)); "
+                  "print('re' in sys.modules)")
+        out = subprocess.run([sys.executable, "-I", "-S", "-c", script,
+                              os.path.dirname(os.path.dirname(ssml.__file__))],
+                             capture_output=True, text=True, timeout=60, check=True)
+        self.assertEqual(out.stdout.strip(), "False", out.stderr)
+
+
 class Markup(unittest.TestCase):
     def test_break(self):
         self.assertEqual(break_().markup, "<break/>")

@@ -312,5 +312,71 @@ class WhatIsTakenTest(PlainCase):
         self.assertIn("cat", self.said(intent_request("TellMeAJokeAboutIntent", animal="cat")))
 
 
+class WithoutInspectOrReTest(unittest.TestCase):
+    """_plain reads parameters from code objects and splits names by hand, so
+    that a plain skill's start-up imports neither inspect nor re: here both
+    are checked against what inspect.signature and the regular expressions
+    they replace say."""
+
+    NAMES = ["thank_you", "tellJoke2", "add2", "greet_intent", "HTTPServer", "aBcD", "a1B",
+             "x__y", "_private", "caf\u00e9_time", "na\u00efveName", "ABc", "aBC", "a_B",
+             "number42things", "\u0663rd", "tell_me_a_JOKE", "", "_", "9lives", "joke\u00c9Time"]
+
+    @staticmethod
+    def split_with_re(name):
+        import re
+        name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name)
+        words = []
+        for part in name.split("_"):
+            for piece in re.findall(r"[A-Za-z]+|[0-9]", part):
+                words.append(_plain._DIGITS[int(piece)] if piece.isdigit() else piece.lower())
+        return words
+
+    def test_names_split_as_the_regular_expressions_did(self):
+        for name in self.NAMES:
+            with self.subTest(name=name):
+                self.assertEqual(_plain._split(name), self.split_with_re(name))
+
+    def test_parameters_are_what_inspect_says(self):
+        import functools
+        import inspect
+
+        def plain(name, count: int = 2, *rest, city: str, when=None, **more) -> str:
+            return name
+
+        def positional_only(a, b=1, /, c=2, *, d):
+            return a
+
+        def nothing():
+            return 1
+
+        def annotated_later(apples: "int", friends: "int" = 2):
+            return apples
+
+        @functools.wraps(plain)
+        def wrapper(*args, **kwargs):
+            return plain(*args, **kwargs)
+
+        for fn in (plain, positional_only, nothing, annotated_later, wrapper, (lambda x, y=3: x)):
+            with self.subTest(fn=fn.__name__):
+                want = [(p.name, int(p.kind), p.default, p.annotation)
+                        for p in inspect.signature(fn).parameters.values()]
+                empty = inspect.Parameter.empty
+                got = [(p.name, p.kind, empty if p.default is _plain.EMPTY else p.default,
+                        empty if p.annotation is _plain.EMPTY else p.annotation)
+                       for p in _plain.parameters(fn)]
+                self.assertEqual(got, want)
+
+    def test_datetime_annotations_without_importing_datetime(self):
+        self.assertEqual(_plain.slot_type("when", datetime.time), "AMAZON.TIME")
+        self.assertEqual(_plain.slot_type("long", datetime.timedelta), "AMAZON.DURATION")
+        self.assertEqual(_plain.slot_type("stamp", datetime.datetime), "AMAZON.SearchQuery")
+
+        class date:  # a class of the skill's own with datetime's name
+            pass
+        self.assertEqual(_plain.slot_type("stamp", date), "AMAZON.SearchQuery")
+        self.assertEqual(_plain.slot_type("things", [int]), "AMAZON.SearchQuery")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -10,6 +10,7 @@ import functools
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 import unittest
 
@@ -89,6 +90,43 @@ class StartUpImports(unittest.TestCase):
         extra = sorted(modules - ours - ALLOWED)
         self.assertEqual(extra, [], "start-up imports more than ALLOWED; import it where it "
                          "is used, or, if every request needs it, add it to ALLOWED")
+
+    def assert_light(self, source, event_file):
+        """source as a skill.py loads and answers event_file importing nothing HEAVY."""
+        with tempfile.TemporaryDirectory() as folder:
+            skill = os.path.join(folder, "skill.py")
+            with open(skill, "w", encoding="utf-8") as f:
+                f.write(textwrap.dedent(source))
+            lines = run_worker(WORKER, SERVER_DIR, skill, event_file)
+        hello, answer, rest = lines[0], lines[1], lines[2:]
+        self.assertIn('"ok":true', hello)
+        self.assertIn('"ok":true', answer)
+        heavy = sorted(set(HEAVY) & {line for line in rest if not line.startswith("log: ")})
+        self.assertEqual(heavy, [], "python3 -X importtime shows who imports it")
+        return answer
+
+    def test_a_plain_function_skill_imports_no_more(self):
+        # A class's skill: its functions and their parameters are read
+        # without inspect (ast, dis, tokenize, enum: 15 ms of every start).
+        answer = self.assert_light("""
+            def thank_you(name, times: int = 1):
+                return "You're welcome, " + name + "!"
+
+            def tell_me_a_joke():
+                return "Why did the robot go on holiday? To recharge!"
+            """, os.path.join(FIXTURES_DIR, "intent_thank_you.json"))
+        self.assertIn("Dialog.ElicitSlot", answer)
+
+    def test_speech_built_with_ssml_imports_no_more(self):
+        # Escaping and break times without re (and enum, functools).
+        answer = self.assert_light("""
+            from skillkit import intent, ssml
+
+            @intent("ThankYouIntent")
+            def thanks(req):
+                return "You're welcome & " + ssml.break_("200ms") + ssml.pause(1) + "bye"
+            """, os.path.join(FIXTURES_DIR, "intent_thank_you.json"))
+        self.assertIn('<break time=\\"200ms\\"/>', answer)
 
     def test_logging_gets_lambdas_format_when_the_skill_imports_it(self):
         script = WORKER.replace("for record in records:", textwrap.dedent("""\
