@@ -202,24 +202,33 @@ preload(void *arg)
 
 /* The preloading thread, joined by ssml_preload_wait(): a process must not
  * exit while it is inside libxml2 or the dynamic loader, whose exit-time
- * destructors would pull the ground from under it. */
+ * destructors would pull the ground from under it. The lock lets the pool's
+ * threads ask for it (a zygote's start) while another waits for it. */
+static pthread_mutex_t preload_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t preloader;
-static bool preloading;
+static bool preloading, preload_over;
 
 void
 ssml_preload(void)
 {
     /* Best effort: without the thread, the first check compiles it. */
-    if (!preloading)
+    if (pthread_mutex_lock(&preload_lock) != 0)
+        return;
+    if (!preloading && !preload_over)
         preloading = pthread_create(&preloader, NULL, preload, NULL) == 0;
+    pthread_mutex_unlock(&preload_lock);
 }
 
 void
 ssml_preload_wait(void)
 {
+    if (pthread_mutex_lock(&preload_lock) != 0)
+        return;
     if (preloading)
         pthread_join(preloader, NULL);
     preloading = false;
+    preload_over = true; /* the process is ending: no thread starts now */
+    pthread_mutex_unlock(&preload_lock);
 }
 
 void

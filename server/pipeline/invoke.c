@@ -36,6 +36,11 @@ invoke_run(const struct invoke_config *cfg)
     struct runtime_config rc_cfg = cfg->runtime;
     rc_cfg.workers = 1;
     rc_cfg.launcher_fd = -1;
+    /* libxml2 and the schema load on a thread of their own while the skill
+     * starts, from the moment its process runs: started earlier, the
+     * loader's mmaps contend with the spawn of the sandbox (which shares
+     * this process's memory until its exec) and delay the whole start. */
+    rc_cfg.zygote_spawned = ssml_preload;
     if (runtime_open(&rt, &rc_cfg, &err) != SS_ERR_OK) {
         fprintf(cfg->err, "skillserver: %s\n", err.msg);
         rc = INVOKE_FAILED;
@@ -54,7 +59,6 @@ invoke_run(const struct invoke_config *cfg)
          * that does not load is remembered by the pool; one that could not
          * start at all is not started a second time. */
         struct ss_error start_err;
-        ssml_preload(); /* libxml2 and the schema, while the skill starts */
         enum ss_err started = pool_start(rt.pool, &skill, NULL, &start_err);
         if (started != SS_ERR_OK && started != SS_ERR_SKILL_LOAD)
             ctx.start_error = &start_err;

@@ -347,6 +347,7 @@ init(struct loop *l)
     rc_cfg.store = store_is_url(store_dir) ? store_dir : NULL;
     rc_cfg.workers = 1; /* Lambda hands one invocation at a time to a runtime */
     rc_cfg.launcher_fd = -1;
+    rc_cfg.zygote_spawned = ssml_preload; /* as invoke does (invoke.c) */
     rc_cfg.no_network = !l->cfg->share_network;
     /* Lambda allows no user namespaces (aws/containers-roadmap#2102): the
      * function's microVM is the boundary there, and the skill is confined
@@ -368,7 +369,6 @@ init(struct loop *l)
 
     /* The import, sandbox and all, happens now, in Lambda's init phase,
      * and not against the first invocation's deadline. */
-    ssml_preload(); /* libxml2 and the schema, while the skill starts */
     enum ss_err started = pool_start(l->rt.pool, &l->skill, &hello, &err);
     if (started == SS_ERR_SKILL_LOAD && hello.root && !hello.ok) {
         char what[sizeof(err.msg)];

@@ -27,6 +27,7 @@ runtime_open(struct runtime *rt, const struct runtime_config *cfg, struct ss_err
         .user = cfg->user,
         .launcher = cfg->launcher_fd >= 0,
         .launcher_fd = cfg->launcher_fd,
+        .zygote_spawned = cfg->zygote_spawned,
     };
 
     rt->handler_timeout_ms = hard;

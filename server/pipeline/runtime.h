@@ -17,18 +17,19 @@
 #include "store.h"
 
 struct runtime_config {
-    const char *exe;          /* the worker program (skillserver-worker) */
-    const char *skillkit_dir; /* folder that holds the skillkit package */
-    const char *data_dir;     /* the store's folder; NULL (and no store): no attributes */
-    const char *store;        /* a postgresql:// URL for the store instead; NULL: data_dir */
-    bool dev;                 /* errors are spoken in detail */
-    bool fresh_worker;        /* a new worker for every request */
-    bool no_network;          /* skills get no network at all (sandbox.h) */
-    bool namespaces_optional; /* confined without namespaces where refused (sandbox.h) */
-    int workers;              /* most workers per skill; 0: the number of CPUs */
-    int handler_timeout_ms;   /* hard deadline; 0: LIMIT_HANDLER_TIMEOUT_MS_DEFAULT */
-    const char *user;         /* who workers run as when root; NULL: nobody */
-    int launcher_fd;          /* the launcher's socket (launcher.h), or -1 */
+    const char *exe;              /* the worker program (skillserver-worker) */
+    const char *skillkit_dir;     /* folder that holds the skillkit package */
+    const char *data_dir;         /* the store's folder; NULL (and no store): no attributes */
+    const char *store;            /* a postgresql:// URL for the store instead; NULL: data_dir */
+    bool dev;                     /* errors are spoken in detail */
+    bool fresh_worker;            /* a new worker for every request */
+    bool no_network;              /* skills get no network at all (sandbox.h) */
+    bool namespaces_optional;     /* confined without namespaces where refused (sandbox.h) */
+    int workers;                  /* most workers per skill; 0: the number of CPUs */
+    int handler_timeout_ms;       /* hard deadline; 0: LIMIT_HANDLER_TIMEOUT_MS_DEFAULT */
+    const char *user;             /* who workers run as when root; NULL: nobody */
+    int launcher_fd;              /* the launcher's socket (launcher.h), or -1 */
+    void (*zygote_spawned)(void); /* pool_config's; NULL: none */
 };
 
 struct runtime {

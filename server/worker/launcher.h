@@ -49,6 +49,10 @@ struct launcher_config {
     bool dev;
     bool no_network;          /* skills get a network namespace of their own (sandbox.h) */
     bool namespaces_optional; /* sandbox.h: only where the kernel refuses them */
+    /* Called on the starting thread once a zygote's process is running
+     * (exec'd, or handed over by the launcher), before its load is waited
+     * for; NULL for none. Not passed to the launcher process. */
+    void (*spawned)(void);
 };
 
 /*

@@ -142,6 +142,7 @@ pool_create(const struct pool_config *cfg)
     pool->launch.dev = cfg->dev;
     pool->launch.no_network = cfg->no_network;
     pool->launch.namespaces_optional = cfg->namespaces_optional;
+    pool->launch.spawned = cfg->zygote_spawned;
     pool->launcher_fd = cfg->launcher ? cfg->launcher_fd : -1;
     if (pool->cfg.workers <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -45,6 +45,9 @@ struct pool_config {
     bool launcher;            /* start zygotes through the launcher (launcher.h)... */
     int launcher_fd;          /* ...on this socket */
     pool_log_fn log;          /* may be NULL: lines go to log_skill() */
+    /* May be NULL: called once a zygote's process is running, before its
+     * load is waited for (launcher_config's spawned). */
+    void (*zygote_spawned)(void);
     void *log_ctx;
 };
 

@@ -138,6 +138,8 @@ process_start_zygote(const struct launcher_config *launch, int launcher_fd, int 
         if ((rc = launcher_zygote(launch, spec, &fds, &w->pid, err)) != SS_ERR_OK)
             goto out;
     }
+    if (launch->spawned)
+        launch->spawned();
     close(sv[1]);
     sv[1] = -1;
     close(outp[1]);

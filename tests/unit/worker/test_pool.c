@@ -43,6 +43,23 @@ logged_now(void)
     return copy;
 }
 
+/* How many zygote processes pool_config's zygote_spawned was told of. */
+static int spawned;
+static int64_t spawned_at_ms; /* when it was last called */
+
+static void
+on_spawned(void)
+{
+    __atomic_store_n(&spawned_at_ms, proto_now_ms(), __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&spawned, 1, __ATOMIC_SEQ_CST);
+}
+
+static int
+spawned_now(void)
+{
+    return __atomic_load_n(&spawned, __ATOMIC_SEQ_CST);
+}
+
 static enum ss_err
 call(struct pool *pool, struct skill *s, const char *attrs, struct pool_answer *ans,
      struct ss_error *err)
@@ -78,6 +95,7 @@ main(void)
         .handler_timeout_ms = 4000,
         .soft_timeout_ms = 750,
         .log = capture,
+        .zygote_spawned = on_spawned,
     };
     struct pool *pool = pool_create(&cfg);
     ok(pool != NULL, "create a pool");
@@ -86,6 +104,7 @@ main(void)
     is_int(pool_start(pool, &persistent, &hello, &err), SS_ERR_OK, "start a worker");
     ok(hello.ok, "hello says ok");
     message_load_cleanup(&hello);
+    is_int(spawned_now(), 1, "zygote_spawned is called once the zygote's process runs");
     is_int(call(pool, &persistent, "{\"visits\": 41}", &ans, &err), SS_ERR_OK, "call it");
     ok(ans.answer.ok, "answer ok");
     json_t *reply = ans.answer.reply;
@@ -168,6 +187,15 @@ main(void)
     contains(own.err.msg, "1200 ms", "says that deadline");
     pool_answer_cleanup(&own.ans);
 
+    /* Called before the load is waited for: slow_start's import takes 1.5 s. */
+    struct skill slow = load("slow_start");
+    t0 = proto_now_ms();
+    start(pool, &slow);
+    int64_t loaded_ms = proto_now_ms(), told_ms = __atomic_load_n(&spawned_at_ms, __ATOMIC_SEQ_CST);
+    ok(told_ms >= t0 && loaded_ms - told_ms >= 1000,
+       "zygote_spawned comes before the skill has loaded (%lld ms before)",
+       (long long)(loaded_ms - told_ms));
+
     struct skill crashes = load("crashes");
     start(pool, &crashes);
     is_int(call(pool, &crashes, NULL, &ans, &err), SS_ERR_SKILL_CRASHED, "a worker that dies");
@@ -198,8 +226,10 @@ main(void)
     /* A binary that is not there. */
     cfg.exe = "/nonexistent/skillserver";
     pool = pool_create(&cfg);
+    int before = spawned_now();
     is_int(pool_start(pool, &persistent, &hello, &err), SS_ERR_SKILL_CRASHED, "missing binary");
     ok(hello.root == NULL, "no report from a worker that never started");
+    is_int(spawned_now(), before, "no zygote_spawned for a process that never ran");
     pool_destroy(pool);
 
     skill_cleanup(&persistent);
@@ -210,5 +240,6 @@ main(void)
     skill_cleanup(&loops);
     skill_cleanup(&blocks);
     skill_cleanup(&crashes);
+    skill_cleanup(&slow);
     return tap_done();
 }
