@@ -15,6 +15,9 @@
 # 3. invoke: `skillserver invoke thank_you` on a canned request, start to
 #    exit, the median of BENCH_INVOKE_RUNS (default 20): a zygote's whole
 #    start (sandbox, CPython, skillkit, the skill) plus one request.
+#    invoke-ssml does the same with an answer built with skillkit.ssml (so
+#    checked against the schema), invoke-plain with a skill of plain
+#    functions, as a class writes them.
 # 4. class-load: a `serve --class` with 30 children saving and talking to
 #    their skills at once, 5 of them looping (tests/integration/
 #    test_class_load.py): p50/p99 of the well-behaved answers, and a failure
@@ -27,7 +30,8 @@
 # Environment: BENCH_SECONDS, BENCH_CONNECTIONS (default 32), BENCH_THREADS
 # (wrk threads, default 2), BENCH_CASES (space-separated subset of: plain-1
 # verify-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post
-# invoke class-load), BENCH_SKIP_MICRO=1, BENCH_COMPARE, BENCH_INVOKE_RUNS.
+# invoke invoke-ssml invoke-plain class-load), BENCH_SKIP_MICRO=1,
+# BENCH_COMPARE, BENCH_INVOKE_RUNS.
 set -eu
 
 BUILD=${1:-build}
@@ -38,7 +42,7 @@ SECONDS_EACH=${BENCH_SECONDS:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_THREADS:-2}
 CPUS=$(nproc)
-CASES=${BENCH_CASES:-plain-1 verify-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post invoke class-load}
+CASES=${BENCH_CASES:-plain-1 verify-1 plain-N tls-1 tls-N fresh-plain fresh-tls http-get http-post invoke invoke-ssml invoke-plain class-load}
 MAIN_BIN=$BIN
 COMPARE=${BENCH_COMPARE:-}
 label=
@@ -74,6 +78,25 @@ fi
 
 mkdir -p "$tmp/skills" "$tmp/data"
 cp -r "$ROOT/skills/thank_you" "$tmp/skills/"
+# invoke-ssml's skill: thank_you's answer with a pause in it.
+mkdir -p "$tmp/skills/thanks_ssml" "$tmp/skills/thanks_plain"
+cat >"$tmp/skills/thanks_ssml/skill.py" <<'EOF'
+from skillkit import intent, ssml
+
+
+@intent("ThankYouIntent")
+def thanks(req):
+    return "You're welcome, " + req.slot("name", "friend") + "!" + ssml.pause(0.2) + "Have a great day."
+EOF
+# invoke-plain's: a child's two functions.
+cat >"$tmp/skills/thanks_plain/skill.py" <<'EOF'
+def thank_you(name):
+    return "You're welcome, " + name + "!"
+
+
+def tell_me_a_joke():
+    return "Why did the robot go on holiday? To recharge!"
+EOF
 sh "$ROOT/certs/make-endpoint-cert.sh" localhost "$tmp/tls" >/dev/null
 
 # The process and all its descendants (the launcher, each skill's monitor
@@ -208,24 +231,42 @@ echo "== wrk: thank_you, ${CONNECTIONS} keep-alive connections, $WRK_THREADS wrk
 tls="--tls-cert $tmp/tls/certificate.pem --tls-key $tmp/tls/private-key.pem"
 ty=/skills/thank_you
 post=tests/bench/post.lua
-# invoke_case: the median start-to-exit time of `invoke thank_you`.
+# invoke_case CASE SKILL: the median start-to-exit time of `invoke SKILL`
+# on a ThankYouIntent with the name Sam. With BENCH_COMPARE the binaries
+# take turns run by run: a start of 40 ms drifts by more than a change is
+# worth from one minute to the next on a shared machine.
 invoke_case() {
     runs=${BENCH_INVOKE_RUNS:-20}
-    "$BIN" request thank_you ThankYouIntent name=Sam --skills "$tmp/skills" >"$tmp/invoke.json"
+    "$MAIN_BIN" request "$2" ThankYouIntent name=Sam --skills "$tmp/skills" >"$tmp/invoke.json"
+    n=0
+    for b in "$MAIN_BIN" $COMPARE; do
+        : >"$tmp/invoke-times-$n"
+        n=$((n + 1))
+    done
     i=0
-    : >"$tmp/invoke-times"
     while [ $i -lt "$runs" ]; do
-        start=$(date +%s%N)
-        "$BIN" invoke thank_you "$tmp/invoke.json" --skills "$tmp/skills" --data "$tmp/data" \
-            >/dev/null 2>&1 || echo "   invoke$label: run $i failed"
-        end=$(date +%s%N)
-        echo $(((end - start) / 1000)) >>"$tmp/invoke-times"
+        n=0
+        for b in "$MAIN_BIN" $COMPARE; do
+            start=$(date +%s%N)
+            "$b" invoke "$2" "$tmp/invoke.json" --skills "$tmp/skills" --data "$tmp/data" \
+                >"$tmp/invoke-out" 2>&1 || echo "   $1 ($b): run $i failed"
+            end=$(date +%s%N)
+            grep -q "welcome, Sam" "$tmp/invoke-out" || echo "   $1 ($b): run $i did not answer"
+            echo $(((end - start) / 1000)) >>"$tmp/invoke-times-$n"
+            n=$((n + 1))
+        done
         i=$((i + 1))
     done
-    sort -n "$tmp/invoke-times" | awk -v name="invoke$label" -v runs="$runs" '
-        { t[NR] = $1 }
-        END { printf "   %-20s median %.1f ms of %d runs (min %.1f, max %.1f)\n", name,
-              t[int((NR + 1) / 2)] / 1000, runs, t[1] / 1000, t[NR] / 1000 }'
+    n=0
+    for b in "$MAIN_BIN" $COMPARE; do
+        name=$1
+        [ "$b" = "$MAIN_BIN" ] || name="$1 (other)"
+        sort -n "$tmp/invoke-times-$n" | awk -v name="$name" -v runs="$runs" '
+            { t[NR] = $1 }
+            END { printf "   %-20s median %.1f ms of %d runs (min %.1f, max %.1f)\n", name,
+                  t[int((NR + 1) / 2)] / 1000, runs, t[1] / 1000, t[NR] / 1000 }'
+        n=$((n + 1))
+    done
 }
 
 for c in $CASES; do
@@ -259,7 +300,10 @@ for c in $CASES; do
         ;;
     http-get) run_case healthz http /healthz - --no-tls ;;
     http-post) run_case post-404 http /skills/none "$post" --no-tls ;;
-    invoke) invoke_case ;;
+    # Every binary in one call, run by run in turn (invoke_case).
+    invoke) [ "$BIN" != "$MAIN_BIN" ] || invoke_case invoke thank_you ;;
+    invoke-ssml) [ "$BIN" != "$MAIN_BIN" ] || invoke_case invoke-ssml thanks_ssml ;;
+    invoke-plain) [ "$BIN" != "$MAIN_BIN" ] || invoke_case invoke-plain thanks_plain ;;
     class-load) ;;
     *) echo "   unknown case $c" ;;
     esac
