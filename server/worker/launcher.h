@@ -49,9 +49,12 @@ struct launcher_config {
     bool dev;
     bool no_network;          /* skills get a network namespace of their own (sandbox.h) */
     bool namespaces_optional; /* sandbox.h: only where the kernel refuses them */
-    /* Called on the starting thread once a zygote's process is running
-     * (exec'd, or handed over by the launcher), before its load is waited
-     * for; NULL for none. Not passed to the launcher process. */
+    /* Called on the starting thread once a zygote's process is created
+     * (posix_spawn succeeded, or the launcher handed it over), before its
+     * load is waited for; NULL for none. Where fork stands in for vfork
+     * (qemu-user), posix_spawn cannot see its exec fail, so this may come
+     * for a program that then does not start. Not passed to the launcher
+     * process. */
     void (*spawned)(void);
 };
 
