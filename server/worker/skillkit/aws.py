@@ -44,6 +44,7 @@ from ._routing import Turn, answer, call, silent
 from ._skill import Skill
 from .request import Request
 from .response import Response
+from .ssml import _escape_all
 
 __all__ = ["skill_handler", "envelope", "apology", "APOLOGIES"]
 
@@ -78,15 +79,8 @@ def _log(text: str) -> None:
 # ---------------------------------------------------------------------------
 # Speech.
 
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
 _SPEAK = re.compile(r"\s*<speak(\s[^>]*)?>(.*)</speak\s*>\s*\Z", re.S)
 _EMPTY_SPEAK = re.compile(r"\s*<speak(\s[^>]*)?/>\s*\Z")
-
-
-def _escape(text: str) -> str:
-    """Plain words as SSML character data: every special character escaped."""
-    return "".join(_ESCAPES.get(ch, ch) for ch in _FORBIDDEN.sub("", text))
 
 
 def _inner(markup: str) -> str:
@@ -110,7 +104,7 @@ def _speech(segments: Any, play_behavior: Optional[str] = None) -> Optional[dict
         if isinstance(seg, dict) and isinstance(seg.get("ssml"), str):
             parts.append(_inner(seg["ssml"]))
         elif isinstance(seg, dict) and isinstance(seg.get("text"), str):
-            parts.append(_escape(seg["text"]))
+            parts.append(_escape_all(seg["text"]))
     speech = {"type": "SSML", "ssml": "<speak>" + "".join(parts) + "</speak>"}
     if play_behavior:
         speech["playBehavior"] = play_behavior

@@ -99,8 +99,14 @@ def escape(text: object) -> str:
     ``escapeXmlCharacters`` does), and characters XML does not allow are
     dropped.
     """
-    text = _drop_forbidden(_unescape_entities(str(text)))
-    return "".join(_ESCAPES.get(ch, ch) for ch in text)
+    return _escape_all(_unescape_entities(str(text)))
+
+
+def _escape_all(text: str) -> str:
+    """``text`` as character data with every special character escaped,
+    entities too (for words that are not SSML at all), and characters XML
+    does not allow dropped."""
+    return "".join(_ESCAPES.get(ch, ch) for ch in _drop_forbidden(text))
 
 
 class SSML:
