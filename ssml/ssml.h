@@ -43,9 +43,10 @@ int ssml_init(void);
 
 /* ssml_init() on a thread of its own, which loads libxml2 (ssml/xmllib.c)
  * and compiles the schema while the caller goes on: invoke starts its
- * skill meanwhile, and its answer's check finds both ready. The thread
- * that called it calls ssml_preload_wait() before the process exits (it
- * waits for that thread, if it is still at work). */
+ * skill meanwhile, and its answer's check finds both ready. Any thread
+ * may call it, more than once; the process calls ssml_preload_wait()
+ * before it exits (it waits for that thread, if it is still at work, and
+ * no preload starts after it). */
 void ssml_preload(void);
 void ssml_preload_wait(void);
 

@@ -263,12 +263,11 @@ def _annotation_type(annotation: Any) -> Optional[str]:
         found = TYPE_BY_ANNOTATION.get(annotation)
     except TypeError:  # an annotation that cannot be hashed
         return None
-    if found is None:
+    name = getattr(annotation, "__name__", None)
+    if found is None and isinstance(name, str) and name in TYPE_BY_DATETIME:
         dt = sys.modules.get("datetime")
-        name = TYPE_BY_DATETIME.get(getattr(annotation, "__name__", None) or "")
-        if dt is not None and name is not None and getattr(dt, annotation.__name__, None) \
-                is annotation:
-            found = name
+        if dt is not None and getattr(dt, name, None) is annotation:
+            found = TYPE_BY_DATETIME[name]
     return found
 
 
