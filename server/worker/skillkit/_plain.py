@@ -230,7 +230,8 @@ def parameters(fn: Callable[..., Any]) -> list[Parameter]:
     keyword_only = code.co_kwonlyargcount
     defaults = fn.__defaults__ or ()
     kwdefaults = fn.__kwdefaults__ or {}
-    annotations = fn.__annotations__ or {}
+    # Copied as inspect copies it: a dict subclass's own get() is not called.
+    annotations = dict(fn.__annotations__ or {})
     first_default = positional - len(defaults)
     out = []
     for i in range(positional):
@@ -263,11 +264,13 @@ def _annotation_type(annotation: Any) -> Optional[str]:
         found = TYPE_BY_ANNOTATION.get(annotation)
     except TypeError:  # an annotation that cannot be hashed
         return None
-    name = getattr(annotation, "__name__", None)
-    if found is None and isinstance(name, str) and name in TYPE_BY_DATETIME:
-        dt = sys.modules.get("datetime")
-        if dt is not None and getattr(dt, name, None) is annotation:
-            found = TYPE_BY_DATETIME[name]
+    # Compared by identity with the module's classes: nothing of the
+    # annotation itself (a __name__ that raises, say) is run.
+    dt = sys.modules.get("datetime")
+    if found is None and type(dt) is types.ModuleType:
+        for name, slot in TYPE_BY_DATETIME.items():
+            if getattr(dt, name, None) is annotation:
+                return slot
     return found
 
 

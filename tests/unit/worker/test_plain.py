@@ -312,7 +312,7 @@ class WhatIsTakenTest(PlainCase):
         self.assertIn("cat", self.said(intent_request("TellMeAJokeAboutIntent", animal="cat")))
 
 
-class WithoutInspectOrReTest(unittest.TestCase):
+class WithoutInspectOrReTest(PlainCase):
     """_plain reads parameters from code objects and splits names by hand, so
     that a plain skill's start-up imports neither inspect nor re: here both
     are checked against what inspect.signature and the regular expressions
@@ -366,6 +366,35 @@ class WithoutInspectOrReTest(unittest.TestCase):
                         empty if p.annotation is _plain.EMPTY else p.annotation)
                        for p in _plain.parameters(fn)]
                 self.assertEqual(got, want)
+
+    def test_odd_annotations_load_as_they_did_with_inspect(self):
+        # What a skill may hang on its functions: an annotations dict whose
+        # get() raises (inspect copies it with dict()), and an annotation
+        # whose __name__ raises (never read). The skill loads, its slots
+        # typed by their names.
+        hello = self.load("""
+            class Ann(dict):
+                def get(self, *args):
+                    raise RuntimeError("annotations bite")
+
+            class Named:
+                @property
+                def __name__(self):
+                    raise RuntimeError("name bites")
+
+            def tell_joke(topic):
+                return topic
+            tell_joke.__annotations__ = Ann(topic=str)
+
+            def greet(name: Named()):
+                return name
+            """)
+        self.assertTrue(hello["ok"], hello.get("error"))
+        intents = self.intents(hello)
+        self.assertEqual(intents["GreetIntent"]["slots"],
+                         [{"name": "name", "type": "AMAZON.FirstName"}])
+        self.assertEqual(intents["TellJokeIntent"]["slots"],
+                         [{"name": "topic", "type": "AMAZON.SearchQuery"}])
 
     def test_datetime_annotations_without_importing_datetime(self):
         self.assertEqual(_plain.slot_type("when", datetime.time), "AMAZON.TIME")
