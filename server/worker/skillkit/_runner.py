@@ -66,8 +66,28 @@ __all__ = ["load", "handle"]
 #: the server's LIMIT_WORKER_START_MS (10 s), so the load error names its line.
 LOAD_SOFT_SECONDS = 5.0
 
+#: Lambda's X-Ray trace header, as its runtime sets it for each invocation.
+TRACE_ENV = "_X_AMZN_TRACE_ID"
+
 #: The skill loaded in this process (load() replaces it).
 _skill: Optional[Skill] = None
+
+
+#: Whether _X_AMZN_TRACE_ID may be in os.environ: removing a variable that
+#: is not there costs os.environ a KeyError raised and caught (about 1 us).
+_trace_set = TRACE_ENV in os.environ
+
+
+def _set_trace(trace: Optional[str]) -> None:
+    """As Lambda's runtime does for each invocation: the X-Ray trace header
+    of this one in the environment, or none."""
+    global _trace_set
+    if trace:
+        os.environ[TRACE_ENV] = trace
+        _trace_set = True
+    elif _trace_set:
+        os.environ.pop(TRACE_ENV, None)
+        _trace_set = False
 
 
 def _handle(message: str) -> str:
@@ -79,12 +99,7 @@ def _handle(message: str) -> str:
         return dumps(_message.failed(skill.load_error))
     meta: dict = {}
     event, attributes, soft_ms, split = _message.read_request(message, meta)
-    # As Lambda's runtime does for each invocation: the X-Ray trace header
-    # of this one, or none.
-    if meta.get(_message.TRACE):
-        os.environ["_X_AMZN_TRACE_ID"] = meta[_message.TRACE]
-    else:
-        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    _set_trace(meta.get(_message.TRACE))
     turn = Turn()
 
     if skill.lambda_handler is not None:

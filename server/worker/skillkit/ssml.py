@@ -58,6 +58,8 @@ class _Pattern:
 
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
+#: The escapes after "&" (which goes first, or its entities would be escaped again).
+_ESCAPE_ORDER = ("<", ">", '"', "'")
 _UNESCAPES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 # Characters XML 1.0 forbids: C0 controls but TAB/LF/CR, surrogates,
 # U+FFFE and U+FFFF. Alexa rejects the whole response if one is present.
@@ -106,7 +108,15 @@ def _escape_all(text: str) -> str:
     """``text`` as character data with every special character escaped,
     entities too (for words that are not SSML at all), and characters XML
     does not allow dropped."""
-    return "".join(_ESCAPES.get(ch, ch) for ch in _drop_forbidden(text))
+    # One str.replace per character, in C: a loop over the characters in
+    # Python costs about 80 ns each, a sentence's worth of microseconds.
+    text = _drop_forbidden(text)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    for char in _ESCAPE_ORDER:
+        if char in text:
+            text = text.replace(char, _ESCAPES[char])
+    return text
 
 
 class SSML:

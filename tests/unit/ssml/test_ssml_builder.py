@@ -81,7 +81,8 @@ class WithoutRe(unittest.TestCase):
     TEXTS = ["plain", "a & b", "&amp;", "&amp;lt;", "&&amp;", "&foo;bar", "&amp", "&AMP;",
              "& amp;", "&apos;&quot;&gt;&lt;", "tab\tnew\nline\rcr", "bell\x07 nul\x00 esc\x1b",
              "del\x7f", "caf\u00e9 \u2603", "lone \ud800 surrogate \udfff", "\ufffe\uffff\ufffd",
-             "emoji \U0001f600 & \x01", "", "&", ";", "&;", "<speak>", "\u00e9&amp;\x0b"]
+             "emoji \U0001f600 & \x01", "", "&", ";", "&;", "<speak>", "\u00e9&amp;\x0b",
+             "<<>>''\"\"&&", "&lt;&&lt;&gt;<&amp;>"]
 
     def test_escape_as_the_regular_expressions_did(self):
         import re
