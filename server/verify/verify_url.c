@@ -6,6 +6,7 @@
  * Everything here reads outside input and is fuzzed (tests/fuzz/fuzz_verify_url.c):
  * no allocation, no locale, every length bounded before it is used.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -240,21 +241,22 @@ verify_parse_timestamp(const char *text, time_t *out)
     return true;
 }
 
-/* The value of a base64 character: 0..63, 64 for '=', 255 for anything else. */
-static unsigned
-b64_value(unsigned char c)
+/* The value of each base64 character: 0..63, 64 for '=', 255 for anything
+ * else (a table: the signature is 344 characters on every request). */
+#define B64_PAD 64
+#define B64_BAD 255
+static unsigned char b64_table[256];
+static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
+
+static void
+b64_table_init(void)
 {
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return c == '=' ? 64 : 255;
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    memset(b64_table, B64_BAD, sizeof(b64_table));
+    for (unsigned i = 0; i < 64; i++)
+        b64_table[(unsigned char)alphabet[i]] = (unsigned char)i;
+    b64_table['='] = B64_PAD;
 }
 
 long
@@ -266,28 +268,39 @@ verify_base64_decode(const char *text, unsigned char *out, size_t cap)
     if (len == 0 || len > LIMIT_VERIFY_SIGNATURE_CHARS || len % 4 != 0)
         return -1;
 
-    size_t o = 0;
-    for (size_t i = 0; i < len; i += 4) {
-        unsigned v[4];
-        for (int k = 0; k < 4; k++)
-            v[k] = b64_value((unsigned char)text[i + k]);
-        bool last = i + 4 == len;
-        /* '=' only in the last two places of the last group, and never "x=y". */
-        if (v[0] > 63 || v[1] > 63 || v[2] == 255 || v[3] == 255)
+    if (pthread_once(&b64_once, b64_table_init) != 0)
+        return -1;
+    const unsigned char *in = (const unsigned char *)text;
+    /* Every group but the last is four alphabet characters, three bytes. */
+    size_t full = len - 4, o = 0;
+    if (full / 4 * 3 > cap)
+        return -1;
+    for (size_t i = 0; i < full; i += 4) {
+        unsigned a = b64_table[in[i]], b = b64_table[in[i + 1]], c = b64_table[in[i + 2]],
+                 d = b64_table[in[i + 3]];
+        if ((a | b | c | d) > 63)
             return -1;
-        if (v[2] == 64 && v[3] != 64)
-            return -1;
-        if (!last && (v[2] == 64 || v[3] == 64))
-            return -1;
-        size_t n = v[2] == 64 ? 1 : v[3] == 64 ? 2 : 3;
-        if (o + n > cap)
-            return -1;
-        uint32_t bits = v[0] << 18 | v[1] << 12 | (v[2] & 63) << 6 | (v[3] & 63);
+        uint32_t bits = a << 18 | b << 12 | c << 6 | d;
         out[o++] = (unsigned char)(bits >> 16);
-        if (n > 1)
-            out[o++] = (unsigned char)(bits >> 8);
-        if (n > 2)
-            out[o++] = (unsigned char)bits;
+        out[o++] = (unsigned char)(bits >> 8);
+        out[o++] = (unsigned char)bits;
     }
+    /* The last: '=' only in its last two places, and never "x=y". */
+    unsigned v[4];
+    for (int k = 0; k < 4; k++)
+        v[k] = b64_table[in[full + k]];
+    if (v[0] > 63 || v[1] > 63 || v[2] == B64_BAD || v[3] == B64_BAD)
+        return -1;
+    if (v[2] == B64_PAD && v[3] != B64_PAD)
+        return -1;
+    size_t n = v[2] == B64_PAD ? 1 : v[3] == B64_PAD ? 2 : 3;
+    if (o + n > cap)
+        return -1;
+    uint32_t bits = v[0] << 18 | v[1] << 12 | (v[2] & 63) << 6 | (v[3] & 63);
+    out[o++] = (unsigned char)(bits >> 16);
+    if (n > 1)
+        out[o++] = (unsigned char)(bits >> 8);
+    if (n > 2)
+        out[o++] = (unsigned char)bits;
     return (long)o;
 }

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "request.h"
 #include "sign.h"
 #include "skill.h"
@@ -1185,6 +1187,50 @@ test_sign(void)
     is_str(out, "", "and left empty");
 }
 
+/* verify_base64_decode against OpenSSL's encoder: every length up to a
+ * signature's, random bytes; then each group with one character made
+ * wrong ('=', a space, a character outside the alphabet) is refused. */
+static void
+test_base64(void)
+{
+    unsigned char raw[LIMIT_VERIFY_SIGNATURE_CHARS / 4 * 3], back[sizeof(raw)];
+    char text[LIMIT_VERIFY_SIGNATURE_CHARS + 4];
+    int wrong = 0, refused = 0, lengths = 0;
+    unsigned seed = 12345;
+    for (size_t n = 1; n <= 512; n++) {
+        for (size_t i = 0; i < n; i++)
+            raw[i] = (unsigned char)((seed = seed * 1103515245u + 12345u) >> 16);
+        int len = EVP_EncodeBlock((unsigned char *)text, raw, (int)n);
+        if ((size_t)len > LIMIT_VERIFY_SIGNATURE_CHARS)
+            break;
+        lengths++;
+        long got = verify_base64_decode(text, back, sizeof(back));
+        if (got != (long)n || memcmp(raw, back, n) != 0)
+            wrong++;
+        if (verify_base64_decode(text, back, n - 1) >= 0)
+            wrong++; /* a buffer one byte short is refused, not overrun */
+        static const char bad[] = {'=', ' ', '-', '_', '.', '\n', '\x80'};
+        for (int at = 0; at < len; at += 4) {
+            /* '=' is valid in the last group's last two places only. */
+            for (size_t b = 0; b < sizeof(bad); b++) {
+                int place = at + (int)(b % 4);
+                if (bad[b] == '=' && place >= len - 2)
+                    continue;
+                char keep = text[place];
+                text[place] = bad[b];
+                if (verify_base64_decode(text, back, sizeof(back)) >= 0)
+                    wrong++;
+                else
+                    refused++;
+                text[place] = keep;
+            }
+        }
+    }
+    ok(lengths > 250, "base64 checked for %d lengths", lengths);
+    is_int(wrong, 0, "OpenSSL's base64 decoded to the same bytes; no corrupted text accepted");
+    ok(refused > 10000, "%d corrupted texts refused", refused);
+}
+
 int
 main(void)
 {
@@ -1195,6 +1241,7 @@ main(void)
         return tap_done();
     }
     test_url_table();
+    test_base64();
     test_signatures();
     test_no_download_for_bad_urls();
     test_chains();
