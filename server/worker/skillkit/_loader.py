@@ -10,7 +10,6 @@ a warning.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
@@ -21,11 +20,12 @@ from ._skill import PACKAGE_DIR, Skill, read_json
 from .errors import SkillDefinitionError
 
 try:
-    # What importlib.util exports under these names, without importing
-    # importlib.util, which brings contextlib (and with it collections and
-    # functools) into every zygote (see _runner).
-    from importlib._bootstrap import module_from_spec
-    from importlib._bootstrap_external import spec_from_file_location
+    # What importlib.util exports under these names, from the modules behind
+    # importlib._bootstrap and _bootstrap_external, which every CPython has
+    # loaded: importlib.util brings contextlib (and with it collections and
+    # functools), and even the importlib package brings warnings (see _runner).
+    from _frozen_importlib import module_from_spec
+    from _frozen_importlib_external import spec_from_file_location
 except ImportError:
     from importlib.util import module_from_spec, spec_from_file_location
 
@@ -66,6 +66,13 @@ def unload(old: Optional[Skill]) -> None:
         file = os.path.abspath(file)
         if file.startswith(prefix) and not file.startswith(PACKAGE_DIR + os.sep):
             del sys.modules[name]
+
+
+def _invalidate_caches() -> None:
+    """importlib.invalidate_caches(), without importing importlib."""
+    for finder in sys.meta_path:
+        if hasattr(finder, "invalidate_caches"):
+            finder.invalidate_caches()
 
 
 def _skill_locale(skill: Skill) -> str:
@@ -318,7 +325,7 @@ def load(skill: Skill, soft_seconds: float) -> dict:
 
     # Directory listings are cached by the import system; a sibling module
     # written a moment ago (tests, --dev reloads) must be found.
-    importlib.invalidate_caches()
+    _invalidate_caches()
     spec = spec_from_file_location(skill.module_name, path)
     if spec is None or spec.loader is None:
         return _failed(skill, _message.error(

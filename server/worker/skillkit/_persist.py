@@ -7,7 +7,6 @@ datetime``), as a BadResult naming the function that put it there.
 """
 from __future__ import annotations
 
-import math
 
 from . import _jsontext
 from ._diagnose import BadResult, describe_type, who
@@ -35,6 +34,8 @@ def _unsaveable(value: Any, path: str, strict_keys: bool, depth: int = 0
             return path, "text with a broken character in it"
         return None
     if isinstance(value, float):
+        import math  # only when something could not be encoded
+
         return None if math.isfinite(value) else (path, f"the number {value!r}")
     if depth > 100:
         return path, "something nested too deep (maybe it contains itself)"

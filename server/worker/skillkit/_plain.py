@@ -43,9 +43,8 @@ from __future__ import annotations
 import builtins
 import keyword
 import sys
-import types
 
-from ._registry import Handler, Registry, def_line
+from ._registry import FunctionType, Handler, ModuleType, Registry, def_line
 from .request import Request
 from .response import Response
 
@@ -218,7 +217,7 @@ def parameters(fn: Callable[..., Any]) -> list[Parameter]:
     reads a plain function's. A function that another wraps (functools.wraps
     leaves __wrapped__) or anything else callable goes to inspect.signature,
     which knows those cases; it raises TypeError or ValueError as that does."""
-    if type(fn) is not types.FunctionType or hasattr(fn, "__wrapped__"):
+    if type(fn) is not FunctionType or hasattr(fn, "__wrapped__"):
         import inspect
 
         return [Parameter(p.name, int(p.kind), EMPTY if p.default is p.empty else p.default,
@@ -267,7 +266,7 @@ def _annotation_type(annotation: Any) -> Optional[str]:
     # Compared by identity with the module's classes: nothing of the
     # annotation itself (a __name__ that raises, say) is run.
     dt = sys.modules.get("datetime")
-    if found is None and type(dt) is types.ModuleType:
+    if found is None and type(dt) is ModuleType:
         for name, slot in TYPE_BY_DATETIME.items():
             if getattr(dt, name, None) is annotation:
                 return slot
@@ -292,7 +291,7 @@ def plain_functions(module: Any) -> list[tuple[str, Callable[..., Any]]]:
     """The public functions defined in module itself, in the order they were written."""
     found = []
     for name, value in list(vars(module).items()):
-        if name.startswith("_") or not isinstance(value, types.FunctionType):
+        if name.startswith("_") or not isinstance(value, FunctionType):
             continue
         if getattr(value, "__module__", None) != module.__name__:
             continue  # imported from elsewhere (skillkit's ask, a helper module)

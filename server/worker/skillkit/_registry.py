@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import sys
-import types
 
 from .errors import SkillDefinitionError
 
@@ -89,11 +88,15 @@ def def_line(fn: Callable[..., Any]) -> Optional[int]:
 _CO_VARARGS = 0x04
 
 
+#: types.FunctionType and types.ModuleType, without importing types (see _runner).
+FunctionType = type(lambda: None)
+ModuleType = type(sys)
+
 def _is_plain_function(fn: Any) -> bool:
     """True for a function whose signature inspect would read from its code
     object alone: not wrapped (functools.wraps), not given a __signature__,
     not made by functools.partialmethod."""
-    return (type(fn) is types.FunctionType and not hasattr(fn, "__wrapped__")
+    return (type(fn) is FunctionType and not hasattr(fn, "__wrapped__")
             and not hasattr(fn, "__signature__") and not hasattr(fn, "_partialmethod"))
 
 

@@ -11,7 +11,6 @@ an envelope dict here, or a BadResult.
 from __future__ import annotations
 
 import sys
-import types
 
 from . import _defaults
 from ._diagnose import BadResult, bad_return
@@ -129,10 +128,20 @@ def _route(skill: Skill, req: Request) -> Handler:
     return defaults[_defaults.for_type(rtype)]
 
 
+async def _coroutine() -> None:
+    """Made once, for its type."""
+
+
+_probe = _coroutine()
+#: types.CoroutineType, without importing types (see _runner).
+_CoroutineType = type(_probe)
+_probe.close()
+del _probe
+
 def call(handler: Handler, *args: Any) -> Any:
     """Call handler with as many of args as it takes; run it to the end if async."""
     out = handler.call(*args)
-    if isinstance(out, types.CoroutineType):  # inspect.iscoroutine, without inspect
+    if isinstance(out, _CoroutineType):  # inspect.iscoroutine, without inspect
         import asyncio  # only skills with async handlers pay for it
         out = asyncio.run(out)
     return out

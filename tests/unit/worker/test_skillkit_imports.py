@@ -25,16 +25,16 @@ SERVER_DIR = os.path.join(SOURCE_ROOT, "server", "worker")
 #: since the json package brings re, and re brings enum, functools and
 #: collections (skillkit/_jsontext.py).
 ALLOWED = {
-    "__future__", "_collections_abc", "_json", "_stat", "genericpath", "importlib",
-    "importlib._bootstrap", "importlib._bootstrap_external", "math", "os", "os.path",
-    "posixpath", "stat", "types", "warnings",
+    "__future__", "_collections_abc", "_json", "_stat", "genericpath", "os", "os.path",
+    "posixpath", "stat",
 }
 
 #: What a request never needs and costs the most: named so that a failure
 #: says which one came back (each is also outside ALLOWED).
 HEAVY = ("typing", "inspect", "logging", "traceback", "linecache", "tokenize", "difflib",
          "datetime", "importlib.metadata", "importlib.util", "threading", "ast", "dis", "email",
-         "zipfile", "json", "re", "enum", "signal", "collections", "functools", "contextlib")
+         "zipfile", "json", "re", "enum", "signal", "collections", "functools", "contextlib",
+         "importlib", "warnings", "types", "math")
 
 # The worker's part, as python.c plays it: _skillserver (faked here) in
 # place, the runner imported, the skill loaded and one request answered;
