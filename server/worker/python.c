@@ -12,6 +12,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <marshal.h>
 
 #include "python.h"
 
@@ -39,6 +40,11 @@ extern char **environ;
 #define SKILLSERVER_ASAN 1
 #endif
 #endif
+
+/* skillkit's modules compiled into the worker (skillkit_bundle.py writes
+ * them as skillkit_bundle.c at build time). */
+extern const unsigned char skillkit_bundle[];
+extern const size_t skillkit_bundle_size;
 
 /* The worker's socket, for _skillserver.log(). */
 static int front_fd = -1;
@@ -168,6 +174,59 @@ adopt_environment(char **model)
     return setenv("AWS_EXECUTION_ENV", runtime, 1);
 }
 
+/*
+ * Serve skillkit's modules from the bytecode built into the worker: run the
+ * bundle's finder (skillkit_finder.py) and let it put itself first on
+ * sys.meta_path. -1 with a Python error when the bundle cannot be used (made
+ * by another Python, or broken); the path finder then reads skillkit's files.
+ */
+static int
+install_bundle(PyObject *folder)
+{
+    int rc = -1;
+    PyObject *globals = NULL, *result = NULL;
+    PyObject *blob = PyMarshal_ReadObjectFromString((const char *)skillkit_bundle,
+                                                    (Py_ssize_t)skillkit_bundle_size);
+    if (!blob)
+        return -1;
+    PyObject *magic, *code, *modules; /* borrowed from blob */
+    if (!PyArg_ParseTuple(blob, "SO!O!;skillkit's bundle", &magic, &PyCode_Type, &code,
+                          &PyDict_Type, &modules))
+        goto out;
+    const unsigned char *m = (const unsigned char *)PyBytes_AS_STRING(magic);
+    if (PyBytes_GET_SIZE(magic) != 4 ||
+        (long)((unsigned long)m[0] | (unsigned long)m[1] << 8 | (unsigned long)m[2] << 16 |
+               (unsigned long)m[3] << 24) != PyImport_GetMagicNumber()) {
+        PyErr_SetString(PyExc_ImportError, "skillkit's bundle is another Python's bytecode");
+        goto out;
+    }
+    globals = PyDict_New();
+    if (!globals || PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) != 0)
+        goto out;
+    PyObject *name = PyUnicode_FromString("skillkit_finder");
+    if (!name || PyDict_SetItemString(globals, "__name__", name) != 0) {
+        Py_XDECREF(name);
+        goto out;
+    }
+    Py_DECREF(name);
+    result = PyEval_EvalCode(code, globals, globals);
+    if (!result)
+        goto out;
+    Py_CLEAR(result);
+    PyObject *install = PyDict_GetItemString(globals, "install"); /* borrowed */
+    if (!install) {
+        PyErr_SetString(PyExc_ImportError, "skillkit's bundle has no install()");
+        goto out;
+    }
+    result = PyObject_CallFunctionObjArgs(install, modules, folder, NULL);
+    rc = result ? 0 : -1;
+out:
+    Py_XDECREF(result);
+    Py_XDECREF(globals);
+    Py_DECREF(blob);
+    return rc;
+}
+
 static int
 init_python(const struct python_worker_config *cfg)
 {
@@ -219,6 +278,8 @@ init_python(const struct python_worker_config *cfg)
         report_python_error("cannot put skillkit on sys.path");
         return -1;
     }
+    if (install_bundle(dir) != 0)
+        PyErr_Clear(); /* skillkit comes from its files, as without the bundle */
     Py_DECREF(dir);
     return 0;
 fail:

@@ -128,6 +128,50 @@ class InstalledFiles(unittest.TestCase):
             self.assertIn("--tls-cert PEM", shown.stdout)
 
 
+class InstalledSkillkitFromTheWorker(unittest.TestCase):
+    """The installed worker imports skillkit's modules from the bytecode it
+    carries, under the installed files' names; a module whose installed file
+    was edited is read from that file instead."""
+
+    def probe(self):
+        from test_invoke import PROBE, launch_request
+        import ast
+        folder = tempfile.mkdtemp(dir=stage)
+        os.makedirs(os.path.join(folder, "probe"))
+        with open(os.path.join(folder, "probe", "skill.py"), "w") as f:
+            f.write(PROBE)
+        done = subprocess.run([installed("bin/skillserver"), "--skills", folder, "--data", folder,
+                               "invoke", "probe"], input=launch_request(), capture_output=True,
+                              text=True, timeout=120, env=clean_env())
+        self.assertEqual(done.returncode, 0, done.stderr)
+        return ast.literal_eval(json.loads(done.stdout)["response"]["outputSpeech"]["text"])
+
+    def test_bundle_names_the_installed_files_and_yields_to_an_edit(self):
+        package = installed("lib/python3/dist-packages/skillkit")
+        said = self.probe()
+        self.assertEqual(said["skillkit.errors"][:2],
+                         ["BundleFinder", os.path.join(package, "errors.py")])
+        self.assertEqual(said["code"], os.path.join(package, "_runner.py"))
+        self.assertFalse(said["probe"])
+
+        errors_py = os.path.join(package, "errors.py")
+        st = os.stat(errors_py)
+        with open(errors_py) as f:
+            original = f.read()
+        try:
+            with open(errors_py, "a") as f:
+                f.write("\nBUNDLE_PROBE = 1\n")
+            said = self.probe()
+            self.assertEqual(said["skillkit.errors"][0], "SourceFileLoader")
+            self.assertTrue(said["probe"], "the edited file was not the one imported")
+            self.assertEqual(said["skillkit._runner"][0], "BundleFinder")
+        finally:
+            with open(errors_py, "w") as f:
+                f.write(original)
+            os.utime(errors_py, ns=(st.st_atime_ns, st.st_mtime_ns))
+        self.assertEqual(self.probe()["skillkit.errors"][0], "BundleFinder")
+
+
 @unittest.skipUnless(can_hide_checkout(), "hiding the checkout needs root and unshare (util-linux)")
 class RunsWithoutTheCheckout(unittest.TestCase):
     def run_hidden(self, *args, **kw):

@@ -164,6 +164,73 @@ def intent_request(name="ThankYouIntent"):
     return p.stdout
 
 
+#: A skill that says where its skillkit came from: the loader of each
+#: skillkit module it names, the file, the code's file name, and whether a
+#: traceback through skillkit reads its lines.
+PROBE = """
+import sys
+import linecache
+import skillkit
+from skillkit import launch, tell
+
+
+@launch
+def where(req):
+    from skillkit import _runner, errors
+    out = {}
+    for module in (skillkit, _runner, errors):
+        out[module.__name__] = [type(module.__spec__.loader).__name__, module.__file__,
+                                getattr(module, "__cached__", None)]
+    out["path"] = list(skillkit.__path__)
+    out["code"] = _runner.handle.__code__.co_filename
+    out["line"] = linecache.getline(_runner.handle.__code__.co_filename,
+                                    _runner.handle.__code__.co_firstlineno)
+    out["probe"] = hasattr(errors, "BUNDLE_PROBE")
+    return tell(repr(out))
+"""
+
+
+def probe_skill(parent):
+    """skills/probe under parent, with PROBE as its skill.py."""
+    os.makedirs(os.path.join(parent, "probe"))
+    with open(os.path.join(parent, "probe", "skill.py"), "w") as f:
+        f.write(PROBE)
+    return parent
+
+
+def probe(prefix=(), skills=None, data=None):
+    """What the probe skill says, as a dict."""
+    import ast
+    p = subprocess.run([*prefix, SKILLSERVER, "--skills", skills, "--data", data, "invoke",
+                        "probe"], input=launch_request(), capture_output=True, text=True,
+                       timeout=120)
+    if p.returncode != 0:
+        raise AssertionError(p.stderr)
+    return ast.literal_eval(load_json(p.stdout)["response"]["outputSpeech"]["text"])
+
+
+class SkillkitFromTheWorker(unittest.TestCase):
+    """The worker carries skillkit's bytecode (server/worker/skillkit_bundle.py)
+    and imports it from memory: the modules must look as if read from their
+    files, and an edited file must win over the bytecode."""
+
+    def test_modules_come_from_the_bundle_with_their_files_names(self):
+        folder = temp_dir("skillserver-probe-")
+        said = probe(skills=probe_skill(folder), data=folder)
+        package = os.path.join(SOURCE_ROOT, "server", "worker", "skillkit")
+        for name, file in (("skillkit", "__init__"), ("skillkit._runner", "_runner"),
+                           ("skillkit.errors", "errors")):
+            loader, path, cached = said[name]
+            self.assertEqual(loader, "BundleFinder", name)
+            self.assertEqual(path, os.path.join(package, file + ".py"))
+            self.assertEqual(cached, os.path.join(package, "__pycache__",
+                                                  file + ".cpython-311.pyc"))
+        self.assertEqual(said["path"], [package])
+        self.assertEqual(said["code"], os.path.join(package, "_runner.py"))
+        self.assertEqual(said["line"].strip(), "def handle(message: str) -> str:")
+        self.assertFalse(said["probe"])
+
+
 class MisbehavingSkills(unittest.TestCase):
     """A failing skill still gets Alexa a valid response; invoke exits 1 and
     says why on stderr."""
