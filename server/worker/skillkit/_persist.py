@@ -7,7 +7,6 @@ datetime``), as a BadResult naming the function that put it there.
 """
 from __future__ import annotations
 
-
 from . import _jsontext
 from ._diagnose import BadResult, describe_type, who
 from ._registry import Handler

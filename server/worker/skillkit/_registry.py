@@ -92,6 +92,7 @@ _CO_VARARGS = 0x04
 FunctionType = type(lambda: None)
 ModuleType = type(sys)
 
+
 def _is_plain_function(fn: Any) -> bool:
     """True for a function whose signature inspect would read from its code
     object alone: not wrapped (functools.wraps), not given a __signature__,

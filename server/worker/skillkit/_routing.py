@@ -138,6 +138,7 @@ _CoroutineType = type(_probe)
 _probe.close()
 del _probe
 
+
 def call(handler: Handler, *args: Any) -> Any:
     """Call handler with as many of args as it takes; run it to the end if async."""
     out = handler.call(*args)

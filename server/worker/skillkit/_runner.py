@@ -32,9 +32,10 @@ rest where it is used: typing only for annotations (``if TYPE_CHECKING``),
 inspect, traceback, difflib, logging (configured by an import hook when the
 skill imports it), importlib.metadata and _plain only on the paths that need
 them; and JSON, signals and module specs come from the C modules behind
-json, signal and importlib.util (_jsontext, _signal, importlib._bootstrap),
-since those packages import re, enum and collections. A skill that imports
-them pays for them itself. tests/unit/worker/test_skillkit_imports.py holds
+json, signal and importlib.util (_jsontext, _signal, and the frozen
+_frozen_importlib and _frozen_importlib_external), since those packages
+import re, enum and collections, and the importlib package warnings. A
+skill that imports them pays for them itself. tests/unit/worker/test_skillkit_imports.py holds
 the list of what start-up may import.
 
 What must stay true: neither function ever raises (every failure, including a
@@ -80,7 +81,8 @@ _trace_set = TRACE_ENV in os.environ
 
 def _set_trace(trace: Optional[str]) -> None:
     """As Lambda's runtime does for each invocation: the X-Ray trace header
-    of this one in the environment, or none."""
+    of this one in the environment, or none. (A value the skill itself puts
+    there stays until a request with a trace replaces it.)"""
     global _trace_set
     if trace:
         os.environ[TRACE_ENV] = trace
