@@ -57,6 +57,10 @@
 
 /* A worker must load its skill (start CPython, import) within this time. */
 #define LIMIT_WORKER_START_MS 10000
+/* How long a zygote that ended before its load report has for its monitor
+ * to end the same way (which tells the front how it ended) before the
+ * monitor is killed. */
+#define LIMIT_ZYGOTE_END_MS 500
 
 /* Skill names become paths and module names: short, [A-Za-z0-9_-]. */
 #define LIMIT_SKILL_NAME_CHARS 64

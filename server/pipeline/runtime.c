@@ -19,6 +19,7 @@ runtime_open(struct runtime *rt, const struct runtime_config *cfg, struct ss_err
         .skillkit_dir = cfg->skillkit_dir,
         .dev = cfg->dev,
         .fresh_worker = cfg->fresh_worker,
+        .one_call = cfg->one_call,
         .no_network = cfg->no_network,
         .namespaces_optional = cfg->namespaces_optional,
         .workers = cfg->workers,

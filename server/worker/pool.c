@@ -314,6 +314,8 @@ spawn_worker(struct pool *pool, struct slot *s, const char *name, struct process
 {
     int fd = -1, pidfd = -1;
     enum ss_err rc = SS_ERR_OK;
+    bool in_place = pool->cfg.one_call;
+    struct process *zygote = NULL;
 
     *out = NULL;
     memset(hello, 0, sizeof(*hello));
@@ -327,15 +329,26 @@ spawn_worker(struct pool *pool, struct slot *s, const char *name, struct process
                 return rc;
             }
         }
-        fd = process_fork(s->zygote, &pidfd);
+        fd = process_fork(s->zygote, in_place, &pidfd);
         if (fd < 0)
             drop_zygote(s); /* it died or misbehaved: start another one, once */
+    }
+    /* A zygote asked to become the worker forks no more: it goes with its
+     * worker, and the next worker of the skill gets a zygote of its own. */
+    if (in_place && fd >= 0) {
+        zygote = s->zygote;
+        s->zygote = NULL;
     }
     pthread_mutex_unlock(&s->zlock);
     if (fd < 0)
         return ss_fail(err, SS_ERR_SKILL_CRASHED, "the zygote of %s keeps dying", name);
 
-    return process_adopt(name, fd, pidfd, out, err);
+    rc = process_adopt(name, fd, pidfd, out, err);
+    if (*out)
+        (*out)->zygote = zygote;
+    else
+        process_stop(zygote, 1);
+    return rc;
 }
 
 static int

@@ -89,6 +89,8 @@ process_stop(struct process *w, int kill_now)
     }
     if (w->pidfd >= 0)
         close(w->pidfd);
+    if (w->zygote)
+        process_stop(w->zygote, kill_now);
     buf_reset(&w->in);
     buf_reset(&w->out);
     free(w);
@@ -172,8 +174,19 @@ process_start_zygote(const struct launcher_config *launch, int launcher_fd, int 
     if (st != PROTO_OK || frame.type != PROTO_HELLO) {
         char how[128] = "ended";
         bool child = w->child;
-        int status = process_stop(w, 1);
+        int status = 0;
+        /* A closed socket: the zygote has ended, and its monitor ends the
+         * same way a moment later (after the namespace's init), which says
+         * how. Otherwise, or if the monitor takes longer, it is killed. */
+        bool ended = child && st == PROTO_EOF && w->pid > 0;
+        if (ended) {
+            status = reap(w->pid, LIMIT_ZYGOTE_END_MS);
+            w->pid = -1;
+        }
+        int stopped = process_stop(w, 1);
         w = NULL;
+        if (!ended)
+            status = stopped;
         if (child)
             proto_exit_text(status, how, sizeof(how));
         rc = ss_fail(err, SS_ERR_SKILL_CRASHED, "the worker for %s did not start: %s (it %s)", name,
@@ -209,7 +222,7 @@ out:
 }
 
 int
-process_fork(const struct process *zygote, int *pidfd)
+process_fork(const struct process *zygote, bool in_place, int *pidfd)
 {
     int sv[2];
     uint8_t type = 0;
@@ -217,7 +230,7 @@ process_fork(const struct process *zygote, int *pidfd)
     *pidfd = -1;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         return -1;
-    enum proto_status st = proto_send_fd(zygote->fd, PROTO_FORK, sv[1]);
+    enum proto_status st = proto_send_fd(zygote->fd, in_place ? PROTO_BECOME : PROTO_FORK, sv[1]);
     close(sv[1]);
     if (st == PROTO_OK)
         st = proto_recv_fd(zygote->fd, &type, pidfd, proto_now_ms() + LIMIT_WORKER_START_MS);

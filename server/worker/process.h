@@ -40,7 +40,9 @@ struct process {
     pid_t pid;  /* the kernel's number for it, in the front's namespace */
     int pidfd;  /* a worker: the pidfd the zygote handed over; -1 for a zygote */
     bool child; /* a zygote's monitor: the front's own child, waited for */
-    int fd;     /* the socket to it */
+    /* A worker asked for in place (process_fork): its zygote, stopped with it. */
+    struct process *zygote;
+    int fd; /* the socket to it */
     unsigned served;
     uint64_t generation;
     int64_t last_used_ms;
@@ -81,10 +83,12 @@ enum ss_err process_start_zygote(const struct launcher_config *launch, int launc
                                  struct process **out, struct message_load *hello,
                                  struct ss_error *err);
 
-/* Ask zygote for a worker talking on a new socket. Returns the front's end
+/* Ask zygote for a worker talking on a new socket: a forked one, or with
+ * in_place the zygote itself when it can (PROTO_BECOME; it forks one when
+ * it cannot), after which the zygote forks no more. Returns the front's end
  * of the socket and sets *pidfd, or -1 when the zygote did not answer as it
  * should (it is then to be stopped). */
-int process_fork(const struct process *zygote, int *pidfd);
+int process_fork(const struct process *zygote, bool in_place, int *pidfd);
 
 /*
  * The worker process_fork() made: checks with the kernel which process
@@ -100,7 +104,8 @@ enum ss_err process_adopt(const char *name, int fd, int pidfd, struct process **
  * (deadline passed, protocol broken, or a recycle: a worker keeps no state
  * worth a clean exit); otherwise close the socket and let it exit by
  * itself. For a zygote (the monitor, our child) returns its wait status; 0
- * for a worker, whose parent is its zygote.
+ * for a worker, whose parent is its zygote. A worker's zygote (p->zygote)
+ * is stopped after it, the same way.
  */
 int process_stop(struct process *p, int kill_now);
 

@@ -38,6 +38,7 @@ enum proto_type {
     PROTO_LOG = 'L',
     PROTO_ANSWER = 'A',
     PROTO_FORK = 'F',   /* front -> zygote: fork a worker for the passed socket */
+    PROTO_BECOME = 'B', /* front -> zygote: be that worker yourself (answered as FORK) */
     PROTO_FORKED = 'P', /* zygote -> front: the new worker's pidfd attached */
     PROTO_DIED = 'D',   /* zygote -> front, on a worker's socket: how it ended */
 };

@@ -398,6 +398,7 @@ become_worker(const struct python_worker_config *cfg, int ctl, int passed)
     for (size_t i = 0; i < nchildren; i++)
         close(children[i].fd);
     nchildren = 0;
+    sandbox_forget_init();
     front_fd = passed;
     if (sandbox_confine_worker(&cfg->sandbox, &err) != SS_ERR_OK) {
         fprintf(stderr, "skillserver worker: %s\n", err.msg);
@@ -408,9 +409,9 @@ become_worker(const struct python_worker_config *cfg, int ctl, int passed)
     return len && proto_send(front_fd, PROTO_HELLO, ready, len) == PROTO_OK ? 0 : -1;
 }
 
-/* Reap every ended child; tell the front how each worker ended. Orphans
- * of the skill's own (the zygote is PID 1 of the skill's namespace) are
- * reaped here too. */
+/* Reap every ended child; tell the front how each worker ended. (Orphans
+ * go to the namespace's init, sandbox.h, which reaps them; without
+ * namespaces, to whatever reaps for the server.) */
 static void
 reap_children(void)
 {
@@ -466,10 +467,32 @@ fork_worker(const struct python_worker_config *cfg, int ctl, int passed, int *wo
 }
 
 /*
+ * PROTO_BECOME: the zygote becomes the worker for passed itself, when it has
+ * forked none and its namespace's init can report how it ends (the init
+ * then sends DIED on passed, as this process does for a forked worker);
+ * otherwise it forks one as for PROTO_FORK. Either way the front gets the
+ * worker's pidfd. Returns 1 in the worker, with *worker_rc set, 0 in the
+ * zygote.
+ */
+static int
+become_in_place(const struct python_worker_config *cfg, int ctl, int passed, int *worker_rc)
+{
+    int init = sandbox_init_socket();
+    if (nchildren > 0 || init < 0 || proto_send_fd(init, PROTO_BECOME, passed) != PROTO_OK)
+        return fork_worker(cfg, ctl, passed, worker_rc);
+    int self = pidfd_of(getpid());
+    proto_send_fd(ctl, PROTO_FORKED, self);
+    if (self >= 0)
+        close(self);
+    *worker_rc = become_worker(cfg, ctl, passed) == 0 ? 0 : 2;
+    return 1;
+}
+
+/*
  * The zygote: the skill is imported once here, and every PROTO_FORK frame
- * brings a socket for a new worker. The zygote is PID 1 of the skill's
- * namespace and the parent of every worker: it reaps them and reports how
- * each ended. When the front closes the zygote's socket (a reload replaced
+ * brings a socket for a new worker (PROTO_BECOME: one the zygote may become
+ * itself). The zygote is the parent of every worker: it reaps them and
+ * reports how each ended. When the front closes the zygote's socket (a reload replaced
  * it, or the server stops), it forks no more and ends once its workers
  * have. Returns the exit status, in the zygote and in each worker alike.
  */
@@ -513,7 +536,7 @@ zygote_loop(const struct python_worker_config *cfg, PyObject *handle)
             ctl = -1;
             continue;
         }
-        if (st != PROTO_OK || type != PROTO_FORK || passed < 0) {
+        if (st != PROTO_OK || (type != PROTO_FORK && type != PROTO_BECOME) || passed < 0) {
             if (passed >= 0)
                 close(passed);
             fprintf(stderr, "skillserver zygote: bad request from the server\n");
@@ -522,7 +545,8 @@ zygote_loop(const struct python_worker_config *cfg, PyObject *handle)
             continue;
         }
         int worker_rc;
-        if (fork_worker(cfg, ctl, passed, &worker_rc)) {
+        if (type == PROTO_BECOME ? become_in_place(cfg, ctl, passed, &worker_rc)
+                                 : fork_worker(cfg, ctl, passed, &worker_rc)) {
             close(sfd);
             return worker_rc == 0 ? serve_requests(handle) : worker_rc;
         }

@@ -28,6 +28,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -36,6 +37,8 @@
 
 #include <grp.h>
 
+#include "message.h"
+#include "proto.h"
 #include "ss_limits.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -154,11 +157,40 @@ map_identity(uid_t uid, gid_t gid, struct ss_error *err)
     return SS_ERR_OK;
 }
 
+/* End the way a child with this wait status ended: by the same signal
+ * (without a core), or with the same exit code. */
+static void __attribute__((noreturn)) end_as(int status)
+{
+    if (WIFSIGNALED(status)) {
+        /* End by the same signal, so the front can say how the skill died. */
+        int sig = WTERMSIG(status);
+        sigset_t all;
+        struct rlimit none = {0, 0};
+        setrlimit(RLIMIT_CORE, &none);
+        signal(sig, SIG_DFL);
+        sigfillset(&all);
+        sigprocmask(SIG_UNBLOCK, &all, NULL);
+        raise(sig);
+        _exit(128 + sig);
+    }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 2);
+}
+
+/* The write end of the pipe on which the namespace's init tells the monitor
+ * how the zygote ended (see namespace_init()); -1 elsewhere. */
+static int zygote_status_fd = -1;
+
+/* The zygote's end of its socket to the namespace's init, or -1. */
+static int init_socket = -1;
+
 /*
- * The monitor: wait for the confined child and end as it ended, or kill it
- * when the front's lifeline breaks. Never returns.
+ * The monitor: wait for the confined child (the namespace's init) and end
+ * as the zygote ended, or kill the child when the front's lifeline breaks.
+ * The init cannot end by a signal itself (PID 1 of a namespace ignores the
+ * signals it sends itself), so it writes the zygote's wait status on
+ * status_fd first. Never returns.
  */
-static void __attribute__((noreturn)) monitor(pid_t child)
+static void __attribute__((noreturn)) monitor(pid_t child, int status_fd)
 {
     int status = 0;
     int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
@@ -188,20 +220,102 @@ static void __attribute__((noreturn)) monitor(pid_t child)
     }
     while (waitpid(child, &status, 0) < 0 && errno == EINTR)
         ;
-ended:
-    if (WIFSIGNALED(status)) {
-        /* End by the same signal, so the front can say how the skill died. */
-        int sig = WTERMSIG(status);
-        sigset_t all;
-        struct rlimit none = {0, 0};
-        setrlimit(RLIMIT_CORE, &none);
-        signal(sig, SIG_DFL);
-        sigfillset(&all);
-        sigprocmask(SIG_UNBLOCK, &all, NULL);
-        raise(sig);
-        _exit(128 + sig);
+ended:;
+    int zygote;
+    if (status_fd >= 0 && read(status_fd, &zygote, sizeof(zygote)) == (ssize_t)sizeof(zygote))
+        status = zygote;
+    end_as(status);
+}
+
+/*
+ * PID 1 of the skill's namespace. The kernel delivers to a namespace's PID 1
+ * only the signals it has handlers for, even those it sends itself, so the
+ * skill's processes must not be PID 1: a worker that ends itself with
+ * os.kill(os.getpid(), ...) must end. This small process is PID 1 instead,
+ * and the zygote its child. It runs nothing of the skill, holds no
+ * descriptor but its socket to the zygote and the status pipe, reaps what
+ * the kernel hands it, and when the zygote ends, tells the monitor how (its
+ * own end cannot say it) and ends, which ends the namespace. A zygote that
+ * became a worker itself (PROTO_BECOME) first passed it that worker's
+ * socket: then the init also sends the front how the worker ended (DIED),
+ * as a zygote does for each worker it forked.
+ */
+static void __attribute__((noreturn)) namespace_init(pid_t zygote, int sock, int status_fd)
+{
+    int status = 0;
+
+    /* The two descriptors as 0 and 1 (both are above 2), nothing else. */
+    if (dup2(sock, 0) != 0 || dup2(status_fd, 1) != 1 || close_range(2, ~0U, 0) != 0)
+        _exit(2);
+    sock = 0;
+    status_fd = 1;
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    for (;;) {
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid == zygote)
+            break;
+        if (pid < 0 && errno != EINTR)
+            _exit(2);
     }
-    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 2);
+    /* Anything the zygote sent is there already: wait no longer than to
+     * look (a process the skill forked may still hold the zygote's end). */
+    uint8_t type;
+    int worker = -1;
+    if (proto_recv_fd(sock, &type, &worker, proto_now_ms() + 2) == PROTO_OK && worker >= 0) {
+        char how[160], text[256];
+        proto_exit_text(status, how, sizeof(how));
+        size_t len = message_encode_died(how, text, sizeof(text));
+        if (len)
+            proto_send(worker, PROTO_DIED, text, len);
+    }
+    ssize_t unused = write(status_fd, &status, sizeof(status));
+    (void)unused;
+    _exit(0);
+}
+
+/*
+ * In the confined child, PID 1 of the new namespace: fork the zygote, which
+ * returns (with init_socket set), and stay behind as namespace_init().
+ */
+static enum ss_err
+start_init(struct ss_error *err)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return ss_fail(err, SS_ERR_IO, "socketpair: %s", strerror(errno));
+    pid_t zygote = fork();
+    if (zygote < 0) {
+        int e = errno;
+        close(sv[0]);
+        close(sv[1]);
+        return ss_fail(err, SS_ERR_IO, "fork: %s", strerror(e));
+    }
+    if (zygote > 0)
+        namespace_init(zygote, sv[0], zygote_status_fd);
+    close(sv[0]);
+    close(zygote_status_fd);
+    zygote_status_fd = -1;
+    init_socket = sv[1];
+    /* Die with the init (fork cleared the parent-death signal). */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+        return ss_fail(err, SS_ERR_IO, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+    if (getppid() != 1)
+        return ss_fail(err, SS_ERR_IO, "the server is gone");
+    return SS_ERR_OK;
+}
+
+int
+sandbox_init_socket(void)
+{
+    return init_socket;
+}
+
+void
+sandbox_forget_init(void)
+{
+    if (init_socket >= 0)
+        close(init_socket);
+    init_socket = -1;
 }
 
 /* mkdir -p of path (absolute) under the staging root. */
@@ -716,8 +830,8 @@ enter_user_namespace(int more_flags, struct ss_error *err)
     return map_identity(uid, gid, err);
 }
 
-static enum ss_err confine_process(const struct sandbox_config *cfg, const char *work_dir,
-                                   struct ss_error *err);
+static enum ss_err confine_process(const struct sandbox_config *cfg, bool with_init,
+                                   const char *work_dir, struct ss_error *err);
 
 /* In the confined child: everything after the fork. */
 static enum ss_err
@@ -749,14 +863,15 @@ confine_child(const struct sandbox_config *cfg, bool root, uid_t uid, gid_t gid,
                     "skills\n",
                     ns_err.msg);
     }
-    return confine_process(cfg, work_dir, err);
+    return confine_process(cfg, true, work_dir, err);
 }
 
 /* What confines a process with or without namespaces: no capabilities,
  * the limits, no_new_privs, death with its parent, the working directory,
  * the zygote's filter. */
 static enum ss_err
-confine_process(const struct sandbox_config *cfg, const char *work_dir, struct ss_error *err)
+confine_process(const struct sandbox_config *cfg, bool with_init, const char *work_dir,
+                struct ss_error *err)
 {
     enum ss_err rc;
 
@@ -775,6 +890,9 @@ confine_process(const struct sandbox_config *cfg, const char *work_dir, struct s
     if (poll(&life, 1, 0) != 0)
         return ss_fail(err, SS_ERR_IO, "the server is gone");
     close(SANDBOX_LIFELINE_FD);
+    /* In a PID namespace: a small init as PID 1, the zygote its child. */
+    if (with_init && (rc = start_init(err)) != SS_ERR_OK)
+        return rc;
     if (chdir(work_dir) != 0)
         return ss_fail(err, SS_ERR_IO,
                        "the skill's folder %s cannot be opened by its workers (%s): let everyone "
@@ -836,7 +954,7 @@ confine_without_namespaces(const struct sandbox_config *cfg, bool root, uid_t ui
             "does (each function has a microVM of its own): this skill runs with its limits and "
             "system-call filter only, and sees the files%s of the runtime\n",
             strerror(refused), cfg->no_network ? " and the network" : "");
-    return confine_process(cfg, work_dir, err);
+    return confine_process(cfg, false, work_dir, err);
 }
 
 enum ss_err
@@ -879,15 +997,25 @@ sandbox_enter(const struct sandbox_config *cfg, struct ss_error *err)
         return rc;
     }
 
+    int status_pipe[2];
+    if (pipe2(status_pipe, O_CLOEXEC) != 0)
+        return ss_fail(err, SS_ERR_IO, "pipe: %s", strerror(errno));
     pid_t child = fork();
-    if (child < 0)
-        return ss_fail(err, SS_ERR_IO, "fork: %s", strerror(errno));
+    if (child < 0) {
+        int e = errno;
+        close(status_pipe[0]);
+        close(status_pipe[1]);
+        return ss_fail(err, SS_ERR_IO, "fork: %s", strerror(e));
+    }
     if (child > 0) {
+        close(status_pipe[1]);
         if (root && drop_user(uid, gid, err) != SS_ERR_OK) {
             kill(child, SIGKILL);
             _exit(2);
         }
-        monitor(child);
+        monitor(child, status_pipe[0]);
     }
+    close(status_pipe[0]);
+    zygote_status_fd = status_pipe[1];
     return confine_child(cfg, root, uid, gid, skill_dir, work_dir, skillkit_dir, err);
 }

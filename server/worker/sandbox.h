@@ -6,7 +6,7 @@
  * minimal environment, /dev/null for stdin, a pipe for stdout and stderr, a
  * new session (so no controlling terminal), its socket as descriptor 3 and
  * the front's lifeline as descriptor 4. sandbox_enter() runs first thing in
- * that process, before CPython exists, and splits it in two:
+ * that process, before CPython exists, and splits it in three:
  *
  *  - the monitor (the process the front started, and so the one it can wait
  *    for and kill): it stays outside the skill's PID namespace, runs no
@@ -16,9 +16,15 @@
  *    the child is PID 1 of the skill's namespace, so killing the monitor
  *    ends every process of the skill: nothing outlives the server.
  *
- *  - the confined child, which returns from sandbox_enter() to become the
- *    zygote: an unprivileged user (nobody when started as root), in its own
- *    user, PID, mount, IPC and UTS namespaces (the network is shared, since
+ *  - that child, the namespace's init: it forks the zygote, then only reaps
+ *    and waits. A namespace's PID 1 receives only the signals it handles,
+ *    even from itself, so no process of the skill may be PID 1. When the
+ *    zygote ends, the init tells the monitor how (on a pipe: it cannot end
+ *    by a signal itself) and ends, and the monitor ends the same way.
+ *
+ *  - the zygote, PID 2, which returns from sandbox_enter(): an
+ *    unprivileged user (nobody when started as root), in its own user,
+ *    PID, mount, IPC and UTS namespaces (the network is shared, since
  *    skills may call web APIs, unless no_network gives it a network
  *    namespace of its own, with nothing in it: `skillserver lambda`, where
  *    the Runtime API listens on the machine's loopback). Its file system is a read-only tree
@@ -102,5 +108,14 @@ enum ss_err sandbox_enter(const struct sandbox_config *cfg, struct ss_error *err
 /* In a worker just forked from the zygote: add the filter that refuses new
  * processes. Irreversible. */
 enum ss_err sandbox_confine_worker(const struct sandbox_config *cfg, struct ss_error *err);
+
+/* In the zygote: its socket to the namespace's init (PID 1, its parent), on
+ * which it may pass the socket of the worker it becomes itself (PROTO_BECOME)
+ * for the init to report how that worker ended; -1 when there is no init
+ * (no PID namespace, or the sandbox is off). */
+int sandbox_init_socket(void);
+
+/* Close that socket (a worker needs it no more). */
+void sandbox_forget_init(void);
 
 #endif

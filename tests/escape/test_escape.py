@@ -45,6 +45,18 @@ def attempt(fn):
     return "ALLOWED: " + repr(got)[:60]
 
 
+def init_kill():
+    """SIGKILL to the namespace's init, PID 1: from inside the namespace the
+    kernel drops it, and the init, and so every process of the skill, lives on."""
+    import time
+    try:
+        os.kill(1, signal.SIGKILL)
+    except OSError as e:
+        return "refused: " + str(e.errno)
+    time.sleep(0.05)
+    return "ignored" if os.path.exists("/proc/1") else "KILLED"
+
+
 def status():
     out = {}
     for line in open("/proc/self/status"):
@@ -97,6 +109,8 @@ def probe():
                         if p.get("victim") else "refused: no victim pids")
     r["procs"] = sorted(int(x) for x in os.listdir("/proc") if x.isdigit())
     r["ppid"] = os.getppid()
+    r["pid"] = os.getpid()
+    r["init_kill"] = init_kill()
     r["dev_tty"] = attempt(lambda: open("/dev/tty", "w"))
     r["tiocsti"] = [attempt(lambda fd=fd: tiocsti(fd)) for fd in (0, 1, 2)]
     r["fds"] = {fd: os.readlink("/proc/self/fd/%d" % fd) for fd in (0, 1, 2)}
@@ -384,12 +398,15 @@ class HostileSkills:
         self.assertEqual(r["fds"]["0"], "/dev/null", when)
         self.assertTrue(r["fds"]["1"].startswith("pipe:"), r["fds"])
         self.assertEqual(r["fds"]["1"], r["fds"]["2"])
-        # Only its own processes: the zygote (1) and a worker or two.
+        # Only its own processes: the namespace's init (1), the zygote (2)
+        # and a worker or two.
         self.assertLessEqual(len(r["procs"]), 4, f"{when}: sees {r['procs']}")
         self.assertTrue(all(p < 100 for p in r["procs"]), r["procs"])
-        # The parent is outside (0: the zygote's monitor) or the zygote (1):
+        # The parent is the init (1) or the zygote (2), both inside:
         # os.kill(os.getppid(), 9) can only hurt the skill itself.
-        self.assertIn(r["ppid"], (0, 1), when)
+        self.assertIn(r["ppid"], (1, 2), when)
+        self.assertNotEqual(r["pid"], 1, f"{when}: the skill's code runs as PID 1")
+        self.assertTrue(r["init_kill"].startswith("ignored"), f"{when}: {r['init_kill']}")
         env = set(r["env"]) - {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"}
         # A fixed set: the locale, and what AWS Lambda sets for a function
         # (server/worker/launcher.h); nothing of the server's own environment.

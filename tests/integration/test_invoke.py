@@ -231,6 +231,70 @@ class SkillkitFromTheWorker(unittest.TestCase):
         self.assertFalse(said["probe"])
 
 
+def write_skill(source):
+    """A skills folder in a fresh temporary folder with source as skills/s/skill.py."""
+    folder = temp_dir("skillserver-skill-")
+    os.makedirs(os.path.join(folder, "s"))
+    with open(os.path.join(folder, "s", "skill.py"), "w") as f:
+        f.write(source)
+    return folder
+
+
+class OneRequestOneProcess(unittest.TestCase):
+    """invoke answers its one request in the zygote itself, with no worker
+    forked for it; the zygote is PID 2 of the skill's namespace, below a
+    small init (server/worker/sandbox.h), so that its signals to itself act
+    as they do anywhere else."""
+
+    def invoke(self, folder):
+        return subprocess.run([SKILLSERVER, "--skills", folder, "--data", folder, "invoke", "s"],
+                              input=launch_request(), capture_output=True, text=True,
+                              timeout=120)
+
+    def test_the_request_runs_in_the_process_that_imported_the_skill(self):
+        folder = write_skill(
+            "import os\n"
+            "from skillkit import launch, tell\n"
+            "AT_IMPORT = (os.getpid(), os.getppid())\n"
+            "@launch\n"
+            "def hi(req):\n"
+            "    return tell(repr([AT_IMPORT, (os.getpid(), os.getppid())]))\n")
+        p = self.invoke(folder)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        import ast
+        at_import, at_request = ast.literal_eval(
+            load_json(p.stdout)["response"]["outputSpeech"]["text"])
+        self.assertEqual(at_import, at_request)
+        self.assertEqual(at_import, (2, 1), "the zygote is PID 2, the init's child")
+
+    def test_a_skill_that_signals_itself_on_import_ends(self):
+        # As PID 1 of its namespace the zygote would ignore its own SIGTERM
+        # and go on loading.
+        folder = write_skill(
+            "import os, signal\n"
+            "os.kill(os.getpid(), signal.SIGTERM)\n"
+            "from skillkit import launch\n"
+            "@launch\n"
+            "def hi(req):\n"
+            "    return 'still here'\n")
+        p = self.invoke(folder)
+        self.assertNotIn("still here", p.stdout)
+        self.assertIn("killed by signal 15", p.stderr)
+
+    def test_a_worker_that_signals_itself_ends_and_says_how(self):
+        folder = write_skill(
+            "import os, signal\n"
+            "from skillkit import launch\n"
+            "@launch\n"
+            "def hi(req):\n"
+            "    os.kill(os.getpid(), signal.SIGTERM)\n"
+            "    return 'still here'\n")
+        p = self.invoke(folder)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertNotIn("still here", p.stdout)
+        self.assertIn("killed by signal 15", p.stderr)
+
+
 class MisbehavingSkills(unittest.TestCase):
     """A failing skill still gets Alexa a valid response; invoke exits 1 and
     says why on stderr."""
