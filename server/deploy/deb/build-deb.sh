@@ -68,7 +68,10 @@ done
 rm -rf "$pkg/usr/etc"
 sed -i "s|^ExecStart=[^ ]*/skillserver |ExecStart=/usr/bin/skillserver |" \
     "$pkg/usr/lib/systemd/system/skillserver.service"
-python3 -m compileall -q -f -d /usr/lib/python3/dist-packages/skillkit \
+# The bytecode of the Python the worker embeds (pkg-config's python3-embed,
+# Debian's python3.11), not of whichever python3 comes first on PATH.
+python=$(pkg-config --variable=exec_prefix python3-embed)/bin/python3.11
+"$python" -I -m compileall -q -f -d /usr/lib/python3/dist-packages/skillkit \
     "$pkg/usr/lib/python3/dist-packages/skillkit" >/dev/null
 gzip -9n "$pkg/usr/share/man/man1/skillserver.1"
 doc="$pkg/usr/share/doc/skillserver"
