@@ -265,7 +265,8 @@ static void __attribute__((noreturn)) namespace_init(pid_t zygote, int sock, int
         char how[160], text[256];
         proto_exit_text(status, how, sizeof(how));
         size_t len = message_encode_died(how, text, sizeof(text));
-        if (len)
+        /* Never blocking: the socket came from the skill's process. */
+        if (len && fcntl(worker, F_SETFL, O_NONBLOCK) == 0)
             proto_send(worker, PROTO_DIED, text, len);
     }
     ssize_t unused = write(status_fd, &status, sizeof(status));

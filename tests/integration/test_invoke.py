@@ -265,35 +265,33 @@ class OneRequestOneProcess(unittest.TestCase):
         at_import, at_request = ast.literal_eval(
             load_json(p.stdout)["response"]["outputSpeech"]["text"])
         self.assertEqual(at_import, at_request)
-        self.assertEqual(at_import, (2, 1), "the zygote is PID 2, the init's child")
+        # The zygote is not PID 1 but the child of the namespace's init (PID
+        # 2 natively; qemu-user's fork takes a number more).
+        self.assertNotEqual(at_import[0], 1)
+        self.assertEqual(at_import[1], 1, "the zygote is the init's child")
+
+    def signals_itself(self, where):
+        """A skill that sends itself SIGTERM at import or in its handler."""
+        kill = "os.kill(os.getpid(), signal.SIGTERM)\n"
+        return write_skill(
+            "import os, signal\n" + (kill if where == "import" else "") +
+            "from skillkit import launch\n"
+            "@launch\n"
+            "def hi(req):\n" + ("    " + kill if where == "handler" else "") +
+            "    return 'still here'\n")
 
     def test_a_skill_that_signals_itself_on_import_ends(self):
         # As PID 1 of its namespace the zygote would ignore its own SIGTERM
         # and go on loading.
-        folder = write_skill(
-            "import os, signal\n"
-            "os.kill(os.getpid(), signal.SIGTERM)\n"
-            "from skillkit import launch\n"
-            "@launch\n"
-            "def hi(req):\n"
-            "    return 'still here'\n")
-        p = self.invoke(folder)
+        p = self.invoke(self.signals_itself("import"))
         self.assertNotIn("still here", p.stdout)
         self.assertIn("killed by signal 15", p.stderr)
 
     def test_a_worker_that_signals_itself_ends_and_says_how(self):
-        folder = write_skill(
-            "import os, signal\n"
-            "from skillkit import launch\n"
-            "@launch\n"
-            "def hi(req):\n"
-            "    os.kill(os.getpid(), signal.SIGTERM)\n"
-            "    return 'still here'\n")
-        p = self.invoke(folder)
+        p = self.invoke(self.signals_itself("handler"))
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertNotIn("still here", p.stdout)
         self.assertIn("killed by signal 15", p.stderr)
-
 
 class MisbehavingSkills(unittest.TestCase):
     """A failing skill still gets Alexa a valid response; invoke exits 1 and
