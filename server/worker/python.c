@@ -16,6 +16,7 @@
 
 #include "python.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -466,6 +467,23 @@ fork_worker(const struct python_worker_config *cfg, int ctl, int passed, int *wo
     return 0;
 }
 
+/* Whether this process runs another thread than the calling one (or that
+ * cannot be told). */
+static bool
+other_threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return true;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n != 1;
+}
+
 /*
  * PROTO_BECOME: the zygote becomes the worker for passed itself, when it has
  * forked none and its namespace's init can report how it ends (the init
@@ -478,7 +496,11 @@ static int
 become_in_place(const struct python_worker_config *cfg, int ctl, int passed, int *worker_rc)
 {
     int init = sandbox_init_socket();
-    if (nchildren > 0 || init < 0 || proto_send_fd(init, PROTO_BECOME, passed) != PROTO_OK)
+    /* One thread only: the worker's filter (no new processes) is loaded for
+     * the calling thread, and a thread the skill started at import would
+     * keep the zygote's. A forked worker has no such thread. */
+    if (nchildren > 0 || init < 0 || other_threads() ||
+        proto_send_fd(init, PROTO_BECOME, passed) != PROTO_OK)
         return fork_worker(cfg, ctl, passed, worker_rc);
     int self = pidfd_of(getpid());
     proto_send_fd(ctl, PROTO_FORKED, self);

@@ -270,6 +270,26 @@ class OneRequestOneProcess(unittest.TestCase):
         self.assertNotEqual(at_import[0], 1)
         self.assertEqual(at_import[1], 1, "the zygote is the init's child")
 
+    def test_a_thread_from_import_means_a_forked_worker(self):
+        # The worker's filter (no new processes) would cover only the thread
+        # that loads it: a zygote running a thread of the skill's forks a
+        # worker, which has none of them.
+        folder = write_skill(
+            "import os, threading\n"
+            "from skillkit import launch, tell\n"
+            "AT_IMPORT = os.getpid()\n"
+            "threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
+            "@launch\n"
+            "def hi(req):\n"
+            "    return tell(repr([AT_IMPORT, os.getpid(), threading.active_count()]))\n")
+        p = self.invoke(folder)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        import ast
+        at_import, at_request, threads = ast.literal_eval(
+            load_json(p.stdout)["response"]["outputSpeech"]["text"])
+        self.assertNotEqual(at_import, at_request)
+        self.assertEqual(threads, 1)
+
     def signals_itself(self, where):
         """A skill that sends itself SIGTERM at import or in its handler."""
         kill = "os.kill(os.getpid(), signal.SIGTERM)\n"
