@@ -251,19 +251,21 @@ class OneRequestOneProcess(unittest.TestCase):
                               input=launch_request(), capture_output=True, text=True,
                               timeout=120)
 
+    def said(self, source):
+        """The Python value whose repr the skill of source says to a launch."""
+        import ast
+        p = self.invoke(write_skill(source))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return ast.literal_eval(load_json(p.stdout)["response"]["outputSpeech"]["text"])
+
     def test_the_request_runs_in_the_process_that_imported_the_skill(self):
-        folder = write_skill(
+        (pid, ppid, threads), at_request = self.said(
             "import os\n"
             "from skillkit import launch, tell\n"
             "AT_IMPORT = (os.getpid(), os.getppid(), len(os.listdir('/proc/self/task')))\n"
             "@launch\n"
             "def hi(req):\n"
             "    return tell(repr([AT_IMPORT, (os.getpid(), os.getppid())]))\n")
-        p = self.invoke(folder)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        import ast
-        (pid, ppid, threads), at_request = ast.literal_eval(
-            load_json(p.stdout)["response"]["outputSpeech"]["text"])
         # The zygote is not PID 1 but the child of the namespace's init (PID
         # 2 natively; qemu-user's fork takes a number more).
         self.assertNotEqual(pid, 1)
@@ -280,7 +282,7 @@ class OneRequestOneProcess(unittest.TestCase):
         # The worker's filter (no new processes) would cover only the thread
         # that loads it: a zygote running a thread of the skill's forks a
         # worker, which has none of them.
-        folder = write_skill(
+        at_import, at_request, threads = self.said(
             "import os, threading\n"
             "from skillkit import launch, tell\n"
             "AT_IMPORT = os.getpid()\n"
@@ -288,11 +290,6 @@ class OneRequestOneProcess(unittest.TestCase):
             "@launch\n"
             "def hi(req):\n"
             "    return tell(repr([AT_IMPORT, os.getpid(), threading.active_count()]))\n")
-        p = self.invoke(folder)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        import ast
-        at_import, at_request, threads = ast.literal_eval(
-            load_json(p.stdout)["response"]["outputSpeech"]["text"])
         self.assertNotEqual(at_import, at_request)
         self.assertEqual(threads, 1)
 
