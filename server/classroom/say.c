@@ -377,6 +377,8 @@ say_run(const struct say_config *cfg)
         .store = cfg->store,
         .dev = cfg->dev,
         .workers = 1,
+        /* Turns come one at a time: the zygote answers them itself. */
+        .one_call = true,
         .handler_timeout_ms = cfg->handler_timeout_ms,
         .launcher_fd = -1,
     };

@@ -36,8 +36,10 @@ struct pool_config {
     const char *skillkit_dir; /* folder that holds the skillkit package */
     bool dev;                 /* --dev: errors are spoken in detail */
     bool fresh_worker;        /* --fresh-worker: every request gets a new worker */
-    /* invoke: one call in all, so each zygote becomes its skill's worker
-     * itself rather than forking one (process_fork's in_place). */
+    /* One call at a time (invoke, say): each zygote becomes its skill's
+     * worker itself rather than forking one (process_fork's in_place); the
+     * worker answers the calls that follow, and a worker after it gets a
+     * zygote of its own. */
     bool one_call;
     bool no_network;          /* skills get no network (sandbox.h); only without launcher */
     bool namespaces_optional; /* sandbox.h; only without launcher */

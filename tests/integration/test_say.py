@@ -213,6 +213,26 @@ class Conversations(unittest.TestCase):
         self.assertEqual(len({r["session"]["sessionId"] for r in requests}), 1)
         self.assertEqual(requests[2]["session"]["attributes"]["count"], 1)
 
+    def test_every_turn_is_answered_by_the_process_that_imported_the_skill(self):
+        # say asks one call at a time: the zygote answers them itself
+        # (pool_config.one_call), with no worker forked for them.
+        skills = temp_dir("skillserver-say-")
+        os.makedirs(os.path.join(skills, "pids"))
+        with open(os.path.join(skills, "pids", "skill.py"), "w") as f:
+            f.write("import os\n"
+                    "AT_IMPORT = os.getpid()\n"
+                    "def where_are_you():\n"
+                    "    return f'imported in {AT_IMPORT}, answering in {os.getpid()}'\n")
+        p = say("--skill", "pids", stdin="where are you\nwhere are you\n", skills=skills,
+                data=skills)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        answers = [line for line in p.stdout.splitlines() if line.startswith("imported in")]
+        self.assertEqual(len(answers), 2, p.stdout)
+        for line in answers:
+            _, at_import, _, _, at_request = line.replace(",", "").split()[1:]
+            if not os.environ.get("SKILLSERVER_ALLOW_NO_SECCOMP"):  # qemu-user: see test_invoke
+                self.assertEqual(at_import, at_request, line)
+
     def test_exit_ends_the_session(self):
         p = say(stdin="open counting game\nnext\nexit\n")
         self.assertEqual(p.returncode, 0, p.stderr)
