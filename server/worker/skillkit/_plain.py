@@ -44,7 +44,8 @@ import builtins
 import keyword
 import sys
 
-from ._registry import FunctionType, Handler, ModuleType, Registry, def_line
+from ._registry import (_CO_VARARGS, _CO_VARKEYWORDS, FunctionType, Handler, ModuleType,
+                        Registry, _is_plain_function, def_line)
 from .request import Request
 from .response import Response
 
@@ -196,7 +197,6 @@ EMPTY = _Empty()
 #: Parameter kinds, as inspect.Parameter names them.
 POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD, VAR_POSITIONAL, KEYWORD_ONLY, VAR_KEYWORD = range(5)
 
-_CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
 
 
 class Parameter:
@@ -214,10 +214,12 @@ class Parameter:
 
 def parameters(fn: Callable[..., Any]) -> list[Parameter]:
     """fn's parameters in order, read from its code object as inspect.signature
-    reads a plain function's. A function that another wraps (functools.wraps
-    leaves __wrapped__) or anything else callable goes to inspect.signature,
-    which knows those cases; it raises TypeError or ValueError as that does."""
-    if type(fn) is not FunctionType or hasattr(fn, "__wrapped__"):
+    reads a plain function's (the same test as Handler's argument count). A
+    function that another wraps (functools.wraps leaves __wrapped__), one
+    given a __signature__, or anything else callable goes to
+    inspect.signature, which knows those cases; it raises TypeError or
+    ValueError as that does."""
+    if not _is_plain_function(fn):
         import inspect
 
         return [Parameter(p.name, int(p.kind), EMPTY if p.default is p.empty else p.default,

@@ -84,8 +84,10 @@ def def_line(fn: Callable[..., Any]) -> Optional[int]:
     return line
 
 
-#: co_flags bit of a function that takes *args (inspect.CO_VARARGS).
+#: co_flags bits of a function that takes *args, **kwargs (inspect.CO_VARARGS,
+#: inspect.CO_VARKEYWORDS).
 _CO_VARARGS = 0x04
+_CO_VARKEYWORDS = 0x08
 
 
 #: types.FunctionType and types.ModuleType, without importing types (see _runner).

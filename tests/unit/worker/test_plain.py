@@ -357,7 +357,13 @@ class WithoutInspectOrReTest(PlainCase):
         def wrapper(*args, **kwargs):
             return plain(*args, **kwargs)
 
-        for fn in (plain, positional_only, nothing, annotated_later, wrapper, (lambda x, y=3: x)):
+        def announced(*args, **kwargs):
+            return args
+
+        announced.__signature__ = inspect.signature(positional_only)
+
+        for fn in (plain, positional_only, nothing, annotated_later, wrapper, announced,
+                   (lambda x, y=3: x)):
             with self.subTest(fn=fn.__name__):
                 want = [(p.name, int(p.kind), p.default, p.annotation)
                         for p in inspect.signature(fn).parameters.values()]
