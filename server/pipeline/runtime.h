@@ -23,7 +23,7 @@ struct runtime_config {
     const char *store;            /* a postgresql:// URL for the store instead; NULL: data_dir */
     bool dev;                     /* errors are spoken in detail */
     bool fresh_worker;            /* a new worker for every request */
-    bool one_call;                /* one call in all (invoke): pool_config's */
+    bool one_call;                /* one call at a time (invoke, say): pool_config's */
     bool no_network;              /* skills get no network at all (sandbox.h) */
     bool namespaces_optional;     /* confined without namespaces where refused (sandbox.h) */
     int workers;                  /* most workers per skill; 0: the number of CPUs */

@@ -16,7 +16,6 @@
 
 #include "python.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -32,6 +31,7 @@ extern char **environ;
 #include "launcher.h"
 #include "message.h"
 #include "pidfd.h"
+#include "process.h"
 #include "proto.h"
 #include "sandbox.h"
 #include "ss_limits.h"
@@ -433,6 +433,17 @@ reap_children(void)
     }
 }
 
+/* Answer PROTO_FORK or PROTO_BECOME: the worker's pidfd (none when it
+ * cannot be had, which the front takes as a failure). */
+static void
+send_forked(int ctl, pid_t pid)
+{
+    int pidfd = pidfd_of(pid);
+    proto_send_fd(ctl, PROTO_FORKED, pidfd);
+    if (pidfd >= 0)
+        close(pidfd);
+}
+
 /* Fork a worker for the socket passed; the front gets its pidfd. Returns 1
  * in the new worker (which then serves), 0 in the zygote. */
 static int
@@ -460,28 +471,8 @@ fork_worker(const struct python_worker_config *cfg, int ctl, int passed, int *wo
     children[nchildren].pid = pid;
     children[nchildren].fd = passed;
     nchildren++;
-    int pidfd = pidfd_of(pid);
-    proto_send_fd(ctl, PROTO_FORKED, pidfd);
-    if (pidfd >= 0)
-        close(pidfd);
+    send_forked(ctl, pid);
     return 0;
-}
-
-/* Whether this process runs another thread than the calling one (or that
- * cannot be told). */
-static bool
-other_threads(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    if (!d)
-        return true;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n != 1;
 }
 
 /*
@@ -499,13 +490,12 @@ become_in_place(const struct python_worker_config *cfg, int ctl, int passed, int
     /* One thread only: the worker's filter (no new processes) is loaded for
      * the calling thread, and a thread the skill started at import would
      * keep the zygote's. A forked worker has no such thread. */
-    if (nchildren > 0 || init < 0 || other_threads() ||
+    uint64_t cpu_ms;
+    long threads = 0;
+    if (nchildren > 0 || init < 0 || !process_cpu(getpid(), &cpu_ms, &threads) || threads != 1 ||
         proto_send_fd(init, PROTO_BECOME, passed) != PROTO_OK)
         return fork_worker(cfg, ctl, passed, worker_rc);
-    int self = pidfd_of(getpid());
-    proto_send_fd(ctl, PROTO_FORKED, self);
-    if (self >= 0)
-        close(self);
+    send_forked(ctl, getpid());
     *worker_rc = become_worker(cfg, ctl, passed) == 0 ? 0 : 2;
     return 1;
 }
