@@ -62,6 +62,10 @@
  * monitor is killed. */
 #define LIMIT_ZYGOTE_END_MS 500
 
+/* How long a worker told to stop has to end by itself (its skill's
+ * threads and atexit functions) before it is killed. */
+#define LIMIT_WORKER_FINISH_MS 2000
+
 /* Skill names become paths and module names: short, [A-Za-z0-9_-]. */
 #define LIMIT_SKILL_NAME_CHARS 64
 

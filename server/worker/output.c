@@ -23,6 +23,10 @@
 #include "message.h"
 #include "ss_limits.h"
 
+/* The most output_reader_destroy() logs from one pipe: what a full pipe
+ * holds (Linux's default capacity). */
+#define OUTPUT_DRAIN_BYTES (64 * 1024)
+
 /* One skill's pipe. */
 struct output {
     int fd;
@@ -94,6 +98,24 @@ output_line(struct output_reader *r, struct output *o, const char *text, size_t 
     output_text(&r->sink, o->skill, NULL, buf);
 }
 
+/* Log the whole lines in o's buffer, and the buffer itself when it is full
+ * without a newline; keep the rest. */
+static void
+take_lines(struct output_reader *r, struct output *o)
+{
+    char *start = o->line, *nl;
+    while ((nl = memchr(start, '\n', o->len - (size_t)(start - o->line)))) {
+        output_line(r, o, start, (size_t)(nl - start));
+        start = nl + 1;
+    }
+    o->len -= (size_t)(start - o->line);
+    memmove(o->line, start, o->len);
+    if (o->len == sizeof(o->line)) {
+        output_line(r, o, o->line, o->len);
+        o->len = 0;
+    }
+}
+
 /* Read what is there from o's pipe. Returns false at its end. */
 static bool
 output_read(struct output_reader *r, struct output *o)
@@ -111,18 +133,30 @@ output_read(struct output_reader *r, struct output *o)
             return false;
         }
         o->len += (size_t)n;
-        char *start = o->line, *nl;
-        while ((nl = memchr(start, '\n', o->len - (size_t)(start - o->line)))) {
-            output_line(r, o, start, (size_t)(nl - start));
-            start = nl + 1;
-        }
-        o->len -= (size_t)(start - o->line);
-        memmove(o->line, start, o->len);
-        if (o->len == sizeof(o->line)) {
-            output_line(r, o, o->line, o->len);
-            o->len = 0;
-        }
+        take_lines(r, o);
     }
+}
+
+/* Log what o's pipe holds now, at most OUTPUT_DRAIN_BYTES, and the line it
+ * ends with even without its newline. The reader's thread is stopped. */
+static void
+output_drain(struct output_reader *r, struct output *o)
+{
+    size_t left = OUTPUT_DRAIN_BYTES;
+    while (left > 0) {
+        size_t room = sizeof(o->line) - o->len;
+        ssize_t n = read(o->fd, o->line + o->len, room < left ? room : left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        left -= (size_t)n;
+        o->len += (size_t)n;
+        take_lines(r, o);
+    }
+    if (o->len)
+        output_line(r, o, o->line, o->len);
+    o->len = 0;
 }
 
 static void *
@@ -212,9 +246,13 @@ output_reader_destroy(struct output_reader *r)
         (void)unused;
         pthread_join(r->thread, NULL);
     }
+    /* What the skills wrote before they ended may not have been read yet
+     * (a command ends as soon as its worker has finished, process_finish()):
+     * it is logged now, up to a pipe's worth from each. */
     while (r->outputs) {
         struct output *o = r->outputs;
         r->outputs = o->next;
+        output_drain(r, o);
         close(o->fd);
         free(o);
     }

@@ -47,7 +47,8 @@ struct output_reader *output_reader_create(const struct output_sink *sink);
  * which owns it from then on and closes it at its end. */
 void output_add(struct output_reader *reader, const char *skill, int fd);
 
-/* Stop the thread and close every pipe still open. NULL-safe. */
+/* Stop the thread, log what the pipes still hold (up to a pipe's worth
+ * each) and close them. NULL-safe. */
 void output_reader_destroy(struct output_reader *reader);
 
 #endif

@@ -183,8 +183,11 @@ fail:
     return NULL;
 }
 
+/* Stop every process of s and free it. quick: a command is ending (one_call),
+ * and its idle workers are left to the kernel once they have finished
+ * (process_finish(), which logs what they print meanwhile to sink). */
 static void
-slot_free(struct slot *s)
+slot_free(struct slot *s, const struct output_sink *sink, bool quick)
 {
     /* The zygote is told first: it forks no more and ends as soon as its
      * last worker has, while the workers below are stopped, rather than
@@ -196,7 +199,10 @@ slot_free(struct slot *s)
     while (s->idle) {
         struct process *w = s->idle;
         s->idle = w->next;
-        process_stop(w, 0);
+        if (quick)
+            process_finish(w, sink, s->name);
+        else
+            process_stop(w, 0);
     }
     while (s->busy_list) {
         struct process *w = s->busy_list;
@@ -245,7 +251,7 @@ pool_destroy(struct pool *pool)
     while (pool->slots) {
         struct slot *s = pool->slots;
         pool->slots = s->next;
-        slot_free(s);
+        slot_free(s, &pool->sink, pool->cfg.one_call);
     }
     output_reader_destroy(pool->output);
     for (int i = 0; i < 2; i++)

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,13 +77,13 @@ process_stop(struct process *w, int kill_now)
         if (w->fd >= 0)
             close(w->fd);
         if (w->pid > 0)
-            status = reap(w->pid, kill_now ? 0 : 2000);
+            status = reap(w->pid, kill_now ? 0 : LIMIT_WORKER_FINISH_MS);
     } else {
         if (kill_now && w->pidfd >= 0)
             pidfd_signal(w->pidfd, SIGKILL);
         if (w->fd >= 0)
             close(w->fd);
-        if (w->pidfd >= 0 && !pidfd_wait_exit(w->pidfd, kill_now ? 1000 : 2000)) {
+        if (w->pidfd >= 0 && !pidfd_wait_exit(w->pidfd, kill_now ? 1000 : LIMIT_WORKER_FINISH_MS)) {
             pidfd_signal(w->pidfd, SIGKILL);
             pidfd_wait_exit(w->pidfd, 1000);
         }
@@ -95,6 +96,106 @@ process_stop(struct process *w, int kill_now)
     buf_reset(&w->out);
     free(w);
     return status;
+}
+
+/* Log the LOG frames in data[0..len) (with what w->in holds before them) as
+ * lines of skill, up to LIMIT_SKILL_LOG_BYTES_PER_REQUEST in all (*logged);
+ * anything else is dropped. */
+static void
+log_finishing(struct process *w, const char *data, size_t len, const struct output_sink *sink,
+              const char *skill, size_t *logged)
+{
+    if (!buf_add(&w->in, data, len)) {
+        buf_reset(&w->in);
+        return;
+    }
+    size_t at = 0;
+    for (;;) {
+        struct proto_frame frame = {0};
+        size_t used = 0;
+        enum proto_status st = proto_parse(w->in.p + at, w->in.len - at, &frame, &used);
+        if (st == PROTO_MORE)
+            break;
+        if (st != PROTO_OK) {
+            buf_reset(&w->in);
+            return;
+        }
+        at += used;
+        struct ss_error bad;
+        if (frame.type == PROTO_LOG && *logged + frame.len <= LIMIT_SKILL_LOG_BYTES_PER_REQUEST) {
+            *logged += frame.len;
+            /* A LOG that message.h refuses ends the logging: the rest is
+             * dropped. */
+            if (!output_record(sink, skill, NULL, &frame, &bad))
+                *logged = LIMIT_SKILL_LOG_BYTES_PER_REQUEST;
+        }
+        proto_frame_cleanup(&frame);
+    }
+    buf_drop_front(&w->in, at);
+}
+
+/* Wait until w has finished on its own: it shut its socket's sending side
+ * (python.c, after the skill's threads, atexit functions and output), or
+ * it ended, or timeout_ms passed. What the skill prints meanwhile is
+ * logged. */
+static bool
+wait_finished(struct process *w, const struct output_sink *sink, const char *skill, int timeout_ms)
+{
+    int64_t until = proto_now_ms() + timeout_ms;
+    size_t logged = 0;
+    for (;;) {
+        struct pollfd fds[2] = {{.fd = w->fd, .events = POLLIN},
+                                {.fd = w->pidfd, .events = POLLIN}};
+        int64_t left = until - proto_now_ms();
+        if (left <= 0)
+            return false;
+        int n = poll(fds, 2, (int)left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || fds[1].revents)
+            return n > 0;
+        if (fds[0].revents) {
+            char data[4096];
+            ssize_t got = recv(w->fd, data, sizeof(data), MSG_DONTWAIT);
+            if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
+                return true;
+            if (got > 0)
+                log_finishing(w, data, (size_t)got, sink, skill, &logged);
+        }
+    }
+}
+
+void
+process_finish(struct process *w, const struct output_sink *sink, const char *skill)
+{
+    if (!w)
+        return;
+    if (w->child) {
+        process_stop(w, 0);
+        return;
+    }
+    if (w->fd < 0 || w->pidfd < 0 || shutdown(w->fd, SHUT_WR) != 0) {
+        process_stop(w, 0);
+        return;
+    }
+    if (!wait_finished(w, sink, skill, LIMIT_WORKER_FINISH_MS)) {
+        process_stop(w, 1);
+        return;
+    }
+    /* The rest of its end is the kernel's: unmapping its memory, then its
+     * namespace's init and the monitor noticing, one after the other (about
+     * 2 ms). Nothing waits for that; the monitor, killed, takes every
+     * process of the skill with it. */
+    pidfd_signal(w->pidfd, SIGKILL);
+    close(w->fd);
+    close(w->pidfd);
+    w->fd = w->pidfd = -1;
+    if (w->zygote)
+        process_stop(w->zygote, 1);
+    w->zygote = NULL;
+    buf_reset(&w->in);
+    buf_reset(&w->out);
+    free(w);
 }
 
 enum ss_err

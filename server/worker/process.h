@@ -109,6 +109,18 @@ enum ss_err process_adopt(const char *name, int fd, int pidfd, struct process **
  */
 int process_stop(struct process *p, int kill_now);
 
+/*
+ * End the worker p once it has finished by itself, and free p (NULL-safe):
+ * its socket is closed for sending, as process_stop() closes it; what its
+ * skill prints meanwhile (its threads, its atexit functions) is logged to
+ * sink as lines of skill; and when the worker has run the skill's last code
+ * it is killed with its zygote's monitor, without waiting for the kernel to
+ * take the processes down. For a command's last worker, whose end nothing
+ * else waits on (invoke, say). A worker that does not finish within
+ * LIMIT_WORKER_FINISH_MS, or a zygote, is stopped as process_stop() does.
+ */
+void process_finish(struct process *p, const struct output_sink *sink, const char *skill);
+
 /* Whether p's process has ended, without waiting. */
 bool process_ended(struct process *p);
 

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -677,5 +678,11 @@ out:
     free(model);
     if (!finish_python() && rc == 0)
         rc = 2;
+    /* Done with everything the skill's code can do: say so by ending the
+     * socket's sending side, which every copy of it shares (the namespace's
+     * init holds one). A front ending a command waits for this, not for
+     * the kernel to tear the process down (process_finish()). */
+    if (front_fd >= 0)
+        shutdown(front_fd, SHUT_WR);
     return rc;
 }

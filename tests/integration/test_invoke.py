@@ -316,6 +316,103 @@ class OneRequestOneProcess(unittest.TestCase):
         self.assertNotIn("still here", p.stdout)
         self.assertIn("killed by signal 15", p.stderr)
 
+class TheWorkersEnd(unittest.TestCase):
+    """invoke ends once its worker has finished by itself (the skill's
+    threads, its atexit functions, its last prints), without waiting for the
+    kernel to take the skill's processes down (process_finish(),
+    server/worker/process.h). What the skill prints while it finishes is
+    shown; a skill that does not finish cannot hold the command."""
+
+    def invoke(self, source):
+        folder = write_skill(source)
+        t0 = time.monotonic()
+        p = subprocess.run([SKILLSERVER, "--skills", folder, "--data", folder, "invoke", "s"],
+                           input=launch_request(), capture_output=True, text=True, timeout=120)
+        return p, time.monotonic() - t0, folder
+
+    def assert_answered(self, p):
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(load_json(p.stdout)["response"]["outputSpeech"]["text"], "hi")
+
+    def test_what_it_prints_after_answering_is_shown(self):
+        p, _, _ = self.invoke(
+            "import atexit, os, threading, time\n"
+            "from skillkit import launch, tell\n"
+            "def bye():\n"
+            "    print('printed at exit')\n"
+            "    os.write(2, b'written at exit\\n')\n"
+            "atexit.register(bye)\n"
+            "def later():\n"
+            "    time.sleep(0.2)\n"
+            "    print('printed by a thread')\n"
+            "    os.write(1, b'written by a thread\\n')\n"
+            "@launch\n"
+            "def hi(req):\n"
+            "    threading.Thread(target=later).start()\n"
+            "    return tell('hi')\n")
+        self.assert_answered(p)
+        for line in ("printed at exit", "written at exit", "printed by a thread",
+                     "written by a thread"):
+            self.assertIn(line, p.stderr[-2000:])
+
+    def test_a_skill_that_never_finishes_is_stopped(self):
+        p, took, _ = self.invoke(
+            "import atexit, threading, time\n"
+            "from skillkit import launch, tell\n"
+            "atexit.register(time.sleep, 600)\n"
+            "@launch\n"
+            "def hi(req):\n"
+            "    threading.Thread(target=time.sleep, args=(600,)).start()\n"
+            "    return tell('hi')\n")
+        self.assert_answered(p)
+        self.assertLess(took, 30, "the worker's end is limited (LIMIT_WORKER_FINISH_MS)")
+
+    def test_printing_without_end_at_exit_is_cut_off(self):
+        p, took, _ = self.invoke(
+            "import atexit, os\n"
+            "from skillkit import launch, tell\n"
+            "def flood():\n"
+            "    while True:\n"
+            "        print('x' * 1000)\n"
+            "        os.write(2, b'y' * 1000 + b'\\n')\n"
+            "atexit.register(flood)\n"
+            "@launch\n"
+            "def hi(req):\n"
+            "    return tell('hi')\n")
+        self.assert_answered(p)
+        self.assertLess(took, 30)
+        self.assertTrue("x" * 1000 in p.stderr, "a line printed at exit is shown")
+        self.assertLess(len(p.stderr), 1024 * 1024, "what is shown of a flood is bounded")
+
+    def test_nothing_of_the_skill_outlives_the_command_for_long(self):
+        # The skill's processes end after the command has (their memory
+        # handed back), but they end: a thread of the skill's that would run
+        # on does not keep them.
+        p, _, folder = self.invoke(
+            "import threading, time\n"
+            "from skillkit import launch, tell\n"
+            "@launch\n"
+            "def hi(req):\n"
+            "    threading.Thread(target=time.sleep, args=(600,), daemon=True).start()\n"
+            "    return tell('hi')\n")
+        self.assert_answered(p)
+        script = os.path.join(folder, "s", "skill.py").encode()
+        deadline = time.monotonic() + 5
+        while True:
+            left = []
+            for pid in os.listdir("/proc"):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        if script in f.read():
+                            left.append(pid)
+                except OSError:
+                    pass
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        self.assertEqual(left, [], "processes of the skill still running 5 s after invoke")
+
+
 class MisbehavingSkills(unittest.TestCase):
     """A failing skill still gets Alexa a valid response; invoke exits 1 and
     says why on stderr."""
