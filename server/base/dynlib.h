@@ -6,7 +6,9 @@
  * libmicrohttpd and GnuTLS (serve, server/front/libs.c), libcurl (a
  * signing chain's download, server/verify/verify_curl.c), libsystemd
  * (under systemd, server/front/notify.c), libpq (a PostgreSQL store,
- * server/pipeline/store_pg.c) and libxml2 (the SSML check, ssml/xmllib.c).
+ * server/pipeline/store_pg.c), libxml2 (the SSML check, ssml/xmllib.c) and
+ * libcrypto (verification, signing, the class's passwords,
+ * server/verify/crypto_lib.c).
  * Each keeps its own table of functions; this fills one entry.
  */
 #ifndef SKILLSERVER_DYNLIB_H

@@ -655,10 +655,58 @@ class StartsLight(unittest.TestCase):
         self.assertIn("libjansson.so.4", needed)
         # libxml2 would bring ICU, libstdc++, zlib and liblzma into every
         # start; ssml/xmllib.c loads it when SSML is first checked.
+        # libcrypto's relocations alone cost every start about 1 ms;
+        # verify/crypto_lib.c loads it for the commands that verify or sign.
         for lib in ("libmicrohttpd", "libgnutls", "libcurl", "libpython", "libpq", "libxml2",
-                    "libicu", "libstdc++"):
+                    "libicu", "libstdc++", "libcrypto", "libssl"):
             with self.subTest(lib=lib):
                 self.assertEqual([n for n in needed if n.startswith(lib)], [])
+
+    def loaded(self, *args, env=None):
+        """The libraries the dynamic loader loaded for a command (LD_DEBUG)."""
+        p = subprocess.run([SKILLSERVER, *args], input=launch_request(), capture_output=True,
+                           text=True, timeout=120, env=dict(os.environ, LD_DEBUG="files", **(env or {})))
+        return p, re.findall(r"file=(\S+) \[0\];  (?:needed|dynamically loaded)", p.stderr)
+
+    def rsa_key(self):
+        folder = temp_dir("skillserver-key-")
+        key = os.path.join(folder, "key.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                        "rsa_keygen_bits:2048", "-out", key], check=True, capture_output=True)
+        return key
+
+    def test_libcrypto_is_loaded_only_by_commands_that_use_it(self):
+        p, libs = self.loaded("--skills", SKILLS, "invoke", "thank_you")
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        self.assertIn("libjansson.so.4", libs)
+        self.assertFalse([lib for lib in libs if "libcrypto" in lib], libs)
+        body = os.path.join(FIXTURES, "launch.json")
+        p, libs = self.loaded("sign", "--key", self.rsa_key(), "--cert-url",
+                              "https://s3.amazonaws.com/echo.api/echo-api-cert.pem", body)
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        self.assertTrue([lib for lib in libs if "libcrypto.so.3" in lib], libs)
+
+    def test_without_libcrypto_a_command_that_needs_it_says_so(self):
+        # libcrypto hidden behind an empty file, in a mount namespace of an
+        # unprivileged user namespace (root is not needed).
+        with open(SKILLSERVER, "rb") as f:
+            machine = int.from_bytes(f.read(20)[18:20], "little")
+        triplet = {0x3E: "x86_64-linux-gnu", 0xB7: "aarch64-linux-gnu"}[machine]
+        path = os.path.realpath(f"/lib/{triplet}/libcrypto.so.3")
+        body = os.path.join(FIXTURES, "launch.json")
+        script = 'mount --bind /dev/null "$1" && shift && exec "$@"'
+        p = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", path, "true"],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            self.skipTest("no user and mount namespaces here: " + p.stderr.strip())
+        p = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", path, SKILLSERVER, "sign",
+                            "--key", self.rsa_key(), "--cert-url",
+                            "https://s3.amazonaws.com/echo.api/echo-api-cert.pem", body],
+                           capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("OpenSSL's libcrypto could not be loaded", p.stderr)
+        self.assertIn("install libssl3", p.stderr)
+        self.assertEqual(p.stdout, "")
 
     def test_the_worker_links_python_and_nothing_of_the_front(self):
         worker = os.path.join(os.path.dirname(SKILLSERVER), "skillserver-worker")
