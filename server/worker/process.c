@@ -184,15 +184,19 @@ process_finish(struct process *w, const struct output_sink *sink, const char *sk
     }
     /* The rest of its end is the kernel's: unmapping its memory, then its
      * namespace's init and the monitor noticing, one after the other (about
-     * 2 ms). Nothing waits for that; the monitor, killed, takes every
-     * process of the skill with it. */
+     * 2 ms). Nothing waits for that. The monitor, killed, takes every
+     * process of the skill with it, and is not waited for either: the
+     * command is ending, and what started it reaps what is left. */
     pidfd_signal(w->pidfd, SIGKILL);
+    if (w->zygote && w->zygote->child && w->zygote->pid > 0) {
+        kill(w->zygote->pid, SIGKILL);
+        w->zygote->pid = 0;
+    }
+    process_stop(w->zygote, 1);
+    w->zygote = NULL;
     close(w->fd);
     close(w->pidfd);
     w->fd = w->pidfd = -1;
-    if (w->zygote)
-        process_stop(w->zygote, 1);
-    w->zygote = NULL;
     buf_reset(&w->in);
     buf_reset(&w->out);
     free(w);
