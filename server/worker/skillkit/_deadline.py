@@ -4,6 +4,14 @@ The front's hard deadline kills the worker; this one comes earlier and
 raises inside the handler (or inside the skill's module-level code while it
 loads), so the author sees the line that was running. It is armed only while
 skill code runs and disarmed before anything is returned to the front.
+
+A worker answering request after request disarms with keep_timer: the
+interval timer is left to run out, and the next request re-sets it only
+when it is due earlier than the timer fires (a request that waited in the
+queue has less time left). A signal that comes for an earlier request is
+turned into the current one's timer, and one that comes between requests
+is ignored. So a busy worker sets the timer about once per deadline's
+length, where it made two setitimer calls per request.
 """
 from __future__ import annotations
 
@@ -14,6 +22,9 @@ try:
 except ImportError:
     import signal
 
+import os
+import time
+
 from .errors import DeadlineExceeded
 
 TYPE_CHECKING = False
@@ -22,8 +33,9 @@ if TYPE_CHECKING:
 
 __all__ = ["install", "arm", "disarm", "last_seconds", "seconds_text"]
 
-_alarm = {"installed": False, "armed": False, "set": False, "seconds": 0.0}
-
+# armed: a deadline is running, due at time.monotonic() "due"; fires: when
+# the interval timer set last runs out (None: it is not running).
+_alarm = {"installed": False, "armed": False, "seconds": 0.0, "due": 0.0, "fires": None}
 
 def seconds_text(seconds: float) -> str:
     """Seconds as said aloud: whole from one second up, else two decimals;
@@ -43,10 +55,22 @@ def last_seconds() -> float:
 
 def _on_alarm(signum: int, frame: Any) -> None:
     """SIGALRM: interrupt whatever line of the skill is running."""
-    if _alarm["armed"]:
-        _alarm["armed"] = False
-        raise DeadlineExceeded(f"still running after {seconds_text(_alarm['seconds'])}")
+    _alarm["fires"] = None
+    if not _alarm["armed"]:
+        return
+    left = _alarm["due"] - time.monotonic()
+    if left > 0:
+        # The timer of an earlier request: this one's deadline is later.
+        _alarm["fires"] = _alarm["due"]
+        signal.setitimer(signal.ITIMER_REAL, left)
+        return
+    _alarm["armed"] = False
+    raise DeadlineExceeded(f"still running after {seconds_text(_alarm['seconds'])}")
 
+
+def _forget_timer() -> None:
+    """In a child just forked: the kernel did not copy the interval timer."""
+    _alarm["fires"] = None
 
 def install() -> Optional[str]:
     """Install the SIGALRM handler; return a warning when that is impossible."""
@@ -56,6 +80,7 @@ def install() -> Optional[str]:
         signal.signal(signal.SIGALRM, _on_alarm)
     except (ValueError, OSError, AttributeError) as exc:
         return f"no soft deadline in this process ({exc}); only the hard one applies"
+    os.register_at_fork(after_in_child=_forget_timer)
     _alarm["installed"] = True
     return None
 
@@ -64,16 +89,21 @@ def arm(seconds: float) -> None:
     """Raise DeadlineExceeded in whatever runs seconds from now (0: no deadline)."""
     if seconds <= 0 or not _alarm["installed"]:
         return
+    due = time.monotonic() + seconds
     _alarm["seconds"] = seconds
+    _alarm["due"] = due
     _alarm["armed"] = True
-    _alarm["set"] = True
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    fires = _alarm["fires"]
+    if fires is None or fires > due:
+        _alarm["fires"] = due
+        signal.setitimer(signal.ITIMER_REAL, seconds)
 
 
-def disarm() -> None:
-    """Stop the deadline; safe to call when none is armed."""
+def disarm(keep_timer: bool = False) -> None:
+    """Stop the deadline; safe to call when none is armed. keep_timer: leave
+    the interval timer running (see the module docstring)."""
     # Clear the flag first: a signal already on its way is then ignored.
     _alarm["armed"] = False
-    if _alarm["set"]:
-        _alarm["set"] = False
+    if not keep_timer and _alarm["fires"] is not None:
+        _alarm["fires"] = None
         signal.setitimer(signal.ITIMER_REAL, 0)

@@ -116,7 +116,7 @@ def _handle(message: str) -> str:
         try:
             out = call(skill.lambda_handler, event, context)
         finally:
-            _deadline.disarm()
+            _deadline.disarm(keep_timer=True)
         if not isinstance(out, dict):
             raise bad_return(skill.lambda_handler, out, skill)
         reply = envelope_reply(out)
@@ -133,7 +133,7 @@ def _handle(message: str) -> str:
     try:
         response = answer(skill, req, turn)
     finally:
-        _deadline.disarm()
+        _deadline.disarm(keep_timer=True)
     if not isinstance(req.session, dict):
         raise BadResult(f"req.session must stay a dict, not {describe_type(req.session)}",
                         f"{skill.name} made req.session {describe_type(req.session)}. It "
@@ -158,7 +158,7 @@ def handle(message: str) -> str:
         except BaseException:  # noqa: BLE001
             return _message.LAST_RESORT
     finally:
-        _deadline.disarm()
+        _deadline.disarm(keep_timer=True)
         _output.flush()
 
 

@@ -251,8 +251,89 @@ class ChildMistakesTest(RunnerCase):
 class DeadlineTest(RunnerCase):
 
     def tearDown(self):
+        from skillkit import _deadline
+        # Nothing is armed once handle() has returned. Its interval timer may
+        # run on (disarm(keep_timer=True)); it is stopped here so that the
+        # next test starts without it.
+        self.assertFalse(_deadline._alarm["armed"])
+        _deadline.disarm()
         self.assertEqual(signal.getitimer(signal.ITIMER_REAL), (0.0, 0.0))
         super().tearDown()
+
+    def count_setitimer(self):
+        """A list that gets one entry per setitimer call of _deadline's."""
+        from skillkit import _deadline
+        calls, real = [], _deadline.signal
+
+        class Counting:
+            def __getattr__(self, name):
+                return getattr(real, name)
+
+            def setitimer(self, which, seconds, interval=0.0):
+                calls.append(seconds)
+                return real.setitimer(which, seconds, interval)
+
+        _deadline.signal = Counting()
+        self.addCleanup(setattr, _deadline, "signal", real)
+        return calls
+
+    def test_a_busy_worker_sets_the_timer_once(self):
+        self.load("""
+            from skillkit import intent
+            @intent("Fast")
+            def fast(req): return "quick"
+            """)
+        calls = self.count_setitimer()
+        for _ in range(20):
+            self.assertEqual(self.reply(intent("Fast"), soft_ms=5000)["speech"],
+                             [{"text": "quick"}])
+        self.assertEqual(len(calls), 1, calls)
+
+    def test_an_earlier_requests_timer_does_not_cut_a_later_one_short(self):
+        self.load("""
+            import time
+            from skillkit import intent
+            @intent("Fast")
+            def fast(req): return "quick"
+            @intent("Slow")
+            def slow(req):
+                time.sleep(0.3)
+                return "slept"
+            @intent("Loop")
+            def loop(req):
+                while True:
+                    pass
+            """)
+        # The timer set for Fast runs out 0.1 s into Slow, whose own deadline
+        # is 0.5 s away: Slow sleeps on and answers.
+        self.reply(intent("Fast"), soft_ms=200)
+        time.sleep(0.1)
+        self.assertEqual(self.reply(intent("Slow"), soft_ms=500)["speech"], [{"text": "slept"}])
+        # And a request that overruns is stopped at its own deadline, not at
+        # the earlier one's.
+        self.reply(intent("Fast"), soft_ms=100)
+        start = time.monotonic()
+        error = self.error(intent("Loop"), soft_ms=400)
+        took = time.monotonic() - start
+        self.assertEqual(error["kind"], "timeout")
+        self.assertGreaterEqual(took, 0.39)
+        self.assertLess(took, NEVER_S)
+
+    def test_a_request_with_less_time_left_sets_the_timer_sooner(self):
+        self.load("""
+            from skillkit import intent
+            @intent("Fast")
+            def fast(req): return "quick"
+            @intent("Loop")
+            def loop(req):
+                while True:
+                    pass
+            """)
+        self.reply(intent("Fast"), soft_ms=30000)
+        start = time.monotonic()
+        error = self.error(intent("Loop"), soft_ms=150)
+        self.assertEqual(error["kind"], "timeout")
+        self.assertLess(time.monotonic() - start, 5)
 
     def test_soft_deadline_counts_from_the_front_clock(self):
         # soft_at (CLOCK_MONOTONIC ms, time.monotonic() here) wins over soft_ms:
