@@ -33,7 +33,7 @@ are made afresh for every side of every case (Alexa's timestamp window is
 150 s). A case with any wrong answer or socket error is marked FAILED.
 
 Then: `skillserver invoke thank_you` on a canned request, start to exit,
-median of BENCH_INVOKE_RUNS (20); and the memory of one skill: serve with
+median of BENCH_INVOKE_RUNS (20), with the machine's CPU per run; and the memory of one skill: serve with
 --workers 1 after 20 requests, the PSS of each process (front, launcher,
 zygote, the warm worker) and their sum. A summary table (medians over the
 rounds) and the goals of issue 15 close the output.
