@@ -130,17 +130,8 @@ static struct {
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static bool loaded;
 
-#define RESOLVE(ret, name, params, args, fail) &&resolve(lib, #name, &real.name)
-#define RESOLVE_VOID(name, params, args) &&resolve(lib, #name, &real.name)
-
-static bool
-resolve(void *lib, const char *name, void *slot)
-{
-    if (dynlib_resolve(lib, name, slot))
-        return true;
-    log_msg(LOG_ERROR, "%s lacks %s: %s", LIBCRYPTO, name, dlerror());
-    return false;
-}
+#define RESOLVE(ret, name, params, args, fail) &&dynlib_resolve(lib, #name, &real.name)
+#define RESOLVE_VOID(name, params, args) &&dynlib_resolve(lib, #name, &real.name)
 
 static void
 load(void)
@@ -153,8 +144,10 @@ load(void)
         return;
     }
     loaded = true CRYPTO_FUNCTIONS(RESOLVE, RESOLVE_VOID) &&
-             resolve(lib, "ERR_error_string_n", &real.ERR_error_string_n) &&
-             resolve(lib, "OPENSSL_cleanse", &real.OPENSSL_cleanse);
+             dynlib_resolve(lib, "ERR_error_string_n", &real.ERR_error_string_n) &&
+             dynlib_resolve(lib, "OPENSSL_cleanse", &real.OPENSSL_cleanse);
+    if (!loaded)
+        log_msg(LOG_ERROR, "%s lacks a function skillserver calls: %s", LIBCRYPTO, dlerror());
 }
 
 static bool

@@ -248,6 +248,24 @@ class ChildMistakesTest(RunnerCase):
                                           "with str, like: return str(5).")
 
 
+#: A skill with a fast, a slow (0.3 s) and an endless handler, for the
+#: soft deadline's tests.
+TIMED_SKILL = """
+    import time
+    from skillkit import intent
+    @intent("Fast")
+    def fast(req): return "quick"
+    @intent("Slow")
+    def slow(req):
+        time.sleep(0.3)
+        return "slept"
+    @intent("Loop")
+    def loop(req):
+        while True:
+            pass
+    """
+
+
 class DeadlineTest(RunnerCase):
 
     def tearDown(self):
@@ -278,11 +296,7 @@ class DeadlineTest(RunnerCase):
         return calls
 
     def test_a_busy_worker_sets_the_timer_once(self):
-        self.load("""
-            from skillkit import intent
-            @intent("Fast")
-            def fast(req): return "quick"
-            """)
+        self.load(TIMED_SKILL)
         calls = self.count_setitimer()
         for _ in range(20):
             self.assertEqual(self.reply(intent("Fast"), soft_ms=5000)["speech"],
@@ -290,20 +304,7 @@ class DeadlineTest(RunnerCase):
         self.assertEqual(len(calls), 1, calls)
 
     def test_an_earlier_requests_timer_does_not_cut_a_later_one_short(self):
-        self.load("""
-            import time
-            from skillkit import intent
-            @intent("Fast")
-            def fast(req): return "quick"
-            @intent("Slow")
-            def slow(req):
-                time.sleep(0.3)
-                return "slept"
-            @intent("Loop")
-            def loop(req):
-                while True:
-                    pass
-            """)
+        self.load(TIMED_SKILL)
         # The timer set for Fast runs out 0.1 s into Slow, whose own deadline
         # is 0.5 s away: Slow sleeps on and answers.
         self.reply(intent("Fast"), soft_ms=200)
@@ -320,15 +321,7 @@ class DeadlineTest(RunnerCase):
         self.assertLess(took, NEVER_S)
 
     def test_a_request_with_less_time_left_sets_the_timer_sooner(self):
-        self.load("""
-            from skillkit import intent
-            @intent("Fast")
-            def fast(req): return "quick"
-            @intent("Loop")
-            def loop(req):
-                while True:
-                    pass
-            """)
+        self.load(TIMED_SKILL)
         self.reply(intent("Fast"), soft_ms=30000)
         start = time.monotonic()
         error = self.error(intent("Loop"), soft_ms=150)
@@ -414,21 +407,11 @@ class DeadlineTest(RunnerCase):
         self.assertEqual((error["kind"], error["line"]), ("timeout", 6))
 
     def test_timer_is_disarmed_after_a_fast_handler(self):
-        self.load("""
-            import time
-            from skillkit import intent
-            @intent("Fast")
-            def fast(req): return "quick"
-            @intent("Slow")
-            def slow(req):
-                time.sleep(0.3)
-                return "slow but fine"
-            """)
+        self.load(TIMED_SKILL)
         self.assertEqual(self.reply(intent("Fast"), soft_ms=100)["speech"], [{"text": "quick"}])
         time.sleep(0.2)  # a stray SIGALRM would raise here
         # No deadline: a slow handler runs to the end.
-        self.assertEqual(self.reply(intent("Slow"), soft_ms=0)["speech"],
-                         [{"text": "slow but fine"}])
+        self.assertEqual(self.reply(intent("Slow"), soft_ms=0)["speech"], [{"text": "slept"}])
 
     def test_skill_recovers_after_a_timeout(self):
         self.load("""
