@@ -12,6 +12,7 @@
 #      is dpkg-shlibdeps' reading of the two programs plus what skillserver
 #      loads with dlopen, which no tool can see: libxml2 (the SSML
 #      check), libmicrohttpd12 and libgnutls30 (serve), libcurl4 (fetching Amazon's signing chain),
+#      libssl3 (its libcrypto: verification, signing, the class's passwords),
 #      libsystemd0 (under systemd); openssl and adduser for the maintainer
 #      scripts. libpq5, loaded with dlopen only for a --store postgresql://
 #      database, is recommended rather than required.
@@ -100,7 +101,7 @@ Version: $version
 Architecture: $arch
 Maintainer: skillserver maintainers <skillserver@localhost>
 Installed-Size: $size
-Depends: $shlibs, libpython3.11-stdlib, libxml2 (>= 2.9.14), libmicrohttpd12 (>= 0.9.71), libgnutls30 (>= 3.7.5), libcurl4 (>= 7.85), libsystemd0, openssl, adduser
+Depends: $shlibs, libpython3.11-stdlib, libxml2 (>= 2.9.14), libmicrohttpd12 (>= 0.9.71), libgnutls30 (>= 3.7.5), libcurl4 (>= 7.85), libssl3 (>= 3.0.0), libsystemd0, openssl, adduser
 Recommends: espeak-ng, python3, libpq5
 Section: net
 Priority: optional
