@@ -146,7 +146,19 @@ cmd_invoke(struct options *o)
         .out = stdout,
         .err = stderr,
     };
-    return invoke_run(&cfg);
+    int rc = invoke_run(&cfg);
+    /* An answer with no SSML to check never needed libxml2, which loads on a
+     * thread of its own while the skill starts; on a slow machine it may
+     * still be loading now. The command ends without waiting for it: with
+     * _exit, since exit's destructors must not run under that thread. */
+    if (ssml_preload_busy()) {
+        if (fflush(stdout) != 0 && rc == 0)
+            rc = EXIT_FAILED;
+        (void)fflush(stderr);
+        _exit(rc);
+    }
+    ssml_preload_wait();
+    return rc;
 }
 
 static int

@@ -219,6 +219,18 @@ ssml_preload(void)
     pthread_mutex_unlock(&preload_lock);
 }
 
+bool
+ssml_preload_busy(void)
+{
+    if (pthread_mutex_lock(&preload_lock) != 0)
+        return true;
+    if (preloading && pthread_tryjoin_np(preloader, NULL) == 0)
+        preloading = false;
+    bool busy = preloading;
+    pthread_mutex_unlock(&preload_lock);
+    return busy;
+}
+
 void
 ssml_preload_wait(void)
 {

@@ -50,6 +50,12 @@ int ssml_init(void);
 void ssml_preload(void);
 void ssml_preload_wait(void);
 
+/* Whether the ssml_preload() thread is still at work (false once it has
+ * finished, or when none was started). A process that needs no check may
+ * then end with _exit() instead of waiting: exit's destructors are what
+ * must not run under that thread. */
+bool ssml_preload_busy(void);
+
 /* Free the schema and the audio table at exit (for leak checkers). No
  * ssml_check() may run at the same time. */
 void ssml_shutdown(void);

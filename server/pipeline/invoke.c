@@ -83,7 +83,6 @@ invoke_run(const struct invoke_config *cfg)
     }
     dispatch_result_cleanup(&res);
 out:
-    ssml_preload_wait();
     runtime_close(&rt);
     buf_reset(&body);
     skill_cleanup(&skill);

@@ -27,7 +27,9 @@ struct invoke_config {
 
 /* Exit status: 0 the skill answered; 1 it failed (the apology was printed)
  * or the answer could not be written; 2 a bad skill name or a request that
- * is not one the skill can answer. */
+ * is not one the skill can answer. The SSML checker's preload (started when
+ * the skill's process runs) may still be at work when it returns: the caller
+ * waits for it with ssml_preload_wait(), or ends the process with _exit(). */
 int invoke_run(const struct invoke_config *cfg);
 
 #endif

@@ -500,11 +500,32 @@ test_threads(void)
     is_int(mismatches, 0, "%d threads x 3000 checks agree with the single-thread answers", THREADS);
 }
 
+/* ssml_preload_busy() while the preload thread loads libxml2 and compiles
+ * the schema, and after: a command that needs no check ends without waiting
+ * for it (server/main.c, invoke). Runs first, before anything is loaded. */
+static void
+test_preload_busy(void)
+{
+    ok(!ssml_preload_busy(), "no preload started: not busy");
+    ssml_preload();
+    /* Loading libxml2 alone takes milliseconds. */
+    ok(ssml_preload_busy(), "busy right after the preload starts");
+    int waited_ms = 0;
+    while (ssml_preload_busy() && waited_ms < 30000) {
+        usleep(1000);
+        waited_ms++;
+    }
+    ok(!ssml_preload_busy(), "not busy once it has finished (%d ms)", waited_ms);
+    ssml_preload_wait();
+    ok(!ssml_preload_busy(), "not busy after the wait");
+}
+
 int
 main(void)
 {
     /* The schema is compiled into the library: no file is needed at run time. */
     ok(chdir("/") == 0, "run from /");
+    test_preload_busy();
     is_int(ssml_init(), 0, "ssml_init compiles the built-in schema");
     is_int(ssml_init(), 0, "ssml_init again is a no-op");
 
