@@ -188,18 +188,14 @@ process_finish(struct process *w, const struct output_sink *sink, const char *sk
      * process of the skill with it, and is not waited for either: the
      * command is ending, and what started it reaps what is left. */
     pidfd_signal(w->pidfd, SIGKILL);
+    close(w->pidfd);
+    w->pidfd = -1;
     if (w->zygote && w->zygote->child && w->zygote->pid > 0) {
         kill(w->zygote->pid, SIGKILL);
         w->zygote->pid = 0;
     }
-    process_stop(w->zygote, 1);
-    w->zygote = NULL;
-    close(w->fd);
-    close(w->pidfd);
-    w->fd = w->pidfd = -1;
-    buf_reset(&w->in);
-    buf_reset(&w->out);
-    free(w);
+    /* With neither left to wait on, process_stop() only closes and frees. */
+    process_stop(w, 1);
 }
 
 enum ss_err
