@@ -116,12 +116,14 @@ take_lines(struct output_reader *r, struct output *o)
     }
 }
 
-/* Read what is there from o's pipe. Returns false at its end. */
+/* Read what is there from o's pipe, at most max bytes. Returns false at
+ * its end. */
 static bool
-output_read(struct output_reader *r, struct output *o)
+output_read(struct output_reader *r, struct output *o, size_t max)
 {
-    for (;;) {
-        ssize_t n = read(o->fd, o->line + o->len, sizeof(o->line) - o->len);
+    while (max > 0) {
+        size_t room = sizeof(o->line) - o->len;
+        ssize_t n = read(o->fd, o->line + o->len, room < max ? room : max);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -132,9 +134,11 @@ output_read(struct output_reader *r, struct output *o)
             o->len = 0;
             return false;
         }
+        max -= (size_t)n;
         o->len += (size_t)n;
         take_lines(r, o);
     }
+    return true;
 }
 
 /* Log what o's pipe holds now, at most OUTPUT_DRAIN_BYTES, and the line it
@@ -142,19 +146,7 @@ output_read(struct output_reader *r, struct output *o)
 static void
 output_drain(struct output_reader *r, struct output *o)
 {
-    size_t left = OUTPUT_DRAIN_BYTES;
-    while (left > 0) {
-        size_t room = sizeof(o->line) - o->len;
-        ssize_t n = read(o->fd, o->line + o->len, room < left ? room : left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        left -= (size_t)n;
-        o->len += (size_t)n;
-        take_lines(r, o);
-    }
-    if (o->len)
+    if (output_read(r, o, OUTPUT_DRAIN_BYTES) && o->len)
         output_line(r, o, o->line, o->len);
     o->len = 0;
 }
@@ -172,7 +164,7 @@ output_main(void *arg)
             struct output *o = ev[i].data.ptr;
             if (!o)
                 return NULL; /* output_reader_destroy */
-            if (output_read(r, o))
+            if (output_read(r, o, SIZE_MAX))
                 continue;
             epoll_ctl(r->epoll, EPOLL_CTL_DEL, o->fd, NULL);
             pthread_mutex_lock(&r->lock);
