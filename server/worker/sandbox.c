@@ -274,6 +274,22 @@ static void __attribute__((noreturn)) namespace_init(pid_t zygote, int sock, int
     _exit(0);
 }
 
+/* fork(), for a parent and child that share the two descriptors of pair
+ * (a socketpair or a pipe, made just before): when it fails, they are
+ * closed and err says why. */
+static pid_t
+fork_keeping(int pair[2], struct ss_error *err)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(pair[0]);
+        close(pair[1]);
+        ss_fail(err, SS_ERR_IO, "fork: %s", strerror(e));
+    }
+    return pid;
+}
+
 /*
  * In the confined child, PID 1 of the new namespace: fork the zygote, which
  * returns (with init_socket set), and stay behind as namespace_init().
@@ -284,13 +300,9 @@ start_init(struct ss_error *err)
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         return ss_fail(err, SS_ERR_IO, "socketpair: %s", strerror(errno));
-    pid_t zygote = fork();
-    if (zygote < 0) {
-        int e = errno;
-        close(sv[0]);
-        close(sv[1]);
-        return ss_fail(err, SS_ERR_IO, "fork: %s", strerror(e));
-    }
+    pid_t zygote = fork_keeping(sv, err);
+    if (zygote < 0)
+        return SS_ERR_IO;
     if (zygote > 0)
         namespace_init(zygote, sv[0], zygote_status_fd);
     close(sv[0]);
@@ -1001,13 +1013,9 @@ sandbox_enter(const struct sandbox_config *cfg, struct ss_error *err)
     int status_pipe[2];
     if (pipe2(status_pipe, O_CLOEXEC) != 0)
         return ss_fail(err, SS_ERR_IO, "pipe: %s", strerror(errno));
-    pid_t child = fork();
-    if (child < 0) {
-        int e = errno;
-        close(status_pipe[0]);
-        close(status_pipe[1]);
-        return ss_fail(err, SS_ERR_IO, "fork: %s", strerror(e));
-    }
+    pid_t child = fork_keeping(status_pipe, err);
+    if (child < 0)
+        return SS_ERR_IO;
     if (child > 0) {
         close(status_pipe[1]);
         if (root && drop_user(uid, gid, err) != SS_ERR_OK) {
