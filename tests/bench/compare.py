@@ -33,9 +33,9 @@ are made afresh for every side of every case (Alexa's timestamp window is
 150 s). A case with any wrong answer or socket error is marked FAILED.
 
 Then: `skillserver invoke thank_you` on a canned request, start to exit,
-median of BENCH_INVOKE_RUNS (20), with the machine's CPU per run; and the memory of one skill: serve with
---workers 1 after 20 requests, the PSS of each process (front, launcher,
-zygote, the warm worker) and their sum. A summary table (medians over the
+median of BENCH_INVOKE_RUNS (20), with the machine's CPU per run; and the
+memory of one skill: serve with --workers 1 after 20 requests, the PSS of
+each process (front, launcher, zygote, the warm worker) and their sum. A summary table (medians over the
 rounds) and the goals of issue 15 close the output.
 
 Environment:
@@ -151,13 +151,15 @@ def cpu_ticks(pid):
 
 def host_times():
     """The machine's CPU time so far, the part of it the hypervisor gave to
-    other guests (steal, /proc/stat's eighth column), both in ticks, and the
-    context switches of every CPU so far (/proc/stat's ctxt)."""
+    other guests (steal, /proc/stat's eighth column), both in ticks, the
+    context switches of every CPU so far (/proc/stat's ctxt), and the CPU
+    time spent on anything (user, nice, system, irq and softirq) in ms."""
     with open("/proc/stat") as f:
         lines = f.read().splitlines()
     values = [int(v) for v in lines[0].split()[1:9]]
     ctxt = next((int(line.split()[1]) for line in lines if line.startswith("ctxt ")), 0)
-    return sum(values), values[7] if len(values) > 7 else 0, ctxt
+    busy = sum(values[i] for i in (0, 1, 2, 5, 6)) * 1000.0 / os.sysconf("SC_CLK_TCK")
+    return sum(values), values[7] if len(values) > 7 else 0, ctxt, busy
 
 
 def switches_per_request(before, after, requests):
@@ -518,15 +520,6 @@ def ok(r):
 
 # --- invoke and memory -----------------------------------------------------------
 
-def machine_busy_ms():
-    """The CPU time all of the machine's CPUs have spent so far on anything
-    (user, nice, system, irq and softirq of /proc/stat's first line), in ms."""
-    with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:8]]
-    return (values[0] + values[1] + values[2] + values[5] + values[6]) * 1000.0 / os.sysconf(
-        "SC_CLK_TCK")
-
-
 def invoke_case(bench):
     req = os.path.join(bench.tmp, "invoke.json")
     with open(req, "w") as f:
@@ -539,7 +532,6 @@ def invoke_case(bench):
     # reaped the zygote leaves no account of the zygote's CPU to any parent.
     # So the CPU is the whole machine's over all the runs (and a moment after
     # the last), per run: on a quiet machine, that of invoke's processes.
-    busy_before = machine_busy_ms()
     for _ in range(INVOKE_RUNS):
         t0 = time.monotonic()
         p = subprocess.run([bench.bin, "invoke", "thank_you", req, "--skills", bench.invoke_skills,
@@ -549,8 +541,9 @@ def invoke_case(bench):
         if p.returncode != 0 or "You're welcome, Sam" not in p.stdout:
             failed += 1
     time.sleep(0.1)
-    cpu = (machine_busy_ms() - busy_before) / INVOKE_RUNS
-    steal = steal_percent(host_before, host_times())
+    host_after = host_times()
+    cpu = (host_after[3] - host_before[3]) / INVOKE_RUNS
+    steal = steal_percent(host_before, host_after)
     times.sort()
     med = statistics.median(times)
     print(f"   invoke thank_you: median {med:.1f} ms of {INVOKE_RUNS} runs "
