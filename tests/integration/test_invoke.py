@@ -240,21 +240,22 @@ def write_skill(source):
     return folder
 
 
+def invoke_folder(folder):
+    """invoke of the skill s in folder (write_skill) on a launch request."""
+    return subprocess.run([SKILLSERVER, "--skills", folder, "--data", folder, "invoke", "s"],
+                          input=launch_request(), capture_output=True, text=True, timeout=120)
+
+
 class OneRequestOneProcess(unittest.TestCase):
     """invoke answers its one request in the zygote itself, with no worker
     forked for it; the zygote is PID 2 of the skill's namespace, below a
     small init (server/worker/sandbox.h), so that its signals to itself act
     as they do anywhere else."""
 
-    def invoke(self, folder):
-        return subprocess.run([SKILLSERVER, "--skills", folder, "--data", folder, "invoke", "s"],
-                              input=launch_request(), capture_output=True, text=True,
-                              timeout=120)
-
     def said(self, source):
         """The Python value whose repr the skill of source says to a launch."""
         import ast
-        p = self.invoke(write_skill(source))
+        p = invoke_folder(write_skill(source))
         self.assertEqual(p.returncode, 0, p.stderr)
         return ast.literal_eval(load_json(p.stdout)["response"]["outputSpeech"]["text"])
 
@@ -306,15 +307,16 @@ class OneRequestOneProcess(unittest.TestCase):
     def test_a_skill_that_signals_itself_on_import_ends(self):
         # As PID 1 of its namespace the zygote would ignore its own SIGTERM
         # and go on loading.
-        p = self.invoke(self.signals_itself("import"))
+        p = invoke_folder(self.signals_itself("import"))
         self.assertNotIn("still here", p.stdout)
         self.assertIn("killed by signal 15", p.stderr)
 
     def test_a_worker_that_signals_itself_ends_and_says_how(self):
-        p = self.invoke(self.signals_itself("handler"))
+        p = invoke_folder(self.signals_itself("handler"))
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertNotIn("still here", p.stdout)
         self.assertIn("killed by signal 15", p.stderr)
+
 
 class TheWorkersEnd(unittest.TestCase):
     """invoke ends once its worker has finished by itself (the skill's
@@ -326,8 +328,7 @@ class TheWorkersEnd(unittest.TestCase):
     def invoke(self, source):
         folder = write_skill(source)
         t0 = time.monotonic()
-        p = subprocess.run([SKILLSERVER, "--skills", folder, "--data", folder, "invoke", "s"],
-                           input=launch_request(), capture_output=True, text=True, timeout=120)
+        p = invoke_folder(folder)
         return p, time.monotonic() - t0, folder
 
     def assert_answered(self, p):

@@ -37,6 +37,7 @@ __all__ = ["install", "arm", "disarm", "last_seconds", "seconds_text"]
 # the interval timer set last runs out (None: it is not running).
 _alarm = {"installed": False, "armed": False, "seconds": 0.0, "due": 0.0, "fires": None}
 
+
 def seconds_text(seconds: float) -> str:
     """Seconds as said aloud: whole from one second up, else two decimals;
     below a hundredth, milliseconds (a request that waited long for a worker
@@ -71,6 +72,7 @@ def _on_alarm(signum: int, frame: Any) -> None:
 def _forget_timer() -> None:
     """In a child just forked: the kernel did not copy the interval timer."""
     _alarm["fires"] = None
+
 
 def install() -> Optional[str]:
     """Install the SIGALRM handler; return a warning when that is impossible."""
