@@ -14,23 +14,30 @@ served by tests/chain_host.py as a stand-in for s3.amazonaws.com: skillserver
 through --trust-ca and --cert-connect-to, the peer through
 tests/bench/peer/preload.js (node -r).
 
-Every case runs both sides one after the other (the order flips each round):
+Every case runs on both sides, the two up at once:
 {verify, noverify} x {http, tls} x {keepalive, close} x {small, show}, where
 close sends "Connection: close" (a new connection, and over TLS a new
 handshake, per request), small is the 1.3 KB request of `skillserver request`
 and show the 4.6 KB Echo Show request of tests/bench/requests/ (viewport and
 APL context). Before measuring, each side must answer the signed request with
 200 and the expected SSML and, with verification on, a request whose
-signature was broken with 400; otherwise the side is not measured and the
-case FAILED. wrk (tests/bench/check.lua) then runs 2 s of warm-up and
-BENCH_SECONDS of measurement with BENCH_CONNECTIONS connections and checks
-every answer: status 200 and the SSML in the body. Each side gets requests/s,
-p50/p99 latency, CPU per request of all its processes (user + system from
-/proc, reaped children included: skillserver's launcher, zygote and workers,
-or the Node.js process), the sum of the PSS of all its processes at the end
-of the case, and the ratio skillserver/peer. The request and its signature
-are made afresh for every side of every case (Alexa's timestamp window is
-150 s). A case with any wrong answer or socket error is marked FAILED.
+signature was broken with 400; otherwise the case FAILED. wrk
+(tests/bench/check.lua) then runs 2 s of warm-up on each side, and the
+measurement: BENCH_SECONDS a side, in runs of BENCH_SEGMENT seconds that
+alternate between the sides (peer, skillserver, skillserver, peer, ...; the
+first side flips each round), with BENCH_CONNECTIONS connections, checking
+every answer: status 200 and the SSML in the body. The speed of this shared
+virtual machine drifts by 10-20% within a minute, and the runs in turn put
+both sides in the same drift: the ratio of a case is the median of the
+ratios of each pair of runs. Each side gets requests/s and CPU per request
+over all its runs (user + system from /proc, reaped children included:
+skillserver's launcher, zygote and workers, or the Node.js process), p50 and
+p99 latency (the median of its runs', and the worst run's p99), the sum of
+the PSS of all its processes at the end of the case, and the ratios
+skillserver/peer. The request and its signature are made afresh for every
+side of every case (Alexa's timestamp window is 150 s, which is why a side
+gets at most 60 s). A case with any wrong answer or socket error is marked
+FAILED.
 
 Then: `skillserver invoke thank_you` on a canned request, start to exit,
 median of BENCH_INVOKE_RUNS (20), with the machine's CPU per run; and the
@@ -39,7 +46,8 @@ each process (front, launcher, zygote, the warm worker) and their sum. A summary
 rounds) and the goals of issue 15 close the output.
 
 Environment:
-  BENCH_SECONDS       measured seconds per side and case (default 10)
+  BENCH_SECONDS       measured seconds per side and case (default 10, at most 60)
+  BENCH_SEGMENT       seconds of each run in turn (default 2)
   BENCH_ROUNDS        rounds over all cases (default 1)
   BENCH_CONNECTIONS   wrk connections (default 32)
   BENCH_THREADS       wrk threads (default 2)
@@ -78,6 +86,8 @@ SSML = '<speak>You are welcome, Sam! <break time="200ms"/> Have a great day.</sp
 EXPECT = json.dumps(SSML)[1:-1]
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+SEGMENT_SECONDS = int(os.environ.get("BENCH_SEGMENT", "2"))
+SEGMENTS = max(1, -(-SECONDS // SEGMENT_SECONDS)) if SEGMENT_SECONDS > 0 else 1
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
@@ -443,41 +453,113 @@ def wrk(url, body_file, headers_file, close, seconds):
     return {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
 
 
-def run_side(bench, case, side, round_no):
+def start_side(bench, case, side, round_no):
+    """Start one side for a case, with its own freshly signed request, and
+    check that it answers right; a dict of what its segments need."""
     verify, proto, conn, size = case.split("-")
     verify, tls, close = verify == "verify", proto == "tls", conn == "close"
     name = f"{case}-{side}-{round_no}"
     body_file, body, headers, headers_file = bench.request(size, name)
-    start = bench.start_peer if side == "peer" else bench.start_skillserver
-    proc, url = start(verify, tls, os.path.join(bench.tmp, name + ".log"))
+    begin = bench.start_peer if side == "peer" else bench.start_skillserver
+    proc, url = begin(verify, tls, os.path.join(bench.tmp, name + ".log"))
     try:
         check_side(url, body, headers if verify else {}, verify, bench.tls_cert)
-        hfile = headers_file if verify else ""
-        wrk(url, body_file, hfile, close, 2)
-        before, host_before = cpu_ticks(proc.pid), host_times()
-        r = wrk(url, body_file, hfile, close, SECONDS)
-        after, host_after = cpu_ticks(proc.pid), host_times()
-        pss, nproc, unreadable = tree_pss(proc.pid)
-        if proc.poll() is not None:
-            raise Failure(f"{side} exited during the run (status {proc.returncode})")
-    finally:
+    except Failure:
         stop(proc, side)
         bench.procs.remove(proc)
+        raise
+    return {"proc": proc, "url": url, "body": body_file, "headers": headers_file if verify else "",
+            "close": close, "size": len(body), "signed": time.monotonic(), "segments": []}
+
+
+def measure_segment(side, state, seconds):
+    """One wrk run of `seconds` on a side that is up; appended to its segments."""
+    proc = state["proc"]
+    before, host_before = cpu_ticks(proc.pid), host_times()
+    r = wrk(state["url"], state["body"], state["headers"], state["close"], seconds)
+    after, host_after = cpu_ticks(proc.pid), host_times()
+    if proc.poll() is not None:
+        raise Failure(f"{side} exited during the run (status {proc.returncode})")
     n = r["requests"]
+    state["segments"].append({
+        "n": n, "seconds": r["seconds"], "p50": r["p50_us"] / 1000, "p99": r["p99_us"] / 1000,
+        "rps": n / r["seconds"] if r["seconds"] else 0.0, "ticks": after - before,
+        "responses": r["responses"], "bad_status": r["bad_status"], "bad_body": r["bad_body"],
+        "errors": r["errors"], "host": (host_before, host_after)})
+
+
+def side_result(state):
+    """A side's figures over all its segments: requests/s and CPU per request
+    over the whole, p50 and p99 the median of the segments'."""
+    segs = state["segments"]
+    n = sum(s["n"] for s in segs)
+    secs = sum(s["seconds"] for s in segs)
+    total = sum(s["host"][1][0] - s["host"][0][0] for s in segs)
+    steal = sum(s["host"][1][1] - s["host"][0][1] for s in segs)
+    switches = sum(s["host"][1][2] - s["host"][0][2] for s in segs)
+    bad_status = sum(s["bad_status"] for s in segs)
+    bad_body = sum(s["bad_body"] for s in segs)
+    errors = sum(s["errors"] for s in segs)
+    responses = sum(s["responses"] for s in segs)
+    pss, nproc, unreadable = tree_pss(state["proc"].pid)
     return {
-        "rps": n / r["seconds"] if r["seconds"] else 0.0,
-        "p50": r["p50_us"] / 1000, "p99": r["p99_us"] / 1000,
-        "cpu": (after - before) / HZ * 1e6 / n if n else 0.0,
+        "rps": n / secs if secs else 0.0,
+        "p50": statistics.median(s["p50"] for s in segs),
+        "p99": statistics.median(s["p99"] for s in segs),
+        "p99_max": max(s["p99"] for s in segs),
+        "cpu": sum(s["ticks"] for s in segs) / HZ * 1e6 / n if n else 0.0,
         "pss": pss, "nproc": nproc, "unreadable": unreadable,
-        "n": int(n), "responses": int(r["responses"]),
-        "bad": int(r["bad_status"] + r["bad_body"] + r["errors"]),
-        "right": int(r["responses"] - r["bad_status"] - r["bad_body"]),
-        "detail": (f"{int(r['bad_status'])} not 200, {int(r['bad_body'])} without the SSML, "
-                   f"{int(r['errors'])} socket errors"),
-        "size": len(body),
-        "steal": steal_percent(host_before, host_after),
-        "cs": switches_per_request(host_before, host_after, n),
+        "n": int(n), "responses": int(responses),
+        "bad": int(bad_status + bad_body + errors),
+        "right": int(responses - bad_status - bad_body),
+        "detail": (f"{int(bad_status)} not 200, {int(bad_body)} without the SSML, "
+                   f"{int(errors)} socket errors"),
+        "size": state["size"],
+        "steal": 100.0 * steal / total if total > 0 else 0.0,
+        "cs": switches / n if n else 0.0,
+        "segment_rps": [s["rps"] for s in segs],
     }
+
+
+def run_case(bench, case, round_no, order):
+    """Both sides up at once, then SEGMENTS pairs of short wrk runs that
+    alternate between them (the first side of a pair flips each pair), so
+    that a change in the host's speed during the case falls on both sides
+    alike. Returns {side: result}; a side that cannot be measured gets
+    {"error": why}, and then the other is not measured either."""
+    states, got = {}, {}
+    try:
+        for side in order:
+            try:
+                states[side] = start_side(bench, case, side, round_no)
+            except Failure as e:
+                got[side] = {"error": str(e)}
+        if got:
+            for side in order:
+                got.setdefault(side, {"error": "not measured: the other side failed"})
+            return got
+        for side in order:
+            s = states[side]
+            wrk(s["url"], s["body"], s["headers"], s["close"], 2)
+        for k in range(SEGMENTS):
+            for side in (order if k % 2 == 0 else tuple(reversed(order))):
+                try:
+                    measure_segment(side, states[side], SEGMENT_SECONDS)
+                except Failure as e:
+                    return {s: ({"error": str(e)} if s == side else
+                                {"error": "not measured: the other side failed"}) for s in order}
+        for side in order:
+            got[side] = side_result(states[side])
+        return got
+    finally:
+        for side, s in states.items():
+            stop(s["proc"], side)
+            bench.procs.remove(s["proc"])
+
+
+def pair_ratios(peer, ss):
+    """skillserver/peer requests/s of each pair of segments, run back to back."""
+    return [ratio(b, a) for a, b in zip(peer["segment_rps"], ss["segment_rps"])]
 
 
 def describe(case, size_bytes):
@@ -496,7 +578,7 @@ def row(side, r):
     extra = f" ({r['unreadable']} unreadable)" if r["unreadable"] else ""
     bad = f"   FAILED: {r['detail']}" if r["bad"] else ""
     return (f"   {side:<12} {r['rps']:9.0f} req/s   p50 {r['p50']:7.2f} ms   "
-            f"p99 {r['p99']:7.2f} ms   {r['cpu']:7.1f} us CPU/req   {r['cs']:5.2f} cs/req   "
+            f"p99 {r['p99']:7.2f} ms (worst run {r['p99_max']:.2f})   {r['cpu']:7.1f} us CPU/req   {r['cs']:5.2f} cs/req   "
             f"PSS {r['pss']:6.1f} MiB in {r['nproc']} proc{extra}   "
             f"{r['right']}/{r['n']} right   host steal {r['steal']:.0f}%{bad}")
 
@@ -508,7 +590,10 @@ def ratio(a, b):
 def ratio_row(peer, ss):
     if "error" in peer or "error" in ss:
         return "   ratio        (a side failed)"
-    return (f"   ratio        skillserver/peer: req/s {ratio(ss['rps'], peer['rps']):.2f}x   "
+    pairs = pair_ratios(peer, ss)
+    return (f"   ratio        skillserver/peer: req/s {statistics.median(pairs):.2f}x "
+            f"(median of {len(pairs)} pairs, {min(pairs):.2f}-{max(pairs):.2f}; "
+            f"over the whole {ratio(ss['rps'], peer['rps']):.2f}x)   "
             f"p50 {ratio(ss['p50'], peer['p50']):.2f}x   p99 {ratio(ss['p99'], peer['p99']):.2f}x   "
             f"CPU/req {ratio(ss['cpu'], peer['cpu']):.2f}x   cs/req {ratio(ss['cs'], peer['cs']):.2f}x   "
             f"PSS {ratio(ss['pss'], peer['pss']):.2f}x")
@@ -597,8 +682,11 @@ def main():
     if cases and not os.path.isdir(os.path.join(PEER_DIR, "node_modules", "ask-sdk-express-adapter")):
         sys.exit(f"compare.py: the peer is not installed: run npm ci in {PEER_DIR} "
                  "(make bench-peer does)")
-    if cases and SECONDS + 2 > 140:
-        sys.exit("compare.py: BENCH_SECONDS over 138 outlasts the signed request's 150 s window")
+    if SEGMENT_SECONDS < 1 or SECONDS < 1:
+        sys.exit("compare.py: BENCH_SECONDS and BENCH_SEGMENT are whole seconds, at least 1")
+    if cases and 2 * SEGMENTS * SEGMENT_SECONDS + 4 > 124:
+        sys.exit("compare.py: BENCH_SECONDS over 60 outlasts the signed request's 150 s window "
+                 "(both sides are measured within it)")
 
     cpus = os.cpu_count()
     with open("/proc/cpuinfo") as f:
@@ -611,8 +699,9 @@ def main():
             pinned = json.load(f)["dependencies"]
         print(f"== peer: node {node_version}, {PEER_PROCESSES} process(es), "
               + ", ".join(f"{k} {v}" for k, v in sorted(pinned.items())))
-        print(f"== {len(cases)} cases x {ROUNDS} round(s), {SECONDS} s each side after 2 s "
-              f"warm-up, wrk {CONNECTIONS} connections, {THREADS} threads")
+        print(f"== {len(cases)} cases x {ROUNDS} round(s), {SEGMENTS} pairs of {SEGMENT_SECONDS} s "
+              f"runs in turn ({SEGMENTS * SEGMENT_SECONDS} s a side) after 2 s of warm-up, "
+              f"wrk {CONNECTIONS} connections, {THREADS} threads")
     with open("/proc/loadavg") as f:
         print(f"== load average at start: {' '.join(f.read().split()[:3])}")
 
@@ -628,13 +717,10 @@ def main():
         for rnd in range(1, ROUNDS + 1):
             order = SIDES if rnd % 2 else tuple(reversed(SIDES))
             for case in cases:
-                got = {}
-                for side in order:
-                    try:
-                        got[side] = run_side(bench, case, side, rnd)
+                got = run_case(bench, case, rnd, order)
+                for side in SIDES:
+                    if "size" in got[side]:
                         sizes[case] = got[side]["size"]
-                    except Failure as e:
-                        got[side] = {"error": str(e)}
                     results.setdefault((case, side), []).append(got[side])
                 status = "" if all(ok(got[s]) for s in SIDES) else "   FAILED"
                 label = describe(case, sizes.get(case, 0))
@@ -659,7 +745,8 @@ def main():
 
     failed = 0
     if cases:
-        print(f"== summary: medians of {ROUNDS} round(s); ss = skillserver, x = ss/peer req/s; "
+        print(f"== summary: medians of {ROUNDS} round(s); ss = skillserver, x = ss/peer req/s "
+              "(the median of all pairs of runs in turn); "
               "p99 in ms, CPU in us per request, cs = the machine's context switches per request, "
               "PSS in MiB")
         cols = [("peer req/s", 10), ("ss req/s", 9), ("x", 6), ("peer p99", 9), ("ss p99", 7),
@@ -676,9 +763,12 @@ def main():
                 continue
             m = {s: {k: statistics.median(r[k] for r in rs[s] if ok(r))
                      for k in ("rps", "p99", "cpu", "cs", "pss")} for s in SIDES}
+            # x: the median of every pair of runs in turn, over all rounds.
+            m["x"] = statistics.median(x for p, q in zip(rs["peer"], rs["skillserver"])
+                                       if ok(p) and ok(q) for x in pair_ratios(p, q))
             med[case] = m
             p, q = m["peer"], m["skillserver"]
-            values = [f"{p['rps']:.0f}", f"{q['rps']:.0f}", f"{ratio(q['rps'], p['rps']):.2f}",
+            values = [f"{p['rps']:.0f}", f"{q['rps']:.0f}", f"{m['x']:.2f}",
                       f"{p['p99']:.2f}", f"{q['p99']:.2f}", f"{p['cpu']:.0f}", f"{q['cpu']:.0f}",
                       f"{p['cs']:.2f}", f"{q['cs']:.2f}", f"{p['pss']:.1f}", f"{q['pss']:.1f}"]
             print(f"   {case:<28}" + "".join(f" {v:>{w}}" for v, (_, w) in zip(values, cols))
@@ -688,8 +778,7 @@ def main():
         for case, what in (("verify-http-keepalive-small", "verification on, HTTP keep-alive"),
                            ("verify-tls-keepalive-small", "verification on, TLS keep-alive")):
             if case in med:
-                p, q = med[case]["peer"], med[case]["skillserver"]
-                x = ratio(q["rps"], p["rps"])
+                q, x = med[case]["skillserver"], med[case]["x"]
                 met = x >= 10 and q["p99"] <= 5
                 print(f"   {what}: {x:.2f}x the peer's req/s (goal >= 10x), p99 {q['p99']:.2f} ms "
                       f"(goal <= 5 ms): {'met' if met else 'NOT met'}")
@@ -697,7 +786,7 @@ def main():
             if case in med:
                 p, q = med[case]["peer"], med[case]["skillserver"]
                 print(f"   {what}: {q['rps']:.0f} req/s against the peer's {p['rps']:.0f} "
-                      f"({ratio(q['rps'], p['rps']):.2f}x)")
+                      f"({med[case]['x']:.2f}x)")
     if invoke_ms is not None:
         print(f"   invoke thank_you: median {invoke_ms:.1f} ms (goal <= 40 ms): "
               f"{'met' if invoke_ms <= 40 and not invoke_failed else 'NOT met'}")
