@@ -572,7 +572,8 @@ def describe(case, size_bytes):
         "verification on" if verify == "verify" else "verification off",
         "HTTP" if proto == "http" else "TLS",
         "keep-alive" if conn == "keepalive" else "a new connection per request",
-        f"{size_bytes / 1000:.1f} KB " + ("request" if size == "small" else "Echo Show request"),
+        (f"{size_bytes / 1000:.1f} KB " if size_bytes else "")
+        + ("request" if size == "small" else "Echo Show request"),
     ])
 
 
