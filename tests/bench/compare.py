@@ -172,7 +172,7 @@ def host_times():
         lines = f.read().splitlines()
     values = [int(v) for v in lines[0].split()[1:9]]
     ctxt = next((int(line.split()[1]) for line in lines if line.startswith("ctxt ")), 0)
-    busy = sum(values[i] for i in (0, 1, 2, 5, 6)) * 1000.0 / os.sysconf("SC_CLK_TCK")
+    busy = sum(values[i] for i in (0, 1, 2, 5, 6)) * 1000.0 / HZ
     return sum(values), values[7] if len(values) > 7 else 0, ctxt, busy
 
 
@@ -473,7 +473,7 @@ def start_side(bench, case, side, round_no):
         bench.procs.remove(proc)
         raise
     return {"proc": proc, "url": url, "body": body_file, "headers": headers_file if verify else "",
-            "close": close, "size": len(body), "signed": time.monotonic(), "segments": []}
+            "close": close, "size": len(body), "segments": []}
 
 
 def measure_segment(side, state, seconds):
@@ -498,9 +498,9 @@ def side_result(state):
     segs = state["segments"]
     n = sum(s["n"] for s in segs)
     secs = sum(s["seconds"] for s in segs)
-    total = sum(s["host"][1][0] - s["host"][0][0] for s in segs)
-    steal = sum(s["host"][1][1] - s["host"][0][1] for s in segs)
-    switches = sum(s["host"][1][2] - s["host"][0][2] for s in segs)
+    # host_times() summed over the runs, as if they had been one run.
+    before = (0, 0, 0, 0.0)
+    after = tuple(sum(s["host"][1][i] - s["host"][0][i] for s in segs) for i in range(4))
     bad_status = sum(s["bad_status"] for s in segs)
     bad_body = sum(s["bad_body"] for s in segs)
     errors = sum(s["errors"] for s in segs)
@@ -519,8 +519,8 @@ def side_result(state):
         "detail": (f"{int(bad_status)} not 200, {int(bad_body)} without the SSML, "
                    f"{int(errors)} socket errors"),
         "size": state["size"],
-        "steal": 100.0 * steal / total if total > 0 else 0.0,
-        "cs": switches / n if n else 0.0,
+        "steal": steal_percent(before, after),
+        "cs": switches_per_request(before, after, n),
         "segment_rps": [s["rps"] for s in segs],
     }
 
