@@ -11,7 +11,10 @@ when it is due earlier than the timer fires (a request that waited in the
 queue has less time left). A signal that comes for an earlier request is
 turned into the current one's timer, and one that comes between requests
 is ignored. So a busy worker sets the timer about once per deadline's
-length, where it made two setitimer calls per request.
+length, where it made two setitimer calls per request. A skill that stops
+the timer itself (signal.alarm(0) stops the same one) gets it set again by
+the first request after it would have run out; a request before that has
+only the front's hard deadline.
 """
 from __future__ import annotations
 
@@ -91,12 +94,15 @@ def arm(seconds: float) -> None:
     """Raise DeadlineExceeded in whatever runs seconds from now (0: no deadline)."""
     if seconds <= 0 or not _alarm["installed"]:
         return
-    due = time.monotonic() + seconds
+    now = time.monotonic()
+    due = now + seconds
     _alarm["seconds"] = seconds
     _alarm["due"] = due
     _alarm["armed"] = True
     fires = _alarm["fires"]
-    if fires is None or fires > due:
+    # A timer that should have run out already was stopped by the skill
+    # (signal.alarm and setitimer share it): it is set again.
+    if fires is None or fires > due or fires <= now:
         _alarm["fires"] = due
         signal.setitimer(signal.ITIMER_REAL, seconds)
 

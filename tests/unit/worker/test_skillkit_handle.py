@@ -8,9 +8,11 @@ read only when asked for).
 Run: python3 tests/taprun.py tests/unit/worker/test_skillkit_handle.py
 (SOURCE_ROOT may name the repository; otherwise it is found from this file.)
 """
+import _thread
 import json
 import os
 import signal
+import threading
 import time
 import unittest
 
@@ -327,6 +329,35 @@ class DeadlineTest(RunnerCase):
         error = self.error(intent("Loop"), soft_ms=150)
         self.assertEqual(error["kind"], "timeout")
         self.assertLess(time.monotonic() - start, 5)
+
+    def test_a_skill_that_cancels_the_timer_still_gets_a_deadline_later(self):
+        # signal.alarm(0) stops the same interval timer the soft deadline
+        # uses, as a skill from Lambda that times its own work may do. Once
+        # the timer would have run out, the next request sets it again.
+        self.load("""
+            import signal
+            from skillkit import intent
+            @intent("Cancel")
+            def cancel(req):
+                signal.alarm(0)
+                return "cancelled"
+            @intent("Loop")
+            def loop(req):
+                while True:
+                    pass
+            """)
+        self.assertEqual(self.reply(intent("Cancel"), soft_ms=200)["speech"],
+                         [{"text": "cancelled"}])
+        time.sleep(0.3)
+        # Without a deadline Loop would never end: interrupted after 5 s, it
+        # fails as "raised", not "timeout".
+        watchdog = threading.Timer(5, _thread.interrupt_main)
+        watchdog.start()
+        try:
+            error = self.error(intent("Loop"), soft_ms=200)
+        finally:
+            watchdog.cancel()
+        self.assertEqual(error["kind"], "timeout")
 
     def test_soft_deadline_counts_from_the_front_clock(self):
         # soft_at (CLOCK_MONOTONIC ms, time.monotonic() here) wins over soft_ms:
