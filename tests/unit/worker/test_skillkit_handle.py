@@ -250,11 +250,17 @@ class ChildMistakesTest(RunnerCase):
                                           "with str, like: return str(5).")
 
 
-#: A skill with a fast, a slow (0.3 s) and an endless handler, for the
-#: soft deadline's tests.
+#: A skill with a fast, a slow (0.3 s) and an endless handler, and one
+#: that stops the interval timer the way a skill timing its own work with
+#: signal.alarm does, for the soft deadline's tests.
 TIMED_SKILL = """
+    import signal
     import time
     from skillkit import intent
+    @intent("Cancel")
+    def cancel(req):
+        signal.alarm(0)
+        return "cancelled"
     @intent("Fast")
     def fast(req): return "quick"
     @intent("Slow")
@@ -334,18 +340,7 @@ class DeadlineTest(RunnerCase):
         # signal.alarm(0) stops the same interval timer the soft deadline
         # uses, as a skill from Lambda that times its own work may do. Once
         # the timer would have run out, the next request sets it again.
-        self.load("""
-            import signal
-            from skillkit import intent
-            @intent("Cancel")
-            def cancel(req):
-                signal.alarm(0)
-                return "cancelled"
-            @intent("Loop")
-            def loop(req):
-                while True:
-                    pass
-            """)
+        self.load(TIMED_SKILL)
         self.assertEqual(self.reply(intent("Cancel"), soft_ms=200)["speech"],
                          [{"text": "cancelled"}])
         time.sleep(0.3)
