@@ -383,8 +383,10 @@ report_skill(struct conversation *c, struct conv_skill *k)
                 "carries on with what it can understand",
                 k->skill->name, r.errors, r.errors == 1 ? "" : "s");
         }
-    } else if (k->inferred) {
-        /* Understood from its functions: `skillserver model` shows how. */
+    } else if (k->inferred || rc != SS_ERR_OK) {
+        /* Understood from its functions (`skillserver model` shows how), or
+         * not started: its load error, noted above, is what to mend first;
+         * a skill of plain functions has its model once it loads. */
     } else if (k->skill->model_count) {
         conversation_note(
             c,

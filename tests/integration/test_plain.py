@@ -85,6 +85,20 @@ class PlainSkills(unittest.TestCase):
         self.assertEqual(p.stdout, "Why did the robot go on holiday? To recharge!\n")
         self.assertNotIn("has no model.json", p.stderr)
 
+    def test_a_skill_that_does_not_load_is_not_sent_to_write_a_model(self):
+        # Its model comes from its functions once it loads: the syntax error
+        # is the one thing to mend, not a model.json it does not need.
+        self.make("broken", """
+            def hello(name)
+                return "hi " + name
+            """)
+        p = self.run_in("say", "--skill", "broken", "hello sam")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("broken does not load: ", p.stderr)
+        self.assertRegex(p.stderr, r"broken/skill\.py:1: SyntaxError")
+        self.assertNotIn("model.json", p.stderr)
+        self.assertIn("not working", p.stdout)
+
     def test_say_asks_for_a_missing_name(self):
         p = self.run_in("say", "--skill", "my_jokes", stdin="thank you\nLeo\n")
         self.assertEqual(p.returncode, 0, p.stderr)
