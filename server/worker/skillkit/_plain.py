@@ -11,7 +11,9 @@ module itself (not imported from elsewhere) answers something:
 - any other function ``thank_you(name)`` is the intent ``ThankYouIntent``:
   its name said as words is a sample utterance (with a few natural
   variants), its parameters are slots (typed by name or annotation), and a
-  parameter with a default is optional.
+  parameter with a default is optional. Slots follow the name in their
+  order, joined by "and", or by a parameter's own name when it is a word
+  like "by" or "to": ``divide(number, by)`` is "divide {number} by {by}".
 
 At request time the slot values are passed as arguments (numbers
 converted for number slots, a missing optional slot gets its default);
@@ -119,6 +121,11 @@ CARRIERS = {
 #: A name ending in one of these ("joke_about") needs its slot after it: the
 #: words alone are not a sample.
 PREPOSITIONS = frozenset("about for with to of in on at from by like".split())
+
+#: A parameter named with one of these first ("by", "to_city") has its slot
+#: joined by that word rather than "and": divide(number, by) is said "divide
+#: {number} by {by}", and fly(to_city) also "fly to {to_city}".
+JOINERS = PREPOSITIONS | frozenset(("into", "over", "plus", "minus", "times"))
 
 #: Words a sample may start with when a function's name starts with a verb:
 #: a request sounds like one with them.
@@ -344,11 +351,20 @@ class _Intent:
         return self.params
 
 
+def _joiner(slot: _Param) -> Optional[str]:
+    """The word of JOINERS the slot's parameter is named with first, or None."""
+    word = words_of(slot.name).split(" ", 1)[0]
+    return word if word in JOINERS else None
+
+
 def _spoken(phrase: str, slot: _Param) -> list[str]:
     """Ways to say slot after phrase: "thank you {name}", "thank you my name is {name}"."""
     ref = "{" + slot.slot + "}"
     out = [f"{phrase} {ref}"]
     out += [f"{phrase} {carrier} {ref}" for carrier in CARRIERS.get(slot.type, ())]
+    joiner = _joiner(slot)
+    if joiner and phrase.rsplit(" ", 1)[-1] != joiner:
+        out.append(f"{phrase} {joiner} {ref}")
     if slot.type == "AMAZON.FirstName":
         out.append(f"my name is {ref} {phrase}")
     return out
@@ -367,12 +383,13 @@ def samples_for(intent: _Intent) -> list[str]:
     required = [s for s in slots if not s.optional]
     # The words alone too: for a required slot Alexa then asks for it.
     samples: list[str] = [] if words.rsplit(" ", 1)[-1] in PREPOSITIONS else list(phrases)
-    # Every slot filled, then the required ones only; the slots in their order.
-    for chosen in (slots, required):
+    # Every slot filled, then the required ones only, then the first of
+    # several required ones (Alexa asks for the rest); the slots in their order.
+    for chosen in (slots, required, required[:1] if len(required) > 1 else []):
         if not chosen:
             continue
         first_slot, rest = chosen[0], chosen[1:]
-        tail = " ".join("and {" + s.slot + "}" for s in rest)
+        tail = " ".join(f"{_joiner(s) or 'and'} {{{s.slot}}}" for s in rest)
         for phrase in phrases[:2]:
             for said in _spoken(phrase, first_slot):
                 samples.append(f"{said} {tail}".strip() if rest else said)
@@ -393,6 +410,9 @@ def invocation_name(skill_name: str) -> str:
 def _prompt(param: _Param) -> str:
     if param.type == "AMAZON.FirstName" and param.slot in ("name", "first_name"):
         return "What is your name?"
+    words = words_of(param.name)
+    if words in JOINERS:  # divide(number, by): "By what?"
+        return f"{words.capitalize()} what?"
     return f"What is the {words_of(param.name)}?"
 
 

@@ -119,6 +119,33 @@ class NamesTest(PlainCase):
         hello = self.load("def thank_you():\n    return 'ok'\n", name="other")
         self.assertEqual(self.intents(hello)["ThankYouIntent"]["samples"], ["thank you"])
 
+    def test_a_parameter_named_like_by_joins_its_slot(self):
+        hello = self.load("""
+            def divide(number: int, by: int):
+                return str(number / by)
+
+            def fly(from_city, to_city):
+                return "ok"
+
+            def add(first: int, second: int):
+                return "ok"
+            """)
+        intents = self.intents(hello)
+        divide = intents["DivideIntent"]["samples"]
+        self.assertIn("divide {number} by {by}", divide)
+        self.assertNotIn("divide {number} and {by}", divide)
+        self.assertIn("divide {number}", divide, "the first slot alone: Alexa asks for the rest")
+        fly = intents["FlyIntent"]["samples"]
+        self.assertIn("fly from {from_city} to {to_city}", fly)
+        self.assertIn("fly {from_city} to {to_city}", fly)
+        self.assertIn("add {first} and {second}", intents["AddIntent"]["samples"])
+        for sample in divide + fly:
+            self.assertRegex(sample, r"^[a-z {}_]+$")
+        self.assertEqual(self.said(intent_request("DivideIntent", number="10", by="2")), "5.0")
+        reply = self.reply(intent_request("DivideIntent", number="10"))
+        self.assertEqual(reply["speech"][0]["text"], "By what?")
+        self.assertEqual(reply["directives"][0]["slotToElicit"], "by")
+
     def test_samples_are_words_amazon_takes(self):
         hello = self.load("def count_to3(number):\n    return 'ok'\n")
         for sample in self.intents(hello)["CountToThreeIntent"]["samples"]:
