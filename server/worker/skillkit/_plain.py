@@ -13,7 +13,8 @@ module itself (not imported from elsewhere) answers something:
   variants), its parameters are slots (typed by name or annotation), and a
   parameter with a default is optional. Slots follow the name in their
   order, joined by "and", or by a parameter's own name when it is a word
-  like "by" or "to": ``divide(number, by)`` is "divide {number} by {by}".
+  like "by" or "to": ``divide(number, by)`` is "divide {number} by {by}";
+  ``favourite_color(color)`` is also "my favorite color is {color}".
 
 At request time the slot values are passed as arguments (numbers
 converted for number slots, a missing optional slot gets its default);
@@ -131,6 +132,11 @@ JOINERS = PREPOSITIONS | frozenset(("into", "over", "plus", "minus", "times"))
 #: a request sounds like one with them.
 VERBS = frozenset("""add ask call check count find get give guess help make pick play read
 roll say show sing spell start tell flip choose throw toss teach draw do open""".split())
+
+#: A name starting with one of these is something of the speaker's own:
+#: favourite_color(color) is also said "my favourite color is {color}", in
+#: both spellings of favourite (Alexa's en-US hears "favorite").
+MINE = {"favourite": "favorite", "favorite": "favourite", "best": None}
 
 #: Samples kept per intent (Amazon allows many more; these are for a person to read).
 MAX_SAMPLES = 24
@@ -379,6 +385,9 @@ def samples_for(intent: _Intent) -> list[str]:
     first = words.split(" ", 1)[0]
     if first in VERBS:
         phrases += [f"please {words}", f"{words} please", f"can you {words}"]
+    mine = first in MINE
+    if MINE.get(first):
+        phrases.append(MINE[first] + words[len(first):])
     slots = intent.slots
     required = [s for s in slots if not s.optional]
     # The words alone too: for a required slot Alexa then asks for it.
@@ -391,7 +400,11 @@ def samples_for(intent: _Intent) -> list[str]:
         first_slot, rest = chosen[0], chosen[1:]
         tail = " ".join(f"{_joiner(s) or 'and'} {{{s.slot}}}" for s in rest)
         for phrase in phrases[:2]:
-            for said in _spoken(phrase, first_slot):
+            spoken = _spoken(phrase, first_slot)
+            if mine:
+                ref = "{" + first_slot.slot + "}"
+                spoken += [f"my {phrase} is {ref}", f"{phrase} is {ref}"]
+            for said in spoken:
                 samples.append(f"{said} {tail}".strip() if rest else said)
     seen: set[str] = set()
     unique = []

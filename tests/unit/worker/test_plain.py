@@ -146,6 +146,24 @@ class NamesTest(PlainCase):
         self.assertEqual(reply["speech"][0]["text"], "By what?")
         self.assertEqual(reply["directives"][0]["slotToElicit"], "by")
 
+    def test_my_favourite_is_said_as_children_say_it(self):
+        hello = self.load("""
+            def favourite_animal(animal):
+                return "I like " + animal + " too"
+
+            def best_friend(name):
+                return name + " sounds great"
+            """)
+        intents = self.intents(hello)
+        animal = intents["FavouriteAnimalIntent"]["samples"]
+        for sample in ("my favourite animal is {animal}", "my favorite animal is {animal}",
+                       "favorite animal {animal}", "favorite animal"):
+            self.assertIn(sample, animal)
+        self.assertIn("my best friend is {name}", intents["BestFriendIntent"]["samples"])
+        self.assertFalse([s for s in intents["BestFriendIntent"]["samples"] if "favo" in s])
+        for sample in animal:
+            self.assertRegex(sample, r"^[a-z {}_]+$")
+
     def test_samples_are_words_amazon_takes(self):
         hello = self.load("def count_to3(number):\n    return 'ok'\n")
         for sample in self.intents(hello)["CountToThreeIntent"]["samples"]:
