@@ -103,6 +103,7 @@ const char *const matcher_words_same[][MATCHER_SAME_MAX] = {
     {"thank you", "thanks", NULL},
     {"go on", "keep going", "carry on", "continue", NULL},
     {"one more", "another one", "another", NULL},
+    {"a", "an", "the", NULL},
     {NULL},
 };
 

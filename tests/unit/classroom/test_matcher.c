@@ -223,6 +223,9 @@ main(void)
     value("hi i am sam", "HiSamIntent", "name", NULL);
     value("hi it is alex", "HelloIntent", "name", "Alex");
     ok(strstr(r.how, "'it is' as 'i am'") != NULL, "read as: %s", r.how);
+    /* One article for another: "roll the dice" is the sample "roll a dice". */
+    value("order the flat white", "OrderIntent", "drink", "flat white");
+    ok(strstr(r.how, "'the' as 'a'") != NULL, "read as: %s", r.how);
     /* Lead-ins at the start. */
     value("can you count to ten", "CountIntent", "number", "10");
     /* Close spellings: one edit from 5 letters, none on short words. */
