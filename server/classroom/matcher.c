@@ -5,7 +5,9 @@
  * programming over (token, word) positions. A literal token takes its word
  * said exactly, or misspelt (matcher_words_close()); a run of tokens takes a
  * phrase that means the same ("my name is" / "i am"); a {slot} token takes
- * 1..k words its type accepts; filler words between tokens are skipped.
+ * 1..k words its type accepts; filler words between tokens are skipped,
+ * and a token that is itself a filler or lead-in ("tell me a joke") may go
+ * unsaid, as long as no more of them do than words of the sample are said.
  * Words before and after the whole sample are extra: fillers and lead-ins
  * ("can you") cost nearly nothing, other words cost SCORE_EXTRA and may
  * not touch a slot (they would be part of its value). A sample with a slot
@@ -45,6 +47,9 @@
 #define SCORE_ROTATED (-2500) /* the sample's words in another order */
 #define SCORE_EXTRA (-4000)   /* a word outside the sample that means something */
 #define SCORE_SKIP (-10)      /* a filler or lead-in left out */
+/* A sample's filler or lead-in word not said ("tell a joke"): more than a
+ * filler said gains, so a shorter sample said in full wins over it. */
+#define SCORE_DROP (-1500)
 #define SCORE_WILD (-100)
 #define SCORE_TYPED 1
 #define NO_MATCH INT_MIN
@@ -219,6 +224,7 @@ enum act {
     ACT_SAME,    /* tk tokens took wj words that mean the same */
     ACT_SLOT,    /* a {slot} took wj words */
     ACT_SKIP,    /* a filler or lead-in word was left out */
+    ACT_DROP,    /* a sample's filler or lead-in token was not said */
     ACT_EXTRA,   /* a word outside the sample */
 };
 
@@ -245,7 +251,8 @@ struct sample {
     /* Phrases of matcher_words_same that start at tok[i], in this order. */
     struct phrase_at meant[LIMIT_MATCHER_WORDS][PHRASES_AT];
     unsigned char meant_count[LIMIT_MATCHER_WORDS];
-    bool weak[LIMIT_MATCHER_WORDS]; /* tok[i] is a filler word */
+    bool weak[LIMIT_MATCHER_WORDS];      /* tok[i] is a filler word */
+    bool droppable[LIMIT_MATCHER_WORDS]; /* tok[i] is a filler or lead-in word */
 };
 
 static size_t phrase_at_tokens(const char *phrase, const struct sample *s, size_t t);
@@ -289,6 +296,8 @@ order(struct sample *s, size_t turn)
     for (size_t t = 0; t < s->count; t++) {
         s->meant_count[t] = 0;
         s->weak[t] = !s->tok[t]->slot && matcher_words_filler(s->tok[t]->text);
+        s->droppable[t] =
+            s->weak[t] || (!s->tok[t]->slot && matcher_words_lead_in(s->tok[t]->text));
         for (size_t g = 0; matcher_words_same[g][0]; g++)
             for (size_t p = 0; matcher_words_same[g][p] && s->meant_count[t] < PHRASES_AT; p++) {
                 size_t len = phrase_at_tokens(matcher_words_same[g][p], s, t);
@@ -372,6 +381,8 @@ run(const struct sample *s, const struct words *u, time_t now, struct dp *dp, si
             const struct model_token *tok = s->tok[t];
             if (t > 0 && w < nw && u->filler[w])
                 consider(&best, &how, dp->best[t][w + 1], SCORE_SKIP, ACT_SKIP, 0, 1);
+            if (s->droppable[t])
+                consider(&best, &how, dp->best[t + 1][w], SCORE_DROP, ACT_DROP, 1, 0);
             if (!tok->slot && w < nw) {
                 if (strcmp(tok->text, u->w[w]) == 0)
                     consider(&best, &how, dp->best[t + 1][w + 1],
@@ -429,6 +440,7 @@ run(const struct sample *s, const struct words *u, time_t now, struct dp *dp, si
 struct path {
     size_t literal;  /* words said as the sample's (also misspelt, or the same meant) */
     size_t extra;    /* words outside the sample that mean something */
+    size_t dropped;  /* the sample's filler or lead-in words not said */
     bool exact;      /* the sample as written, every word, nothing else */
     struct buf *how; /* NULL, or where to say it */
 };
@@ -452,11 +464,11 @@ static void
 follow(const struct sample *s, const struct words *u, time_t now, const struct dp *dp, size_t start,
        struct path *p, struct matcher_result *out)
 {
-    struct buf read = BUF_INIT(sizeof(out->how));
+    struct buf read = BUF_INIT(sizeof(out->how)), left = BUF_INIT(sizeof(out->how));
     size_t t = 0, w = start, run_from = 0;
     bool ignored = false, reread = false;
 
-    *p = (struct path){0, 0, s->turn == 0, p->how};
+    *p = (struct path){0, 0, 0, s->turn == 0, p->how};
     bool leading = true;
     for (size_t i = 0; i < start; i++) {
         leading = leading && (u->filler[i] || u->lead[i]);
@@ -505,6 +517,11 @@ follow(const struct sample *s, const struct words *u, time_t now, const struct d
         case ACT_SKIP:
             p->exact = false;
             break;
+        case ACT_DROP:
+            p->dropped++;
+            p->exact = false;
+            buf_printf(&left, "%s'%s'", left.len ? ", " : "", s->tok[t]->text);
+            break;
         case ACT_NONE:
             break;
         }
@@ -516,9 +533,12 @@ follow(const struct sample *s, const struct words *u, time_t now, const struct d
     add_run(p->how, u->w, run_from, u->n, "ignored: ", &ignored);
     if (p->how && reread)
         buf_printf(p->how, "%sread %s", ignored ? "; " : "", buf_str(&read));
+    if (p->how && left.len)
+        buf_printf(p->how, "%snot said: %s", ignored || reread ? "; " : "", buf_str(&left));
     if (p->how && s->turn)
-        buf_printf(p->how, "%sin another order", ignored || reread ? "; " : "");
+        buf_printf(p->how, "%sin another order", ignored || reread || left.len ? "; " : "");
     buf_reset(&read);
+    buf_reset(&left);
 }
 
 /* The search over samples, with the best so far. */
@@ -545,8 +565,9 @@ try_order(struct search *x, const struct model_intent *in, const char *intent_na
     if (score == NO_MATCH)
         return;
     follow(&x->s, x->u, x->now, &x->dp, start, &p, NULL);
-    /* Too few of the words are the sample's: Alexa would not guess. */
-    if (p.extra > EXTRA_PER_LITERAL * p.literal)
+    /* Too few of the words are the sample's: Alexa would not guess. Nor
+     * from a sample whose few words said are outnumbered by those left out. */
+    if (p.extra > EXTRA_PER_LITERAL * p.literal || p.dropped > p.literal)
         return;
     struct matcher_result *out = x->out;
     bool better = !x->found || score > out->score ||

@@ -223,6 +223,13 @@ main(void)
     value("hi i am sam", "HiSamIntent", "name", NULL);
     value("hi it is alex", "HelloIntent", "name", "Alex");
     ok(strstr(r.how, "'it is' as 'i am'") != NULL, "read as: %s", r.how);
+    /* A sample's filler or lead-in word left unsaid ("tell a joke" for
+     * "tell me a joke"), but not a sample of little else. */
+    value("get a latte", "OrderIntent", "drink", "latte");
+    ok(strstr(r.how, "not said: 'me'") != NULL, "left out: %s", r.how);
+    ok(!r.exact, "not said as written");
+    match("me", "AMAZON.FallbackIntent");
+    match("you", "AMAZON.FallbackIntent");
     /* One article for another: "roll the dice" is the sample "roll a dice". */
     value("order the flat white", "OrderIntent", "drink", "flat white");
     ok(strstr(r.how, "'the' as 'a'") != NULL, "read as: %s", r.how);
