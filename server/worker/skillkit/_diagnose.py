@@ -146,12 +146,44 @@ def _hint(exc: BaseException) -> str:
     if isinstance(exc, TypeError) and ("concatenate str" in message or (
             "unsupported operand" in message and "'str'" in message)):
         return "To put a number into words, write str(number)."
+    if isinstance(exc, EOFError) and message == "EOF when reading a line":
+        return ("A skill cannot use input(): nobody types to Alexa. To ask something, return "
+                "ask(\"your question\"), and take the answer in a function with a parameter, "
+                "like: def answer(number).")
     if isinstance(exc, KeyError):
         return ("That key is not in the dictionary yet: use .get(key, default) to get a "
                 "default instead.")
     if isinstance(exc, IndexError):
         return "The list is shorter than that: count from 0, and check its length first."
     return ""
+
+
+def _missing_module(name: str, skill: Skill) -> tuple[str, str]:
+    """(the sentence to say, more for the log's message) for an import of
+    name that found nothing: a name close to one of
+    Python's own modules or the skill's files is a slip; another one is
+    likely a package from PyPI, which has to be put beside the code."""
+    import difflib
+    import sys
+
+    top = name.split(".")[0]
+    known = [m for m in sys.stdlib_module_names if not m.startswith("_")]
+    try:
+        entries = os.listdir(skill.folder)
+    except OSError:
+        entries = []
+    known += [e[:-3] if e.endswith(".py") else e for e in entries
+              if e.endswith(".py") or os.path.isdir(os.path.join(skill.folder, e))]
+    # A module's name is short; a longer one (raised by the skill itself)
+    # is not compared, which would take difflib long.
+    close = difflib.get_close_matches(top, [k for k in known if k != top], 1) if len(
+        top) <= 100 else []
+    if close:
+        return f"Did you mean {close[0]}? Check the spelling.", ""
+    return (f"Check the spelling. If {top} is a package from the internet, it must be "
+            f"put in the skill's folder first: the log says how.",
+            f" (if it is a package from PyPI, put it beside the code: pip install {top} -t "
+            f"{skill.folder}, on a machine that has pip)")
 
 
 def exception_error(kind: str, exc: BaseException, skill: Optional[Skill]) -> dict:
@@ -176,12 +208,14 @@ def exception_error(kind: str, exc: BaseException, skill: Optional[Skill]) -> di
             message = f"the skill was still loading after {seconds}"
         else:
             message = f"the handler was still running after {seconds} (the soft deadline)"
-    elif isinstance(exc, ModuleNotFoundError) and exc.name:
+    elif isinstance(exc, ModuleNotFoundError) and isinstance(exc.name, str) and exc.name:
         place = f" on line {line}" if line else ""
         if file and os.path.abspath(file) != skill.path:
             place += f" of {os.path.basename(file)}"
+        spoken_hint, log_hint = _missing_module(exc.name, skill)
         spoken = (f"{skill.name} imports a module called {exc.name}{place}, but there is no "
-                  f"module with that name. Check the spelling.")
+                  f"module with that name. {spoken_hint}")
+        message += log_hint
     elif isinstance(exc, SkillDefinitionError):
         spoken = sentence(f"There is a mistake in {where(skill, file, line)}: "
                           f"{short(message)}")

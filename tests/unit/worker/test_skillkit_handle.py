@@ -9,9 +9,11 @@ Run: python3 tests/taprun.py tests/unit/worker/test_skillkit_handle.py
 (SOURCE_ROOT may name the repository; otherwise it is found from this file.)
 """
 import _thread
+import io
 import json
 import os
 import signal
+import sys
 import threading
 import time
 import unittest
@@ -40,6 +42,26 @@ class ErrorTest(RunnerCase):
                          "Check the spelling of nme, or give it a value before this line.")
         self.assertIn('return "Hi " + nme', error["traceback"])
         self.assertNotIn("_runner.py", error["traceback"])
+
+    def test_input_is_explained(self):
+        result, _ = self.load("""
+            from skillkit import intent
+
+            @intent("ThankYouIntent")
+            def quiz(req):
+                answer = input("What is 2 plus 2? ")
+                return "You said " + answer
+            """)
+        self.assertLoaded(result)
+        # A worker's standard input is empty (/dev/null), as it is here.
+        stdin, sys.stdin = sys.stdin, io.StringIO("")
+        try:
+            error = self.error(intent())
+        finally:
+            sys.stdin = stdin
+        self.assertEqual((error["type"], error["line"]), ("EOFError", 5))
+        self.assertIn("A skill cannot use input(): nobody types to Alexa.", error["spoken"])
+        self.assertIn('return ask("your question")', error["spoken"])
 
     def test_error_in_sibling_at_request_time(self):
         result, _ = self.load("""

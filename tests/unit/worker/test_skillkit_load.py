@@ -124,6 +124,23 @@ class LoadTest(RunnerCase):
         self.assertIn("reqests", error["spoken"])
         self.assertIn("line 2", error["spoken"])
 
+    def test_a_misspelt_module_is_named(self):
+        result, _ = self.load("""
+            import ranodm
+            """)
+        self.assertIn("imports a module called ranodm on line 1", result["error"]["spoken"])
+        self.assertIn("Did you mean random?", result["error"]["spoken"])
+        self.assertNotIn("pip install", result["error"]["message"])
+
+    def test_a_package_not_installed_says_where_it_goes(self):
+        result, path = self.load("""
+            import pyjokes
+            """)
+        error = result["error"]
+        self.assertIn("If pyjokes is a package from the internet, it must be put in the "
+                      "skill's folder first", error["spoken"])
+        self.assertIn("pip install pyjokes -t " + os.path.dirname(path), error["message"])
+
     def test_name_error_at_import(self):
         result, path = self.load("""
             from skillkit import launch
