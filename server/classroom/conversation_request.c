@@ -276,7 +276,7 @@ conversation_run(struct conversation *c, struct conv_skill *k, struct request_pl
     }
     conversation_progress(c, s, CONVERSATION_SENDING);
     struct dispatch_ctx ctx = {
-        .pool = c->pool, .store = c->store, .dev = c->cfg.dev, .pretty = false};
+        .pool = c->pool, .store = c->store, .dev = c->cfg.dev, .pretty = false, .explain = true};
     enum ss_err e = dispatch_run(&ctx, &VERIFY_POLICY_LOCAL, k->skill, body, strlen(body),
                                  proto_now_ms(), &res);
     if (res.status >= 400 || !res.body) {

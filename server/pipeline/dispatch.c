@@ -70,6 +70,8 @@ apologise(const struct dispatch_ctx *ctx, const struct skill *skill, struct disp
         snprintf(sentence, sizeof(sentence), "%s", ss_err_spoken(code));
     log_request_msg(LOG_ERROR, skill->name, res->req.request_id, "%s: %s", ss_err_text(code),
                     res->error.msg);
+    if (ctx->explain && !ctx->dev && dev_sentence && dev_sentence[0])
+        log_request_msg(LOG_INFO, skill->name, res->req.request_id, "%s", dev_sentence);
 
     json_t *env = response_apology(res->req.root ? &res->req : NULL, sentence);
     if (env && response_dump(env, ctx->pretty, &text, &len, &derr) == SS_ERR_OK) {

@@ -32,6 +32,9 @@ struct dispatch_ctx {
     struct store *store; /* persistent attributes; NULL to keep none */
     bool dev;            /* speak errors in detail */
     bool pretty;         /* indent the response JSON */
+    /* Also log, after a skill's error, the sentence written for its author
+     * (what --dev speaks): `say` and `invoke`, where the author reads the log. */
+    bool explain;
     /* NULL, or why the caller's pool_start() of the skill failed (other
      * than SS_ERR_SKILL_LOAD, which the pool remembers itself): requests
      * are answered with that failure instead of starting the skill again. */

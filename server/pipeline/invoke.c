@@ -50,8 +50,11 @@ invoke_run(const struct invoke_config *cfg)
         rc = INVOKE_FAILED;
         goto out;
     }
-    struct dispatch_ctx ctx = {
-        .pool = rt.pool, .store = rt.store, .dev = rc_cfg.dev, .pretty = !cfg->compact};
+    struct dispatch_ctx ctx = {.pool = rt.pool,
+                               .store = rt.store,
+                               .dev = rc_cfg.dev,
+                               .pretty = !cfg->compact,
+                               .explain = true};
     struct request parsed;
     enum ss_err e =
         dispatch_check(&VERIFY_POLICY_LOCAL, &skill, buf_str(&body), body.len, &parsed, &res);

@@ -437,12 +437,16 @@ class MisbehavingSkills(unittest.TestCase):
         self.assertIn("Sorry", text)
         self.assertIn("skill.py:11", p.stderr)
         self.assertIn("NameError", p.stderr)
+        # The sentence --dev speaks, for the author reading the terminal.
+        self.assertIn("There is a NameError in raises, line 11: name 'nme' is not defined.",
+                      p.stderr)
 
     def test_dev_speaks_the_error(self):
         p = self.invoke("raises", intent_request(), "--dev")
         text = self.assert_apology(p)
         self.assertIn("NameError", text)
         self.assertIn("11", text)
+        self.assertEqual(p.stderr.count("There is a NameError"), 0, "spoken, not logged again")
 
     def test_syntax_error(self):
         p = self.invoke("syntax_error")

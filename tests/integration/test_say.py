@@ -544,6 +544,10 @@ class ChildMistakes(unittest.TestCase):
                                    "like: return str(5).\n")
         p = say("--skill", "number_answer", "what is two plus three", skills=TEST_SKILLS)
         self.assertEqual(p.stdout, "Sorry, this skill gave an answer I can't say.\n")
+        # Alexa's user hears the apology; the author at the terminal reads
+        # what --dev would have said.
+        self.assertIn("Alexa can only say words: make it words with str, like: return str(5).",
+                      p.stderr)
 
     def test_exception_with_its_line(self):
         p = self.dev("slot_none", "hello")
@@ -557,6 +561,12 @@ class ChildMistakes(unittest.TestCase):
         p = self.dev("name_error", "thank you")
         self.assertEqual(p.stdout, "There is a NameError in name_error, line 8: name 'nmae' is "
                                    "not defined. Did you mean name?\n")
+        p = say("--skill", "name_error", "thank you", skills=TEST_SKILLS)
+        self.assertEqual(p.stdout, "Sorry, something went wrong in this skill. Please try "
+                                   "again.\n")
+        self.assertRegex(p.stderr, r"skillserver: name_error [^:]+: There is a NameError in "
+                                   r"name_error, line 8: name 'nmae' is not defined\. Did you "
+                                   r"mean name\?\n")
 
     def test_a_loop_that_never_ends(self):
         # Soft deadline at 2 s, hard at 4 s: room for the soft one to land.
