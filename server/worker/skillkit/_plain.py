@@ -135,8 +135,10 @@ roll say show sing spell start tell flip choose throw toss teach draw do open"""
 
 #: A name starting with one of these is something of the speaker's own:
 #: favourite_color(color) is also said "my favourite color is {color}", in
-#: both spellings of favourite (Alexa's en-US hears "favorite").
-MINE = {"favourite": "favorite", "favorite": "favourite", "best": None}
+#: both spellings of favourite (Alexa's en-US hears "favorite"), my_age(age)
+#: "my age is {age}", and a missing slot is asked for as "What is your
+#: favourite color?".
+MINE = {"favourite": "favorite", "favorite": "favourite", "best": None, "my": None}
 
 #: Samples kept per intent (Amazon allows many more; these are for a person to read).
 MAX_SAMPLES = 24
@@ -403,7 +405,8 @@ def samples_for(intent: _Intent) -> list[str]:
             spoken = _spoken(phrase, first_slot)
             if mine:
                 ref = "{" + first_slot.slot + "}"
-                spoken += [f"my {phrase} is {ref}", f"{phrase} is {ref}"]
+                spoken += [f"{phrase} is {ref}"] + ([] if first == "my" else
+                                                    [f"my {phrase} is {ref}"])
             for said in spoken:
                 samples.append(f"{said} {tail}".strip() if rest else said)
     seen: set[str] = set()
@@ -420,12 +423,18 @@ def invocation_name(skill_name: str) -> str:
     return words_of(skill_name) or "my skill"
 
 
-def _prompt(param: _Param) -> str:
+def _prompt(param: _Param, function: str = "") -> str:
+    """What Alexa asks for a missing slot of param, of the function named so."""
     if param.type == "AMAZON.FirstName" and param.slot in ("name", "first_name"):
         return "What is your name?"
     words = words_of(param.name)
     if words in JOINERS:  # divide(number, by): "By what?"
         return f"{words.capitalize()} what?"
+    said = words_of(function)
+    first = said.split(" ", 1)[0]
+    if first in MINE and " " in said and said.split(" ")[-1] == words.split(" ")[-1]:
+        # favourite_color(color): "What is your favourite color?"
+        return f"What is your {said[3:] if first == 'my' else said}?"
     return f"What is the {words_of(param.name)}?"
 
 
@@ -458,7 +467,7 @@ def _caller(intent: _Intent) -> Callable[[Request], Any]:
                     args[p.name] = None
                     continue
                 # Alexa asks for it and sends the answer back to this intent.
-                prompt = _prompt(p)
+                prompt = _prompt(p, intent.function)
                 updated = req.body.get("intent") or {"name": intent.name}
                 return Response(prompt, prompt, end_session=False, directives=[{
                     "type": "Dialog.ElicitSlot", "slotToElicit": p.slot,

@@ -153,14 +153,27 @@ class NamesTest(PlainCase):
 
             def best_friend(name):
                 return name + " sounds great"
+
+            def my_age(age):
+                return "You are " + str(age)
             """)
         intents = self.intents(hello)
+        age = intents["MyAgeIntent"]["samples"]
+        self.assertIn("my age is {age}", age)
+        self.assertFalse([s for s in age if "my my" in s], age)
         animal = intents["FavouriteAnimalIntent"]["samples"]
         for sample in ("my favourite animal is {animal}", "my favorite animal is {animal}",
                        "favorite animal {animal}", "favorite animal"):
             self.assertIn(sample, animal)
         self.assertIn("my best friend is {name}", intents["BestFriendIntent"]["samples"])
         self.assertFalse([s for s in intents["BestFriendIntent"]["samples"] if "favo" in s])
+        # A missing slot is asked for as the speaker's own.
+        self.assertEqual(self.reply(intent_request("FavouriteAnimalIntent"))["speech"][0]["text"],
+                         "What is your favourite animal?")
+        self.assertEqual(self.reply(intent_request("MyAgeIntent"))["speech"][0]["text"],
+                         "What is your age?")
+        self.assertEqual(self.reply(intent_request("BestFriendIntent"))["speech"][0]["text"],
+                         "What is your name?")
         for sample in animal:
             self.assertRegex(sample, r"^[a-z {}_]+$")
 
