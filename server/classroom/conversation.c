@@ -338,6 +338,7 @@ report_skill(struct conversation *c, struct conv_skill *k)
     k->reported = true;
     ss_error_clear(&err);
     enum ss_err rc = pool_start(c->pool, k->skill, &hello, &err);
+    k->not_started = rc != SS_ERR_OK;
     if (rc != SS_ERR_OK)
         conversation_note(c, "%s %s: %s", k->skill->name,
                           rc == SS_ERR_SKILL_LOAD ? "does not load" : "cannot start", err.msg);

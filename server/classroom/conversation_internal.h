@@ -31,6 +31,7 @@ struct conv_skill {
     bool inferred_asked;            /* its worker was asked for one */
     bool model_errors;              /* model_check() found errors */
     bool reported;                  /* its load report and model check were noted */
+    bool not_started;               /* and it did not load, or could not start */
     char folder_name[LIMIT_SKILL_NAME_CHARS + 1]; /* "returns none": opens a skill without
                                                      a model */
 };

@@ -18,11 +18,11 @@
 
 /* ---- What was understood ---- */
 
-/* Record in h what plan says was understood of words (may be NULL). The
- * match borrows from the model, so h gets copies. */
+/* Record in h what plan says was understood of words (may be NULL) by
+ * skill k. The match borrows from the model, so h gets copies. */
 static void
-record_heard(struct conversation *c, struct conversation_heard *h, const struct request_plan *plan,
-             const char *words)
+record_heard(struct conversation *c, const struct conv_skill *k, struct conversation_heard *h,
+             const struct request_plan *plan, const char *words)
 {
     const struct matcher_result *m = &plan->match;
     struct buf b = BUF_INIT(LIMIT_SPEECH_TEXT_BYTES);
@@ -57,7 +57,9 @@ record_heard(struct conversation *c, struct conversation_heard *h, const struct 
             if (sl->custom && !sl->resolved_count)
                 buf_printf(&b, " (no value of %s)", sl->slot->type);
         }
-        h->fallback = m->fallback;
+        /* No sample of a skill that did not load is a clue: its load error
+         * (noted) is what to mend. */
+        h->fallback = m->fallback && !k->not_started;
         h->words = conversation_dup(c, words);
         h->sample = conversation_dup(c, m->sample);
         h->how = m->how[0] && !m->fallback ? conversation_dup(c, m->how) : NULL;
@@ -254,7 +256,7 @@ conversation_run(struct conversation *c, struct conv_skill *k, struct request_pl
         conversation_step_new(c, CONVERSATION_REQUEST, k, conversation_locale(c, k));
     if (!s)
         return;
-    record_heard(c, &s->heard, plan, words);
+    record_heard(c, k, &s->heard, plan, words);
     req = build_request(c, k, plan, &s->error);
     if (!req) {
         conversation_progress(c, s, CONVERSATION_DONE);

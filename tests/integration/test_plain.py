@@ -97,6 +97,7 @@ class PlainSkills(unittest.TestCase):
         self.assertIn("broken does not load: ", p.stderr)
         self.assertRegex(p.stderr, r"broken/skill\.py:1: SyntaxError")
         self.assertNotIn("model.json", p.stderr)
+        self.assertNotIn("no sample of", p.stderr)
         self.assertIn("not working", p.stdout)
 
     def test_say_asks_for_a_missing_name(self):
