@@ -199,6 +199,39 @@ find_skill(struct conversation *c, const char *name)
     return NULL;
 }
 
+/* A folder's name as words, as skillkit's _plain.words_of() makes the
+ * invocation name of a skill of plain functions: a word is a run of ASCII
+ * letters, broken where a small letter is followed by a capital
+ * ("myJokes"); each digit is a word, spelled out ("quiz2": "quiz two");
+ * anything else separates words. "my skill" when no word is left. */
+static void
+folder_words(const char *name, char *out, size_t cap)
+{
+    static const char *const digits[] = {"zero", "one", "two",   "three", "four",
+                                         "five", "six", "seven", "eight", "nine"};
+    size_t n = 0;
+    bool in_word = false;
+    char previous = '\0';
+
+    for (const char *p = name; *p && n + 7 < cap; previous = *p++) {
+        char ch = *p;
+        bool lower = ch >= 'a' && ch <= 'z', upper = ch >= 'A' && ch <= 'Z';
+        if (lower || upper) {
+            if (n && (!in_word || (upper && previous >= 'a' && previous <= 'z')))
+                out[n++] = ' ';
+            out[n++] = upper ? (char)(ch - 'A' + 'a') : ch;
+            in_word = true;
+            continue;
+        }
+        in_word = false;
+        if (ch >= '0' && ch <= '9')
+            n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? " " : "", digits[ch - '0']);
+    }
+    out[n] = '\0';
+    if (!n)
+        snprintf(out, cap, "my skill");
+}
+
 enum ss_err
 conversation_create(const struct conversation_config *cfg, struct conversation **out,
                     struct ss_error *err)
@@ -252,12 +285,9 @@ conversation_create(const struct conversation_config *cfg, struct conversation *
             c->names[i] = k->model->invocation_name;
             continue;
         }
-        /* Without a model there is no invocation name: the folder's name,
-         * said as words, opens the skill ("open returns none"). */
-        snprintf(k->folder_name, sizeof(k->folder_name), "%s", k->skill->name);
-        for (char *p = k->folder_name; *p; p++)
-            if (*p == '_' || *p == '-')
-                *p = ' ';
+        /* Without a model file there is no invocation name: the folder's
+         * name, said as words, opens the skill ("open returns none"). */
+        folder_words(k->skill->name, k->folder_name, sizeof(k->folder_name));
         c->names[i] = k->folder_name;
     }
 out:

@@ -32,8 +32,10 @@ struct conv_skill {
     bool model_errors;              /* model_check() found errors */
     bool reported;                  /* its load report and model check were noted */
     bool not_started;               /* and it did not load, or could not start */
-    char folder_name[LIMIT_SKILL_NAME_CHARS + 1]; /* "returns none": opens a skill without
-                                                     a model */
+    /* The folder's name as words ("quiz2": "quiz two"): opens a skill
+     * without a model file, as the model of its plain functions names it.
+     * Each character becomes at most a spelled digit and a space. */
+    char folder_name[LIMIT_SKILL_NAME_CHARS * 6 + 1];
 };
 
 /* What the skill's dialog is waiting for, after a Dialog directive. */

@@ -100,6 +100,25 @@ class PlainSkills(unittest.TestCase):
         self.assertNotIn("no sample of", p.stderr)
         self.assertIn("not working", p.stdout)
 
+    def test_a_folder_name_with_a_digit_opens_as_its_model_names_it(self):
+        # quiz2's invocation name is "quiz two" (Alexa takes no digits); a
+        # skill called quiz beside it must not take "open quiz two".
+        self.make("quiz2", """
+            def welcome():
+                return "Quiz two here."
+            """)
+        self.make("quiz", """
+            def welcome():
+                return "Quiz one here."
+            """)
+        model = load_json(self.run_in("model", "quiz2").stdout)
+        self.assertEqual(model["interactionModel"]["languageModel"]["invocationName"],
+                         "quiz two")
+        p = self.run_in("say", "open quiz two")
+        self.assertEqual((p.returncode, p.stdout), (0, "Quiz two here.\n"), p.stderr)
+        p = self.run_in("say", "open quiz")
+        self.assertEqual((p.returncode, p.stdout), (0, "Quiz one here.\n"), p.stderr)
+
     def test_say_asks_for_a_missing_name(self):
         p = self.run_in("say", "--skill", "my_jokes", stdin="thank you\nLeo\n")
         self.assertEqual(p.returncode, 0, p.stderr)
