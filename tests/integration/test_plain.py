@@ -119,6 +119,22 @@ class PlainSkills(unittest.TestCase):
         p = self.run_in("say", "open quiz")
         self.assertEqual((p.returncode, p.stdout), (0, "Quiz one here.\n"), p.stderr)
 
+    def test_a_quiz_hears_its_answer_said_bare(self):
+        self.make("maths_quiz", """
+            from skillkit import ask
+
+            def welcome():
+                return ask("What is 2 plus 2?")
+
+            def answer(number: int):
+                return "Correct!" if number == 4 else ask("Try again: what is 2 plus 2?")
+            """)
+        p = self.run_in("say", "--skill", "maths_quiz", stdin="open maths quiz\nfive\nit is 4\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn('(heard by maths_quiz: AnswerIntent, number = "5")', p.stderr)
+        self.assertIn("Try again: what is 2 plus 2?", p.stdout)
+        self.assertIn("Correct!", p.stdout)
+
     def test_say_asks_for_a_missing_name(self):
         p = self.run_in("say", "--skill", "my_jokes", stdin="thank you\nLeo\n")
         self.assertEqual(p.returncode, 0, p.stderr)

@@ -15,6 +15,8 @@ module itself (not imported from elsewhere) answers something:
   order, joined by "and", or by a parameter's own name when it is a word
   like "by" or "to": ``divide(number, by)`` is "divide {number} by {by}";
   ``favourite_color(color)`` is also "my favorite color is {color}".
+  ``answer(number)`` (or ``guess``) with one parameter takes a bare reply
+  to the skill's question too: "{number}", "it is {number}".
 
 At request time the slot values are passed as arguments (numbers
 converted for number slots, a missing optional slot gets its default);
@@ -139,6 +141,12 @@ roll say show sing spell start tell flip choose throw toss teach draw do open"""
 #: "my age is {age}", and a missing slot is asked for as "What is your
 #: favourite color?".
 MINE = {"favourite": "favorite", "favorite": "favourite", "best": None, "my": None}
+
+#: A function named one of these takes the reply to a question the skill
+#: asked: answer(number) also hears "4", "it is 4" and "the answer is 4".
+ANSWERS = frozenset(("answer", "guess", "my answer", "my guess"))
+ANSWER_CARRIERS = ("", "it is", "is it", "i think it is", "the answer is", "my answer is",
+                   "my guess is")
 
 #: Samples kept per intent (Amazon allows many more; these are for a person to read).
 MAX_SAMPLES = 24
@@ -409,6 +417,9 @@ def samples_for(intent: _Intent) -> list[str]:
                                                     [f"my {phrase} is {ref}"])
             for said in spoken:
                 samples.append(f"{said} {tail}".strip() if rest else said)
+    if words in ANSWERS and len(slots) == 1:
+        ref = "{" + slots[0].slot + "}"
+        samples += [f"{carrier} {ref}".strip() for carrier in ANSWER_CARRIERS]
     seen: set[str] = set()
     unique = []
     for s in samples:

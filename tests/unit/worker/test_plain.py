@@ -177,6 +177,25 @@ class NamesTest(PlainCase):
         for sample in animal:
             self.assertRegex(sample, r"^[a-z {}_]+$")
 
+    def test_an_answer_is_heard_bare(self):
+        hello = self.load("""
+            def answer(number: int):
+                return "right" if number == 4 else "wrong"
+
+            def guess(animal):
+                return "yes" if animal == "cat" else "no"
+
+            def answer_both(a, b):
+                return "ok"
+            """)
+        intents = self.intents(hello)
+        answer = intents["AnswerIntent"]["samples"]
+        for sample in ("answer {number}", "{number}", "it is {number}", "the answer is {number}"):
+            self.assertIn(sample, answer)
+        self.assertIn("my guess is {animal}", intents["GuessIntent"]["samples"])
+        self.assertFalse([s for s in intents["AnswerBothIntent"]["samples"] if s[0] == "{"])
+        self.assertEqual(self.said(intent_request("AnswerIntent", number="4")), "right")
+
     def test_samples_are_words_amazon_takes(self):
         hello = self.load("def count_to3(number):\n    return 'ok'\n")
         for sample in self.intents(hello)["CountToThreeIntent"]["samples"]:
