@@ -118,7 +118,7 @@ CARRIERS = {
     "AMAZON.TIME": ("at",),
     "AMAZON.DURATION": ("for",),
     "AMAZON.Country": ("in",),
-    "AMAZON.Animal": ("a", "an"),
+    "AMAZON.Animal": ("a", "an", "about"),
 }
 
 #: A name ending in one of these ("joke_about") needs its slot after it: the
@@ -377,9 +377,11 @@ def _spoken(phrase: str, slot: _Param) -> list[str]:
     """Ways to say slot after phrase: "thank you {name}", "thank you my name is {name}"."""
     ref = "{" + slot.slot + "}"
     out = [f"{phrase} {ref}"]
-    out += [f"{phrase} {carrier} {ref}" for carrier in CARRIERS.get(slot.type, ())]
+    last = phrase.rsplit(" ", 1)[-1]
+    out += [f"{phrase} {carrier} {ref}" for carrier in CARRIERS.get(slot.type, ())
+            if carrier.split(" ", 1)[0] != last]  # "a joke about {animal}": no second about
     joiner = _joiner(slot)
-    if joiner and phrase.rsplit(" ", 1)[-1] != joiner:
+    if joiner and last != joiner:
         out.append(f"{phrase} {joiner} {ref}")
     if slot.type == "AMAZON.FirstName":
         out.append(f"my name is {ref} {phrase}")

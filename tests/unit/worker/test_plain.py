@@ -177,6 +177,20 @@ class NamesTest(PlainCase):
         for sample in animal:
             self.assertRegex(sample, r"^[a-z {}_]+$")
 
+    def test_a_fact_about_an_animal(self):
+        hello = self.load("""
+            def animal_fact(animal):
+                return "ok"
+
+            def joke_about(animal):
+                return "ok"
+            """)
+        intents = self.intents(hello)
+        self.assertIn("animal fact about {animal}", intents["AnimalFactIntent"]["samples"])
+        joke = intents["JokeAboutIntent"]["samples"]
+        self.assertIn("joke about {animal}", joke)
+        self.assertFalse([s for s in joke if "about about" in s], joke)
+
     def test_an_answer_is_heard_bare(self):
         hello = self.load("""
             def answer(number: int):
