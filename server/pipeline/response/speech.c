@@ -147,6 +147,29 @@ has_speak(const char *s, size_t len)
     return false;
 }
 
+/* Does the plain text s[0..len) hold what looks like an SSML tag of Alexa's
+ * ("<break time='1s'/>", "<amazon:effect ...>", "</speak>")? Words such as
+ * "a < b" or "<3" do not. */
+static bool
+looks_like_ssml(const char *s, size_t len)
+{
+    static const char *const tags[] = {"speak",  "break", "amazon:", "emphasis", "prosody",
+                                       "say-as", "audio", "phoneme", "sub",      "voice",
+                                       "lang",   "p",     "s",       "w",        NULL};
+    for (const char *p = s; (p = memchr(p, '<', len - (size_t)(p - s))) != NULL; p++) {
+        const char *t = p + 1 + (p + 1 < s + len && p[1] == '/');
+        for (size_t k = 0; tags[k]; k++) {
+            size_t n = strlen(tags[k]);
+            if ((size_t)(s + len - t) <= n || memcmp(t, tags[k], n) != 0)
+                continue;
+            char after = t[n];
+            if (tags[k][n - 1] == ':' || after == ' ' || after == '/' || after == '>')
+                return true;
+        }
+    }
+    return false;
+}
+
 /* " (near '...')": the text of doc around line, column (1-based). */
 static void
 near_text(const char *doc, size_t len, int line, int column, char *buf, size_t cap)
@@ -285,6 +308,12 @@ response_speech_assemble(struct build *b, const json_t *segs, const char *name, 
         if (rc != SS_ERR_OK)
             return rc;
         any_ssml |= is_ssml;
+        if (!is_ssml && looks_like_ssml(json_string_value(str), json_string_length(str)))
+            response_warnf(b,
+                           "%s[%zu] is words, which Alexa says as written, tags too: for SSML "
+                           "such as <break time=\"1s\"/>, return SSML(\"...\") (from skillkit "
+                           "import SSML)",
+                           name, i);
     }
     if (!any_ssml && n == 1) {
         value = json_incref(str); /* the only segment: no copy */

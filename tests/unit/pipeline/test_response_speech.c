@@ -38,6 +38,18 @@ test_plain_text(void)
     is_str(B(&r, "{'kind':'reply','speech':null}"), J("{'version':'1.0','response':{}}"),
            "speech None means no outputSpeech");
 
+    /* Words that hold SSML tags are said as written: the author is told. */
+    B(&r, "{'kind':'reply','speech':[{'text':'Wait <break time=`1s`/> boo'}]}");
+    is_int(W.count, 1, "a tag in words: one warning");
+    contains(W.all, "speech[0] is words, which Alexa says as written", "the warning says so");
+    contains(W.all, "return SSML(", "and what to do");
+    B(&r, "{'kind':'reply','speech':[{'text':'x'},{'text':'<amazon:effect name=`whispered`>y'}],"
+          "'reprompt':[{'text':'</speak>'}]}");
+    is_int(W.count, 2, "amazon: tags and closing tags too, in speech and reprompt");
+    contains(W.all, "speech[1] is words", "the part is named");
+    B(&r, "{'kind':'reply','speech':[{'text':'I <3 maths, a < b, <you>, <spoken>, <'}]}");
+    is_int(W.count, 0, "words with < that are no tag: no warning");
+
     /* The single segment's string is shared, not copied. */
     json_t *reply = parse(J("{'kind':'reply','speech':[{'text':'shared'}]}"));
     json_t *text = json_object_get(json_array_get(json_object_get(reply, "speech"), 0), "text");
