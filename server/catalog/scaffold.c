@@ -236,6 +236,32 @@ choose_invocation(const char *name, const char *given, struct scaffold_result *o
     return SS_ERR_OK;
 }
 
+/* A skill's name made of what was asked for: its ASCII letters and digits
+ * in small letters, each run of anything else one '_' between them ("My
+ * Pet Quiz!": "my_pet_quiz"); "hello_world" when none is left. */
+static void
+name_like(const char *name, char out[LIMIT_SKILL_NAME_CHARS + 1])
+{
+    size_t n = 0;
+    bool gap = false;
+
+    for (const char *p = name; *p && n < LIMIT_SKILL_NAME_CHARS; p++) {
+        char c = *p;
+        bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!letter && !(c >= '0' && c <= '9')) {
+            gap = true;
+            continue;
+        }
+        if (gap && n && n + 1 < LIMIT_SKILL_NAME_CHARS)
+            out[n++] = '_';
+        gap = false;
+        out[n++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    out[n] = '\0';
+    if (!n)
+        snprintf(out, LIMIT_SKILL_NAME_CHARS + 1, "hello_world");
+}
+
 /* Say where to change the invocation name a warning is about. */
 static void
 note_where(struct scaffold_result *out, const char *dir, const char *model)
@@ -255,11 +281,14 @@ scaffold_new(const char *skills_dir, const char *name, const char *invocation, b
     enum ss_err rc;
 
     memset(out, 0, sizeof(*out));
-    if (!skill_name_valid(name))
+    if (!skill_name_valid(name)) {
+        char like[LIMIT_SKILL_NAME_CHARS + 1];
+        name_like(name, like);
         return ss_fail(err, SS_ERR_USAGE,
                        "'%s' cannot be a skill's name: use letters, digits, '_' and '-' "
-                       "(at most %d characters), like hello_world",
-                       name, LIMIT_SKILL_NAME_CHARS);
+                       "(at most %d characters), like %s",
+                       name, LIMIT_SKILL_NAME_CHARS, like);
+    }
     if ((rc = choose_invocation(name, invocation, out, err)) != SS_ERR_OK)
         return rc;
     int w = snprintf(dir, sizeof(dir), "%s/%s", skills_dir, name);

@@ -128,6 +128,12 @@ main(void)
     contains(err.msg, "already exists", "says so");
     is_int(scaffold_new(tmp, "../x", NULL, false, &made, &err), SS_ERR_USAGE, "invalid name");
     contains(err.msg, "cannot be a skill's name", "says so");
+    contains(err.msg, ", like x", "and offers a name made of it");
+    is_int(scaffold_new(tmp, "My Pet Quiz!", NULL, false, &made, &err), SS_ERR_USAGE,
+           "a name with spaces");
+    contains(err.msg, "like my_pet_quiz", "offers it with '_' for the spaces");
+    is_int(scaffold_new(tmp, "!!", NULL, false, &made, &err), SS_ERR_USAGE, "nothing usable");
+    contains(err.msg, "like hello_world", "offers the example");
     char nested[PATH_MAX + 16];
     snprintf(nested, sizeof(nested), "%s/more/skills", tmp);
     is_int(scaffold_new(nested, "a_b", NULL, false, &made, &err), SS_ERR_IO,
