@@ -47,12 +47,30 @@ refuse(struct dispatch_result *res, enum ss_err code)
     return code;
 }
 
+/* Whether spoken, the sentence for the skill's author, says more than
+ * message, the error for the log: a hint after it ("... to str. To put a
+ * number into words, write str(number)."), or other words altogether. */
+static bool
+says_more(const char *spoken, const char *message)
+{
+    const char *at = message && message[0] ? strstr(spoken, message) : NULL;
+    if (!at)
+        return true;
+    for (at += strlen(message); *at; at++)
+        if (*at != '.' && *at != ' ')
+            return true;
+    return false;
+}
+
 /* Replace the skill's answer with an apology: in --dev the detailed sentence
- * (dev_sentence, when given), otherwise the kind's generic sentence. */
+ * (error->spoken, when there is an error report), otherwise the kind's
+ * generic sentence. */
 static void
 apologise(const struct dispatch_ctx *ctx, const struct skill *skill, struct dispatch_result *res,
-          enum ss_err code, const char *dev_sentence)
+          enum ss_err code, const struct message_error *error)
 {
+    const char *dev_sentence = error ? error->spoken : NULL;
+
     char sentence[DEV_SENTENCE_CHARS + 1];
     char *text = NULL;
     size_t len = 0;
@@ -70,7 +88,8 @@ apologise(const struct dispatch_ctx *ctx, const struct skill *skill, struct disp
         snprintf(sentence, sizeof(sentence), "%s", ss_err_spoken(code));
     log_request_msg(LOG_ERROR, skill->name, res->req.request_id, "%s: %s", ss_err_text(code),
                     res->error.msg);
-    if (ctx->explain && !ctx->dev && dev_sentence && dev_sentence[0])
+    if (ctx->explain && !ctx->dev && dev_sentence && dev_sentence[0] &&
+        says_more(dev_sentence, error->message))
         log_request_msg(LOG_INFO, skill->name, res->req.request_id, "%s", dev_sentence);
 
     json_t *env = response_apology(res->req.root ? &res->req : NULL, sentence);
@@ -82,8 +101,8 @@ apologise(const struct dispatch_ctx *ctx, const struct skill *skill, struct disp
     res->status = 200;
 }
 
-/* The skill's own error report: log the traceback, return the --dev sentence. */
-static const char *
+/* The skill's own error report: log the traceback, set the code. */
+static void
 skill_error(const struct skill *skill, struct dispatch_result *res,
             const struct message_error *error, enum ss_err *code)
 {
@@ -93,7 +112,6 @@ skill_error(const struct skill *skill, struct dispatch_result *res,
     ss_fail(&res->error, *code, "%s", what);
     if (error->traceback)
         log_skill(LOG_ERROR, skill->name, res->req.request_id, error->traceback);
-    return error->spoken;
 }
 
 enum ss_err
@@ -278,7 +296,7 @@ dispatch_end(struct dispatch_call *call, struct dispatch_result *res)
         struct message_load hello;
         struct ss_error unused;
         pool_start(ctx->pool, skill, &hello, &unused);
-        apologise(ctx, skill, res, rc, hello.ok ? NULL : hello.error.spoken);
+        apologise(ctx, skill, res, rc, hello.ok ? NULL : &hello.error);
         message_load_cleanup(&hello);
         goto out;
     }
@@ -288,8 +306,8 @@ dispatch_end(struct dispatch_call *call, struct dispatch_result *res)
     }
     if (!ans->answer.ok) {
         enum ss_err code;
-        const char *spoken = skill_error(skill, res, &ans->answer.error, &code);
-        apologise(ctx, skill, res, code, spoken);
+        skill_error(skill, res, &ans->answer.error, &code);
+        apologise(ctx, skill, res, code, &ans->answer.error);
         goto out;
     }
 

@@ -98,6 +98,9 @@ class PlainSkills(unittest.TestCase):
         self.assertRegex(p.stderr, r"broken/skill\.py:1: SyntaxError")
         self.assertNotIn("model.json", p.stderr)
         self.assertNotIn("no sample of", p.stderr)
+        # The sentence for the author adds nothing to the error line here,
+        # so it is not printed a third time.
+        self.assertNotIn("There is a SyntaxError", p.stderr)
         self.assertIn("not working", p.stdout)
 
     def test_a_folder_name_with_a_digit_opens_as_its_model_names_it(self):
