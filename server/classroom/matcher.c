@@ -6,8 +6,9 @@
  * said exactly, or misspelt (matcher_words_close()); a run of tokens takes a
  * phrase that means the same ("my name is" / "i am"); a {slot} token takes
  * 1..k words its type accepts; filler words between tokens are skipped,
- * and a token that is itself a filler or lead-in ("tell me a joke") may go
- * unsaid, as long as no more of them do than words of the sample are said.
+ * and a token inside the sample that is itself a filler or lead-in ("tell
+ * me a joke") may go unsaid, as long as no more of them do than words of
+ * the sample are said.
  * Words before and after the whole sample are extra: fillers and lead-ins
  * ("can you") cost nearly nothing, other words cost SCORE_EXTRA and may
  * not touch a slot (they would be part of its value). A sample with a slot
@@ -296,8 +297,11 @@ order(struct sample *s, size_t turn)
     for (size_t t = 0; t < s->count; t++) {
         s->meant_count[t] = 0;
         s->weak[t] = !s->tok[t]->slot && matcher_words_filler(s->tok[t]->text);
+        /* Only inside the sample: its first and last words are what tell
+         * "can you spell" from "spell", which leaving them out would blur. */
         s->droppable[t] =
-            s->weak[t] || (!s->tok[t]->slot && matcher_words_lead_in(s->tok[t]->text));
+            t > 0 && t + 1 < s->count &&
+            (s->weak[t] || (!s->tok[t]->slot && matcher_words_lead_in(s->tok[t]->text)));
         for (size_t g = 0; matcher_words_same[g][0]; g++)
             for (size_t p = 0; matcher_words_same[g][p] && s->meant_count[t] < PHRASES_AT; p++) {
                 size_t len = phrase_at_tokens(matcher_words_same[g][p], s, t);

@@ -328,6 +328,23 @@ main(void)
     ok(inv.form == MATCHER_PLAIN, "plain words");
     is_str(inv.rest, "thank you", "normalised");
 
+    /* A sample's first and last words stay: "you spell cat" is "spell
+     * {word}", not "can you spell" with can left out and cat ignored. */
+    static const char spell[] =
+        "{\"interactionModel\":{\"languageModel\":{\"invocationName\":\"spelling bee\","
+        "\"intents\":[{\"name\":\"SpellIntent\",\"slots\":[{\"name\":\"word\","
+        "\"type\":\"AMAZON.SearchQuery\"}],\"samples\":[\"can you spell\",\"spell {word}\"]}]}}}";
+    struct model *sm = NULL;
+    is_int(model_parse("spell", spell, sizeof(spell) - 1, &sm, &err), SS_ERR_OK,
+           "the spelling model parses");
+    if (sm) {
+        struct model *coffee = m;
+        m = sm;
+        value("you spell cat", "SpellIntent", "word", "cat");
+        m = coffee;
+        model_destroy(sm);
+    }
+
     model_destroy(m);
     return tap_done();
 }
