@@ -373,8 +373,9 @@ def _joiner(slot: _Param) -> Optional[str]:
     return word if word in JOINERS else None
 
 
-def _spoken(phrase: str, slot: _Param) -> list[str]:
-    """Ways to say slot after phrase: "thank you {name}", "thank you my name is {name}"."""
+def _spoken(phrase: str, slot: _Param, mine: bool = False) -> list[str]:
+    """Ways to say slot after phrase: "thank you {name}", "thank you my name is {name}";
+    with mine (a name starting with a word of MINE) also "my favourite color is {color}"."""
     ref = "{" + slot.slot + "}"
     out = [f"{phrase} {ref}"]
     last = phrase.rsplit(" ", 1)[-1]
@@ -385,6 +386,9 @@ def _spoken(phrase: str, slot: _Param) -> list[str]:
         out.append(f"{phrase} {joiner} {ref}")
     if slot.type == "AMAZON.FirstName":
         out.append(f"my name is {ref} {phrase}")
+    if mine:
+        out += [f"{phrase} is {ref}"] + ([] if phrase.split(" ", 1)[0] == "my" else
+                                         [f"my {phrase} is {ref}"])
     return out
 
 
@@ -412,12 +416,7 @@ def samples_for(intent: _Intent) -> list[str]:
         first_slot, rest = chosen[0], chosen[1:]
         tail = " ".join(f"{_joiner(s) or 'and'} {{{s.slot}}}" for s in rest)
         for phrase in phrases[:2]:
-            spoken = _spoken(phrase, first_slot)
-            if mine:
-                ref = "{" + first_slot.slot + "}"
-                spoken += [f"{phrase} is {ref}"] + ([] if first == "my" else
-                                                    [f"my {phrase} is {ref}"])
-            for said in spoken:
+            for said in _spoken(phrase, first_slot, mine):
                 samples.append(f"{said} {tail}".strip() if rest else said)
     if words in ANSWERS and len(slots) == 1:
         ref = "{" + slots[0].slot + "}"
@@ -436,19 +435,18 @@ def invocation_name(skill_name: str) -> str:
     return words_of(skill_name) or "my skill"
 
 
-def _prompt(param: _Param, function: str = "") -> str:
+def _prompt(param: _Param, function: str) -> str:
     """What Alexa asks for a missing slot of param, of the function named so."""
     if param.type == "AMAZON.FirstName" and param.slot in ("name", "first_name"):
         return "What is your name?"
     words = words_of(param.name)
     if words in JOINERS:  # divide(number, by): "By what?"
         return f"{words.capitalize()} what?"
-    said = words_of(function)
-    first = said.split(" ", 1)[0]
-    if first in MINE and " " in said and said.split(" ")[-1] == words.split(" ")[-1]:
+    said = words_of(function).split(" ")
+    if len(said) > 1 and said[0] in MINE and said[-1] == words.split(" ")[-1]:
         # favourite_color(color): "What is your favourite color?"
-        return f"What is your {said[3:] if first == 'my' else said}?"
-    return f"What is the {words_of(param.name)}?"
+        return f"What is your {' '.join(said[1:] if said[0] == 'my' else said)}?"
+    return f"What is the {words}?"
 
 
 def _convert(param: _Param, value: str) -> Any:
