@@ -158,11 +158,20 @@ def _hint(exc: BaseException) -> str:
     return ""
 
 
+def missing_module(exc: BaseException) -> Optional[str]:
+    """The module an import did not find, when exc says so: a
+    ModuleNotFoundError's name, if it is a str (a skill can raise one
+    with anything there); else None."""
+    if isinstance(exc, ModuleNotFoundError) and isinstance(exc.name, str) and exc.name:
+        return exc.name
+    return None
+
+
 def _missing_module(name: str, skill: Skill) -> tuple[str, str]:
     """(the sentence to say, more for the log's message) for an import of
-    name that found nothing: a name close to one of
-    Python's own modules or the skill's files is a slip; another one is
-    likely a package from PyPI, which has to be put beside the code."""
+    name that found nothing: a name close to one of Python's own modules or
+    the skill's files is a slip; another one is likely a package from PyPI,
+    which has to be put beside the code."""
     import difflib
     import sys
 
@@ -176,8 +185,9 @@ def _missing_module(name: str, skill: Skill) -> tuple[str, str]:
               if e.endswith(".py") or os.path.isdir(os.path.join(skill.folder, e))]
     # A module's name is short; a longer one (raised by the skill itself)
     # is not compared, which would take difflib long.
-    close = difflib.get_close_matches(top, [k for k in known if k != top], 1) if len(
-        top) <= 100 else []
+    close = []
+    if len(top) <= 100:
+        close = difflib.get_close_matches(top, [k for k in known if k != top], 1)
     if close:
         return f"Did you mean {close[0]}? Check the spelling.", ""
     return (f"Check the spelling. If {top} is a package from the internet, it must be "
@@ -208,12 +218,12 @@ def exception_error(kind: str, exc: BaseException, skill: Optional[Skill]) -> di
             message = f"the skill was still loading after {seconds}"
         else:
             message = f"the handler was still running after {seconds} (the soft deadline)"
-    elif isinstance(exc, ModuleNotFoundError) and isinstance(exc.name, str) and exc.name:
+    elif (missing := missing_module(exc)) is not None:
         place = f" on line {line}" if line else ""
         if file and os.path.abspath(file) != skill.path:
             place += f" of {os.path.basename(file)}"
-        spoken_hint, log_hint = _missing_module(exc.name, skill)
-        spoken = (f"{skill.name} imports a module called {exc.name}{place}, but there is no "
+        spoken_hint, log_hint = _missing_module(missing, skill)
+        spoken = (f"{skill.name} imports a module called {missing}{place}, but there is no "
                   f"module with that name. {spoken_hint}")
         message += log_hint
     elif isinstance(exc, SkillDefinitionError):

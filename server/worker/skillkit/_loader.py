@@ -14,7 +14,7 @@ import os
 import sys
 
 from . import _deadline, _defaults, _message, _model_check, _output
-from ._diagnose import describe_type, exception_error, sentence, short, where
+from ._diagnose import describe_type, exception_error, missing_module, sentence, short, where
 from ._registry import Handler, registering
 from ._skill import PACKAGE_DIR, Skill, read_json
 from .errors import SkillDefinitionError
@@ -343,8 +343,9 @@ def load(skill: Skill, soft_seconds: float) -> dict:
     except BaseException as exc:  # noqa: BLE001 - any failure of the import is a load error
         sys.modules.pop(skill.module_name, None)
         error = exception_error(LOAD, exc, skill)
-        if isinstance(exc, ModuleNotFoundError) and exc.name:
-            _explain_missing(skill, exc.name, requirements, error)
+        missing = missing_module(exc)
+        if missing is not None:
+            _explain_missing(skill, missing, requirements, error)
         return _failed(skill, error)
     finally:
         _output.flush()

@@ -63,6 +63,19 @@ class ErrorTest(RunnerCase):
         self.assertIn("A skill cannot use input(): nobody types to Alexa.", error["spoken"])
         self.assertIn('return ask("your question")', error["spoken"])
 
+    def test_a_forged_missing_module_at_request_time(self):
+        result, _ = self.load("""
+            from skillkit import intent
+
+            @intent("ThankYouIntent")
+            def forge(req):
+                raise ModuleNotFoundError("gone", name="x" * 100000)
+            """)
+        self.assertLoaded(result)
+        error = self.error(intent())
+        self.assertEqual((error["kind"], error["type"]), ("raised", "ModuleNotFoundError"))
+        self.assertNotIn("Did you mean", error["spoken"])
+
     def test_error_in_sibling_at_request_time(self):
         result, _ = self.load("""
             from skillkit import launch

@@ -141,6 +141,18 @@ class LoadTest(RunnerCase):
                       "skill's folder first", error["spoken"])
         self.assertIn("pip install pyjokes -t " + os.path.dirname(path), error["message"])
 
+    def test_a_forged_missing_module_is_reported_at_once(self):
+        # A hostile skill raises ModuleNotFoundError itself, with a name that
+        # is not a str, or that difflib would take long to compare.
+        for forged in ("123", "'x' * 100000"):
+            result, _ = self.load(f"""
+                raise ModuleNotFoundError("gone", name={forged})
+                """)
+            error = result["error"]
+            self.assertEqual((error["type"], error["line"]), ("ModuleNotFoundError", 1))
+            self.assertIn("gone", error["spoken"] + error["message"])
+            self.assertNotIn("Did you mean", error["spoken"])
+
     def test_name_error_at_import(self):
         result, path = self.load("""
             from skillkit import launch
