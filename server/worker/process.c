@@ -134,10 +134,34 @@ log_finishing(struct process *w, const char *data, size_t len, const struct outp
     buf_drop_front(&w->in, at);
 }
 
+/* Read what w's socket holds now into the log; false once it has ended (its
+ * sending side shut, or an error). With all, until nothing is left: for a
+ * process that has ended, whose last words may all be waiting at once,
+ * though never past until (another process of the skill may hold the
+ * socket and go on writing); otherwise one read. */
+static bool
+read_finishing(struct process *w, const struct output_sink *sink, const char *skill, size_t *logged,
+               bool all, int64_t until)
+{
+    for (;;) {
+        char data[4096];
+        ssize_t got = recv(w->fd, data, sizeof(data), MSG_DONTWAIT);
+        if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return false;
+        if (got > 0)
+            log_finishing(w, data, (size_t)got, sink, skill, logged);
+        else if (errno != EINTR)
+            return true;
+        if (!all || proto_now_ms() >= until)
+            return true;
+    }
+}
+
 /* Wait until w has finished on its own: it shut its socket's sending side
  * (python.c, after the skill's threads, atexit functions and output), or
  * it ended, or timeout_ms passed. What the skill prints meanwhile is
- * logged. */
+ * logged, also when it ended before this looked: the socket is read
+ * before the pidfd is believed. */
 static bool
 wait_finished(struct process *w, const struct output_sink *sink, const char *skill, int timeout_ms)
 {
@@ -152,16 +176,13 @@ wait_finished(struct process *w, const struct output_sink *sink, const char *ski
         int n = poll(fds, 2, (int)left);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 || fds[1].revents)
-            return n > 0;
-        if (fds[0].revents) {
-            char data[4096];
-            ssize_t got = recv(w->fd, data, sizeof(data), MSG_DONTWAIT);
-            if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
-                return true;
-            if (got > 0)
-                log_finishing(w, data, (size_t)got, sink, skill, &logged);
-        }
+        if (n < 0)
+            return false;
+        bool ended = fds[1].revents != 0;
+        if ((fds[0].revents || ended) && !read_finishing(w, sink, skill, &logged, ended, until))
+            return true;
+        if (ended)
+            return true;
     }
 }
 
