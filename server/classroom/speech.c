@@ -392,6 +392,31 @@ speech_voice(const char *locale)
 
 /* ---- espeak-ng ---- */
 
+/* PULSE_SERVER for an espeak-ng that only writes a file: no sound server
+ * at all. Otherwise its audio library connects to PulseAudio all the same,
+ * and on a machine without a session makes a folder for one in TMPDIR (and
+ * a link to it in ~/.config/pulse) that nobody removes. */
+#define NO_SOUND_SERVER "PULSE_SERVER=unix:/dev/null"
+
+/* environ with PULSE_SERVER replaced by NO_SOUND_SERVER, NULL-terminated;
+ * the strings are environ's own. NULL when out of memory. */
+static char **
+environment_without_sound(void)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 2, sizeof(*env));
+    if (!env)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "PULSE_SERVER=", 13) != 0)
+            env[k++] = environ[i];
+    env[k] = (char *)NO_SOUND_SERVER;
+    return env;
+}
+
 enum ss_err
 speech_render(const char *speech, bool ssml, const char *locale, const char *wav,
               struct ss_error *err)
@@ -405,6 +430,7 @@ speech_render(const char *speech, bool ssml, const char *locale, const char *wav
     pid_t pid = -1;
     enum ss_err rc = SS_ERR_OK;
     int status = 0;
+    char **env = NULL;
 
     if (!input)
         return ss_fail(err, SS_ERR_NOMEM, "out of memory");
@@ -418,6 +444,11 @@ speech_render(const char *speech, bool ssml, const char *locale, const char *wav
     }
     const char *argv[] = {"espeak-ng",       "-m", "-v", speech_voice(locale), "--stdin",
                           wav ? "-w" : NULL, wav,  NULL};
+    /* Built before fork(): the child only calls what is safe there. */
+    if (wav && !(env = environment_without_sound())) {
+        rc = ss_fail(err, SS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     pid = fork();
     if (pid < 0) {
         rc = ss_fail(err, SS_ERR_IO, "cannot start espeak-ng: %s", strerror(errno));
@@ -426,7 +457,7 @@ speech_render(const char *speech, bool ssml, const char *locale, const char *wav
     if (pid == 0) {
         if (dup2(in[0], 0) < 0 || dup2(errp[1], 2) < 0)
             _exit(126);
-        execvp(argv[0], (char *const *)argv);
+        execvpe(argv[0], (char *const *)argv, env ? env : environ);
         _exit(127);
     }
     close(in[0]);
@@ -529,6 +560,7 @@ out:
             close(errp[i]);
     }
     free(input);
+    free(env);
     return rc;
 }
 

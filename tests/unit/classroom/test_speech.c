@@ -1,5 +1,6 @@
 /* test_speech.c - SSML as plain text and as espeak-ng's SSML, voices, WAV
  * headers, and rendering with the real espeak-ng. */
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,22 @@ write_wav(const char *path, const char *riff, uint32_t rate, uint32_t data_size,
     for (uint32_t i = 0; i < real_bytes; i++)
         fputc(0, f);
     fclose(f);
+}
+
+/* How many entries the folder holds; -1 when it cannot be read. */
+static int
+entries(const char *folder)
+{
+    DIR *d = opendir(folder);
+    struct dirent *e;
+    int n = 0;
+    if (!d)
+        return -1;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
 }
 
 int
@@ -163,8 +180,16 @@ main(void)
     snprintf(path, sizeof(path), "%s/missing.wav", dir);
     ok(speech_wav_info(path, &seconds, &rate, &bytes) == -1, "no file");
 
-    /* The real espeak-ng. */
+    /* The real espeak-ng, on a machine without a sound session: its audio
+     * library must leave nothing behind in TMPDIR or the home folder. */
     struct ss_error err;
+    char home[PATH_MAX], tmpdir[PATH_MAX];
+    snprintf(home, sizeof(home), "%s/home", dir);
+    snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", dir);
+    ok(mkdir(home, 0700) == 0 && mkdir(tmpdir, 0700) == 0, "a home and a TMPDIR of its own");
+    ok(setenv("HOME", home, 1) == 0 && setenv("TMPDIR", tmpdir, 1) == 0 &&
+           unsetenv("XDG_RUNTIME_DIR") == 0 && unsetenv("PULSE_SERVER") == 0,
+       "no sound session");
     snprintf(path, sizeof(path), "%s/hello.wav", dir);
     enum ss_err rc = speech_render("<speak>Hello <amazon:effect name=\"whispered\">there"
                                    "</amazon:effect>, <say-as interpret-as=\"interjection\">wow"
@@ -174,6 +199,8 @@ main(void)
         printf("#   %s\n", err.msg);
     ok(speech_wav_info(path, &seconds, &rate, &bytes) == 0 && seconds > 0.3 && seconds < 10,
        "a WAV file of sensible length (%.2f s)", seconds);
+    is_int(entries(tmpdir), 0, "nothing left in TMPDIR");
+    is_int(entries(home), 0, "nothing left in the home folder");
     snprintf(path, sizeof(path), "%s/no/such/folder.wav", dir);
     rc = speech_render("Hello", false, "en-US", path, &err);
     is_int(rc, SS_ERR_IO, "an unwritable file fails");
