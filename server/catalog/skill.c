@@ -39,6 +39,20 @@ skill_name_valid(const char *name)
     return 1;
 }
 
+int
+skill_region_valid(const char *region)
+{
+    size_t n = region ? strlen(region) : 0;
+    if (n == 0 || n > 32 || region[0] < 'a' || region[0] > 'z' || !strchr(region, '-'))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = region[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
 static char *
 join(const char *a, const char *b)
 {

@@ -19,7 +19,7 @@
  *  4. a Lambda function folder: lambda_function.py (lambda_handler), or a
  *     "handler" ("module.function") in skillserver's settings.
  *
- * skillserver's settings ("handler", "applicationId", "locale",
+ * skillserver's settings ("handler", "applicationId", "locale", "region",
  * "environment", and any key a later version reads) are, in every layout:
  *
  *  - skillserver.json in the folder, when there is one; then a skill.json
@@ -82,7 +82,7 @@ struct skill {
     char *models_dir;     /* owned: an ASK project's folder of LOCALE.json models, or NULL */
     char *application_id; /* owned: skill.json, else the project's skill id, else NULL */
     char *locale;         /* owned: skill.json, else the project's first locale, "en-US" */
-    char *region;         /* owned: the project's awsRegion, or NULL */
+    char *region;         /* owned: the settings' region, else the project's awsRegion, or NULL */
     char *layout_note;    /* owned: one line for the log: the layout and what was chosen */
     json_t *settings;     /* owned: skillserver's settings (see above), or an empty object */
     json_t *environment;  /* borrowed from settings: "environment", checked, or NULL */
@@ -116,6 +116,12 @@ struct skill_set {
 /* True when name may be a skill: 1..LIMIT_SKILL_NAME_CHARS of [A-Za-z0-9_-],
  * not starting with '-' or '.'. */
 int skill_name_valid(const char *name);
+
+/* True when region may be an AWS region's code, like "us-east-1": 1..32 of
+ * [a-z0-9-], a letter first, with a '-'. What AWS_REGION and
+ * AWS_DEFAULT_REGION are set to (the settings' "region", a project's
+ * awsRegion, or the function's own under `skillserver lambda`). */
+int skill_region_valid(const char *region);
 
 /*
  * Read the skill called name from the folder root. Errors: SS_ERR_UNKNOWN_SKILL

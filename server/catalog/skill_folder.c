@@ -153,7 +153,7 @@ check_environment(const char *path, json_t *env, struct ss_error *err)
 }
 
 /* skillserver's settings (m, read from path): applicationId, locale,
- * handler, environment. */
+ * handler, region, environment. */
 static enum ss_err
 apply_settings(struct skill *skill, const char *path, json_t *m, struct ss_error *err)
 {
@@ -194,6 +194,16 @@ apply_settings(struct skill *skill, const char *path, json_t *m, struct ss_error
                            "lambda_function.py",
                            path);
         if ((rc = set_string(&skill->handler, h, err)) != SS_ERR_OK)
+            return rc;
+    }
+    v = json_object_get(m, "region");
+    if (v && !json_is_null(v)) {
+        if (!skill_region_valid(json_string_value(v)))
+            return ss_fail(err, SS_ERR_SKILL_CONFIG,
+                           "%s: region must be the code of an AWS region, like \"us-east-1\" "
+                           "or \"eu-west-1\"",
+                           path);
+        if ((rc = set_string(&skill->region, json_string_value(v), err)) != SS_ERR_OK)
             return rc;
     }
     v = json_object_get(m, "environment");
@@ -295,9 +305,9 @@ detect_layout(struct skill *skill, struct project *p, const char **code_src, str
                              dig(profile, "skillInfrastructure", "userConfig", "handler", NULL),
                              err)) != SS_ERR_OK)
             return rc;
-        if ((rc = set_string(&skill->region,
-                             dig(profile, "skillInfrastructure", "userConfig", "awsRegion", NULL),
-                             err)) != SS_ERR_OK)
+        const char *region = dig(profile, "skillInfrastructure", "userConfig", "awsRegion", NULL);
+        if (!skill->region && skill_region_valid(region) &&
+            (rc = set_string(&skill->region, region, err)) != SS_ERR_OK)
             return rc;
         snprintf(path, sizeof(path), "%s/%s/skill.json", skill->dir, pkg);
         if (!p->manifest && (rc = read_json(path, &p->manifest, err)) != SS_ERR_OK)

@@ -333,6 +333,18 @@ init(struct loop *l)
     if (choose_skill(l->cfg, &l->skill, &type, &err) != SS_ERR_OK)
         goto failed;
     log_msg(LOG_INFO, "skill %s: %s", l->skill.name, l->skill.layout_note);
+    /* On Lambda the skill runs where the function does, whatever its
+     * project or settings say. */
+    const char *region = getenv("AWS_REGION");
+    if (skill_region_valid(region)) {
+        char *copy = strdup(region);
+        if (!copy) {
+            ss_fail(&err, SS_ERR_NOMEM, "out of memory");
+            goto failed;
+        }
+        free(l->skill.region);
+        l->skill.region = copy;
+    }
     type = TYPE_PREFIX "StoreUnavailable";
     if (lambda_store_choice(l->cfg->store, &store_dir, &err) != SS_ERR_OK)
         goto failed;

@@ -115,6 +115,10 @@ zygote_environment(const struct launcher_config *cfg, const json_t *spec)
         PUT("AWS_REGION=%s", region);
         PUT("AWS_DEFAULT_REGION=%s", region);
     }
+    /* boto3 without credentials of the skill's own would take the cloud
+     * machine's, from its metadata service: the server's role, not the
+     * skill's. A skill's own "environment" may say otherwise. */
+    PUT("AWS_EC2_METADATA_DISABLED=true");
     PUT(LAUNCHER_MODEL_ENV "=%s", model ? model : "");
     const char *key;
     json_t *value;

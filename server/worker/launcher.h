@@ -81,7 +81,8 @@ struct launcher_fds {
  * LANG and LC_ALL (C.UTF-8), TZ=:UTC and the variables AWS Lambda sets for a
  * function (LAMBDA_TASK_ROOT = the code folder, _HANDLER,
  * AWS_LAMBDA_FUNCTION_NAME, _MEMORY_SIZE, _TIMEOUT, _VERSION, log group and
- * stream, AWS_REGION when the project names one); the skill's own variables
+ * stream, AWS_REGION and AWS_DEFAULT_REGION when the settings or the project
+ * name one) and AWS_EC2_METADATA_DISABLED=true; the skill's own variables
  * travel as SKILLSERVER_ENV_NAME and take their names only once the worker
  * is confined (python.c), so none of them can steer the dynamic loader of
  * a process that is not yet sandboxed. LAUNCHER_MODEL_ENV names the model

@@ -415,7 +415,7 @@ class HostileSkills:
                                "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                                "AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_LAMBDA_FUNCTION_VERSION",
                                "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
-                               "AWS_LAMBDA_LOG_STREAM_NAME"}, when)
+                               "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_EC2_METADATA_DISABLED"}, when)
         self.assertTrue(r["tmp"].startswith("ALLOWED"), r["tmp"])
 
     def test_probe_at_import(self):

@@ -414,16 +414,20 @@ class Invocations(LambdaCase):
         # A Lambda function folder as Lambda unpacks it: LAMBDA_TASK_ROOT
         # holds app.py, and _HANDLER names app.handler; no SKILL argument.
         task = os.path.join(self.skills, "task")
+        # The function's region is where the skill runs, whatever its
+        # settings say.
         self.write("task/app.py", (
+            "import os\n"
             "def handler(event, context):\n"
             "    return {'version': '1.0', 'response': {'outputSpeech': {\n"
-            "        'type': 'PlainText', 'text': 'Hello from ' + context.function_name}}}\n"))
-        self.write("task/skill.json", json.dumps({"applicationId": APP_ID}))
+            "        'type': 'PlainText', 'text': 'Hello from ' + context.function_name +\n"
+            "        ' in ' + os.environ['AWS_REGION'] + ' ' + os.environ['AWS_DEFAULT_REGION']}}}\n"))
+        self.write("task/skill.json", json.dumps({"applicationId": APP_ID, "region": "us-east-1"}))
         rt = self.start(env={"_HANDLER": "app.handler", "LAMBDA_TASK_ROOT": task,
-                             "AWS_LAMBDA_FUNCTION_NAME": "hello-fn"})
+                             "AWS_LAMBDA_FUNCTION_NAME": "hello-fn", "AWS_REGION": "eu-central-1"})
         post = self.api.post_for(self.api.invoke(for_app(fixture("launch.json"))))
         self.assert_response(post)
-        self.assertEqual(speech(post), "Hello from hello-fn")
+        self.assertEqual(speech(post), "Hello from hello-fn in eu-central-1 eu-central-1")
         other = self.api.invoke(for_app(fixture("launch.json"), OTHER_APP_ID))
         self.assert_error(self.api.post_for(other), "Skillserver.WrongApplication")
         self.assertEqual(rt.stop(), 0, rt.log)

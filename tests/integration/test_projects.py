@@ -65,7 +65,9 @@ def NAME(event, context):
         "context_function": context.function_name, "memory_limit": context.memory_limit_in_mb,
         "arn": context.invoked_function_arn, "group": context.log_group_name,
         "stream": context.log_stream_name, "tmp": open("/tmp/x", "w").write("ok"),
-        "fact": STRINGS["FACT"], "extra": EXTRA(),
+        "fact": STRINGS["FACT"], "extra": EXTRA(), "region": os.environ.get("AWS_REGION"),
+        "default_region": os.environ.get("AWS_DEFAULT_REGION"),
+        "metadata_off": os.environ.get("AWS_EC2_METADATA_DISABLED"),
     }
     return {"version": "1.0", "response": {
         "outputSpeech": {"type": "PlainText", "text": STRINGS["FACT"]},
@@ -130,7 +132,8 @@ class Projects(unittest.TestCase):
         write(p, "lambda/hello_world.py", reporter("handler"))
         # skill.json is the ASK manifest here, so skillserver's settings are
         # in skillserver.json.
-        write(p, "skillserver.json", {"environment": {"GREETING": "howdy"}})
+        write(p, "skillserver.json", {"environment": {"GREETING": "howdy"},
+                                      "region": "ap-southeast-2"})
 
         # A Lambda function folder, and a model so it can be opened by voice.
         p = os.path.join(skills, "lambda_fn")
@@ -215,6 +218,7 @@ class Projects(unittest.TestCase):
         self.assertEqual(r["greeting"], "Grüß dich")  # skillserver's skill.json wins
         self.assertEqual(r["extra"], "vendored six")  # vendored before the system's
         self.assertIn(":eu-west-1:", r["arn"])
+        self.assertEqual((r["region"], r["default_region"]), ("eu-west-1", "eu-west-1"))
         req, _, _ = self.invoke("weltraum", "FaktIntent")
         self.assertEqual(req["request"]["locale"], "de-DE")
         self.assertEqual(req["session"]["application"]["applicationId"],
@@ -226,12 +230,19 @@ class Projects(unittest.TestCase):
                                          ("TriviaIntent",))
         self.assertEqual(resp["response"]["outputSpeech"]["text"], "Jupiter has 95 moons.")
         self.assertEqual(r["greeting"], "howdy")  # from skillserver.json
+        # A v1 project names no region; skillserver.json does, as Lambda's
+        # function configuration would.
+        self.assertEqual((r["region"], r["default_region"]), ("ap-southeast-2", "ap-southeast-2"))
+        self.assertIn(":ap-southeast-2:", r["arn"])
 
     def test_lambda_function_folder(self):
         code = os.path.join(self.skills, "lambda_fn")
         r, _ = self.check_environment("lambda_fn", code, "lambda_function.lambda_handler",
                                       ("FactIntent",))
         self.assertEqual(r["greeting"], "hi")
+        self.assertEqual((r["region"], r["default_region"]), (None, None))
+        # boto3 is not to take the machine's own credentials.
+        self.assertEqual(r["metadata_off"], "true")
 
     def test_say_opens_each_by_its_invocation_name(self):
         for utterance, want in [("open weltraum fakten", "Willkommen bei Weltraum Fakten!"),

@@ -106,6 +106,66 @@ settings(void)
     contains(err.msg, "skillserver.json:2:", "with its line");
 }
 
+/* The region AWS_REGION names: the settings' "region", else an ASK CLI v2
+ * project's awsRegion; only a region's code is taken. */
+static void
+regions(void)
+{
+    struct skill s;
+    struct ss_error err;
+
+    ok(skill_region_valid("us-east-1") && skill_region_valid("eu-central-2") &&
+           skill_region_valid("us-gov-west-1") && skill_region_valid("cn-north-1"),
+       "AWS's region codes are valid");
+    ok(!skill_region_valid(NULL) && !skill_region_valid("") && !skill_region_valid("useast1") &&
+           !skill_region_valid("US-EAST-1") && !skill_region_valid("-us-east-1") &&
+           !skill_region_valid("us east 1") && !skill_region_valid("us-east-1\nX=1") &&
+           !skill_region_valid("a-234567890123456789012345678901234"),
+       "anything else is not");
+
+    write_file("v2r/ask-resources.json",
+               "{\"profiles\": {\"default\": {\"code\": {\"default\": {\"src\": \"lambda\"}}, "
+               "\"skillInfrastructure\": {\"userConfig\": {\"awsRegion\": \"eu-west-1\"}}}}}");
+    write_file("v2r/lambda/lambda_function.py", "def lambda_handler(e, c):\n    return {}\n");
+    is_int(skill_load(tmp, "v2r", &s, &err), SS_ERR_OK, "a v2 project with a region");
+    is_str(s.region, "eu-west-1", "the project's awsRegion");
+    skill_cleanup(&s);
+    write_file("v2r/skillserver.json", "{\"region\": \"ap-southeast-2\"}");
+    is_int(skill_load(tmp, "v2r", &s, &err), SS_ERR_OK, "and skillserver.json names another");
+    is_str(s.region, "ap-southeast-2", "the settings' region wins");
+    skill_cleanup(&s);
+
+    /* A v1 project has no region of its own: the settings are the place. */
+    write_file("v1r/skill.json", "{\"manifest\": {}}");
+    write_file("v1r/lambda/lambda_function.py", "def lambda_handler(e, c):\n    return {}\n");
+    is_int(skill_load(tmp, "v1r", &s, &err), SS_ERR_OK, "a v1 project");
+    ok(s.region == NULL, "has no region");
+    skill_cleanup(&s);
+    write_file("v1r/skillserver.json", "{\"region\": \"us-west-2\"}");
+    is_int(skill_load(tmp, "v1r", &s, &err), SS_ERR_OK, "a v1 project with skillserver.json");
+    is_str(s.region, "us-west-2", "the settings' region");
+    skill_cleanup(&s);
+
+    /* A project's awsRegion that is no region's code is left out. */
+    write_file("v2bad/ask-resources.json",
+               "{\"profiles\": {\"default\": {\"code\": {\"default\": {\"src\": \"lambda\"}}, "
+               "\"skillInfrastructure\": {\"userConfig\": {\"awsRegion\": \"x\\ny=1\"}}}}}");
+    write_file("v2bad/lambda/lambda_function.py", "def lambda_handler(e, c):\n    return {}\n");
+    is_int(skill_load(tmp, "v2bad", &s, &err), SS_ERR_OK, "a project with a bad awsRegion");
+    ok(s.region == NULL, "is taken without it");
+    skill_cleanup(&s);
+
+    const char *bad[] = {"{\"region\": 7}", "{\"region\": \"Frankfurt\"}",
+                         "{\"region\": \"us-east-1 \"}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        write_file("badregion/skill.py", "");
+        write_file("badregion/skillserver.json", bad[i]);
+        is_int(skill_load(tmp, "badregion", &s, &err), SS_ERR_SKILL_CONFIG, "refused: %s", bad[i]);
+        contains(err.msg, "skillserver.json: region must be the code of an AWS region, like",
+                 "says what a region looks like");
+    }
+}
+
 /* Models: parsed once with the skill, lent per locale, errors kept. */
 static void
 models(void)
@@ -288,6 +348,7 @@ main(void)
     skill_set_destroy(NULL);
 
     settings();
+    regions();
     models();
 
     ok(tap_remove_tree(tmp) == 0, "clean up");
