@@ -54,10 +54,15 @@ def article(word: str) -> str:
 
 
 def where(skill: Skill, file: Optional[str], line: Optional[int]) -> str:
-    """'thank_you, line 5' or 'thank_you, file helpers.py, line 5'."""
+    """'thank_you, line 5', 'thank_you, file helpers.py, line 5', or for a
+    file in a folder of the skill's (its own package, or one it brought
+    along), 'thank_you, file ask_sdk_runtime/dispatch.py, line 164'."""
     place = skill.name
     if file and os.path.abspath(file) != skill.path:
-        place += f", file {os.path.basename(file)}"
+        name = os.path.basename(file)
+        if skill.owns(file):
+            name = os.path.relpath(os.path.abspath(file), skill.folder)
+        place += f", file {name}"
     if line:
         place += f", line {line}"
     return place
@@ -158,6 +163,43 @@ def _hint(exc: BaseException) -> str:
     return ""
 
 
+def _library_hint(exc: BaseException) -> str:
+    """What to change for the errors of a library a skill brings (the ASK SDK,
+    boto3) that mean something about running here, also when another
+    library caught one and raised its own (the SDK's PersistenceException
+    around boto3's NoCredentialsError); "" for the others."""
+    seen: list[BaseException] = []
+    at: Optional[BaseException] = exc
+    while isinstance(at, BaseException) and len(seen) < 8 and not any(at is s for s in seen):
+        seen.append(at)
+        hint = _one_library_hint(at)
+        if hint:
+            return hint
+        at = at.__cause__ or at.__context__
+    return ""
+
+
+def _one_library_hint(exc: BaseException) -> str:
+    kind = type(exc)
+    module = getattr(kind, "__module__", "")
+    if not isinstance(module, str):
+        return ""
+    package = module.partition(".")[0]
+    if package == "ask_sdk_runtime" and kind.__name__ == "DispatchException" and str(
+            exc).startswith("Unable to find a suitable request handler"):
+        return ("No request handler's can_handle said yes to this request. Add a handler "
+                "for it, or an exception handler that answers what the others do not.")
+    if package == "botocore" and kind.__name__ == "NoRegionError":
+        return ("boto3 does not know which AWS region to use. Outside Lambda, name it in the "
+                "skill's skillserver.json, like \"region\": \"us-east-1\".")
+    if package == "botocore" and kind.__name__ in ("NoCredentialsError",
+                                                   "PartialCredentialsError"):
+        return ("boto3 has no AWS credentials: outside Lambda there is no execution role. Give "
+                "the skill a key of its own under \"environment\" in its skillserver.json: "
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.")
+    return ""
+
+
 def missing_module(exc: BaseException) -> Optional[str]:
     """The module an import did not find, when exc says so: a
     ModuleNotFoundError's name, if it is a str (a skill can raise one
@@ -233,10 +275,10 @@ def exception_error(kind: str, exc: BaseException, skill: Optional[Skill]) -> di
         detail = short(message)
         spoken = sentence(f"There is {article(type_name)} {type_name} in "
                           f"{where(skill, file, line)}" + (f": {detail}" if detail else ""))
-        if skill.owns(file):
-            hint = _hint(exc)
-            if hint:
-                spoken += " " + hint
+        hint = _hint(exc) if skill.owns(file) else ""
+        hint = hint or _library_hint(exc)
+        if hint:
+            spoken += " " + hint
     return _message.error(kind, message, spoken, type_=type_name, file=file, line=line,
                           function=function, trace=_format_traceback(exc))
 

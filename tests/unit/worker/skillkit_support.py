@@ -51,6 +51,7 @@ def write_skill(root, name, source, files=None, model=None, manifest=None):
     with open(path, "w", encoding="utf-8") as f:
         f.write(textwrap.dedent(source).lstrip("\n"))
     for filename, text in (files or {}).items():
+        os.makedirs(os.path.dirname(os.path.join(folder, filename)), exist_ok=True)
         with open(os.path.join(folder, filename), "w", encoding="utf-8") as f:
             f.write(textwrap.dedent(text).lstrip("\n"))
     if model is not None:

@@ -749,6 +749,114 @@ class LambdaTest(RunnerCase):
             said.append(result["reply"]["envelope"]["response"]["outputSpeech"]["text"])
         self.assertEqual(said, ["Root=1-5e1b4151-5ac6c58f;Sampled=1", "none"])
 
+    # Packages a skill brings beside its code, shaped as the ASK SDK and
+    # botocore are: their errors are placed by their path in the skill's
+    # folder, and those that mean something about running here say what
+    # to change.
+    SDK_FILES = {
+        "ask_sdk_runtime/__init__.py": "",
+        "ask_sdk_runtime/exceptions.py": """
+            class DispatchException(Exception):
+                pass
+            """,
+        "ask_sdk_runtime/dispatch.py": """
+            from .exceptions import DispatchException
+            def dispatch(event):
+                raise DispatchException("Unable to find a suitable request handler")
+            """,
+        "botocore/__init__.py": "",
+        "botocore/exceptions.py": """
+            class NoRegionError(Exception):
+                pass
+            class NoCredentialsError(Exception):
+                pass
+            """,
+        "ask_sdk_core/__init__.py": "",
+        "ask_sdk_core/exceptions.py": """
+            class PersistenceException(Exception):
+                pass
+            """,
+        "ask_sdk_core/adapter.py": """
+            from botocore.exceptions import NoCredentialsError
+            from .exceptions import PersistenceException
+            def get(event):
+                try:
+                    raise NoCredentialsError("Unable to locate credentials")
+                except Exception as e:
+                    raise PersistenceException("Failed to retrieve attributes: " + str(e))
+            """,
+    }
+
+    def test_no_handler_in_the_sdk_says_what_to_add(self):
+        self.load("""
+            from ask_sdk_runtime.dispatch import dispatch
+            def lambda_handler(event, context):
+                return dispatch(event)
+            """, name="sdk_skill", files=self.SDK_FILES)
+        error = self.error(intent())
+        self.assertTrue(error["file"].endswith("/sdk_skill/ask_sdk_runtime/dispatch.py"))
+        self.assertEqual(error["spoken"],
+                         "There is a DispatchException in sdk_skill, file "
+                         "ask_sdk_runtime/dispatch.py, line 3: Unable to find a suitable "
+                         "request handler. No request handler's can_handle said yes to this "
+                         "request. Add a handler for it, or an exception handler that answers "
+                         "what the others do not.")
+
+    def test_boto3_without_credentials_says_where_they_go(self):
+        # The SDK's adapter catches boto3's error and raises its own.
+        self.load("""
+            from ask_sdk_core.adapter import get
+            def lambda_handler(event, context):
+                return get(event)
+            """, name="sdk_store", files=self.SDK_FILES)
+        error = self.error(intent())
+        self.assertEqual(error["type"], "PersistenceException")
+        self.assertIn("file ask_sdk_core/adapter.py, line 7", error["spoken"])
+        self.assertIn("boto3 has no AWS credentials", error["spoken"])
+        self.assertIn("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", error["spoken"])
+
+    def test_boto3_without_a_region_at_import(self):
+        files = dict(self.SDK_FILES)
+        files["botocore/regions.py"] = """
+            from .exceptions import NoRegionError
+            raise NoRegionError("You must specify a region.")
+            """
+        result, _ = self.load("""
+            import botocore.regions
+            def lambda_handler(event, context):
+                return {}
+            """, name="sdk_region", files=files)
+        error = result["error"]
+        self.assertEqual((error["kind"], error["type"]), ("load", "NoRegionError"))
+        self.assertEqual(error["spoken"],
+                         "There is a NoRegionError in sdk_region, file botocore/regions.py, "
+                         "line 2: You must specify a region. boto3 does not know which AWS "
+                         "region to use. Outside Lambda, name it in the skill's "
+                         "skillserver.json, like \"region\": \"us-east-1\".")
+
+    def test_look_alike_errors_get_no_library_hint(self):
+        # The skill's own classes with those names, a class whose module is
+        # not a string, and a chain of causes that loops: no hint, no hang.
+        self.load("""
+            class NoRegionError(Exception):
+                pass
+            class Odd(Exception):
+                pass
+            Odd.__module__ = 5
+            def lambda_handler(event, context):
+                kind = event["request"]["type"]
+                if kind == "LaunchRequest":
+                    raise NoRegionError("mine")
+                a, b = Odd("a"), Odd("b")
+                a.__context__, b.__context__ = b, a
+                raise a
+            """, name="lookalike")
+        error = self.error(testing.launch_request())
+        self.assertEqual(error["spoken"],
+                         "There is a NoRegionError in lookalike, line 9: mine.")
+        error = self.error(intent())
+        self.assertEqual(error["spoken"], "There is an Odd in lookalike, line 12: a.")
+
     def test_lambda_unserialisable(self):
         self.load("""
             def lambda_handler(event, context):
