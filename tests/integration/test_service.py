@@ -93,6 +93,9 @@ class Units(unittest.TestCase):
             self.assertEqual(unit.get(key), [want], key)
         self.assertEqual(set(unit["RestrictNamespaces"][0].split()),
                          {"user", "mnt", "pid", "ipc", "uts"})
+        # No skill reaches the cloud machine's credentials.
+        self.assertEqual(set(unit["IPAddressDeny"][0].split()),
+                         {"169.254.169.254", "fd00:ec2::254"})
         self.assertTrue({"@system-service", "@mount", "seccomp", "sethostname"}
                         <= set(unit["SystemCallFilter"][0].split()))
         # Each of these lays a mount over part of /proc, after which the
