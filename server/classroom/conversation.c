@@ -505,6 +505,8 @@ turn_words(struct conversation *c, const char *line)
     struct request_plan *plan = calloc(1, sizeof(*plan));
     struct conv_skill *k = NULL, *named = NULL;
     const char *words;
+    /* No session open: "open ..." that names no skill is no skill's words. */
+    bool in_session = c->current != NULL;
 
     if (!inv || !plan) {
         conversation_fail(c, SS_ERR_NOMEM, "out of memory");
@@ -567,8 +569,10 @@ turn_words(struct conversation *c, const char *line)
         }
         conversation_plan_intent(c, k, words, now, plan);
         /* "open thank yu": a name misspelt, whether or not the words
-         * happened to fit something loosely. */
-        if ((plan->match.fallback || !plan->match.exact) && inv->near >= 0 && c->names[inv->near])
+         * happened to fit something loosely, or fitted a skill's sample
+         * exactly when no session was open ("{state}" takes any words). */
+        if ((plan->match.fallback || !plan->match.exact || !in_session) && inv->near >= 0 &&
+            c->names[inv->near])
             conversation_note(c, "did you mean \"open %s\"? (%s's invocation name)",
                               c->names[inv->near], c->skills[inv->near].skill->name);
         break;

@@ -742,6 +742,27 @@ name_at(const struct words *u, size_t at, const struct words *name)
     return name->n;
 }
 
+/* The one name that begins with the words of said ("counting" for
+ * "counting game", "united states quiz" for "united states quiz game");
+ * NULL when none does, or more than one. A said of under three letters
+ * begins too many names to suggest one. */
+static const char *
+name_beginning_with(const char *said, const char *const *names, size_t n)
+{
+    size_t len = strlen(said);
+    const char *found = NULL;
+    if (len < 3)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i] || strncmp(names[i], said, len) != 0 || names[i][len] != ' ')
+            continue;
+        if (found)
+            return NULL;
+        found = names[i];
+    }
+    return found;
+}
+
 void
 matcher_invocation(const char *utterance, const char *const *names, size_t n,
                    struct matcher_invocation *out)
@@ -818,6 +839,13 @@ matcher_invocation(const char *utterance, const char *const *names, size_t n,
                     normal[k] = bufs + k * LIMIT_MODEL_TEXT_CHARS;
             }
             const char *close = model_closest(said, normal, k);
+            /* "open counting", "open the united states quiz": the start of
+             * a name, without the article the name does not have. */
+            size_t from = start + 1;
+            if (end > from + 1 && matcher_word_index(name_articles, u->w[from]) >= 0)
+                from++;
+            if (!close && join(u->w + from, end - from, said, sizeof(said)) == 0)
+                close = name_beginning_with(said, normal, k);
             for (size_t i = 0; close && i < k; i++)
                 if (normal[i] == close)
                     out->near = (long)i;

@@ -123,6 +123,43 @@ class BundledSkills(unittest.TestCase):
         p = say("open thank yu")
         self.assertIn('did you mean "open thank you"?', p.stderr)
 
+    def test_the_start_of_an_invocation_name_is_suggested(self):
+        # Amazon's quiz sample: AnswerIntent's sample is "{state}" alone, a
+        # custom slot that takes any words, so "open the united states quiz"
+        # fits it exactly. With no session open it is still a name half
+        # said; once the skill is open, the same words are the skill's.
+        skills = temp_dir("skillserver-say-")
+        os.makedirs(os.path.join(skills, "quiz"))
+        with open(os.path.join(skills, "quiz", "skill.py"), "w") as f:
+            f.write("from skillkit import intent, launch, ask\n"
+                    "@launch\n"
+                    "def hi(req):\n"
+                    "    return ask('Name a state.')\n"
+                    "@intent('AnswerIntent')\n"
+                    "def answer(req):\n"
+                    "    return ask('You said ' + str(req.slots.get('state')))\n")
+        with open(os.path.join(skills, "quiz", "model.json"), "w") as f:
+            json.dump({"interactionModel": {"languageModel": {
+                "invocationName": "united states quiz game",
+                "intents": [{"name": "AnswerIntent", "samples": ["{state}"],
+                             "slots": [{"name": "state", "type": "US_STATE"}]},
+                            {"name": "AMAZON.StopIntent", "samples": []},
+                            {"name": "AMAZON.HelpIntent", "samples": []},
+                            {"name": "AMAZON.CancelIntent", "samples": []},
+                            {"name": "AMAZON.NavigateHomeIntent", "samples": []}],
+                "types": [{"name": "US_STATE", "values": [{"name": {"value": "ohio"}}]}]}}},
+                f)
+        hint = 'did you mean "open united states quiz game"?'
+        p = say("open the united states quiz", skills=skills, data=skills)
+        self.assertIn(hint, p.stderr)
+        p = say(stdin="open united states quiz game\nopen the united states quiz\n",
+                skills=skills, data=skills)
+        self.assertTrue(heard(p)[1].startswith('(heard by quiz: AnswerIntent, state = '
+                                               '"open the united states quiz"'), p.stderr)
+        self.assertNotIn(hint, p.stderr)
+        p = say("open counting")
+        self.assertIn('did you mean "open counting game"?', p.stderr)
+
     def test_skill_option(self):
         p = say("--skill", "counter", "next")
         self.assertEqual(heard(p), ["(heard by counter: NextIntent)"])

@@ -305,6 +305,18 @@ main(void)
     is_str(inv.rest, "count", "what follows and");
     matcher_invocation("open thank yu", names, 5, &inv);
     ok(inv.form == MATCHER_PLAIN && inv.near == 0, "a misspelt name is suggested");
+    matcher_invocation("open counting", names, 5, &inv);
+    ok(inv.form == MATCHER_PLAIN && inv.near == 1, "the start of a name is suggested");
+    matcher_invocation("launch the coffee", names, 5, &inv);
+    ok(inv.form == MATCHER_PLAIN && inv.near == 3, "without an article the name lacks");
+    matcher_invocation("open counting machine", names, 5, &inv);
+    ok(inv.form == MATCHER_PLAIN && inv.near == -1, "another name is not suggested");
+    matcher_invocation("open thank", names, 5, &inv);
+    ok(inv.form == MATCHER_PLAIN && inv.near == -1, "the start of two names: neither");
+    matcher_invocation("open co", names, 5, &inv);
+    ok(inv.form == MATCHER_PLAIN && inv.near == -1, "two letters begin too much");
+    matcher_invocation("open the", names, 5, &inv);
+    ok(inv.form == MATCHER_PLAIN && inv.near == -1, "an article alone begins nothing");
     matcher_invocation("start over", names, 5, &inv);
     ok(inv.form == MATCHER_PLAIN && inv.near == -1, "start over is not a launch");
     is_str(inv.rest, "start over", "words kept");
