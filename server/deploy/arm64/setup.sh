@@ -14,9 +14,11 @@ set -eu
 
 TOOLS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu qemu-user file
 meson ninja-build pkg-config python3 python3.11"
+# libpq5: not linked but loaded when a PostgreSQL store is opened (the
+# store's unit test opens one under qemu).
 LIBS="libjansson-dev libxml2-dev libssl-dev libsqlite3-dev libmicrohttpd-dev libgnutls28-dev
 libcurl4-openssl-dev libseccomp-dev libpython3.11-dev libpython3-dev libexpat1-dev zlib1g-dev
-libsystemd-dev"
+libsystemd-dev libpq5"
 
 missing=""
 for p in $TOOLS; do
