@@ -342,6 +342,78 @@ class Projects(unittest.TestCase):
         self.assertIn(os.path.join("dinosaurs", "model.json"), p.stderr)
 
 
+class SdkPersistence(unittest.TestCase):
+    """A skill on the ASK SDK that keeps its attributes with the SDK's S3
+    adapter, as Amazon's Cake Time tutorial and Alexa-hosted skills do,
+    with no AWS credentials: the attributes stay in skillserver's store,
+    from one run of the command (and one sandboxed worker) to the next.
+    The adapter and boto3 are stand-ins shaped as the real ones are where
+    it matters: boto3 needs a region to make a client, and the adapter
+    makes one in __init__, at import."""
+
+    def setUp(self):
+        self.tmp = temp_dir("skillserver-sdk-")
+        os.chmod(self.tmp, 0o755)
+        self.skills = os.path.join(self.tmp, "skills")
+        self.data = os.path.join(self.tmp, "data")
+        p = os.path.join(self.skills, "cakes")
+        write(p, "boto3/__init__.py", """
+            import os
+            def client(name, **kwargs):
+                if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
+                    raise RuntimeError("You must specify a region.")
+                return object()
+            """)
+        write(p, "ask_sdk_core/__init__.py", "")
+        write(p, "ask_sdk_core/exceptions.py", "class PersistenceException(Exception):\n    pass\n")
+        write(p, "ask_sdk_s3/__init__.py", "")
+        write(p, "ask_sdk_s3/adapter.py", """
+            import boto3
+            from ask_sdk_core.exceptions import PersistenceException
+            class S3Adapter:
+                def __init__(self, bucket_name, path_prefix=None, s3_client=None,
+                             object_keygen=None):
+                    self.s3_client = s3_client or boto3.client("s3")
+                def get_attributes(self, request_envelope):
+                    raise PersistenceException("went to S3")
+                def save_attributes(self, request_envelope, attributes):
+                    raise PersistenceException("went to S3")
+            """)
+        write(p, "lambda_function.py", """
+            from ask_sdk_s3.adapter import S3Adapter
+            adapter = S3Adapter(bucket_name="cakes-bucket")
+            def lambda_handler(event, context):
+                attributes = adapter.get_attributes(event)
+                attributes["cakes"] = attributes.get("cakes", 0) + 1
+                adapter.save_attributes(event, attributes)
+                return {"version": "1.0", "response": {"outputSpeech": {
+                    "type": "PlainText", "text": f"Cake number {attributes['cakes']}."}}}
+            """)
+        write(p, "model.json", model("cake counter", [("CakeIntent", ["a cake"])]))
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_attributes_are_kept_between_commands(self):
+        said = []
+        for _ in range(3):
+            p = run("--skills", self.skills, "say", "open cake counter", data=self.data)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            said.append(p.stdout.splitlines()[0])
+        self.assertEqual(said, ["Cake number 1.", "Cake number 2.", "Cake number 3."])
+        self.assertIn("S3Adapter of ask_sdk_s3.adapter keeps the persistent attributes in "
+                      "skillserver's store", p.stderr)
+
+    def test_with_credentials_of_its_own_it_goes_to_aws(self):
+        write(os.path.join(self.skills, "cakes"), "skillserver.json", {
+            "region": "eu-west-1", "environment": {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+                                                    "AWS_SECRET_ACCESS_KEY": "secret"}})
+        p = run("--skills", self.skills, "say", "--dev", "open cake counter", data=self.data)
+        self.assertIn("There is a PersistenceException in cakes, file "
+                      "ask_sdk_s3/adapter.py, line 8: went to S3.", p.stdout)
+        self.assertNotIn("skillserver's store", p.stderr)
+
+
 class ReadmeSection(unittest.TestCase):
     """The README's "Bringing a skill from AWS Lambda or the ASK CLI" runs as
     written, on a project shaped like `ask new` makes it."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import _deadline, _defaults, _message, _model_check, _output
+from . import _deadline, _defaults, _message, _model_check, _output, _sdk_store
 from ._diagnose import describe_type, exception_error, missing_module, sentence, short, where
 from ._registry import Handler, registering
 from ._skill import PACKAGE_DIR, Skill, read_json
@@ -313,6 +313,7 @@ def load(skill: Skill, soft_seconds: float) -> dict:
             f"{name} cannot be loaded: some of its files cannot be read. The log says which.",
             type_="PermissionError", file=unreadable))
     _SitePackages.install()
+    _sdk_store.install()
     if skill.folder not in sys.path:
         # Before the system's packages, so that packages vendored beside the
         # code (pip install -t) win, as on Lambda; after the standard library
@@ -349,6 +350,11 @@ def load(skill: Skill, soft_seconds: float) -> dict:
         return _failed(skill, error)
     finally:
         _output.flush()
+    if _sdk_store.taken_over:
+        warnings.append((f"{' and '.join(_sdk_store.taken_over)} keeps the persistent "
+                         f"attributes in skillserver's store, not on AWS: the skill has no "
+                         f"AWS credentials of its own (give it some under \"environment\" "
+                         f"in skillserver.json to keep them on AWS)", None))
     return _choose_style(skill, module, warnings)
 
 

@@ -18,7 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Optional
 
-__all__ = ["check_persistent", "reply_text", "canonical", "dumps"]
+__all__ = ["check_persistent", "reply_text", "canonical", "dumps", "unsaveable"]
 
 
 def _unsaveable(value: Any, path: str, strict_keys: bool, depth: int = 0
@@ -59,6 +59,12 @@ def _unsaveable(value: Any, path: str, strict_keys: bool, depth: int = 0
 
 def _find_unsaveable(value: Any, path: str) -> Optional[tuple[str, str]]:
     return _unsaveable(value, path, False) or _unsaveable(value, path, True)
+
+
+def unsaveable(value: Any, path: str) -> Optional[tuple[str, str]]:
+    """(path, what) of the first thing in value that cannot be saved as JSON
+    with str keys, or None."""
+    return _unsaveable(value, path, True)
 
 
 def _unsaveable_error(path: str, what: str, handler: Optional[Handler], skill: Skill,

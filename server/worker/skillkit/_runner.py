@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import os
 
-from . import _deadline, _loader, _message, _output
+from . import _deadline, _loader, _message, _output, _sdk_store
 from ._diagnose import BadResult, bad_return, describe_type, error_for, exception_error
 from ._persist import canonical, check_persistent, dumps, reply_text
 from ._routing import Turn, answer, call, silent
@@ -112,15 +112,17 @@ def _handle(message: str) -> str:
         request_id = body.get("requestId") if isinstance(body, dict) else None
         context = LambdaContext(skill.name, request_id, soft_ms)
         _output.set_request_id(request_id)
+        _sdk_store.begin(attributes)
         _deadline.arm(soft_ms / 1000.0)
         try:
             out = call(skill.lambda_handler, event, context)
         finally:
             _deadline.disarm(keep_timer=True)
+            saved = _sdk_store.end()
         if not isinstance(out, dict):
             raise bad_return(skill.lambda_handler, out, skill)
         reply = envelope_reply(out)
-        return reply_text(_message.answered(reply, None), reply, turn, skill)
+        return reply_text(_message.answered(reply, saved), reply, turn, skill)
 
     persistent = attributes if isinstance(attributes, dict) else {}
     if event is None:

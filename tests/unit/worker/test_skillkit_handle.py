@@ -857,6 +857,147 @@ class LambdaTest(RunnerCase):
         error = self.error(intent())
         self.assertEqual(error["spoken"], "There is an Odd in lookalike, line 12: a.")
 
+    # The ASK SDK's persistence adapters, shaped as the real ones are where
+    # it matters here: boto3 imported at the top, a client made in
+    # __init__ (S3) or as a default argument (DynamoDB), and every call
+    # going to AWS, which without credentials can only fail.
+    ADAPTER_FILES = {
+        "boto3/__init__.py": """
+            import os
+            def _region():
+                if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
+                    raise RuntimeError("You must specify a region.")
+            def client(name, **kwargs):
+                _region()
+                return object()
+            def resource(name, **kwargs):
+                _region()
+                return object()
+            """,
+        "ask_sdk_core/__init__.py": "",
+        "ask_sdk_core/exceptions.py": """
+            class PersistenceException(Exception):
+                pass
+            """,
+        "ask_sdk_core/attributes_manager.py": """
+            class AbstractPersistenceAdapter(object):
+                pass
+            """,
+        "ask_sdk_s3/__init__.py": "",
+        "ask_sdk_s3/adapter.py": """
+            import boto3
+            from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+            from ask_sdk_core.exceptions import PersistenceException
+            class S3Adapter(AbstractPersistenceAdapter):
+                def __init__(self, bucket_name, path_prefix=None, s3_client=None,
+                             object_keygen=None):
+                    self.bucket_name = bucket_name
+                    self.s3_client = s3_client or boto3.client("s3")
+                def get_attributes(self, request_envelope):
+                    raise PersistenceException("went to S3")
+                def save_attributes(self, request_envelope, attributes):
+                    raise PersistenceException("went to S3")
+                def delete_attributes(self, request_envelope):
+                    raise PersistenceException("went to S3")
+            """,
+        "ask_sdk_dynamodb/__init__.py": "",
+        "ask_sdk_dynamodb/adapter.py": """
+            import boto3
+            from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+            from ask_sdk_core.exceptions import PersistenceException
+            class DynamoDbAdapter(AbstractPersistenceAdapter):
+                def __init__(self, table_name, partition_key_name="id",
+                             attribute_name="attributes", create_table=False,
+                             partition_keygen=None, dynamodb_resource=boto3.resource("dynamodb")):
+                    raise PersistenceException("went to DynamoDB to create the table")
+                def get_attributes(self, request_envelope):
+                    raise PersistenceException("went to DynamoDB")
+            """,
+    }
+
+    VISITS = """
+        from ask_sdk_s3.adapter import S3Adapter
+        from ask_sdk_dynamodb.adapter import DynamoDbAdapter
+        s3 = S3Adapter(bucket_name="my-bucket")
+        KEPT = s3.bucket_name
+        def lambda_handler(event, context):
+            kind = event["request"]["type"]
+            adapter = s3 if kind == "LaunchRequest" else DynamoDbAdapter("table", "key")
+            attributes = adapter.get_attributes(event)
+            attributes["visits"] = attributes.get("visits", 0) + 1
+            if event["request"].get("intent", {}).get("name") == "ForgetIntent":
+                adapter.delete_attributes(event)
+            elif event["request"].get("intent", {}).get("name") != "PeekIntent":
+                adapter.save_attributes(event, attributes)
+            return {"version": "1.0", "response": {"outputSpeech": {
+                "type": "PlainText", "text": f"{attributes['visits']} {KEPT} "
+                                             f"{adapter.partition_key_name if kind != 'LaunchRequest' else ''}"}}}
+        """
+
+    def test_sdk_adapters_keep_attributes_in_the_store(self):
+        result, _ = self.load(self.VISITS, name="sdk_visits", files=self.ADAPTER_FILES)
+        self.assertTrue(result["ok"], result)
+        self.assertTrue(any("S3Adapter of ask_sdk_s3.adapter" in w and
+                            "DynamoDbAdapter of ask_sdk_dynamodb.adapter" in w and
+                            "skillserver's store" in w for w in result["warnings"]),
+                        result["warnings"])
+        self.assertNotIn("AWS_DEFAULT_REGION", os.environ)  # lent for the import only
+        # The store's attributes in; what the skill saved out, when changed.
+        answer = self.handle(testing.launch_request(), attributes={"visits": 4, "name": "Ann"})
+        self.assertTrue(answer["ok"], answer)
+        self.assertEqual(answer["reply"]["envelope"]["response"]["outputSpeech"]["text"],
+                         "5 my-bucket ")
+        self.assertEqual(answer["attributes"], {"visits": 5, "name": "Ann"})
+        answer = self.handle(intent("CountIntent"), attributes=None)
+        self.assertEqual(answer["reply"]["envelope"]["response"]["outputSpeech"]["text"],
+                         "1 my-bucket key")
+        self.assertEqual(answer["attributes"], {"visits": 1})
+        # Nothing saved, or the same saved: nothing to keep.
+        answer = self.handle(intent("PeekIntent"), attributes={"visits": 2})
+        self.assertIsNone(answer["attributes"])
+        answer = self.handle(intent("ForgetIntent"), attributes={"visits": 2})
+        self.assertEqual(answer["attributes"], {})
+
+    def test_sdk_adapters_refuse_what_cannot_be_saved_and_work_only_in_a_request(self):
+        files = dict(self.ADAPTER_FILES)
+        self.load("""
+            import datetime
+            from ask_sdk_s3.adapter import S3Adapter
+            from ask_sdk_core.exceptions import PersistenceException
+            s3 = S3Adapter("bucket")
+            try:
+                s3.get_attributes(None)
+                AT_IMPORT = "read"
+            except PersistenceException as e:
+                AT_IMPORT = str(e)
+            def lambda_handler(event, context):
+                if event["request"]["type"] == "LaunchRequest":
+                    return {"version": "1.0", "response": {"outputSpeech": {
+                        "type": "PlainText", "text": AT_IMPORT}}}
+                s3.save_attributes(event, {"when": datetime.date(2026, 12, 2)})
+            """, name="sdk_bad", files=files)
+        said = self.reply(testing.launch_request())["envelope"]["response"]["outputSpeech"]
+        self.assertIn("only while a request is answered", said["text"])
+        error = self.error(intent())
+        self.assertEqual(error["type"], "PersistenceException")
+        self.assertIn("the persistent attributes['when'] holds a date", error["message"])
+
+    def test_sdk_adapters_with_aws_credentials_go_to_aws(self):
+        os.environ["AWS_ACCESS_KEY_ID"] = "AKIAEXAMPLE"
+        os.environ["AWS_DEFAULT_REGION"] = "eu-west-1"
+        try:
+            result, _ = self.load("""
+                from ask_sdk_s3.adapter import S3Adapter
+                s3 = S3Adapter(bucket_name="b")
+                def lambda_handler(event, context):
+                    return s3.get_attributes(event)
+                """, name="sdk_aws", files=self.ADAPTER_FILES)
+            self.assertFalse(any("skillserver's store" in w for w in result["warnings"]))
+            error = self.error(testing.launch_request(), attributes={"visits": 1})
+            self.assertEqual(error["message"], "went to S3")
+        finally:
+            del os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_DEFAULT_REGION"]
+
     def test_lambda_unserialisable(self):
         self.load("""
             def lambda_handler(event, context):
