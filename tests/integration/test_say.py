@@ -20,6 +20,15 @@ def say(*args, stdin=None, skills=None, data=None, timeout=120):
     return run("say", *args, *extra, stdin=stdin, data=data, timeout=timeout)
 
 
+def skill_folder(name, source):
+    """A new skills folder holding one skill, name/skill.py with source."""
+    skills = temp_dir("skillserver-say-")
+    os.makedirs(os.path.join(skills, name))
+    with open(os.path.join(skills, name, "skill.py"), "w") as f:
+        f.write(source)
+    return skills
+
+
 def heard(p):
     """The '(heard by ...)' lines of a run, in order."""
     return [line for line in p.stderr.splitlines() if line.startswith("(heard by ")]
@@ -128,16 +137,13 @@ class BundledSkills(unittest.TestCase):
         # custom slot that takes any words, so "open the united states quiz"
         # fits it exactly. With no session open it is still a name half
         # said; once the skill is open, the same words are the skill's.
-        skills = temp_dir("skillserver-say-")
-        os.makedirs(os.path.join(skills, "quiz"))
-        with open(os.path.join(skills, "quiz", "skill.py"), "w") as f:
-            f.write("from skillkit import intent, launch, ask\n"
-                    "@launch\n"
-                    "def hi(req):\n"
-                    "    return ask('Name a state.')\n"
-                    "@intent('AnswerIntent')\n"
-                    "def answer(req):\n"
-                    "    return ask('You said ' + str(req.slots.get('state')))\n")
+        skills = skill_folder("quiz", "from skillkit import intent, launch, ask\n"
+                                      "@launch\n"
+                                      "def hi(req):\n"
+                                      "    return ask('Name a state.')\n"
+                                      "@intent('AnswerIntent')\n"
+                                      "def answer(req):\n"
+                                      "    return ask('You said ' + str(req.slots.get('state')))\n")
         with open(os.path.join(skills, "quiz", "model.json"), "w") as f:
             json.dump({"interactionModel": {"languageModel": {
                 "invocationName": "united states quiz game",
@@ -253,13 +259,11 @@ class Conversations(unittest.TestCase):
     def test_every_turn_is_answered_by_the_process_that_imported_the_skill(self):
         # say asks one call at a time: the zygote answers them itself
         # (pool_config.one_call), with no worker forked for them.
-        skills = temp_dir("skillserver-say-")
-        os.makedirs(os.path.join(skills, "pids"))
-        with open(os.path.join(skills, "pids", "skill.py"), "w") as f:
-            f.write("import os\n"
-                    "AT_IMPORT = os.getpid()\n"
-                    "def where_are_you():\n"
-                    "    return f'imported in {AT_IMPORT}, answering in {os.getpid()}'\n")
+        skills = skill_folder("pids", "import os\n"
+                                      "AT_IMPORT = os.getpid()\n"
+                                      "def where_are_you():\n"
+                                      "    return f'imported in {AT_IMPORT}, answering in "
+                                      "{os.getpid()}'\n")
         p = say("--skill", "pids", stdin="where are you\nwhere are you\n", skills=skills,
                 data=skills)
         self.assertEqual(p.returncode, 0, p.stderr)
