@@ -215,14 +215,15 @@ canned_request(const struct skill *skill, const struct model *m, const struct ca
     json_t *attrs =
         opt->session_attributes ? json_deep_copy(opt->session_attributes) : json_object();
     int is_new = opt->session_attributes == NULL && opt->type != REQ_SESSION_ENDED;
-    env = json_pack(
-        "{s:s, s:{s:b, s:s, s:{s:s}, s:o, s:{s:s}},"
-        " s:{s:{s:{s:s}, s:{s:s}, s:{s:s, s:{s:{}}}, s:s, s:s}}, s:o}",
-        "version", "1.0", "session", "new", is_new, "sessionId", session_id, "application",
-        "applicationId", app_id, "attributes", attrs, "user", "userId", CANNED_USER_ID, "context",
-        "System", "application", "applicationId", app_id, "user", "userId", CANNED_USER_ID,
-        "device", "deviceId", CANNED_DEVICE_ID, "supportedInterfaces", "AudioPlayer", "apiEndpoint",
-        "https://api.amazonalexa.com", "apiAccessToken", "local-test-token", "request", request);
+    env = json_pack("{s:s, s:{s:b, s:s, s:{s:s}, s:o, s:{s:s}},"
+                    " s:{s:{s:{s:s}, s:{s:s}, s:{s:s, s:{s:{}}}, s:s, s:s}}, s:o}",
+                    "version", "1.0", "session", "new", is_new, "sessionId", session_id,
+                    "application", "applicationId", app_id, "attributes", attrs, "user", "userId",
+                    CANNED_USER_ID, "context", "System", "application", "applicationId", app_id,
+                    "user", "userId", CANNED_USER_ID, "device", "deviceId", CANNED_DEVICE_ID,
+                    "supportedInterfaces", "AudioPlayer", "apiEndpoint",
+                    opt->api_endpoint ? opt->api_endpoint : CANNED_API_ENDPOINT, "apiAccessToken",
+                    CANNED_API_TOKEN, "request", request);
     request = NULL; /* "o" stole it, even on failure */
     if (!env)
         goto nomem;

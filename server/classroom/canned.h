@@ -24,6 +24,10 @@
 /* A fixed local user and device, so persistent attributes carry over between runs. */
 #define CANNED_USER_ID "amzn1.ask.account.SKILLSERVER-LOCAL-USER"
 #define CANNED_DEVICE_ID "amzn1.ask.device.SKILLSERVER-LOCAL-DEVICE"
+/* The apiAccessToken of every canned request. */
+#define CANNED_API_TOKEN "local-test-token"
+/* Their apiEndpoint, unless canned_options names another. */
+#define CANNED_API_ENDPOINT "https://api.amazonalexa.com"
 
 struct canned_slot {
     const char *name;
@@ -45,6 +49,7 @@ struct canned_options {
                                    "COMPLETED"; NULL leaves dialogState out */
     const char *end_reason;     /* REQ_SESSION_ENDED: NULL is "USER_INITIATED" */
     const char *locale;         /* the request's locale; NULL: the skill's (skill->locale) */
+    const char *api_endpoint;   /* context.System.apiEndpoint; NULL: CANNED_API_ENDPOINT */
 };
 
 /*

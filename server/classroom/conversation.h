@@ -61,17 +61,18 @@ enum conversation_progress {
 };
 
 struct conversation_config {
-    struct skill_set *set;  /* borrowed: the skills, read-only */
-    struct pool *pool;      /* borrowed: their workers */
-    struct store *store;    /* borrowed: persistent attributes */
-    const char *skills_dir; /* to explain a skill name that is not in set */
-    const char *skill;      /* every turn goes to this skill; NULL: chosen per turn */
-    const char *locale;     /* the requests' locale, and the model matched against;
-                               NULL: each skill's own (skill.json, the project) */
-    bool dev;               /* skill errors are spoken in detail */
-    bool one_shot;          /* one utterance, not a conversation: "exit" with no
-                               session open still sends a SessionEndedRequest */
-    time_t now;             /* relative dates ("tomorrow") count from here; 0: the clock */
+    struct skill_set *set;    /* borrowed: the skills, read-only */
+    struct pool *pool;        /* borrowed: their workers */
+    struct store *store;      /* borrowed: persistent attributes */
+    const char *skills_dir;   /* to explain a skill name that is not in set */
+    const char *skill;        /* every turn goes to this skill; NULL: chosen per turn */
+    const char *locale;       /* the requests' locale, and the model matched against;
+                                 NULL: each skill's own (skill.json, the project) */
+    bool dev;                 /* skill errors are spoken in detail */
+    bool one_shot;            /* one utterance, not a conversation: "exit" with no
+                                 session open still sends a SessionEndedRequest */
+    time_t now;               /* relative dates ("tomorrow") count from here; 0: the clock */
+    const char *api_endpoint; /* the requests' apiEndpoint (device_api.h); NULL: Amazon's */
     /* Called while a turn is recorded, so that a caller can show each step as
      * it happens (a skill's output is logged while its request runs); may be
      * NULL. turn->steps[step] is the step; turn grows after the call. */

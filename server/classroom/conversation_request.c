@@ -166,6 +166,7 @@ build_request(struct conversation *c, struct conv_skill *k, const struct request
     co.dialog_state = plan->dialog_state;
     co.end_reason = plan->end_reason;
     co.locale = c->cfg.locale;
+    co.api_endpoint = c->cfg.api_endpoint;
     if (c->current == k) {
         /* Continuing the session: never "new", even when the skill keeps no
          * attributes. */

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "canned.h"
+#include "device_api.h"
 #include "runtime.h"
 #include "skill.h"
 #include "speech.h"
@@ -339,11 +341,27 @@ report_set(void *ctx, const char *name, const struct ss_error *err)
     fprintf(s->cfg->err, "skillserver: skill %s is left out: %s\n", name, err->msg);
 }
 
+/* The locale whose units the device settings API gives: --locale, else
+ * the skill's own when say talks to one skill, else Alexa's first, en-US. */
+static const char *
+device_locale(const struct say *s)
+{
+    const struct say_config *cfg = s->cfg;
+    if (cfg->locale)
+        return cfg->locale;
+    for (size_t i = 0; i < s->set->count; i++)
+        if ((cfg->skill && strcmp(s->set->items[i].name, cfg->skill) == 0) ||
+            (!cfg->skill && s->set->count == 1))
+            return s->set->items[i].locale;
+    return "en-US";
+}
+
 int
 say_run(const struct say_config *cfg)
 {
     struct say s = {.cfg = cfg};
     struct runtime rt = {0};
+    struct device_api *api = NULL;
     struct ss_error err;
     char why[200];
     int rc;
@@ -354,7 +372,15 @@ say_run(const struct say_config *cfg)
         rc = EXIT_USAGE;
         goto out;
     }
+    /* Alexa's device settings API, for the skills that ask it (device_api.h). */
+    api = device_api_start(CANNED_API_TOKEN, CANNED_DEVICE_ID, device_locale(&s), &err);
+    if (!api) {
+        fprintf(cfg->err, "skillserver: %s\n", err.msg);
+        rc = EXIT_FAILED;
+        goto out;
+    }
     struct conversation_config conv_cfg = {
+        .api_endpoint = device_api_endpoint(api),
         .set = s.set,
         .skills_dir = cfg->skills_dir,
         .skill = cfg->skill,
@@ -403,6 +429,7 @@ out:
     fflush(cfg->err);
     conversation_destroy(s.conv);
     runtime_close(&rt);
+    device_api_stop(api);
     skill_set_destroy(s.set);
     return rc;
 }

@@ -166,6 +166,44 @@ class BundledSkills(unittest.TestCase):
         p = say("open counting")
         self.assertIn('did you mean "open counting game"?', p.stderr)
 
+    def test_the_device_settings_api_answers_offline(self):
+        # As Amazon's Cake Time tutorial asks it: the request's apiEndpoint,
+        # deviceId and apiAccessToken, from a skill in its sandbox.
+        skills = temp_dir("skillserver-say-")
+        os.makedirs(os.path.join(skills, "device"))
+        with open(os.path.join(skills, "device", "lambda_function.py"), "w") as f:
+            f.write(
+                "import json, urllib.error, urllib.request\n"
+                "def lambda_handler(event, context):\n"
+                "    system = event['context']['System']\n"
+                "    def get(path, token=system['apiAccessToken']):\n"
+                "        req = urllib.request.Request(system['apiEndpoint'] + path,\n"
+                "            headers={'Authorization': 'Bearer ' + token})\n"
+                "        try:\n"
+                "            with urllib.request.urlopen(req, timeout=10) as r:\n"
+                "                return r.status, json.load(r)\n"
+                "        except urllib.error.HTTPError as e:\n"
+                "            return e.code, json.load(e)\n"
+                "    settings = '/v2/devices/' + system['device']['deviceId'] + '/settings/'\n"
+                "    _, zone = get(settings + 'System.timeZone')\n"
+                "    _, units = get(settings + 'System.temperatureUnit')\n"
+                "    name, _ = get('/v2/accounts/~current/settings/Profile.givenName')\n"
+                "    bad, error = get(settings + 'System.timeZone', token='guess')\n"
+                "    text = f'{zone} {units} name {name} guess {bad} {error[\"code\"]}'\n"
+                "    return {'version': '1.0', 'response': {'outputSpeech': {\n"
+                "        'type': 'PlainText', 'text': text}}}\n")
+        os.environ["TZ"] = "Pacific/Auckland"
+        try:
+            p = say("--skill", "device", "open device", skills=skills, data=skills)
+            q = say("--skill", "device", "--locale", "de-DE", "open device", skills=skills,
+                    data=skills)
+        finally:
+            del os.environ["TZ"]
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines()[0],
+                         "Pacific/Auckland FAHRENHEIT name 403 guess 401 INVALID_TOKEN", p.stderr)
+        self.assertTrue(q.stdout.startswith("Pacific/Auckland CELSIUS"), q.stdout + q.stderr)
+
     def test_skill_option(self):
         p = say("--skill", "counter", "next")
         self.assertEqual(heard(p), ["(heard by counter: NextIntent)"])
