@@ -83,10 +83,15 @@ def _locate(exc: BaseException, skill: Optional[Skill]
     import traceback  # errors only: not imported at start-up (see _runner)
 
     frames = list(traceback.walk_tb(exc.__traceback__))
-    chosen = None
+    chosen = authored = None
     for frame, lineno in frames:
         if skill is not None and skill.owns(frame.f_code.co_filename):
             chosen = (frame, lineno)
+            if not skill.vendored(frame.f_code.co_filename):
+                authored = chosen
+    # The author's own line that led there, rather than one inside a
+    # package it installed beside the code (inside() names that one).
+    chosen = authored or chosen
     if chosen is None and frames:
         chosen = frames[-1]
     if chosen is None:
@@ -94,6 +99,24 @@ def _locate(exc: BaseException, skill: Optional[Skill]
     frame, lineno = chosen
     function = frame.f_code.co_name
     return frame.f_code.co_filename, lineno, (None if function == "<module>" else function)
+
+
+def _inside(exc: BaseException, skill: Skill, file: Optional[str]) -> str:
+    """', inside botocore/regions.py, line 277' when the error happened in a
+    package installed beside the code and file is the author's line that
+    led there; "" otherwise."""
+    if not skill.owns(file) or skill.vendored(file):
+        return ""
+    import traceback
+
+    for frame, lineno in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        name = frame.f_code.co_filename
+        if skill.owns(name):
+            if not skill.vendored(name):
+                return ""
+            rel = os.path.relpath(os.path.abspath(name), skill.folder)
+            return f", inside {rel}, line {lineno}"
+    return ""
 
 
 def _format_traceback(exc: BaseException) -> str:
@@ -274,7 +297,8 @@ def exception_error(kind: str, exc: BaseException, skill: Optional[Skill]) -> di
     else:
         detail = short(message)
         spoken = sentence(f"There is {article(type_name)} {type_name} in "
-                          f"{where(skill, file, line)}" + (f": {detail}" if detail else ""))
+                          f"{where(skill, file, line)}{_inside(exc, skill, file)}" +
+                          (f": {detail}" if detail else ""))
         hint = _hint(exc) if skill.owns(file) else ""
         hint = hint or _library_hint(exc)
         if hint:

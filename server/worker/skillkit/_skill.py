@@ -42,6 +42,8 @@ class Skill:
         self.model: Optional[str] = None
         #: skillkit's own answers for what the skill does not handle (_defaults).
         self.defaults: dict[str, Handler] = {}
+        #: The top-level names of the packages installed beside the code.
+        self._installed_names: Optional[frozenset] = None
 
     def model_file(self) -> Optional[str]:
         """The path of the skill's interaction model, or None when it has none."""
@@ -55,6 +57,51 @@ class Skill:
         if not filename:
             return False
         return os.path.abspath(filename).startswith(self.folder + os.sep)
+
+    def vendored(self, filename: Optional[str]) -> bool:
+        """True when filename lies in a package installed beside the code
+        (``pip install -t``), which a *.dist-info or *.egg-info names: not
+        the author's own code. Read on errors only."""
+        if not self.owns(filename):
+            return False
+        top = os.path.relpath(os.path.abspath(str(filename)), self.folder).split(os.sep, 1)[0]
+        return (top[:-3] if top.endswith(".py") else top) in self._installed()
+
+    def _installed(self) -> frozenset:
+        if self._installed_names is None:
+            names: set[str] = set()
+            try:
+                entries = os.listdir(self.folder)
+            except OSError:
+                entries = []
+            for entry in entries:
+                if entry.endswith((".dist-info", ".egg-info")):
+                    meta = os.path.join(self.folder, entry)
+                    names.update(_tops(os.path.join(meta, "top_level.txt"), False))
+                    names.update(_tops(os.path.join(meta, "RECORD"), True))
+            names.discard("")
+            self._installed_names = frozenset(names)
+        return self._installed_names
+
+
+def _tops(path: str, record: bool) -> list[str]:
+    """The top-level modules a top_level.txt lists, or (record) the first
+    parts of the paths a RECORD lists, without the installer's own
+    folders; [] when the file cannot be read. At most 4 MiB is read."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read(4 << 20)
+    except OSError:
+        return []
+    tops = []
+    for line in text.splitlines():
+        first = line.split(",", 1)[0].split("/", 1)[0].strip() if record else line.strip()
+        if first.endswith(".py"):
+            first = first[:-3]
+        if first and first not in ("..", "__pycache__") and not first.endswith(
+                (".dist-info", ".egg-info", ".data")):
+            tops.append(first)
+    return tops
 
 
 def read_json(path: str) -> Any:

@@ -834,6 +834,46 @@ class LambdaTest(RunnerCase):
                          "region to use. Outside Lambda, name it in the skill's "
                          "skillserver.json, like \"region\": \"us-east-1\".")
 
+    def test_an_installed_package_s_error_is_placed_at_the_author_s_line(self):
+        # pip install -t writes NAME-VERSION.dist-info/RECORD (and Debian's
+        # packages an .egg-info/top_level.txt): those packages are not the
+        # author's, so the line that led into them is named, and they after.
+        files = dict(self.SDK_FILES)
+        files["botocore/regions.py"] = """
+            from .exceptions import NoRegionError
+            def resolve():
+                raise NoRegionError("You must specify a region.")
+            """
+        files["botocore-1.29.27.dist-info/RECORD"] = (
+            "botocore/__init__.py,sha256=x,0\nbotocore/regions.py,,\n"
+            "botocore-1.29.27.dist-info/RECORD,,\n../../bin/odd,,\n\n,,\n")
+        files["ask_sdk_runtime-1.0.egg-info/top_level.txt"] = "ask_sdk_runtime\n"
+        files["helpers.py"] = """
+            import botocore.regions
+            def region():
+                return botocore.regions.resolve()
+            """
+        self.load("""
+            import helpers
+            from ask_sdk_runtime.dispatch import dispatch
+            def lambda_handler(event, context):
+                if event["request"]["type"] == "LaunchRequest":
+                    return helpers.region()
+                return dispatch(event)
+            """, name="installed", files=files)
+        error = self.error(testing.launch_request())
+        self.assertEqual((error["type"], error["line"], error["function"]),
+                         ("NoRegionError", 3, "region"))
+        self.assertTrue(error["file"].endswith("/installed/helpers.py"), error["file"])
+        self.assertTrue(error["spoken"].startswith(
+            "There is a NoRegionError in installed, file helpers.py, line 3, inside "
+            "botocore/regions.py, line 3: You must specify a region."), error["spoken"])
+        error = self.error(intent())
+        self.assertEqual((error["line"], error["function"]), (6, "lambda_handler"))
+        self.assertTrue(error["spoken"].startswith(
+            "There is a DispatchException in installed, line 6, inside "
+            "ask_sdk_runtime/dispatch.py, line 3: Unable to find"), error["spoken"])
+
     def test_look_alike_errors_get_no_library_hint(self):
         # The skill's own classes with those names, a class whose module is
         # not a string, and a chain of causes that loops: no hint, no hang.
