@@ -59,10 +59,7 @@ def where(skill: Skill, file: Optional[str], line: Optional[int]) -> str:
     along), 'thank_you, file ask_sdk_runtime/dispatch.py, line 164'."""
     place = skill.name
     if file and os.path.abspath(file) != skill.path:
-        name = os.path.basename(file)
-        if skill.owns(file):
-            name = os.path.relpath(os.path.abspath(file), skill.folder)
-        place += f", file {name}"
+        place += f", file {skill.relative(file) if skill.owns(file) else os.path.basename(file)}"
     if line:
         place += f", line {line}"
     return place
@@ -74,12 +71,16 @@ def _internal(filename: str) -> bool:
 
 
 def _locate(exc: BaseException, skill: Optional[Skill]
-            ) -> tuple[Optional[str], Optional[int], Optional[str]]:
-    """(file, line, function) where exc happened: the innermost frame in the
-    skill's folder, else the innermost frame; a SyntaxError's own position."""
+            ) -> tuple[Optional[str], Optional[int], Optional[str], str]:
+    """(file, line, function, inside) where exc happened: the innermost frame
+    in the skill's folder that is the author's own, else the innermost frame
+    in its folder, else the innermost frame; a SyntaxError's own position.
+    inside is ", inside botocore/regions.py, line 277" when the error
+    happened in a package installed beside the code (Skill.vendored) and
+    the place is the author's line that led there; else ""."""
     if isinstance(exc, SyntaxError) and exc.filename and (
             skill is None or skill.owns(exc.filename) or exc.__traceback__ is None):
-        return exc.filename, exc.lineno, None
+        return exc.filename, exc.lineno, None, ""
     import traceback  # errors only: not imported at start-up (see _runner)
 
     frames = list(traceback.walk_tb(exc.__traceback__))
@@ -89,34 +90,18 @@ def _locate(exc: BaseException, skill: Optional[Skill]
             chosen = (frame, lineno)
             if not skill.vendored(frame.f_code.co_filename):
                 authored = chosen
-    # The author's own line that led there, rather than one inside a
-    # package it installed beside the code (inside() names that one).
-    chosen = authored or chosen
+    inside = ""
+    if skill is not None and authored is not None and chosen is not authored:
+        inside = f", inside {skill.relative(chosen[0].f_code.co_filename)}, line {chosen[1]}"
+        chosen = authored
     if chosen is None and frames:
         chosen = frames[-1]
     if chosen is None:
-        return (skill.path if skill else None), None, None
+        return (skill.path if skill else None), None, None, ""
     frame, lineno = chosen
     function = frame.f_code.co_name
-    return frame.f_code.co_filename, lineno, (None if function == "<module>" else function)
-
-
-def _inside(exc: BaseException, skill: Skill, file: Optional[str]) -> str:
-    """', inside botocore/regions.py, line 277' when the error happened in a
-    package installed beside the code and file is the author's line that
-    led there; "" otherwise."""
-    if not skill.owns(file) or skill.vendored(file):
-        return ""
-    import traceback
-
-    for frame, lineno in reversed(list(traceback.walk_tb(exc.__traceback__))):
-        name = frame.f_code.co_filename
-        if skill.owns(name):
-            if not skill.vendored(name):
-                return ""
-            rel = os.path.relpath(os.path.abspath(name), skill.folder)
-            return f", inside {rel}, line {lineno}"
-    return ""
+    return (frame.f_code.co_filename, lineno, (None if function == "<module>" else function),
+            inside)
 
 
 def _format_traceback(exc: BaseException) -> str:
@@ -263,7 +248,7 @@ def _missing_module(name: str, skill: Skill) -> tuple[str, str]:
 
 def exception_error(kind: str, exc: BaseException, skill: Optional[Skill]) -> dict:
     """An ERROR for an exception raised by skill code (or, for bugs, by us)."""
-    file, line, function = _locate(exc, skill)
+    file, line, function, inside = _locate(exc, skill)
     type_name = type(exc).__name__
     if isinstance(exc, SyntaxError):
         message = exc.msg or str(exc)
@@ -297,7 +282,7 @@ def exception_error(kind: str, exc: BaseException, skill: Optional[Skill]) -> di
     else:
         detail = short(message)
         spoken = sentence(f"There is {article(type_name)} {type_name} in "
-                          f"{where(skill, file, line)}{_inside(exc, skill, file)}" +
+                          f"{where(skill, file, line)}{inside}" +
                           (f": {detail}" if detail else ""))
         hint = _hint(exc) if skill.owns(file) else ""
         hint = hint or _library_hint(exc)

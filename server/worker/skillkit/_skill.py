@@ -58,13 +58,18 @@ class Skill:
             return False
         return os.path.abspath(filename).startswith(self.folder + os.sep)
 
+    def relative(self, filename: str) -> str:
+        """The path of filename, in the skill's folder, from that folder
+        ("ask_sdk_runtime/dispatch.py")."""
+        return os.path.relpath(os.path.abspath(filename), self.folder)
+
     def vendored(self, filename: Optional[str]) -> bool:
         """True when filename lies in a package installed beside the code
         (``pip install -t``), which a *.dist-info or *.egg-info names: not
         the author's own code. Read on errors only."""
-        if not self.owns(filename):
+        if not filename or not self.owns(filename):
             return False
-        top = os.path.relpath(os.path.abspath(str(filename)), self.folder).split(os.sep, 1)[0]
+        top = self.relative(filename).split(os.sep, 1)[0]
         return (top[:-3] if top.endswith(".py") else top) in self._installed()
 
     def _installed(self) -> frozenset:
