@@ -18,7 +18,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Optional
 
-__all__ = ["check_persistent", "reply_text", "canonical", "dumps", "unsaveable"]
+__all__ = ["check_persistent", "reply_text", "canonical", "saveable_text", "dumps",
+           "find_unsaveable"]
 
 
 def _unsaveable(value: Any, path: str, strict_keys: bool, depth: int = 0
@@ -57,14 +58,10 @@ def _unsaveable(value: Any, path: str, strict_keys: bool, depth: int = 0
     return path, describe_type(value)
 
 
-def _find_unsaveable(value: Any, path: str) -> Optional[tuple[str, str]]:
+def find_unsaveable(value: Any, path: str) -> Optional[tuple[str, str]]:
+    """(path, what) of the first thing in value that JSON cannot carry, or
+    that cannot be saved (a key that is not a str), or None."""
     return _unsaveable(value, path, False) or _unsaveable(value, path, True)
-
-
-def unsaveable(value: Any, path: str) -> Optional[tuple[str, str]]:
-    """(path, what) of the first thing in value that cannot be saved as JSON
-    with str keys, or None."""
-    return _unsaveable(value, path, True)
 
 
 def _unsaveable_error(path: str, what: str, handler: Optional[Handler], skill: Skill,
@@ -88,6 +85,16 @@ def canonical(value: Any) -> str:
     return _jsontext.dumps(value, sort_keys=True)
 
 
+def saveable_text(value: Any) -> str:
+    """canonical(value), checked to be valid UTF-8 (the store keeps it as
+    such); TypeError, ValueError or RecursionError when JSON cannot carry
+    value (find_unsaveable() says where)."""
+    text = canonical(value)
+    if not text.isascii():
+        text.encode("utf-8")  # raises UnicodeEncodeError on a lone surrogate
+    return text
+
+
 def dumps(value: Any) -> str:
     """Compact JSON that is valid UTF-8 (the C side encodes it as such)."""
     text = _jsontext.dumps(value)
@@ -108,11 +115,9 @@ def check_persistent(req: Request, original: str, turn: Turn, skill: Skill
     if not persistent and original == "{}":
         return None
     try:
-        now = canonical(persistent)
-        if not now.isascii():
-            now.encode("utf-8")
+        now = saveable_text(persistent)
     except (TypeError, ValueError, RecursionError):
-        found = _find_unsaveable(persistent, "req.persistent") or (
+        found = find_unsaveable(persistent, "req.persistent") or (
             "req.persistent", "something that is not JSON")
         raise _unsaveable_error(found[0], found[1], turn.handler, skill, True) from None
     return persistent if now != original else None
@@ -132,7 +137,7 @@ def reply_text(result: dict, reply: dict, turn: Turn, skill: Skill) -> str:
                  ("req.session", reply.get("sessionAttributes")),
                  ("can_fulfill", reply.get("canFulfillIntent"))]
     for label, value in parts:
-        found = _find_unsaveable(value, label)
+        found = find_unsaveable(value, label)
         if found:
             raise _unsaveable_error(found[0], found[1], turn.producer, skill, False)
     raise BadResult("the response cannot be turned into JSON",

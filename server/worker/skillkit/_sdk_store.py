@@ -29,6 +29,7 @@ import os
 import sys
 
 from . import _jsontext
+from ._persist import canonical, find_unsaveable, saveable_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -77,8 +78,7 @@ def begin(attributes: Any) -> None:
     if not taken_over:
         return
     try:
-        text = _jsontext.dumps(attributes if isinstance(attributes, dict) else {},
-                               sort_keys=True)
+        text = canonical(attributes if isinstance(attributes, dict) else {})
     except (TypeError, ValueError):
         text = "{}"
     _current = _Request(text)
@@ -135,13 +135,9 @@ def _save_attributes(self: Any, request_envelope: Any, attributes: Any) -> None:
         raise _failure(self, f"persistent attributes must be a dict, not "
                              f"{type(attributes).__name__}")
     try:
-        text = _jsontext.dumps(attributes, sort_keys=True)
-        if not text.isascii():
-            text.encode("utf-8")
+        text = saveable_text(attributes)
     except (TypeError, ValueError, RecursionError) as exc:
-        from ._persist import unsaveable  # only when something cannot be saved
-
-        found = unsaveable(attributes, "the persistent attributes")
+        found = find_unsaveable(attributes, "the persistent attributes")
         what = f"{found[0]} holds {found[1]}" if found else str(exc)
         raise _failure(self, f"Failed to save attributes: {what}, which cannot be saved; "
                              f"use str, int, float, bool, None, list and dict (with str "
